@@ -1,0 +1,128 @@
+package claim
+
+// Sex is the patient's administrative sex as 837P DMG03 carries it.
+type Sex string
+
+// The values DMG03 allows.
+const (
+	SexFemale  Sex = "F"
+	SexMale    Sex = "M"
+	SexUnknown Sex = "U"
+)
+
+// Address is a street address (837P N3/N4).
+type Address struct {
+	Line1 string `json:"line1"`
+	Line2 string `json:"line2,omitempty"`
+	City  string `json:"city"`
+	State string `json:"state"` // two-letter USPS code
+	Zip   string `json:"zip"`   // 5 or 9 digits, no hyphen
+}
+
+// Patient is the person who received the services. rcmbot bills the
+// subscriber as the patient (837P 2000B SBR02 = 18, "self"); dependants are
+// billed under their own member ID, as most payers issue them today.
+type Patient struct {
+	// ID is the practice's own patient account number: an opaque identifier
+	// that may appear in logs and search attributes, unlike everything else
+	// in this struct.
+	ID        string  `json:"id"`
+	LastName  string  `json:"last_name"`
+	FirstName string  `json:"first_name"`
+	DOB       Date    `json:"dob"`
+	Sex       Sex     `json:"sex"`
+	Address   Address `json:"address"`
+}
+
+// Provider is the billing provider (837P loop 2010AA).
+type Provider struct {
+	Name     string  `json:"name"`
+	NPI      string  `json:"npi"`
+	TIN      string  `json:"tin"`      // EIN, 9 digits, no hyphen
+	Taxonomy string  `json:"taxonomy"` // NUCC code, e.g. 207Q00000X
+	Address  Address `json:"address"`
+}
+
+// Claim is one professional claim: claim-level data and its service lines,
+// as read from one or more spreadsheet rows.
+type Claim struct {
+	// ID is the claim identifier from the spreadsheet (the patient control
+	// number, CLM01). Unique within a batch.
+	ID string `json:"claim_id"`
+
+	Patient     Patient `json:"patient"`
+	MemberID    string  `json:"member_id"`
+	GroupNumber string  `json:"group_number,omitempty"`
+	PayerID     string  `json:"payer_id"`
+	PayerName   string  `json:"payer_name"`
+
+	Billing      Provider `json:"billing"`
+	RenderingNPI string   `json:"rendering_npi,omitempty"`
+	ReferringNPI string   `json:"referring_npi,omitempty"`
+
+	PlaceOfService string `json:"place_of_service"` // 2-digit CMS POS code (CLM05-1)
+	FrequencyCode  string `json:"frequency_code"`   // CLM05-3: 1 original, 7 replacement, 8 void
+	PriorAuth      string `json:"prior_auth,omitempty"`
+
+	// TotalCharge is the claim total as the spreadsheet gave it; HasTotal
+	// says whether one was given. The 837P always carries ΣLine.Charge.
+	TotalCharge Money `json:"total_charge"`
+	HasTotal    bool  `json:"has_total"`
+
+	// Diagnoses are ICD-10-CM codes, upper-case without the dot, in claim
+	// order: Diagnoses[0] is the principal diagnosis (HI ABK), the rest
+	// are HI ABF. At most 12 are billable on an 837P.
+	Diagnoses []string `json:"diagnoses"`
+
+	Lines []Line `json:"lines"`
+
+	// Row is the spreadsheet row (1-based, as Excel numbers rows) of the
+	// claim's first line; 0 when the claim did not come from a sheet.
+	Row int `json:"row,omitempty"`
+}
+
+// Line is one service line (837P loop 2400).
+type Line struct {
+	// Number is the line's position on the claim, 1-based (LX01).
+	Number int `json:"line_number"`
+
+	From Date `json:"service_date_from"`
+	To   Date `json:"service_date_to"` // equal to From for a single day
+
+	// Procedure is the CPT or HCPCS Level II code, upper-case.
+	Procedure string   `json:"procedure_code"`
+	Modifiers []string `json:"modifiers,omitempty"` // up to 4, upper-case
+
+	Units  float64 `json:"units"`
+	Charge Money   `json:"line_charge"`
+
+	// DxPointers are 1-based positions into Claim.Diagnoses (SV107),
+	// whatever form the spreadsheet used (1,2 or A,B).
+	DxPointers []int `json:"dx_pointers"`
+
+	NDC string `json:"ndc,omitempty"`
+
+	// Row is the spreadsheet row of this line, 0 when not from a sheet.
+	Row int `json:"row,omitempty"`
+}
+
+// LineTotal returns the sum of the line charges (the CLM02 an 837P carries).
+func (c *Claim) LineTotal() Money {
+	var t Money
+	for i := range c.Lines {
+		t += c.Lines[i].Charge
+	}
+	return t
+}
+
+// FirstServiceDate returns the earliest line From date, or the zero Date
+// when no line has one.
+func (c *Claim) FirstServiceDate() Date {
+	var first Date
+	for i := range c.Lines {
+		if d := c.Lines[i].From; d != 0 && (first == 0 || d < first) {
+			first = d
+		}
+	}
+	return first
+}
