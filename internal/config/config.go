@@ -1,0 +1,265 @@
+// Package config is the one place rcmbot's settings are declared: each has
+// an environment variable, a command-line flag, a default and a line of
+// documentation. Commands bind the settings they use to their flags; `rcmbot
+// config` prints them all, and the README's configuration table is
+// generated from the same list (see TestREADMEListsEverySetting).
+//
+// Precedence: flag, then environment, then default.
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Config holds every rcmbot setting. Zero values are never used: Load fills
+// defaults.
+type Config struct {
+	DataDir string // RCMBOT_DATA_DIR
+	DBURL   string // RCMBOT_DB_URL
+
+	TemporalAddress   string // TEMPORAL_ADDRESS
+	TemporalNamespace string // TEMPORAL_NAMESPACE
+	TemporalUIURL     string // TEMPORAL_UI_URL
+
+	HTTPAddr       string // RCMBOT_HTTP_ADDR
+	PublicURL      string // RCMBOT_PUBLIC_URL
+	RefdataDir     string // RCMBOT_REFDATA_DIR
+	TimeZone       string // RCMBOT_TIMEZONE
+	LogLevel       string // RCMBOT_LOG_LEVEL
+	LogFormat      string // RCMBOT_LOG_FORMAT
+	Keys           string // RCMBOT_KEYS
+	KeysFile       string // RCMBOT_KEYS_FILE
+	CodecOrigins   string // RCMBOT_CODEC_ORIGINS
+	CodecToken     string // RCMBOT_CODEC_TOKEN
+	EligibilityURL string // RCMBOT_ELIGIBILITY_URL
+	ClearingURL    string // RCMBOT_CLEARINGHOUSE_URL
+	SubmitterID    string // RCMBOT_SUBMITTER_ID
+	ReceiverID     string // RCMBOT_RECEIVER_ID
+	X12Usage       string // RCMBOT_X12_USAGE
+
+	UploadMaxBytes   int64         // RCMBOT_UPLOAD_MAX_BYTES
+	MaxRows          int           // RCMBOT_MAX_ROWS
+	MaxUnzippedBytes int64         // RCMBOT_MAX_UNZIPPED_BYTES
+	UploadRetention  time.Duration // RCMBOT_UPLOAD_RETENTION
+	ReviewReminder   time.Duration // RCMBOT_REVIEW_REMINDER
+	ReviewDeadline   time.Duration // RCMBOT_REVIEW_DEADLINE
+	SessionIdle      time.Duration // RCMBOT_SESSION_IDLE
+}
+
+// Setting describes one configuration value.
+type Setting struct {
+	Env     string // environment variable
+	Flag    string // long flag name
+	Default string // default, as text; "" = none
+	Usage   string // one line
+	kind    kind
+	ptr     func(*Config) any
+}
+
+type kind int
+
+const (
+	kindString kind = iota
+	kindInt
+	kindInt64
+	kindDuration
+)
+
+// Settings lists every setting, in the order `rcmbot config` prints them.
+var Settings = []Setting{
+	{"RCMBOT_DATA_DIR", "data-dir", "./var", "directory for the SQLite database, uploads, the dev key ring and the Temporal dev server's database", kindString, func(c *Config) any { return &c.DataDir }},
+	{"RCMBOT_DB_URL", "db-url", "sqlite://{data-dir}/rcmbot.db", "rcmbot's database: sqlite://PATH or postgres://USER:PASS@HOST:PORT/DB?sslmode=...", kindString, func(c *Config) any { return &c.DBURL }},
+	{"TEMPORAL_ADDRESS", "temporal-address", "localhost:7233", "Temporal frontend host:port", kindString, func(c *Config) any { return &c.TemporalAddress }},
+	{"TEMPORAL_NAMESPACE", "temporal-namespace", "default", "Temporal namespace the bots run in", kindString, func(c *Config) any { return &c.TemporalNamespace }},
+	{"TEMPORAL_UI_URL", "temporal-ui-url", "http://localhost:8233", "Temporal Web UI base URL, for links from rcmbot pages", kindString, func(c *Config) any { return &c.TemporalUIURL }},
+	{"RCMBOT_HTTP_ADDR", "http-addr", ":8080", "address the web app, REST API and codec server listen on", kindString, func(c *Config) any { return &c.HTTPAddr }},
+	{"RCMBOT_PUBLIC_URL", "public-url", "http://localhost:8080", "URL staff use to reach the web app (links, cookies' Secure flag when https, codec CORS)", kindString, func(c *Config) any { return &c.PublicURL }},
+	{"RCMBOT_REFDATA_DIR", "refdata", "", "reference-data directory (ICD-10-CM, HCPCS, NCCI, MUE, payers.yaml...); missing files fall back to the embedded starter set", kindString, func(c *Config) any { return &c.RefdataDir }},
+	{"RCMBOT_TIMEZONE", "timezone", "America/New_York", "the practice's time zone (IANA name): nightly schedules and 'today' for date edits", kindString, func(c *Config) any { return &c.TimeZone }},
+	{"RCMBOT_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", kindString, func(c *Config) any { return &c.LogLevel }},
+	{"RCMBOT_LOG_FORMAT", "log-format", "text", "text or json", kindString, func(c *Config) any { return &c.LogFormat }},
+	{"RCMBOT_KEYS", "keys", "", "payload/at-rest key ring inline: 'active=ID;ID=BASE64KEY;ID2=BASE64KEY' (overrides --keys-file)", kindString, func(c *Config) any { return &c.Keys }},
+	{"RCMBOT_KEYS_FILE", "keys-file", "{data-dir}/keys.txt", "file holding the key ring in the RCMBOT_KEYS format, one entry per line; `rcmbot dev` creates one", kindString, func(c *Config) any { return &c.KeysFile }},
+	{"RCMBOT_CODEC_ORIGINS", "codec-origins", "{temporal-ui-url}", "comma-separated origins (the Temporal UI) allowed to call the codec server", kindString, func(c *Config) any { return &c.CodecOrigins }},
+	{"RCMBOT_CODEC_TOKEN", "codec-token", "", "bearer token the Temporal UI sends to the codec server (an rcmbot API token)", kindString, func(c *Config) any { return &c.CodecToken }},
+	{"RCMBOT_ELIGIBILITY_URL", "eligibility-url", "http://localhost:9091", "default eligibility API base URL for payers without their own url", kindString, func(c *Config) any { return &c.EligibilityURL }},
+	{"RCMBOT_CLEARINGHOUSE_URL", "clearinghouse-url", "http://localhost:9092", "clearinghouse base URL claims are submitted to", kindString, func(c *Config) any { return &c.ClearingURL }},
+	{"RCMBOT_SUBMITTER_ID", "submitter-id", "RCMBOT", "ISA06/GS02 sender ID and 1000A submitter ID on 837P and 270", kindString, func(c *Config) any { return &c.SubmitterID }},
+	{"RCMBOT_RECEIVER_ID", "receiver-id", "CLEARINGHOUSE", "ISA08/GS03 receiver ID on 837P", kindString, func(c *Config) any { return &c.ReceiverID }},
+	{"RCMBOT_X12_USAGE", "x12-usage", "T", "ISA15 usage indicator: T test, P production", kindString, func(c *Config) any { return &c.X12Usage }},
+	{"RCMBOT_UPLOAD_MAX_BYTES", "upload-max-bytes", "52428800", "largest claims file accepted (bytes)", kindInt64, func(c *Config) any { return &c.UploadMaxBytes }},
+	{"RCMBOT_MAX_ROWS", "max-rows", "200000", "most data rows read from one claims file", kindInt, func(c *Config) any { return &c.MaxRows }},
+	{"RCMBOT_MAX_UNZIPPED_BYTES", "max-unzipped-bytes", "524288000", "largest decompressed size of an xlsx (zip-bomb guard, bytes)", kindInt64, func(c *Config) any { return &c.MaxUnzippedBytes }},
+	{"RCMBOT_UPLOAD_RETENTION", "upload-retention", "2160h", "how long uploaded files are kept (encrypted) before they are deleted", kindDuration, func(c *Config) any { return &c.UploadRetention }},
+	{"RCMBOT_REVIEW_REMINDER", "review-reminder", "24h", "remind reviewers when flagged claims have waited this long", kindDuration, func(c *Config) any { return &c.ReviewReminder }},
+	{"RCMBOT_REVIEW_DEADLINE", "review-deadline", "72h", "claims not reviewed by then stay unsubmitted and the batch completes", kindDuration, func(c *Config) any { return &c.ReviewDeadline }},
+	{"RCMBOT_SESSION_IDLE", "session-idle", "30m", "web sessions end after this long without a request", kindDuration, func(c *Config) any { return &c.SessionIdle }},
+}
+
+// Lookup returns the setting with the given flag name.
+func Lookup(flag string) (Setting, bool) {
+	for _, s := range Settings {
+		if s.Flag == flag {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
+
+// Bind registers the named settings as flags on fs, storing into c. Call
+// Load after the flags are parsed.
+func Bind(fs *pflag.FlagSet, c *Config, flags ...string) {
+	for _, name := range flags {
+		s, ok := Lookup(name)
+		if !ok {
+			panic("config: unknown setting " + name) // a programming error
+		}
+		usage := fmt.Sprintf("%s (env %s)", s.Usage, s.Env)
+		switch p := s.ptr(c).(type) {
+		case *string:
+			fs.StringVar(p, s.Flag, "", usage)
+		case *int:
+			fs.IntVar(p, s.Flag, 0, usage)
+		case *int64:
+			fs.Int64Var(p, s.Flag, 0, usage)
+		case *time.Duration:
+			fs.DurationVar(p, s.Flag, 0, usage)
+		}
+	}
+}
+
+// Load fills every setting of c not set by a flag (fs may be nil) from the
+// environment, then from the defaults, and checks them.
+func Load(c *Config, fs *pflag.FlagSet, getenv func(string) string) error {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	for _, s := range Settings {
+		if fs != nil {
+			if f := fs.Lookup(s.Flag); f != nil && f.Changed {
+				continue
+			}
+		}
+		v := getenv(s.Env)
+		if v == "" {
+			v = s.Default
+		}
+		if err := set(s, c, v); err != nil {
+			return err
+		}
+	}
+	// Defaults that depend on other settings.
+	if c.DBURL == "sqlite://{data-dir}/rcmbot.db" {
+		c.DBURL = "sqlite://" + filepath.Join(c.DataDir, "rcmbot.db")
+	}
+	if c.KeysFile == "{data-dir}/keys.txt" {
+		c.KeysFile = filepath.Join(c.DataDir, "keys.txt")
+	}
+	if c.CodecOrigins == "{temporal-ui-url}" {
+		c.CodecOrigins = c.TemporalUIURL
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil {
+		return fmt.Errorf("RCMBOT_TIMEZONE %q is not an IANA time zone name (e.g. America/Chicago): %w", c.TimeZone, err)
+	}
+	if c.X12Usage != "T" && c.X12Usage != "P" {
+		return fmt.Errorf("RCMBOT_X12_USAGE %q must be T (test) or P (production)", c.X12Usage)
+	}
+	return nil
+}
+
+func set(s Setting, c *Config, v string) error {
+	switch p := s.ptr(c).(type) {
+	case *string:
+		*p = v
+	case *int:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%s=%q: want a whole number", s.Env, v)
+		}
+		*p = n
+	case *int64:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s=%q: want a whole number", s.Env, v)
+		}
+		*p = n
+	case *time.Duration:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%s=%q: want a duration such as 30m or 24h", s.Env, v)
+		}
+		*p = d
+	}
+	return nil
+}
+
+// Location returns the practice's time zone (validated by Load).
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// CodecOriginList returns the allowed codec-server origins.
+func (c *Config) CodecOriginList() []string {
+	var out []string
+	for _, o := range strings.Split(c.CodecOrigins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			out = append(out, strings.TrimRight(o, "/"))
+		}
+	}
+	return out
+}
+
+// PrintTable writes every setting with its current value as a table.
+// Secret values (keys, tokens) are masked.
+func PrintTable(w io.Writer, c *Config) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ENV\tFLAG\tVALUE\tDESCRIPTION")
+	for _, s := range Settings {
+		v := fmt.Sprint(reflectValue(s.ptr(c)))
+		if (s.Env == "RCMBOT_KEYS" || s.Env == "RCMBOT_CODEC_TOKEN") && v != "" {
+			v = "(set)"
+		}
+		fmt.Fprintf(tw, "%s\t--%s\t%s\t%s\n", s.Env, s.Flag, v, s.Usage)
+	}
+	return tw.Flush()
+}
+
+func reflectValue(p any) any {
+	switch v := p.(type) {
+	case *string:
+		return *v
+	case *int:
+		return *v
+	case *int64:
+		return *v
+	case *time.Duration:
+		return *v
+	}
+	return nil
+}
+
+// Markdown writes the settings as a Markdown table for the README.
+func Markdown(w io.Writer) {
+	fmt.Fprintln(w, "| Environment | Flag | Default | What it sets |")
+	fmt.Fprintln(w, "|---|---|---|---|")
+	for _, s := range Settings {
+		def := s.Default
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(w, "| `%s` | `--%s` | `%s` | %s |\n", s.Env, s.Flag, def, s.Usage)
+	}
+}
