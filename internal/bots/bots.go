@@ -1,0 +1,89 @@
+// Package bots is the one place every rcmbot bot is declared: which task
+// queue it listens on, which workflows and activities its workers register,
+// and which Temporal Schedules it keeps. `rcmbot worker` and `rcmbot dev`
+// start workers from here; `rcmbot schedules apply` applies Schedules.
+package bots
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+	"github.com/rcmbot/rcmbot/workflows"
+)
+
+// Deps are the activity structs, built by the command with their
+// dependencies injected. A nil field means the bot's activities are not
+// available in this process; starting its queue is then an error.
+type Deps struct {
+	System *activities.System
+}
+
+// register adds the workflows and activities of the bot behind queue.
+func register(w worker.Registry, queue string, d Deps) error {
+	if d.System == nil {
+		return fmt.Errorf("queue %s: system activities not configured", queue)
+	}
+	// Every queue answers health checks.
+	w.RegisterWorkflow(workflows.HealthCheck)
+	w.RegisterActivity(d.System)
+	switch queue {
+	case temporalx.QueueClaims, temporalx.QueueEligibility:
+		return nil
+	default:
+		return fmt.Errorf("unknown task queue %q (known: %v)", queue, temporalx.Queues)
+	}
+}
+
+// Schedules returns every bot's Schedule, for the practice's settings.
+func Schedules() []temporalx.Schedule {
+	return nil
+}
+
+// RunWorkers starts one worker per queue on c and blocks until ctx ends,
+// then stops them, letting running activities finish for up to
+// stopTimeout. It returns early with an error if a worker cannot start.
+func RunWorkers(ctx context.Context, c client.Client, queues []string, d Deps, log *slog.Logger, stopTimeout time.Duration) error {
+	if len(queues) == 0 {
+		return fmt.Errorf("no task queues to serve (known: %v)", temporalx.Queues)
+	}
+	for _, q := range queues {
+		if !slices.Contains(temporalx.Queues, q) {
+			return fmt.Errorf("unknown task queue %q (known: %v)", q, temporalx.Queues)
+		}
+	}
+	var started []worker.Worker
+	stopAll := func() {
+		for _, w := range slices.Backward(started) {
+			w.Stop()
+		}
+	}
+	for _, q := range queues {
+		w := worker.New(c, q, worker.Options{
+			WorkerStopTimeout: stopTimeout,
+			// Workers stop on ctx; activities see cancellation through it.
+			BackgroundActivityContext: context.WithoutCancel(ctx),
+		})
+		if err := register(w, q, d); err != nil {
+			stopAll()
+			return err
+		}
+		if err := w.Start(); err != nil {
+			stopAll()
+			return fmt.Errorf("start worker on queue %s: %w", q, err)
+		}
+		log.Info("worker started", "task_queue", q)
+		started = append(started, w)
+	}
+	<-ctx.Done()
+	log.Info("stopping workers", "timeout", stopTimeout)
+	stopAll()
+	return nil
+}

@@ -1,0 +1,68 @@
+package bots
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
+	"github.com/rcmbot/rcmbot/workflows"
+)
+
+// TestHealthCheckOnRealServer starts a real Temporal dev server, runs
+// workers for every queue and checks that the HealthCheck workflow gets a
+// report from each, then that workers stop when their context ends.
+func TestHealthCheckOnRealServer(t *testing.T) {
+	srv := temporaltest.Start(t)
+	c := srv.Client(t, temporaltest.Options{})
+	if err := temporalx.EnsureSearchAttributes(context.Background(), c, "default"); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var runErr error
+	go func() {
+		defer wg.Done()
+		runErr = RunWorkers(ctx, c, temporalx.Queues, Deps{System: &activities.System{Refdata: "test"}}, slog.Default(), 5*time.Second)
+	}()
+
+	wctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(wctx, client.StartWorkflowOptions{ID: "healthcheck-test", TaskQueue: temporalx.QueueClaims},
+		workflows.HealthCheck, workflows.HealthCheckInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.HealthCheckResult
+	if err := run.Get(wctx, &res); err != nil {
+		t.Fatalf("health check: %v", err)
+	}
+	if len(res.Workers) != len(temporalx.Queues) {
+		t.Fatalf("got %d reports, want %d: %+v", len(res.Workers), len(temporalx.Queues), res)
+	}
+	for i, r := range res.Workers {
+		if r.Queue != temporalx.Queues[i] || r.Database != "not configured" || r.Refdata != "test" || r.PID == 0 {
+			t.Errorf("report %d: %+v", i, r)
+		}
+	}
+	stop()
+	wg.Wait()
+	if runErr != nil {
+		t.Fatalf("RunWorkers: %v", runErr)
+	}
+}
+
+func TestRunWorkersRejectsUnknownQueue(t *testing.T) {
+	err := RunWorkers(context.Background(), nil, []string{"billing"}, Deps{System: &activities.System{}}, slog.Default(), time.Second)
+	if err == nil {
+		t.Fatal("unknown queue accepted")
+	}
+}
