@@ -1,0 +1,572 @@
+package x12
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+)
+
+// Version837P is the implementation guide rcmbot writes 837P claims to
+// (GS08, ST03).
+const Version837P = "005010X222A1"
+
+// Limits of the 837P implementation guide that the writer enforces.
+const (
+	MaxLinesPerClaim         = 50   // 2400 loop repeats per claim
+	MaxClaimsPerSubscriber   = 100  // 2300 loop repeats per 2000B
+	MaxClaimsPerTransaction  = 5000 // the guide's recommended CLM count per ST
+	maxClaimIDLength         = 38   // CLM01
+	defaultFilingIndicator   = "CI" // SBR09 commercial insurance
+	defaultFrequencyCode     = "1"  // CLM05-3 original claim
+	maxDiagnosisPointersLine = 4    // SV107 components
+)
+
+// Envelope837 is everything an 837P interchange says besides the claims.
+type Envelope837 struct {
+	Envelope
+	// BatchID is BHT03, the submitter's reference for the batch; the
+	// interchange control number when empty.
+	BatchID   string    `json:"batch_id"`
+	Submitter Submitter `json:"submitter"` // loop 1000A
+	Receiver  Party     `json:"receiver"`  // loop 1000B
+	// Practitioners names the rendering and referring providers by NPI:
+	// the claim carries only their NPIs, and the 837P requires a name.
+	Practitioners map[string]Practitioner `json:"practitioners,omitempty"`
+	// FilingIndicators maps a payer ID to the claim filing indicator
+	// written in SBR09 (MB Medicare Part B, MC Medicaid, BL Blue Cross,
+	// HM HMO, CI commercial …); payers not listed get CI.
+	FilingIndicators map[string]string `json:"filing_indicators,omitempty"`
+}
+
+// Submitter is the sender of an 837P (loop 1000A): its name and electronic
+// transmitter ID (ETIN), and a contact with a phone number or email.
+type Submitter struct {
+	Name        string `json:"name"`
+	ID          string `json:"id"`
+	ContactName string `json:"contact_name"`
+	Phone       string `json:"phone,omitempty"` // digits only, e.g. 8005551212
+	Email       string `json:"email,omitempty"`
+}
+
+// Party is an organisation named with its ID (the 837P receiver, loop 1000B).
+type Party struct {
+	Name string `json:"name"`
+	ID   string `json:"id"`
+}
+
+// Practitioner is a rendering or referring provider's name (and taxonomy
+// for the rendering provider's PRV segment).
+type Practitioner struct {
+	LastName  string `json:"last_name"`
+	FirstName string `json:"first_name,omitempty"`
+	Taxonomy  string `json:"taxonomy,omitempty"`
+}
+
+// Manifest837 says what Write837P put in which transaction set, so
+// acknowledgements (999 AK2, 277CA) can be matched back to claims.
+type Manifest837 struct {
+	Transactions []Manifest837Set `json:"transactions"`
+}
+
+// Manifest837Set is one ST…SE of a written 837P.
+type Manifest837Set struct {
+	Control    string      `json:"control"` // ST02
+	PayerID    string      `json:"payer_id"`
+	BillingNPI string      `json:"billing_npi"`
+	ClaimIDs   []string    `json:"claim_ids"`
+	Total      claim.Money `json:"total"` // Σ CLM02
+}
+
+// ClaimError is a claim that cannot be written as an 837P. It names the
+// claim, the line (1-based position, 0 for the claim) and the field, never
+// patient data.
+type ClaimError struct {
+	ClaimID string      `json:"claim_id"`
+	Line    int         `json:"line,omitempty"`
+	Field   claim.Field `json:"field,omitempty"`
+	Msg     string      `json:"message"`
+}
+
+func (e *ClaimError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("claim %s line %d: %s", e.ClaimID, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("claim %s: %s", e.ClaimID, e.Msg)
+}
+
+// Check837P reports why c cannot be written as an 837P under env: limits
+// (more than 50 lines or 12 diagnoses), missing required data, values in a
+// shape the 837P does not allow. The result joins one *ClaimError per
+// problem; nil means Write837P will accept the claim.
+func Check837P(env *Envelope837, c *claim.Claim) error {
+	var errs []error
+	bad := func(line int, f claim.Field, format string, args ...any) {
+		errs = append(errs, &ClaimError{ClaimID: c.ID, Line: line, Field: f, Msg: fmt.Sprintf(format, args...)})
+	}
+	switch {
+	case strings.TrimSpace(c.ID) == "":
+		bad(0, claim.FieldClaimID, "the claim has no claim ID (CLM01)")
+	case len(c.ID) > maxClaimIDLength:
+		bad(0, claim.FieldClaimID, "claim ID is %d characters; CLM01 allows %d", len(c.ID), maxClaimIDLength)
+	}
+	switch n := len(c.Lines); {
+	case n == 0:
+		bad(0, claim.FieldProcedureCode, "the claim has no service lines")
+	case n > MaxLinesPerClaim:
+		bad(0, claim.FieldLineNumber, "the claim has %d service lines; an 837P claim carries at most %d: split it into several claims", n, MaxLinesPerClaim)
+	}
+	switch n := len(c.Diagnoses); {
+	case n == 0:
+		bad(0, claim.FieldDx(1), "the claim has no diagnosis; HI needs a principal diagnosis")
+	case n > claim.MaxDiagnoses:
+		bad(0, claim.FieldDiagnosisCodes, "the claim has %d diagnoses; an 837P claim carries at most %d", n, claim.MaxDiagnoses)
+	}
+	for i, dx := range c.Diagnoses {
+		if !validICD(strings.ReplaceAll(dx, ".", "")) {
+			bad(0, claim.FieldDx(i+1), "diagnosis %d %q is not an ICD-10-CM code (a letter and 2–6 letters or digits)", i+1, dx)
+		}
+	}
+	if !isDigits(c.PlaceOfService) || len(c.PlaceOfService) != 2 {
+		bad(0, claim.FieldPlaceOfService, "place of service %q must be a 2-digit CMS code", c.PlaceOfService)
+	}
+	switch c.FrequencyCode {
+	case "", "1":
+	case "7", "8":
+		bad(0, claim.FieldFrequencyCode, "frequency code %s (replacement/void) needs the payer's original claim number (REF*F8), which the claim does not carry", c.FrequencyCode)
+	default:
+		bad(0, claim.FieldFrequencyCode, "frequency code %q must be 1 (original), 7 (replacement) or 8 (void)", c.FrequencyCode)
+	}
+	if c.MemberID == "" {
+		bad(0, claim.FieldMemberID, "the claim has no member ID")
+	}
+	if c.PayerID == "" {
+		bad(0, claim.FieldPayerID, "the claim has no payer ID")
+	}
+	if c.PayerName == "" {
+		bad(0, claim.FieldPayerName, "the claim has no payer name (2010BB NM103)")
+	}
+	if c.Patient.LastName == "" {
+		bad(0, claim.FieldPatientLastName, "the patient has no last name")
+	}
+	if c.Patient.DOB.IsZero() {
+		bad(0, claim.FieldPatientDOB, "the patient has no date of birth (DMG02)")
+	}
+	switch c.Patient.Sex {
+	case "", claim.SexFemale, claim.SexMale, claim.SexUnknown:
+	default:
+		bad(0, claim.FieldPatientSex, "patient sex %q must be F, M or U", c.Patient.Sex)
+	}
+	if a := c.Patient.Address; a.Line1 != "" && !validCityStateZip(a) {
+		bad(0, "", "the patient address needs a city, a 2-letter state and a 5- or 9-digit ZIP code")
+	}
+	b := &c.Billing
+	if b.Name == "" {
+		bad(0, claim.FieldBillingName, "the billing provider has no name")
+	}
+	if !validNPI(b.NPI) {
+		bad(0, claim.FieldBillingNPI, "billing NPI %q must be 10 digits", b.NPI)
+	}
+	if !isDigits(b.TIN) || len(b.TIN) != 9 {
+		bad(0, claim.FieldBillingTIN, "billing TIN must be 9 digits without a hyphen")
+	}
+	if b.Address.Line1 == "" {
+		bad(0, claim.FieldBillingAddress, "the billing provider has no street address (2010AA N3)")
+	}
+	if !validCityStateZip(b.Address) {
+		bad(0, claim.FieldBillingZip, "the billing address needs a city, a 2-letter state and a 5- or 9-digit ZIP code")
+	}
+	for _, p := range []struct {
+		npi   string
+		field claim.Field
+		role  string
+		need  bool
+	}{{c.ReferringNPI, claim.FieldReferringNPI, "referring", c.ReferringNPI != ""},
+		{c.RenderingNPI, claim.FieldRenderingNPI, "rendering", c.RenderingNPI != "" && c.RenderingNPI != b.NPI}} {
+		if !p.need {
+			continue
+		}
+		if !validNPI(p.npi) {
+			bad(0, p.field, "%s NPI %q must be 10 digits", p.role, p.npi)
+		} else if env.Practitioners[p.npi].LastName == "" {
+			bad(0, p.field, "%s provider NPI %s has no name: add it to the practitioners list (the 837P requires NM103)", p.role, p.npi)
+		}
+	}
+	for i := range c.Lines {
+		checkLine(c, i, bad)
+	}
+	return errors.Join(errs...)
+}
+
+func checkLine(c *claim.Claim, i int, bad func(int, claim.Field, string, ...any)) {
+	l := &c.Lines[i]
+	n := i + 1
+	if len(l.Procedure) != 5 || !allAlnum(l.Procedure) {
+		bad(n, claim.FieldProcedureCode, "procedure code %q must be a 5-character CPT or HCPCS code", l.Procedure)
+	}
+	if len(l.Modifiers) > claim.MaxModifiers {
+		bad(n, claim.FieldModifiers, "the line has %d modifiers; SV101 carries at most %d", len(l.Modifiers), claim.MaxModifiers)
+	}
+	for k, m := range l.Modifiers {
+		if len(m) != 2 || !allAlnum(m) {
+			bad(n, claim.FieldModifier(k+1), "modifier %q must be 2 letters or digits", m)
+		}
+	}
+	if l.Charge < 0 {
+		bad(n, claim.FieldLineCharge, "line charge %s is negative", l.Charge)
+	}
+	if !(l.Units > 0) || l.Units > 99999 {
+		bad(n, claim.FieldUnits, "units %v must be more than 0 and at most 99999", l.Units)
+	}
+	if l.From.IsZero() {
+		bad(n, claim.FieldDateFrom, "the line has no date of service")
+	} else if !l.To.IsZero() && l.To < l.From {
+		bad(n, claim.FieldDateTo, "service date to %s is before from %s", l.To, l.From)
+	}
+	switch np := len(l.DxPointers); {
+	case np == 0:
+		bad(n, claim.FieldDxPointers, "the line points at no diagnosis (SV107 needs 1–4 pointers)")
+	case np > maxDiagnosisPointersLine:
+		bad(n, claim.FieldDxPointers, "the line has %d diagnosis pointers; SV107 carries at most %d", np, maxDiagnosisPointersLine)
+	}
+	for _, p := range l.DxPointers {
+		if p < 1 || p > len(c.Diagnoses) || p > claim.MaxDiagnoses {
+			bad(n, claim.FieldDxPointers, "diagnosis pointer %d points at no diagnosis (the claim has %d)", p, len(c.Diagnoses))
+		}
+	}
+	if l.NDC != "" {
+		if _, err := ndc11(l.NDC); err != nil {
+			bad(n, claim.FieldNDC, "%v", err)
+		}
+	}
+}
+
+// Write837P writes claims as one 837P interchange: one transaction set per
+// payer and billing provider (sorted by payer ID, then billing NPI), one
+// subscriber loop per patient with at most 100 claims each, claims in the
+// order given. Every claim is checked first (Check837P, and claim IDs must
+// be unique); if any fails nothing is written and the error joins one
+// *ClaimError per problem.
+func Write837P(out io.Writer, env Envelope837, claims []claim.Claim) (*Manifest837, error) {
+	var errs []error
+	seen := make(map[string]bool, len(claims))
+	for i := range claims {
+		c := &claims[i]
+		if err := Check837P(&env, c); err != nil {
+			errs = append(errs, err)
+		}
+		if seen[c.ID] {
+			errs = append(errs, &ClaimError{ClaimID: c.ID, Field: claim.FieldClaimID, Msg: "the claim ID appears twice in the batch (CLM01 must be unique)"})
+		}
+		seen[c.ID] = true
+	}
+	if len(claims) == 0 {
+		errs = append(errs, errors.New("837P: no claims to write"))
+	}
+	errs = append(errs, env.checkParties())
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	w, err := newWriter(out, env.Envelope)
+	if err != nil {
+		return nil, err
+	}
+	if env.BatchID == "" {
+		env.BatchID = strconv.Itoa(env.InterchangeControl)
+	}
+	w.open("HC", Version837P)
+	man := &Manifest837{}
+	for _, set := range plan837(claims) {
+		man.Transactions = append(man.Transactions, w.transaction837(&env, set))
+	}
+	if err := w.close(); err != nil {
+		return nil, fmt.Errorf("write 837P: %w", err)
+	}
+	return man, nil
+}
+
+func (e *Envelope837) checkParties() error {
+	var errs []error
+	s := e.Submitter
+	if s.Name == "" || s.ID == "" || s.ContactName == "" {
+		errs = append(errs, errors.New("837P submitter (1000A) needs a name, an ID and a contact name"))
+	}
+	if s.Phone == "" && s.Email == "" {
+		errs = append(errs, errors.New("837P submitter contact (1000A PER) needs a phone number or an email"))
+	}
+	if s.Phone != "" && !isDigits(s.Phone) {
+		errs = append(errs, fmt.Errorf("837P submitter phone %q must be digits only", s.Phone))
+	}
+	if e.Receiver.Name == "" || e.Receiver.ID == "" {
+		errs = append(errs, errors.New("837P receiver (1000B) needs a name and an ID"))
+	}
+	return errors.Join(errs...)
+}
+
+// set837 is the claims of one transaction set: one payer, one billing
+// provider, subscribers in order of first appearance.
+type set837 struct {
+	payerID     string
+	billing     claim.Provider
+	subscribers [][]*claim.Claim // each at most MaxClaimsPerSubscriber claims
+}
+
+type setKey struct {
+	payerID string
+	billing claim.Provider
+}
+
+type subscriberKey struct {
+	patient                    claim.Patient
+	memberID, group, payerName string
+}
+
+// plan837 groups claims into transaction sets: by (payer, billing
+// provider), sorted by payer ID, billing NPI, TIN, name; within a set,
+// claims of one subscriber share a 2000B loop (split at 100 claims), and
+// a set holds at most MaxClaimsPerTransaction claims.
+func plan837(claims []claim.Claim) []set837 {
+	type building struct {
+		set   set837
+		index map[subscriberKey]int
+		count int
+	}
+	byKey := map[setKey]*building{}
+	var order []setKey
+	for i := range claims {
+		c := &claims[i]
+		k := setKey{c.PayerID, c.Billing}
+		b := byKey[k]
+		if b == nil {
+			b = &building{set: set837{payerID: c.PayerID, billing: c.Billing}, index: map[subscriberKey]int{}}
+			byKey[k] = b
+			order = append(order, k)
+		}
+		sk := subscriberKey{patient: c.Patient, memberID: c.MemberID, group: c.GroupNumber, payerName: c.PayerName}
+		j, ok := b.index[sk]
+		if !ok || len(b.set.subscribers[j]) == MaxClaimsPerSubscriber {
+			j = len(b.set.subscribers)
+			b.set.subscribers = append(b.set.subscribers, nil)
+			b.index[sk] = j
+		}
+		b.set.subscribers[j] = append(b.set.subscribers[j], c)
+	}
+	slices.SortStableFunc(order, func(a, b setKey) int {
+		return cmp.Or(cmp.Compare(a.payerID, b.payerID), cmp.Compare(a.billing.NPI, b.billing.NPI),
+			cmp.Compare(a.billing.TIN, b.billing.TIN), cmp.Compare(a.billing.Name, b.billing.Name),
+			cmp.Compare(a.billing.Taxonomy, b.billing.Taxonomy), cmp.Compare(a.billing.Address.Line1, b.billing.Address.Line1),
+			cmp.Compare(a.billing.Address.Line2, b.billing.Address.Line2), cmp.Compare(a.billing.Address.City, b.billing.Address.City),
+			cmp.Compare(a.billing.Address.State, b.billing.Address.State), cmp.Compare(a.billing.Address.Zip, b.billing.Address.Zip))
+	})
+	var sets []set837
+	for _, k := range order {
+		full := byKey[k].set
+		cur := set837{payerID: full.payerID, billing: full.billing}
+		n := 0
+		for _, sub := range full.subscribers {
+			if n+len(sub) > MaxClaimsPerTransaction {
+				sets = append(sets, cur)
+				cur = set837{payerID: full.payerID, billing: full.billing}
+				n = 0
+			}
+			cur.subscribers = append(cur.subscribers, sub)
+			n += len(sub)
+		}
+		sets = append(sets, cur)
+	}
+	return sets
+}
+
+// transaction837 writes one ST…SE.
+func (w *writer) transaction837(env *Envelope837, set set837) Manifest837Set {
+	ctrl := w.st("837", Version837P)
+	w.bht("0019", "00", env.BatchID, "CH")
+	s := env.Submitter
+	w.seg("NM1", "41", "2", upper(s.Name), "", "", "", "", "46", s.ID)
+	w.start("PER")
+	w.el("IC")
+	w.el(upper(s.ContactName))
+	if s.Phone != "" {
+		w.el("TE")
+		w.el(s.Phone)
+	}
+	if s.Email != "" {
+		w.el("EM")
+		w.el(s.Email)
+	}
+	w.end()
+	w.seg("NM1", "40", "2", upper(env.Receiver.Name), "", "", "", "", "46", env.Receiver.ID)
+
+	b := &set.billing
+	w.seg("HL", "1", "", "20", "1")
+	if b.Taxonomy != "" {
+		w.seg("PRV", "BI", "PXC", upper(b.Taxonomy))
+	}
+	w.seg("NM1", "85", "2", upper(b.Name), "", "", "", "", "XX", b.NPI)
+	w.address(b.Address)
+	w.seg("REF", "EI", b.TIN)
+
+	m := Manifest837Set{Control: ctrl, PayerID: set.payerID, BillingNPI: b.NPI}
+	filing := cmp.Or(env.FilingIndicators[set.payerID], defaultFilingIndicator)
+	for i, sub := range set.subscribers {
+		c := sub[0]
+		w.seg("HL", strconv.Itoa(i+2), "1", "22", "0")
+		w.seg("SBR", "P", "18", c.GroupNumber, "", "", "", "", "", filing)
+		p := &c.Patient
+		w.seg("NM1", "IL", "1", upper(p.LastName), upper(p.FirstName), "", "", "", "MI", c.MemberID)
+		if p.Address.Line1 != "" {
+			w.address(p.Address)
+		}
+		w.seg("DMG", "D8", p.DOB.Compact(), string(cmp.Or(p.Sex, claim.SexUnknown)))
+		w.seg("NM1", "PR", "2", upper(c.PayerName), "", "", "", "", "PI", c.PayerID)
+		for _, c := range sub {
+			w.claim837(env, c)
+			m.ClaimIDs = append(m.ClaimIDs, c.ID)
+			m.Total += c.LineTotal()
+		}
+	}
+	w.se(ctrl)
+	return m
+}
+
+// address writes N3 and N4.
+func (w *writer) address(a claim.Address) {
+	w.seg("N3", upper(a.Line1), upper(a.Line2))
+	w.seg("N4", upper(a.City), upper(a.State), a.Zip)
+}
+
+// claim837 writes loop 2300 and its lines.
+func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
+	w.start("CLM")
+	w.el(c.ID)
+	w.raw(c.LineTotal().X12())
+	w.raw("")
+	w.raw("")
+	w.comp(c.PlaceOfService, "B", cmp.Or(c.FrequencyCode, defaultFrequencyCode))
+	for _, v := range []string{"Y", "A", "Y", "Y"} { // CLM06..CLM09
+		w.raw(v)
+	}
+	w.end()
+	if c.PriorAuth != "" {
+		w.seg("REF", "G1", c.PriorAuth)
+	}
+	w.start("HI")
+	for i, dx := range c.Diagnoses {
+		q := "ABF"
+		if i == 0 {
+			q = "ABK"
+		}
+		w.comp(q, strings.ReplaceAll(dx, ".", ""))
+	}
+	w.end()
+	if npi := c.ReferringNPI; npi != "" {
+		p := env.Practitioners[npi]
+		w.seg("NM1", "DN", "1", upper(p.LastName), upper(p.FirstName), "", "", "", "XX", npi)
+	}
+	if npi := c.RenderingNPI; npi != "" && npi != c.Billing.NPI {
+		p := env.Practitioners[npi]
+		w.seg("NM1", "82", "1", upper(p.LastName), upper(p.FirstName), "", "", "", "XX", npi)
+		if p.Taxonomy != "" {
+			w.seg("PRV", "PE", "PXC", upper(p.Taxonomy))
+		}
+	}
+	ptrs := make([]string, 0, maxDiagnosisPointersLine)
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		w.seg("LX", strconv.Itoa(i+1))
+		w.start("SV1")
+		w.comp(append([]string{"HC", l.Procedure}, l.Modifiers...)...)
+		w.raw(l.Charge.X12())
+		w.raw("UN")
+		w.raw(units(l.Units))
+		w.raw("") // SV105 place of service: only when it differs from CLM05-1
+		w.raw("")
+		ptrs = ptrs[:0]
+		for _, p := range l.DxPointers {
+			ptrs = append(ptrs, strconv.Itoa(p))
+		}
+		w.comp(ptrs...)
+		w.end()
+		if l.To.IsZero() || l.To == l.From {
+			w.seg("DTP", "472", "D8", l.From.Compact())
+		} else {
+			w.seg("DTP", "472", "RD8", l.From.Compact()+"-"+l.To.Compact())
+		}
+		if l.NDC != "" {
+			code, _ := ndc11(l.NDC) // checked by Check837P
+			w.seg("LIN", "", "N4", code)
+			w.seg("CTP", "", "", "", units(l.Units), "UN")
+		}
+	}
+}
+
+// units formats a unit count with at most three decimals.
+func units(u float64) string {
+	return strconv.FormatFloat(math.Round(u*1000)/1000, 'f', -1, 64)
+}
+
+// ndc11 returns an NDC in the 11-digit 5-4-2 form the 837P N4 qualifier
+// wants. Hyphenated 10-digit forms (4-4-2, 5-3-2, 5-4-1) are padded with a
+// zero in the short segment; 11 digits pass as they are; 10 digits without
+// hyphens are ambiguous and refused.
+func ndc11(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	parts := strings.Split(s, "-")
+	switch {
+	case len(parts) == 1 && len(s) == 11 && isDigits(s):
+		return s, nil
+	case len(parts) == 1 && len(s) == 10 && isDigits(s):
+		return "", fmt.Errorf("NDC %q has 10 digits and no hyphens, which is ambiguous: write it hyphenated (4-4-2, 5-3-2, 5-4-1) or as 11 digits", s)
+	case len(parts) == 3 && isDigits(parts[0]) && isDigits(parts[1]) && isDigits(parts[2]):
+		want := [3]int{5, 4, 2}
+		var b strings.Builder
+		for i, p := range parts {
+			if len(p) > want[i] || len(p) < want[i]-1 {
+				return "", fmt.Errorf("NDC %q is not in 5-4-2, 4-4-2, 5-3-2 or 5-4-1 form", s)
+			}
+			b.WriteString(strings.Repeat("0", want[i]-len(p)) + p)
+		}
+		if b.Len() != 11 || len(parts[0])+len(parts[1])+len(parts[2]) < 10 {
+			return "", fmt.Errorf("NDC %q is not in 5-4-2, 4-4-2, 5-3-2 or 5-4-1 form", s)
+		}
+		return b.String(), nil
+	}
+	return "", fmt.Errorf("NDC %q must be 11 digits or hyphenated (5-4-2, 4-4-2, 5-3-2, 5-4-1)", s)
+}
+
+// validICD reports whether code looks like an ICD-10-CM code without its
+// dot: a letter, then 2–6 letters or digits.
+func validICD(code string) bool {
+	if len(code) < 3 || len(code) > 7 || code[0] < 'A' || code[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(code); i++ {
+		if c := code[i]; !((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')) {
+			return false
+		}
+	}
+	return true
+}
+
+func validNPI(npi string) bool { return len(npi) == 10 && isDigits(npi) }
+
+func validCityStateZip(a claim.Address) bool {
+	st := a.State
+	return a.City != "" && len(st) == 2 && isAlnum(st[0]) && isAlnum(st[1]) &&
+		isDigits(a.Zip) && (len(a.Zip) == 5 || len(a.Zip) == 9)
+}
+
+func allAlnum(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isAlnum(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
