@@ -12,7 +12,7 @@ import (
 
 // Pinger is what the health check needs of a database.
 type Pinger interface {
-	PingContext(ctx context.Context) error
+	Ping(ctx context.Context) error
 }
 
 // System holds the activities every worker serves, whatever its bot.
@@ -45,7 +45,7 @@ func (s *System) CheckWorker(ctx context.Context) (WorkerReport, error) {
 		r.Database = "not configured"
 		return r, nil
 	}
-	if err := s.DB.PingContext(ctx); err != nil {
+	if err := s.DB.Ping(ctx); err != nil {
 		return r, fmt.Errorf("worker on queue %s: database does not answer: %w", info.TaskQueue, err)
 	}
 	return r, nil

@@ -79,6 +79,12 @@ environment variables, then defaults: 'rcmbot config' lists them all.`,
 // commands lists every subcommand. Add new ones here.
 func commands(a *app) []*cobra.Command {
 	return []*cobra.Command{
+		newDevCmd(a),
+		newWorkerCmd(a),
+		newSetupCmd(a),
+		newMigrateCmd(a),
+		newSchedulesCmd(a),
+		newKeysCmd(a),
 		newConfigCmd(a),
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/workflows"
 )
@@ -43,7 +44,7 @@ func register(w worker.Registry, queue string, d Deps) error {
 }
 
 // Schedules returns every bot's Schedule, for the practice's settings.
-func Schedules() []temporalx.Schedule {
+func Schedules(cfg *config.Config) []temporalx.Schedule {
 	return nil
 }
 

@@ -43,9 +43,13 @@ const Redacted = "[redacted]"
 
 // IsPHIKey reports whether an attribute key names patient identity.
 // Keys naming opaque identifiers that merely contain such a word are
-// exempt: "workflow_name", "file_name" and "payer_name" are not PHI.
+// exempt: "Namespace", "workflow_name", "file_name" and "payer_name" are
+// not PHI.
 func IsPHIKey(key string) bool {
 	k := strings.ToLower(key)
+	if strings.Contains(k, "namespace") {
+		return false
+	}
 	switch k {
 	case "workflow_name", "file_name", "filename", "payer_name", "queue_name", "task_queue", "activity_name", "schedule_name", "host_name", "hostname", "user_name", "username":
 		return false

@@ -14,7 +14,7 @@ func TestRedactsPHIAttributes(t *testing.T) {
 		t.Fatal(err)
 	}
 	log.With("patient_last_name", "ZZTESTNAME").Info("scrubbed",
-		"batch_id", "b-123", "member_id", "W999888777", "payer_name", "Aetna",
+		"batch_id", "b-123", "member_id", "W999888777", "payer_name", "Aetna", "Namespace", "default",
 		slog.Group("patient", "dob", "1961-02-03", "id", "P-77"))
 	out := buf.String()
 	for _, leak := range []string{"ZZTESTNAME", "W999888777", "1961-02-03"} {
@@ -22,7 +22,7 @@ func TestRedactsPHIAttributes(t *testing.T) {
 			t.Errorf("log leaked %q: %s", leak, out)
 		}
 	}
-	for _, keep := range []string{"b-123", "Aetna", "P-77", Redacted} {
+	for _, keep := range []string{"b-123", "Aetna", "P-77", `"Namespace":"default"`, Redacted} {
 		if !strings.Contains(out, keep) {
 			t.Errorf("log lost %q: %s", keep, out)
 		}

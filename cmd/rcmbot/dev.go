@@ -1,0 +1,277 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"github.com/rcmbot/rcmbot/internal/bots"
+	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/devstack"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+	"github.com/rcmbot/rcmbot/workflows"
+)
+
+func newSetupCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "setup",
+		Short: "Prepare a deployment: database migrations, Temporal search attributes, schedules",
+		Long: `Apply the database migrations, register rcmbot's search attributes in the
+Temporal namespace and create or update every bot's Schedule. Idempotent: run it
+on every deployment (docker-compose runs it before the workers start).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			ring, err := a.openRing(false)
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			c, err := a.dialTemporal(ctx, ring)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			return a.prepareTemporal(ctx, c)
+		},
+	}
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "keys", "keys-file", "timezone")
+	return cmd
+}
+
+// prepareTemporal registers search attributes and applies the schedules.
+func (a *app) prepareTemporal(ctx context.Context, c client.Client) error {
+	if err := temporalx.EnsureSearchAttributes(ctx, c, a.cfg.TemporalNamespace); err != nil {
+		return err
+	}
+	return temporalx.Apply(ctx, c, a.cfg.TimeZone, bots.Schedules(&a.cfg))
+}
+
+func newDevCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run the whole product locally on embedded defaults (SQLite, Temporal dev server and UI)",
+		Long: `Run everything rcmbot needs on one machine that has only Go:
+
+  - the Temporal CLI, found on PATH or in .tools/bin, or installed there with
+    'go install' (a few minutes the first time);
+  - the Temporal dev server with its Web UI, keeping its state in
+    {data-dir}/temporal.db (unless a Temporal server already answers at
+    TEMPORAL_ADDRESS: then that one is used);
+  - rcmbot's database ({data-dir}/rcmbot.db) migrated, a development key ring,
+    search attributes and schedules;
+  - the workers for every bot, the web app, REST API and codec server, and the
+    payer and clearinghouse simulators.
+
+It prints the URLs and 'rcmbot ready' once everything answers. Ctrl-C stops it
+all; the next run keeps the earlier state.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.runDev(cmd.Context(), cmd.OutOrStdout())
+		},
+	}
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "http-addr", "public-url",
+		"keys", "keys-file", "refdata", "timezone")
+	return cmd
+}
+
+// runDev brings the stack up in dependency order and tears it down in
+// reverse when ctx ends (Ctrl-C).
+func (a *app) runDev(ctx context.Context, out io.Writer) error {
+	started := time.Now()
+	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir %s: %w", a.cfg.DataDir, err)
+	}
+	ring, err := a.openRing(true)
+	if err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	say("database ready: %s", redactURL(a.cfg.DBURL))
+
+	srv, err := a.startTemporal(ctx, say)
+	if err != nil {
+		return err
+	}
+	if srv != nil {
+		defer func() {
+			say("stopping the Temporal dev server")
+			if err := srv.Stop(20 * time.Second); err != nil {
+				say("%v", err)
+			}
+		}()
+	}
+	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	c, err := temporalx.WaitReady(wctx, a.temporalOptions(ring), func(waited time.Duration) {
+		say("  waiting for Temporal at %s (%s)", a.cfg.TemporalAddress, waited.Round(time.Second))
+	})
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := a.prepareTemporal(ctx, c); err != nil {
+		return err
+	}
+
+	deps, err := a.newDeps(ctx, db, ring)
+	if err != nil {
+		return err
+	}
+	defer deps.close()
+	var wg sync.WaitGroup
+	workerCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	workerErr := make(chan error, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		workerErr <- bots.RunWorkers(workerCtx, c, temporalx.Queues, deps.Deps, a.log, 10*time.Second)
+	}()
+	defer func() {
+		stopWorkers()
+		wg.Wait()
+	}()
+
+	if err := a.checkHealth(ctx, c, workerErr); err != nil {
+		return err
+	}
+	say("")
+	say("Temporal Web UI:  %s", a.cfg.TemporalUIURL)
+	say("Temporal server:  %s (namespace %s)", a.cfg.TemporalAddress, a.cfg.TemporalNamespace)
+	say("Data directory:   %s", a.cfg.DataDir)
+	say("Workers:          %v", temporalx.Queues)
+	say("Ready in %s. Press Ctrl-C to stop.", time.Since(started).Round(100*time.Millisecond))
+	say("rcmbot ready")
+
+	select {
+	case <-ctx.Done():
+	case err := <-workerErr:
+		if err != nil {
+			return err
+		}
+	case <-serverExited(srv):
+		return fmt.Errorf("the Temporal dev server exited (%v); see %s", srv.Err(), filepath.Join(a.cfg.DataDir, "temporal.log"))
+	}
+	say("\nshutting down")
+	return nil
+}
+
+// startTemporal starts the dev server unless one already answers at
+// TEMPORAL_ADDRESS. It returns nil when an existing server is used.
+func (a *app) startTemporal(ctx context.Context, say func(string, ...any)) (*devstack.DevServer, error) {
+	if devstack.Reachable(a.cfg.TemporalAddress, time.Second) {
+		say("using the Temporal server already running at %s", a.cfg.TemporalAddress)
+		return nil, nil
+	}
+	cli := devstack.FindTemporalCLI()
+	if cli == "" {
+		var err error
+		if cli, err = devstack.InstallTemporalCLI(ctx, devstack.ToolsDir, progressWriter{say}); err != nil {
+			return nil, err
+		}
+	}
+	uiPort, err := portOf(a.cfg.TemporalUIURL)
+	if err != nil {
+		return nil, fmt.Errorf("TEMPORAL_UI_URL: %w", err)
+	}
+	opts := devstack.DevServerOptions{
+		CLI:           cli,
+		Address:       a.cfg.TemporalAddress,
+		UIPort:        uiPort,
+		Namespace:     a.cfg.TemporalNamespace,
+		DBFile:        filepath.Join(a.cfg.DataDir, "temporal.db"),
+		CodecEndpoint: a.cfg.PublicURL + "/codec",
+		ExtraArgs:     temporalx.DevServerFlags(),
+		LogFile:       filepath.Join(a.cfg.DataDir, "temporal.log"),
+	}
+	say("starting the Temporal dev server (%s), state in %s", cli, opts.DBFile)
+	return devstack.StartDevServer(opts)
+}
+
+// checkHealth runs the HealthCheck workflow: it completes only when a
+// worker on every queue has answered.
+func (a *app) checkHealth(ctx context.Context, c client.Client, workerErr <-chan error) error {
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	run, err := c.ExecuteWorkflow(hctx, client.StartWorkflowOptions{
+		ID:            "healthcheck-" + store.NewID(""),
+		TaskQueue:     temporalx.QueueClaims,
+		StaticSummary: "rcmbot dev: check that a worker answers on every queue",
+	}, workflows.HealthCheck, workflows.HealthCheckInput{})
+	if err != nil {
+		return fmt.Errorf("start health check: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- run.Get(hctx, nil) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("health check %s: %w", run.GetID(), err)
+		}
+		return nil
+	case err := <-workerErr:
+		return fmt.Errorf("workers stopped: %w", err)
+	}
+}
+
+func serverExited(s *devstack.DevServer) <-chan struct{} {
+	if s == nil {
+		return nil
+	}
+	return s.Exited()
+}
+
+func portOf(rawURL string) (int, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return 0, err
+	}
+	_, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return 0, fmt.Errorf("%q has no port", rawURL)
+	}
+	return strconv.Atoi(port)
+}
+
+// redactURL hides a password in a database URL.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}
+
+type progressWriter struct{ say func(string, ...any) }
+
+func (p progressWriter) Write(b []byte) (int, error) {
+	p.say("%s", string(trimNewline(b)))
+	return len(b), nil
+}
+
+func trimNewline(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}

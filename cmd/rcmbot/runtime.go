@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/rcmbot/rcmbot/internal/codec"
+	"github.com/rcmbot/rcmbot/internal/keyring"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+)
+
+// openRing loads the key ring from RCMBOT_KEYS or RCMBOT_KEYS_FILE. With
+// createDev, a missing key file is created (rcmbot dev's first run).
+func (a *app) openRing(createDev bool) (*keyring.Ring, error) {
+	if createDev && a.cfg.Keys == "" {
+		if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("create data dir: %w", err)
+		}
+		return keyring.LoadOrCreateDevFile(a.cfg.KeysFile)
+	}
+	ring, err := keyring.Load(a.cfg.Keys, a.cfg.KeysFile)
+	if err != nil {
+		return nil, fmt.Errorf("load key ring (set RCMBOT_KEYS or RCMBOT_KEYS_FILE; `rcmbot keys new` makes a key): %w", err)
+	}
+	return ring, nil
+}
+
+// openDB opens rcmbot's database; with migrate, pending migrations are applied.
+func (a *app) openDB(ctx context.Context, migrate bool) (*store.DB, error) {
+	db, err := store.Open(ctx, a.cfg.DBURL)
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		applied, err := db.Migrate(ctx)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		for _, m := range applied {
+			a.log.Info("applied migration", "migration", m)
+		}
+	}
+	return db, nil
+}
+
+// dialTemporal connects to Temporal with payloads and failures encrypted by ring.
+func (a *app) dialTemporal(ctx context.Context, ring *keyring.Ring) (client.Client, error) {
+	return temporalx.Dial(ctx, a.temporalOptions(ring))
+}
+
+func (a *app) temporalOptions(ring *keyring.Ring) temporalx.DialOptions {
+	var o client.Options
+	codec.ConfigureClient(&o, ring)
+	return temporalx.DialOptions{
+		Address:          a.cfg.TemporalAddress,
+		Namespace:        a.cfg.TemporalNamespace,
+		DataConverter:    o.DataConverter,
+		FailureConverter: o.FailureConverter,
+		Logger:           a.log,
+	}
+}

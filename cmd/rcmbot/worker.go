@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rcmbot/rcmbot/internal/bots"
+	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+)
+
+func newWorkerCmd(a *app) *cobra.Command {
+	var queues string
+	var stopTimeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Run Temporal workers for the bots' task queues",
+		Long: `Run Temporal workers for one or more bots. Each bot has its own task queue
+(` + strings.Join(temporalx.Queues, ", ") + `), so bots can be scaled and deployed
+separately: run 'rcmbot worker --queues claims' on some machines and
+'rcmbot worker --queues eligibility' on others, or all queues in one process.
+
+On SIGINT or SIGTERM the workers stop polling and running activities get
+--stop-timeout to finish; Temporal retries whatever did not.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			var qs []string
+			for _, q := range strings.Split(queues, ",") {
+				if q = strings.TrimSpace(q); q != "" {
+					qs = append(qs, q)
+				}
+			}
+			ring, err := a.openRing(false)
+			if err != nil {
+				return err
+			}
+			db, err := a.openDB(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			c, err := a.dialTemporal(ctx, ring)
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			deps, err := a.newDeps(ctx, db, ring)
+			if err != nil {
+				return err
+			}
+			defer deps.close()
+			if err := bots.RunWorkers(ctx, c, qs, deps.Deps, a.log, stopTimeout); err != nil {
+				return fmt.Errorf("workers: %w", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&queues, "queues", strings.Join(temporalx.Queues, ","), "comma-separated task queues to serve")
+	cmd.Flags().DurationVar(&stopTimeout, "stop-timeout", 30*time.Second, "how long running activities may finish after a stop signal")
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "keys", "keys-file", "refdata", "timezone",
+		"eligibility-url", "clearinghouse-url", "submitter-id", "receiver-id", "x12-usage")
+	return cmd
+}
