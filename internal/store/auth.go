@@ -1,0 +1,329 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Role is what a user may do.
+type Role string
+
+// The roles: biller uploads and views; reviewer also reviews claims;
+// admin also manages users and schedules; auditor reads, including the
+// PHI access log, and changes nothing.
+const (
+	RoleBiller   Role = "biller"
+	RoleReviewer Role = "reviewer"
+	RoleAdmin    Role = "admin"
+	RoleAuditor  Role = "auditor"
+)
+
+// Valid reports whether r is one of the roles.
+func (r Role) Valid() bool {
+	return r == RoleBiller || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor
+}
+
+// User is a person who signs in to rcmbot.
+type User struct {
+	ID           string
+	Username     string // lower case, unique
+	DisplayName  string
+	PasswordHash string // bcrypt or argon2 encoded hash; never the password
+	Role         Role
+	Disabled     bool
+	FailedLogins int       // consecutive failed sign-ins since the last success or lock
+	LockedUntil  time.Time // zero unless locked
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+const userCols = "id, username, display_name, password_hash, role, disabled, failed_logins, locked_until, created_at, updated_at"
+
+func userDest(u *User) []any {
+	return []any{&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.Disabled, &u.FailedLogins,
+		scanTime(&u.LockedUntil), scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt)}
+}
+
+// NormalizeUsername is how usernames are stored and looked up: trimmed
+// and lower case, so "Alice" and "alice" are one user.
+func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// NewUser describes a user to create.
+type NewUser struct {
+	Username     string
+	DisplayName  string
+	PasswordHash string
+	Role         Role
+}
+
+// CreateUser adds a user. A taken username is ErrConflict.
+func (d *DB) CreateUser(ctx context.Context, nu NewUser) (User, error) {
+	u := User{ID: NewID("u-"), Username: NormalizeUsername(nu.Username), DisplayName: nu.DisplayName,
+		PasswordHash: nu.PasswordHash, Role: nu.Role, CreatedAt: now()}
+	u.UpdatedAt = u.CreatedAt
+	if u.Username == "" || !u.Role.Valid() {
+		return User{}, fmt.Errorf("create user %q: a username and a role (biller, reviewer, admin, auditor) are required: %w", u.Username, ErrInvalid)
+	}
+	_, err := exec(ctx, d.w, `INSERT INTO users (id, username, display_name, password_hash, role, disabled, failed_logins, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`, u.ID, u.Username, u.DisplayName, u.PasswordHash, u.Role, false, ts(u.CreatedAt), ts(u.UpdatedAt))
+	if isUniqueViolation(err) {
+		return User{}, fmt.Errorf("create user %q: %w", u.Username, ErrConflict)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("create user %q: %w", u.Username, err)
+	}
+	return u, nil
+}
+
+// User returns the user with the given ID.
+func (d *DB) User(ctx context.Context, id string) (User, error) {
+	u, err := queryOne(ctx, d.r, userDest, "SELECT "+userCols+" FROM users WHERE id = ?", id)
+	if err != nil {
+		return u, fmt.Errorf("get user %s: %w", id, err)
+	}
+	return u, nil
+}
+
+// UserByUsername returns the user with the given username (normalized).
+func (d *DB) UserByUsername(ctx context.Context, username string) (User, error) {
+	u, err := queryOne(ctx, d.r, userDest, "SELECT "+userCols+" FROM users WHERE username = ?", NormalizeUsername(username))
+	if err != nil {
+		return u, fmt.Errorf("get user %q: %w", NormalizeUsername(username), err)
+	}
+	return u, nil
+}
+
+// Users lists every user by username.
+func (d *DB) Users(ctx context.Context) ([]User, error) {
+	out, err := queryAll(ctx, d.r, userDest, "SELECT "+userCols+" FROM users ORDER BY username")
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// SetUserDisabled disables or re-enables a user. Disabling also ends the
+// user's sessions; API token lookups report the user disabled.
+func (d *DB) SetUserDisabled(ctx context.Context, id string, disabled bool) error {
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := execOne(ctx, tx, "UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?", disabled, ts(now()), id); err != nil {
+			return err
+		}
+		if !disabled {
+			return nil
+		}
+		_, err := exec(ctx, tx, "DELETE FROM sessions WHERE user_id = ?", id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set user %s disabled=%t: %w", id, disabled, err)
+	}
+	return nil
+}
+
+// SetPasswordHash replaces a user's password hash and clears any lock.
+func (d *DB) SetPasswordHash(ctx context.Context, id, hash string) error {
+	if err := execOne(ctx, d.w, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
+		hash, ts(now()), id); err != nil {
+		return fmt.Errorf("set password of user %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetUserRole changes a user's role.
+func (d *DB) SetUserRole(ctx context.Context, id string, role Role) error {
+	if !role.Valid() {
+		return fmt.Errorf("set role of user %s: role %q: %w", id, role, ErrInvalid)
+	}
+	if err := execOne(ctx, d.w, "UPDATE users SET role = ?, updated_at = ? WHERE id = ?", role, ts(now()), id); err != nil {
+		return fmt.Errorf("set role of user %s: %w", id, err)
+	}
+	return nil
+}
+
+// RecordLoginFailure counts a failed sign-in. On the maxFailures-th
+// consecutive failure the user is locked until now+lockFor and the count
+// starts again. It returns the user as updated.
+func (d *DB) RecordLoginFailure(ctx context.Context, id string, maxFailures int, lockFor time.Duration) (User, error) {
+	var u User
+	if maxFailures < 1 {
+		return u, fmt.Errorf("record failed sign-in of user %s: maxFailures %d must be at least 1: %w", id, maxFailures, ErrInvalid)
+	}
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		t := now()
+		if err := execOne(ctx, tx, "UPDATE users SET failed_logins = failed_logins + 1, updated_at = ? WHERE id = ?", ts(t), id); err != nil {
+			return err
+		}
+		if _, err := exec(ctx, tx, "UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ? AND failed_logins >= ?",
+			ts(t.Add(lockFor)), id, maxFailures); err != nil {
+			return err
+		}
+		var err error
+		u, err = queryOne(ctx, tx, userDest, "SELECT "+userCols+" FROM users WHERE id = ?", id)
+		return err
+	})
+	if err != nil {
+		return u, fmt.Errorf("record failed sign-in of user %s: %w", id, err)
+	}
+	return u, nil
+}
+
+// RecordLoginSuccess clears a user's failed sign-in count and lock.
+func (d *DB) RecordLoginSuccess(ctx context.Context, id string) error {
+	if err := execOne(ctx, d.w, "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?", ts(now()), id); err != nil {
+		return fmt.Errorf("record sign-in of user %s: %w", id, err)
+	}
+	return nil
+}
+
+// Session is a signed-in browser. ID is a hash of the cookie's token;
+// the token itself is never stored.
+type Session struct {
+	ID         string
+	UserID     string
+	CSRFToken  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+const sessionCols = "id, user_id, csrf_token, created_at, last_seen_at, expires_at"
+
+func sessionDest(s *Session) []any {
+	return []any{&s.ID, &s.UserID, &s.CSRFToken, scanTime(&s.CreatedAt), scanTime(&s.LastSeenAt), scanTime(&s.ExpiresAt)}
+}
+
+// CreateSession stores a session; zero CreatedAt and LastSeenAt mean now.
+func (d *DB) CreateSession(ctx context.Context, s Session) error {
+	if s.ID == "" || s.UserID == "" || s.ExpiresAt.IsZero() {
+		return fmt.Errorf("create session: ID, user and expiry are required: %w", ErrInvalid)
+	}
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = now()
+	}
+	if s.LastSeenAt.IsZero() {
+		s.LastSeenAt = s.CreatedAt
+	}
+	_, err := exec(ctx, d.w, "INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?)",
+		s.ID, s.UserID, s.CSRFToken, ts(s.CreatedAt), ts(s.LastSeenAt), ts(s.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("create session for user %s: %w", s.UserID, err)
+	}
+	return nil
+}
+
+// Session returns the session with the given ID (token hash), expired or
+// not: the caller compares ExpiresAt with its clock.
+func (d *DB) Session(ctx context.Context, id string) (Session, error) {
+	s, err := queryOne(ctx, d.r, sessionDest, "SELECT "+sessionCols+" FROM sessions WHERE id = ?", id)
+	if err != nil {
+		return s, fmt.Errorf("get session: %w", err)
+	}
+	return s, nil
+}
+
+// TouchSession records activity on a session and moves its expiry.
+func (d *DB) TouchSession(ctx context.Context, id string, lastSeen, expires time.Time) error {
+	if err := execOne(ctx, d.w, "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?", ts(lastSeen), ts(expires), id); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends a session (sign-out); an unknown ID is not an error.
+func (d *DB) DeleteSession(ctx context.Context, id string) error {
+	if _, err := exec(ctx, d.w, "DELETE FROM sessions WHERE id = ?", id); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes sessions that expired before t and
+// reports how many.
+func (d *DB) DeleteExpiredSessions(ctx context.Context, t time.Time) (int64, error) {
+	res, err := exec(ctx, d.w, "DELETE FROM sessions WHERE expires_at < ?", ts(t))
+	if err != nil {
+		return 0, fmt.Errorf("delete expired sessions: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// APIToken is a bearer token for the REST API. Only its hash is stored.
+type APIToken struct {
+	ID         string
+	UserID     string
+	TokenHash  string
+	Name       string // what the token is for, e.g. "codec server"
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	RevokedAt  time.Time
+}
+
+const tokenCols = "id, user_id, token_hash, name, created_at, last_used_at, revoked_at"
+
+func tokenDest(t *APIToken) []any {
+	return []any{&t.ID, &t.UserID, &t.TokenHash, &t.Name, scanTime(&t.CreatedAt), scanTime(&t.LastUsedAt), scanTime(&t.RevokedAt)}
+}
+
+// CreateAPIToken stores a new token hash for a user.
+func (d *DB) CreateAPIToken(ctx context.Context, userID, tokenHash, name string) (APIToken, error) {
+	t := APIToken{ID: NewID("tk-"), UserID: userID, TokenHash: tokenHash, Name: name, CreatedAt: now()}
+	if userID == "" || tokenHash == "" {
+		return APIToken{}, fmt.Errorf("create API token: user and hash are required: %w", ErrInvalid)
+	}
+	_, err := exec(ctx, d.w, "INSERT INTO api_tokens (id, user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?, ?)",
+		t.ID, t.UserID, t.TokenHash, t.Name, ts(t.CreatedAt))
+	if isUniqueViolation(err) {
+		return APIToken{}, fmt.Errorf("create API token for user %s: %w", userID, ErrConflict)
+	}
+	if err != nil {
+		return APIToken{}, fmt.Errorf("create API token for user %s: %w", userID, err)
+	}
+	return t, nil
+}
+
+// APITokenByHash returns the unrevoked token with the given hash and its
+// user (who may be disabled: check). A revoked or unknown token is
+// ErrNotFound.
+func (d *DB) APITokenByHash(ctx context.Context, tokenHash string) (APIToken, User, error) {
+	type pair struct {
+		t APIToken
+		u User
+	}
+	p, err := queryOne(ctx, d.r, func(p *pair) []any { return append(tokenDest(&p.t), userDest(&p.u)...) },
+		"SELECT t."+strings.ReplaceAll(tokenCols, ", ", ", t.")+", u."+strings.ReplaceAll(userCols, ", ", ", u.")+
+			` FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL`, tokenHash)
+	if err != nil {
+		return APIToken{}, User{}, fmt.Errorf("look up API token: %w", err)
+	}
+	return p.t, p.u, nil
+}
+
+// TouchAPIToken records that a token was used at t.
+func (d *DB) TouchAPIToken(ctx context.Context, id string, t time.Time) error {
+	if err := execOne(ctx, d.w, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", ts(t), id); err != nil {
+		return fmt.Errorf("touch API token %s: %w", id, err)
+	}
+	return nil
+}
+
+// RevokeAPIToken revokes a token; revoking twice keeps the first time.
+func (d *DB) RevokeAPIToken(ctx context.Context, id string) error {
+	if err := execOne(ctx, d.w, "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", ts(now()), id); err != nil {
+		return fmt.Errorf("revoke API token %s: %w", id, err)
+	}
+	return nil
+}
+
+// APITokens lists a user's tokens, revoked ones included, oldest first.
+func (d *DB) APITokens(ctx context.Context, userID string) ([]APIToken, error) {
+	out, err := queryAll(ctx, d.r, tokenDest, "SELECT "+tokenCols+" FROM api_tokens WHERE user_id = ? ORDER BY created_at, id", userID)
+	if err != nil {
+		return nil, fmt.Errorf("list API tokens of user %s: %w", userID, err)
+	}
+	return out, nil
+}
