@@ -1,0 +1,363 @@
+package intake
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+)
+
+// synonyms lists, for each canonical field, the header texts practice-
+// management exports use for it (Kareo/Tebra, AdvancedMD, athenaOne,
+// eClinicalWorks, NextGen, CMS-1500 box names). The canonical name itself
+// always matches. Headers are compared after normalising (see
+// NormalizeHeader), so "Claim #", "claim no" and "CLAIM_NO" are one entry.
+var synonyms = map[claim.Field][]string{
+	claim.FieldClaimID: {"Claim ID", "Claim #", "Claim No", "Claim Number", "Claim Nbr", "Encounter ID",
+		"Encounter #", "Encounter Number", "Encounter No", "Visit ID", "Visit #", "Visit Number", "Ticket #",
+		"Ticket Number", "Ticket No", "Charge Ticket", "Superbill #", "Superbill Number",
+		"Patient Control Number", "Patient Control No", "Patient Control #", "PCN", "Claim Key"},
+	claim.FieldPatientID: {"Patient ID", "Patient Account No", "Patient Account Number", "Patient Account #",
+		"Patient Acct #", "Patient Acct No", "Account #", "Account No", "Account Number", "Acct #", "Acct No",
+		"Acct Number", "MRN", "Medical Record Number", "Medical Record #", "Patient #", "Patient Number",
+		"Chart #", "Chart Number", "Chart No", "Pt ID", "Pt Acct #", "Person Number", "Person #"},
+	claim.FieldPatientLastName: {"Patient Last Name", "Last Name", "Pt Last Name", "Patient Last", "Last",
+		"Surname", "Patient LName", "LName", "Patient Surname", "Pat Last Name"},
+	claim.FieldPatientFirstName: {"Patient First Name", "First Name", "Pt First Name", "Patient First", "First",
+		"Given Name", "Patient FName", "FName", "Pat First Name"},
+	claim.FieldPatientDOB: {"Patient DOB", "DOB", "Date of Birth", "Birth Date", "Birthdate", "Pt DOB",
+		"Patient Date of Birth", "Patient Birth Date", "Patient Birthdate", "Pat DOB"},
+	claim.FieldPatientSex: {"Patient Sex", "Sex", "Gender", "Patient Gender", "Pt Sex", "Pt Gender",
+		"Administrative Sex", "Birth Sex", "Pat Sex"},
+	claim.FieldMemberID: {"Member ID", "Member #", "Member No", "Member Number", "Subscriber ID", "Subscriber #",
+		"Subscriber No", "Subscriber Number", "Policy #", "Policy No", "Policy Number", "Policy ID",
+		"Insurance ID", "Insurance #", "Ins ID", "Insured ID", "Insured's ID Number", "Insured ID Number",
+		"Primary Policy #", "Primary Policy Number", "Primary Member ID", "Primary Insurance Policy #",
+		"Primary Insurance ID", "Medicare ID", "MBI", "Medicaid ID", "Patient Insurance ID", "Certificate Number"},
+	claim.FieldGroupNumber: {"Group Number", "Group #", "Group No", "Group ID", "Group", "Insurance Group",
+		"Insurance Group #", "Insurance Group Number", "Policy Group", "Policy Group Number", "Primary Group #",
+		"Primary Group Number", "Insured's Policy Group"},
+	claim.FieldPayerID: {"Payer ID", "Payor ID", "Payer Code", "Payor Code", "Payer #", "Payor #",
+		"Electronic Payer ID", "EDI Payer ID", "EDI Payor ID", "Insurance Payer ID", "Ins Payer ID",
+		"Primary Payer ID", "Primary Payor ID", "Carrier ID", "Carrier Code", "Insurance Code", "CPID", "Payer EDI ID"},
+	claim.FieldPayerName: {"Payer Name", "Payor Name", "Payer", "Payor", "Insurance", "Insurance Name",
+		"Insurance Company", "Insurance Company Name", "Primary Insurance", "Primary Insurance Name",
+		"Primary Payer", "Primary Payor", "Primary Carrier", "Carrier", "Carrier Name", "Insurance Plan",
+		"Plan Name", "Ins Name", "Insurance Carrier"},
+	claim.FieldBillingName: {"Billing Provider Name", "Billing Provider", "Billing Name", "Billing Prov Name",
+		"Practice Name", "Practice", "Billing Entity", "Billing Organization", "Organization Name"},
+	claim.FieldBillingNPI: {"Billing NPI", "Billing Provider NPI", "Billing Prov NPI", "Bill NPI", "Group NPI",
+		"Practice NPI", "Organization NPI", "Org NPI", "Type 2 NPI", "Billing Provider ID"},
+	claim.FieldBillingTIN: {"Billing TIN", "Billing Tax ID", "Billing EIN", "Tax ID", "Tax ID Number", "TaxID",
+		"TIN", "EIN", "FEIN", "Federal Tax ID", "Federal Tax ID Number", "Federal Tax ID #", "Fed Tax ID",
+		"Practice Tax ID", "Employer ID Number"},
+	claim.FieldBillingTaxonomy: {"Billing Taxonomy", "Billing Taxonomy Code", "Billing Provider Taxonomy",
+		"Taxonomy", "Taxonomy Code", "Provider Taxonomy", "Provider Taxonomy Code", "Specialty Taxonomy"},
+	claim.FieldBillingAddress: {"Billing Address", "Billing Address 1", "Billing Address Line 1", "Billing Street",
+		"Billing Addr", "Billing Addr 1", "Billing Provider Address", "Practice Address", "Practice Address 1",
+		"Billing Street Address"},
+	claim.FieldBillingCity:  {"Billing City", "Billing Provider City", "Practice City"},
+	claim.FieldBillingState: {"Billing State", "Billing St", "Billing Provider State", "Practice State"},
+	claim.FieldBillingZip: {"Billing Zip", "Billing Zip Code", "Billing ZIP+4", "Billing Postal Code",
+		"Billing Provider Zip", "Practice Zip", "Practice Zip Code"},
+	claim.FieldRenderingNPI: {"Rendering NPI", "Rendering Provider NPI", "Rendering Prov NPI", "Rend NPI",
+		"Provider NPI", "Servicing NPI", "Servicing Provider NPI", "Performing NPI", "Performing Provider NPI",
+		"Treating NPI", "Treating Provider NPI", "Individual NPI", "Type 1 NPI"},
+	claim.FieldReferringNPI: {"Referring NPI", "Referring Provider NPI", "Referring Prov NPI", "Ref NPI",
+		"Ref Provider NPI", "Referring Physician NPI"},
+	claim.FieldPlaceOfService: {"Place of Service", "Place of Service Code", "POS", "POS Code", "Place of Svc",
+		"Place Of Svc Code", "Facility POS"},
+	claim.FieldFrequencyCode: {"Frequency Code", "Frequency", "Claim Frequency", "Claim Frequency Code",
+		"Claim Frequency Type Code", "Freq Code", "Freq", "Resubmission Code"},
+	claim.FieldPriorAuth: {"Prior Auth", "Prior Auth #", "Prior Auth No", "Prior Auth Number",
+		"Prior Authorization", "Prior Authorization #", "Prior Authorization Number", "Authorization",
+		"Authorization #", "Authorization No", "Authorization Number", "Auth", "Auth #", "Auth No",
+		"Auth Number", "PA #", "PA Number", "Prior Auth Code"},
+	claim.FieldTotalCharge: {"Total Charge", "Total Charges", "Claim Total", "Claim Total Charge", "Total Billed",
+		"Total Billed Amount", "Claim Charge", "Claim Charges", "Total Claim Charge", "Total Claim Charges",
+		"Claim Amount", "Claim Billed Amount", "Total Amount"},
+	claim.FieldDiagnosisCodes: {"Diagnosis Codes", "Diagnosis Code", "Diagnoses", "Diagnosis", "Dx Codes",
+		"Dx Code", "Dx", "Dxs", "ICD-10 Codes", "ICD10 Codes", "ICD Codes", "ICD-10", "ICD10", "ICD-10-CM",
+		"ICD-10-CM Codes", "Diag Codes", "Diagnosis List"},
+	claim.FieldLineNumber: {"Line Number", "Line #", "Line No", "Line", "Line Item", "Line Seq", "Seq",
+		"Sequence", "Svc Line", "Service Line", "Service Line #", "Charge Line"},
+	claim.FieldDateFrom: {"Service Date From", "DOS", "DOS From", "From DOS", "Date of Service",
+		"Date of Service From", "From Date", "From", "Date From", "Service Date", "Service From", "Service From Date",
+		"Service Start Date", "Service Begin Date", "Svc Date", "Svc From", "Begin DOS", "Start DOS", "Visit Date",
+		"Encounter Date", "FromDate", "Line DOS", "Date of Svc"},
+	claim.FieldDateTo: {"Service Date To", "DOS To", "To DOS", "Date of Service To", "To Date", "To", "Date To",
+		"Thru", "Thru Date", "Through", "Through Date", "Service To", "Service To Date", "Service Thru",
+		"Service End Date", "Svc To", "End DOS", "ToDate", "Date of Service Thru"},
+	claim.FieldProcedureCode: {"Procedure Code", "Procedure", "Proc", "Proc Code", "Proc Cd", "CPT",
+		"CPT Code", "CPT-4", "CPT4", "HCPCS", "HCPCS Code", "CPT/HCPCS", "CPT/HCPCS Code", "HCPCS/CPT",
+		"CPT HCPCS", "Service Code", "Svc Code", "Billing Code", "Charge Code", "Code"},
+	claim.FieldModifiers: {"Modifiers", "Modifier", "Mods", "Mod", "CPT Modifiers", "Procedure Modifiers",
+		"Modifier Codes", "Proc Modifiers"},
+	claim.FieldUnits: {"Units", "Unit", "Qty", "Quantity", "Days/Units", "Days or Units", "Days Units",
+		"Units/Days", "Service Units", "Svc Units", "Billed Units", "Unit Count", "Procedure Units"},
+	claim.FieldLineCharge: {"Line Charge", "Line Charges", "Charges", "Charge", "Charge Amt", "Charge Amount",
+		"Billed Amount", "Billed Amt", "Billed", "Billed Charge", "Billed Charges", "Amount Billed", "Amount",
+		"Fee", "Line Amount", "Line Billed Amount", "Service Charge", "Procedure Charge", "Line Total",
+		"Charge Amount Billed"},
+	claim.FieldDxPointers: {"Dx Pointers", "Dx Pointer", "Dx Ptr", "Dx Ptrs", "Diagnosis Pointer",
+		"Diagnosis Pointers", "Diag Pointer", "Diag Pointers", "Diagnosis Ref", "ICD Pointer", "ICD Pointers",
+		"Pointer", "Pointers", "Dx Link", "Diagnosis Link"},
+	claim.FieldNDC: {"NDC", "NDC Code", "NDC Number", "NDC #", "NDC No", "National Drug Code", "Drug Code",
+		"NDC 11"},
+}
+
+// numberedSynonyms lists header stems followed by the diagnosis number
+// ("Dx 1", "ICD-10 1", "Diagnosis Code 12") or letter ("Dx A" as on the
+// CMS-1500, box 21 A–L).
+var dxStems = []string{"Dx", "Dx Code", "DX", "Diagnosis", "Diagnosis Code", "Diag", "Diag Code", "ICD-10",
+	"ICD10", "ICD-10 Code", "ICD10 Code", "ICD Code", "ICD-10-CM", "Diagnosis Code ICD-10"}
+
+// modifierStems are the stems of "Modifier 1" .. "Modifier 4".
+var modifierStems = []string{"Modifier", "Mod", "Modifier Code", "CPT Modifier", "Proc Modifier", "Procedure Modifier"}
+
+// extraDx are single-diagnosis headers that mean dx1 or dx2.
+var extraDx = map[string]int{
+	"Primary Diagnosis": 1, "Principal Diagnosis": 1, "Primary Dx": 1, "Principal Dx": 1,
+	"Primary ICD-10": 1, "Primary Diagnosis Code": 1, "Secondary Diagnosis": 2, "Secondary Dx": 2,
+}
+
+// headerIndex maps a normalised header text to its field.
+var headerIndex = buildHeaderIndex()
+
+func buildHeaderIndex() map[string]claim.Field {
+	idx := make(map[string]claim.Field)
+	add := func(text string, f claim.Field) {
+		k := NormalizeHeader(text)
+		if prev, ok := idx[k]; ok && prev != f {
+			panic(fmt.Sprintf("intake: header synonym %q means both %s and %s", text, prev, f))
+		}
+		idx[k] = f
+	}
+	for f, names := range synonyms {
+		add(string(f), f)
+		for _, n := range names {
+			add(n, f)
+		}
+	}
+	for n := 1; n <= claim.MaxDiagnoses; n++ {
+		f := claim.FieldDx(n)
+		add(string(f), f)
+		letter := string(rune('A' + n - 1))
+		for _, s := range dxStems {
+			add(s+" "+strconv.Itoa(n), f)
+			add(s+" "+letter, f)
+		}
+	}
+	for n := 1; n <= claim.MaxModifiers; n++ {
+		f := claim.FieldModifier(n)
+		add(string(f), f)
+		for _, s := range modifierStems {
+			add(s+" "+strconv.Itoa(n), f)
+		}
+	}
+	for text, n := range extraDx {
+		add(text, claim.FieldDx(n))
+	}
+	return idx
+}
+
+// NormalizeHeader reduces a header cell to the key synonyms are matched on:
+// lower case, "#" read as "no", "&" as "and", everything that is not a
+// letter or digit dropped. "Claim #", "CLAIM_NO" and "claim no." all give
+// "claimno"; "Days/Units" gives "daysunits".
+func NormalizeHeader(h string) string {
+	var b strings.Builder
+	b.Grow(len(h))
+	for _, r := range strings.ToLower(h) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == '#':
+			b.WriteString("no")
+		case r == '&':
+			b.WriteString("and")
+		}
+	}
+	k := b.String()
+	// "Claim Number", "Claim Nbr", "Claim Num" mean "Claim No".
+	for _, long := range []string{"number", "nbr", "num"} {
+		if strings.HasSuffix(k, long) {
+			return strings.TrimSuffix(k, long) + "no"
+		}
+	}
+	return k
+}
+
+// FieldForHeader returns the canonical field a header cell names, and
+// false for a header rcmbot does not know (the column is kept and ignored).
+func FieldForHeader(h string) (claim.Field, bool) {
+	f, ok := headerIndex[NormalizeHeader(h)]
+	return f, ok
+}
+
+// Required lists the columns a claims file must have; a file without one of
+// them fails as a whole. A diagnosis column means dx1 or diagnosis_codes.
+// Other columns are optional: their absence leaves the value blank for the
+// scorer's "required" edits to report per claim (units default to 1 when
+// the file has no units column at all).
+var Required = []claim.Field{
+	claim.FieldClaimID, claim.FieldPatientLastName, claim.FieldPatientFirstName, claim.FieldPatientDOB,
+	claim.FieldMemberID, claim.FieldPayerID, claim.FieldBillingNPI, claim.FieldDateFrom,
+	claim.FieldProcedureCode, claim.FieldLineCharge, claim.FieldDx(1),
+}
+
+// Column is one header cell of the claims sheet.
+type Column struct {
+	Index  int         `json:"index"`           // 0-based position in the row
+	Letter string      `json:"letter"`          // spreadsheet column letter: "A", "AB"
+	Header string      `json:"header"`          // the header text as written
+	Field  claim.Field `json:"field,omitempty"` // the canonical field, "" for a column rcmbot does not read
+}
+
+// Layout describes where a claims file keeps its data: the sheet, the header
+// row and which column holds each field. The annotated workbook uses it to
+// turn a (row, field) pair back into a cell. It marshals to JSON, so a
+// workflow can store it between the parse and annotate steps.
+type Layout struct {
+	File      string `json:"file"`       // base name of the uploaded file
+	Format    Format `json:"format"`     // FormatXLSX or FormatCSV
+	Sheet     string `json:"sheet"`      // sheet name; "" for CSV
+	HeaderRow int    `json:"header_row"` // 1-based row number of the header
+	// Columns lists every header cell, known or not, in sheet order.
+	Columns []Column `json:"columns"`
+	// Delimiter is the CSV field separator that was detected (0 for xlsx).
+	Delimiter rune `json:"delimiter,omitempty"`
+	// Date1904 reports an xlsx workbook that counts serial dates from 1904.
+	Date1904 bool `json:"date1904,omitempty"`
+
+	byField map[claim.Field]int // field → index into Columns
+	atIndex []int               // cell index → index into Columns, -1 for none
+}
+
+// index builds the lookup tables (again, after JSON decoding).
+func (l *Layout) index() {
+	if l.byField != nil {
+		return
+	}
+	l.byField = make(map[claim.Field]int)
+	n := 0
+	if len(l.Columns) > 0 {
+		n = l.Columns[len(l.Columns)-1].Index + 1
+	}
+	l.atIndex = make([]int, n)
+	for i := range l.atIndex {
+		l.atIndex[i] = -1
+	}
+	for i, c := range l.Columns {
+		if c.Field != "" {
+			l.byField[c.Field] = i
+		}
+		if c.Index >= 0 && c.Index < n {
+			l.atIndex[c.Index] = i
+		}
+	}
+}
+
+// columnAt returns the column at 0-based cell index i.
+func (l *Layout) columnAt(i int) (Column, bool) {
+	l.index()
+	if i < 0 || i >= len(l.atIndex) || l.atIndex[i] < 0 {
+		return Column{}, false
+	}
+	return l.Columns[l.atIndex[i]], true
+}
+
+// Column returns the column holding field f.
+func (l *Layout) Column(f claim.Field) (Column, bool) {
+	l.index()
+	i, ok := l.byField[f]
+	if !ok {
+		return Column{}, false
+	}
+	return l.Columns[i], true
+}
+
+// Cell returns the cell reference ("D17") of field f on a sheet row, and
+// false when the file has no column for f.
+func (l *Layout) Cell(f claim.Field, row int) (string, bool) {
+	c, ok := l.Column(f)
+	if !ok || row < 1 {
+		return "", false
+	}
+	return c.Letter + strconv.Itoa(row), true
+}
+
+// Headers returns the header texts in sheet order.
+func (l *Layout) Headers() []string {
+	h := make([]string, len(l.Columns))
+	for i, c := range l.Columns {
+		h[i] = c.Header
+	}
+	return h
+}
+
+// ColumnLetter returns the spreadsheet letter of a 0-based column index:
+// 0 → "A", 25 → "Z", 26 → "AA".
+func ColumnLetter(i int) string {
+	var buf [8]byte
+	n := len(buf)
+	for i++; i > 0; i = (i - 1) / 26 {
+		n--
+		buf[n] = byte('A' + (i-1)%26)
+	}
+	return string(buf[n:])
+}
+
+// newLayout maps a header row. It returns the layout and, when two columns
+// name the same field, an error naming both.
+func newLayout(cells []string) (*Layout, error) {
+	l := &Layout{}
+	seen := make(map[claim.Field]int)
+	for i, h := range cells {
+		h = strings.TrimSpace(h)
+		if h == "" {
+			continue
+		}
+		c := Column{Index: i, Letter: ColumnLetter(i), Header: h}
+		if f, ok := FieldForHeader(h); ok {
+			if j, dup := seen[f]; dup {
+				prev := l.Columns[j]
+				return nil, fmt.Errorf("columns %s (%q) and %s (%q) both mean %s; rename or delete one of them",
+					prev.Letter, prev.Header, c.Letter, h, f)
+			}
+			c.Field = f
+			seen[f] = len(l.Columns)
+		}
+		l.Columns = append(l.Columns, c)
+	}
+	l.index()
+	return l, nil
+}
+
+// firstDxColumn returns the first of the dx1..dx12 columns the layout has.
+func (l *Layout) firstDxColumn() (Column, bool) {
+	for n := 1; n <= claim.MaxDiagnoses; n++ {
+		if c, ok := l.Column(claim.FieldDx(n)); ok {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
+// missing returns the required fields the layout lacks.
+func (l *Layout) missing() []claim.Field {
+	var m []claim.Field
+	for _, f := range Required {
+		if _, ok := l.Column(f); ok {
+			continue
+		}
+		if f == claim.FieldDx(1) {
+			if _, ok := l.Column(claim.FieldDiagnosisCodes); ok {
+				continue
+			}
+		}
+		m = append(m, f)
+	}
+	return m
+}

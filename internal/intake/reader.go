@@ -1,0 +1,461 @@
+package intake
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+)
+
+// Options control how a claims file is read.
+type Options struct {
+	// Sheet names the sheet to read; "" means the first sheet with a
+	// header row that has every required column.
+	Sheet string
+	// Limits bound the file; zero fields take DefaultLimits.
+	Limits Limits
+	// AsOf is the date two-digit years are resolved against (a date of
+	// birth is never after it); zero means today.
+	AsOf claim.Date
+	// TempDir is where excelize unpacks worksheets too large to keep in
+	// memory; "" means the system default.
+	TempDir string
+}
+
+// headerScanRows is how many rows from the top of a sheet may hold the
+// header (exports often put a report title and date range above it).
+const headerScanRows = 20
+
+// minHeaderFields is how many recognised column names make a header row.
+const minHeaderFields = 3
+
+// Stats counts what a Reader has read so far.
+type Stats struct {
+	Rows      int // rows read below the header, blank ones included
+	Claims    int // claims returned
+	Lines     int // service lines in them
+	RowErrors int // row errors returned
+}
+
+// rowSource yields a sheet's rows with their 1-based row numbers, then io.EOF.
+type rowSource interface {
+	next() (int, []string, error)
+}
+
+// Reader reads claims from a claims file in chunks. It is not safe for
+// concurrent use.
+type Reader struct {
+	name   string
+	opts   Options
+	layout *Layout
+	src    rowSource
+	closer []func() error
+
+	col      columns
+	cur      *building
+	scratch  claim.Claim
+	loose    []RowError // errors not tied to the claim being built
+	seen     map[string]int
+	rows     int
+	eof      bool
+	stats    Stats
+	failed   error
+	maxRows  int
+	date1904 bool
+}
+
+// Open opens a claims file (.xlsx or .csv, told apart by content) and
+// finds its header row. A file that fails as a whole returns a *FileError.
+func Open(path string, opts Options) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open claims file: %w", err)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open claims file: %w", err)
+	}
+	r, err := open(f, fi.Size(), filepath.Base(path), path, opts)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r.closer = append(r.closer, f.Close)
+	return r, nil
+}
+
+// NewReader reads a claims file of the given size from r; name is the
+// file name used in messages. The caller keeps r open until Close.
+func NewReader(r io.ReaderAt, size int64, name string, opts Options) (*Reader, error) {
+	return open(r, size, name, "", opts)
+}
+
+func open(ra io.ReaderAt, size int64, name, path string, opts Options) (*Reader, error) {
+	opts.Limits = opts.Limits.withDefaults()
+	if opts.AsOf == 0 {
+		opts.AsOf = today()
+	}
+	format, ferr := detect(ra, size, name, opts.Limits)
+	if ferr != nil {
+		return nil, ferr
+	}
+	r := &Reader{name: name, opts: opts, seen: make(map[string]int), maxRows: opts.Limits.MaxRows}
+	var err error
+	if format == FormatXLSX {
+		err = r.openXLSX(ra, size, path)
+	} else {
+		err = r.openCSV(ra, size)
+	}
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	r.col = resolveColumns(r.layout)
+	return r, nil
+}
+
+func (r *Reader) openXLSX(ra io.ReaderAt, size int64, path string) error {
+	xo := excelize.Options{
+		RawCellValue:      true,
+		UnzipSizeLimit:    r.opts.Limits.MaxUnzippedBytes,
+		UnzipXMLSizeLimit: min(r.opts.Limits.MaxUnzippedBytes, excelize.StreamChunkSize),
+		TmpDir:            r.opts.TempDir,
+	}
+	var f *excelize.File
+	var err error
+	if path != "" {
+		f, err = excelize.OpenFile(path, xo)
+	} else {
+		f, err = excelize.OpenReader(io.NewSectionReader(ra, 0, size), xo)
+	}
+	if err != nil {
+		if errors.Is(err, excelize.ErrWorkbookPassword) || errors.Is(err, excelize.ErrWorkbookFileFormat) {
+			return fileErr(r.name, Encrypted, err, "the workbook is password-protected or encrypted; remove the password, save, and upload again")
+		}
+		if strings.Contains(err.Error(), "unzip size") {
+			return fileErr(r.name, TooLarge, err, "the workbook decompresses to more than %s; split it into smaller files", byteSize(r.opts.Limits.MaxUnzippedBytes))
+		}
+		return fileErr(r.name, Unreadable, err, "the workbook cannot be read; open it in Excel, save it again as .xlsx and upload that")
+	}
+	r.closer = append(r.closer, f.Close)
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		r.date1904 = *props.Date1904
+	}
+	sheets := f.GetSheetList()
+	if r.opts.Sheet != "" {
+		found := false
+		for _, s := range sheets {
+			if s == r.opts.Sheet {
+				found = true
+			}
+		}
+		if !found {
+			return fileErr(r.name, NoSheet, nil, "the workbook has no sheet named %q; its sheets are %s", r.opts.Sheet, quoteList(sheets))
+		}
+		sheets = []string{r.opts.Sheet}
+	}
+	var partial *FileError
+	for _, sheet := range sheets {
+		rows, err := f.Rows(sheet)
+		if err != nil {
+			continue // a chart sheet or dialog sheet
+		}
+		src := &xlsxRows{rows: rows}
+		hdrRow, layout, ferr := r.findHeader(src, sheet)
+		if ferr != nil {
+			rows.Close()
+			if partial == nil && ferr.Kind != NoHeader {
+				partial = ferr
+			}
+			continue
+		}
+		layout.Format, layout.Sheet, layout.HeaderRow, layout.Date1904 = FormatXLSX, sheet, hdrRow, r.date1904
+		r.layout, r.src = layout, src
+		r.closer = append(r.closer, rows.Close)
+		if dim, err := f.GetSheetDimension(sheet); err == nil {
+			if last := lastRow(dim); last-hdrRow > r.maxRows {
+				return fileErr(r.name, TooManyRows, nil, "sheet %q has %d rows below the header; the limit is %d. Split it into smaller files",
+					sheet, last-hdrRow, r.maxRows)
+			}
+		}
+		return nil
+	}
+	if partial != nil {
+		return partial
+	}
+	return fileErr(r.name, NoHeader, nil, "no header row in the first %d rows of %s; the header needs column names such as %s",
+		headerScanRows, sheetWord(sheets), exampleColumns())
+}
+
+func (r *Reader) openCSV(ra io.ReaderAt, size int64) error {
+	n, err := countLines(io.NewSectionReader(ra, 0, size))
+	if err != nil {
+		return fileErr(r.name, Unreadable, err, "the file cannot be read")
+	}
+	rows, err := NewCSVRows(io.NewSectionReader(ra, 0, size))
+	if err != nil {
+		return fileErr(r.name, Unreadable, err, "the file cannot be read")
+	}
+	src := &csvSource{rows}
+	hdrRow, layout, ferr := r.findHeader(src, "")
+	if ferr != nil {
+		return ferr
+	}
+	layout.Format, layout.HeaderRow, layout.Delimiter = FormatCSV, hdrRow, rows.Delimiter
+	r.layout, r.src = layout, src
+	if n-hdrRow > r.maxRows {
+		return fileErr(r.name, TooManyRows, nil, "the file has %d lines below the header; the limit is %d. Split it into smaller files", n-hdrRow, r.maxRows)
+	}
+	return nil
+}
+
+// findHeader reads up to headerScanRows rows looking for the header. It
+// returns a NoHeader error when there is none, MissingColumns or BadHeader
+// when the header is unusable.
+func (r *Reader) findHeader(src rowSource, sheet string) (int, *Layout, *FileError) {
+	where := "the file"
+	if sheet != "" {
+		where = fmt.Sprintf("sheet %q", sheet)
+	}
+	for i := 0; i < headerScanRows; i++ {
+		row, cells, err := src.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, nil, fileErr(r.name, Unreadable, err, "%s cannot be read", where)
+		}
+		known := 0
+		for _, c := range cells {
+			if _, ok := FieldForHeader(c); ok {
+				known++
+			}
+		}
+		if known < minHeaderFields {
+			continue
+		}
+		layout, err := newLayout(cells)
+		if err != nil {
+			return 0, nil, fileErr(r.name, BadHeader, nil, "%s row %d: %v", where, row, err)
+		}
+		layout.File = r.name
+		d, dxCol := layout.firstDxColumn()
+		if c, ok := layout.Column(claim.FieldDiagnosisCodes); ok && dxCol {
+			return 0, nil, fileErr(r.name, BadHeader, nil, "%s row %d: column %s (%q) and columns from %s (%q) both hold diagnoses; keep either the dx1..dx12 columns or the one list column",
+				where, row, c.Letter, c.Header, d.Letter, d.Header)
+		}
+		if missing := layout.missing(); len(missing) > 0 {
+			fe := fileErr(r.name, MissingColumns, nil, "%s is missing required column%s %s (header row %d has: %s)",
+				where, plural(len(missing)), fieldList(missing), row, quoteList(layout.Headers()))
+			fe.Missing, fe.Headers = missing, layout.Headers()
+			return 0, nil, fe
+		}
+		return row, layout, nil
+	}
+	return 0, nil, fileErr(r.name, NoHeader, nil, "no header row in the first %d rows of %s", headerScanRows, where)
+}
+
+// Layout returns where the file keeps each field.
+func (r *Reader) Layout() *Layout { return r.layout }
+
+// Stats returns what has been read so far.
+func (r *Reader) Stats() Stats { return r.stats }
+
+// Close releases the file and excelize's temporary files.
+func (r *Reader) Close() error {
+	var first error
+	for i := len(r.closer) - 1; i >= 0; i-- {
+		if err := r.closer[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	r.closer = nil
+	return first
+}
+
+// Next reads up to n more claims, in file order, and the row errors found
+// while reading them. It returns io.EOF, with no claims, once the file is
+// done. A RowError holds the claim its ClaimID names — possibly one
+// returned by an earlier call, when that claim's ID reappears further down
+// the file. A *FileError (a structural fault or the row limit found part
+// way through) means the file has failed as a whole and what was read
+// from it must be discarded.
+//
+// Chunks are deterministic: reading a file with Next(k) calls of any sizes
+// yields the same claims and errors in the same order, so a retried
+// activity can skip the claims it already stored (see Skip).
+func (r *Reader) Next(n int) ([]claim.Claim, []RowError, error) {
+	if r.failed != nil {
+		return nil, nil, r.failed
+	}
+	if n < 1 {
+		n = 1
+	}
+	var out []claim.Claim
+	var errs []RowError
+	for len(out) < n && !r.eof {
+		row, cells, err := r.src.next()
+		if errors.Is(err, io.EOF) {
+			r.eof = true
+			if c, ok := r.finish(); ok {
+				out = append(out, c)
+			}
+			break
+		}
+		if err != nil {
+			r.failed = fileErr(r.name, Unreadable, err, "%s cannot be read past row %d; save the file again and re-upload", r.where(), r.layout.HeaderRow+r.rows)
+			return nil, nil, r.failed
+		}
+		r.rows++
+		r.stats.Rows = r.rows
+		if r.rows > r.maxRows {
+			r.failed = fileErr(r.name, TooManyRows, nil, "%s has more than %d rows below the header; split it into smaller files", r.where(), r.maxRows)
+			return nil, nil, r.failed
+		}
+		if c, ok := r.row(row, cells); ok {
+			out = append(out, c)
+		}
+		errs = append(errs, r.loose...)
+		r.loose = r.loose[:0]
+	}
+	errs = append(errs, r.loose...)
+	r.loose = r.loose[:0]
+	r.stats.Claims += len(out)
+	for i := range out {
+		r.stats.Lines += len(out[i].Lines)
+	}
+	r.stats.RowErrors += len(errs)
+	if len(out) == 0 && len(errs) == 0 && r.eof {
+		return nil, nil, io.EOF
+	}
+	return out, errs, nil
+}
+
+// Skip reads and discards the next k claims (and their row errors): a
+// retried activity resumes after the claims it already stored.
+func (r *Reader) Skip(k int) error {
+	for k > 0 {
+		c, _, err := r.Next(min(k, 1000))
+		if err != nil {
+			return err
+		}
+		k -= len(c)
+	}
+	return nil
+}
+
+// Result is a whole claims file read at once.
+type Result struct {
+	Layout *Layout
+	Claims []claim.Claim
+	Errors []RowError
+}
+
+// ReadFile reads every claim of a file, for the CLI and tests; large
+// batches should use Open and Next.
+func ReadFile(path string, opts Options) (*Result, error) {
+	r, err := Open(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	res := &Result{Layout: r.Layout()}
+	for {
+		c, e, err := r.Next(1000)
+		if errors.Is(err, io.EOF) {
+			return res, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		res.Claims = append(res.Claims, c...)
+		res.Errors = append(res.Errors, e...)
+	}
+}
+
+func (r *Reader) where() string {
+	if r.layout.Sheet != "" {
+		return fmt.Sprintf("sheet %q", r.layout.Sheet)
+	}
+	return "the file"
+}
+
+type xlsxRows struct {
+	rows *excelize.Rows
+	n    int
+}
+
+func (x *xlsxRows) next() (int, []string, error) {
+	if !x.rows.Next() {
+		if err := x.rows.Error(); err != nil {
+			return 0, nil, err
+		}
+		return 0, nil, io.EOF
+	}
+	x.n++
+	cells, err := x.rows.Columns()
+	return x.n, cells, err
+}
+
+type csvSource struct{ *CSVRows }
+
+func (c *csvSource) next() (int, []string, error) { return c.Next() }
+
+// lastRow reads the last row of a dimension reference such as "A1:AN5000".
+func lastRow(dim string) int {
+	_, ref, _ := strings.Cut(dim, ":")
+	if ref == "" {
+		ref = dim
+	}
+	i := strings.IndexFunc(ref, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i < 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(ref[i:])
+	return n
+}
+
+func quoteList(s []string) string {
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = strconv.Quote(x)
+	}
+	return strings.Join(q, ", ")
+}
+
+func fieldList(fs []claim.Field) string {
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = string(f)
+		if f == claim.FieldDx(1) {
+			s[i] = "dx1 (or diagnosis_codes)"
+		}
+	}
+	return strings.Join(s, ", ")
+}
+
+func exampleColumns() string {
+	return "Claim ID, Patient Last Name, DOB, Member ID, Payer ID, Billing NPI, DOS, CPT, Charges, Dx 1"
+}
+
+func sheetWord(sheets []string) string {
+	if len(sheets) == 1 {
+		return fmt.Sprintf("sheet %q", sheets[0])
+	}
+	return "any sheet (" + quoteList(sheets) + ")"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

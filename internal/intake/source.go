@@ -1,0 +1,317 @@
+package intake
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/richardlehane/mscfb"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+)
+
+// Format is a claims file's format, detected from its content.
+type Format string
+
+// The formats intake reads.
+const (
+	FormatXLSX Format = "xlsx"
+	FormatCSV  Format = "csv"
+)
+
+// Limits bound what one claims file may cost. Zero fields take the
+// DefaultLimits value.
+type Limits struct {
+	MaxBytes         int64 // largest file accepted
+	MaxRows          int   // most data rows (below the header)
+	MaxUnzippedBytes int64 // largest total decompressed size of an xlsx (zip bombs)
+	MaxZipEntries    int   // most parts in an xlsx package
+}
+
+// DefaultLimits match rcmbot's configuration defaults
+// (RCMBOT_UPLOAD_MAX_BYTES, RCMBOT_MAX_ROWS, RCMBOT_MAX_UNZIPPED_BYTES).
+var DefaultLimits = Limits{MaxBytes: 50 << 20, MaxRows: 200_000, MaxUnzippedBytes: 500 << 20, MaxZipEntries: 10_000}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultLimits.MaxBytes
+	}
+	if l.MaxRows <= 0 {
+		l.MaxRows = DefaultLimits.MaxRows
+	}
+	if l.MaxUnzippedBytes <= 0 {
+		l.MaxUnzippedBytes = DefaultLimits.MaxUnzippedBytes
+	}
+	if l.MaxZipEntries <= 0 {
+		l.MaxZipEntries = DefaultLimits.MaxZipEntries
+	}
+	return l
+}
+
+var (
+	magicZip = []byte("PK\x03\x04")
+	magicOLE = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+)
+
+// detect decides what a file is from its first bytes and, for zip and OLE
+// containers, their directory. name is only used in messages.
+func detect(r io.ReaderAt, size int64, name string, lim Limits) (Format, *FileError) {
+	if size > lim.MaxBytes {
+		return "", fileErr(name, TooLarge, nil, "the file is %s; the limit is %s. Split it into smaller files", byteSize(size), byteSize(lim.MaxBytes))
+	}
+	if size == 0 {
+		return "", fileErr(name, NoHeader, nil, "the file is empty")
+	}
+	head := make([]byte, min(size, 4096))
+	if _, err := r.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return "", fileErr(name, Unreadable, err, "the file cannot be read")
+	}
+	switch {
+	case bytes.HasPrefix(head, magicZip):
+		return FormatXLSX, checkZip(r, size, name, lim)
+	case bytes.HasPrefix(head, magicOLE):
+		return "", oleError(r, name)
+	case bytes.HasPrefix(head, []byte("%PDF")):
+		return "", fileErr(name, NotSpreadsheet, nil, "this is a PDF, not a spreadsheet; export the claims from your practice-management system as .xlsx or .csv")
+	}
+	text := bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n")
+	lower := bytes.ToLower(text[:min(len(text), 512)])
+	switch {
+	case bytes.HasPrefix(lower, []byte("<?xml")) && bytes.Contains(lower, []byte("mso-application")),
+		bytes.HasPrefix(lower, []byte("<html")), bytes.HasPrefix(lower, []byte("<!doctype html")):
+		return "", fileErr(name, NotSpreadsheet, nil, "this is an XML or HTML export, not .xlsx or .csv; open it in Excel and save it as Excel Workbook (.xlsx)")
+	}
+	if !bytes.HasPrefix(head, utf16LEBOM) && !bytes.HasPrefix(head, utf16BEBOM) && bytes.IndexByte(head, 0) >= 0 {
+		return "", fileErr(name, NotSpreadsheet, nil, "this is a binary file, not a spreadsheet; upload an .xlsx workbook or a .csv file")
+	}
+	return FormatCSV, nil
+}
+
+// checkZip refuses zip packages that are not xlsx workbooks or that would
+// decompress to more than the limit, before excelize opens them. Go's zip
+// reader stops at the declared size, so the declared sizes can be trusted.
+func checkZip(r io.ReaderAt, size int64, name string, lim Limits) *FileError {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return fileErr(name, Unreadable, err, "the workbook is damaged (its zip structure cannot be read); open and save it again in Excel")
+	}
+	if len(zr.File) > lim.MaxZipEntries {
+		return fileErr(name, TooLarge, nil, "the workbook has %d parts; the limit is %d", len(zr.File), lim.MaxZipEntries)
+	}
+	var total uint64
+	var workbook, word, ods bool
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		switch strings.ToLower(f.Name) {
+		case "xl/workbook.xml":
+			workbook = true
+		case "word/document.xml":
+			word = true
+		case "content.xml", "mimetype":
+			ods = true
+		}
+	}
+	switch {
+	case word:
+		return fileErr(name, NotSpreadsheet, nil, "this is a Word document, not a spreadsheet")
+	case !workbook && ods:
+		return fileErr(name, NotSpreadsheet, nil, "this is an OpenDocument spreadsheet (.ods); save it as Excel Workbook (.xlsx)")
+	case !workbook:
+		return fileErr(name, NotSpreadsheet, nil, "this zip file is not an Excel workbook (.xlsx)")
+	}
+	if total > uint64(lim.MaxUnzippedBytes) {
+		return fileErr(name, TooLarge, nil, "the workbook decompresses to %s; the limit is %s. Split it into smaller files",
+			byteSize(int64(min(total, 1<<62))), byteSize(lim.MaxUnzippedBytes))
+	}
+	return nil
+}
+
+// oleError explains an OLE compound file: a password-protected xlsx, a
+// legacy .xls workbook or something else.
+func oleError(r io.ReaderAt, name string) *FileError {
+	doc, err := mscfb.New(r)
+	if err != nil {
+		return fileErr(name, NotSpreadsheet, err, "this is an Office 97–2003 file that cannot be read; save it as Excel Workbook (.xlsx)")
+	}
+	for f, err := doc.Next(); err == nil; f, err = doc.Next() {
+		switch f.Name {
+		case "EncryptedPackage", "EncryptionInfo":
+			return fileErr(name, Encrypted, nil, "the workbook is password-protected; remove the password (File › Info › Protect Workbook › Encrypt with Password, clear it), save, and upload again")
+		case "Workbook", "Book":
+			return fileErr(name, NotSpreadsheet, nil, "this is an Excel 97–2003 workbook (.xls); open it in Excel and save it as Excel Workbook (.xlsx)")
+		case "WordDocument":
+			return fileErr(name, NotSpreadsheet, nil, "this is a Word document, not a spreadsheet")
+		}
+	}
+	return fileErr(name, NotSpreadsheet, nil, "this is an Office 97–2003 file, not an .xlsx workbook or .csv file")
+}
+
+func byteSize(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+var (
+	utf8BOM    = []byte{0xEF, 0xBB, 0xBF}
+	utf16LEBOM = []byte{0xFF, 0xFE}
+	utf16BEBOM = []byte{0xFE, 0xFF}
+)
+
+// sniffSize is how much of a CSV file decides its encoding and delimiter.
+const sniffSize = 64 << 10
+
+// CSVRows reads the records of a CSV file. It detects the encoding (UTF-8
+// with or without a byte-order mark, UTF-16 with a mark as Excel's
+// "Unicode text" writes it, else Windows-1252) and the delimiter (comma,
+// semicolon, tab or pipe); quoted fields may hold delimiters, quotes and
+// line breaks.
+type CSVRows struct {
+	r         *csv.Reader
+	row       int
+	Delimiter rune // the detected delimiter
+}
+
+// NewCSVRows starts reading CSV text from r.
+func NewCSVRows(r io.Reader) (*CSVRows, error) {
+	br := bufio.NewReaderSize(r, sniffSize)
+	head, err := br.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	var text io.Reader = br
+	switch {
+	case bytes.HasPrefix(head, utf8BOM):
+		_, _ = br.Discard(len(utf8BOM))
+	case bytes.HasPrefix(head, utf16LEBOM), bytes.HasPrefix(head, utf16BEBOM):
+		text = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Reader(br)
+	case !validUTF8Prefix(head):
+		text = charmap.Windows1252.NewDecoder().Reader(br)
+	}
+	tb := bufio.NewReaderSize(text, sniffSize)
+	sample, err := tb.Peek(sniffSize)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		return nil, err
+	}
+	c := &CSVRows{Delimiter: sniffDelimiter(sample)}
+	c.r = csv.NewReader(tb)
+	c.r.Comma = c.Delimiter
+	c.r.FieldsPerRecord = -1
+	c.r.LazyQuotes = true
+	c.r.ReuseRecord = true
+	return c, nil
+}
+
+// Next returns the next record and its 1-based number (the row it becomes
+// when the file is opened in a spreadsheet), or io.EOF. The slice is
+// reused by the following call; the strings are not.
+func (c *CSVRows) Next() (int, []string, error) {
+	rec, err := c.r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return 0, nil, io.EOF
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return 0, nil, fmt.Errorf("CSV line %d: %w", pe.Line, pe.Err)
+		}
+		return 0, nil, err
+	}
+	c.row++
+	return c.row, rec, nil
+}
+
+// validUTF8Prefix reports whether b is UTF-8, allowing a rune cut off at the end.
+func validUTF8Prefix(b []byte) bool {
+	if utf8.Valid(b) {
+		return true
+	}
+	for cut := 1; cut < utf8.UTFMax && cut < len(b); cut++ {
+		if utf8.Valid(b[:len(b)-cut]) {
+			return true
+		}
+	}
+	return false
+}
+
+// sniffDelimiter picks the delimiter that splits the sample's lines most
+// consistently: for each candidate, the most common non-zero count per
+// line, weighted by how many lines have it. Quoted text is skipped.
+func sniffDelimiter(sample []byte) rune {
+	cands := []byte{',', ';', '\t', '|'}
+	lines := 0
+	counts := make([]map[int]int, len(cands))
+	for i := range counts {
+		counts[i] = make(map[int]int)
+	}
+	per := make([]int, len(cands))
+	inQuote := false
+	flush := func() {
+		for i, n := range per {
+			if n > 0 {
+				counts[i][n]++
+			}
+			per[i] = 0
+		}
+		lines++
+	}
+scan:
+	for _, ch := range sample {
+		switch {
+		case ch == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case ch == '\n':
+			flush()
+			if lines >= 50 {
+				break scan
+			}
+		default:
+			for i, c := range cands {
+				if ch == c {
+					per[i]++
+				}
+			}
+		}
+	}
+	if lines < 50 {
+		flush()
+	}
+	best, bestScore := ',', 0
+	for i, c := range cands {
+		for n, k := range counts[i] {
+			if score := n * k * k; score > bestScore {
+				best, bestScore = rune(c), score
+			}
+		}
+	}
+	return best
+}
+
+// countLines counts line breaks in a CSV file, an upper bound on its records.
+func countLines(r io.Reader) (int, error) {
+	buf := make([]byte, 256<<10)
+	n := 0
+	for {
+		k, err := r.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
