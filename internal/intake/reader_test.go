@@ -65,7 +65,7 @@ func TestReadXLSX(t *testing.T) {
 	a := res.Claims[0]
 	want := claim.Claim{
 		ID: "C100", Row: 5,
-		Patient: claim.Patient{ID: "A-1", LastName: "Testperson", FirstName: "Alice", DOB: claim.MustDate("1980-05-17"), Sex: "F"},
+		Patient:  claim.Patient{ID: "A-1", LastName: "Testperson", FirstName: "Alice", DOB: claim.MustDate("1980-05-17"), Sex: "F"},
 		MemberID: "W123456789", PayerID: "60054", PayerName: "Aetna",
 		Billing: claim.Provider{Name: "Testville Family Practice", NPI: "1234567893", TIN: "123456789", Taxonomy: "207Q00000X",
 			Address: claim.Address{Line1: "100 Main St", City: "Testville", State: "MA", Zip: "02134"}},
@@ -229,7 +229,7 @@ func TestClaimLevelConflicts(t *testing.T) {
 	r2 := baseRow("A1", "1/5/2026", "36415", "10", "1", "E11.9")
 	r2[3] = "1975-02-03" // the same DOB written differently: agrees
 	r3 := baseRow("A1", "1/5/2026", "85025", "20", "1", "E11.9")
-	r3[4] = "OTHER"                                          // a different member ID: conflict
+	r3[4] = "OTHER"                                            // a different member ID: conflict
 	r4 := baseRow("A1", "1/5/2026", "80053", "30", "1", "I10") // different diagnoses: conflict
 	res := readAll(t, writeFile(t, "c.csv", []byte(csvText(",", baseHeader, r1, r2, r3, r4))), opts())
 	if len(res.Claims) != 1 || len(res.Claims[0].Lines) != 4 {
@@ -308,7 +308,7 @@ func TestDiagnosisHolesAndPointers(t *testing.T) {
 	body := csvText(",", baseHeader,
 		baseRow("A1", "1/5/2026", "99213", "100", "1:3", "E11.9", "", "I10"), // dx2 blank: dx3 becomes position 2
 		baseRow("", "1/5/2026", "36415", "10", "3"),
-		baseRow("", "1/5/2026", "85025", "10", "2"),  // points at the blank dx2
+		baseRow("", "1/5/2026", "85025", "10", "2"),   // points at the blank dx2
 		baseRow("", "1/5/2026", "80053", "10", "1:4"), // 4 is past dx3, the last filled: left for the scorer
 	)
 	res := readAll(t, writeFile(t, "d.csv", []byte(body)), opts())

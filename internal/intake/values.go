@@ -386,7 +386,9 @@ func ParsePointers(s string) ([]int, error) {
 		return nil, nil
 	}
 	const expect = "expected diagnosis pointers such as 1,2 or 12 or AB (1–12 or A–L)"
-	parts := strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ':' || r == ';' || r == ' ' || r == '.' || r == '-' || r == '/' })
+	parts := strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ':' || r == ';' || r == ' ' || r == '.' || r == '-' || r == '/'
+	})
 	var out []int
 	for _, p := range parts {
 		switch {
