@@ -113,6 +113,27 @@ func (d *DB) ReserveInterchange(ctx context.Context, ic Interchange, claimIDs []
 	if ic.ID == "" {
 		ic.ID = NewID("ic-")
 	}
+	out, err := d.reserveInterchange(ctx, ic, claimIDs)
+	if isUniqueViolation(err) {
+		// A concurrent reserve committed first (PostgreSQL); look again:
+		// its key, or the claims it took, decide.
+		out, err = d.reserveInterchange(ctx, ic, claimIDs)
+		if isUniqueViolation(err) {
+			err = fmt.Errorf("%w: %w", ErrConflict, err)
+		}
+	}
+	if err != nil {
+		return Interchange{}, fmt.Errorf("reserve interchange for batch %s: %w", ic.BatchID, err)
+	}
+	if out.ClaimIDs == nil {
+		if out.ClaimIDs, err = d.interchangeClaimIDs(ctx, out.ID); err != nil {
+			return Interchange{}, fmt.Errorf("reserve interchange for batch %s: %w", ic.BatchID, err)
+		}
+	}
+	return out, nil
+}
+
+func (d *DB) reserveInterchange(ctx context.Context, ic Interchange, claimIDs []string) (Interchange, error) {
 	var out Interchange
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		prev, err := interchangeBy(ctx, tx, "idempotency_key", ic.IdempotencyKey)
@@ -138,6 +159,11 @@ func (d *DB) ReserveInterchange(ctx context.Context, ic Interchange, claimIDs []
 			taken = append(taken, got...)
 		}
 		if len(taken) > 0 {
+			// A reserve with our key may have committed since we looked.
+			if prev, err := interchangeBy(ctx, tx, "idempotency_key", ic.IdempotencyKey); err == nil {
+				out = prev
+				return nil
+			}
 			if len(taken) > 10 {
 				taken = append(taken[:10], "...")
 			}
@@ -161,15 +187,7 @@ func (d *DB) ReserveInterchange(ctx context.Context, ic Interchange, claimIDs []
 		out = ic
 		return nil
 	})
-	if err != nil {
-		return Interchange{}, fmt.Errorf("reserve interchange for batch %s: %w", ic.BatchID, err)
-	}
-	if out.ClaimIDs == nil {
-		if out.ClaimIDs, err = d.interchangeClaimIDs(ctx, out.ID); err != nil {
-			return Interchange{}, fmt.Errorf("reserve interchange for batch %s: %w", ic.BatchID, err)
-		}
-	}
-	return out, nil
+	return out, err
 }
 
 func interchangeBy(ctx context.Context, e execer, col, v string) (Interchange, error) {
