@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -43,7 +44,8 @@ func (e env) count(t testing.TB, q string, args ...any) int {
 func forEachDB(t *testing.T, fn func(t *testing.T, e env)) {
 	t.Run("sqlite", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "rcmbot.db")
-		fn(t, openEnv(t, "sqlite://"+path, "sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"))
+		esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+		fn(t, openEnv(t, "sqlite://"+path, "sqlite", "file:"+esc+"?_pragma=busy_timeout(10000)"))
 	})
 	t.Run("postgres", func(t *testing.T) {
 		base := os.Getenv(storetest.PGEnv)

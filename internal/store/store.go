@@ -90,17 +90,19 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // sqlitePragmas apply to every SQLite connection.
 const sqlitePragmas = "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 
+// uriPathEscaper escapes the characters SQLite's file: URIs give meaning
+// to, so any file name works.
+var uriPathEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("open database: sqlite:// needs a file path, e.g. sqlite://./var/rcmbot.db")
 	}
-	if strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("open database: sqlite path %q: ? and # are not allowed in the file name", path)
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("open database: create directory for %s: %w", path, err)
 	}
-	w, err := sqlx.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_txlock=immediate")
+	uri := "file:" + uriPathEscaper.Replace(path)
+	w, err := sqlx.Open("sqlite", uri+"?"+sqlitePragmas+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -114,7 +116,7 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
-	r, err := sqlx.Open("sqlite", "file:"+path+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+	r, err := sqlx.Open("sqlite", uri+"?"+sqlitePragmas+"&_pragma=query_only(1)")
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)

@@ -16,20 +16,21 @@ import (
 )
 
 func TestOpenRejectsUnknownURLs(t *testing.T) {
-	for _, u := range []string{"mysql://x", "sqlite://", "sqlite://:memory:", "/var/rcmbot.db", "sqlite://a?b.db"} {
+	for _, u := range []string{"mysql://x", "sqlite://", "sqlite://:memory:", "/var/rcmbot.db"} {
 		_, err := store.Open(context.Background(), u)
 		if err == nil {
 			t.Errorf("Open(%q) succeeded", u)
 			continue
 		}
-		if !strings.Contains(err.Error(), "sqlite://") && !strings.Contains(err.Error(), "not allowed") {
+		if !strings.Contains(err.Error(), "sqlite://") {
 			t.Errorf("Open(%q) error %q does not say what to use", u, err)
 		}
 	}
 }
 
 func TestOpenCreatesParentDirectory(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "var", "nested", "rcmbot.db")
+	// Characters SQLite's URIs treat specially are fine in the path.
+	path := filepath.Join(t.TempDir(), "var #2", "50% ?", "rcmbot.db")
 	db, err := store.Open(context.Background(), "sqlite://"+path)
 	if err != nil {
 		t.Fatal(err)
