@@ -434,7 +434,7 @@ func (p *parser271) memberSegment(m *Member271, s *Segment) {
 	case "DMG":
 		f := s.El(1)
 		if f == "D8" || f == "" {
-			m.DOB = p.date(s, 2)
+			m.DOB = readDate(s, 2, &p.doc.Problems)
 		} else {
 			p.problem(s, 1, "7", fmt.Sprintf("date format %q: DMG dates are D8", f))
 		}
@@ -444,7 +444,7 @@ func (p *parser271) memberSegment(m *Member271, s *Segment) {
 			m.Entity.Extra = append(m.Entity.Extra, raw(s))
 		}
 	case "DTP":
-		m.Dates = append(m.Dates, p.dateRef(s))
+		m.Dates = append(m.Dates, readDateRef(s, &p.doc.Problems))
 	case "EB":
 		m.Benefits = append(m.Benefits, p.benefit(s))
 		p.ben = &m.Benefits[len(m.Benefits)-1]
@@ -463,7 +463,7 @@ func (p *parser271) benefitSegment(s *Segment) {
 	case "REF":
 		b.Refs = append(b.Refs, ref(s))
 	case "DTP":
-		b.Dates = append(b.Dates, p.dateRef(s))
+		b.Dates = append(b.Dates, readDateRef(s, &p.doc.Problems))
 	case "AAA":
 		b.Rejections = append(b.Rejections, rejection(s))
 	case "MSG":
@@ -515,35 +515,31 @@ func (p *parser271) benefit(s *Segment) Benefit {
 			p.problem(s, 7, "6", fmt.Sprintf("EB07 %q is not an amount", v))
 		}
 	}
-	if c := s.Components(13); len(c) > 0 {
-		b.Procedure = &Procedure271{Qualifier: c[0]}
-		if len(c) > 1 {
-			b.Procedure.Code = c[1]
-		}
-		for _, m := range c[min(2, len(c)):min(len(c), 6)] {
-			b.Procedure.Modifiers = append(b.Procedure.Modifiers, m)
-		}
-		if len(c) > 6 {
-			b.Procedure.Description = c[6]
-		}
+	if s.El(13) != "" {
+		pr := procedure(s, 13)
+		b.Procedure = &pr
 	}
 	return b
 }
 
-// date reads element i as a D8 date, recording a problem when it is not.
-func (p *parser271) date(s *Segment, i int) claim.Date {
+// readDate reads element i of s as a D8 date, recording a problem when it
+// is not one.
+func readDate(s *Segment, i int, problems *[]Problem) claim.Date {
 	v := s.El(i)
 	if v == "" {
 		return 0
 	}
 	dt, ok := parseD8(v)
 	if !ok {
-		p.problem(s, i, "8", "not a CCYYMMDD date")
+		*problems = append(*problems, Problem{Level: LevelSegment, Segment: s.Pos, ID: s.ID, Element: i, Code: "8",
+			Message: "not a CCYYMMDD date"})
 	}
 	return dt
 }
 
-func (p *parser271) dateRef(s *Segment) DateRef {
+// readDateRef reads a DTP segment; D8 and RD8 values are parsed (a problem
+// is recorded when they do not parse), other formats kept as text.
+func readDateRef(s *Segment, problems *[]Problem) DateRef {
 	r := DateRef{Qualifier: s.El(1), Format: s.El(2), Value: s.El(3)}
 	var ok bool
 	switch r.Format {
@@ -560,7 +556,8 @@ func (p *parser271) dateRef(s *Segment) DateRef {
 		return r // kept as text
 	}
 	if !ok {
-		p.problem(s, 3, "8", fmt.Sprintf("DTP%s value is not a valid %s date", r.Qualifier, r.Format))
+		*problems = append(*problems, Problem{Level: LevelSegment, Segment: s.Pos, ID: s.ID, Element: 3, Code: "8",
+			Message: fmt.Sprintf("DTP%s value is not a valid %s date", r.Qualifier, r.Format)})
 		r.From, r.To = 0, 0
 	}
 	return r
@@ -790,10 +787,7 @@ func (w *writer) benefit271(b *Benefit) {
 		w.el(v)
 	}
 	if p := b.Procedure; p != nil {
-		parts := make([]string, 6, 7)
-		parts[0], parts[1] = p.Qualifier, p.Code
-		copy(parts[2:], p.Modifiers)
-		w.comp(append(parts, p.Description)...)
+		w.procedure(*p)
 	} else {
 		w.raw("")
 	}
@@ -818,4 +812,32 @@ func (w *writer) benefit271(b *Benefit) {
 		}
 		w.seg("LE", "2120")
 	}
+}
+
+// procedure reads a composite medical procedure identifier: qualifier,
+// code, up to four modifiers, description.
+func procedure(s *Segment, i int) Procedure271 {
+	c := s.Components(i)
+	var p Procedure271
+	if len(c) > 0 {
+		p.Qualifier = c[0]
+	}
+	if len(c) > 1 {
+		p.Code = c[1]
+	}
+	for _, m := range c[min(2, len(c)):min(len(c), 6)] {
+		p.Modifiers = append(p.Modifiers, m)
+	}
+	if len(c) > 6 {
+		p.Description = c[6]
+	}
+	return p
+}
+
+// procedure writes a composite medical procedure identifier.
+func (w *writer) procedure(p Procedure271) {
+	parts := make([]string, 6, 7)
+	parts[0], parts[1] = p.Qualifier, p.Code
+	copy(parts[2:], p.Modifiers)
+	w.comp(append(parts, p.Description)...)
 }

@@ -74,3 +74,20 @@ func TestPyx12Accepts270(t *testing.T) {
 	}
 	pyx12(t, "demo.270", buf.Bytes())
 }
+
+func TestPyx12Accepts999And277CA(t *testing.T) {
+	data, _ := write837(t, testEnvelope837(), demoClaims())
+	text := strings.Replace(string(data), "HI*ABK:J029~", "h1*ABK:J029~", 1)
+	ic, _ := Parse([]byte(text))
+	var buf bytes.Buffer
+	if err := Write999(&buf, testEnvelope(), Acknowledge(ic)); err != nil {
+		t.Fatal(err)
+	}
+	pyx12(t, "partial.999", buf.Bytes())
+
+	buf.Reset()
+	if err := Write277CA(&buf, testEnvelope(), []Report277CA{demoReport()}); err != nil {
+		t.Fatal(err)
+	}
+	pyx12(t, "demo.277", buf.Bytes())
+}

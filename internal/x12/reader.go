@@ -309,10 +309,10 @@ func parseOne(s string, start int) (*Interchange, int, error) {
 	return ic, pos, nil
 }
 
-// skipLineEnds skips the CR and LF characters some senders put after each
-// segment terminator.
+// skipLineEnds skips the line ends (and stray spaces or tabs) some senders
+// put after each segment terminator; segment IDs never start with them.
 func skipLineEnds(s string, i int) int {
-	for i < len(s) && (s[i] == '\r' || s[i] == '\n') {
+	for i < len(s) && (s[i] == '\r' || s[i] == '\n' || s[i] == ' ' || s[i] == '\t') {
 		i++
 	}
 	return i
