@@ -142,11 +142,7 @@ func sharedSamples(t testing.TB) string {
 
 func readSample(t testing.TB, rel string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(sharedSamples(t), rel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return mustRead(t, filepath.Join(sharedSamples(t), rel))
 }
 
 // fixturePath is the path of a committed fixture in fixtures/x12.
@@ -172,4 +168,13 @@ func golden(t *testing.T, name string, got []byte) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("output differs from %s (run go test -update if the change is intended)\ngot:\n%s", path, got)
 	}
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
