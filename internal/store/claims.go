@@ -153,7 +153,7 @@ func (d *DB) SaveClaims(ctx context.Context, batchID string, chunkIndex int, rec
 		}
 		if err := insertRows(ctx, tx, "claims", claimInsertCols, claims, ""); err != nil {
 			if isUniqueViolation(err) {
-				return fmt.Errorf("%w (%s)", ErrConflict, d.savedClaimIDs(ctx, tx, batchID, recs))
+				return fmt.Errorf("%w (%s)", ErrConflict, d.savedClaimIDs(ctx, batchID, recs))
 			}
 			return err
 		}
@@ -170,7 +170,7 @@ func (d *DB) SaveClaims(ctx context.Context, batchID string, chunkIndex int, rec
 
 // savedClaimIDs names the claims of recs already stored in a batch, for
 // the error when a chunk repeats them.
-func (d *DB) savedClaimIDs(ctx context.Context, tx *sqlx.Tx, batchID string, recs []ClaimRecord) string {
+func (d *DB) savedClaimIDs(ctx context.Context, batchID string, recs []ClaimRecord) string {
 	// The failed statement aborted a PostgreSQL transaction; ask outside it.
 	var dup []string
 	for i := range recs {
@@ -353,12 +353,16 @@ func (f ClaimFilter) where() (string, []any) {
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
-// claimOrder lists claims by batch upload time, then file order.
-const claimOrder = " ORDER BY c.created_at, c.batch_id, c.chunk_index, c.chunk_pos"
+// claimsFrom joins each claim c to its batch b, whose upload time orders
+// claims across batches; claimOrder is that order, then file order.
+const (
+	claimsFrom = " FROM claims c JOIN batches b ON b.id = c.batch_id"
+	claimOrder = " ORDER BY b.created_at, c.batch_id, c.chunk_index, c.chunk_pos"
+)
 
 // EachClaim calls fn for every claim matching f, in file order (batches
-// oldest first), streaming: it holds one claim in memory at a time. fn
-// must not write to the store (on SQLite the read holds a connection).
+// oldest first), streaming: it holds one claim in memory at a time. The
+// read sees the claims as they were when it started.
 func (d *DB) EachClaim(ctx context.Context, f ClaimFilter, fn func(ClaimRecord) error) error {
 	if err := d.eachClaim(ctx, f, All, fn); err != nil {
 		return fmt.Errorf("read claims: %w", err)
@@ -412,10 +416,11 @@ func (d *DB) scanClaims(ctx context.Context, where string, args []any, withFindi
 			COALESCE(f.rule_id, ''), COALESCE(f.severity, ''), COALESCE(f.field, ''), COALESCE(f.message, ''),
 			COALESCE(f.fix, ''), COALESCE(f.carc, ''), COALESCE(f.points, 0), COALESCE(f.sheet_row, 0),
 			COALESCE(f.sheet_column, '')
-			FROM (SELECT * FROM claims c` + where + claimOrder + p.clause() + `) c
-			LEFT JOIN findings f ON f.batch_id = c.batch_id AND f.claim_id = c.claim_id` + claimOrder + ", f.seq"
+			FROM (SELECT c.*, b.created_at AS batch_created_at` + claimsFrom + where + claimOrder + p.clause() + `) c
+			LEFT JOIN findings f ON f.batch_id = c.batch_id AND f.claim_id = c.claim_id
+			ORDER BY c.batch_created_at, c.batch_id, c.chunk_index, c.chunk_pos, f.seq`
 	} else {
-		q = "SELECT " + claimCols + " FROM claims c" + where + claimOrder + p.clause()
+		q = "SELECT " + claimCols + claimsFrom + where + claimOrder + p.clause()
 	}
 	rows, err := d.r.QueryContext(ctx, d.r.Rebind(q), args...)
 	if err != nil {

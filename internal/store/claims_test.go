@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -284,6 +285,31 @@ func TestFindingsAndRowErrors(t *testing.T) {
 		got := must[[]store.RowError](t)(e.db.RowErrors(ctx, b.ID, store.All))
 		if !reflect.DeepEqual(got, errs) {
 			t.Errorf("row errors\n got %+v\nwant %+v", got, errs)
+		}
+	})
+}
+
+func TestClaimOrderIsFileOrder(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		// Batch IDs that sort against upload order.
+		later := newBatch(t, e.db, store.NewBatch{ID: "b-a", CreatedAt: t0.Add(time.Hour)})
+		earlier := newBatch(t, e.db, store.NewBatch{ID: "b-z", CreatedAt: t0})
+		// Chunk 1 is saved before chunk 0 (a retried activity).
+		check(t, e.db.SaveClaims(ctx, earlier.ID, 1, []store.ClaimRecord{record(sampleClaim("Z-3", "P-1", "2026-01-05", 1), store.TierClean)}))
+		time.Sleep(2 * time.Millisecond)
+		check(t, e.db.SaveClaims(ctx, earlier.ID, 0, []store.ClaimRecord{
+			record(sampleClaim("Z-2", "P-1", "2026-01-05", 1), store.TierReview, finding("npi", "npi.x", store.SeverityError, 0)),
+			record(sampleClaim("Z-1", "P-1", "2026-01-05", 1), store.TierClean),
+		}))
+		check(t, e.db.SaveClaims(ctx, later.ID, 0, []store.ClaimRecord{record(sampleClaim("A-1", "P-1", "2026-01-05", 1), store.TierClean)}))
+		want := []string{"Z-2", "Z-1", "Z-3", "A-1"}
+		for _, withFindings := range []bool{false, true} {
+			got := claimIDs(must[[]store.ClaimRecord](t)(e.db.Claims(ctx, store.ClaimFilter{WithFindings: withFindings}, store.All)))
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("withFindings=%t: order %v, want %v", withFindings, got, want)
+			}
 		}
 	})
 }

@@ -1,0 +1,64 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/store/storetest"
+)
+
+// BenchmarkSaveClaims saves chunks of 500 claims, each with 4 lines and 2
+// findings, as the parse-and-scrub activity does, and reports claims/s.
+func BenchmarkSaveClaims(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) {
+		db, err := store.Open(context.Background(), "sqlite://"+filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		benchSaveClaims(b, db)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		base := os.Getenv(storetest.PGEnv)
+		if base == "" {
+			b.Skip(storetest.PGEnv + " is not set")
+		}
+		db, err := store.Open(context.Background(), storetest.NewPGSchema(b, base))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		benchSaveClaims(b, db)
+	})
+}
+
+func benchSaveClaims(b *testing.B, db *store.DB) {
+	ctx := context.Background()
+	if _, err := db.Migrate(ctx); err != nil {
+		b.Fatal(err)
+	}
+	batch := must[store.Batch](b)(db.CreateBatch(ctx, store.NewBatch{FileName: "bench.xlsx"}))
+	const perChunk = 500
+	tmpl := make([]store.ClaimRecord, perChunk)
+	for i := range tmpl {
+		tmpl[i] = record(sampleClaim("", fmt.Sprintf("P-%d", i%97), "2026-02-03", 4), store.TierReview,
+			finding("npi", "npi.check_digit", store.SeverityError, 0), finding("modifier", "mod.25", store.SeverityWarning, 1))
+	}
+	chunk := make([]store.ClaimRecord, perChunk)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		for i := range chunk {
+			chunk[i] = tmpl[i]
+			chunk[i].Claim.ID = fmt.Sprintf("C-%d-%d", n, i)
+		}
+		if err := db.SaveClaims(ctx, batch.ID, n, chunk); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*perChunk)/b.Elapsed().Seconds(), "claims/s")
+}
