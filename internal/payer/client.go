@@ -236,8 +236,7 @@ func (c *Client) attempt(ctx context.Context, p *payers.Payer, req *eligibility.
 	}
 	if err := Classify(resp.StatusCode(), resp.Header().Get("Retry-After"), time.Now(), "eligibility "+partner); err != nil {
 		if resp.StatusCode() == http.StatusTooManyRequests {
-			after, _ := RetryAfter(err)
-			c.pool.Throttled(p.ID, after)
+			c.pool.Throttled(p.ID)
 		}
 		return nil, err
 	}

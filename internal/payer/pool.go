@@ -54,16 +54,14 @@ type gate struct {
 	slots chan struct{}
 	conc  int
 
-	mu          sync.Mutex
-	pausedUntil time.Time
-	stats       GateStats
+	mu    sync.Mutex
+	stats GateStats
 }
 
 // GateStats counts what a payer's gate let through.
 type GateStats struct {
 	Requests  int64 // requests sent
 	Throttled int64 // 429 answers
-	Paused    time.Duration
 }
 
 // NewPool returns an empty pool.
@@ -92,8 +90,7 @@ func (p *Pool) gate(payerID string, l Limit) *gate {
 }
 
 // Acquire waits until the payer may be sent one more request: a free
-// concurrency slot, the end of any 429 pause, and a rate token, in that
-// order (so a token is never spent while the request still waits for a
+// concurrency slot, then a rate token, in that order (so a token is never spent while the request still waits for a
 // slot). It returns the function that frees the slot; call it when the
 // response has been read. It fails only when ctx ends first.
 func (p *Pool) Acquire(ctx context.Context, payerID string, l Limit) (release func(), err error) {
@@ -104,22 +101,6 @@ func (p *Pool) Acquire(ctx context.Context, payerID string, l Limit) (release fu
 		return nil, fmt.Errorf("wait for a connection slot to payer %s: %w", payerID, ctx.Err())
 	}
 	release = func() { <-g.slots }
-	for {
-		g.mu.Lock()
-		wait := time.Until(g.pausedUntil)
-		g.mu.Unlock()
-		if wait <= 0 {
-			break
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			release()
-			return nil, fmt.Errorf("wait for payer %s's rate-limit pause: %w", payerID, ctx.Err())
-		}
-	}
 	if err := g.lim.Wait(ctx); err != nil {
 		release()
 		return nil, fmt.Errorf("wait for payer %s's rate limit: %w", payerID, err)
@@ -130,9 +111,13 @@ func (p *Pool) Acquire(ctx context.Context, payerID string, l Limit) (release fu
 	return release, nil
 }
 
-// Throttled records a 429 from the payer: no caller sends it anything
-// until after has passed (Retry-After), so one process backs off as one.
-func (p *Pool) Throttled(payerID string, after time.Duration) {
+// Throttled records a 429 from the payer. It only counts: the request
+// that got it waits its Retry-After (Check's own retry, or the caller's),
+// while the others keep to the token bucket. Pausing every caller for a
+// whole-second Retry-After would cost far more throughput than the 429
+// did; a 429 means the remote's bucket had less slack than ours, which
+// the configured burst (keep it below the payer's) prevents.
+func (p *Pool) Throttled(payerID string) {
 	p.mu.Lock()
 	g := p.payers[payerID]
 	p.mu.Unlock()
@@ -142,17 +127,6 @@ func (p *Pool) Throttled(payerID string, after time.Duration) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.stats.Throttled++
-	if until := time.Now().Add(after); after > 0 && until.After(g.pausedUntil) {
-		g.stats.Paused += until.Sub(maxTime(g.pausedUntil, time.Now()))
-		g.pausedUntil = until
-	}
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // Stats returns the counts for one payer (zero for a payer never asked).
