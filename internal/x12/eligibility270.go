@@ -1,6 +1,7 @@
 package x12
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +48,12 @@ type Inquiry270 struct {
 	ServiceDate claim.Date `json:"service_date"`
 	// ServiceTypes are EQ01 codes, one EQ each; none means 30.
 	ServiceTypes []string `json:"service_types,omitempty"`
+	// TraceOriginator is TRN03; empty means Envelope270.Originator.
+	TraceOriginator string `json:"trace_originator,omitempty"`
+	// Dependent is set by Parse270 for an inquiry about a dependent (loop
+	// 2000D): the names, DOB and sex are the dependent's, MemberID the
+	// subscriber's. Write270 writes subscriber inquiries only.
+	Dependent bool `json:"dependent,omitempty"`
 }
 
 // check returns why q cannot be written (naming the inquiry by position
@@ -72,6 +79,12 @@ func (q *Inquiry270) check(i int) error {
 	case "", claim.SexFemale, claim.SexMale, claim.SexUnknown:
 	default:
 		bad("sex %q must be F, M or U", q.Sex)
+	}
+	if q.Dependent {
+		bad("dependent inquiries are not written: ask with the dependent's own member ID")
+	}
+	if o := q.TraceOriginator; o != "" && (len(o) != 10 || !allAlnum(o)) {
+		bad("the trace originator (TRN03) must be 10 letters or digits")
 	}
 	for _, st := range q.ServiceTypes {
 		if len(st) < 1 || len(st) > 2 || !allAlnum(st) {
@@ -125,7 +138,7 @@ func Write270(out io.Writer, env Envelope270, inquiries []Inquiry270) error {
 		w.seg("NM1", "1P", "2", upper(first.ProviderName), "", "", "", "", "XX", first.ProviderNPI)
 		for i, q := range set {
 			w.seg("HL", strconv.Itoa(i+3), "2", "22", "0")
-			w.seg("TRN", "1", q.TraceNumber, env.Originator)
+			w.seg("TRN", "1", q.TraceNumber, cmp.Or(q.TraceOriginator, env.Originator))
 			w.seg("NM1", "IL", "1", upper(q.LastName), upper(q.FirstName), "", "", "", "MI", q.MemberID)
 			if !q.DOB.IsZero() {
 				w.seg("DMG", "D8", q.DOB.Compact(), string(q.Sex))
@@ -162,4 +175,87 @@ func groupBy[T any, K comparable](items []T, key func(T) K) [][]T {
 		out[j] = append(out[j], it)
 	}
 	return out
+}
+
+// Document270 is a parsed 270 interchange.
+type Document270 struct {
+	Header    Header       `json:"header"`
+	Inquiries []Inquiry270 `json:"inquiries"`
+	Problems  []Problem    `json:"problems,omitempty"`
+}
+
+// Parse270 reads the inquiries of a 270 interchange (what a payer, or the
+// payer simulator, receives): one Inquiry270 per subscriber or dependent
+// loop, with its payer and provider. Problems are in
+// Document270.Problems; the error is for data that is not an interchange
+// or holds no 270.
+func Parse270(data []byte) (*Document270, error) {
+	ic, err := parseLenient(data)
+	if err != nil {
+		return nil, err
+	}
+	doc := &Document270{Header: ic.Header, Problems: ic.Problems}
+	found := false
+	for _, tx := range ic.Transactions() {
+		if tx.Code() != "270" {
+			continue
+		}
+		found = true
+		doc.Problems = append(doc.Problems, checkHL(tx)...)
+		var payer, provider [2]string // ID, name
+		var cur *Inquiry270
+		var subscriberID string
+		for i := range tx.Segments {
+			s := &tx.Segments[i]
+			switch s.ID {
+			case "HL":
+				cur = nil
+				if lvl := s.El(3); lvl == "22" || lvl == "23" {
+					doc.Inquiries = append(doc.Inquiries, Inquiry270{PayerID: payer[0], PayerName: payer[1],
+						ProviderNPI: provider[0], ProviderName: provider[1], Dependent: lvl == "23"})
+					cur = &doc.Inquiries[len(doc.Inquiries)-1]
+					if cur.Dependent {
+						cur.MemberID = subscriberID
+					}
+				}
+			case "NM1":
+				switch {
+				case s.El(1) == "PR":
+					payer = [2]string{s.El(9), s.El(3)}
+				case s.El(1) == "1P":
+					provider = [2]string{s.El(9), s.El(3)}
+				case cur != nil:
+					cur.LastName, cur.FirstName = s.El(3), s.El(4)
+					if s.El(8) == "MI" {
+						cur.MemberID = s.El(9)
+					}
+					if !cur.Dependent {
+						subscriberID = cur.MemberID
+					}
+				}
+			case "TRN":
+				if cur != nil {
+					cur.TraceNumber, cur.TraceOriginator = s.El(2), s.El(3)
+				}
+			case "DMG":
+				if cur != nil {
+					cur.DOB = readDate(s, 2, &doc.Problems)
+					cur.Sex = claim.Sex(s.El(3))
+				}
+			case "DTP":
+				if cur != nil && s.El(1) == "291" {
+					r := readDateRef(s, &doc.Problems)
+					cur.ServiceDate = r.From
+				}
+			case "EQ":
+				if cur != nil {
+					cur.ServiceTypes = append(cur.ServiceTypes, s.Reps(1)...)
+				}
+			}
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("x12: the interchange holds no 270 transaction set (found %s)", transactionCodes(ic))
+	}
+	return doc, nil
 }

@@ -2,6 +2,8 @@ package x12
 
 import (
 	"bytes"
+	"cmp"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -90,5 +92,58 @@ func TestWrite270Refuses(t *testing.T) {
 	}
 	if err := Write270(&bytes.Buffer{}, testEnvelope270(), nil); err == nil {
 		t.Error("no inquiries: no error")
+	}
+}
+
+// Parse270 reads the LinuxForHealth samples (Apache-2.0) and what Write270
+// writes.
+func TestParse270(t *testing.T) {
+	doc, err := Parse270(readSample(t, "lfh/270_005010X279A1/subscriber-health-benefit-check.270"))
+	if err != nil || len(doc.Problems) > 0 {
+		t.Fatalf("%v %v", err, doc.Problems)
+	}
+	want := Inquiry270{TraceNumber: "93175-012547", TraceOriginator: "9877281234", PayerID: "842610001", PayerName: "ABC COMPANY",
+		ProviderNPI: "2000035", ProviderName: "BONE AND JOINT CLINIC", MemberID: "11122333301", LastName: "SMITH", FirstName: "ROBERT",
+		DOB: d("1943-05-19"), ServiceDate: d("2006-05-01"), ServiceTypes: []string{"30"}}
+	if len(doc.Inquiries) != 1 || !reflect.DeepEqual(doc.Inquiries[0], want) {
+		t.Errorf("subscriber inquiry %+v", doc.Inquiries)
+	}
+	doc, err = Parse270(readSample(t, "lfh/270_005010X279A1/dependent-health-benefit-check.270"))
+	if err != nil || len(doc.Problems) > 0 || len(doc.Inquiries) != 2 {
+		t.Fatalf("%v %v %+v", err, doc.Problems, doc.Inquiries)
+	}
+	if dep := doc.Inquiries[1]; !dep.Dependent || dep.MemberID != "11122333301" || dep.FirstName != "MARY" || dep.DOB != d("1978-10-14") || dep.TraceNumber != "93175-012547" {
+		t.Errorf("dependent inquiry %+v", dep)
+	}
+	if err := Write270(&bytes.Buffer{}, testEnvelope270(), doc.Inquiries[1:]); err == nil || !strings.Contains(err.Error(), "dependent") {
+		t.Errorf("dependent inquiry written: %v", err)
+	}
+
+	var buf bytes.Buffer
+	qs := demoInquiries()
+	qs[2].TraceOriginator = "9999999999"
+	if err := Write270(&buf, testEnvelope270(), qs); err != nil {
+		t.Fatal(err)
+	}
+	doc, err = Parse270(buf.Bytes())
+	if err != nil || len(doc.Problems) > 0 {
+		t.Fatalf("%v %v", err, doc.Problems)
+	}
+	// Written in payer order: Aetna's two, then UHC's.
+	order := []int{0, 2, 1}
+	for i, q := range doc.Inquiries {
+		w := qs[order[i]]
+		w.PayerName, w.ProviderName = strings.ToUpper(w.PayerName), strings.ToUpper(w.ProviderName)
+		w.LastName, w.FirstName = strings.ToUpper(w.LastName), strings.ToUpper(w.FirstName)
+		if w.TraceNumber == "T0002" {
+			w.LastName, w.FirstName = "O'BRIEN-NUNEZ", "SIOBHAN"
+		}
+		w.TraceOriginator = cmp.Or(w.TraceOriginator, "1741234567")
+		if w.ServiceTypes == nil {
+			w.ServiceTypes = []string{"30"}
+		}
+		if !reflect.DeepEqual(q, w) {
+			t.Errorf("inquiry %d:\n%+v\nwant\n%+v", i, q, w)
+		}
 	}
 }
