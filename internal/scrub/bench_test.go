@@ -1,0 +1,211 @@
+package scrub
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/refdata"
+)
+
+var (
+	fullOnce sync.Once
+	fullData *refdata.Data
+	fullErr  error
+)
+
+// codesetsDir returns the shared public code sets, or "" when absent.
+func codesetsDir() string {
+	for _, d := range []string{os.Getenv("RCMBOT_CODESETS"), "../../../shared/codesets", "/work/shared/codesets"} {
+		if d == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(d, "SOURCES.md")); err == nil {
+			return d
+		}
+	}
+	return ""
+}
+
+// full loads the shared code sets once, or skips.
+func full(tb testing.TB) *refdata.Data {
+	tb.Helper()
+	dir := codesetsDir()
+	if dir == "" {
+		tb.Skip("shared code sets not found (set RCMBOT_CODESETS to the codesets folder to run this test)")
+	}
+	fullOnce.Do(func() { fullData, fullErr = refdata.Load(dir) })
+	if fullErr != nil {
+		tb.Fatal(fullErr)
+	}
+	return fullData
+}
+
+// benchBatch builds n realistic claims: 3–6 lines, 2–5 diagnoses, patients
+// seen more than once (so the cross-claim checks have work), about one
+// claim in eight carrying a typical error.
+func benchBatch(n int, ref *refdata.Data) []claim.Claim {
+	rng := rand.New(rand.NewPCG(1, 2))
+	dxPool := []string{"E119", "I10", "E785", "E1165", "J069", "J209", "M545" + "0", "M25561", "K219", "N390", "F411", "F32A",
+		"G4733", "R0602", "R051", "Z23", "Z0000", "E039", "E559", "D649", "M1711", "R7303", "Z79899", "J449", "I4891"}
+	// Pairs with NCCI edits between them (80053/82374, 90471/G0008) are
+	// left out: clean claims must be clean.
+	procPool := []string{"99213", "99214", "99212", "36415", "85025", "80053", "81002", "93000", "96372", "J1100",
+		"97110", "71046", "90686", "90471", "20610", "J3301", "73721"}
+	base := claim.MustDate("2025-12-01")
+	out := make([]claim.Claim, n)
+	for i := range out {
+		if i%8 == 7 {
+			// The previous claim uploaded twice.
+			c := out[i-1]
+			c.ID = fmt.Sprintf("B%06d", i)
+			c.Row = i*6 + 2
+			out[i] = c
+			continue
+		}
+		c := cleanClaim(fmt.Sprintf("B%06d", i))
+		c.Row = i*6 + 2
+		patients := n/3 + 1
+		pat := i % patients
+		c.Patient.ID = fmt.Sprintf("PAT%05d", pat)
+		c.MemberID = fmt.Sprintf("M%08d", pat)
+		// Each patient is seen about every ten days.
+		dos := base.AddDays(10*(i/patients) + pat%7)
+		ndx := 2 + rng.IntN(4)
+		c.Diagnoses = make([]string, 0, ndx)
+		for len(c.Diagnoses) < ndx {
+			dx := dxPool[rng.IntN(len(dxPool))]
+			if indexOf(c.Diagnoses, dx) < 0 {
+				c.Diagnoses = append(c.Diagnoses, dx)
+			}
+		}
+		nl := 3 + rng.IntN(4)
+		c.Lines = make([]claim.Line, 0, nl)
+		for len(c.Lines) < nl {
+			p := procPool[rng.IntN(len(procPool))]
+			if slicesContainsProc(c.Lines, p) {
+				continue
+			}
+			l := claim.Line{Number: len(c.Lines) + 1, From: dos, To: dos, Procedure: p, Units: 1, Charge: claim.Money(2000 + rng.IntN(20000)),
+				DxPointers: []int{1 + rng.IntN(ndx)}, Row: c.Row + len(c.Lines)}
+			if p == "20610" || p == "96372" {
+				l.Modifiers = []string{"RT"}
+			}
+			if p == "99213" || p == "99214" || p == "99212" {
+				l.Modifiers = []string{"25"}
+			}
+			c.Lines = append(c.Lines, l)
+		}
+		switch i % 8 {
+		case 1:
+			c.Billing.NPI = "1234567890"
+		case 3:
+			c.Diagnoses[0] = "E11"
+		case 5:
+			c.Lines[1].DxPointers = []int{ndx + 1}
+		case 6:
+			c.Lines = append(c.Lines[:2], claim.Line{Number: 3, From: dos, To: dos, Procedure: "29881", Modifiers: []string{"RT"}, Units: 1, Charge: 150000, DxPointers: []int{1}},
+				claim.Line{Number: 4, From: dos, To: dos, Procedure: "29877", Modifiers: []string{"RT"}, Units: 1, Charge: 90000, DxPointers: []int{1}})
+		}
+		out[i] = c
+	}
+	return out
+}
+
+func slicesContainsProc(ls []claim.Line, p string) bool {
+	for i := range ls {
+		if ls[i].Procedure == p {
+			return true
+		}
+	}
+	return false
+}
+
+// benchHistory returns stored lines of earlier claims of the same patients.
+func benchHistory(batch []claim.Claim) []HistoryLine {
+	var h []HistoryLine
+	for i := 0; i < len(batch); i += 2 {
+		c := batch[i]
+		c.ID = "OLD-" + c.ID
+		c.Lines = append([]claim.Line(nil), c.Lines...)
+		for j := range c.Lines {
+			c.Lines[j].From = c.Lines[j].From.AddDays(-30)
+		}
+		h = append(h, HistoryFromClaim(&c)...)
+	}
+	return h
+}
+
+// TestFullCodesets runs the clean claim, the tricky valid cases and a few
+// errors against the complete public code sets.
+func TestFullCodesets(t *testing.T) {
+	ref := full(t)
+	runCases(t, []scrubCase{
+		{name: "clean claim", refdat: ref},
+		{name: "7th-character codes", refdat: ref, edit: func(c *claim.Claim) {
+			c.Diagnoses = []string{"S72001A", "T450X1A", "S0181XA", "W19XXXA"}
+			c.Lines[0].DxPointers = []int{1, 2, 3, 4}
+		}},
+		{name: "codes outside the starter set", refdat: ref, edit: func(c *claim.Claim) { c.Diagnoses = []string{"E1122", "N1830", "Z794"} }},
+		{name: "unknown ICD code", refdat: ref, edit: func(c *claim.Claim) { c.Diagnoses[1] = "E1199" }, want: []string{"ICD-002"}},
+		{name: "header with children", refdat: ref, edit: func(c *claim.Claim) { c.Diagnoses[0] = "I25" }, want: []string{"ICD-003"}, inFix: "I25.10"},
+		{name: "unknown HCPCS", refdat: ref, edit: func(c *claim.Claim) { c.Lines[1].Procedure = "J0001" }, want: []string{"PRC-002"}},
+		{name: "unknown taxonomy", refdat: ref, edit: func(c *claim.Claim) { c.Billing.Taxonomy = "207Q99999X" }, want: []string{"TAX-002"}},
+		{name: "NCCI 11042 with 99213 needs 25", refdat: ref, edit: ncciLines(claim.Line{Procedure: "11042"}, claim.Line{Procedure: "99213"}), want: []string{"NCCI-PTP-002"}},
+		{name: "NCCI 11042 with 99213-25", refdat: ref, edit: ncciLines(claim.Line{Procedure: "11042"}, claim.Line{Procedure: "99213", Modifiers: []string{"25"}})},
+		{name: "MUE J1100 121 units", refdat: ref, edit: func(c *claim.Claim) {
+			c.Lines[1] = claim.Line{From: c.Lines[0].From, Procedure: "J1100", Units: 121, Charge: 12100, DxPointers: []int{1}}
+		}, want: []string{"MUE-003"}},
+		{name: "male-only code for a woman", refdat: ref, edit: func(c *claim.Claim) { c.Diagnoses = []string{"N401", "I10"} }, want: []string{"MCE-002"}},
+	})
+	// The benchmark batch's findings on full data are the planted errors only.
+	batch := benchBatch(400, ref)
+	s := newScrubber(t, ref)
+	rep := s.Scrub(batch, Context{Today: today, History: benchHistory(batch)})
+	for i, r := range rep.Results {
+		for _, f := range r.Findings {
+			planted := (i%8 == 1 && f.RuleID == "NPI-001") || (i%8 == 3 && f.RuleID == "ICD-003") || (i%8 == 5 && f.RuleID == "PTR-003") ||
+				(i%8 == 6 && f.RuleID == "NCCI-PTP-001")
+			// Claim 8k+7 repeats claim 8k+6: duplicates, and the day's MUE totals double.
+			planted = planted || i%8 == 7 && (f.Category == CatDuplicate || f.Category == CatMUE || f.RuleID == "NCCI-PTP-001")
+			if !planted {
+				t.Errorf("claim %d: unexpected %s: %s", i, f.RuleID, f.Message)
+			}
+		}
+	}
+	t.Logf("400 claims: %d clean, %d review, %d hold; by category %v", rep.Summary.Clean, rep.Summary.Review, rep.Summary.Hold, rep.Summary.ByCategory)
+}
+
+// BenchmarkScrub scrubs batches of 10,000 realistic claims with history,
+// against the full public code sets when present (else the starter set).
+func BenchmarkScrub(b *testing.B) {
+	ref := (*refdata.Data)(nil)
+	if codesetsDir() != "" {
+		ref = full(b)
+	} else {
+		b.Log("shared code sets not found: benchmarking against the starter set")
+		ref = starter(b)
+	}
+	const n = 10_000
+	batch := benchBatch(n, ref)
+	ctx := Context{Today: today, History: benchHistory(batch)}
+	s := newScrubber(b, ref)
+	s.Scrub(batch, ctx) // warm the buffers
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s.Scrub(batch, ctx)
+	}
+	b.StopTimer()
+	runtime.ReadMemStats(&after)
+	claims := float64(b.N) * n
+	b.ReportMetric(claims/b.Elapsed().Seconds(), "claims/s")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/claims, "allocs/claim")
+}
