@@ -33,7 +33,7 @@ import (
 
 // columns holds the cell index of each field, -1 when the file has none.
 type columns struct {
-	claimID, lineNo, from, to, proc, modList, units, charge, ptr, ndc, dxList int
+	claimID, from, to, proc, modList, units, charge, ptr, ndc, dxList int
 	dx                                                                        [claim.MaxDiagnoses]int
 	mod                                                                       [claim.MaxModifiers]int
 	claimLevel                                                                []fieldCol
@@ -63,7 +63,7 @@ func resolveColumns(l *Layout) columns {
 		return -1
 	}
 	c := columns{
-		claimID: idx(claim.FieldClaimID), lineNo: idx(claim.FieldLineNumber), from: idx(claim.FieldDateFrom),
+		claimID: idx(claim.FieldClaimID), from: idx(claim.FieldDateFrom),
 		to: idx(claim.FieldDateTo), proc: idx(claim.FieldProcedureCode), modList: idx(claim.FieldModifiers),
 		units: idx(claim.FieldUnits), charge: idx(claim.FieldLineCharge), ptr: idx(claim.FieldDxPointers),
 		ndc: idx(claim.FieldNDC), dxList: idx(claim.FieldDiagnosisCodes),

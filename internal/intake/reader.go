@@ -98,7 +98,8 @@ func NewReader(r io.ReaderAt, size int64, name string, opts Options) (*Reader, e
 	return open(r, size, name, "", opts)
 }
 
-func open(ra io.ReaderAt, size int64, name, path string, opts Options) (*Reader, error) {
+func open(ra io.ReaderAt, size int64, name, path string, opts Options) (_ *Reader, err error) {
+	defer recoverFileError(name, &err)
 	opts.Limits = opts.Limits.withDefaults()
 	if opts.AsOf == 0 {
 		opts.AsOf = today()
@@ -108,7 +109,6 @@ func open(ra io.ReaderAt, size int64, name, path string, opts Options) (*Reader,
 		return nil, ferr
 	}
 	r := &Reader{name: name, opts: opts, seen: make(map[string]int), maxRows: opts.Limits.MaxRows}
-	var err error
 	if format == FormatXLSX {
 		err = r.openXLSX(ra, size, path)
 	} else {
@@ -292,7 +292,17 @@ func (r *Reader) Close() error {
 // Chunks are deterministic: reading a file with Next(k) calls of any sizes
 // yields the same claims and errors in the same order, so a retried
 // activity can skip the claims it already stored (see Skip).
-func (r *Reader) Next(n int) ([]claim.Claim, []RowError, error) {
+func (r *Reader) Next(n int) (_ []claim.Claim, _ []RowError, err error) {
+	defer func() {
+		if err == nil {
+			return
+		}
+		var fe *FileError
+		if errors.As(err, &fe) {
+			r.failed = fe
+		}
+	}()
+	defer recoverFileError(r.name, &err)
 	if r.failed != nil {
 		return nil, nil, r.failed
 	}
@@ -311,14 +321,12 @@ func (r *Reader) Next(n int) ([]claim.Claim, []RowError, error) {
 			break
 		}
 		if err != nil {
-			r.failed = fileErr(r.name, Unreadable, err, "%s cannot be read past row %d; save the file again and re-upload", r.where(), r.layout.HeaderRow+r.rows)
-			return nil, nil, r.failed
+			return nil, nil, fileErr(r.name, Unreadable, err, "%s cannot be read past row %d; save the file again and re-upload", r.where(), r.layout.HeaderRow+r.rows)
 		}
 		r.rows++
 		r.stats.Rows = r.rows
 		if r.rows > r.maxRows {
-			r.failed = fileErr(r.name, TooManyRows, nil, "%s has more than %d rows below the header; split it into smaller files", r.where(), r.maxRows)
-			return nil, nil, r.failed
+			return nil, nil, fileErr(r.name, TooManyRows, nil, "%s has more than %d rows below the header; split it into smaller files", r.where(), r.maxRows)
 		}
 		if c, ok := r.row(row, cells); ok {
 			out = append(out, c)
@@ -337,6 +345,15 @@ func (r *Reader) Next(n int) ([]claim.Claim, []RowError, error) {
 		return nil, nil, io.EOF
 	}
 	return out, errs, nil
+}
+
+// recoverFileError turns a panic in the spreadsheet library, on a file
+// malformed in a way it does not expect, into a failed file: user input
+// must never crash the worker.
+func recoverFileError(name string, err *error) {
+	if p := recover(); p != nil {
+		*err = fileErr(name, Unreadable, fmt.Errorf("panic: %v", p), "the file is damaged and cannot be read; open it in Excel, save it again and upload that")
+	}
 }
 
 // Skip reads and discards the next k claims (and their row errors): a
