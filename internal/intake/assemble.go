@@ -34,10 +34,10 @@ import (
 // columns holds the cell index of each field, -1 when the file has none.
 type columns struct {
 	claimID, from, to, proc, modList, units, charge, ptr, ndc, dxList int
-	dx                                                                        [claim.MaxDiagnoses]int
-	mod                                                                       [claim.MaxModifiers]int
-	claimLevel                                                                []fieldCol
-	hasUnits                                                                  bool
+	dx                                                                [claim.MaxDiagnoses]int
+	mod                                                               [claim.MaxModifiers]int
+	claimLevel                                                        []fieldCol
+	hasUnits                                                          bool
 }
 
 type fieldCol struct {
