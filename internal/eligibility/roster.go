@@ -95,7 +95,7 @@ var rosterFieldNames = map[rosterField]string{
 // exports use.
 var rosterHeaders = func() map[string]rosterField {
 	m := map[string]rosterField{}
-	for f, names := range map[rosterField][]string{
+	for f, names := range [...][]string{
 		colMemberID:    {"member_id", "member", "member #", "member number", "subscriber id", "subscriber #", "policy #", "policy number", "policy id", "insurance id", "ins id", "id number", "memberid"},
 		colPayerID:     {"payer_id", "payer", "payor", "payor id", "payer #", "insurance payer id", "carrier id", "plan id"},
 		colLastName:    {"patient_last_name", "last name", "last", "patient last", "surname", "pt last name"},
@@ -103,11 +103,14 @@ var rosterHeaders = func() map[string]rosterField {
 		colPatientName: {"patient_name", "patient", "name", "pt name", "patient full name"},
 		colDOB:         {"patient_dob", "dob", "date of birth", "birth date", "birthdate", "pt dob"},
 		colDate:        {"appointment_date", "appointment", "appt date", "appt", "date of service", "dos", "visit date", "service date", "scheduled date"},
-		colPatientID:   {"patient_id", "patient #", "patient account no", "patient account number", "account #", "account number", "acct #", "mrn", "chart #", "chart number"},
+		colPatientID:   {"patient_id", "patient no", "patient account no", "patient account number", "account #", "account number", "acct #", "mrn", "chart #", "chart number"},
 		colProviderNPI: {"provider_npi", "npi", "rendering npi", "provider npi", "billing npi"},
 	} {
 		for _, n := range names {
-			m[squashHeader(n)] = f
+			if old, dup := m[squashHeader(n)]; dup && old != rosterField(f) {
+				panic(fmt.Sprintf("roster header %q means both %s and %s", n, rosterFieldNames[old], rosterFieldNames[rosterField(f)]))
+			}
+			m[squashHeader(n)] = rosterField(f)
 		}
 	}
 	return m

@@ -242,7 +242,7 @@ func (c *Client) attempt(ctx context.Context, p *payers.Payer, req *eligibility.
 	}
 	var res *eligibility.Result
 	if e.Format == payers.FormatX12 {
-		err = errors.New("reading 271 answers waits for x12.Parse271") // TEMP until internal/x12 has it
+		res, err = eligibility.FromX12(resp.Body(), req)
 	} else {
 		res, err = eligibility.FromJSON(resp.Body(), req)
 	}

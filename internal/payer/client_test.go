@@ -92,15 +92,11 @@ func noPHI(t *testing.T, err error, m sim.Member) {
 	}
 }
 
-func TestCheckJSONOutcomes(t *testing.T) {
+// Every simulator profile, through both wire formats: Aetna (60054)
+// speaks JSON, Cigna (62308) X12.
+func TestCheckOutcomes(t *testing.T) {
 	f := newFixture(t, sim.PayerConfig{}, Options{})
-	ctx := context.Background()
-	cases := []struct {
-		profile   sim.Profile
-		status    eligibility.Status
-		permanent bool
-		retryable bool
-	}{
+	cases := []outcome{
 		{sim.ProfileActive, eligibility.StatusActive, false, false},
 		{sim.ProfileHighDeductible, eligibility.StatusActive, false, false},
 		{sim.ProfileDependent, eligibility.StatusActive, false, false},
@@ -111,39 +107,59 @@ func TestCheckJSONOutcomes(t *testing.T) {
 		{sim.ProfileInvalidID, eligibility.StatusUnknownMember, true, false},
 		{sim.ProfileUnavailable, eligibility.StatusRetryLater, false, true},
 	}
-	for _, c := range cases {
-		m := f.member(t, "60054", c.profile)
-		req := request(m)
-		res, err := f.client.Check(ctx, req)
-		if res == nil {
-			t.Fatalf("%s: no result (%v)", c.profile, err)
+	for _, payer := range []string{"60054", "62308"} {
+		format := map[string]string{"60054": "json", "62308": "x12"}[payer]
+		for _, c := range cases {
+			checkOutcome(t, f, payer, format, c)
 		}
-		after, retryable := RetryAfter(err)
-		if res.Status != c.status || IsPermanent(err) != c.permanent || retryable != c.retryable {
-			t.Errorf("%s: status %s err %v; want %s permanent=%v retryable=%v", c.profile, res.Status, err, c.status, c.permanent, c.retryable)
-		}
-		if retryable && after != time.Minute {
-			t.Errorf("%s: AAA 42 retry after %s; want the 1m default", c.profile, after)
-		}
-		noPHI(t, err, m)
-		if len(res.ControlNumber) != 9 || res.Format != "json" || len(res.Raw) == 0 {
-			t.Errorf("%s: control %q format %q raw %d bytes", c.profile, res.ControlNumber, res.Format, len(res.Raw))
-		}
-		ds := eligibility.Discrepancies(req, *res)
-		kinds := map[eligibility.DiscrepancyKind]bool{}
-		for _, d := range ds {
-			kinds[d.Kind] = true
-		}
-		want := map[sim.Profile]eligibility.DiscrepancyKind{sim.ProfileHighDeductible: eligibility.HighDeductible,
-			sim.ProfileOtherPayer: eligibility.OtherCoverage, sim.ProfileIDChanged: eligibility.MemberIDMismatch,
-			sim.ProfileInactive: eligibility.InactiveCoverage, sim.ProfileNotFound: eligibility.UnknownMember,
-			sim.ProfileInvalidID: eligibility.UnknownMember}[c.profile]
-		if want != "" && (!kinds[want] || len(ds) != 1) || want == "" && len(ds) != 0 {
-			t.Errorf("%s: discrepancies %+v; want only %q", c.profile, ds, want)
-		}
-		if c.profile == sim.ProfileDependent && (res.Patient == nil || res.Patient.Relationship != "19" || res.Subscriber.MemberID != m.ID) {
-			t.Errorf("dependent: patient %+v subscriber %+v", res.Patient, res.Subscriber)
-		}
+	}
+	if st := f.sim.Stats(); st["60054"].JSON != 9 || st["62308"].X12 != 9 {
+		t.Errorf("simulator saw %+v", st)
+	}
+}
+
+// outcome is what a check of a member with a profile must conclude.
+type outcome struct {
+	profile   sim.Profile
+	status    eligibility.Status
+	permanent bool
+	retryable bool
+}
+
+func checkOutcome(t *testing.T, f *fixture, payer, format string, c outcome) {
+	t.Helper()
+	ctx := context.Background()
+	m := f.member(t, payer, c.profile)
+	req := request(m)
+	res, err := f.client.Check(ctx, req)
+	if res == nil {
+		t.Fatalf("%s: no result (%v)", c.profile, err)
+	}
+	after, retryable := RetryAfter(err)
+	if res.Status != c.status || IsPermanent(err) != c.permanent || retryable != c.retryable {
+		t.Errorf("%s %s: status %s err %v; want %s permanent=%v retryable=%v", format, c.profile, res.Status, err, c.status, c.permanent, c.retryable)
+	}
+	if retryable && after != time.Minute {
+		t.Errorf("%s: AAA 42 retry after %s; want the 1m default", c.profile, after)
+	}
+	noPHI(t, err, m)
+	if len(res.ControlNumber) != 9 || res.Format != format || len(res.Raw) == 0 {
+		t.Errorf("%s: control %q format %q raw %d bytes", c.profile, res.ControlNumber, res.Format, len(res.Raw))
+	}
+	ds := eligibility.Discrepancies(req, *res)
+	kinds := map[eligibility.DiscrepancyKind]bool{}
+	for _, d := range ds {
+		kinds[d.Kind] = true
+	}
+	want := map[sim.Profile]eligibility.DiscrepancyKind{sim.ProfileHighDeductible: eligibility.HighDeductible,
+		sim.ProfileOtherPayer: eligibility.OtherCoverage, sim.ProfileIDChanged: eligibility.MemberIDMismatch,
+		sim.ProfileInactive: eligibility.InactiveCoverage, sim.ProfileNotFound: eligibility.UnknownMember,
+		sim.ProfileInvalidID: eligibility.UnknownMember}[c.profile]
+	if want != "" && (!kinds[want] || len(ds) != 1) || want == "" && len(ds) != 0 {
+		t.Errorf("%s: discrepancies %+v; want only %q", c.profile, ds, want)
+	}
+	if c.profile == sim.ProfileDependent && (res.Patient == nil || res.Patient.Relationship != "19" || res.Subscriber.MemberID != m.ID) {
+		t.Errorf("dependent: patient %+v subscriber %+v", res.Patient, res.Subscriber)
 	}
 }
 
