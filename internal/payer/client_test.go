@@ -21,13 +21,14 @@ import (
 const seed = 20260302
 
 // directory writes a payers.yaml pointing every payer at url.
-func directory(t testing.TB, url, extra string) *payers.Directory {
+func directory(t testing.TB, url string) *payers.Directory {
 	t.Helper()
 	dir := t.TempDir()
 	yaml := "payers:\n" +
 		"  - id: \"60054\"\n    name: Aetna\n    eligibility: {format: json, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 8, timeout: 2s}\n" +
 		"  - id: \"87726\"\n    name: UnitedHealthcare\n    eligibility: {format: json, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 3, timeout: 300ms}\n" +
-		"  - id: \"62308\"\n    name: Cigna\n    eligibility: {format: x12, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 8, timeout: 2s}\n" + extra
+		"  - id: \"62308\"\n    name: Cigna\n    eligibility: {format: x12, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 8, timeout: 2s}\n" +
+		"  - id: SKCO0\n    name: Medicaid\n    eligibility: {format: json, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 3, timeout: 10s}\n"
 	if err := os.WriteFile(filepath.Join(dir, "payers.yaml"), []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func newFixture(t testing.TB, cfg sim.PayerConfig, opts Options) *fixture {
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	pool := NewPool()
-	return &fixture{sim: s, srv: srv, pool: pool, client: New(directory(t, srv.URL, ""), pool, opts)}
+	return &fixture{sim: s, srv: srv, pool: pool, client: New(directory(t, srv.URL), pool, opts)}
 }
 
 // member returns a roster member of payer with profile p.
@@ -180,7 +181,7 @@ func TestCheckHonoursRetryAfterOn429(t *testing.T) {
 		t.Errorf("pool stats %+v", st)
 	}
 	// A client that retries itself waits the Retry-After and succeeds.
-	retrying := New(directory(t, f.srv.URL, ""), NewPool(), Options{Retries: 2})
+	retrying := New(directory(t, f.srv.URL), NewPool(), Options{Retries: 2})
 	start := time.Now()
 	if res, err := retrying.Check(ctx, request(m)); err != nil || res.Status != eligibility.StatusActive {
 		t.Fatalf("retrying client: %v", err)
@@ -205,7 +206,7 @@ func TestCheckServerErrorsAreRetryable(t *testing.T) {
 	}
 	// Retries inside the call ride out a short burst.
 	f.sim.SetFaults(sim.Faults{Payer: "60054", ServerErrors: 2})
-	retrying := New(directory(t, f.srv.URL, ""), NewPool(), Options{Retries: 2})
+	retrying := New(directory(t, f.srv.URL), NewPool(), Options{Retries: 2})
 	if _, err := retrying.Check(context.Background(), request(m)); err != nil {
 		t.Fatalf("after a 2-error burst with 2 retries: %v", err)
 	}
@@ -241,7 +242,7 @@ func TestCheckPermanentFailures(t *testing.T) {
 	m := f.member(t, "60054", sim.ProfileActive)
 	ctx := context.Background()
 	// 404: the payer's URL is wrong.
-	bad := New(directory(t, f.srv.URL+"/wrong", ""), NewPool(), Options{Retries: 3})
+	bad := New(directory(t, f.srv.URL+"/wrong"), NewPool(), Options{Retries: 3})
 	_, err := bad.Check(ctx, request(m))
 	var pe *PermanentError
 	if !errors.As(err, &pe) || pe.Status != http.StatusNotFound {
@@ -266,7 +267,7 @@ func TestCheckPermanentFailures(t *testing.T) {
 func TestConcurrencyCap(t *testing.T) {
 	f := newFixture(t, sim.PayerConfig{LatencyMin: 150 * time.Millisecond, LatencyMax: 150 * time.Millisecond}, Options{})
 	var wg sync.WaitGroup
-	m := f.member(t, "87726", sim.ProfileActive) // concurrency 3, timeout 300ms
+	m := f.member(t, "SKCO0", sim.ProfileActive) // concurrency 3
 	for i := 0; i < 12; i++ {
 		wg.Add(1)
 		go func() {
@@ -277,7 +278,7 @@ func TestConcurrencyCap(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if st := f.sim.Stats()["87726"]; st.MaxInFlight != 3 || st.Answered != 12 {
+	if st := f.sim.Stats()["SKCO0"]; st.MaxInFlight != 3 || st.Answered != 12 {
 		t.Errorf("in flight at most %d (want exactly the cap, 3), answered %d", st.MaxInFlight, st.Answered)
 	}
 }
