@@ -101,6 +101,35 @@ func (t *PTP) Find(col1, col2 CodeKey, dos claim.Date) (PTPEdit, bool) {
 	return PTPEdit{}, false
 }
 
+// FindPair looks a pair up both ways round with one probe: the edit in
+// force on dos with a in column 1 and b in column 2 (ab), and the one with
+// b in column 1 and a in column 2 (ba).
+func (t *PTP) FindPair(a, b CodeKey, dos claim.Date) (ab PTPEdit, okAB bool, ba PTPEdit, okBA bool) {
+	if a == 0 || b == 0 || a == b {
+		return
+	}
+	key, aLow := pairKey(a, b)
+	s := t.slot(key)
+	if s < 0 {
+		return
+	}
+	first, n := t.spans[s]>>10, t.spans[s]&(maxPairRows-1)
+	for _, r := range t.rows[first : first+n] {
+		if r.ind == 9 || (r.eff != 0 && dos < r.eff) || (r.del != 0 && dos > r.del) {
+			continue
+		}
+		e := PTPEdit{ModifierIndicator: r.ind, Effective: r.eff, Deleted: r.del}
+		if r.col1Low == aLow && !okAB {
+			e.Column1, e.Column2 = a, b
+			ab, okAB = e, true
+		} else if r.col1Low != aLow && !okBA {
+			e.Column1, e.Column2 = b, a
+			ba, okBA = e, true
+		}
+	}
+	return
+}
+
 // Len returns the number of rows loaded.
 func (t *PTP) Len() int { return len(t.rows) }
 

@@ -12,16 +12,27 @@ import (
 // (patient, date of service), so duplicate, NCCI and MUE checks compare a
 // line only with the lines of the same patient on the same day.
 type batch struct {
-	heads   map[uint64]int32 // group hash → last member added (chain runs backwards)
-	members []member
-	claims  []claim.Claim
-	history []HistoryLine
+	patients map[patientKey]int32 // patient identity → patient number
+	heads    map[uint64]int32     // (patient, date) → last member added (chains run backwards)
+	members  []member
+	claims   []claim.Claim
+	history  []HistoryLine
+}
+
+// patientKey identifies a patient: the practice's patient ID when given,
+// else payer and member ID.
+type patientKey struct{ id, payer, member string }
+
+func keyOf(patientID, payer, member string) patientKey {
+	if patientID != "" {
+		return patientKey{id: patientID}
+	}
+	return patientKey{payer: payer, member: member}
 }
 
 // member is one line in the index.
 type member struct {
-	group uint64
-	next  int32 // previous member of the same group hash, -1 at the end
+	next  int32 // previous member of the same patient and day, -1 at the end
 	claim int32 // claim index, or -1 for a history line
 	line  int32 // line index in the claim, or index in history
 	key   refdata.CodeKey
@@ -33,83 +44,115 @@ type crossFinding struct {
 	f     Finding
 }
 
-// lineView is what the cross checks read from a claim line or a history line.
+// lineView reads a claim line or a history line.
 type lineView struct {
-	claimID                string
-	line                   int // 1-based, 0 for history
-	patientID, payer, memb string
-	dos                    claim.Date
-	code                   string
-	mods                   []string
-	units                  float64
-	charge                 claim.Money
-	billing, rendering     string
-	history                bool
+	c   *claim.Claim
+	l   *claim.Line
+	h   *HistoryLine
+	idx int // line index in c.Lines
 }
 
 func (b *batch) view(m *member) lineView {
 	if m.claim < 0 {
-		h := &b.history[m.line]
-		return lineView{claimID: h.ClaimID, patientID: h.PatientID, payer: h.PayerID, memb: h.MemberID, dos: h.DOS,
-			code: h.Procedure, mods: h.Modifiers, units: h.Units, charge: h.Charge, billing: h.BillingNPI,
-			rendering: h.RenderingNPI, history: true}
+		return lineView{h: &b.history[m.line]}
 	}
 	c := &b.claims[m.claim]
-	l := &c.Lines[m.line]
-	return lineView{claimID: c.ID, line: int(m.line) + 1, patientID: c.Patient.ID, payer: c.PayerID, memb: c.MemberID,
-		dos: l.From, code: l.Procedure, mods: l.Modifiers, units: l.Units, charge: l.Charge, billing: c.Billing.NPI,
-		rendering: c.RenderingNPI}
+	return lineView{c: c, l: &c.Lines[m.line], idx: int(m.line)}
 }
 
-// samePatient reports whether two lines are for the same patient: the
-// practice's patient ID when both have one, else payer and member ID.
-func samePatient(a, b *lineView) bool {
-	if a.patientID != "" || b.patientID != "" {
-		return a.patientID == b.patientID
+func (v lineView) history() bool { return v.h != nil }
+
+func (v lineView) claimID() string {
+	if v.h != nil {
+		return v.h.ClaimID
 	}
-	return a.payer == b.payer && a.memb == b.memb && a.memb != ""
+	return v.c.ID
+}
+
+// line returns the 1-based line position (0 for history).
+func (v lineView) line() int {
+	if v.h != nil {
+		return 0
+	}
+	return v.idx + 1
+}
+
+func (v lineView) dos() claim.Date {
+	if v.h != nil {
+		return v.h.DOS
+	}
+	return v.l.From
+}
+
+func (v lineView) code() string {
+	if v.h != nil {
+		return v.h.Procedure
+	}
+	return v.l.Procedure
+}
+
+func (v lineView) mods() []string {
+	if v.h != nil {
+		return v.h.Modifiers
+	}
+	return v.l.Modifiers
+}
+
+func (v lineView) units() float64 {
+	if v.h != nil {
+		return v.h.Units
+	}
+	return v.l.Units
+}
+
+func (v lineView) charge() claim.Money {
+	if v.h != nil {
+		return v.h.Charge
+	}
+	return v.l.Charge
+}
+
+func (v lineView) billing() string {
+	if v.h != nil {
+		return v.h.BillingNPI
+	}
+	return v.c.Billing.NPI
+}
+
+func (v lineView) rendering() string {
+	if v.h != nil {
+		return v.h.RenderingNPI
+	}
+	return v.c.RenderingNPI
 }
 
 // provider is the NPI NCCI edits compare: the rendering provider, else the billing one.
-func (v *lineView) provider() string {
-	if v.rendering != "" {
-		return v.rendering
+func (v lineView) provider() string {
+	if r := v.rendering(); r != "" {
+		return r
 	}
-	return v.billing
+	return v.billing()
 }
 
-// groupHash hashes the patient identity and date of service (FNV-1a).
-func groupHash(patientID, payer, memberID string, dos claim.Date) uint64 {
-	h := uint64(14695981039346656037)
-	mix := func(s string) {
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= 1099511628211
-		}
-		h ^= 0xff
-		h *= 1099511628211
+func (b *batch) patient(k patientKey) int32 {
+	if n, ok := b.patients[k]; ok {
+		return n
 	}
-	if patientID != "" {
-		mix(patientID)
-	} else {
-		mix(payer)
-		mix(memberID)
-	}
-	h ^= uint64(uint32(dos))
-	h *= 1099511628211
-	return h
+	n := int32(len(b.patients))
+	b.patients[k] = n
+	return n
 }
 
-func (b *batch) insert(m member) int32 {
-	if head, ok := b.heads[m.group]; ok {
+func dayKey(patient int32, dos claim.Date) uint64 { return uint64(patient)<<32 | uint64(uint32(dos)) }
+
+func (b *batch) insert(group uint64, m member) {
+	if head, ok := b.heads[group]; ok {
 		m.next = head
 	} else {
 		m.next = -1
 	}
-	i := int32(len(b.members))
+	b.heads[group] = int32(len(b.members))
 	b.members = append(b.members, m)
-	b.heads[m.group] = i
-	return i
 }
 
 // crossChecks runs the duplicate, NCCI PTP and MUE day-total checks over the
@@ -119,8 +162,10 @@ func (s *Scrubber) crossChecks(claims []claim.Claim, only int, ctx Context) {
 	b := &s.b
 	if b.heads == nil {
 		b.heads = make(map[uint64]int32, 1024)
+		b.patients = make(map[patientKey]int32, 1024)
 	} else {
 		clear(b.heads)
+		clear(b.patients)
 	}
 	b.members = b.members[:0]
 	b.claims, b.history = claims, ctx.History
@@ -130,10 +175,15 @@ func (s *Scrubber) crossChecks(claims []claim.Claim, only int, ctx Context) {
 		if hl.DOS == 0 || hl.Procedure == "" {
 			continue
 		}
-		b.insert(member{group: groupHash(hl.PatientID, hl.PayerID, hl.MemberID, hl.DOS), claim: -1, line: int32(h), key: refdata.KeyOf(hl.Procedure)})
+		p := b.patient(keyOf(hl.PatientID, hl.PayerID, hl.MemberID))
+		b.insert(dayKey(p, hl.DOS), member{claim: -1, line: int32(h), key: refdata.KeyOf(hl.Procedure)})
 	}
 	for i := range claims {
 		c := &claims[i]
+		if c.Patient.ID == "" && c.MemberID == "" {
+			continue // no patient identity: nothing to compare with
+		}
+		p := b.patient(keyOf(c.Patient.ID, c.PayerID, c.MemberID))
 		// A replacement or void claim (frequency 7/8) stands in for a stored
 		// claim by design: it is not compared with the history.
 		useHistory := c.FrequencyCode != "7" && c.FrequencyCode != "8"
@@ -142,9 +192,10 @@ func (s *Scrubber) crossChecks(claims []claim.Claim, only int, ctx Context) {
 			if l.From == 0 || l.Procedure == "" || li >= maxLines {
 				continue
 			}
-			m := member{group: groupHash(c.Patient.ID, c.PayerID, c.MemberID, l.From), claim: int32(i), line: int32(li), key: refdata.KeyOf(l.Procedure)}
-			s.compareWithEarlier(&m, useHistory, only)
-			b.insert(m)
+			g := dayKey(p, l.From)
+			m := member{claim: int32(i), line: int32(li), key: refdata.KeyOf(l.Procedure)}
+			s.compareWithEarlier(g, &m, useHistory, only)
+			b.insert(g, m)
 		}
 	}
 	// Findings were produced in line order except those put on an earlier
@@ -154,7 +205,7 @@ func (s *Scrubber) crossChecks(claims []claim.Claim, only int, ctx Context) {
 
 // compareWithEarlier checks line m against every earlier line of the same
 // patient and day.
-func (s *Scrubber) compareWithEarlier(m *member, useHistory bool, only int) {
+func (s *Scrubber) compareWithEarlier(group uint64, m *member, useHistory bool, only int) {
 	b := &s.b
 	cur := b.view(m)
 	wantCur := only < 0 || int(m.claim) == only
@@ -165,48 +216,43 @@ func (s *Scrubber) compareWithEarlier(m *member, useHistory bool, only int) {
 		mue, hasMUE = s.ref.MUE.Lookup(m.key)
 		hasMUE = hasMUE && mue.MAI >= 2
 	}
-	dayUnits := cur.units
-	j, ok := b.heads[m.group]
+	dayUnits := cur.units()
+	j, ok := b.heads[group]
 	if !ok {
 		j = -1
 	}
 	for ; j >= 0; j = b.members[j].next {
 		e := &b.members[j]
-		if e.group != m.group {
-			continue
-		}
 		if e.claim < 0 && !useHistory {
 			continue
 		}
 		prev := b.view(e)
-		if prev.dos != cur.dos || !samePatient(&cur, &prev) || (prev.history && prev.claimID == cur.claimID) {
+		if prev.h != nil && prev.h.ClaimID == cur.c.ID {
 			continue
 		}
 		wantPrev := only < 0 || int(e.claim) == only
-		if prev.code == cur.code {
-			if hasMUE && prev.billing == cur.billing {
-				dayUnits += prev.units
+		if e.key == m.key && (m.key != 0 || prev.code() == cur.code()) {
+			if hasMUE && prev.billing() == cur.billing() {
+				dayUnits += prev.units()
 			}
 			if !dupDone && wantCur {
-				dupDone = s.duplicate(m, &cur, &prev)
+				dupDone = s.duplicate(m, cur, prev)
 			}
 			continue
 		}
-		if prev.provider() != cur.provider() || e.key == 0 || m.key == 0 {
+		if e.key == 0 || m.key == 0 || !(wantCur || wantPrev) {
 			continue
 		}
-		if wantCur {
-			if edit, ok := s.ref.PTP.Find(e.key, m.key, cur.dos); ok {
-				s.ncci(int(m.claim), &cur, &prev, edit, false)
+		// One probe finds the edits both ways round.
+		fwd, okFwd, rev, okRev := s.ref.PTP.FindPair(e.key, m.key, cur.l.From)
+		if (okFwd || okRev) && prev.provider() == cur.provider() {
+			if okFwd && wantCur {
+				s.ncci(int(m.claim), cur, prev, fwd, false)
 			}
-		}
-		if wantCur && prev.history || wantPrev && !prev.history {
-			if edit, ok := s.ref.PTP.Find(m.key, e.key, cur.dos); ok {
-				if prev.history {
-					s.ncci(int(m.claim), &cur, &prev, edit, true)
-				} else {
-					s.ncci(int(e.claim), &prev, &cur, edit, false)
-				}
+			if okRev && prev.history() && wantCur {
+				s.ncci(int(m.claim), cur, prev, rev, true)
+			} else if okRev && !prev.history() && wantPrev {
+				s.ncci(int(e.claim), prev, cur, rev, false)
 			}
 		}
 	}
@@ -215,34 +261,34 @@ func (s *Scrubber) compareWithEarlier(m *member, useHistory bool, only int) {
 		if mue.MAI == 3 {
 			r, kind = rMUEDayClinical, "MAI 3, per day, clinical"
 		}
-		s.addCross(int(m.claim), s.finding(r, cur.line, claim.FieldUnits,
-			fmt.Sprintf("%s units for this patient on %s reach %g with line %d (%g units); the MUE is %d (%s).", cur.code, cur.dos, dayUnits, cur.line, cur.units, mue.Limit, kind),
+		s.addCross(int(m.claim), s.finding(r, cur.line(), claim.FieldUnits,
+			fmt.Sprintf("%s units for this patient on %s reach %g with line %d (%g units); the MUE is %d (%s).", cur.code(), cur.dos(), dayUnits, cur.line(), cur.units(), mue.Limit, kind),
 			"Check the units on every line and claim of this code for the day; bill only what was medically necessary (documentation and appeal for MAI 3 only)."))
 	}
 }
 
 // duplicate compares two lines with the same code, patient and day and
 // reports on the later one; it returns whether it reported.
-func (s *Scrubber) duplicate(m *member, cur, prev *lineView) bool {
-	where := fmt.Sprintf("claim %s line %d", prev.claimID, prev.line)
-	if prev.history {
-		where = "stored claim " + prev.claimID
-	} else if prev.claimID == cur.claimID {
-		where = fmt.Sprintf("line %d of this claim", prev.line)
+func (s *Scrubber) duplicate(m *member, cur, prev lineView) bool {
+	where := fmt.Sprintf("claim %s line %d", prev.claimID(), prev.line())
+	if prev.history() {
+		where = "stored claim " + prev.claimID()
+	} else if prev.claimID() == cur.claimID() {
+		where = fmt.Sprintf("line %d of this claim", prev.line())
 	}
-	exact := prev.charge == cur.charge && sameMods(prev.mods, cur.mods) && prev.billing == cur.billing && prev.rendering == cur.rendering
+	exact := prev.charge() == cur.charge() && sameMods(prev.mods(), cur.mods()) && prev.billing() == cur.billing() && prev.rendering() == cur.rendering()
 	switch {
-	case exact && prev.history:
-		s.addCross(int(m.claim), s.finding(rDupHistory, cur.line, claim.FieldProcedureCode,
-			fmt.Sprintf("Line %d (%s on %s, %s) duplicates %s.", cur.line, cur.code, cur.dos, cur.charge, where),
+	case exact && prev.history():
+		s.addCross(int(m.claim), s.finding(rDupHistory, cur.line(), claim.FieldProcedureCode,
+			fmt.Sprintf("Line %d (%s on %s, %s) duplicates %s.", cur.line(), cur.code(), cur.dos(), cur.charge(), where),
 			"Do not resubmit: check the stored claim's status; send a corrected claim (frequency 7) if it needs changes."))
 	case exact:
-		s.addCross(int(m.claim), s.finding(rDupBatch, cur.line, claim.FieldProcedureCode,
-			fmt.Sprintf("Line %d (%s on %s, %s) duplicates %s.", cur.line, cur.code, cur.dos, cur.charge, where),
+		s.addCross(int(m.claim), s.finding(rDupBatch, cur.line(), claim.FieldProcedureCode,
+			fmt.Sprintf("Line %d (%s on %s, %s) duplicates %s.", cur.line(), cur.code(), cur.dos(), cur.charge(), where),
 			"Remove the duplicate line, or bill the units on one line; add 76/77/91 if the service was really repeated."))
-	case !explainsRepeat(prev.mods) && !explainsRepeat(cur.mods):
-		s.addCross(int(m.claim), s.finding(rDupSuspect, cur.line, claim.FieldProcedureCode,
-			fmt.Sprintf("Line %d bills %s on %s again (also on %s) with a different charge or modifier.", cur.line, cur.code, cur.dos, where),
+	case !explainsRepeat(prev.mods()) && !explainsRepeat(cur.mods()):
+		s.addCross(int(m.claim), s.finding(rDupSuspect, cur.line(), claim.FieldProcedureCode,
+			fmt.Sprintf("Line %d bills %s on %s again (also on %s) with a different charge or modifier.", cur.line(), cur.code(), cur.dos(), where),
 			"If the service was repeated, add the repeat or distinct-service modifier (76, 77, 91, 59/X{EPSU}, RT/LT); otherwise remove the line."))
 	default:
 		return false
@@ -254,34 +300,34 @@ func (s *Scrubber) duplicate(m *member, cur, prev *lineView) bool {
 // col1 for the same patient, provider and day. afterStored marks the
 // reverse case: col2 is the current line billing the column-1 code after
 // the column-2 code went out on a stored claim.
-func (s *Scrubber) ncci(claimIdx int, col2, col1 *lineView, e refdata.PTPEdit, afterStored bool) {
-	bypass := e.ModifierIndicator == 1 && (s.hasNCCIModifier(col2.mods) || s.hasNCCIModifier(col1.mods))
+func (s *Scrubber) ncci(claimIdx int, col2, col1 lineView, e refdata.PTPEdit, afterStored bool) {
+	bypass := e.ModifierIndicator == 1 && (s.hasNCCIModifier(col2.mods()) || s.hasNCCIModifier(col1.mods()))
 	if bypass {
 		return
 	}
 	if afterStored {
 		// Here col2 is the current line (the column-1 code) and col1 the stored column-2 line.
-		s.addCross(claimIdx, s.finding(rPTPAfterCol2, col2.line, claim.FieldProcedureCode,
-			fmt.Sprintf("Line %d bills %s, NCCI column 1 of %s already billed on stored claim %s for %s.", col2.line, col2.code, col1.code, col1.claimID, col2.dos),
+		s.addCross(claimIdx, s.finding(rPTPAfterCol2, col2.line(), claim.FieldProcedureCode,
+			fmt.Sprintf("Line %d bills %s, NCCI column 1 of %s already billed on stored claim %s for %s.", col2.line(), col2.code(), col1.code(), col1.claimID(), col2.dos()),
 			"The payer may recoup the earlier column-2 service; bill both on one corrected claim with a modifier if they were distinct."))
 		return
 	}
-	where := fmt.Sprintf("line %d", col1.line)
+	where := fmt.Sprintf("line %d", col1.line())
 	switch {
-	case col1.history:
-		where = "stored claim " + col1.claimID
-	case col1.claimID != col2.claimID:
-		where = fmt.Sprintf("claim %s line %d", col1.claimID, col1.line)
+	case col1.history():
+		where = "stored claim " + col1.claimID()
+	case col1.claimID() != col2.claimID():
+		where = fmt.Sprintf("claim %s line %d", col1.claimID(), col1.line())
 	}
 	if e.ModifierIndicator == 0 {
-		s.addCross(claimIdx, s.finding(rPTPNoBypass, col2.line, claim.FieldProcedureCode,
-			fmt.Sprintf("Line %d: %s is NCCI column 2 of %s (%s) on %s; modifier indicator 0, no modifier allows both.", col2.line, col2.code, col1.code, where, col2.dos),
-			fmt.Sprintf("Remove %s: it is included in %s and will be denied.", col2.code, col1.code)))
+		s.addCross(claimIdx, s.finding(rPTPNoBypass, col2.line(), claim.FieldProcedureCode,
+			fmt.Sprintf("Line %d: %s is NCCI column 2 of %s (%s) on %s; modifier indicator 0, no modifier allows both.", col2.line(), col2.code(), col1.code(), where, col2.dos()),
+			fmt.Sprintf("Remove %s: it is included in %s and will be denied.", col2.code(), col1.code())))
 		return
 	}
-	s.addCross(claimIdx, s.finding(rPTPNeedsMod, col2.line, claim.FieldModifiers,
-		fmt.Sprintf("Line %d: %s is NCCI column 2 of %s (%s) on %s and carries no NCCI-associated modifier.", col2.line, col2.code, col1.code, where, col2.dos),
-		fmt.Sprintf("If %s was a distinct service (other site, session or encounter), add 59 or XE/XS/XP/XU (or an anatomic modifier) and keep the documentation; otherwise remove it.", col2.code)))
+	s.addCross(claimIdx, s.finding(rPTPNeedsMod, col2.line(), claim.FieldModifiers,
+		fmt.Sprintf("Line %d: %s is NCCI column 2 of %s (%s) on %s and carries no NCCI-associated modifier.", col2.line(), col2.code(), col1.code(), where, col2.dos()),
+		fmt.Sprintf("If %s was a distinct service (other site, session or encounter), add 59 or XE/XS/XP/XU (or an anatomic modifier) and keep the documentation; otherwise remove it.", col2.code())))
 }
 
 func (s *Scrubber) hasNCCIModifier(mods []string) bool {

@@ -38,8 +38,8 @@ var today = claim.MustDate("2026-02-02")
 func cleanClaim(id string) claim.Claim {
 	dos := claim.MustDate("2026-01-05")
 	return claim.Claim{
-		ID:      id,
-		Patient: claim.Patient{ID: "PAT-" + id, LastName: "Doe", FirstName: "Jane", DOB: claim.MustDate("1980-05-17"), Sex: claim.SexFemale},
+		ID:       id,
+		Patient:  claim.Patient{ID: "PAT-" + id, LastName: "Doe", FirstName: "Jane", DOB: claim.MustDate("1980-05-17"), Sex: claim.SexFemale},
 		MemberID: "W" + id + "77", PayerID: "60054", PayerName: "Aetna",
 		Billing: claim.Provider{Name: "Riverside Family Medicine", NPI: "1234567893", TIN: "123456789", Taxonomy: "207Q00000X",
 			Address: claim.Address{Line1: "12 Main St", City: "Springfield", State: "IL", Zip: "62701"}},
@@ -394,12 +394,21 @@ func TestAgeSexEligibility(t *testing.T) {
 		}
 	}
 	runCases(t, []scrubCase{
-		{name: "maternity code at 70", edit: func(c *claim.Claim) { c.Patient.DOB = claim.MustDate("1955-01-01"); c.Diagnoses = []string{"Z3481", "I10"} }, want: []string{"MCE-001"}, field: claim.FieldDx(1), inMsg: "maternity"},
+		{name: "maternity code at 70", edit: func(c *claim.Claim) {
+			c.Patient.DOB = claim.MustDate("1955-01-01")
+			c.Diagnoses = []string{"Z3481", "I10"}
+		}, want: []string{"MCE-001"}, field: claim.FieldDx(1), inMsg: "maternity"},
 		{name: "pregnancy for a man", edit: func(c *claim.Claim) { c.Patient.Sex = claim.SexMale; c.Diagnoses = []string{"O80", "Z3A20"} }, want: []string{"MCE-002", "MCE-002"}, inMsg: "female"},
 		{name: "prostate for a woman", edit: func(c *claim.Claim) { c.Diagnoses = []string{"C61"}; c.Lines[0].DxPointers = []int{1} }, want: []string{"MCE-002"}},
-		{name: "newborn code at 3", edit: func(c *claim.Claim) { c.Patient.DOB = claim.MustDate("2022-11-01"); c.Diagnoses = []string{"Z3800", "Z00129"} }, want: []string{"MCE-001"}, inMsg: "newborn"},
+		{name: "newborn code at 3", edit: func(c *claim.Claim) {
+			c.Patient.DOB = claim.MustDate("2022-11-01")
+			c.Diagnoses = []string{"Z3800", "Z00129"}
+		}, want: []string{"MCE-001"}, inMsg: "newborn"},
 		{name: "child exam code for an adult", edit: func(c *claim.Claim) { c.Diagnoses = []string{"Z00129", "I10"} }, want: []string{"MCE-001"}, inMsg: "pediatric"},
-		{name: "newborn code at birth", edit: func(c *claim.Claim) { c.Patient.DOB = claim.MustDate("2026-01-04"); c.Diagnoses = []string{"Z3800", "P599"} }},
+		{name: "newborn code at birth", edit: func(c *claim.Claim) {
+			c.Patient.DOB = claim.MustDate("2026-01-04")
+			c.Diagnoses = []string{"Z3800", "P599"}
+		}},
 		{name: "coverage inactive", ctx: coverage(CoverageInactive), want: []string{"ELIG-001"}, field: claim.FieldMemberID},
 		{name: "member unknown", ctx: coverage(CoverageMemberUnknown), want: []string{"ELIG-002"}},
 		{name: "coverage active", ctx: coverage(CoverageActive)},
@@ -622,11 +631,11 @@ rules:
 
 func TestBadPayerRulesFail(t *testing.T) {
 	cases := map[string]string{
-		"when: 'claim.pos ==' ":                           "when:",
-		"when: 'claim.nope == \"1\"'":                     "nope",
-		"when: 'claim.pos'":                               "when:",
-		"when: 'true'\n    field: not_a_field":           "not a claim field",
-		"when: 'true'\n    effective: 2026-13-01":        "effective",
+		"when: 'claim.pos ==' ":                      "when:",
+		"when: 'claim.nope == \"1\"'":                "nope",
+		"when: 'claim.pos'":                          "when:",
+		"when: 'true'\n    field: not_a_field":       "not a claim field",
+		"when: 'true'\n    effective: 2026-13-01":    "effective",
 		"when: 'true'\n    fix: 'x {{ claim.zzz }}'": "fix",
 	}
 	for body, want := range cases {
