@@ -194,18 +194,18 @@ func TestCheckHonoursRetryAfterOn429(t *testing.T) {
 func TestCheckServerErrorsAreRetryable(t *testing.T) {
 	f := newFixture(t, sim.PayerConfig{}, Options{})
 	m := f.member(t, "60054", sim.ProfileActive)
-	f.sim.SetFaults(sim.Faults{Payer: "60054", ServerErrors: 1, RetryAfter: 7})
+	f.sim.SetFaults(sim.Faults{Payer: "60054", FaultPlan: sim.FaultPlan{ServerErrors: 1, RetryAfter: 7}})
 	_, err := f.client.Check(context.Background(), request(m))
 	var re *RetryableError
 	if !errors.As(err, &re) || re.Status != http.StatusServiceUnavailable || re.After != 7*time.Second {
 		t.Fatalf("503: %v", err)
 	}
-	f.sim.SetFaults(sim.Faults{Payer: "60054", ServerErrorRate: 1})
+	f.sim.SetFaults(sim.Faults{Payer: "60054", FaultPlan: sim.FaultPlan{ServerErrorRate: 1}})
 	if _, err := f.client.Check(context.Background(), request(m)); !errors.As(err, &re) || re.Status != 500 || re.After != 0 {
 		t.Fatalf("500: %v", err)
 	}
 	// Retries inside the call ride out a short burst.
-	f.sim.SetFaults(sim.Faults{Payer: "60054", ServerErrors: 2})
+	f.sim.SetFaults(sim.Faults{Payer: "60054", FaultPlan: sim.FaultPlan{ServerErrors: 2}})
 	retrying := New(directory(t, f.srv.URL), NewPool(), Options{Retries: 2})
 	if _, err := retrying.Check(context.Background(), request(m)); err != nil {
 		t.Fatalf("after a 2-error burst with 2 retries: %v", err)
@@ -218,7 +218,7 @@ func TestCheckServerErrorsAreRetryable(t *testing.T) {
 func TestCheckTimeoutIsRetryable(t *testing.T) {
 	f := newFixture(t, sim.PayerConfig{Hang: 5 * time.Second}, Options{})
 	m := f.member(t, "87726", sim.ProfileActive) // 87726 has a 300ms timeout
-	f.sim.SetFaults(sim.Faults{Hangs: 1})
+	f.sim.SetFaults(sim.Faults{FaultPlan: sim.FaultPlan{Hangs: 1}})
 	start := time.Now()
 	_, err := f.client.Check(context.Background(), request(m))
 	if _, ok := RetryAfter(err); !ok || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no answer within 300ms") {
@@ -228,7 +228,7 @@ func TestCheckTimeoutIsRetryable(t *testing.T) {
 		t.Errorf("gave up after %s; the timeout is 300ms", d)
 	}
 	// The caller's own cancellation is not a payer failure.
-	f.sim.SetFaults(sim.Faults{Hangs: 1})
+	f.sim.SetFaults(sim.Faults{FaultPlan: sim.FaultPlan{Hangs: 1}})
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err = f.client.Check(ctx, request(m))

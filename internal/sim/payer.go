@@ -55,16 +55,7 @@ type PayerConfig struct {
 type Faults struct {
 	// Payer limits the faults to one payer ID; "" means every payer.
 	Payer string `json:"payer,omitempty"`
-	// ServerErrors answers the next N requests 503; ServerErrorRate
-	// answers that fraction of later ones 500.
-	ServerErrors    int     `json:"server_errors,omitempty"`
-	ServerErrorRate float64 `json:"server_error_rate,omitempty"`
-	// RetryAfter, in seconds, is sent with the 503s (0: no header).
-	RetryAfter int `json:"retry_after,omitempty"`
-	// Hangs holds the next N requests without answering (past the
-	// client's timeout); HangRate does so for that fraction of later ones.
-	Hangs    int     `json:"hangs,omitempty"`
-	HangRate float64 `json:"hang_rate,omitempty"`
+	FaultPlan
 	// Unavailable answers the next N requests with AAA 42 (unable to
 	// respond now); UnavailableRate that fraction of later ones.
 	Unavailable     int     `json:"unavailable,omitempty"`
@@ -286,11 +277,9 @@ func (s *PayerSim) serveFaults(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		for _, rate := range []float64{f.ServerErrorRate, f.HangRate, f.UnavailableRate} {
-			if rate < 0 || rate > 1 || math.IsNaN(rate) {
-				http.Error(w, "faults: rates are fractions between 0 and 1", http.StatusBadRequest)
-				return
-			}
+		if err := f.check(f.UnavailableRate); err != nil {
+			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
+			return
 		}
 		s.SetFaults(f)
 		writeJSON(w, http.StatusOK, f)
@@ -302,17 +291,6 @@ func (s *PayerSim) serveFaults(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
 }
-
-// fault is what the simulator decided to do to one request.
-type fault int
-
-const (
-	faultNone fault = iota
-	faultServerError
-	faultServerErrorNext
-	faultHang
-	faultUnavailable
-)
 
 // admit counts a request for payer and decides whether it is throttled
 // (returning the Retry-After seconds) and which fault, if any, hits it.
@@ -356,24 +334,14 @@ func (s *PayerSim) admit(payer, format string) (retryAfter int, f fault, retryAf
 		if fs == nil {
 			continue
 		}
+		if f := fs.next(s.rng); f != faultNone {
+			return 0, f, fs.RetryAfter
+		}
 		switch {
-		case fs.ServerErrors > 0:
-			fs.ServerErrors--
-			return 0, faultServerErrorNext, fs.RetryAfter
-		case fs.Hangs > 0:
-			fs.Hangs--
-			return 0, faultHang, 0
 		case fs.Unavailable > 0:
 			fs.Unavailable--
 			return 0, faultUnavailable, 0
-		}
-		x := s.rng.Float64()
-		switch {
-		case x < fs.ServerErrorRate:
-			return 0, faultServerError, fs.RetryAfter
-		case x < fs.ServerErrorRate+fs.HangRate:
-			return 0, faultHang, 0
-		case x < fs.ServerErrorRate+fs.HangRate+fs.UnavailableRate:
+		case s.rng.Float64() < fs.UnavailableRate:
 			return 0, faultUnavailable, 0
 		}
 	}
@@ -426,20 +394,11 @@ func (s *PayerSim) respond(w http.ResponseWriter, r *http.Request, payer, format
 	switch f {
 	case faultServerError, faultServerErrorNext:
 		s.count(payer, func(st *PayerStats) { st.ServerErrors++ })
-		status := http.StatusInternalServerError
-		if f == faultServerErrorNext {
-			status = http.StatusServiceUnavailable
-		}
-		if ra503 > 0 {
-			w.Header().Set("Retry-After", strconv.Itoa(ra503))
-		}
-		http.Error(w, "simulated payer failure", status)
+		f.write(w, r, ra503, s.cfg.Hang)
 		return false, false
 	case faultHang:
 		s.count(payer, func(st *PayerStats) { st.Hung++ })
-		if sleep(r.Context(), s.cfg.Hang) {
-			http.Error(w, "simulated payer timeout", http.StatusGatewayTimeout)
-		}
+		f.write(w, r, 0, s.cfg.Hang)
 		return false, false
 	}
 	if !sleep(r.Context(), s.latency()) {

@@ -1,0 +1,94 @@
+package sim
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// FaultPlan is the failures both simulators can inject: server errors and
+// hangs, the next N requests first, then a fraction of the rest.
+type FaultPlan struct {
+	// ServerErrors answers the next N requests 503; ServerErrorRate
+	// answers that fraction of later ones 500.
+	ServerErrors    int     `json:"server_errors,omitempty"`
+	ServerErrorRate float64 `json:"server_error_rate,omitempty"`
+	// RetryAfter, in seconds, is sent with the 5xx answers (0: no header).
+	RetryAfter int `json:"retry_after,omitempty"`
+	// Hangs holds the next N requests without answering (past the
+	// client's timeout); HangRate does so for that fraction of later ones.
+	Hangs    int     `json:"hangs,omitempty"`
+	HangRate float64 `json:"hang_rate,omitempty"`
+}
+
+// check validates the plan's rates (and any extra ones).
+func (p *FaultPlan) check(more ...float64) error {
+	for _, r := range append([]float64{p.ServerErrorRate, p.HangRate}, more...) {
+		if r < 0 || r > 1 || math.IsNaN(r) {
+			return errors.New("rates are fractions between 0 and 1")
+		}
+	}
+	if p.ServerErrors < 0 || p.Hangs < 0 || p.RetryAfter < 0 {
+		return errors.New("counts cannot be negative")
+	}
+	return nil
+}
+
+// fault is what a simulator decided to do to one request.
+type fault int
+
+const (
+	faultNone fault = iota
+	faultServerError
+	faultServerErrorNext
+	faultHang
+	faultUnavailable
+)
+
+// next draws the fault for one request, using up counts first. The
+// caller holds the lock that guards p and rng.
+func (p *FaultPlan) next(rng *rand.Rand) fault {
+	switch {
+	case p.ServerErrors > 0:
+		p.ServerErrors--
+		return faultServerErrorNext
+	case p.Hangs > 0:
+		p.Hangs--
+		return faultHang
+	}
+	if p.ServerErrorRate == 0 && p.HangRate == 0 {
+		return faultNone
+	}
+	x := rng.Float64()
+	switch {
+	case x < p.ServerErrorRate:
+		return faultServerError
+	case x < p.ServerErrorRate+p.HangRate:
+		return faultHang
+	}
+	return faultNone
+}
+
+// write answers a server-error or hang fault: 503 (next-N) or 500 (rate)
+// with Retry-After when retryAfter > 0, or nothing until the client gives
+// up or hang passes (then 504).
+func (f fault) write(w http.ResponseWriter, r *http.Request, retryAfter int, hang time.Duration) {
+	switch f {
+	case faultServerError, faultServerErrorNext:
+		status := http.StatusInternalServerError
+		if f == faultServerErrorNext {
+			status = http.StatusServiceUnavailable
+		}
+		if retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		}
+		http.Error(w, "simulated failure", status)
+	case faultHang:
+		if sleep(r.Context(), hang) {
+			http.Error(w, "simulated timeout", http.StatusGatewayTimeout)
+		}
+	}
+}
