@@ -1,6 +1,7 @@
 package x12
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -330,6 +331,9 @@ func (p *parser271) entity() *Entity271 {
 }
 
 func (p *parser271) segment(s *Segment) {
+	if !validSegmentID(s.ID) {
+		return // Parse reported it; there is nothing to keep it as
+	}
 	switch s.ID {
 	case "BHT":
 		p.resp.Purpose, p.resp.Reference = s.El(2), s.El(3)
@@ -584,10 +588,10 @@ func raw(s *Segment) RawSegment {
 	r := RawSegment{ID: s.ID}
 	for _, e := range s.Elements[1:] {
 		if s.delims.Component != DefaultDelimiters.Component {
-			e = strings.ReplaceAll(e, string(s.delims.Component), string(DefaultDelimiters.Component))
+			e = strings.ReplaceAll(e, one(s.delims.Component), one(DefaultDelimiters.Component))
 		}
 		if s.delims.Repetition != 0 && s.delims.Repetition != DefaultDelimiters.Repetition {
-			e = strings.ReplaceAll(e, string(s.delims.Repetition), string(DefaultDelimiters.Repetition))
+			e = strings.ReplaceAll(e, one(s.delims.Repetition), one(DefaultDelimiters.Repetition))
 		}
 		r.Elements = append(r.Elements, e)
 	}
@@ -599,6 +603,9 @@ func raw(s *Segment) RawSegment {
 func Write271(out io.Writer, env Envelope, responses []Eligibility271) error {
 	if len(responses) == 0 {
 		return fmt.Errorf("271: no responses to write")
+	}
+	if err := checkKept(responses); err != nil {
+		return err
 	}
 	w, err := newWriter(out, env)
 	if err != nil {
@@ -641,6 +648,47 @@ func Write271(out io.Writer, env Envelope, responses []Eligibility271) error {
 		w.se(ctrl)
 	}
 	return w.close()
+}
+
+// checkKept refuses kept segments whose ID is not a segment identifier:
+// written, they would break the segment count.
+func checkKept(responses []Eligibility271) error {
+	check := func(segs []RawSegment) error {
+		for _, s := range segs {
+			if !validSegmentID(s.ID) {
+				return fmt.Errorf("271: kept segment ID %q is not a segment identifier", s.ID)
+			}
+		}
+		return nil
+	}
+	var member func(m *Member271) error
+	member = func(m *Member271) error {
+		errs := []error{check(m.Entity.Extra)}
+		for i := range m.Benefits {
+			b := &m.Benefits[i]
+			errs = append(errs, check(b.Extra))
+			for j := range b.Entities {
+				errs = append(errs, check(b.Entities[j].Extra))
+			}
+		}
+		for i := range m.Dependents {
+			errs = append(errs, member(&m.Dependents[i]))
+		}
+		return errors.Join(errs...)
+	}
+	var errs []error
+	for _, r := range responses {
+		for _, src := range r.Sources {
+			errs = append(errs, check(src.Entity.Extra))
+			for _, rcv := range src.Receivers {
+				errs = append(errs, check(rcv.Entity.Extra))
+				for i := range rcv.Subscribers {
+					errs = append(errs, member(&rcv.Subscribers[i]))
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func boolDigit(b bool) string {
@@ -721,13 +769,13 @@ func (w *writer) extras(segs []RawSegment, lo, hi int) {
 // rawData writes a kept element, turning the default component and
 // repetition separators back into the writer's.
 func (w *writer) rawData(e string) {
-	parts := strings.Split(e, string(DefaultDelimiters.Repetition))
+	parts := strings.Split(e, one(DefaultDelimiters.Repetition))
 	w.buf = append(w.buf, w.d.Element)
 	for i, rep := range parts {
 		if i > 0 {
 			w.buf = append(w.buf, w.d.Repetition)
 		}
-		for j, c := range strings.Split(rep, string(DefaultDelimiters.Component)) {
+		for j, c := range strings.Split(rep, one(DefaultDelimiters.Component)) {
 			if j > 0 {
 				w.buf = append(w.buf, w.d.Component)
 			}

@@ -244,8 +244,8 @@ func readISA(s string, start int) (Delimiters, int, error) {
 	d.Component = s[i]
 	d.Segment = s[i+1]
 	end := i + 2
-	isa := strings.Split(s[start:i+1], string(d.Element))
-	if rep := isa[11]; len(rep) == 1 && !isAlnum(rep[0]) && rep[0] != ' ' {
+	isa := strings.Split(s[start:i+1], one(d.Element))
+	if rep := isa[11]; len(rep) == 1 && !isAlnum(rep[0]) && rep[0] != ' ' && rep[0] != 0 && rep[0] < 0x80 {
 		d.Repetition = rep[0]
 	}
 	if err := d.validate(); err != nil {
@@ -263,10 +263,10 @@ func parseOne(s string, start int) (*Interchange, int, error) {
 	}
 	ic := &Interchange{Delimiters: d}
 	ic.Segments = append(ic.Segments, Segment{
-		ID: "ISA", Elements: strings.Split(s[start:pos-1], string(d.Element)), Pos: 1, Offset: start, delims: d,
+		ID: "ISA", Elements: strings.Split(s[start:pos-1], one(d.Element)), Pos: 1, Offset: start, delims: d,
 	})
 	ic.checkISA(pos - start)
-	elem := string(d.Element)
+	elem := one(d.Element)
 	for {
 		pos = skipLineEnds(s, pos)
 		if pos >= len(s) {
@@ -484,9 +484,9 @@ func DetectTransaction(data []byte) string {
 	}
 	for pos < len(s) {
 		pos = skipLineEnds(s, pos)
-		seg, rest, _ := strings.Cut(s[pos:], string(d.Segment))
-		if id, els, ok := strings.Cut(seg, string(d.Element)); ok && id == "ST" {
-			code, _, _ := strings.Cut(els, string(d.Element))
+		seg, rest, _ := strings.Cut(s[pos:], one(d.Segment))
+		if id, els, ok := strings.Cut(seg, one(d.Element)); ok && id == "ST" {
+			code, _, _ := strings.Cut(els, one(d.Element))
 			return code
 		}
 		pos = len(s) - len(rest)

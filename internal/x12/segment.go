@@ -34,8 +34,8 @@ func (d Delimiters) validate() error {
 		}{"repetition separator", d.Repetition})
 	}
 	for i, s := range seps {
-		if isAlnum(s.c) || s.c == ' ' || s.c == 0 {
-			return fmt.Errorf("the %s %q is a letter, digit, space or missing", s.name, s.c)
+		if isAlnum(s.c) || s.c == ' ' || s.c == 0 || s.c >= 0x80 {
+			return fmt.Errorf("the %s %q is a letter, digit, space, non-ASCII or missing", s.name, s.c)
 		}
 		for _, t := range seps[:i] {
 			if s.c == t.c {
@@ -93,14 +93,14 @@ func (s *Segment) Components(i int) []string {
 	if e == "" {
 		return nil
 	}
-	return strings.Split(e, string(s.delims.Component))
+	return strings.Split(e, one(s.delims.Component))
 }
 
 // Comp returns component j (1-based) of data element i, or "".
 func (s *Segment) Comp(i, j int) string {
 	e := s.El(i)
 	for k := 1; ; k++ {
-		c, rest, more := strings.Cut(e, string(s.delims.Component))
+		c, rest, more := strings.Cut(e, one(s.delims.Component))
 		if k == j {
 			return c
 		}
@@ -121,12 +121,12 @@ func (s *Segment) Reps(i int) []string {
 	if s.delims.Repetition == 0 {
 		return []string{e}
 	}
-	return strings.Split(e, string(s.delims.Repetition))
+	return strings.Split(e, one(s.delims.Repetition))
 }
 
 // String returns the segment as written, without its terminator.
 func (s *Segment) String() string {
-	return strings.Join(s.Elements, string(s.delims.Element))
+	return strings.Join(s.Elements, one(s.delims.Element))
 }
 
 // validSegmentID reports whether id looks like an X12 segment identifier:
@@ -142,6 +142,10 @@ func validSegmentID(id string) bool {
 	}
 	return true
 }
+
+// one returns the one-byte string of c (string(c) would UTF-8 encode
+// bytes from 0x80 up).
+func one(c byte) string { return string([]byte{c}) }
 
 func isAlnum(c byte) bool {
 	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')

@@ -142,7 +142,7 @@ func (w *writer) open(fid, version string) {
 	w.start("ISA")
 	for _, v := range []string{"00", pad("", 10), "00", pad("", 10), pad(e.SenderQualifier, 2), pad(e.SenderID, 15),
 		pad(e.ReceiverQualifier, 2), pad(e.ReceiverID, 15), e.Time.Format("060102"), e.Time.Format("1504"),
-		string(w.d.Repetition), "00501", fmt.Sprintf("%09d", e.InterchangeControl), ack, e.Usage, string(w.d.Component)} {
+		one(w.d.Repetition), "00501", fmt.Sprintf("%09d", e.InterchangeControl), ack, e.Usage, one(w.d.Component)} {
 		w.raw(v)
 	}
 	w.endKeep()
