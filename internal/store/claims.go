@@ -88,6 +88,8 @@ type ClaimRecord struct {
 	State      ReviewState
 	Errors     int // findings of severity error (computed on save)
 	Warnings   int // findings of severity warning (computed on save)
+	// Findings are saved with the claim; reads fill them only for Claim
+	// and for ClaimFilter.WithFindings.
 	Findings   []Finding
 	Reviewer   string // username of the last review action
 	Reason     string // its reason
@@ -96,7 +98,7 @@ type ClaimRecord struct {
 	UpdatedAt  time.Time
 }
 
-// ClaimKindChunk is the batch_chunks kind SaveClaims records.
+// The kinds of chunk batch_chunks records.
 const (
 	chunkClaims    = "claims"
 	chunkRowErrors = "row_errors"

@@ -92,7 +92,8 @@ func (d *DB) LatestCoverage(ctx context.Context, payerID, memberKey string, dos 
 		WHERE payer_id = ? AND member_key = ? AND dos = ? AND status IN ('active', 'inactive', 'unknown_member')
 		ORDER BY checked_at DESC, id DESC LIMIT 1`, payerID, memberKey, dos)
 	if err != nil {
-		return r, fmt.Errorf("latest coverage for payer %s on %s: %w", payerID, dos, err)
+		// No date of service here: with a member it identifies a visit.
+		return r, fmt.Errorf("latest coverage for payer %s: %w", payerID, err)
 	}
 	return r, nil
 }
