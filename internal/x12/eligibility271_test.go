@@ -353,3 +353,60 @@ func interchangeAround(fid, version, code string, body []string) string {
 	return "ISA*00*          *00*          *ZZ*SENDER         *ZZ*RECEIVER       *260302*1405*^*00501*000000001*0*T*:~" +
 		"GS*" + fid + "*SENDER*RECEIVER*20260302*1405*1*X*" + version + "~" + strings.Join(segs, "~") + "~GE*1*1~IEA*1*000000001~"
 }
+
+// demoAnswer is what a payer answers to demo.270's Aetna inquiries: an
+// active PPO member with deductible, out-of-pocket, co-pay and
+// co-insurance in and out of network, and an unknown member ID (AAA 72).
+// It is the shape the payer simulator produces; demo.271 is its fixture.
+func demoAnswer() []Eligibility271 {
+	ind := func(info, period, amount, net string, types ...string) Benefit {
+		b := Benefit{Info: info, CoverageLevel: "IND", ServiceTypes: types, Period: period, InNetwork: net}
+		if amount != "" {
+			b.Amount = money(amount)
+		}
+		return b
+	}
+	coins := ind("A", "", "", "Y", "98")
+	coins.Percent = ".2"
+	coinsOut := ind("A", "", "", "N", "98")
+	coinsOut.Percent = ".4"
+	return []Eligibility271{{Purpose: "11", Reference: "ELIG20260302", Sources: []Source271{{
+		Entity: Entity271{EntityID: "PR", EntityType: "2", Name: "AETNA", IDQualifier: "PI", ID: "60054"},
+		Receivers: []Receiver271{{
+			Entity: Entity271{EntityID: "1P", EntityType: "2", Name: "RIVERSIDE FAMILY MEDICINE PA", IDQualifier: "XX", ID: npiRiverside},
+			Subscribers: []Member271{
+				{Traces: []Trace{{Type: "2", Number: "T0001", Originator: "1741234567"}},
+					Entity: Entity271{EntityID: "IL", EntityType: "1", Name: "GONZALEZ", First: "MARIA", IDQualifier: "MI", ID: "W123456789",
+						Address: &Address271{Line1: "415 OAK HOLLOW LN", City: "AUSTIN", State: "TX", Zip: "78745"}},
+					DOB: d("1971-08-14"), Sex: "F",
+					Dates: []DateRef{{Qualifier: "346", Format: "D8", Value: "20260101", From: d("2026-01-01"), To: d("2026-01-01")}},
+					Benefits: []Benefit{
+						{Info: "1", CoverageLevel: "IND", ServiceTypes: []string{"30"}, InsuranceType: "PR", Plan: "OPEN CHOICE PPO"},
+						ind("C", "23", "1500", "Y", "30"), ind("C", "29", "1212.34", "Y", "30"),
+						ind("C", "23", "3000", "N", "30"), ind("C", "29", "3000", "N", "30"),
+						ind("G", "23", "6000", "Y", "30"), ind("G", "29", "5100", "Y", "30"),
+						ind("B", "27", "25", "Y", "98"), ind("B", "27", "60", "N", "98"),
+						coins, coinsOut,
+					}},
+				{Traces: []Trace{{Type: "2", Number: "T0003", Originator: "1741234567"}},
+					Entity:     Entity271{EntityID: "IL", EntityType: "1", Name: "NGUYEN", First: "BAO", IDQualifier: "MI", ID: "W555000111"},
+					Rejections: []Rejection{{Valid: "Y", Reason: "72", FollowUp: "C"}}},
+			}}}}}}}
+}
+
+func TestWrite271Demo(t *testing.T) {
+	env := testEnvelope()
+	env.SenderID, env.ReceiverID = "60054", "RCMBOT01"
+	data := write271(t, env, demoAnswer())
+	golden(t, "demo.271", data)
+	doc, err := Parse271(data)
+	if err != nil || len(doc.Problems) > 0 {
+		t.Fatalf("%v %v", err, doc.Problems)
+	}
+	if m := doc.Trace("T0003"); m == nil || len(m.Rejections) != 1 || m.Rejections[0].Reason != "72" {
+		t.Errorf("T0003: %+v", m)
+	}
+	if m := doc.Trace("T0001"); m == nil || len(m.Benefits) != 11 {
+		t.Errorf("T0001: %+v", m)
+	}
+}

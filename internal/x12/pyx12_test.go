@@ -91,3 +91,11 @@ func TestPyx12Accepts999And277CA(t *testing.T) {
 	}
 	pyx12(t, "demo.277", buf.Bytes())
 }
+
+// The 271 map comes from pyx12's unmerged PR #30 (see README.md). It
+// accepts a typical answer; it cannot take EB03 repetitions or LS/LE
+// without III (a map limitation), so rich.271 is checked by our own
+// round trip only.
+func TestPyx12Accepts271(t *testing.T) {
+	pyx12(t, "demo.271", write271(t, testEnvelope(), demoAnswer()))
+}

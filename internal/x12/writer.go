@@ -273,6 +273,9 @@ func (w *writer) endKeep() {
 // trailing spaces go. Case is kept: writers upper-case names and
 // addresses themselves (upper) and leave identifiers as given.
 func (w *writer) clean(dst []byte, v string) []byte {
+	if w.plain(v) {
+		return append(dst, v...)
+	}
 	start := len(dst)
 	space := true // at the start: drop leading spaces
 	add := func(c byte) {
@@ -308,6 +311,20 @@ func (w *writer) clean(dst []byte, v string) []byte {
 		dst = dst[:len(dst)-1]
 	}
 	return dst
+}
+
+// plain reports whether clean would leave v as it is: printable ASCII, no
+// delimiter, no leading, trailing or double space.
+func (w *writer) plain(v string) bool {
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if c <= ' ' || c >= 0x7f || w.d.has(c) {
+			if c != ' ' || i == 0 || i == len(v)-1 || v[i-1] == ' ' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // pad right-pads s with spaces to n characters (ISA fields are fixed width).

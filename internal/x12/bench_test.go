@@ -1,0 +1,81 @@
+package x12
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"testing"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+)
+
+// benchClaims returns n claims over 3 payers and 2 billing providers,
+// about 3 claims per patient, 1–4 lines each.
+func benchClaims(n int) []claim.Claim {
+	demo := demoClaims()
+	claims := make([]claim.Claim, n)
+	for i := range claims {
+		c := demo[i%len(demo)]
+		c.ID = fmt.Sprintf("BENCH%07d", i)
+		c.MemberID = fmt.Sprintf("M%08d", i/3)
+		c.Patient.ID = c.MemberID
+		claims[i] = c
+	}
+	return claims
+}
+
+// BenchmarkWrite837P measures 837P generation in claims per second.
+func BenchmarkWrite837P(b *testing.B) {
+	claims := benchClaims(10_000)
+	env := testEnvelope837()
+	var buf bytes.Buffer
+	if _, err := Write837P(&buf, env, claims); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Write837P(io.Discard, env, claims); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(claims))/b.Elapsed().Seconds(), "claims/s")
+}
+
+// BenchmarkParse271 measures reading a full 271 (every EB01 code, 4
+// members, 2120 loops) in documents per second.
+func BenchmarkParse271(b *testing.B) {
+	var buf bytes.Buffer
+	if err := Write271(&buf, testEnvelope(), richResponse()); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Parse271(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+}
+
+// BenchmarkRead837P measures reading a large 837P (10,000 claims), as the
+// clearinghouse simulator does, in claims per second.
+func BenchmarkRead837P(b *testing.B) {
+	var buf bytes.Buffer
+	if _, err := Write837P(&buf, testEnvelope837(), benchClaims(10_000)); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		doc, err := Read837P(data)
+		if err != nil || len(doc.Claims) != 10_000 {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*10_000)/b.Elapsed().Seconds(), "claims/s")
+}
