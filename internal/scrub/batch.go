@@ -193,9 +193,13 @@ func (s *Scrubber) crossChecks(claims []claim.Claim, only int, ctx Context) {
 				continue
 			}
 			g := dayKey(p, l.From)
-			m := member{claim: int32(i), line: int32(li), key: refdata.KeyOf(l.Procedure)}
-			s.compareWithEarlier(g, &m, useHistory, only)
-			b.insert(g, m)
+			m := member{claim: int32(i), line: int32(li), key: refdata.KeyOf(l.Procedure), next: -1}
+			if head, ok := b.heads[g]; ok {
+				m.next = head
+			}
+			s.compareWithEarlier(&m, useHistory, only)
+			b.heads[g] = int32(len(b.members))
+			b.members = append(b.members, m)
 		}
 	}
 	// Findings were produced in line order except those put on an earlier
@@ -204,8 +208,8 @@ func (s *Scrubber) crossChecks(claims []claim.Claim, only int, ctx Context) {
 }
 
 // compareWithEarlier checks line m against every earlier line of the same
-// patient and day.
-func (s *Scrubber) compareWithEarlier(group uint64, m *member, useHistory bool, only int) {
+// patient and day (the chain from m.next).
+func (s *Scrubber) compareWithEarlier(m *member, useHistory bool, only int) {
 	b := &s.b
 	cur := b.view(m)
 	wantCur := only < 0 || int(m.claim) == only
@@ -217,11 +221,7 @@ func (s *Scrubber) compareWithEarlier(group uint64, m *member, useHistory bool, 
 		hasMUE = hasMUE && mue.MAI >= 2
 	}
 	dayUnits := cur.units()
-	j, ok := b.heads[group]
-	if !ok {
-		j = -1
-	}
-	for ; j >= 0; j = b.members[j].next {
+	for j := m.next; j >= 0; j = b.members[j].next {
 		e := &b.members[j]
 		if e.claim < 0 && !useHistory {
 			continue

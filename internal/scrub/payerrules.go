@@ -45,7 +45,7 @@ import (
 // deliberately not in the environment.
 type RuleEnv struct {
 	Claim ClaimEnv `expr:"claim"`
-	Line  LineEnv  `expr:"line"`
+	Line  *LineEnv `expr:"line"`
 	Today string   `expr:"today"`
 }
 
@@ -58,7 +58,7 @@ type ClaimEnv struct {
 	PriorAuth       string    `expr:"prior_auth"`
 	TotalCharge     float64   `expr:"total_charge"`
 	Diagnoses       []string  `expr:"diagnoses"`
-	Lines           []LineEnv `expr:"lines"`
+	Lines           []*LineEnv `expr:"lines"`
 	BillingNPI      string    `expr:"billing_npi"`
 	BillingTaxonomy string    `expr:"billing_taxonomy"`
 	BillingState    string    `expr:"billing_state"`
@@ -81,6 +81,10 @@ type LineEnv struct {
 	Diagnoses []string `expr:"diagnoses"`
 	NDC       string   `expr:"ndc"`
 }
+
+// noLine is `line` in claim rules: a line rule never sees it, but the
+// environment never holds a nil pointer.
+var noLine LineEnv
 
 // compiledRule is a payer rule ready to run.
 type compiledRule struct {
@@ -108,6 +112,8 @@ type payerRules struct {
 	needDates, needLineDx bool
 	machine               vm.VM
 	dxBuf                 []string
+	lines                 []LineEnv  // backing store of the environment's lines
+	linePtrs              []*LineEnv // what claim.lines holds (pointers: expr boxes no copies)
 }
 
 func (s *Scrubber) compilePayerRules() error {
@@ -285,11 +291,11 @@ func (s *Scrubber) checkPayerRules(c *claim.Claim, dos claim.Date, ctx Context) 
 				s.evalRule(r, 0)
 				continue
 			}
-			for i := range s.env.Claim.Lines {
-				s.env.Line = s.env.Claim.Lines[i]
+			for i, l := range s.env.Claim.Lines {
+				s.env.Line = l
 				s.evalRule(r, i+1)
 			}
-			s.env.Line = LineEnv{}
+			s.env.Line = &noLine
 		}
 	}
 }
@@ -317,7 +323,7 @@ func (s *Scrubber) buildEnv(c *claim.Claim, dos claim.Date, ctx Context) {
 	if c.Patient.DOB != 0 && dos >= c.Patient.DOB {
 		age = dos.YearsSince(c.Patient.DOB)
 	}
-	lines := e.Claim.Lines[:0]
+	lines := pr.lines[:0]
 	pr.dxBuf = pr.dxBuf[:0]
 	for i := range c.Lines {
 		l := &c.Lines[i]
@@ -336,8 +342,14 @@ func (s *Scrubber) buildEnv(c *claim.Claim, dos claim.Date, ctx Context) {
 		}
 		lines = append(lines, le)
 	}
-	*e = RuleEnv{Claim: ClaimEnv{ID: c.ID, PayerID: c.PayerID, POS: c.PlaceOfService, Frequency: c.FrequencyCode,
-		PriorAuth: c.PriorAuth, TotalCharge: c.LineTotal().Float(), Diagnoses: c.Diagnoses, Lines: lines,
+	pr.lines = lines
+	ptrs := pr.linePtrs[:0]
+	for i := range lines {
+		ptrs = append(ptrs, &lines[i])
+	}
+	pr.linePtrs = ptrs
+	*e = RuleEnv{Line: &noLine, Claim: ClaimEnv{ID: c.ID, PayerID: c.PayerID, POS: c.PlaceOfService, Frequency: c.FrequencyCode,
+		PriorAuth: c.PriorAuth, TotalCharge: c.LineTotal().Float(), Diagnoses: c.Diagnoses, Lines: ptrs,
 		BillingNPI: c.Billing.NPI, BillingTaxonomy: c.Billing.Taxonomy, BillingState: c.Billing.Address.State,
 		RenderingNPI: c.RenderingNPI, ReferringNPI: c.ReferringNPI, PatientAge: age, PatientSex: string(c.Patient.Sex)}}
 	if pr.needDates {
