@@ -51,22 +51,22 @@ type RuleEnv struct {
 
 // ClaimEnv is `claim` in RuleEnv.
 type ClaimEnv struct {
-	ID              string    `expr:"id"`
-	PayerID         string    `expr:"payer_id"`
-	POS             string    `expr:"pos"`
-	Frequency       string    `expr:"frequency"`
-	PriorAuth       string    `expr:"prior_auth"`
-	TotalCharge     float64   `expr:"total_charge"`
-	Diagnoses       []string  `expr:"diagnoses"`
+	ID              string     `expr:"id"`
+	PayerID         string     `expr:"payer_id"`
+	POS             string     `expr:"pos"`
+	Frequency       string     `expr:"frequency"`
+	PriorAuth       string     `expr:"prior_auth"`
+	TotalCharge     float64    `expr:"total_charge"`
+	Diagnoses       []string   `expr:"diagnoses"`
 	Lines           []*LineEnv `expr:"lines"`
-	BillingNPI      string    `expr:"billing_npi"`
-	BillingTaxonomy string    `expr:"billing_taxonomy"`
-	BillingState    string    `expr:"billing_state"`
-	RenderingNPI    string    `expr:"rendering_npi"`
-	ReferringNPI    string    `expr:"referring_npi"`
-	PatientAge      int       `expr:"patient_age"`
-	PatientSex      string    `expr:"patient_sex"`
-	DOS             string    `expr:"dos"`
+	BillingNPI      string     `expr:"billing_npi"`
+	BillingTaxonomy string     `expr:"billing_taxonomy"`
+	BillingState    string     `expr:"billing_state"`
+	RenderingNPI    string     `expr:"rendering_npi"`
+	ReferringNPI    string     `expr:"referring_npi"`
+	PatientAge      int        `expr:"patient_age"`
+	PatientSex      string     `expr:"patient_sex"`
+	DOS             string     `expr:"dos"`
 }
 
 // LineEnv is a service line in RuleEnv.
