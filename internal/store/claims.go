@@ -308,7 +308,7 @@ func (d *DB) UpdateClaim(ctx context.Context, rec ClaimRecord) error {
 // ClaimFilter selects claims. Zero fields do not filter.
 type ClaimFilter struct {
 	BatchID      string        // one batch; "" = every batch not deleted
-	ClaimIDs     []string      // only these claims
+	ClaimIDs     []string      // only these claims (a page's worth, not thousands)
 	Tiers        []Tier        // only these tiers
 	States       []ReviewState // only these review states
 	Flagged      bool          // only claims whose tier is not clean
@@ -499,6 +499,7 @@ const historyKeysPerQuery = 500
 // excludeBatchID, ordered by patient, date, batch, claim and line.
 func (d *DB) HistoryForPatients(ctx context.Context, excludeBatchID string, patientKeys []string, from, to claim.Date) ([]HistoryRow, error) {
 	var out []HistoryRow
+	patientKeys = distinct(patientKeys)
 	for start := 0; start < len(patientKeys); start += historyKeysPerQuery {
 		keys := patientKeys[start:min(start+historyKeysPerQuery, len(patientKeys))]
 		args := []any{excludeBatchID, from, to}
@@ -558,4 +559,17 @@ func (d listDest) Scan(src any) error {
 		*d.l = strings.Split(s, ",")
 	}
 	return nil
+}
+
+// distinct returns keys without repeats, in first-seen order.
+func distinct(keys []string) []string {
+	seen := make(map[string]bool, len(keys))
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }

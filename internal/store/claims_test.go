@@ -219,6 +219,9 @@ func TestHistoryForPatients(t *testing.T) {
 		// Many keys: more than one IN list.
 		keys := []string{"P-1"}
 		for i := range 1200 {
+			if i == 700 {
+				keys = append(keys, "P-1") // a repeat must not repeat rows
+			}
 			keys = append(keys, fmt.Sprintf("P-x%d", i))
 		}
 		rows := must[[]store.HistoryRow](t)(e.db.HistoryForPatients(ctx, cur.ID, keys, claim.MustDate("2025-12-01"), claim.MustDate("2026-01-31")))
