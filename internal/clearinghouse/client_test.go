@@ -22,7 +22,7 @@ func claimFor(id, payerID, payerName string, charges ...claim.Money) claim.Claim
 		Patient: claim.Patient{ID: "P" + id, LastName: "Fairweather", FirstName: "Dolores", DOB: claim.MustDate("1971-03-04"), Sex: claim.SexFemale,
 			Address: claim.Address{Line1: "12 Elm St", City: "Springfield", State: "IL", Zip: "62704"}},
 		Billing: claim.Provider{Name: "Riverside Family Medicine", NPI: "1234567893", TIN: "371234567", Taxonomy: "207Q00000X",
-			Address: claim.Address{Line1: "100 Main St", City: "Springfield", State: "IL", Zip: "62701"}},
+			Address: claim.Address{Line1: "100 Main St", City: "Springfield", State: "IL", Zip: "627011234"}},
 		PlaceOfService: "11", FrequencyCode: "1", Diagnoses: []string{"E119", "I10"}}
 	for i, ch := range charges {
 		c.Lines = append(c.Lines, claim.Line{Number: i + 1, From: dos, To: dos, Procedure: "99213", Units: 1, Charge: ch, DxPointers: []int{1}})

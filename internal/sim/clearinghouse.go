@@ -248,6 +248,18 @@ func (s *ClearinghouseSim) submit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "an Idempotency-Key header (1-255 characters) is required", http.StatusBadRequest)
 		return
 	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBody+1))
+	if err != nil {
+		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if int64(len(body)) > s.cfg.MaxBody {
+		s.bump(func(st *ClearinghouseStats) { st.BadRequests++ })
+		http.Error(w, fmt.Sprintf("submission larger than %d bytes", s.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+		return
+	}
+	// Faults strike after the body is read, so a hung request notices the
+	// client leaving.
 	s.mu.Lock()
 	f := s.faults.next(s.rng)
 	retryAfter := s.faults.RetryAfter
@@ -260,16 +272,6 @@ func (s *ClearinghouseSim) submit(w http.ResponseWriter, r *http.Request) {
 	case faultHang:
 		s.bump(func(st *ClearinghouseStats) { st.Hung++ })
 		f.write(w, r, 0, s.cfg.Hang)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.MaxBody+1))
-	if err != nil {
-		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
-		return
-	}
-	if int64(len(body)) > s.cfg.MaxBody {
-		s.bump(func(st *ClearinghouseStats) { st.BadRequests++ })
-		http.Error(w, fmt.Sprintf("submission larger than %d bytes", s.cfg.MaxBody), http.StatusRequestEntityTooLarge)
 		return
 	}
 	hash := sha256.Sum256(body)
