@@ -176,11 +176,14 @@ func Check837P(env *Envelope837, c *claim.Claim) error {
 	if !isDigits(b.TIN) || len(b.TIN) != 9 {
 		bad(0, claim.FieldBillingTIN, "billing TIN must be 9 digits without a hyphen")
 	}
-	if b.Address.Line1 == "" {
+	switch a := b.Address; {
+	case a.Line1 == "":
 		bad(0, claim.FieldBillingAddress, "the billing provider has no street address (2010AA N3)")
+	case isPOBox(a.Line1) || isPOBox(a.Line2):
+		bad(0, claim.FieldBillingAddress, "the billing provider address is a post office box; 2010AA needs a street address (use a pay-to address for the box)")
 	}
-	if !validCityStateZip(b.Address) {
-		bad(0, claim.FieldBillingZip, "the billing address needs a city, a 2-letter state and a 5- or 9-digit ZIP code")
+	if !validCityStateZip(b.Address) || len(b.Address.Zip) != 9 {
+		bad(0, claim.FieldBillingZip, "the billing address needs a city, a 2-letter state and the 9-digit ZIP+4 code (2010AA N403)")
 	}
 	for _, p := range []struct {
 		npi   string
@@ -552,6 +555,12 @@ func validICD(code string) bool {
 		}
 	}
 	return true
+}
+
+// isPOBox reports whether an address line is a post office box.
+func isPOBox(line string) bool {
+	l := strings.NewReplacer(".", "", " ", "").Replace(strings.ToUpper(line))
+	return strings.HasPrefix(l, "POBOX") || strings.HasPrefix(l, "POSTOFFICEBOX") || strings.HasPrefix(l, "BOX") && len(l) > 3 && isDigits(l[3:4])
 }
 
 func validNPI(npi string) bool { return len(npi) == 10 && isDigits(npi) }

@@ -279,6 +279,10 @@ func TestWrite837PRefusesBadClaims(t *testing.T) {
 	replacement := good
 	replacement.ID = "REPL"
 	replacement.FrequencyCode = "7"
+	poBox := good
+	poBox.ID = "POBOX"
+	poBox.Billing.Address.Line1 = "P.O. Box 1200"
+	poBox.Billing.Address.Zip = "78703"
 
 	for _, tc := range []struct {
 		c     claim.Claim
@@ -297,6 +301,8 @@ func TestWrite837PRefusesBadClaims(t *testing.T) {
 		{badLine, claim.FieldDxPointers, 1, "points at no diagnosis"},
 		{badLine, claim.FieldNDC, 1, "ambiguous"},
 		{replacement, claim.FieldFrequencyCode, 0, "REF*F8"},
+		{poBox, claim.FieldBillingAddress, 0, "post office box"},
+		{poBox, claim.FieldBillingZip, 0, "ZIP+4"},
 	} {
 		var buf bytes.Buffer
 		_, err := Write837P(&buf, env, []claim.Claim{demoClaims()[2], tc.c})
@@ -366,6 +372,15 @@ func TestNDC11(t *testing.T) {
 	for _, in := range []string{"1234567890", "123-456-78", "123456-789-01", "12345-6789-012", "ABCDE-6789-01", "", "12345678901234"} {
 		if got, err := ndc11(in); err == nil {
 			t.Errorf("ndc11(%q) = %q, want an error", in, got)
+		}
+	}
+}
+
+func TestIsPOBox(t *testing.T) {
+	for line, want := range map[string]bool{"PO Box 12": true, "P.O. BOX 9": true, "Post Office Box 3": true, "Box 44": true,
+		"1200 W 6th St": false, "Boxwood Ln": false, "88 Box Elder Rd": false, "": false} {
+		if isPOBox(line) != want {
+			t.Errorf("isPOBox(%q) = %v", line, !want)
 		}
 	}
 }

@@ -73,7 +73,7 @@ var (
 	riverside = claim.Provider{Name: "Riverside Family Medicine PA", NPI: npiRiverside, TIN: "741234567", Taxonomy: "207Q00000X",
 		Address: claim.Address{Line1: "1200 W 6th St", Line2: "Suite 300", City: "Austin", State: "TX", Zip: "787031234"}}
 	lakeside = claim.Provider{Name: "Lakeside Orthopedics & Rehab", NPI: npiLakeside, TIN: "209876543",
-		Address: claim.Address{Line1: "88 Shoreline Dr", City: "Round Rock", State: "TX", Zip: "78664"}}
+		Address: claim.Address{Line1: "88 Shoreline Dr", City: "Round Rock", State: "TX", Zip: "786641187"}}
 )
 
 func d(s string) claim.Date { return claim.MustDate(s) }
