@@ -295,7 +295,9 @@ func parseOne(s string, start int) (*Interchange, int, error) {
 		seg := Segment{ID: els[0], Elements: els, Pos: len(ic.Segments) + 1, Offset: pos, delims: d}
 		ic.Segments = append(ic.Segments, seg)
 		if !validSegmentID(seg.ID) {
-			ic.problem(LevelSegment, seg.Pos, seg.ID, "1", "not a segment identifier (2–3 upper-case letters and digits)")
+			// At most 3 characters of it: a line of free text read as an ID
+			// could carry patient data into error messages.
+			ic.problem(LevelSegment, seg.Pos, seg.ID[:min(len(seg.ID), 3)], "1", "not a segment identifier (2–3 upper-case letters and digits)")
 		}
 		if end < 0 {
 			ic.problem(LevelSegment, seg.Pos, seg.ID, "", fmt.Sprintf("the data ends without a segment terminator %q", d.Segment))

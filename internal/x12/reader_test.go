@@ -308,3 +308,16 @@ func TestRead837PUnbalanced(t *testing.T) {
 		t.Errorf("problems %v", doc.Problems)
 	}
 }
+
+// A line of free text read as a segment ID must not carry its content into
+// problems (it could be a patient's name).
+func TestParseBadIDKeepsNoText(t *testing.T) {
+	body := []string{"BHT*0019*00*B1*20260302*1405", "MARIA GONZALEZ 1971-08-14"}
+	ic, _ := Parse([]byte(interchangeAround("HC", Version837P, "837", body)))
+	if ic == nil || len(ic.Problems) != 1 {
+		t.Fatalf("%v", ic)
+	}
+	if p := ic.Problems[0]; p.ID != "MAR" || strings.Contains(p.String(), "GONZALEZ") {
+		t.Errorf("problem %q", p.String())
+	}
+}
