@@ -557,9 +557,12 @@ func validICD(code string) bool {
 	return true
 }
 
+// squeeze drops the dots and spaces that vary in how PO boxes are written.
+var squeeze = strings.NewReplacer(".", "", " ", "")
+
 // isPOBox reports whether an address line is a post office box.
 func isPOBox(line string) bool {
-	l := strings.NewReplacer(".", "", " ", "").Replace(strings.ToUpper(line))
+	l := squeeze.Replace(strings.ToUpper(line))
 	return strings.HasPrefix(l, "POBOX") || strings.HasPrefix(l, "POSTOFFICEBOX") || strings.HasPrefix(l, "BOX") && len(l) > 3 && isDigits(l[3:4])
 }
 
