@@ -28,6 +28,7 @@ func directory(t testing.TB, url string) *payers.Directory {
 		"  - id: \"60054\"\n    name: Aetna\n    eligibility: {format: json, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 8, timeout: 2s}\n" +
 		"  - id: \"87726\"\n    name: UnitedHealthcare\n    eligibility: {format: json, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 3, timeout: 300ms}\n" +
 		"  - id: \"62308\"\n    name: Cigna\n    eligibility: {format: x12, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 8, timeout: 2s}\n" +
+		"  - id: \"01112\"\n    name: Medicare\n    eligibility: {format: x12, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 8, timeout: 2s}\n" +
 		"  - id: SKCO0\n    name: Medicaid\n    eligibility: {format: json, url: " + url + ", rate_per_second: 100, burst: 10, concurrency: 3, timeout: 10s}\n"
 	if err := os.WriteFile(filepath.Join(dir, "payers.yaml"), []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)

@@ -23,7 +23,8 @@ import (
 // PayerConfig configures the payer simulator. Every field has a flag-friendly
 // type; zero values take the documented defaults.
 type PayerConfig struct {
-	// Seed makes the roster and every answer reproducible.
+	// Seed makes the roster and every answer reproducible (0 means
+	// DefaultSeed, the seed of the committed roster fixtures).
 	Seed int64
 	// PerProfile is how many roster members each payer has per profile
 	// (default 2).
@@ -117,6 +118,9 @@ type PayerSim struct {
 // NewPayerSim builds the simulator and its roster.
 func NewPayerSim(cfg PayerConfig) (*PayerSim, error) {
 	dir := payers.Starter()
+	if cfg.Seed == 0 {
+		cfg.Seed = DefaultSeed
+	}
 	if cfg.PerProfile <= 0 {
 		cfg.PerProfile = 2
 	}
