@@ -52,9 +52,13 @@ type Payer struct {
 	Name string `yaml:"name"` // display name
 	// TimelyFilingDays is the filing limit in days from the date of
 	// service; 0 means MedicareTimelyFilingDays.
-	TimelyFilingDays int         `yaml:"timely_filing_days"`
-	Eligibility      Eligibility `yaml:"eligibility"`
-	Rules            []Rule      `yaml:"rules"`
+	TimelyFilingDays int `yaml:"timely_filing_days"`
+	// ClaimFilingIndicator is what the 837P's SBR09 says about the plan:
+	// MB Medicare Part B, MC Medicaid, BL Blue Cross/Blue Shield, HM HMO,
+	// CI commercial (the default when empty).
+	ClaimFilingIndicator string      `yaml:"claim_filing_indicator"`
+	Eligibility          Eligibility `yaml:"eligibility"`
+	Rules                []Rule      `yaml:"rules"`
 }
 
 // FilingLimitDays returns the payer's timely-filing limit in days.
@@ -219,6 +223,18 @@ func parse(b []byte, name string) (*Directory, error) {
 		}
 	}
 	return &d, nil
+}
+
+// FilingIndicators maps each payer ID to its 837P claim filing indicator,
+// for payers that state one.
+func (d *Directory) FilingIndicators() map[string]string {
+	out := map[string]string{}
+	for _, p := range d.Payers {
+		if p.ClaimFilingIndicator != "" {
+			out[p.ID] = p.ClaimFilingIndicator
+		}
+	}
+	return out
 }
 
 // Payer returns the payer with the given ID, or nil when it is not in the directory.

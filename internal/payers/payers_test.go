@@ -19,6 +19,9 @@ func TestStarter(t *testing.T) {
 	if a := d.Payer("60054"); a == nil || a.FilingLimitDays() != 90 || len(a.Rules) == 0 || a.Rules[0].Source == "" {
 		t.Fatalf("aetna payer: %+v", a)
 	}
+	if fi := d.FilingIndicators(); fi["01112"] != "MB" || fi["60054"] != "CI" {
+		t.Errorf("filing indicators: %v", fi)
+	}
 	if d.Payer("nope") != nil {
 		t.Error("unknown payer found")
 	}
