@@ -277,10 +277,10 @@ func (r *rosterReader) add(cells []string, excel bool) error {
 	}
 	if _, ok := r.cols[colPatientName]; ok && (a.LastName == "" || a.FirstName == "") {
 		last, first, ok := strings.Cut(get(colPatientName), ",")
-		if !ok {
+		a.LastName, a.FirstName = strings.TrimSpace(last), strings.TrimSpace(first)
+		if !ok || a.LastName == "" || a.FirstName == "" {
 			bad(colPatientName, `expected the patient's name as "LAST, FIRST"`)
 		}
-		a.LastName, a.FirstName = strings.TrimSpace(last), strings.TrimSpace(first)
 	}
 	for _, req := range []struct {
 		f rosterField

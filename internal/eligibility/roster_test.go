@@ -1,6 +1,7 @@
 package eligibility
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -158,6 +159,32 @@ func FuzzParseRosterDate(f *testing.F) {
 		d, err := parseRosterDate(s, excel, true, today)
 		if err == nil && (d <= 0 || d > claim.MustDate("9999-12-31")) {
 			t.Fatalf("%q → %v", s, d)
+		}
+	})
+}
+
+func FuzzReadRosterCSV(f *testing.F) {
+	f.Add([]byte("Member ID,Payer ID,DOB,Appointment Date,Patient Name\nM1,60054,01/01/1990,03/02/2026,\"Lee, Ann\"\n"))
+	f.Add([]byte("\ufeffMRN,Last,First,D.O.B.,Policy #,Payor,DOS\n1,A,B,46000,X,Y,2026-03-02\n,,,,,,\n"))
+	f.Add([]byte("a,b\n\"unterminated\n"))
+	f.Add([]byte("Member ID,Payer ID,DOB,Appointment Date,Patient Name\nM1,60054,01/01/1990,03/02/2026,\"Lee,\"\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := readRosterCSV(bytes.NewReader(b), "fuzz.csv")
+		if err != nil {
+			if !errors.Is(err, ErrRosterFile) {
+				t.Fatalf("file error without ErrRosterFile: %v", err)
+			}
+			return
+		}
+		for _, a := range r.Appointments {
+			if a.MemberID == "" || a.PayerID == "" || a.LastName == "" || a.FirstName == "" || a.DOB == 0 || a.Date == 0 || a.Row < 2 {
+				t.Fatalf("incomplete appointment accepted: %+v", a)
+			}
+		}
+		for _, e := range r.Errors {
+			if e.Row < 2 || e.Column == "" || e.Message == "" {
+				t.Fatalf("row error without position: %+v", e)
+			}
 		}
 	})
 }

@@ -149,7 +149,7 @@ func BenchmarkSweep5000(b *testing.B) {
 		b.Skip("takes about 35 s")
 	}
 	cfg := sim.PayerConfig{Seed: 7, LatencyMin: 100 * time.Millisecond, LatencyMax: 800 * time.Millisecond, Rate: 50, Burst: 10}
-	sweep(b, cfg, []string{"60054", "87726", "62308"}, []string{"json"}, 5000, 50, 5, 64)
+	sweep(b, cfg, []string{"60054", "87726", "62308"}, []string{"json", "json", "x12"}, 5000, 50, 5, 64)
 }
 
 // BenchmarkRateLimit500 sends 500 requests to one payer limited to 50/s
