@@ -288,9 +288,9 @@ func (s *Service) dummyHash() string {
 
 // IssueAPIToken creates an API token for a user and returns it; only its
 // hash is kept, so this is the one time it can be shown.
-func (s *Service) IssueAPIToken(ctx context.Context, userID, name string) (string, store.APIToken, error) {
+func IssueAPIToken(ctx context.Context, accounts store.Accounts, userID, name string) (string, store.APIToken, error) {
 	token, hash := NewToken(APITokenPrefix)
-	t, err := s.accounts.CreateAPIToken(ctx, userID, hash, name)
+	t, err := accounts.CreateAPIToken(ctx, userID, hash, name)
 	if err != nil {
 		return "", store.APIToken{}, err
 	}

@@ -199,7 +199,7 @@ func TestBearerTokens(t *testing.T) {
 	ctx := context.Background()
 	u := newUser(t, db, "carol", store.RoleAuditor, "carol password")
 	s := New(Config{Accounts: db})
-	token, tk, err := s.IssueAPIToken(ctx, u.ID, "scripts")
+	token, tk, err := IssueAPIToken(ctx, db, u.ID, "scripts")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,147 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/web/auth"
+)
+
+// accessFilterForm is the access-log filter as the form holds it.
+type accessFilterForm struct {
+	Username, Action, PatientID, ClaimID, Outcome, From, To string
+}
+
+// accessFilter reads the filter from the query: dates are practice-local
+// days, To inclusive.
+func (s *Server) accessFilter(r *http.Request) (store.AccessFilter, accessFilterForm, error) {
+	q := r.URL.Query()
+	form := accessFilterForm{Username: strings.TrimSpace(q.Get("username")), Action: q.Get("action"), PatientID: strings.TrimSpace(q.Get("patient_id")),
+		ClaimID: strings.TrimSpace(q.Get("claim_id")), Outcome: q.Get("outcome"), From: q.Get("from"), To: q.Get("to")}
+	f := store.AccessFilter{Username: form.Username, Action: store.AccessAction(form.Action), PatientID: form.PatientID,
+		ClaimID: form.ClaimID, Outcome: store.AccessOutcome(form.Outcome)}
+	day := func(s string, name string) (time.Time, error) {
+		d, err := claim.ParseDate(s)
+		if err != nil {
+			return time.Time{}, userErr(fmt.Sprintf("The %s date %q is not a date: write it as YYYY-MM-DD.", name, s))
+		}
+		y, m, dd := d.YMD()
+		return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC), nil
+	}
+	loc := s.cfg.Location()
+	if form.From != "" {
+		t, err := day(form.From, "from")
+		if err != nil {
+			return f, form, err
+		}
+		f.From = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	}
+	if form.To != "" {
+		t, err := day(form.To, "to")
+		if err != nil {
+			return f, form, err
+		}
+		f.To = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+	}
+	return f, form, nil
+}
+
+type accessLogPageData struct {
+	Form     accessFilterForm
+	Events   []store.AccessEvent
+	Actions  []store.AccessAction
+	Page     int
+	More     bool
+	Verified bool
+	Checked  int64
+	Broken   string
+}
+
+const eventsPerPage = 100
+
+func (s *Server) accessLogPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	v := newView(id, "PHI access log", "access", nil)
+	f, form, err := s.accessFilter(r)
+	d := accessLogPageData{Form: form, Actions: accessActions}
+	status := http.StatusOK
+	if err != nil {
+		v.Error, _ = userMessage(err)
+		status = http.StatusUnprocessableEntity
+	} else {
+		pg, n := pageParam(r, eventsPerPage+1)
+		pg.Offset = (n - 1) * eventsPerPage
+		evs, err := s.db.AccessEvents(r.Context(), f, pg)
+		if err != nil {
+			s.failErr(w, r, "the access log", err)
+			return
+		}
+		d.Page, d.More = n, len(evs) > eventsPerPage
+		if d.More {
+			evs = evs[:eventsPerPage]
+		}
+		d.Events = evs
+	}
+	if r.URL.Query().Get("verify") == "1" {
+		n, err := s.db.VerifyAuditChain(r.Context())
+		var ce *store.ChainError
+		switch {
+		case errors.As(err, &ce):
+			d.Broken = ce.Error()
+		case err != nil:
+			s.failErr(w, r, "verifying the access log", err)
+			return
+		default:
+			d.Verified, d.Checked = true, n
+		}
+	}
+	v.Data = d
+	s.page(w, status, "accesslog", v)
+}
+
+type accessEventJSON struct {
+	Seq        int64     `json:"seq"`
+	At         time.Time `json:"at"`
+	UserID     string    `json:"user_id"`
+	Username   string    `json:"username"`
+	Role       string    `json:"role"`
+	Action     string    `json:"action"`
+	BatchID    string    `json:"batch_id,omitempty"`
+	ClaimID    string    `json:"claim_id,omitempty"`
+	PatientID  string    `json:"patient_id,omitempty"`
+	ClientAddr string    `json:"client_addr"`
+	Outcome    string    `json:"outcome"`
+	Detail     string    `json:"detail,omitempty"`
+	Hash       string    `json:"hash"`
+}
+
+func (s *Server) apiAccessLog(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	f, _, err := s.accessFilter(r)
+	if err != nil {
+		s.failErr(w, r, "the access log", err)
+		return
+	}
+	evs, err := s.db.AccessEvents(r.Context(), f, listParams(r))
+	if err != nil {
+		s.failErr(w, r, "the access log", err)
+		return
+	}
+	out := []accessEventJSON{}
+	for _, e := range evs {
+		out = append(out, accessEventJSON{Seq: e.Seq, At: e.At, UserID: e.UserID, Username: e.Username, Role: string(e.Role),
+			Action: string(e.Action), BatchID: e.BatchID, ClaimID: e.ClaimID, PatientID: e.PatientID, ClientAddr: e.ClientAddr,
+			Outcome: string(e.Outcome), Detail: e.Detail, Hash: e.Hash})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": out})
+}
+
+// apiMe says who the credentials belong to (handy to test a token).
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"username": id.User.Username, "display_name": id.User.DisplayName, "role": id.User.Role, "via_token": id.ViaToken(),
+	})
+}

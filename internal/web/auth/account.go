@@ -1,0 +1,67 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/rcmbot/rcmbot/internal/store"
+)
+
+// NewAccount describes an account to create.
+type NewAccount struct {
+	Username    string
+	DisplayName string
+	Role        store.Role
+	// Password is the initial password; "" generates one.
+	Password string
+}
+
+// AccountError says why an account cannot be created as described, for
+// the person creating it.
+type AccountError struct{ Reason string }
+
+func (e *AccountError) Error() string { return e.Reason }
+
+// ValidUsername says (with an *AccountError) whether name may be a username: 2 to 64 characters
+// of lower-case letters, digits and . _ - @ (so an e-mail address works),
+// after store.NormalizeUsername.
+func ValidUsername(name string) error {
+	n := store.NormalizeUsername(name)
+	if len(n) < 2 || len(n) > 64 {
+		return &AccountError{fmt.Sprintf("username %q: use 2 to 64 characters", n)}
+	}
+	for _, r := range n {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("._-@", r)) {
+			return &AccountError{fmt.Sprintf("username %q: use only letters, digits and . _ - @", n)}
+		}
+	}
+	return nil
+}
+
+// CreateAccount checks and creates an account, and returns it with its
+// initial password (generated when a.Password is ""), which the caller
+// shows once: only its hash is stored. A bad username or role is an
+// *AccountError, a weak password ErrWeakPassword, a taken username
+// store.ErrConflict.
+func CreateAccount(ctx context.Context, accounts store.Accounts, a NewAccount) (store.User, string, error) {
+	if err := ValidUsername(a.Username); err != nil {
+		return store.User{}, "", err
+	}
+	if !a.Role.Valid() {
+		return store.User{}, "", &AccountError{fmt.Sprintf("role %q: use biller, reviewer, admin or auditor", a.Role)}
+	}
+	pw := a.Password
+	if pw == "" {
+		pw = GeneratePassword()
+	}
+	hash, err := HashPassword(pw)
+	if err != nil {
+		return store.User{}, "", err
+	}
+	u, err := accounts.CreateUser(ctx, store.NewUser{Username: a.Username, DisplayName: strings.TrimSpace(a.DisplayName), PasswordHash: hash, Role: a.Role})
+	if err != nil {
+		return store.User{}, "", err
+	}
+	return u, pw, nil
+}

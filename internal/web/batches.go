@@ -1,0 +1,576 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/web/auth"
+	"github.com/rcmbot/rcmbot/workflows"
+)
+
+// errUploadTooLarge is what the upload's reader returns past the limit.
+var errUploadTooLarge = errors.New("upload larger than the limit")
+
+// sizeLimit fails the read that takes it past max bytes, so a bot reading
+// the upload stops with an error instead of seeing a truncated file.
+type sizeLimit struct {
+	r        io.Reader
+	left     int64
+	exceeded bool
+}
+
+func (l *sizeLimit) Read(p []byte) (int, error) {
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		l.exceeded = true
+		return 0, errUploadTooLarge
+	}
+	return n, err
+}
+
+// uploadTooLargeMessage says what the limit is and what to do.
+func (s *Server) uploadTooLargeMessage() string {
+	return fmt.Sprintf("The file is larger than the %s upload limit. Split it into smaller files (for example one per week) and upload each.",
+		humanBytes(s.cfg.UploadMaxBytes))
+}
+
+// maxFileName bounds the stored file name.
+const maxFileName = 200
+
+// cleanFileName keeps the base name of an uploaded file, without control
+// characters, at most maxFileName bytes.
+func cleanFileName(name string) string {
+	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "." || name == "/" {
+		return ""
+	}
+	for len(name) > maxFileName {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
+}
+
+// uploadError is a refused upload: its HTTP status and what to tell the user.
+type uploadError struct {
+	status int
+	msg    string
+}
+
+func (e *uploadError) Error() string { return e.msg }
+
+// receiveUpload streams the multipart request's "file" part to the claims
+// bot. With formCSRF, the form's csrf_token part must come first and match
+// the session (the browser form without JavaScript).
+func (s *Server) receiveUpload(r *http.Request, id auth.Identity, formCSRF bool) (store.Batch, error) {
+	if s.claims == nil {
+		return store.Batch{}, &uploadError{http.StatusServiceUnavailable, "The claims bot is not running in this rcmbot process, so files cannot be uploaded here. Tell your rcmbot administrator."}
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
+		return store.Batch{}, &uploadError{http.StatusUnsupportedMediaType, "Send the file as multipart/form-data in a field named \"file\"."}
+	}
+	// The whole request may be a little larger than the file (boundaries,
+	// the CSRF field).
+	const overhead = 64 << 10
+	if r.ContentLength > s.cfg.UploadMaxBytes+overhead {
+		return store.Batch{}, &uploadError{http.StatusRequestEntityTooLarge, s.uploadTooLargeMessage()}
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return store.Batch{}, &uploadError{http.StatusBadRequest, "The upload could not be read. Choose the file again and retry."}
+	}
+	csrfChecked := !formCSRF
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return store.Batch{}, &uploadError{http.StatusBadRequest, "No file was sent. Choose a claims spreadsheet (.xlsx or .csv) and upload it."}
+		}
+		if err != nil {
+			return store.Batch{}, &uploadError{http.StatusBadRequest, "The upload was interrupted. Check your connection and try again."}
+		}
+		switch part.FormName() {
+		case csrfField:
+			tok, _ := io.ReadAll(io.LimitReader(part, 256))
+			csrfChecked = tokenEqual(string(tok), id.Session.CSRFToken)
+		case "file":
+			if !csrfChecked {
+				return store.Batch{}, &uploadError{http.StatusForbidden, "This form has expired or did not come from rcmbot. Reload the page and try again."}
+			}
+			name := cleanFileName(part.FileName())
+			if name == "" {
+				return store.Batch{}, &uploadError{http.StatusBadRequest, "The file has no name. Choose a claims spreadsheet (.xlsx or .csv) and upload it."}
+			}
+			lim := &sizeLimit{r: part, left: s.cfg.UploadMaxBytes}
+			b, err := s.claims.SubmitBatch(r.Context(), lim, name, id.User.Username)
+			if lim.exceeded {
+				return store.Batch{}, &uploadError{http.StatusRequestEntityTooLarge, s.uploadTooLargeMessage()}
+			}
+			if err != nil {
+				if msg, ok := userMessage(err); ok {
+					return store.Batch{}, &uploadError{http.StatusUnprocessableEntity, msg}
+				}
+				return store.Batch{}, fmt.Errorf("submit batch: %w", err)
+			}
+			s.log.Info("web: batch uploaded", "batch", b.ID, "user", id.User.Username)
+			return b, nil
+		default:
+			if _, err := io.Copy(io.Discard, io.LimitReader(part, overhead)); err != nil {
+				return store.Batch{}, &uploadError{http.StatusBadRequest, "The upload was interrupted. Check your connection and try again."}
+			}
+		}
+	}
+}
+
+// uploadResponse is the body of POST /api/v1/batches.
+type uploadResponse struct {
+	BatchID    string `json:"batch_id"`
+	WorkflowID string `json:"workflow_id"`
+	Status     string `json:"status"`
+}
+
+func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	b, err := s.receiveUpload(r, id, false)
+	var ue *uploadError
+	if errors.As(err, &ue) {
+		s.fail(w, r, ue.status, ue.msg)
+		return
+	}
+	if err != nil {
+		s.failErr(w, r, "the upload", err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/batches/"+b.ID)
+	writeJSON(w, http.StatusAccepted, uploadResponse{BatchID: b.ID, WorkflowID: b.WorkflowID, Status: string(b.Status)})
+}
+
+type uploadPageData struct {
+	MaxBytes int64
+	MaxLabel string
+}
+
+func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	s.page(w, http.StatusOK, "upload", newView(id, "Upload claims", "upload", s.uploadData()))
+}
+
+func (s *Server) uploadData() uploadPageData {
+	return uploadPageData{MaxBytes: s.cfg.UploadMaxBytes, MaxLabel: humanBytes(s.cfg.UploadMaxBytes)}
+}
+
+// uploadForm is the upload without JavaScript: a plain multipart form.
+func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	b, err := s.receiveUpload(r, id, true)
+	var ue *uploadError
+	if errors.As(err, &ue) {
+		v := newView(id, "Upload claims", "upload", s.uploadData())
+		v.Error = ue.msg
+		s.page(w, ue.status, "upload", v)
+		return
+	}
+	if err != nil {
+		s.failErr(w, r, "the upload", err)
+		return
+	}
+	http.Redirect(w, r, "/batches/"+b.ID, http.StatusSeeOther)
+}
+
+// countsJSON are a batch's tallies in the API.
+type countsJSON struct {
+	Claims        int         `json:"claims"`
+	Lines         int         `json:"lines"`
+	Clean         int         `json:"clean"`
+	Flagged       int         `json:"flagged"`
+	Errors        int         `json:"errors"`
+	Warnings      int         `json:"warnings"`
+	Approved      int         `json:"approved"`
+	Rejected      int         `json:"rejected"`
+	Overridden    int         `json:"overridden"`
+	Unreviewed    int         `json:"unreviewed"`
+	Submitted     int         `json:"submitted"`
+	Accepted      int         `json:"accepted"`
+	PayerRejected int         `json:"payer_rejected"`
+	ChargesTotal  claim.Money `json:"charges_total"`
+	ChargesHeld   claim.Money `json:"charges_held"`
+	ChargesAtRisk claim.Money `json:"charges_at_risk"`
+}
+
+// batchJSON is a batch in the API.
+type batchJSON struct {
+	BatchID        string     `json:"batch_id"`
+	FileName       string     `json:"file_name"`
+	Status         string     `json:"status"`
+	FailureReason  string     `json:"failure_reason,omitempty"`
+	WorkflowID     string     `json:"workflow_id"`
+	UploadedBy     string     `json:"uploaded_by"`
+	CreatedAt      time.Time  `json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	CompletedAt    *time.Time `json:"completed_at,omitempty"`
+	Counts         countsJSON `json:"counts"`
+	CleanClaimRate float64    `json:"clean_claim_rate"`
+	// PendingReview comes from the running workflow's progress query.
+	PendingReview *int              `json:"pending_review,omitempty"`
+	TemporalUIURL string            `json:"temporal_ui_url,omitempty"`
+	Links         map[string]string `json:"links"`
+}
+
+func (s *Server) batchJSON(b store.Batch) batchJSON {
+	c := b.Counts
+	out := batchJSON{
+		BatchID: b.ID, FileName: b.FileName, Status: string(b.Status), FailureReason: b.FailureReason,
+		WorkflowID: b.WorkflowID, UploadedBy: b.UploadedBy, CreatedAt: b.CreatedAt, UpdatedAt: b.UpdatedAt,
+		Counts: countsJSON{
+			Claims: c.Claims, Lines: c.Lines, Clean: c.Clean, Flagged: c.Flagged, Errors: c.Errors, Warnings: c.Warnings,
+			Approved: c.Approved, Rejected: c.Rejected, Overridden: c.Overridden, Unreviewed: c.Unreviewed,
+			Submitted: c.Submitted, Accepted: c.Accepted, PayerRejected: c.PayerRejected,
+			ChargesTotal: c.ChargesTotal, ChargesHeld: c.ChargesHeld, ChargesAtRisk: c.ChargesAtRisk,
+		},
+		CleanClaimRate: cleanRate(c),
+		TemporalUIURL:  s.temporalUILink(b.WorkflowID),
+		Links: map[string]string{
+			"self":          "/api/v1/batches/" + b.ID,
+			"page":          "/batches/" + b.ID,
+			"findings":      "/api/v1/batches/" + b.ID + "/findings",
+			"findings_csv":  "/api/v1/batches/" + b.ID + "/findings.csv",
+			"annotated":     "/api/v1/batches/" + b.ID + "/annotated.xlsx",
+			"x12_837p":      "/api/v1/batches/" + b.ID + "/837p",
+			"submission":    "/api/v1/batches/" + b.ID + "/submission",
+			"review_action": "/api/v1/batches/" + b.ID + "/review",
+		},
+	}
+	if !b.CompletedAt.IsZero() {
+		t := b.CompletedAt
+		out.CompletedAt = &t
+	}
+	return out
+}
+
+// cleanRate is the share of claims that passed every edit untouched.
+func cleanRate(c store.BatchCounts) float64 {
+	if c.Claims == 0 {
+		return 0
+	}
+	return float64(c.Clean) / float64(c.Claims)
+}
+
+// pageParam reads ?page= (1-based) into a store page of size n.
+func pageParam(r *http.Request, n int) (store.Page, int) {
+	p, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || p < 1 {
+		p = 1
+	}
+	return store.Page{Limit: n, Offset: (p - 1) * n}, p
+}
+
+// listParams reads ?limit= and ?offset= for API lists.
+func listParams(r *http.Request) store.Page {
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	if limit <= 0 {
+		limit = store.DefaultPageSize
+	}
+	return store.Page{Limit: min(limit, store.MaxPageSize), Offset: max(offset, 0)}
+}
+
+func (s *Server) apiBatches(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	bs, err := s.db.Batches(r.Context(), listParams(r))
+	if err != nil {
+		s.failErr(w, r, "the batch list", err)
+		return
+	}
+	out := make([]batchJSON, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, s.batchJSON(b))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"batches": out})
+}
+
+// liveBatch returns a batch that exists and is not deleted.
+func (s *Server) liveBatch(r *http.Request) (store.Batch, error) {
+	b, err := s.db.Batch(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return b, err
+	}
+	if !b.DeletedAt.IsZero() {
+		return b, fmt.Errorf("batch %s was deleted: %w", b.ID, store.ErrNotFound)
+	}
+	return b, nil
+}
+
+// progress asks a batch's running workflow for its progress; nil when
+// the batch is finished, there is no claims bot, or the query fails (the
+// store's status is shown instead).
+func (s *Server) progress(r *http.Request, b store.Batch) *workflows.BatchProgress {
+	if s.claims == nil || b.Status == store.BatchCompleted || b.Status == store.BatchFailed {
+		return nil
+	}
+	p, err := s.claims.Progress(r.Context(), b.ID)
+	if err != nil {
+		s.log.Warn("web: batch progress query", "batch", b.ID, "err", err)
+		return nil
+	}
+	return &p
+}
+
+func (s *Server) apiBatch(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	b, err := s.liveBatch(r)
+	if err != nil {
+		s.failErr(w, r, "batch "+r.PathValue("id"), err)
+		return
+	}
+	out := s.batchJSON(b)
+	if p := s.progress(r, b); p != nil {
+		out.PendingReview = &p.PendingReview
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiDeleteBatch(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if err := s.deleteBatch(r, id); err != nil {
+		s.failErr(w, r, "deleting batch "+r.PathValue("id"), err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) deleteBatch(r *http.Request, id auth.Identity) error {
+	if s.claims == nil {
+		return errNoClaimsBot
+	}
+	b, err := s.liveBatch(r)
+	if err != nil {
+		return err
+	}
+	if err := s.claims.DeleteBatch(r.Context(), b.ID); err != nil {
+		return err
+	}
+	s.log.Info("web: batch deleted", "batch", b.ID, "user", id.User.Username)
+	return nil
+}
+
+func (s *Server) deleteBatchForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if err := s.deleteBatch(r, id); err != nil {
+		s.failErr(w, r, "deleting batch "+r.PathValue("id"), err)
+		return
+	}
+	http.Redirect(w, r, "/batches?done=deleted", http.StatusSeeOther)
+}
+
+// errNoClaimsBot is returned when the process runs without the claims bot.
+var errNoClaimsBot = userErr("The claims bot is not running in this rcmbot process. Tell your rcmbot administrator.")
+
+// userErr is an error whose message is for the user.
+type userErr string
+
+func (e userErr) Error() string       { return string(e) }
+func (e userErr) UserMessage() string { return string(e) }
+
+// batchRow is one row of the batches page.
+type batchRow struct {
+	store.Batch
+	CleanRate float64
+	UILink    string
+}
+
+type batchesData struct {
+	Batches []batchRow
+	Page    int
+	More    bool
+}
+
+const batchesPerPage = 50
+
+func (s *Server) batchesPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	pg, n := pageParam(r, batchesPerPage+1)
+	pg.Offset = (n - 1) * batchesPerPage
+	bs, err := s.db.Batches(r.Context(), pg)
+	if err != nil {
+		s.failErr(w, r, "the batch list", err)
+		return
+	}
+	d := batchesData{Page: n, More: len(bs) > batchesPerPage}
+	for i, b := range bs {
+		if i == batchesPerPage {
+			break
+		}
+		d.Batches = append(d.Batches, batchRow{Batch: b, CleanRate: cleanRate(b.Counts), UILink: s.temporalUILink(b.WorkflowID)})
+	}
+	v := newView(id, "Batches", "batches", d)
+	if r.URL.Query().Get("done") == "deleted" {
+		v.Flash = "The batch and its uploaded file were deleted."
+	}
+	s.page(w, http.StatusOK, "batches", v)
+}
+
+// findingGroup is one category's findings on the batch page.
+type findingGroup struct {
+	Category string
+	Errors   int
+	Warnings int
+	Total    int
+	Findings []store.Finding // the first few, or the filtered page
+}
+
+type batchPageData struct {
+	Batch     store.Batch
+	CleanRate float64
+	UILink    string
+	Running   bool
+	Progress  *workflows.BatchProgress
+
+	Groups     []findingGroup // by category, errors first within each
+	Filtered   bool           // a filter is applied: Groups holds one page of matches
+	Filter     store.FindingFilter
+	Categories []string
+	Page       int
+	More       bool
+
+	Flagged       []store.ClaimRecord
+	RowErrors     []store.RowError
+	HasSubmission bool
+}
+
+// findingsPerGroup is how many findings each category shows unfiltered.
+const findingsPerGroup = 25
+
+// findingsPerPage is the size of a filtered findings page.
+const findingsPerPage = 200
+
+func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	ctx := r.Context()
+	b, err := s.liveBatch(r)
+	if err != nil {
+		s.failErr(w, r, "batch "+r.PathValue("id"), err)
+		return
+	}
+	d := batchPageData{Batch: b, CleanRate: cleanRate(b.Counts), UILink: s.temporalUILink(b.WorkflowID), Running: batchRunning(b.Status)}
+	d.Progress = s.progress(r, b)
+	q := r.URL.Query()
+	d.Filter = store.FindingFilter{Category: q.Get("category"), Severity: store.Severity(q.Get("severity")), ClaimID: strings.TrimSpace(q.Get("claim"))}
+	d.Filtered = d.Filter != (store.FindingFilter{})
+
+	counts, err := s.db.FindingCounts(ctx, b.ID)
+	if err != nil {
+		s.failErr(w, r, "the findings of batch "+b.ID, err)
+		return
+	}
+	byCat := map[string]*findingGroup{}
+	var order []string
+	for _, c := range counts {
+		g := byCat[c.Category]
+		if g == nil {
+			g = &findingGroup{Category: c.Category}
+			byCat[c.Category] = g
+			order = append(order, c.Category)
+		}
+		switch c.Severity {
+		case store.SeverityError:
+			g.Errors += c.Count
+		case store.SeverityWarning:
+			g.Warnings += c.Count
+		}
+		g.Total += c.Count
+	}
+	d.Categories = order
+	if d.Filtered {
+		pg, n := pageParam(r, findingsPerPage+1)
+		pg.Offset = (n - 1) * findingsPerPage
+		fs, err := s.db.Findings(ctx, b.ID, d.Filter, pg)
+		if err != nil {
+			s.failErr(w, r, "the findings of batch "+b.ID, err)
+			return
+		}
+		d.Page, d.More = n, len(fs) > findingsPerPage
+		if d.More {
+			fs = fs[:findingsPerPage]
+		}
+		d.Groups = []findingGroup{{Category: d.Filter.Category, Total: len(fs), Findings: fs}}
+	} else {
+		for _, cat := range order {
+			g := *byCat[cat]
+			// Errors first: they are what payers deny.
+			for _, sev := range []store.Severity{store.SeverityError, store.SeverityWarning} {
+				if len(g.Findings) >= findingsPerGroup {
+					break
+				}
+				fs, err := s.db.Findings(ctx, b.ID, store.FindingFilter{Category: cat, Severity: sev}, store.Page{Limit: findingsPerGroup - len(g.Findings)})
+				if err != nil {
+					s.failErr(w, r, "the findings of batch "+b.ID, err)
+					return
+				}
+				g.Findings = append(g.Findings, fs...)
+			}
+			d.Groups = append(d.Groups, g)
+		}
+		if d.Flagged, err = s.db.Claims(ctx, store.ClaimFilter{BatchID: b.ID, Flagged: true}, store.Page{Limit: 100}); err != nil {
+			s.failErr(w, r, "the flagged claims of batch "+b.ID, err)
+			return
+		}
+		if d.RowErrors, err = s.db.RowErrors(ctx, b.ID, store.Page{Limit: 100}); err != nil {
+			s.failErr(w, r, "the row errors of batch "+b.ID, err)
+			return
+		}
+	}
+	ics, err := s.db.Interchanges(ctx, b.ID, "")
+	if err != nil {
+		s.failErr(w, r, "the submissions of batch "+b.ID, err)
+		return
+	}
+	d.HasSubmission = len(ics) > 0
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewFindings, batchID: b.ID, claimID: d.Filter.ClaimID, detail: "batch page"}); err != nil {
+		s.failAccess(w, r)
+		return
+	}
+	s.page(w, http.StatusOK, "batch", newView(id, b.FileName, "batches", d))
+}
+
+// humanBytes writes a byte count as people read it: 50 MB, 512 KB.
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GB", n>>30)
+	case n >= 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<20), 'f', -1, 64) + " MB"
+	case n >= 1<<10:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', -1, 64) + " KB"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// humanDuration writes a duration as people read it: 30 minutes, 1 hour.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		if d == time.Hour {
+			return "1 hour"
+		}
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		if d == time.Minute {
+			return "1 minute"
+		}
+		return fmt.Sprintf("%d minutes", d/time.Minute)
+	}
+	return d.String()
+}

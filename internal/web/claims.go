@@ -1,0 +1,556 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/web/auth"
+)
+
+// fieldValue is a claim's value of a field as the spreadsheet would show
+// it; line is 1-based for line fields.
+func fieldValue(c *claim.Claim, f claim.Field, line int) string {
+	if claim.IsLineField(f) {
+		if line < 1 || line > len(c.Lines) {
+			return ""
+		}
+		l := &c.Lines[line-1]
+		switch f {
+		case claim.FieldLineNumber:
+			return strconv.Itoa(l.Number)
+		case claim.FieldDateFrom:
+			return dateText(l.From)
+		case claim.FieldDateTo:
+			return dateText(l.To)
+		case claim.FieldProcedureCode:
+			return l.Procedure
+		case claim.FieldModifiers:
+			return strings.Join(l.Modifiers, ",")
+		case claim.FieldUnits:
+			return strconv.FormatFloat(l.Units, 'f', -1, 64)
+		case claim.FieldLineCharge:
+			return l.Charge.String()
+		case claim.FieldDxPointers:
+			ps := make([]string, len(l.DxPointers))
+			for i, p := range l.DxPointers {
+				ps[i] = strconv.Itoa(p)
+			}
+			return strings.Join(ps, ",")
+		case claim.FieldNDC:
+			return l.NDC
+		}
+		for n := 1; n <= claim.MaxModifiers; n++ {
+			if f == claim.FieldModifier(n) {
+				if n <= len(l.Modifiers) {
+					return l.Modifiers[n-1]
+				}
+				return ""
+			}
+		}
+		return ""
+	}
+	for n := 1; n <= claim.MaxDiagnoses; n++ {
+		if f == claim.FieldDx(n) {
+			if n <= len(c.Diagnoses) {
+				return c.Diagnoses[n-1]
+			}
+			return ""
+		}
+	}
+	switch f {
+	case claim.FieldClaimID:
+		return c.ID
+	case claim.FieldPatientID:
+		return c.Patient.ID
+	case claim.FieldPatientLastName:
+		return c.Patient.LastName
+	case claim.FieldPatientFirstName:
+		return c.Patient.FirstName
+	case claim.FieldPatientDOB:
+		return dateText(c.Patient.DOB)
+	case claim.FieldPatientSex:
+		return string(c.Patient.Sex)
+	case claim.FieldMemberID:
+		return c.MemberID
+	case claim.FieldGroupNumber:
+		return c.GroupNumber
+	case claim.FieldPayerID:
+		return c.PayerID
+	case claim.FieldPayerName:
+		return c.PayerName
+	case claim.FieldBillingName:
+		return c.Billing.Name
+	case claim.FieldBillingNPI:
+		return c.Billing.NPI
+	case claim.FieldBillingTIN:
+		return c.Billing.TIN
+	case claim.FieldBillingTaxonomy:
+		return c.Billing.Taxonomy
+	case claim.FieldBillingAddress:
+		return strings.TrimSpace(c.Billing.Address.Line1 + " " + c.Billing.Address.Line2)
+	case claim.FieldBillingCity:
+		return c.Billing.Address.City
+	case claim.FieldBillingState:
+		return c.Billing.Address.State
+	case claim.FieldBillingZip:
+		return c.Billing.Address.Zip
+	case claim.FieldRenderingNPI:
+		return c.RenderingNPI
+	case claim.FieldReferringNPI:
+		return c.ReferringNPI
+	case claim.FieldPlaceOfService:
+		return c.PlaceOfService
+	case claim.FieldFrequencyCode:
+		return c.FrequencyCode
+	case claim.FieldPriorAuth:
+		return c.PriorAuth
+	case claim.FieldTotalCharge:
+		if !c.HasTotal {
+			return ""
+		}
+		return c.TotalCharge.String()
+	case claim.FieldDiagnosisCodes:
+		return strings.Join(c.Diagnoses, ",")
+	}
+	return ""
+}
+
+func dateText(d claim.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+// claimFieldGroups are the claim-level fields the claim page shows, in
+// sections.
+var claimFieldGroups = []struct {
+	Title  string
+	Fields []claim.Field
+}{
+	{"Patient", []claim.Field{claim.FieldPatientID, claim.FieldPatientLastName, claim.FieldPatientFirstName, claim.FieldPatientDOB, claim.FieldPatientSex}},
+	{"Coverage", []claim.Field{claim.FieldPayerID, claim.FieldPayerName, claim.FieldMemberID, claim.FieldGroupNumber, claim.FieldPriorAuth}},
+	{"Billing provider", []claim.Field{claim.FieldBillingName, claim.FieldBillingNPI, claim.FieldBillingTIN, claim.FieldBillingTaxonomy,
+		claim.FieldBillingAddress, claim.FieldBillingCity, claim.FieldBillingState, claim.FieldBillingZip}},
+	{"Claim", []claim.Field{claim.FieldRenderingNPI, claim.FieldReferringNPI, claim.FieldPlaceOfService, claim.FieldFrequencyCode, claim.FieldTotalCharge}},
+}
+
+// lineColumns are the service-line columns of the claim page.
+var lineColumns = []claim.Field{claim.FieldDateFrom, claim.FieldDateTo, claim.FieldProcedureCode, claim.FieldModifiers,
+	claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC}
+
+// fieldLabel names a field for people: "billing_npi" → "Billing NPI".
+func fieldLabel(f claim.Field) string {
+	if l, ok := fieldLabels[f]; ok {
+		return l
+	}
+	s := strings.ReplaceAll(string(f), "_", " ")
+	for _, w := range []string{"npi", "tin", "dob", "ndc", "id", "dx"} {
+		s = replaceWord(s, w, strings.ToUpper(w))
+	}
+	return upperFirst(s)
+}
+
+var fieldLabels = map[claim.Field]string{
+	claim.FieldPatientLastName: "Last name", claim.FieldPatientFirstName: "First name", claim.FieldPatientDOB: "Date of birth",
+	claim.FieldPatientSex: "Sex", claim.FieldPatientID: "Patient ID", claim.FieldBillingName: "Name",
+	claim.FieldBillingAddress: "Address", claim.FieldBillingCity: "City", claim.FieldBillingState: "State", claim.FieldBillingZip: "ZIP",
+	claim.FieldPlaceOfService: "Place of service", claim.FieldDateFrom: "From", claim.FieldDateTo: "To",
+	claim.FieldProcedureCode: "Procedure", claim.FieldDxPointers: "Dx pointers", claim.FieldLineCharge: "Charge",
+	claim.FieldTotalCharge: "Total charge", claim.FieldFrequencyCode: "Frequency code", claim.FieldPriorAuth: "Prior authorization",
+}
+
+func replaceWord(s, w, repl string) string {
+	parts := strings.Fields(s)
+	for i, p := range parts {
+		if p == w {
+			parts[i] = repl
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// valueView is one value on the claim page, marked when a finding is
+// about it.
+type valueView struct {
+	Field    claim.Field
+	Label    string
+	Value    string
+	Severity string // "error", "warning" or "" (no finding)
+	Notes    []store.Finding
+}
+
+type fieldSection struct {
+	Title  string
+	Values []valueView
+}
+
+type lineView struct {
+	Number int
+	Row    int
+	Cells  []valueView
+}
+
+// correction is one input of the "correct a value" form.
+type correction struct {
+	Key   string // form key: field, or field@line
+	Label string
+	Value string
+}
+
+type claimPageData struct {
+	Batch      store.Batch
+	Rec        store.ClaimRecord
+	Sections   []fieldSection
+	Diagnoses  []valueView
+	LineHeads  []string
+	Lines      []lineView
+	Charge     claim.Money
+	Reviews    []store.ReviewAction
+	CanReview  bool // the claim waits for review and the user may review
+	Fixes      []correction
+	AllFields  []claim.Field
+	NextClaim  string // the next claim of the batch waiting for review
+	LineCount  int
+	UILink     string
+	ReviewOpen bool // the batch is awaiting review
+}
+
+// worse is the more severe of two severities.
+func worse(a string, b store.Severity) string {
+	if a == string(store.SeverityError) || b == store.SeverityError {
+		return string(store.SeverityError)
+	}
+	return string(b)
+}
+
+// findingsAbout returns the findings of rec about field f (line 0 for
+// claim-level fields) and their worst severity.
+func findingsAbout(rec *store.ClaimRecord, f claim.Field, line int, matches func(claim.Field) bool) ([]store.Finding, string) {
+	var out []store.Finding
+	sev := ""
+	for _, fd := range rec.Findings {
+		if fd.Field == "" || !matches(fd.Field) {
+			continue
+		}
+		if claim.IsLineField(fd.Field) && fd.Line != line {
+			continue
+		}
+		out = append(out, fd)
+		sev = worse(sev, fd.Severity)
+	}
+	return out, sev
+}
+
+func sameField(f claim.Field) func(claim.Field) bool {
+	return func(g claim.Field) bool { return g == f }
+}
+
+func isModifierField(f claim.Field) bool {
+	if f == claim.FieldModifiers {
+		return true
+	}
+	for n := 1; n <= claim.MaxModifiers; n++ {
+		if f == claim.FieldModifier(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildClaimView lays out a claim for its page, marking every value a
+// finding is about.
+func buildClaimView(rec *store.ClaimRecord) ([]fieldSection, []valueView, []lineView) {
+	c := &rec.Claim
+	var sections []fieldSection
+	for _, g := range claimFieldGroups {
+		sec := fieldSection{Title: g.Title}
+		for _, f := range g.Fields {
+			notes, sev := findingsAbout(rec, f, 0, sameField(f))
+			sec.Values = append(sec.Values, valueView{Field: f, Label: fieldLabel(f), Value: fieldValue(c, f, 0), Severity: sev, Notes: notes})
+		}
+		sections = append(sections, sec)
+	}
+	var dx []valueView
+	for i := range c.Diagnoses {
+		f := claim.FieldDx(i + 1)
+		notes, sev := findingsAbout(rec, f, 0, func(g claim.Field) bool { return g == f || g == claim.FieldDiagnosisCodes })
+		dx = append(dx, valueView{Field: f, Label: strconv.Itoa(i + 1), Value: c.Diagnoses[i], Severity: sev, Notes: notes})
+	}
+	if len(c.Diagnoses) == 0 {
+		notes, sev := findingsAbout(rec, claim.FieldDx(1), 0, func(g claim.Field) bool { return strings.HasPrefix(string(g), "dx") || g == claim.FieldDiagnosisCodes })
+		dx = append(dx, valueView{Field: claim.FieldDx(1), Label: "1", Severity: sev, Notes: notes})
+	}
+	var lines []lineView
+	for i := range c.Lines {
+		lv := lineView{Number: c.Lines[i].Number, Row: c.Lines[i].Row}
+		for _, f := range lineColumns {
+			match := sameField(f)
+			if f == claim.FieldModifiers {
+				match = isModifierField
+			}
+			notes, sev := findingsAbout(rec, f, c.Lines[i].Number, match)
+			lv.Cells = append(lv.Cells, valueView{Field: f, Label: fieldLabel(f), Value: fieldValue(c, f, i+1), Severity: sev, Notes: notes})
+		}
+		lines = append(lines, lv)
+	}
+	return sections, dx, lines
+}
+
+// fixesFor lists the values the findings point at, as correction inputs
+// prefilled with the current value.
+func fixesFor(rec *store.ClaimRecord) []correction {
+	var out []correction
+	seen := map[string]bool{}
+	for _, fd := range rec.Findings {
+		if fd.Field == "" {
+			continue
+		}
+		key, label := string(fd.Field), fieldLabel(fd.Field)
+		line := 0
+		if claim.IsLineField(fd.Field) {
+			line = fd.Line
+			key += "@" + strconv.Itoa(line)
+			label += " (line " + strconv.Itoa(line) + ")"
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		out = append(out, correction{Key: key, Label: label, Value: fieldValue(&rec.Claim, fd.Field, line)})
+	}
+	return out
+}
+
+// correctableFields are the fields the "another value" input offers.
+var correctableFields = func() []claim.Field {
+	var out []claim.Field
+	for _, g := range claimFieldGroups {
+		out = append(out, g.Fields...)
+	}
+	for n := 1; n <= claim.MaxDiagnoses; n++ {
+		out = append(out, claim.FieldDx(n))
+	}
+	out = append(out, claim.FieldDateFrom, claim.FieldDateTo, claim.FieldProcedureCode)
+	for n := 1; n <= claim.MaxModifiers; n++ {
+		out = append(out, claim.FieldModifier(n))
+	}
+	return append(out, claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC)
+}()
+
+// loadClaimPage loads everything the claim page shows.
+func (s *Server) loadClaimPage(r *http.Request, id auth.Identity) (claimPageData, error) {
+	ctx := r.Context()
+	b, err := s.liveBatch(r)
+	if err != nil {
+		return claimPageData{}, err
+	}
+	rec, err := s.db.Claim(ctx, b.ID, r.PathValue("claim"))
+	if err != nil {
+		return claimPageData{}, err
+	}
+	d := claimPageData{Batch: b, Rec: rec, Charge: rec.Claim.LineTotal(), LineCount: len(rec.Claim.Lines), UILink: s.temporalUILink(b.WorkflowID)}
+	d.Sections, d.Diagnoses, d.Lines = buildClaimView(&rec)
+	d.LineHeads = make([]string, len(lineColumns))
+	for i, f := range lineColumns {
+		d.LineHeads[i] = fieldLabel(f)
+	}
+	if d.Reviews, err = s.db.ReviewActions(ctx, b.ID, rec.Claim.ID); err != nil {
+		return d, err
+	}
+	slices.Reverse(d.Reviews) // newest first
+	d.ReviewOpen = b.Status == store.BatchAwaitingReview
+	d.CanReview = d.ReviewOpen && rec.State == store.StatePending && can(id.User.Role, permReview) && s.claims != nil
+	if d.CanReview {
+		d.Fixes = fixesFor(&rec)
+		d.AllFields = correctableFields
+	}
+	if d.ReviewOpen {
+		pending, err := s.db.Claims(ctx, store.ClaimFilter{BatchID: b.ID, States: []store.ReviewState{store.StatePending}}, store.Page{Limit: 2})
+		if err != nil {
+			return d, err
+		}
+		for _, p := range pending {
+			if p.Claim.ID != rec.Claim.ID {
+				d.NextClaim = p.Claim.ID
+				break
+			}
+		}
+	}
+	return d, nil
+}
+
+// reviewDone are the confirmations shown after a review action.
+var reviewDone = map[string]string{
+	"approved":          "Claim approved: it will be submitted with the batch.",
+	"overridden":        "Claim overridden: it will be submitted despite its findings, with your reason recorded.",
+	"rejected":          "Claim rejected: it will not be submitted.",
+	"corrected":         "Correction saved and the claim re-scrubbed clean: it will be submitted with the batch.",
+	"corrected-pending": "Correction saved and the claim re-scrubbed, but it still has findings. Review them below.",
+}
+
+func (s *Server) claimPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	s.renderClaim(w, r, id, http.StatusOK, "")
+}
+
+// renderClaim shows the claim page (with errMsg, if any, from a review
+// that could not be applied), recording the view.
+func (s *Server) renderClaim(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, errMsg string) {
+	d, err := s.loadClaimPage(r, id)
+	if err != nil {
+		s.failErr(w, r, "claim "+r.PathValue("claim"), err)
+		return
+	}
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewClaim, batchID: d.Batch.ID, claimID: d.Rec.Claim.ID, patientID: d.Rec.Claim.Patient.ID, detail: "claim page"}); err != nil {
+		s.failAccess(w, r)
+		return
+	}
+	v := newView(id, "Claim "+d.Rec.Claim.ID, "review", d)
+	v.Flash = reviewDone[r.URL.Query().Get("done")]
+	v.Error = errMsg
+	s.page(w, status, "claim", v)
+}
+
+// reviewClaimForm applies one review action from the claim page.
+func (s *Server) reviewClaimForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.claims == nil {
+		s.failErr(w, r, "the review", errNoClaimsBot)
+		return
+	}
+	batchID, claimID := r.PathValue("id"), r.PathValue("claim")
+	a := activities.ReviewAction{ClaimID: claimID, Action: r.PostFormValue("action"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	if a.Action == activities.ActionCorrect {
+		rec, err := s.db.Claim(r.Context(), batchID, claimID)
+		if err != nil {
+			s.failErr(w, r, "claim "+claimID, err)
+			return
+		}
+		a.Fields = correctionsFromForm(r, &rec.Claim)
+	}
+	if err := a.Validate(); err != nil {
+		s.renderClaim(w, r, id, http.StatusUnprocessableEntity, reviewFormMessage(a, err))
+		return
+	}
+	outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, []activities.ReviewAction{a})
+	if err != nil {
+		if msg, ok := userMessage(err); ok {
+			s.renderClaim(w, r, id, http.StatusUnprocessableEntity, msg)
+			return
+		}
+		s.failErr(w, r, "the review of claim "+claimID, err)
+		return
+	}
+	done := a.Action + "d"
+	if a.Action == activities.ActionOverride {
+		done = "overridden"
+	}
+	for _, o := range outs {
+		if o.ClaimID != claimID {
+			continue
+		}
+		if o.Error != "" {
+			s.renderClaim(w, r, id, http.StatusUnprocessableEntity, "The correction could not be applied: "+o.Error)
+			return
+		}
+		if a.Action == activities.ActionCorrect && !o.Resolved {
+			done = "corrected-pending"
+		}
+	}
+	http.Redirect(w, r, fmt.Sprintf("/batches/%s/claims/%s?done=%s", batchID, claimID, done), http.StatusSeeOther)
+}
+
+// reviewFormMessage turns a validation error into advice for the form.
+func reviewFormMessage(a activities.ReviewAction, err error) string {
+	switch a.Action {
+	case activities.ActionOverride:
+		return "To override, say why the claim should go out despite its findings (the reason is recorded)."
+	case activities.ActionCorrect:
+		return "To correct the claim, change at least one value, then save."
+	}
+	return "That review action could not be applied: " + err.Error() + "."
+}
+
+// correctionsFromForm collects the changed values of the correct form:
+// inputs named fix:FIELD or fix:FIELD@LINE whose value differs from the
+// claim's, and the optional "another value" row.
+func correctionsFromForm(r *http.Request, c *claim.Claim) map[string]string {
+	out := map[string]string{}
+	for key, vals := range r.PostForm {
+		k, ok := strings.CutPrefix(key, "fix:")
+		if !ok || len(vals) == 0 {
+			continue
+		}
+		name, lineText, _ := strings.Cut(k, "@")
+		line, _ := strconv.Atoi(lineText)
+		v := strings.TrimSpace(vals[0])
+		if v != fieldValue(c, claim.Field(name), line) {
+			out[k] = v
+		}
+	}
+	if f := r.PostFormValue("other_field"); f != "" {
+		key := f
+		if claim.IsLineField(claim.Field(f)) {
+			key += "@" + strings.TrimSpace(r.PostFormValue("other_line"))
+		}
+		out[key] = strings.TrimSpace(r.PostFormValue("other_value"))
+	}
+	return out
+}
+
+// claimJSON is one claim in the API.
+type claimJSON struct {
+	BatchID    string        `json:"batch_id"`
+	Claim      claim.Claim   `json:"claim"`
+	Score      int           `json:"score"`
+	Tier       string        `json:"tier"`
+	State      string        `json:"state"`
+	Reviewer   string        `json:"reviewer,omitempty"`
+	Reason     string        `json:"reason,omitempty"`
+	ReviewedAt *time.Time    `json:"reviewed_at,omitempty"`
+	Findings   []findingJSON `json:"findings"`
+	Reviews    []reviewJSON  `json:"reviews"`
+}
+
+type reviewJSON struct {
+	Action   string              `json:"action"`
+	Reviewer string              `json:"reviewer"`
+	Reason   string              `json:"reason,omitempty"`
+	Changes  []store.FieldChange `json:"changes,omitempty"`
+	At       time.Time           `json:"at"`
+}
+
+func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	ctx := r.Context()
+	b, err := s.liveBatch(r)
+	if err != nil {
+		s.failErr(w, r, "batch "+r.PathValue("id"), err)
+		return
+	}
+	rec, err := s.db.Claim(ctx, b.ID, r.PathValue("claim"))
+	if err != nil {
+		s.failErr(w, r, "claim "+r.PathValue("claim"), err)
+		return
+	}
+	ras, err := s.db.ReviewActions(ctx, b.ID, rec.Claim.ID)
+	if err != nil {
+		s.failErr(w, r, "the review log of claim "+rec.Claim.ID, err)
+		return
+	}
+	out := claimJSON{BatchID: b.ID, Claim: rec.Claim, Score: rec.Score, Tier: string(rec.Tier), State: string(rec.State),
+		Reviewer: rec.Reviewer, Reason: rec.Reason, ReviewedAt: timePtr(rec.ReviewedAt), Findings: toFindingsJSON(rec.Findings), Reviews: []reviewJSON{}}
+	for _, a := range ras {
+		out.Reviews = append(out.Reviews, reviewJSON{Action: string(a.Action), Reviewer: a.Reviewer, Reason: a.Reason, Changes: a.Changes, At: a.At})
+	}
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewClaim, batchID: b.ID, claimID: rec.Claim.ID, patientID: rec.Claim.Patient.ID, detail: "claim (API)"}); err != nil {
+		s.failAccess(w, r)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}

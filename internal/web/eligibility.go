@@ -1,0 +1,384 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/web/auth"
+)
+
+var errNoEligibilityBot = userErr("The eligibility bot is not running in this rcmbot process. Tell your rcmbot administrator.")
+
+// today is the practice's calendar date now.
+func (s *Server) today() claim.Date {
+	return claim.DateOf(s.now().In(s.cfg.Location()))
+}
+
+// nextBusinessDay is the day the nightly sweep checks: tomorrow, or Monday
+// after a Friday or weekend.
+func nextBusinessDay(d claim.Date) claim.Date {
+	d = d.AddDays(1)
+	for {
+		switch d.Time().Weekday() {
+		case time.Saturday, time.Sunday:
+			d = d.AddDays(1)
+			continue
+		}
+		return d
+	}
+}
+
+// validateCheck says what is missing from an eligibility request, for the
+// person who filled in the form or wrote the API call.
+func (s *Server) validateCheck(q *eligibility.Request) error {
+	q.PayerID = strings.TrimSpace(q.PayerID)
+	q.MemberID = strings.TrimSpace(q.MemberID)
+	q.FirstName = strings.TrimSpace(q.FirstName)
+	q.LastName = strings.TrimSpace(q.LastName)
+	q.ProviderNPI = strings.TrimSpace(q.ProviderNPI)
+	q.ProviderName = strings.TrimSpace(q.ProviderName)
+	var missing []string
+	for _, f := range []struct{ v, name string }{{q.PayerID, "payer"}, {q.MemberID, "member ID"}, {q.LastName, "last name"}, {q.FirstName, "first name"}} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if q.DOB.IsZero() {
+		missing = append(missing, "date of birth")
+	}
+	if q.DateOfService.IsZero() {
+		missing = append(missing, "date of service")
+	}
+	if len(missing) > 0 {
+		return userErr("Fill in the " + strings.Join(missing, ", ") + ", then check again.")
+	}
+	if q.DOB > s.today() {
+		return userErr("The date of birth is in the future. Check it and try again.")
+	}
+	if q.DateOfService < q.DOB {
+		return userErr("The date of service is before the date of birth. Check both dates.")
+	}
+	if s.payers != nil && s.payers.Payer(q.PayerID) == nil {
+		return userErr(fmt.Sprintf("Payer %q is not in the payer directory. Pick a payer from the list.", q.PayerID))
+	}
+	return nil
+}
+
+// eligibilityResultJSON is a stored result in the API.
+type eligibilityResultJSON struct {
+	ID            string          `json:"id"`
+	SweepID       string          `json:"sweep_id,omitempty"`
+	PatientID     string          `json:"patient_id,omitempty"`
+	PayerID       string          `json:"payer_id"`
+	DateOfService claim.Date      `json:"date_of_service"`
+	Status        string          `json:"status"`
+	CheckedAt     time.Time       `json:"checked_at"`
+	Result        json.RawMessage `json:"result"`
+}
+
+func toResultJSON(r store.EligibilityResult) eligibilityResultJSON {
+	raw := r.Result
+	if len(raw) == 0 {
+		raw = json.RawMessage("null")
+	}
+	return eligibilityResultJSON{ID: r.ID, SweepID: r.SweepID, PatientID: r.PatientID, PayerID: r.PayerID, DateOfService: r.DOS,
+		Status: string(r.Status), CheckedAt: r.CheckedAt, Result: raw}
+}
+
+func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.eligibility == nil {
+		s.failErr(w, r, "the eligibility check", errNoEligibilityBot)
+		return
+	}
+	var q eligibility.Request
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&q); err != nil {
+		s.fail(w, r, http.StatusBadRequest, `Send a JSON eligibility request: {"payer_id","member_id","first_name","last_name","dob":"YYYY-MM-DD","date_of_service":"YYYY-MM-DD","provider_npi","provider_name"}. `+jsonProblem(err))
+		return
+	}
+	if err := s.validateCheck(&q); err != nil {
+		s.failErr(w, r, "the eligibility check", err)
+		return
+	}
+	res, err := s.eligibility.Check(r.Context(), q, id.User.Username)
+	if err != nil {
+		s.failErr(w, r, "the eligibility check", err)
+		return
+	}
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, patientID: res.PatientID, detail: "check " + res.ID + " (API)"}); err != nil {
+		s.failAccess(w, r)
+		return
+	}
+	writeJSON(w, http.StatusOK, toResultJSON(res))
+}
+
+// dateParam reads the {date} path value (YYYY-MM-DD).
+func dateParam(r *http.Request) (claim.Date, error) {
+	d, err := claim.ParseDate(r.PathValue("date"))
+	if err != nil {
+		return 0, userErr(fmt.Sprintf("%q is not a date: write it as YYYY-MM-DD.", r.PathValue("date")))
+	}
+	return d, nil
+}
+
+type sweepJSON struct {
+	ID            string            `json:"id"`
+	Date          claim.Date        `json:"date"`
+	Status        string            `json:"status"`
+	Counts        store.SweepCounts `json:"counts"`
+	WorkflowID    string            `json:"workflow_id"`
+	TemporalUIURL string            `json:"temporal_ui_url,omitempty"`
+	StartedAt     time.Time         `json:"started_at"`
+	CompletedAt   *time.Time        `json:"completed_at,omitempty"`
+}
+
+func (s *Server) apiSweep(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.eligibility == nil {
+		s.failErr(w, r, "the eligibility sweep", errNoEligibilityBot)
+		return
+	}
+	date, err := dateParam(r)
+	if err != nil {
+		s.failErr(w, r, "the eligibility sweep", err)
+		return
+	}
+	sw, results, err := s.eligibility.SweepResults(r.Context(), date)
+	if err != nil {
+		s.failErr(w, r, "the eligibility sweep for "+date.String(), err)
+		return
+	}
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: sw.ID,
+		detail: fmt.Sprintf("sweep %s: %d results (API)", date, len(results))}); err != nil {
+		s.failAccess(w, r)
+		return
+	}
+	out := struct {
+		Date    claim.Date              `json:"date"`
+		Sweep   sweepJSON               `json:"sweep"`
+		Results []eligibilityResultJSON `json:"results"`
+	}{Date: date, Results: []eligibilityResultJSON{},
+		Sweep: sweepJSON{ID: sw.ID, Date: sw.Date, Status: string(sw.Status), Counts: sw.Counts, WorkflowID: sw.WorkflowID,
+			TemporalUIURL: s.temporalUILink(sw.WorkflowID), StartedAt: sw.StartedAt, CompletedAt: timePtr(sw.CompletedAt)}}
+	for _, res := range results {
+		out.Results = append(out.Results, toResultJSON(res))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiWorklist(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.eligibility == nil {
+		s.failErr(w, r, "the worklist", errNoEligibilityBot)
+		return
+	}
+	date, err := dateParam(r)
+	if err != nil {
+		s.failErr(w, r, "the worklist", err)
+		return
+	}
+	if err := s.recordAccess(r, id, phiEvent{action: accessDownloadWorklist, detail: "worklist " + date.String()}); err != nil {
+		s.failAccess(w, r)
+		return
+	}
+	d := &download{w: w, contentType: xlsxType, name: "eligibility-worklist-" + date.String() + ".xlsx"}
+	if err := s.eligibility.WriteWorklist(r.Context(), date, d); err != nil {
+		if !d.started {
+			s.failErr(w, r, "the worklist for "+date.String(), err)
+			return
+		}
+		s.log.Error("web: worklist failed midway", "date", date, "err", err)
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// resultRow is one eligibility result on the page, with the model's
+// reason decoded.
+type resultRow struct {
+	store.EligibilityResult
+	Model *eligibility.Result
+}
+
+func decodeResult(r store.EligibilityResult) resultRow {
+	row := resultRow{EligibilityResult: r}
+	var m eligibility.Result
+	if len(r.Result) > 0 && json.Unmarshal(r.Result, &m) == nil {
+		row.Model = &m
+	}
+	return row
+}
+
+type eligibilityPageData struct {
+	Date      claim.Date
+	Sweep     *store.Sweep
+	SweepLink string
+	Results   []resultRow
+	WorkItems []store.WorkItem
+	Problems  int
+	Form      checkForm
+	Payers    []payerOption
+	Available bool // an eligibility bot is connected
+}
+
+type payerOption struct{ ID, Name string }
+
+// checkForm is the "check now" form's values, kept when it is shown again.
+type checkForm struct {
+	PayerID, MemberID, FirstName, LastName, DOB, DOS, ProviderNPI, ProviderName string
+}
+
+func (s *Server) payerOptions() []payerOption {
+	if s.payers == nil {
+		return nil
+	}
+	var out []payerOption
+	for _, p := range s.payers.Payers {
+		out = append(out, payerOption{ID: p.ID, Name: p.Name})
+	}
+	return out
+}
+
+func (s *Server) eligibilityPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	date := nextBusinessDay(s.today())
+	v := newView(id, "Eligibility", "eligibility", nil)
+	if q := r.URL.Query().Get("date"); q != "" {
+		d, err := claim.ParseDate(q)
+		if err != nil {
+			v.Error = fmt.Sprintf("%q is not a date; showing %s instead. Pick a date with the date field.", q, date)
+		} else {
+			date = d
+		}
+	}
+	s.renderEligibility(w, r, id, http.StatusOK, v, date, checkForm{DOS: s.today().String()})
+}
+
+func (s *Server) renderEligibility(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, v view, date claim.Date, form checkForm) {
+	d := eligibilityPageData{Date: date, Form: form, Payers: s.payerOptions(), Available: s.eligibility != nil}
+	if s.eligibility != nil {
+		sw, results, err := s.eligibility.SweepResults(r.Context(), date)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			s.failErr(w, r, "the eligibility results for "+date.String(), err)
+			return
+		default:
+			d.Sweep = &sw
+			d.SweepLink = s.temporalUILink(sw.WorkflowID)
+			for _, res := range results {
+				row := decodeResult(res)
+				if res.Status != store.EligibilityActive {
+					d.Problems++
+				}
+				d.Results = append(d.Results, row)
+			}
+			if d.WorkItems, err = s.db.WorkItems(r.Context(), store.WorkItemOpen, sw.ID, store.Page{Limit: 200}); err != nil {
+				s.failErr(w, r, "the eligibility work items", err)
+				return
+			}
+		}
+	}
+	if d.Sweep != nil {
+		if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: d.Sweep.ID,
+			detail: fmt.Sprintf("sweep %s: %d results", date, len(d.Results))}); err != nil {
+			s.failAccess(w, r)
+			return
+		}
+	}
+	v.Data = d
+	s.page(w, status, "eligibility", v)
+}
+
+type resultPageData struct {
+	Date claim.Date
+	Row  resultRow
+}
+
+func (s *Server) eligibilityResultPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.eligibility == nil {
+		s.failErr(w, r, "the eligibility result", errNoEligibilityBot)
+		return
+	}
+	date, err := dateParam(r)
+	if err != nil {
+		s.failErr(w, r, "the eligibility result", err)
+		return
+	}
+	_, results, err := s.eligibility.SweepResults(r.Context(), date)
+	if err != nil {
+		s.failErr(w, r, "the eligibility results for "+date.String(), err)
+		return
+	}
+	for _, res := range results {
+		if res.ID == r.PathValue("rid") {
+			s.showResult(w, r, id, date, res, "eligibility result")
+			return
+		}
+	}
+	s.failErr(w, r, "eligibility result "+r.PathValue("rid"), store.ErrNotFound)
+}
+
+func (s *Server) showResult(w http.ResponseWriter, r *http.Request, id auth.Identity, date claim.Date, res store.EligibilityResult, detail string) {
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: res.SweepID, patientID: res.PatientID, detail: detail + " " + res.ID}); err != nil {
+		s.failAccess(w, r)
+		return
+	}
+	s.page(w, http.StatusOK, "eligibility_result", newView(id, "Eligibility result", "eligibility", resultPageData{Date: date, Row: decodeResult(res)}))
+}
+
+// checkNow runs one eligibility check from the page and shows its result.
+func (s *Server) checkNow(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	f := checkForm{
+		PayerID: r.PostFormValue("payer_id"), MemberID: r.PostFormValue("member_id"), FirstName: r.PostFormValue("first_name"),
+		LastName: r.PostFormValue("last_name"), DOB: r.PostFormValue("dob"), DOS: r.PostFormValue("date_of_service"),
+		ProviderNPI: r.PostFormValue("provider_npi"), ProviderName: r.PostFormValue("provider_name"),
+	}
+	v := newView(id, "Eligibility", "eligibility", nil)
+	date := nextBusinessDay(s.today())
+	if s.eligibility == nil {
+		v.Error = errNoEligibilityBot.UserMessage()
+		s.renderEligibility(w, r, id, http.StatusServiceUnavailable, v, date, f)
+		return
+	}
+	q := eligibility.Request{PayerID: f.PayerID, MemberID: f.MemberID, FirstName: f.FirstName, LastName: f.LastName,
+		ProviderNPI: f.ProviderNPI, ProviderName: f.ProviderName}
+	var bad []string
+	if f.DOB != "" {
+		if d, err := claim.ParseDate(f.DOB); err != nil {
+			bad = append(bad, "date of birth")
+		} else {
+			q.DOB = d
+		}
+	}
+	if f.DOS != "" {
+		if d, err := claim.ParseDate(f.DOS); err != nil {
+			bad = append(bad, "date of service")
+		} else {
+			q.DateOfService = d
+		}
+	}
+	err := s.validateCheck(&q)
+	if len(bad) > 0 {
+		err = userErr("Write the " + strings.Join(bad, " and ") + " as YYYY-MM-DD (or use the date picker).")
+	}
+	if err == nil {
+		var res store.EligibilityResult
+		res, err = s.eligibility.Check(r.Context(), q, id.User.Username)
+		if err == nil {
+			s.showResult(w, r, id, q.DateOfService, res, "check")
+			return
+		}
+	}
+	msg, ok := userMessage(err)
+	if !ok {
+		s.log.Error("web: eligibility check", "err", err)
+		msg = "The check could not be completed. Try again in a minute; if it keeps failing, tell your rcmbot administrator."
+	}
+	v.Error = msg
+	s.renderEligibility(w, r, id, http.StatusUnprocessableEntity, v, date, f)
+}

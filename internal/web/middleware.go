@@ -1,0 +1,245 @@
+package web
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/web/auth"
+)
+
+// contentSecurityPolicy allows scripts, styles, images and requests from
+// rcmbot itself only: no inline script or style, no frames, no plugins,
+// forms only to rcmbot.
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// securityHeaders sets the headers every response carries. Dynamic
+// responses are never cached: they may hold patient data.
+func (s *Server) securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "DENY")
+		hd.Set("Referrer-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+		hd.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()")
+		if s.secure {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			hd.Set("Cache-Control", "no-store")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic in a handler into a 500 and a log line with the
+// stack (handlers print no patient data into panics).
+func (s *Server) recoverer(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("web: panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				http.Error(w, "internal error", http.StatusInternalServerError)
+			}
+		}()
+		h.ServeHTTP(w, r)
+	})
+}
+
+// route is what a page or API route requires.
+type route struct {
+	perm perm
+	// phi is the access-log action recorded when a known user is refused
+	// (wrong role, expired session, disabled account); "" for routes that
+	// show no patient data. Allowed access is recorded by the handler,
+	// once it knows which batch, claim and patient it shows.
+	phi store.AccessAction
+	// csrfInBody: the handler checks the CSRF token itself (the multipart
+	// upload form, whose token is its first part).
+	csrfInBody bool
+}
+
+// handlerFunc is a route's handler, given the authenticated user.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, id auth.Identity)
+
+// Form and header that carry the CSRF token.
+const (
+	csrfField  = "csrf_token"
+	csrfHeader = "X-CSRF-Token"
+)
+
+// maxFormBytes bounds urlencoded and JSON request bodies.
+const maxFormBytes = 1 << 20
+
+// guarded is a route's handler behind authentication, its permission and
+// CSRF checks.
+type guarded struct {
+	http.Handler
+	rt route
+}
+
+// guard authenticates the request, checks the route's permission and, for
+// state-changing browser requests, the CSRF token, then calls fn.
+func (s *Server) guard(rt route, fn handlerFunc) guarded {
+	return guarded{rt: rt, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, err := s.auth.Identify(r, s.cookieName)
+		if err != nil {
+			s.unauthenticated(w, r, rt, id, err)
+			return
+		}
+		if !can(id.User.Role, rt.perm) {
+			if rt.phi != "" {
+				s.recordDenied(r, id.User, rt.phi, "role "+string(id.User.Role)+" may not do this")
+			}
+			s.fail(w, r, http.StatusForbidden, fmt.Sprintf("Your role (%s) does not allow this. Ask an rcmbot administrator if you need it.", id.User.Role))
+			return
+		}
+		if !safeMethod(r.Method) {
+			ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if ct != "multipart/form-data" {
+				r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			}
+			if !id.ViaToken() && !rt.csrfInBody && !s.csrfOK(r, id, ct) {
+				s.fail(w, r, http.StatusForbidden, "This form has expired or did not come from rcmbot. Reload the page and try again.")
+				return
+			}
+		}
+		fn(w, r, id)
+	})}
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// csrfOK checks the session's CSRF token in the X-CSRF-Token header or,
+// for urlencoded forms, the csrf_token field.
+func (s *Server) csrfOK(r *http.Request, id auth.Identity, contentType string) bool {
+	got := r.Header.Get(csrfHeader)
+	if got == "" && contentType == "application/x-www-form-urlencoded" {
+		got = r.PostFormValue(csrfField)
+	}
+	return tokenEqual(got, id.Session.CSRFToken)
+}
+
+func tokenEqual(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// unauthenticated answers a request without a usable identity: 401 for
+// the API, the sign-in page for browsers. A known user refused for an
+// expired session or a disabled account on a PHI route is recorded.
+func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, rt route, id auth.Identity, err error) {
+	expired, disabled := errors.Is(err, auth.ErrExpired), errors.Is(err, auth.ErrDisabled)
+	if !expired && !disabled && !errors.Is(err, auth.ErrNoCredentials) && !errors.Is(err, auth.ErrInvalidCredentials) {
+		s.log.Error("web: authentication unavailable", "err", err)
+		s.fail(w, r, http.StatusServiceUnavailable, "rcmbot cannot check your sign-in right now. Try again in a minute.")
+		return
+	}
+	if rt.phi != "" && (expired || disabled) {
+		detail := "session expired"
+		if disabled {
+			detail = "account disabled"
+		}
+		s.recordDenied(r, id.User, rt.phi, detail)
+	}
+	if expired || errors.Is(err, auth.ErrInvalidCredentials) {
+		s.clearSessionCookie(w)
+	}
+	if isAPI(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="rcmbot"`)
+		msg := "Sign in, or send an API token (Authorization: Bearer ...) from `rcmbot users token`."
+		switch {
+		case expired:
+			msg = "Your session has expired. Sign in again."
+		case disabled:
+			msg = "This account is disabled."
+		}
+		writeJSON(w, http.StatusUnauthorized, apiError{Error: msg})
+		return
+	}
+	q := url.Values{}
+	if r.Method == http.MethodGet {
+		q.Set("next", r.URL.RequestURI())
+	}
+	if expired {
+		q.Set("why", "expired")
+	}
+	http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// apiError is the body of every API error.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+// fail answers with an error: JSON for the API, an error page for
+// browsers. msg is shown to the user: it says what happened and what to do,
+// and holds no patient data.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if isAPI(r) {
+		writeJSON(w, status, apiError{Error: msg})
+		return
+	}
+	s.pages.renderError(w, r, status, msg)
+}
+
+// failErr answers with the right status for err: not found, a user error
+// (its own message) or an internal error (logged; a generic message shown).
+// what names the thing that failed, for the log and the page.
+func (s *Server) failErr(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, store.ErrNotFound) {
+		s.fail(w, r, http.StatusNotFound, fmt.Sprintf("%s was not found. It may have been deleted; go back to the list and pick another.", upperFirst(what)))
+		return
+	}
+	if msg, ok := userMessage(err); ok {
+		s.fail(w, r, http.StatusUnprocessableEntity, msg)
+		return
+	}
+	s.log.Error("web: "+what, "path", r.URL.Path, "err", err)
+	s.fail(w, r, http.StatusInternalServerError, fmt.Sprintf("Something went wrong with %s. Try again; if it keeps happening, tell your rcmbot administrator (time %s).",
+		what, s.now().Format("2006-01-02 15:04:05")))
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
+
+// setSessionCookie sends the session cookie: HttpOnly (no script reads
+// it), SameSite=Lax (not sent on cross-site subrequests or POSTs, but sent
+// to the codec server from the Temporal UI on another port of the same
+// site), Secure over https. It lives as long as the browser; the server
+// ends the session on idle.
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName, Value: token, Path: "/", HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
+}

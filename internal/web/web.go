@@ -1,0 +1,330 @@
+// Package web is rcmbot's web app for billing staff and its REST API: sign
+// in, upload a claims spreadsheet and watch it scrubbed, work the review
+// queue, download the annotated workbook and the 837P, check eligibility,
+// run the bots' schedules, read the weekly reports, manage users and audit
+// who looked at patient data. It also hosts the Temporal codec server at
+// /codec, so the Temporal UI decrypts payloads for signed-in staff.
+//
+// Pages are server-rendered html/template with a little embedded vanilla
+// JavaScript (no CDN, no inline script or style, so the Content Security
+// Policy allows only 'self'). Every page and API route requires a role
+// (roles.go); browser sessions carry a CSRF token that every state-changing
+// form and session-authenticated API call must echo, and cross-origin
+// state-changing requests are refused outright. Every view, download or
+// export of patient data — and every refused attempt by a known user — is
+// appended to the store's hash-chained PHI access log before any patient
+// data is written to the response.
+//
+// The claims and eligibility bots are reached through the ClaimsBot and
+// EligibilityBot interfaces; lists, findings, claims, the review log, the
+// submission ledger, reports, users and the access log come straight from
+// the store.
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/rcmbot/rcmbot/internal/codec"
+	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/keyring"
+	"github.com/rcmbot/rcmbot/internal/payers"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+	"github.com/rcmbot/rcmbot/internal/web/auth"
+)
+
+// Options are what the web app is built from. DB and Config are required;
+// a nil bot, Temporal client or Ring switches off what needs it, and the
+// pages say so.
+type Options struct {
+	DB *store.DB
+	// Ring decrypts Temporal payloads for the codec server at /codec;
+	// nil leaves the codec server out.
+	Ring        *keyring.Ring
+	Claims      ClaimsBot
+	Eligibility EligibilityBot
+	// Temporal and Schedules drive the Bots page: the bots' declared
+	// schedules (bots.Schedules(cfg)) described, triggered, paused and
+	// resumed through the client.
+	Temporal  client.Client
+	Schedules []temporalx.Schedule
+	// Payers lists payers in the eligibility "check now" form; nil leaves
+	// a free-text payer ID.
+	Payers *payers.Directory
+	Config *config.Config
+	Log    *slog.Logger
+	// Now is the clock (sessions, "today"); nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the web app, REST API and codec server as one http.Handler.
+type Server struct {
+	db          *store.DB
+	cfg         *config.Config
+	log         *slog.Logger
+	now         func() time.Time
+	claims      ClaimsBot
+	eligibility EligibilityBot
+	schedules   *temporalSchedules // nil without Temporal
+	payers      *payers.Directory
+
+	auth    *auth.Service
+	limiter *auth.Limiter
+	pages   *pages
+
+	secure     bool   // served over https: Secure cookies, HSTS
+	cookieName string // session cookie
+	origin     string // RCMBOT_PUBLIC_URL's origin
+	handler    http.Handler
+}
+
+// Sign-in throttling per client address: 10 attempts at once, then one
+// every 6 seconds.
+const (
+	signInEvery = 6 * time.Second
+	signInBurst = 10
+)
+
+// New builds the web app.
+func New(o Options) (*Server, error) {
+	if o.DB == nil || o.Config == nil {
+		return nil, errors.New("web: DB and Config are required")
+	}
+	s := &Server{
+		db: o.DB, cfg: o.Config, log: o.Log, now: o.Now,
+		claims: o.Claims, eligibility: o.Eligibility, payers: o.Payers,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if o.Temporal != nil {
+		s.schedules = &temporalSchedules{c: o.Temporal, declared: o.Schedules}
+	}
+	pub, err := url.Parse(o.Config.PublicURL)
+	if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
+		return nil, fmt.Errorf("web: RCMBOT_PUBLIC_URL %q: want the URL staff open, e.g. https://rcmbot.example.org", o.Config.PublicURL)
+	}
+	s.origin = pub.Scheme + "://" + pub.Host
+	s.secure = pub.Scheme == "https"
+	s.cookieName = "rcmbot_session"
+	if s.secure {
+		// The __Host- prefix makes browsers insist on Secure, Path=/ and no
+		// Domain, so no sibling host can plant or read the cookie.
+		s.cookieName = "__Host-rcmbot_session"
+	}
+	s.auth = auth.New(auth.Config{Accounts: o.DB, Idle: o.Config.SessionIdle, Now: s.now})
+	s.limiter = auth.NewLimiter(signInEvery, signInBurst, s.now)
+	if s.pages, err = loadPages(s); err != nil {
+		return nil, err
+	}
+
+	app := http.NewServeMux()
+	s.routes(app)
+	cop := http.NewCrossOriginProtection()
+	if err := cop.AddTrustedOrigin(s.origin); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.fail(w, r, http.StatusForbidden, "This request came from another web site and was refused. Open rcmbot directly and try again.")
+	}))
+	root := http.NewServeMux()
+	root.Handle("/", cop.Handler(app))
+	if o.Ring != nil {
+		ch, err := codec.NewServer(codec.ServerConfig{
+			Ring:       o.Ring,
+			Origins:    o.Config.CodecOriginList(),
+			Roles:      codecRoles,
+			Namespaces: []string{o.Config.TemporalNamespace},
+			Auth:       codecAuth{s},
+			AccessLog:  codecAccessLog{s},
+			Logger:     s.log,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		// The codec server does its own CORS and origin checks: the
+		// Temporal UI calls it from another origin by design.
+		root.Handle("/codec/", ch)
+	}
+	s.handler = s.recoverer(s.securityHeaders(root))
+	return s, nil
+}
+
+// ServeHTTP serves the web app, the REST API and the codec server.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Run serves on addr until ctx ends, then shuts down gracefully: new
+// connections are refused and requests in flight get 20 seconds. It also
+// removes expired sessions every ten minutes.
+func (s *Server) Run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("web: listen on %s: %w", addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve is Run on a listener the caller opened.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(10 * time.Minute)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+				defer cancel()
+				if err := hs.Shutdown(sctx); err != nil {
+					s.log.Warn("web: shutdown", "err", err)
+				}
+				return
+			case <-t.C:
+				if n, err := s.db.DeleteExpiredSessions(ctx, s.now()); err != nil {
+					s.log.Warn("web: delete expired sessions", "err", err)
+				} else if n > 0 {
+					s.log.Debug("web: deleted expired sessions", "count", n)
+				}
+			}
+		}
+	}()
+	s.log.Info("web app listening", "addr", ln.Addr().String(), "url", s.cfg.PublicURL)
+	err := hs.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		<-done
+		return nil
+	}
+	return fmt.Errorf("web: serve: %w", err)
+}
+
+// registrar is what routes registers on: an *http.ServeMux (tests record
+// the patterns).
+type registrar interface {
+	Handle(pattern string, h http.Handler)
+	HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request))
+}
+
+// routes registers every page and API route with the permission it needs.
+// PHI routes name the access-log action under which refused attempts are
+// recorded.
+func (s *Server) routes(m registrar) {
+	m.Handle("GET /static/", staticHandler())
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/batches", http.StatusSeeOther)
+	})
+	m.HandleFunc("GET /login", s.loginPage)
+	m.HandleFunc("POST /login", s.login)
+	m.HandleFunc("POST /logout", s.logout)
+
+	h := func(pattern string, rt route, fn handlerFunc) { m.Handle(pattern, s.guard(rt, fn)) }
+
+	// Pages.
+	h("GET /account", route{perm: permAccount}, s.accountPage)
+	h("POST /account/password", route{perm: permAccount}, s.changePassword)
+	h("GET /upload", route{perm: permUpload}, s.uploadPage)
+	h("POST /upload", route{perm: permUpload, csrfInBody: true}, s.uploadForm)
+	h("GET /batches", route{perm: permView}, s.batchesPage)
+	h("GET /batches/{id}", route{perm: permView, phi: store.AccessViewFindings}, s.batchPage)
+	h("POST /batches/{id}/delete", route{perm: permOperate}, s.deleteBatchForm)
+	h("GET /batches/{id}/claims/{claim}", route{perm: permView, phi: store.AccessViewClaim}, s.claimPage)
+	h("POST /batches/{id}/claims/{claim}/review", route{perm: permReview}, s.reviewClaimForm)
+	h("GET /review", route{perm: permView, phi: accessViewReviewQueue}, s.reviewPage)
+	h("POST /review", route{perm: permReview}, s.reviewForm)
+	h("GET /eligibility", route{perm: permView, phi: store.AccessViewEligibility}, s.eligibilityPage)
+	h("POST /eligibility/check", route{perm: permCheck, phi: store.AccessViewEligibility}, s.checkNow)
+	h("GET /eligibility/{date}/results/{rid}", route{perm: permView, phi: store.AccessViewEligibility}, s.eligibilityResultPage)
+	h("GET /bots", route{perm: permView}, s.botsPage)
+	h("POST /bots/{schedule}/{action}", route{perm: permOperate}, s.botsAction)
+	h("GET /reports", route{perm: permView}, s.reportsPage)
+	h("GET /users", route{perm: permUsers}, s.usersPage)
+	h("POST /users", route{perm: permUsers}, s.addUserForm)
+	h("POST /users/{uid}/{action}", route{perm: permUsers}, s.userActionForm)
+	h("GET /access-log", route{perm: permAudit}, s.accessLogPage)
+
+	// REST API.
+	h("GET /api/v1/me", route{perm: permAccount}, s.apiMe)
+	h("POST /api/v1/batches", route{perm: permUpload}, s.apiUpload)
+	h("GET /api/v1/batches", route{perm: permView}, s.apiBatches)
+	h("GET /api/v1/batches/{id}", route{perm: permView}, s.apiBatch)
+	h("DELETE /api/v1/batches/{id}", route{perm: permOperate}, s.apiDeleteBatch)
+	h("GET /api/v1/batches/{id}/findings", route{perm: permView, phi: store.AccessViewFindings}, s.apiFindings)
+	h("GET /api/v1/batches/{id}/findings.csv", route{perm: permView, phi: store.AccessExportFindings}, s.apiFindingsCSV)
+	h("GET /api/v1/batches/{id}/claims/{claim}", route{perm: permView, phi: store.AccessViewClaim}, s.apiClaim)
+	h("POST /api/v1/batches/{id}/review", route{perm: permReview}, s.apiReview)
+	h("GET /api/v1/batches/{id}/annotated.xlsx", route{perm: permView, phi: store.AccessDownloadWorkbook}, s.apiAnnotated)
+	h("GET /api/v1/batches/{id}/837p", route{perm: permView, phi: store.AccessDownload837P}, s.api837P)
+	h("GET /api/v1/batches/{id}/submission", route{perm: permView}, s.apiSubmission)
+	h("POST /api/v1/eligibility/checks", route{perm: permCheck, phi: store.AccessViewEligibility}, s.apiCheck)
+	h("GET /api/v1/eligibility/sweeps/{date}", route{perm: permView, phi: store.AccessViewEligibility}, s.apiSweep)
+	h("GET /api/v1/eligibility/sweeps/{date}/worklist.xlsx", route{perm: permView, phi: accessDownloadWorklist}, s.apiWorklist)
+	h("GET /api/v1/reports", route{perm: permView}, s.apiReports)
+	h("GET /api/v1/reports.xlsx", route{perm: permView}, s.apiReportsXLSX)
+	h("GET /api/v1/schedules", route{perm: permView}, s.apiSchedules)
+	h("POST /api/v1/schedules/{schedule}/{action}", route{perm: permOperate}, s.apiScheduleAction)
+	h("GET /api/v1/access-log", route{perm: permAudit}, s.apiAccessLog)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		http.Error(w, "database not answering", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+// temporalUILink links a workflow's page in the Temporal UI.
+func (s *Server) temporalUILink(workflowID string) string {
+	if workflowID == "" {
+		return ""
+	}
+	return temporalx.UILink(s.cfg.TemporalUIURL, s.cfg.TemporalNamespace, workflowID)
+}
+
+// clientAddr is the request's remote IP (no port), as the access log and
+// sign-in throttling key it. Behind a reverse proxy put a handler in front
+// that sets RemoteAddr from a trusted forwarding header.
+func clientAddr(r *http.Request) string { return hostOnly(r.RemoteAddr) }
+
+// hostOnly drops the port of a host:port address.
+func hostOnly(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
+}
+
+// safeNext returns a same-site path to go to after sign-in, or "/".
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
+		strings.ContainsAny(next, "\r\n") {
+		return "/"
+	}
+	return next
+}
