@@ -314,7 +314,7 @@ func (s *PayerSim) admit(payer, format string) (retryAfter int, f fault, retryAf
 	}
 	lim, ok := s.limiters[payer]
 	if !ok {
-		lim = newLimiter(s.cfg.Rate, cmp(s.cfg.Burst, defaultBurst(s.cfg.Rate)))
+		lim = newLimiter(s.cfg.Rate, orDefault(s.cfg.Burst, defaultBurst(s.cfg.Rate)))
 		s.limiters[payer] = lim
 	}
 	if lim != nil {
@@ -352,7 +352,7 @@ func (s *PayerSim) admit(payer, format string) (retryAfter int, f fault, retryAf
 	return 0, faultNone, 0
 }
 
-func cmp(v, def int) int {
+func orDefault(v, def int) int {
 	if v > 0 {
 		return v
 	}
