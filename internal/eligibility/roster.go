@@ -12,11 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/intake"
 )
 
 // Appointment is one roster row: a patient booked on a date, with the
@@ -90,40 +90,42 @@ var rosterFieldNames = map[rosterField]string{
 	colDate: "appointment_date", colPatientID: "patient_id", colProviderNPI: "provider_npi",
 }
 
-// rosterHeaders maps a squashed header (lower case, letters and digits
-// only) to its column: the canonical names and the synonyms scheduling
-// exports use.
-var rosterHeaders = func() map[string]rosterField {
+// rosterOnly maps the headers (normalised as intake normalises them) that
+// mean something else, or nothing, on a claims sheet: the appointment
+// date, a one-column patient name, a bare "Payer". Every other header is
+// read with intake's synonyms (Member ID, Subscriber ID, Payor ID, DOB,
+// Patient Account No, MRN, Rendering NPI ...).
+var rosterOnly = func() map[string]rosterField {
 	m := map[string]rosterField{}
-	for f, names := range [...][]string{
-		colMemberID:    {"member_id", "member", "member #", "member number", "subscriber id", "subscriber #", "policy #", "policy number", "policy id", "insurance id", "ins id", "id number", "memberid"},
-		colPayerID:     {"payer_id", "payer", "payor", "payor id", "payer #", "insurance payer id", "carrier id", "plan id"},
-		colLastName:    {"patient_last_name", "last name", "last", "patient last", "surname", "pt last name"},
-		colFirstName:   {"patient_first_name", "first name", "first", "patient first", "given name", "pt first name"},
-		colPatientName: {"patient_name", "patient", "name", "pt name", "patient full name"},
-		colDOB:         {"patient_dob", "dob", "date of birth", "birth date", "birthdate", "pt dob"},
-		colDate:        {"appointment_date", "appointment", "appt date", "appt", "date of service", "dos", "visit date", "service date", "scheduled date"},
-		colPatientID:   {"patient_id", "patient no", "patient account no", "patient account number", "account #", "account number", "acct #", "mrn", "chart #", "chart number"},
-		colProviderNPI: {"provider_npi", "npi", "rendering npi", "provider npi", "billing npi"},
+	for f, names := range map[rosterField][]string{
+		colDate:        {"Appointment Date", "Appointment", "Appt Date", "Appt", "Visit Date", "Scheduled Date", "Scheduled", "Date"},
+		colPatientName: {"Patient Name", "Patient", "Name", "Pt Name", "Patient Full Name"},
+		colPayerID:     {"Payer", "Payor", "Insurance Payer ID", "Carrier ID"},
 	} {
 		for _, n := range names {
-			if old, dup := m[squashHeader(n)]; dup && old != rosterField(f) {
-				panic(fmt.Sprintf("roster header %q means both %s and %s", n, rosterFieldNames[old], rosterFieldNames[rosterField(f)]))
-			}
-			m[squashHeader(n)] = rosterField(f)
+			m[intake.NormalizeHeader(n)] = f
 		}
 	}
 	return m
 }()
 
-func squashHeader(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			b.WriteRune(r)
-		}
+// claimColumns maps the claim fields intake recognises to roster columns.
+var claimColumns = map[claim.Field]rosterField{
+	claim.FieldMemberID: colMemberID, claim.FieldPayerID: colPayerID, claim.FieldPatientLastName: colLastName,
+	claim.FieldPatientFirstName: colFirstName, claim.FieldPatientDOB: colDOB, claim.FieldDateFrom: colDate,
+	claim.FieldPatientID: colPatientID, claim.FieldRenderingNPI: colProviderNPI, claim.FieldBillingNPI: colProviderNPI,
+}
+
+// rosterColumn returns the roster column a header cell names.
+func rosterColumn(h string) (rosterField, bool) {
+	if f, ok := rosterOnly[intake.NormalizeHeader(h)]; ok {
+		return f, true
 	}
-	return b.String()
+	if cf, ok := intake.FieldForHeader(h); ok {
+		f, ok := claimColumns[cf]
+		return f, ok
+	}
+	return 0, false
 }
 
 // Roster limits: a day's roster is hundreds of rows; these stop a wrong
@@ -181,12 +183,15 @@ func readRosterXLSX(path, name string) (*Roster, error) {
 	}
 	defer rows.Close()
 	r := newRosterReader(name, sheets[0])
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		r.date1904 = *props.Date1904
+	}
 	for rows.Next() {
 		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, fmt.Errorf("%s sheet %q row %d: %w: %v", name, sheets[0], r.row+1, ErrRosterFile, err)
 		}
-		if err := r.add(cells, true); err != nil {
+		if err := r.add(cells); err != nil {
 			return nil, err
 		}
 	}
@@ -221,7 +226,7 @@ func readRosterCSV(rd io.Reader, name string) (*Roster, error) {
 			}
 			return nil, fmt.Errorf("%s: %w: %w", name, ErrRosterFile, err)
 		}
-		if err := r.add(rec, false); err != nil {
+		if err := r.add(rec); err != nil {
 			return nil, err
 		}
 	}
@@ -230,11 +235,12 @@ func readRosterCSV(rd io.Reader, name string) (*Roster, error) {
 
 // rosterReader turns rows into appointments, whichever the file type.
 type rosterReader struct {
-	out     Roster
-	row     int                 // rows seen so far = 1-based number of the current row
-	cols    map[rosterField]int // column index of each field, once the header is read
-	headers []string
-	today   claim.Date
+	out      Roster
+	row      int                 // rows seen so far = 1-based number of the current row
+	cols     map[rosterField]int // column index of each field, once the header is read
+	headers  []string
+	today    claim.Date
+	date1904 bool // the workbook counts serial dates from 1904
 }
 
 func newRosterReader(file, sheet string) *rosterReader {
@@ -250,7 +256,7 @@ func blank(cells []string) bool {
 	return true
 }
 
-func (r *rosterReader) add(cells []string, excel bool) error {
+func (r *rosterReader) add(cells []string) error {
 	r.row++
 	if blank(cells) {
 		return nil
@@ -291,12 +297,12 @@ func (r *rosterReader) add(cells []string, excel bool) error {
 		}
 	}
 	var err error
-	if a.DOB, err = parseRosterDate(get(colDOB), excel, true, r.today); err != nil {
+	if a.DOB, err = parseRosterDate(get(colDOB), intake.BirthDate, r.today, r.date1904); err != nil {
 		bad(colDOB, err.Error())
 	} else if a.DOB > r.today {
 		bad(colDOB, "date of birth is in the future")
 	}
-	if a.Date, err = parseRosterDate(get(colDate), excel, false, r.today); err != nil {
+	if a.Date, err = parseRosterDate(get(colDate), intake.ServiceDate, r.today, r.date1904); err != nil {
 		bad(colDate, err.Error())
 	}
 	if len(errs) > 0 {
@@ -312,7 +318,7 @@ func (r *rosterReader) header(cells []string) error {
 	r.cols = map[rosterField]int{}
 	r.headers = cells
 	for i, c := range cells {
-		if f, ok := rosterHeaders[squashHeader(c)]; ok {
+		if f, ok := rosterColumn(c); ok {
 			if _, dup := r.cols[f]; !dup {
 				r.cols[f] = i
 			}
@@ -345,44 +351,15 @@ func (r *rosterReader) finish() (*Roster, error) {
 	return &r.out, nil
 }
 
-// excelEpoch is day 0 of Excel's 1900 date system as spreadsheets use it
-// (the 1900 leap-year bug makes it 1899-12-30 for every date after
-// February 1900).
-var excelEpoch = claim.NewDate(1899, time.December, 30)
-
-// parseRosterDate reads a roster date. Two-digit years are 20YY, or 19YY
-// for a date of birth that would otherwise be in the future.
-func parseRosterDate(s string, excel, birth bool, today claim.Date) (claim.Date, error) {
-	if s = strings.TrimSpace(s); s == "" {
+// parseRosterDate reads a roster date as intake reads claim dates (Excel
+// serials, MM/DD/YYYY, M/D/YY, ISO, YYYYMMDD ...); blank is an error.
+func parseRosterDate(s string, kind intake.DateKind, today claim.Date, date1904 bool) (claim.Date, error) {
+	if strings.TrimSpace(s) == "" {
 		return 0, errors.New("is empty; expected a date such as 03/15/2026")
 	}
-	if excel {
-		if f, err := strconv.ParseFloat(s, 64); err == nil && f >= 1 && f < 2958466 {
-			return excelEpoch.AddDays(int(f)), nil
-		}
+	d, err := intake.ParseDate(s, kind, today, date1904)
+	if err != nil {
+		return 0, fmt.Errorf("is not a date: %w", err)
 	}
-	if d, err := parseD8(s); err == nil {
-		return d, nil
-	}
-	parts := strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' })
-	if len(parts) == 3 {
-		m, e1 := strconv.Atoi(parts[0])
-		d, e2 := strconv.Atoi(parts[1])
-		y, e3 := strconv.Atoi(parts[2])
-		if e1 == nil && e2 == nil && e3 == nil && (len(parts[2]) == 2 || len(parts[2]) == 4) {
-			if len(parts[2]) == 2 {
-				y += 2000
-				if birth && claim.NewDate(y, time.Month(m), d) > today {
-					y -= 100
-				}
-			}
-			if m >= 1 && m <= 12 && d >= 1 && d <= 31 {
-				date := claim.NewDate(y, time.Month(m), d)
-				if _, mm, dd := date.YMD(); int(mm) == m && dd == d {
-					return date, nil
-				}
-			}
-		}
-	}
-	return 0, errors.New("is not a date; expected MM/DD/YYYY, YYYY-MM-DD or an Excel date")
+	return d, nil
 }
