@@ -101,7 +101,7 @@ func (s *Server) receiveUpload(r *http.Request, id auth.Identity, formCSRF bool)
 	if err != nil {
 		return store.Batch{}, &uploadError{http.StatusBadRequest, "The upload could not be read. Choose the file again and retry."}
 	}
-	csrfChecked := !formCSRF
+	csrfChecked := !formCSRF || id.ViaToken()
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
