@@ -447,10 +447,8 @@ func (s *Server) reviewClaimForm(w http.ResponseWriter, r *http.Request, id auth
 		s.failErr(w, r, "the review of claim "+claimID, err)
 		return
 	}
-	done := a.Action + "d"
-	if a.Action == activities.ActionOverride {
-		done = "overridden"
-	}
+	done := map[string]string{activities.ActionApprove: "approved", activities.ActionOverride: "overridden",
+		activities.ActionReject: "rejected", activities.ActionCorrect: "corrected"}[a.Action]
 	for _, o := range outs {
 		if o.ClaimID != claimID {
 			continue

@@ -276,3 +276,6 @@ C1002,P502,Roe,Richard,1975-07-01,M,MEM1002,60054,Aetna,Sunrise Family Clinic,12
 C1003,P503,Poe,Edgar,1990-10-20,M,MEM1003,60054,Aetna,Sunrise Family Clinic,1234567893,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1558598797,11,1,R51.9,1,DOS,DOS,99212,abc,95.00,1
 `, "DOS", dos))
 }
+
+// newEmptyDB is a migrated database without users.
+func newEmptyDB(t testing.TB) *store.DB { return storetest.Open(t) }
