@@ -81,6 +81,8 @@ func commands(a *app) []*cobra.Command {
 	return []*cobra.Command{
 		newDevCmd(a),
 		newWorkerCmd(a),
+		newWebCmd(a),
+		newUsersCmd(a),
 		newSetupCmd(a),
 		newMigrateCmd(a),
 		newSchedulesCmd(a),
