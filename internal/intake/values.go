@@ -249,11 +249,15 @@ func allDigits(s string) bool {
 }
 
 // ParseAmount reads money: a spreadsheet number ("125.5",
-// "1.2345E+3"), "$1,234.50", "(12.00)". Blank gives 0 and ok false.
+// "1.2345E+3"), "$1,234.50", "(12.00)", "-$12.00", "$-12.00". Blank
+// gives 0 and ok false.
 func ParseAmount(s string) (m claim.Money, ok bool, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, false, nil
+	}
+	if rest, ok := strings.CutPrefix(s, "$-"); ok { // "$-15.00", as some exports write a credit
+		s = "-$" + rest
 	}
 	m, err = claim.ParseMoney(s)
 	if err == nil {
@@ -351,9 +355,6 @@ func ParseModifier(s string) (string, error) {
 	c := integral(Code(s))
 	if c == "" {
 		return "", nil
-	}
-	if len(c) == 1 && allDigits(c) { // Excel's 9 for "09"
-		c = "0" + c
 	}
 	if len(c) != 2 || !alnum(c) {
 		return "", errValue("expected a two-character modifier such as 25, 59 or LT")

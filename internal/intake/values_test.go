@@ -69,7 +69,7 @@ func TestParseDate(t *testing.T) {
 func TestParseAmount(t *testing.T) {
 	good := map[string]claim.Money{
 		"125": 12500, "125.5": 12550, "$1,234.50": 123450, "(12.00)": -1200, "0.30000000000000004": 30,
-		"1.2345E+3": 123450, "1E2": 10000, " 75 ": 7500,
+		"1.2345E+3": 123450, "1E2": 10000, " 75 ": 7500, "($15.00)": -1500, "-$15.00": -1500, "$-15.00": -1500,
 	}
 	for in, want := range good {
 		got, ok, err := ParseAmount(in)
@@ -141,12 +141,12 @@ func TestParseDiagnosis(t *testing.T) {
 }
 
 func TestParseModifier(t *testing.T) {
-	for in, want := range map[string]string{"25": "25", "lt": "LT", "9": "09", "59.0": "59", "": ""} {
+	for in, want := range map[string]string{"25": "25", "lt": "LT", "59.0": "59", "": ""} {
 		if got, err := ParseModifier(in); err != nil || got != want {
 			t.Errorf("ParseModifier(%q) = %q, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"255", "L-", "X"} {
+	for _, bad := range []string{"255", "L-", "X", "9"} {
 		if _, err := ParseModifier(bad); err == nil {
 			t.Errorf("ParseModifier(%q) succeeded", bad)
 		}
