@@ -125,6 +125,9 @@ func (a *annotator) summarySheet(name string) error {
 		{"Values that could not be read (claims held)", intakeHeld, 0},
 		{"Rows skipped at intake", intakeOther, 0},
 	}
+	if a.uncommented > 0 {
+		rows = append(rows, kv{fmt.Sprintf("Marked cells without a comment (over %d comments; see Findings)", a.in.MaxComments), a.uncommented, 0})
+	}
 	if err := f.SetCellValue(name, "A1", "rcmbot claims scrub"); err != nil {
 		return err
 	}

@@ -329,3 +329,77 @@ func TestErrors(t *testing.T) {
 		t.Errorf("unzip limit: %v", err)
 	}
 }
+
+func TestCommentCap(t *testing.T) {
+	path := upload(t)
+	res, err := intake.ReadFile(path, intake.Options{AsOf: asOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var marks []Mark
+	for _, f := range []claim.Field{claim.FieldPatientLastName, claim.FieldPatientFirstName, claim.FieldMemberID} {
+		marks = append(marks, Mark{ClaimID: "C1", Row: 4, Field: f, Severity: Warning, Category: "x", RuleID: "X", Message: "m"})
+	}
+	out := filepath.Join(t.TempDir(), "a.xlsx")
+	if err := WriteFile(out, Input{Path: path, Layout: res.Layout, Marks: marks, MaxComments: 2}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cm := comments(t, f, "Charges")
+	if len(cm) != 2 || cm["B4"] == "" || cm["C4"] == "" {
+		t.Errorf("comments %v; want the first two cells", cm)
+	}
+	if fill(t, f, "Charges", "E4") != warningFill {
+		t.Error("cell past the cap not filled")
+	}
+	rows, _ := f.GetRows("Summary")
+	found := false
+	for _, r := range rows {
+		if len(r) == 2 && strings.HasPrefix(r[0], "Marked cells without a comment") && r[1] == "1" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("summary does not count the uncommented cell: %v", rows)
+	}
+}
+
+// TestAnnotateDemo annotates the committed demo workbook with its intake
+// row errors: the held claim's unreadable date is marked on the sheet.
+func TestAnnotateDemo(t *testing.T) {
+	f, res, out := annotate(t, "../../fixtures/demo-claims.xlsx", nil, Summary{Claims: 250})
+	if len(res.Errors) == 0 {
+		t.Fatal("the demo has intake row errors")
+	}
+	cm := comments(t, f, res.Layout.Sheet)
+	for _, e := range res.Errors {
+		ref := e.Cell()
+		if fill(t, f, res.Layout.Sheet, ref) != errorFill || !strings.Contains(cm[ref], "INTAKE-VALUE") {
+			t.Errorf("row error at %s not marked: %q", ref, cm[ref])
+		}
+		if v, _ := f.GetCellValue(res.Layout.Sheet, ref); v != e.Value {
+			t.Errorf("%s = %q; want the original %q", ref, v, e.Value)
+		}
+	}
+	// The copy has every row of the original.
+	src, err := excelize.OpenFile("../../fixtures/demo-claims.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	want, _ := src.GetRows(res.Layout.Sheet, excelize.Options{RawCellValue: true})
+	got, _ := f.GetRows(res.Layout.Sheet, excelize.Options{RawCellValue: true})
+	if len(got) != len(want) {
+		t.Fatalf("rows %d; want %d", len(got), len(want))
+	}
+	for i := range want {
+		if strings.Join(got[i], "|") != strings.Join(want[i], "|") {
+			t.Fatalf("row %d differs:\n got %v\nwant %v", i+1, got[i], want[i])
+		}
+	}
+	assertNoFormulas(t, out)
+}
