@@ -540,6 +540,12 @@ func TestFileErrors(t *testing.T) {
 	t.Run("ods", func(t *testing.T) {
 		fileError(t, writeFile(t, "x.xlsx", zipOf(t, map[string]string{"mimetype": "application/vnd.oasis.opendocument.spreadsheet", "content.xml": "<x/>"})), o, NotSpreadsheet)
 	})
+	t.Run("xlsb", func(t *testing.T) {
+		fe := fileError(t, writeFile(t, "x.xlsx", zipOf(t, map[string]string{"xl/workbook.bin": "\x00"})), o, NotSpreadsheet)
+		if !strings.Contains(fe.Error(), ".xlsb") {
+			t.Errorf("%v", fe)
+		}
+	})
 	t.Run("html", func(t *testing.T) {
 		fileError(t, writeFile(t, "x.xls", []byte("<html><table><tr><td>Claim</td></tr></table></html>")), o, NotSpreadsheet)
 	})

@@ -105,12 +105,14 @@ func checkZip(r io.ReaderAt, size int64, name string, lim Limits) *FileError {
 		return fileErr(name, TooLarge, nil, "the workbook has %d parts; the limit is %d", len(zr.File), lim.MaxZipEntries)
 	}
 	var total uint64
-	var workbook, word, ods bool
+	var workbook, word, ods, xlsb bool
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
 		switch strings.ToLower(f.Name) {
 		case "xl/workbook.xml":
 			workbook = true
+		case "xl/workbook.bin":
+			xlsb = true
 		case "word/document.xml":
 			word = true
 		case "content.xml", "mimetype":
@@ -120,6 +122,8 @@ func checkZip(r io.ReaderAt, size int64, name string, lim Limits) *FileError {
 	switch {
 	case word:
 		return fileErr(name, NotSpreadsheet, nil, "this is a Word document, not a spreadsheet")
+	case xlsb:
+		return fileErr(name, NotSpreadsheet, nil, "this is an Excel Binary Workbook (.xlsb); save it as Excel Workbook (.xlsx)")
 	case !workbook && ods:
 		return fileErr(name, NotSpreadsheet, nil, "this is an OpenDocument spreadsheet (.ods); save it as Excel Workbook (.xlsx)")
 	case !workbook:
