@@ -14,9 +14,10 @@
 //
 // Text is always written as a string, never as a formula, so values that
 // start with =, +, - or @ (from the upload or from finding messages)
-// cannot execute. Formulas in the original are replaced by their cached
-// values; charts, images and merged-cell ranges other than on the copied
-// sheets are not carried over.
+// cannot execute. The copy keeps every worksheet's values, cell formats,
+// column widths and merged ranges; formulas are replaced by their cached
+// values, and charts, images, pivot tables, conditional formats, data
+// validation, hyperlinks and the original's own comments are left out.
 package workbook
 
 import (
@@ -268,7 +269,7 @@ func (a *annotator) collect() {
 		if e.Row <= 0 {
 			return
 		}
-		c, ok := l.Column(f)
+		c, ok := columnFor(l, f)
 		switch {
 		case letter != "":
 			c.Letter, ok = letter, true
@@ -314,6 +315,32 @@ func (a *annotator) collect() {
 			a.byCell[k] = append(a.byCell[k], i)
 		}
 	}
+}
+
+// columnFor returns the column holding f, or the one that stands in for
+// it: the diagnosis list for dx2, modifier columns and list for each
+// other, the from-date for a file without a to-date.
+func columnFor(l *intake.Layout, f claim.Field) (intake.Column, bool) {
+	if c, ok := l.Column(f); ok || f == "" {
+		return c, ok
+	}
+	var alt []claim.Field
+	switch {
+	case strings.HasPrefix(string(f), "dx"):
+		alt = []claim.Field{claim.FieldDiagnosisCodes}
+	case f == claim.FieldDiagnosisCodes:
+		alt = []claim.Field{claim.FieldDx(1)}
+	case strings.HasPrefix(string(f), "modifier"):
+		alt = []claim.Field{claim.FieldModifiers, claim.FieldModifier(1)}
+	case f == claim.FieldDateTo:
+		alt = []claim.Field{claim.FieldDateFrom}
+	}
+	for _, a := range alt {
+		if c, ok := l.Column(a); ok {
+			return c, true
+		}
+	}
+	return intake.Column{}, false
 }
 
 func rowKey(r int) int {

@@ -275,6 +275,7 @@ func TestAnnotateCSV(t *testing.T) {
 	}
 	f, _, out := annotate(t, path, []Mark{
 		{ClaimID: "Q1", Row: 2, Field: claim.FieldDx(1), Severity: Error, Category: "icd10", RuleID: "ICD10-HEADER", Message: "E11 is a header"},
+		{ClaimID: "Q1", Row: 2, Field: claim.FieldDateTo, Severity: Warning, Category: "dates", RuleID: "D", Message: "to-date"},
 		{ClaimID: "Q2", Row: 3, Field: claim.FieldMemberID, Severity: Error, Category: "required", RuleID: "REQ", Message: "member ID blank"},
 	}, Summary{Claims: 2})
 	if got := f.GetSheetList(); strings.Join(got, ",") != "Claims,Findings,Summary" {
@@ -288,6 +289,9 @@ func TestAnnotateCSV(t *testing.T) {
 	}
 	if fill(t, f, "Claims", "K2") != errorFill || fill(t, f, "Claims", "E3") != errorFill || fill(t, f, "Claims", "K3") != "" {
 		t.Error("CSV fills wrong")
+	}
+	if c := comments(t, f, "Claims")["H2"]; !strings.Contains(c, "to-date") || strings.Contains(c, "no service_date_to column") {
+		t.Errorf("a to-date finding in a file without a to-date column goes on the DOS cell: %q", c)
 	}
 	if id, _ := f.GetCellStyle("Claims", "A1"); id == 0 {
 		t.Error("CSV header not bold")
@@ -402,4 +406,33 @@ func TestAnnotateDemo(t *testing.T) {
 		}
 	}
 	assertNoFormulas(t, out)
+}
+
+func TestColumnFor(t *testing.T) {
+	layout := func(headers ...string) *intake.Layout {
+		body := strings.Join(headers, ",") + "\n"
+		r, err := intake.NewReader(strings.NewReader(body), int64(len(body)), "h.csv", intake.Options{AsOf: asOf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		return r.Layout()
+	}
+	list := layout("Claim #", "Last Name", "First Name", "DOB", "Member ID", "Payer ID", "Billing NPI", "DOS", "CPT", "Charges", "Diagnosis Codes", "Modifiers")
+	cols := layout("Claim #", "Last Name", "First Name", "DOB", "Member ID", "Payer ID", "Billing NPI", "DOS", "Thru", "CPT", "Charges", "Dx 1", "Dx 2", "Mod 1", "Mod 2")
+	cases := []struct {
+		l    *intake.Layout
+		f    claim.Field
+		want string
+	}{
+		{list, claim.FieldDx(2), "K"}, {list, claim.FieldModifier(3), "L"}, {list, claim.FieldDateTo, "H"},
+		{cols, claim.FieldDiagnosisCodes, "L"}, {cols, claim.FieldModifiers, "N"}, {cols, claim.FieldDateTo, "I"},
+		{cols, claim.FieldDx(2), "M"}, {cols, claim.FieldBillingTIN, ""}, {cols, "", ""},
+	}
+	for _, c := range cases {
+		got, ok := columnFor(c.l, c.f)
+		if got.Letter != c.want || ok != (c.want != "") {
+			t.Errorf("columnFor(%s) = %q %v; want %q", c.f, got.Letter, ok, c.want)
+		}
+	}
 }
