@@ -137,12 +137,7 @@ func (r *Reader) openXLSX(ra io.ReaderAt, size int64, path string) error {
 		f, err = excelize.OpenReader(io.NewSectionReader(ra, 0, size), xo)
 	}
 	if err != nil {
-		if errors.Is(err, excelize.ErrWorkbookPassword) || errors.Is(err, excelize.ErrWorkbookFileFormat) {
-			return fileErr(r.name, Encrypted, err, "the workbook is password-protected or encrypted; remove the password, save, and upload again")
-		}
-		if strings.Contains(err.Error(), "unzip size") {
-			return fileErr(r.name, TooLarge, err, "the workbook decompresses to more than %s; split it into smaller files", byteSize(r.opts.Limits.MaxUnzippedBytes))
-		}
+		// Encrypted workbooks and oversized packages were refused by detect.
 		return fileErr(r.name, Unreadable, err, "the workbook cannot be read; open it in Excel, save it again as .xlsx and upload that")
 	}
 	r.closer = append(r.closer, f.Close)

@@ -552,6 +552,9 @@ func TestFileErrors(t *testing.T) {
 	t.Run("damaged zip", func(t *testing.T) {
 		fileError(t, writeFile(t, "x.xlsx", []byte("PK\x03\x04garbage")), o, Unreadable)
 	})
+	t.Run("broken workbook XML", func(t *testing.T) {
+		fileError(t, writeFile(t, "x.xlsx", zipOf(t, map[string]string{"xl/workbook.xml": "<workbook"})), o, Unreadable)
+	})
 	t.Run("empty", func(t *testing.T) {
 		fileError(t, writeFile(t, "x.csv", nil), o, NoHeader)
 	})
