@@ -1,0 +1,265 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/store"
+)
+
+// WorklistStore is what the front-desk worklist reads.
+type WorklistStore interface {
+	EachSweepItem(ctx context.Context, sweepID string, fn func(store.SweepItem) error) error
+}
+
+// Worklist priorities: the front desk works down the list, problems
+// first.
+const (
+	prioInactive = iota
+	prioUnknown
+	prioUnverified // refused, unusable or unanswered: coverage not verified
+	prioMismatch   // found and active, but details differ from the file
+	prioDeductible
+	prioOK
+)
+
+var prioLabel = [...]string{
+	prioInactive:   "Coverage inactive",
+	prioUnknown:    "Member not found",
+	prioUnverified: "Not verified",
+	prioMismatch:   "Details differ",
+	prioDeductible: "High deductible",
+	prioOK:         "OK",
+}
+
+// worklistRow is one check on the worklist.
+type worklistRow struct {
+	prio  int
+	item  store.SweepItem
+	res   *eligibility.Result // nil when not checked (or unreadable)
+	found []eligibility.Discrepancy
+}
+
+// worklistPriority ranks a check: inactive, unknown member, not verified,
+// details differing, high deductible, then the rest.
+func worklistPriority(status store.EligibilityStatus, found []eligibility.Discrepancy) int {
+	switch status {
+	case store.EligibilityInactive:
+		return prioInactive
+	case store.EligibilityUnknownMember:
+		return prioUnknown
+	case store.EligibilityActive:
+	default:
+		return prioUnverified
+	}
+	p := prioOK
+	for _, d := range found {
+		if d.Kind == eligibility.HighDeductible {
+			p = min(p, prioDeductible)
+		} else {
+			p = prioMismatch
+		}
+	}
+	return p
+}
+
+var worklistHeader = []string{"Priority", "Problem", "What to do", "Date of service", "Patient ID", "Last name", "First name",
+	"Date of birth", "Payer ID", "Member ID", "Status", "Plan", "Plan ends", "Co-pay (in network)",
+	"Deductible remaining (in network)", "Out-of-pocket remaining (in network)", "On file / payer says", "Appointments", "Result ID"}
+
+// WriteWorklist writes the front-desk worklist of a sweep as xlsx: one row
+// per member checked, problems first (inactive coverage, unknown members,
+// coverage not verified, details that differ from the practice's records,
+// high remaining deductibles), each with what to do; then a Summary
+// sheet. Discrepancies are recomputed from the stored answers with rules.
+// The worklist is PHI: store it encrypted, serve it to staff only.
+func WriteWorklist(ctx context.Context, db WorklistStore, rules eligibility.Rules, sw store.Sweep, w io.Writer) error {
+	var rows []worklistRow
+	err := db.EachSweepItem(ctx, sw.ID, func(it store.SweepItem) error {
+		r := worklistRow{item: it}
+		if len(it.Result) > 0 {
+			var m eligibility.Result
+			if json.Unmarshal(it.Result, &m) == nil {
+				r.res = &m
+				if it.Status == store.EligibilityActive || it.Status == store.EligibilityInactive {
+					r.found = rules.Discrepancies(onFile(it.Appointment), m)
+				}
+			}
+		}
+		r.prio = worklistPriority(it.Status, r.found)
+		rows = append(rows, r)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(rows, func(i, j int) bool {
+		if rows[i].prio != rows[j].prio {
+			return rows[i].prio < rows[j].prio
+		}
+		return rows[i].item.Seq < rows[j].item.Seq
+	})
+
+	f := excelize.NewFile()
+	defer f.Close()
+	const sheet = "Worklist"
+	if err := f.SetSheetName(f.GetSheetName(0), sheet); err != nil {
+		return err
+	}
+	styles, err := worklistStyles(f)
+	if err != nil {
+		return err
+	}
+	stream, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return err
+	}
+	widths := []float64{8, 18, 60, 12, 12, 16, 14, 12, 9, 14, 14, 24, 11, 12, 14, 14, 48, 8, 30}
+	for i, wd := range widths {
+		if err := stream.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	if err := stream.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	head := make([]any, len(worklistHeader))
+	for i, h := range worklistHeader {
+		head[i] = excelize.Cell{StyleID: styles.header, Value: h}
+	}
+	if err := stream.SetRow("A1", head); err != nil {
+		return err
+	}
+	for i, r := range rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := stream.SetRow(cell, r.cells(styles.row[r.prio])); err != nil {
+			return err
+		}
+	}
+	if len(rows) > 0 {
+		last, _ := excelize.CoordinatesToCellName(len(worklistHeader), len(rows)+1)
+		if err := stream.AddTable(&excelize.Table{Range: "A1:" + last, Name: "Worklist", StyleName: "TableStyleLight1", ShowRowStripes: boolPtr(false)}); err != nil {
+			return err
+		}
+	}
+	if err := stream.Flush(); err != nil {
+		return err
+	}
+	if err := worklistSummary(f, sw, rows); err != nil {
+		return err
+	}
+	_, err = f.WriteTo(w)
+	return err
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+// cells renders a row: the patient as on file, the payer's answer, and
+// what to do.
+func (r worklistRow) cells(style int) []any {
+	ap := r.item.Appointment
+	status := string(r.item.Status)
+	if status == "" {
+		status = "not checked"
+	}
+	var todo, diffs []string
+	for _, d := range r.found {
+		todo = append(todo, d.Message)
+		if d.OnFile != "" || d.Payer != "" {
+			diffs = append(diffs, fmt.Sprintf("%s: on file %q, payer %q", d.Kind, d.OnFile, d.Payer))
+		}
+	}
+	var plan, planEnd, copay, deductible, oop string
+	if m := r.res; m != nil {
+		if len(todo) == 0 && m.Status != eligibility.StatusActive && m.Reason != "" {
+			todo = append(todo, m.Reason)
+		}
+		plan = m.Plan.Name
+		if !m.Plan.End.IsZero() {
+			planEnd = m.Plan.End.String()
+		}
+		copay = money(m.CoPay.InNetwork)
+		deductible = money(m.Deductible.IndividualRemaining.InNetwork)
+		oop = money(m.OutOfPocket.IndividualRemaining.InNetwork)
+	}
+	if len(todo) == 0 && r.prio == prioUnverified {
+		todo = append(todo, "Not checked yet: the sweep did not reach this member.")
+	}
+	vals := []any{r.prio + 1, prioLabel[r.prio], strings.Join(todo, " "), ap.Date.String(), ap.PatientID, ap.LastName, ap.FirstName,
+		ap.DOB.String(), ap.PayerID, ap.MemberID, status, plan, planEnd, copay, deductible, oop, strings.Join(diffs, "; "),
+		r.item.Appointments, r.item.ResultID}
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		out[i] = excelize.Cell{StyleID: style, Value: v}
+	}
+	return out
+}
+
+func money(m *claim.Money) string {
+	if m == nil {
+		return ""
+	}
+	return "$" + m.String()
+}
+
+type worklistStyleIDs struct {
+	header int
+	row    [prioOK + 1]int
+}
+
+// worklistStyles makes a bold header and row fills by priority: red for
+// coverage problems, amber for differences, none for OK.
+func worklistStyles(f *excelize.File) (worklistStyleIDs, error) {
+	var s worklistStyleIDs
+	var err error
+	if s.header, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9D9D9"}}}); err != nil {
+		return s, err
+	}
+	fills := [prioOK + 1]string{prioInactive: "F8CBAD", prioUnknown: "F8CBAD", prioUnverified: "FCE4D6", prioMismatch: "FFF2CC", prioDeductible: "FFF2CC"}
+	for p, color := range fills {
+		st := &excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}}
+		if color != "" {
+			st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
+		}
+		if s.row[p], err = f.NewStyle(st); err != nil {
+			return s, err
+		}
+	}
+	return s, nil
+}
+
+// worklistSummary adds a sheet with the sweep and its counts by problem.
+func worklistSummary(f *excelize.File, sw store.Sweep, rows []worklistRow) error {
+	const sheet = "Summary"
+	if _, err := f.NewSheet(sheet); err != nil {
+		return err
+	}
+	var byPrio [prioOK + 1]int
+	for _, r := range rows {
+		byPrio[r.prio]++
+	}
+	lines := [][]any{
+		{"Eligibility sweep", sw.ID},
+		{"Date of service", sw.Date.String()},
+		{"Members checked", len(rows)},
+	}
+	for p, n := range byPrio {
+		lines = append(lines, []any{prioLabel[p], n})
+	}
+	for i, l := range lines {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := f.SetSheetRow(sheet, cell, &l); err != nil {
+			return err
+		}
+	}
+	return f.SetColWidth(sheet, "A", "A", 20)
+}
