@@ -53,6 +53,11 @@ type Config struct {
 	ReviewReminder   time.Duration // RCMBOT_REVIEW_REMINDER
 	ReviewDeadline   time.Duration // RCMBOT_REVIEW_DEADLINE
 	SessionIdle      time.Duration // RCMBOT_SESSION_IDLE
+
+	EligibilityCron string // RCMBOT_ELIGIBILITY_CRON
+	HighDeductible  int    // RCMBOT_HIGH_DEDUCTIBLE, whole dollars
+	ProviderNPI     string // RCMBOT_PROVIDER_NPI
+	ProviderName    string // RCMBOT_PROVIDER_NAME
 }
 
 // Setting describes one configuration value.
@@ -103,6 +108,10 @@ var Settings = []Setting{
 	{"RCMBOT_REVIEW_REMINDER", "review-reminder", "24h", "remind reviewers when flagged claims have waited this long", kindDuration, func(c *Config) any { return &c.ReviewReminder }},
 	{"RCMBOT_REVIEW_DEADLINE", "review-deadline", "72h", "claims not reviewed by then stay unsubmitted and the batch completes", kindDuration, func(c *Config) any { return &c.ReviewDeadline }},
 	{"RCMBOT_SESSION_IDLE", "session-idle", "30m", "web sessions end after this long without a request", kindDuration, func(c *Config) any { return &c.SessionIdle }},
+	{"RCMBOT_ELIGIBILITY_CRON", "eligibility-cron", "0 2 * * 0-4", "when the nightly eligibility sweep runs (cron, practice time zone); each run checks the next business day", kindString, func(c *Config) any { return &c.EligibilityCron }},
+	{"RCMBOT_HIGH_DEDUCTIBLE", "high-deductible", "1000", "remaining in-network deductible (whole dollars) at which the eligibility worklist flags a visit; 0 turns it off", kindInt, func(c *Config) any { return &c.HighDeductible }},
+	{"RCMBOT_PROVIDER_NPI", "provider-npi", "1234567893", "NPI eligibility checks are asked under when an appointment names no provider (the default is a test NPI: set yours)", kindString, func(c *Config) any { return &c.ProviderNPI }},
+	{"RCMBOT_PROVIDER_NAME", "provider-name", "", "organisation name eligibility checks are asked under; empty uses the practice file's submitter name", kindString, func(c *Config) any { return &c.ProviderName }},
 }
 
 // Lookup returns the setting with the given flag name.
@@ -169,6 +178,9 @@ func Load(c *Config, fs *pflag.FlagSet, getenv func(string) string) error {
 	}
 	if _, err := time.LoadLocation(c.TimeZone); err != nil {
 		return fmt.Errorf("RCMBOT_TIMEZONE %q is not an IANA time zone name (e.g. America/Chicago): %w", c.TimeZone, err)
+	}
+	if c.HighDeductible < 0 {
+		return fmt.Errorf("RCMBOT_HIGH_DEDUCTIBLE %d must be 0 (off) or a positive number of dollars", c.HighDeductible)
 	}
 	if c.X12Usage != "T" && c.X12Usage != "P" {
 		return fmt.Errorf("RCMBOT_X12_USAGE %q must be T (test) or P (production)", c.X12Usage)
