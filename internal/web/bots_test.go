@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +26,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/payer"
 	"github.com/rcmbot/rcmbot/internal/payers"
+	"github.com/rcmbot/rcmbot/internal/practice"
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/sim"
@@ -135,8 +137,10 @@ func (c *storeClaims) run(ctx context.Context, id string, data []byte, name stri
 	rep := c.scrubber.Scrub(claims, scrub.Context{Today: claim.DateOf(time.Now())})
 	c.mu.Unlock()
 	held := intake.HeldClaims(rowErrs)
+	env := envelope(claims, 1)
 	recs := make([]store.ClaimRecord, len(claims))
 	for i := range claims {
+		structural(env, &claims[i], &rep.Results[i])
 		recs[i] = record(rd.Layout(), claims[i], rep.Results[i], held[claims[i].ID])
 	}
 	if err := c.db.SaveClaims(ctx, id, 0, recs); err != nil {
@@ -157,6 +161,54 @@ func (c *storeClaims) run(ctx context.Context, id string, data []byte, name stri
 		return c.db.SetBatchStatus(ctx, id, store.BatchAwaitingReview, "")
 	}
 	return c.submit(ctx, id)
+}
+
+// envelope is the 837P envelope the real bot writes with: the practice
+// file, plus a name for any other provider the test files name.
+func envelope(claims []claim.Claim, isa int64) *x12.Envelope837 {
+	p := practice.Starter()
+	env := &x12.Envelope837{
+		Envelope:      x12.Envelope{SenderID: "RCMBOT", ReceiverID: "CLEARINGHOUSE", InterchangeControl: int(isa), GroupControl: int(isa), TransactionControl: 1, Time: time.Now()},
+		Submitter:     p.Submitter,
+		Receiver:      p.Receiver,
+		Practitioners: p.Practitioners(),
+	}
+	for _, c := range claims {
+		for _, npi := range []string{c.RenderingNPI, c.ReferringNPI} {
+			if _, ok := env.Practitioners[npi]; npi != "" && !ok {
+				env.Practitioners[npi] = x12.Practitioner{LastName: "PRACTITIONER", FirstName: "TEST"}
+			}
+		}
+	}
+	return env
+}
+
+// structural adds what the 837P would refuse to a scrub result, as the
+// real scrub does (scrubfile.Not837P): one error per refused field the
+// scorer has not flagged, and the claim is held.
+func structural(env *x12.Envelope837, c *claim.Claim, res *scrub.Result) {
+	err := x12.Check837P(env, c)
+	if err == nil {
+		return
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		var ce *x12.ClaimError
+		if !errors.As(e, &ce) || slices.ContainsFunc(res.Findings, func(f scrub.Finding) bool { return f.Field == ce.Field && f.Line == ce.Line }) {
+			continue
+		}
+		row := c.Row
+		if ce.Line > 0 && ce.Line <= len(c.Lines) {
+			row = c.Lines[ce.Line-1].Row
+		}
+		res.Findings = append(res.Findings, scrub.Finding{ClaimID: c.ID, Line: ce.Line, Category: scrub.CatRequired, RuleID: "X12-837P-001",
+			Severity: scrub.SevError, Field: ce.Field, Message: "Cannot be sent as an 837P: " + ce.Msg, CARC: "16", Points: 40, Row: row})
+		res.Score = min(100, res.Score+40)
+		res.Tier = scrub.TierHold
+	}
 }
 
 // record turns a scrub result into what the store keeps.
@@ -195,29 +247,21 @@ func (c *storeClaims) submit(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	env := x12.Envelope837{
-		Envelope:      x12.Envelope{SenderID: "RCMBOT", ReceiverID: "CLEARINGHOUSE", InterchangeControl: int(n), GroupControl: int(n), TransactionControl: 1, Time: time.Now()},
-		Submitter:     x12.Submitter{Name: "RCMBOT TEST PRACTICE", ID: "RCMBOT", ContactName: "BILLING OFFICE", Phone: "8005551212"},
-		Receiver:      x12.Party{Name: "CLEARINGHOUSE", ID: "CLEARINGHOUSE"},
-		Practitioners: map[string]x12.Practitioner{},
+	all := make([]claim.Claim, len(recs))
+	for i, r := range recs {
+		all[i] = r.Claim
 	}
+	env := envelope(all, n)
 	var claims []claim.Claim
 	var ids []string
 	for _, r := range recs {
-		for _, npi := range []string{r.Claim.RenderingNPI, r.Claim.ReferringNPI} {
-			if npi != "" {
-				env.Practitioners[npi] = x12.Practitioner{LastName: "PRACTITIONER", FirstName: "TEST"}
-			}
-		}
-	}
-	for _, r := range recs {
-		if x12.Check837P(&env, &r.Claim) == nil {
+		if x12.Check837P(env, &r.Claim) == nil {
 			claims, ids = append(claims, r.Claim), append(ids, r.Claim.ID)
 		}
 	}
 	if len(claims) > 0 {
 		var buf bytes.Buffer
-		if _, err := x12.Write837P(&buf, env, claims); err != nil {
+		if _, err := x12.Write837P(&buf, *env, claims); err != nil {
 			return err
 		}
 		ic, err := c.db.ReserveInterchange(ctx, store.Interchange{BatchID: id, ControlNumber: n, GroupNumber: n, IdempotencyKey: id + "-1",
@@ -324,6 +368,7 @@ func (c *storeClaims) apply(ctx context.Context, batchID, reviewer string, a act
 	c.mu.Lock()
 	res := c.scrubber.Rescrub([]claim.Claim{rec.Claim}, 0, scrub.Context{Today: claim.DateOf(time.Now())})
 	c.mu.Unlock()
+	structural(envelope([]claim.Claim{rec.Claim}, 1), &rec.Claim, &res)
 	updated := record(&intake.Layout{}, rec.Claim, res, false)
 	// Keep the cells the old findings pointed at: the layout of the file
 	// is what maps fields to columns.

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -22,8 +24,8 @@ type chart struct {
 	PlotH  int
 	Bars   []chartBar
 	YTicks []chartTick
-	Target *chartTick // a reference line (e.g. the 95% clean-claim target)
-	Legend []legendItem
+	Target *chartTick   // a reference line (e.g. the 95% clean-claim target)
+	Legend []legendItem // stacked charts only; drawn in HTML under the chart
 	Empty  bool
 }
 
@@ -31,7 +33,7 @@ type chartBar struct {
 	X, W   int
 	MidX   int
 	Label  string // the x-axis label (the week)
-	Value  string // the total, written above the bar
+	Value  string // the total, written above the bar ("—" when there is none)
 	ValueY int
 	Segs   []chartSeg
 }
@@ -50,10 +52,11 @@ type chartTick struct {
 type legendItem struct {
 	Class string
 	Label string
-	X     int
 }
 
-// chartSeries is one named series of values, one per x label.
+// chartSeries is one named series of values, one per x label. NaN marks a
+// value that does not exist (a rate over zero submissions): no bar, and
+// "—" where its value would be.
 type chartSeries struct {
 	Name   string
 	Values []float64
@@ -71,33 +74,38 @@ const (
 )
 
 // newChart lays out a (stacked) bar chart of series over labels. format
-// writes axis and bar values; fixedMax, if > 0, is the top of the y axis
-// (e.g. 1 for rates); target, if not nil, draws a reference line.
+// writes axis and bar values. fixedMax, if > 0, is the top of the y axis
+// (1 for rates), with ticks at quarters; otherwise the axis runs to a round
+// number above the tallest bar, with round ticks. target, if not nil,
+// draws a reference line.
 func newChart(id, title, desc string, labels []string, series []chartSeries, format func(float64) string, fixedMax float64, target *float64) chart {
 	c := chart{ID: id, Title: title, Desc: desc, W: chartW, H: chartH, PlotX: chartLeft, PlotY: chartTop,
 		PlotW: chartW - chartLeft - chartRight, PlotH: chartH - chartTop - chartBottom}
 	totals := make([]float64, len(labels))
+	present := make([]bool, len(labels))
 	for _, s := range series {
 		for i, v := range s.Values {
-			if i < len(totals) && v > 0 {
-				totals[i] += v
+			if i < len(totals) && !math.IsNaN(v) {
+				present[i] = true
+				totals[i] += max(v, 0)
 			}
 		}
 	}
-	top := fixedMax
+	top, step := fixedMax, fixedMax/4
 	if top <= 0 {
 		for _, t := range totals {
-			top = math.Max(top, t)
+			top = max(top, t)
 		}
-		top = niceCeil(top)
+		step = niceStep(top / 4)
+		top = math.Ceil(top/step) * step
 	}
 	if len(labels) == 0 || top <= 0 {
 		c.Empty = true
 		return c
 	}
 	scale := func(v float64) int { return int(math.Round(v / top * float64(c.PlotH))) }
-	for i := 0; i <= 4; i++ {
-		v := top * float64(i) / 4
+	for i := 0; float64(i)*step <= top*(1+1e-9); i++ {
+		v := float64(i) * step
 		c.YTicks = append(c.YTicks, chartTick{Y: c.PlotY + c.PlotH - scale(v), Label: format(v)})
 	}
 	if target != nil {
@@ -107,10 +115,13 @@ func newChart(id, title, desc string, labels []string, series []chartSeries, for
 	barW := int(math.Max(4, math.Min(48, slot*0.6)))
 	for i, l := range labels {
 		mid := c.PlotX + int(slot*float64(i)+slot/2)
-		b := chartBar{X: mid - barW/2, W: barW, MidX: mid, Label: l, Value: format(totals[i])}
+		b := chartBar{X: mid - barW/2, W: barW, MidX: mid, Label: l, Value: "—"}
+		if present[i] {
+			b.Value = format(totals[i])
+		}
 		y := c.PlotY + c.PlotH
 		for si, s := range series {
-			if i >= len(s.Values) || s.Values[i] <= 0 {
+			if i >= len(s.Values) || !(s.Values[i] > 0) {
 				continue
 			}
 			h := scale(s.Values[i])
@@ -121,26 +132,48 @@ func newChart(id, title, desc string, labels []string, series []chartSeries, for
 		c.Bars = append(c.Bars, b)
 	}
 	if len(series) > 1 {
-		x := c.PlotX
 		for si, s := range series {
-			c.Legend = append(c.Legend, legendItem{Class: "c" + strconv.Itoa(si%chartColors), Label: s.Name, X: x})
-			x += 16 + 7*len(s.Name) + 12
+			c.Legend = append(c.Legend, legendItem{Class: "c" + strconv.Itoa(si%chartColors), Label: s.Name})
 		}
 	}
 	return c
 }
 
-// niceCeil rounds v up to 1, 2, 2.5 or 5 times a power of ten, so axis
-// ticks at quarters are round numbers.
-func niceCeil(v float64) float64 {
+// niceStep rounds v up to 1, 2, 2.5 or 5 times a power of ten, so axis
+// ticks fall on round numbers.
+func niceStep(v float64) float64 {
 	if v <= 0 {
-		return 0
+		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
-		if v <= m*p {
+	for _, m := range []float64{1, 2, 2.5, 5} {
+		if v <= m*p*(1+1e-9) {
 			return m * p
 		}
 	}
 	return 10 * p
+}
+
+// topSeries keeps the n-1 largest series (by total) and sums the rest
+// into "other", so a stacked chart never reuses a colour.
+func topSeries(series []chartSeries, n int) []chartSeries {
+	if len(series) <= n {
+		return series
+	}
+	total := func(s chartSeries) float64 {
+		t := 0.0
+		for _, v := range s.Values {
+			t += v
+		}
+		return t
+	}
+	sorted := slices.Clone(series)
+	slices.SortStableFunc(sorted, func(a, b chartSeries) int { return cmp.Compare(total(b), total(a)) })
+	other := chartSeries{Name: "other", Values: make([]float64, len(sorted[0].Values))}
+	for _, s := range sorted[n-1:] {
+		for i, v := range s.Values {
+			other.Values[i] += v
+		}
+	}
+	return append(sorted[:n-1:n-1], other)
 }

@@ -3,9 +3,11 @@ package web
 import (
 	"bytes"
 	"context"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -241,7 +243,7 @@ func TestReports(t *testing.T) {
 		{ClaimID: "C1002", Action: "override", Reason: "NPI confirmed"}, {ClaimID: "C1003", Action: "reject"}})
 	h.claims.wait(t, b.BatchID, store.BatchCompleted)
 	page := h.signIn(store.RoleAuditor).get("/reports?weeks=4").body
-	if n := strings.Count(page, "<svg"); n != 5 {
+	if n := strings.Count(page, `<svg viewBox`); n != 5 {
 		t.Errorf("%d charts, want 5", n)
 	}
 	has(t, "reports", page, "Clean-claim rate", "First-pass acceptance", "Findings by category", "Dollars at risk", "Estimated staff hours saved",
@@ -282,10 +284,32 @@ func TestChartGeometry(t *testing.T) {
 	if c.Target == nil || c.Target.Y != c.PlotY+c.PlotH-int(float64(c.PlotH)*0.475+0.5) {
 		t.Errorf("target %+v", c.Target)
 	}
-	for _, v := range [][2]float64{{0, 0}, {7, 10}, {12, 20}, {180, 200}, {2300, 2500}, {0.3, 0.5}} {
-		if got := niceCeil(v[0]); got != v[1] {
-			t.Errorf("niceCeil(%v) = %v, want %v", v[0], got, v[1])
+	// Axis without a fixed top: round ticks up to the next step.
+	auto := newChart("y", "t", "d", []string{"w1", "w2"}, []chartSeries{{Name: "s", Values: []float64{21527, math.NaN()}}},
+		func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }, 0, nil)
+	var ticks []string
+	for _, tk := range auto.YTicks {
+		ticks = append(ticks, tk.Label)
+	}
+	if strings.Join(ticks, " ") != "0 10000 20000 30000" {
+		t.Errorf("ticks %v", ticks)
+	}
+	if auto.Bars[1].Value != "—" || len(auto.Bars[1].Segs) != 0 {
+		t.Errorf("missing value drawn as %+v", auto.Bars[1])
+	}
+	for _, v := range [][2]float64{{5382, 10000}, {16.25, 20}, {3.3, 5}, {2, 2}, {0.24, 0.25}, {0, 1}} {
+		if got := niceStep(v[0]); got != v[1] {
+			t.Errorf("niceStep(%v) = %v, want %v", v[0], got, v[1])
 		}
+	}
+	// Many categories: the largest keep their colour, the rest are "other".
+	var many []chartSeries
+	for i := range 10 {
+		many = append(many, chartSeries{Name: "cat" + strconv.Itoa(i), Values: []float64{float64(i)}})
+	}
+	top := topSeries(many, 8)
+	if len(top) != 8 || top[0].Name != "cat9" || top[7].Name != "other" || top[7].Values[0] != 0+1+2 {
+		t.Errorf("topSeries %+v", top)
 	}
 	if e := newChart("e", "", "", nil, nil, nil, 0, nil); !e.Empty {
 		t.Error("a chart without weeks is not empty")

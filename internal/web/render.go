@@ -177,6 +177,9 @@ func (s *Server) funcs() template.FuncMap {
 		"uiLink": s.temporalUILink,
 		"deref":  func(m *claim.Money) claim.Money { return *m },
 		"add":    func(a, b int) int { return a + b },
+		"count": func(n int, one, many string) string {
+			return strconv.Itoa(n) + " " + plural(n, one, many)
+		},
 		"join":   strings.Join,
 		"title":  upperFirst,
 		"dash": func(s string) string {

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -94,6 +95,9 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, id auth.Ide
 	for i, wk := range rep {
 		labels[i] = wk.Start.Format("Jan 2")
 		clean[i], fpa[i], atRisk[i], hours[i] = wk.CleanClaimRate, wk.FirstPassAcceptance, wk.DollarsAtRisk.Float(), wk.HoursSaved
+		if wk.Submitted == 0 {
+			fpa[i] = math.NaN() // nothing submitted: no rate
+		}
 	}
 	pctFmt := func(v float64) string { return strconv.FormatFloat(v*100, 'f', 0, 64) + "%" }
 	dollars := func(v float64) string { return formatMoneyShort(v) }
@@ -114,7 +118,7 @@ func (s *Server) reportsPage(w http.ResponseWriter, r *http.Request, id auth.Ide
 		newChart("fpa", "First-pass acceptance", "Share of first submissions the payer accepted, per week.",
 			labels, []chartSeries{{Name: "first-pass acceptance", Values: fpa}}, pctFmt, 1, nil),
 		newChart("categories", "Findings by category", "Number of findings per week, stacked by category.",
-			labels, cats, count, 0, nil),
+			labels, topSeries(cats, chartColors), count, 0, nil),
 		newChart("atrisk", "Dollars at risk", "Total charges of flagged claims per week.",
 			labels, []chartSeries{{Name: "dollars at risk", Values: atRisk}}, dollars, 0, nil),
 		newChart("hours", "Estimated staff hours saved", "Denials prevented times the rework time of one denial, per week.",

@@ -131,6 +131,7 @@
             document.getElementById("upload-next").hidden = false;
             document.getElementById("open-review").hidden = b.counts.flagged === 0;
             document.getElementById("open-batch").focus();
+            button.disabled = false;
             return;
           }
           window.setTimeout(tick, 1000);

@@ -1,0 +1,450 @@
+package web
+
+// Browser tests drive the web app in headless Chromium (the Debian
+// chromium package) with chromedp: what staff do, with the page's own
+// JavaScript running under the real Content Security Policy.
+//
+// The bots behind the pages come from browserStack. By default they are
+// the in-process test bots of bots_test.go. To run the same tests on the
+// real stack (Temporal dev server, workers, clearinghouse simulator), set
+// browserStack from a file of your own, e.g. browser_real_test.go behind a
+// build tag, that starts temporaltest.Start(t), runs bots.RunWorkers on
+// bots.Build(env) in a goroutine, and returns bots.ClaimsService(env, c)
+// (and the eligibility service) for o.DB and the config it is given;
+// also set o.Temporal and o.Schedules there if the Bots page should
+// show them. Nothing else in this file depends on the test bots.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/store"
+)
+
+// browserStack sets the bots (and, for the real stack, Temporal) of the
+// server the browser tests use.
+var browserStack = func(t *testing.T, o *Options, cfg *config.Config) {
+	o.Claims = newStoreClaims(t, o.DB, 300*time.Millisecond) // slow enough to see the progress steps
+	o.Eligibility = newStoreEligibility(t, o.DB)
+}
+
+// chromiumPath finds Chromium, skipping the test when it is missing unless
+// RCMBOT_REQUIRE_BROWSER is set (as CI sets it).
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("RCMBOT_CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	msg := "Chromium not found (apt-get install -y chromium, or set RCMBOT_CHROMIUM)"
+	if os.Getenv("RCMBOT_REQUIRE_BROWSER") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// screenshotDir is where screenshots go: $RCMBOT_SCREENSHOTS, or
+// test-artifacts/screenshots at the repository root (gitignored).
+func screenshotDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("RCMBOT_SCREENSHOTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "test-artifacts", "screenshots")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// tab is a browser tab on the test server, recording script errors and
+// Content Security Policy violations.
+type tab struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	dir  string
+
+	mu       sync.Mutex
+	problems []string
+}
+
+// newBrowser starts Chromium for the test and returns a context that
+// tabs open from.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromiumPath(t)
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-default-apps", true), chromedp.Flag("disable-extensions", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	t.Cleanup(cancel)
+	actx, acancel := chromedp.NewExecAllocator(ctx, opts...)
+	t.Cleanup(acancel)
+	bctx, bcancel := chromedp.NewContext(actx)
+	t.Cleanup(bcancel)
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start Chromium (%s): %v", path, err)
+	}
+	return bctx
+}
+
+// openTab opens a tab in a fresh browser context (its own cookies, like a
+// second person's browser).
+func openTab(t *testing.T, browserCtx context.Context, base string) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browserCtx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	tb := &tab{t: t, ctx: ctx, base: base, dir: screenshotDir(t)}
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open a tab: %v", err)
+	}
+	logs := chromedp.Events(ctx, cdplog.EntryAdded)
+	exceptions := chromedp.Events(ctx, runtime.ExceptionThrown)
+	go func() {
+		for ev, err := range logs {
+			if err != nil {
+				return
+			}
+			if strings.Contains(ev.Entry.Text, "Content Security Policy") || strings.Contains(ev.Entry.Text, "Refused to") {
+				tb.problem("CSP: " + ev.Entry.Text)
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			tb.problem("script error: " + ev.ExceptionDetails.Text + " " + ev.ExceptionDetails.URL)
+		}
+	}()
+	t.Cleanup(func() {
+		tb.mu.Lock()
+		defer tb.mu.Unlock()
+		for _, p := range tb.problems {
+			t.Errorf("browser reported %s", p)
+		}
+	})
+	return tb
+}
+
+func (tb *tab) problem(p string) {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	tb.problems = append(tb.problems, p)
+}
+
+func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if err := chromedp.Do(tb.ctx, actions...); err != nil {
+		tb.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (tb *tab) open(path string) {
+	tb.t.Helper()
+	tb.do("open "+path, chromedp.Navigate(tb.base+path))
+}
+
+func (tb *tab) text(sel string) string {
+	tb.t.Helper()
+	s, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		tb.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func eval[T any](tb *tab, js string) T {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		tb.t.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// shot saves full-page PNG screenshots of the current page at laptop
+// (1280 px) and tablet (800 px) widths.
+func (tb *tab) shot(name string) {
+	tb.t.Helper()
+	for _, w := range []int64{1280, 800} {
+		tb.do("resize", chromedp.EmulateViewport(w, 900))
+		png, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			tb.t.Fatalf("screenshot %s: %v", name, err)
+		}
+		p := filepath.Join(tb.dir, fmt.Sprintf("%s-%d.png", name, w))
+		if err := os.WriteFile(p, png, 0o644); err != nil {
+			tb.t.Fatal(err)
+		}
+		// Nothing may stick out sideways at either width: wide tables
+		// scroll inside their own box.
+		if over := eval[bool](tb, `document.documentElement.scrollWidth > document.documentElement.clientWidth + 1`); over {
+			tb.t.Errorf("%s at %d px scrolls sideways", name, w)
+		}
+	}
+	tb.do("resize", chromedp.EmulateViewport(1280, 900))
+}
+
+// signIn signs in through the form.
+func (tb *tab) signIn(user string) {
+	tb.t.Helper()
+	tb.open("/login")
+	tb.do("sign in as "+user,
+		chromedp.SendKeys(chromedp.ID("username"), user),
+		chromedp.SendKeys(chromedp.ID("password"), rolePassword),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("nav[aria-label=Main]")),
+	)
+}
+
+// waitFor reloads the page until js is true, for at most a minute.
+func (tb *tab) waitFor(what, js string) {
+	tb.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !eval[bool](tb, js) {
+		if time.Now().After(deadline) {
+			tb.t.Fatalf("waited a minute for %s", what)
+		}
+		time.Sleep(500 * time.Millisecond)
+		tb.do("reload", chromedp.Reload())
+	}
+}
+
+func TestBrowserSignInKeyboard(t *testing.T) {
+	h := newHarness(t)
+	bctx := newBrowser(t)
+	tb := openTab(t, bctx, h.srv.URL)
+	tb.open("/login")
+	tb.shot("signin-1-form")
+	focus := func() string { return eval[string](tb, `document.activeElement.id || document.activeElement.tagName`) }
+	if f := focus(); f != "username" {
+		t.Fatalf("focus on load is %q, want the username field", f)
+	}
+	tb.do("type the username", chromedp.KeyEvent("reviewer"), chromedp.KeyEvent(kb.Tab))
+	if f := focus(); f != "password" {
+		t.Fatalf("Tab from username goes to %q", f)
+	}
+	tb.do("shift-tab", chromedp.KeyEvent(kb.Tab, chromedp.KeyModifiers(chromedp.ModifierShift)))
+	if f := focus(); f != "username" {
+		t.Fatalf("Shift+Tab from password goes to %q", f)
+	}
+	tb.do("type the password", chromedp.KeyEvent(kb.Tab), chromedp.KeyEvent(rolePassword), chromedp.KeyEvent(kb.Tab))
+	if f := eval[string](tb, `document.activeElement.tagName + ":" + document.activeElement.textContent.trim()`); f != "BUTTON:Sign in" {
+		t.Fatalf("Tab from password goes to %q, want the Sign in button", f)
+	}
+	// Every input has a visible label tied to it.
+	if n := eval[int](tb, `[...document.querySelectorAll("input:not([type=hidden])")].filter(i => !document.querySelector("label[for='" + i.id + "']")).length`); n != 0 {
+		t.Errorf("%d inputs without a label", n)
+	}
+	tb.do("press Enter", chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS("nav[aria-label=Main]")))
+	if h1 := tb.text("h1"); h1 != "Batches" {
+		t.Fatalf("after sign-in the page is %q", h1)
+	}
+	// A wrong password says so in an alert the screen reader announces,
+	// tied to both fields.
+	tb2 := openTab(t, bctx, h.srv.URL)
+	tb2.open("/login")
+	tb2.do("wrong password", chromedp.SendKeys(chromedp.ID("username"), "reviewer"), chromedp.SendKeys(chromedp.ID("password"), "nope"),
+		chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`[role=alert]`)))
+	if d := eval[string](tb2, `document.getElementById("password").getAttribute("aria-describedby")`); d != "page-error" {
+		t.Errorf("password field not described by the error: %q", d)
+	}
+	tb2.shot("signin-2-error")
+}
+
+func TestBrowserClaimsFlow(t *testing.T) {
+	h := newHarness(t, func(o *Options, c *config.Config) { browserStack(t, o, c) })
+	bctx := newBrowser(t)
+	tb := openTab(t, bctx, h.srv.URL)
+	t.Logf("screenshots: %s", tb.dir)
+	tb.signIn("reviewer")
+	tb.shot("claims-01-batches-empty")
+
+	// Upload the demo workbook and watch it being read and scrubbed.
+	demo, err := filepath.Abs(filepath.Join("..", "..", "fixtures", "demo-claims.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(demo); err != nil {
+		t.Fatalf("demo workbook: %v (generate it with the fixtures generator)", err)
+	}
+	tb.open("/upload")
+	tb.shot("claims-02-upload")
+	tb.do("upload the demo workbook",
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{demo}),
+		chromedp.Click(chromedp.ID("upload-button")),
+		chromedp.WaitVisible(chromedp.ID("upload-progress")),
+	)
+	tb.do("wait for the scrub", chromedp.WaitVisible(chromedp.ID("upload-next")))
+	status := tb.text("#upload-status")
+	if !strings.HasPrefix(status, "Done: ") || !strings.Contains(status, "flagged for review") {
+		t.Fatalf("upload status %q", status)
+	}
+	tb.shot("claims-03-upload-done")
+
+	// The batch: findings grouped by category.
+	tb.do("open the batch", chromedp.Click(chromedp.ID("open-batch")), chromedp.WaitVisible(chromedp.ID("findings-h")))
+	batchURL := eval[string](tb, `location.pathname`)
+	if n := eval[int](tb, `document.querySelectorAll("section.group").length`); n < 3 {
+		t.Errorf("%d finding categories on the batch page", n)
+	}
+	tb.shot("claims-04-batch")
+	claimHref := eval[string](tb, `document.querySelector("#flagged-h").parentElement.querySelector("a[href*='/claims/']").getAttribute("href")`)
+	tb.open(claimHref)
+	if n := eval[int](tb, `document.querySelectorAll("mark.bad-error, mark.bad-warning").length`); n == 0 {
+		t.Errorf("claim %s highlights no values", claimHref)
+	}
+	tb.shot("claims-05-claim")
+
+	// Review: approve one claim, then override the rest in bulk.
+	tb.open("/review")
+	tb.shot("claims-06-review-queue")
+	waiting := eval[int](tb, `document.querySelectorAll("input[name=claim]").length`)
+	tb.do("approve the first claim",
+		chromedp.Click(chromedp.CSS(`input[name="claim"]`)),
+		chromedp.Click(chromedp.ID("bulk-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+	)
+	if msg := tb.text(".notice.ok"); msg != "1 claim updated." {
+		t.Fatalf("after approving: %q", msg)
+	}
+	if left := eval[int](tb, `document.querySelectorAll("input[name=claim]").length`); left != waiting-1 {
+		t.Errorf("queue went from %d to %d claims", waiting, left)
+	}
+	if who := tb.text("#activity-h + .table-wrap tbody tr"); !strings.Contains(who, "reviewer") || !strings.Contains(who, "approve") {
+		t.Errorf("who did what: %q", who)
+	}
+	// Override needs a reason: the page says so before sending.
+	tb.do("override without a reason",
+		chromedp.Click(chromedp.ID("select-all")),
+		chromedp.Click(chromedp.CSS(`input[name="action"][value="override"]`)),
+		chromedp.Click(chromedp.ID("bulk-submit")),
+	)
+	if f := eval[string](tb, `document.activeElement.id`); f != "bulk-reason" {
+		t.Errorf("override without a reason: focus on %q, want the reason", f)
+	}
+	tb.do("override the rest",
+		chromedp.SendKeys(chromedp.ID("bulk-reason"), "checked with the payer"),
+		chromedp.Click(chromedp.ID("bulk-submit")),
+		chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
+	)
+	if msg := tb.text(".notice.ok"); msg != fmt.Sprintf("%d claims updated.", waiting-1) {
+		t.Errorf("after the bulk override: %q", msg)
+	}
+
+	// The batch moves on to submission and completes.
+	tb.open(batchURL)
+	tb.waitFor("the batch to complete", `document.querySelector(".titlebar .badge").textContent.trim() === "Completed"`)
+	// Submitted: the ledger has the claims and the page offers the 837P.
+	batchID := strings.TrimPrefix(batchURL, "/batches/")
+	submitted, err := h.db.SubmittedClaims(context.Background(), batchID)
+	if err != nil || len(submitted) == 0 {
+		why := ""
+		if fs, _ := h.db.Findings(context.Background(), batchID, store.FindingFilter{Category: "required"}, store.Page{Limit: 1}); len(fs) > 0 {
+			why = fs[0].ClaimID + ": " + fs[0].Message
+		}
+		t.Errorf("no claim of the demo workbook was submitted (%v); first structural finding: %s", err, why)
+	}
+	if n := eval[int](tb, `document.querySelectorAll("a[href$='/837p']").length`); n != 1 && len(submitted) > 0 {
+		t.Error("no 837P download on the completed batch")
+	}
+	tb.shot("claims-07-batch-completed")
+
+	// Download the annotated workbook as a browser does.
+	dl := t.TempDir()
+	tb.do("allow downloads", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		on := true
+		c := chromedp.FromContext(ctx)
+		_, err := cdp.Call(ctx, c.Browser, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+			Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, BrowserContextID: c.BrowserContextID, DownloadPath: dl, EventsEnabled: &on})
+		return err
+	}))
+	progress := chromedp.BrowserEvents(tb.ctx, browser.DownloadProgress)
+	tb.do("download the annotated workbook", chromedp.Click(chromedp.CSS(`a[href$="annotated.xlsx"]`)))
+	var file string
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("download: %v", err)
+		}
+		if ev.State == browser.DownloadProgressStateCompleted {
+			file = filepath.Join(dl, ev.GUID)
+			break
+		}
+		if ev.State == browser.DownloadProgressStateCanceled {
+			t.Fatal("download canceled")
+		}
+	}
+	f, err := excelize.OpenFile(file)
+	if err != nil {
+		t.Fatalf("downloaded workbook: %v", err)
+	}
+	if sheets := f.GetSheetList(); len(sheets) < 2 {
+		t.Errorf("annotated workbook sheets %v", sheets)
+	}
+	f.Close()
+
+	// Reports.
+	tb.open("/reports")
+	if n := eval[int](tb, `document.querySelectorAll("figure.chart svg[role=img]").length`); n != 5 {
+		t.Errorf("%d charts on the reports page", n)
+	}
+	tb.shot("claims-08-reports")
+
+	// Eligibility: a night's sweep, problems first, and one result.
+	if se, ok := h.web.eligibility.(*storeEligibility); ok {
+		date := claim.DateOf(time.Now()).AddDays(1)
+		se.sweep(t, date, "60054")
+		tb.open("/eligibility?date=" + date.String())
+		tb.shot("claims-09-eligibility")
+		tb.do("open a result", chromedp.Click(chromedp.CSS(`a[href*="/results/"]`)), chromedp.WaitVisible(chromedp.CSS(".claim-grid")))
+		tb.shot("claims-10-eligibility-result")
+	}
+	tb.open("/bots")
+	tb.shot("claims-11-bots")
+	tb.open("/account")
+	tb.shot("claims-12-account")
+
+	// The admin's pages.
+	admin := openTab(t, bctx, h.srv.URL)
+	admin.signIn("admin")
+	admin.open("/users")
+	admin.shot("claims-13-users")
+	admin.open("/access-log")
+	if n := eval[int](admin, `document.querySelectorAll("table.data tbody tr").length`); n == 0 {
+		t.Error("the access log is empty after a reviewer's session")
+	}
+	admin.shot("claims-14-access-log")
+}
