@@ -180,8 +180,8 @@ func (s *Server) funcs() template.FuncMap {
 		"count": func(n int, one, many string) string {
 			return strconv.Itoa(n) + " " + plural(n, one, many)
 		},
-		"join":   strings.Join,
-		"title":  upperFirst,
+		"join":  strings.Join,
+		"title": upperFirst,
 		"dash": func(s string) string {
 			if s == "" {
 				return "—"
