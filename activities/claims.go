@@ -1,0 +1,355 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rcmbot/rcmbot/internal/blob"
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/intake"
+	"github.com/rcmbot/rcmbot/internal/keyring"
+	"github.com/rcmbot/rcmbot/internal/scrub"
+	"github.com/rcmbot/rcmbot/internal/scrubfile"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/x12"
+)
+
+// ClaimsStore is what the claims activities need of the database.
+type ClaimsStore interface {
+	Batch(ctx context.Context, id string) (store.Batch, error)
+	SetBatchStatus(ctx context.Context, id string, status store.BatchStatus, reason string) error
+	SetBatchCounts(ctx context.Context, id string, c store.BatchCounts) error
+	RecountBatch(ctx context.Context, id string) (store.BatchCounts, error)
+	SaveClaims(ctx context.Context, batchID string, chunkIndex int, recs []store.ClaimRecord) error
+	SaveRowErrors(ctx context.Context, batchID string, chunkIndex int, errs []store.RowError) error
+	Claim(ctx context.Context, batchID, claimID string) (store.ClaimRecord, error)
+	EachClaim(ctx context.Context, f store.ClaimFilter, fn func(store.ClaimRecord) error) error
+	UpdateClaim(ctx context.Context, rec store.ClaimRecord) error
+	ApplyReview(ctx context.Context, a store.ReviewAction) error
+	HistoryForPatients(ctx context.Context, excludeBatchID string, patientKeys []string, from, to claim.Date) ([]store.HistoryRow, error)
+	LatestCoverage(ctx context.Context, payerID, memberKey string, dos claim.Date) (store.EligibilityResult, error)
+}
+
+// Claims holds the claims bot's activities.
+type Claims struct {
+	DB    ClaimsStore
+	Blobs *blob.Store
+	Ring  *keyring.Ring
+	// Intake bounds what an uploaded file may cost (size, rows, zip bombs).
+	Intake intake.Options
+	// Scrubber scores claims; it is not safe for concurrent use, so the
+	// activities share it under scrubMu (a scrub takes milliseconds).
+	Scrubber *scrub.Scrubber
+	scrubMu  sync.Mutex
+	// ChunkSize is how many claims are saved per transaction and heartbeat
+	// (0 = 500).
+	ChunkSize int
+	// Submit is how claims reach the clearinghouse; the scrub also uses
+	// its envelope to check that each claim can be written as an 837P.
+	Submit *Submission
+	Log    *slog.Logger
+}
+
+func (a *Claims) chunkSize() int {
+	if a.ChunkSize > 0 {
+		return a.ChunkSize
+	}
+	return 500
+}
+
+// ScrubInput starts the scrub of a batch. AsOf is "today" in the
+// practice's time zone when the workflow started, so a retried activity
+// judges dates of service exactly as the first attempt did.
+type ScrubInput struct {
+	BatchID string     `json:"batch_id"`
+	AsOf    claim.Date `json:"as_of"`
+}
+
+// ScrubBatch reads the uploaded file, scrubs every claim with the batch
+// and stored history as context, and saves claims, findings and row
+// errors chunk by chunk. It heartbeats the number of chunks saved; a retry
+// reads and scrubs again (deterministically: same file, same AsOf, history
+// that excludes this batch) and saves only the chunks not yet saved.
+//
+// A file that cannot be used as a whole fails with the non-retryable
+// ErrFailedFile and a reason staff can act on.
+func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (ScrubResult, error) {
+	b, err := a.DB.Batch(ctx, in.BatchID)
+	if err != nil {
+		return ScrubResult{}, err
+	}
+	claims, rowErrs, stats, err := a.readUpload(ctx, b, in.AsOf)
+	if err != nil {
+		return ScrubResult{}, err
+	}
+	if err := a.DB.SetBatchStatus(ctx, b.ID, store.BatchScrubbing, ""); err != nil {
+		return ScrubResult{}, err
+	}
+	held := intake.HeldClaims(rowErrs)
+	for i := range claims {
+		if claims[i].Patient.ID == "" {
+			claims[i].Patient.ID = patientKey(a.Ring, &claims[i])
+		}
+	}
+	sctx, err := a.scrubContext(ctx, b.ID, claims, in.AsOf)
+	if err != nil {
+		return ScrubResult{}, err
+	}
+	a.scrubMu.Lock()
+	report := a.Scrubber.Scrub(claims, sctx)
+	a.scrubMu.Unlock()
+
+	scrubfile.Assess(claims, report.Results, rowErrs, a.envelope())
+	res := ScrubResult{Parse: ParseResult{Claims: stats.Claims, Lines: stats.Lines, RowErrors: len(rowErrs), Held: len(held)}}
+	recs := make([]store.ClaimRecord, len(claims))
+	for i := range claims {
+		recs[i] = a.record(b.ID, &claims[i], report.Results[i], stats.layout)
+		if recs[i].Tier != store.TierClean {
+			res.Flagged = append(res.Flagged, FlaggedClaim{ID: claims[i].ID, Hold: recs[i].Tier == store.TierHold})
+		}
+	}
+
+	start := 0
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &start); err != nil {
+			start = 0
+		}
+	}
+	size := a.chunkSize()
+	for i, c := 0, 0; i < len(recs); i, c = i+size, c+1 {
+		if c < start {
+			continue
+		}
+		if err := a.DB.SaveClaims(ctx, b.ID, c, recs[i:min(i+size, len(recs))]); err != nil {
+			return ScrubResult{}, fmt.Errorf("save claims chunk %d: %w", c, err)
+		}
+		activity.RecordHeartbeat(ctx, c+1)
+	}
+	for i, c := 0, 0; i < len(rowErrs); i, c = i+size, c+1 {
+		if err := a.DB.SaveRowErrors(ctx, b.ID, c, storeRowErrors(rowErrs[i:min(i+size, len(rowErrs))])); err != nil {
+			return ScrubResult{}, fmt.Errorf("save row errors chunk %d: %w", c, err)
+		}
+	}
+	counts, err := a.DB.RecountBatch(ctx, b.ID)
+	if err != nil {
+		return ScrubResult{}, err
+	}
+	res.Claims, res.Clean, res.FlaggedCount = counts.Claims, counts.Clean, counts.Flagged
+	res.Errors, res.Warnings, res.ChargesAtRisk = counts.Errors, counts.Warnings, counts.ChargesAtRisk
+	a.log().Info("batch scrubbed", "batch_id", b.ID, "claims", res.Claims, "flagged", res.FlaggedCount, "row_errors", len(rowErrs))
+	return res, nil
+}
+
+// readStats is what readUpload learned besides the claims.
+type readStats struct {
+	intake.Stats
+	layout *intake.Layout
+}
+
+// readUpload decrypts the batch's upload into memory (uploads are bounded
+// by the upload limit) and reads every claim from it.
+func (a *Claims) readUpload(ctx context.Context, b store.Batch, asOf claim.Date) ([]claim.Claim, []intake.RowError, readStats, error) {
+	if b.UploadRef == "" {
+		return nil, nil, readStats{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("the upload of batch %s is no longer stored (retention period over): upload the file again", b.ID), ErrFailedFile, nil)
+	}
+	data, err := a.upload(b)
+	if err != nil {
+		return nil, nil, readStats{}, err
+	}
+	opts := a.Intake
+	opts.AsOf = asOf
+	r, err := intake.NewReader(bytes.NewReader(data), int64(len(data)), b.FileName, opts)
+	if err != nil {
+		return nil, nil, readStats{}, failedFile(err)
+	}
+	defer r.Close()
+	var claims []claim.Claim
+	var rowErrs []intake.RowError
+	for {
+		cs, es, err := r.Next(a.chunkSize())
+		claims = append(claims, cs...)
+		rowErrs = append(rowErrs, es...)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, readStats{}, failedFile(err)
+		}
+		activity.RecordHeartbeat(ctx, 0)
+	}
+	return claims, rowErrs, readStats{Stats: r.Stats(), layout: r.Layout()}, nil
+}
+
+// layout reads just enough of a batch's upload to know which column holds
+// which field (for the cell addresses of findings after a correction).
+func (a *Claims) layout(b store.Batch) (*intake.Layout, error) {
+	if b.UploadRef == "" {
+		return nil, nil // purged: findings keep their rows, not their columns
+	}
+	data, err := a.upload(b)
+	if err != nil {
+		return nil, err
+	}
+	r, err := intake.NewReader(bytes.NewReader(data), int64(len(data)), b.FileName, a.Intake)
+	if err != nil {
+		return nil, failedFile(err)
+	}
+	defer r.Close()
+	return r.Layout(), nil
+}
+
+// upload decrypts a batch's stored upload into memory (uploads are bounded
+// by the upload size limit).
+func (a *Claims) upload(b store.Batch) ([]byte, error) {
+	rc, err := a.Blobs.Open(b.UploadRef)
+	if err != nil {
+		return nil, fmt.Errorf("open upload of batch %s: %w", b.ID, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read upload of batch %s: %w", b.ID, err)
+	}
+	return data, nil
+}
+
+// failedFile turns intake's whole-file refusal into the non-retryable
+// error the workflow reports as the batch's failure reason.
+func failedFile(err error) error {
+	var fe *intake.FileError
+	if errors.As(err, &fe) {
+		return temporal.NewNonRetryableApplicationError(fe.Error(), ErrFailedFile, nil)
+	}
+	return err
+}
+
+// scrubContext gathers what the scorer needs besides the claims: stored
+// lines of the same patients (duplicates, NCCI and MUE across batches) and
+// stored eligibility answers, looked up once before the scrub so the
+// scorer itself does no I/O.
+func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []claim.Claim, asOf claim.Date) (scrub.Context, error) {
+	sctx := scrub.Context{Today: asOf}
+	keys := map[string]bool{}
+	var from, to claim.Date
+	type covKey struct {
+		payer, member string
+		dos           claim.Date
+	}
+	coverage := map[covKey]scrub.CoverageStatus{}
+	for i := range claims {
+		c := &claims[i]
+		keys[c.Patient.ID] = true
+		for _, l := range c.Lines {
+			if l.From.IsZero() {
+				continue
+			}
+			if from.IsZero() || l.From < from {
+				from = l.From
+			}
+			if l.From > to {
+				to = l.From
+			}
+		}
+		dos := c.FirstServiceDate()
+		k := covKey{c.PayerID, c.MemberID, dos}
+		if _, seen := coverage[k]; seen || dos.IsZero() || c.MemberID == "" {
+			continue
+		}
+		st := scrub.CoverageNoData
+		r, err := a.DB.LatestCoverage(ctx, c.PayerID, memberKey(a.Ring, c.PayerID, c.MemberID), dos)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return sctx, fmt.Errorf("look up eligibility: %w", err)
+		default:
+			st = coverageStatus(r.Status)
+		}
+		coverage[k] = st
+	}
+	if len(keys) > 0 && !from.IsZero() {
+		list := make([]string, 0, len(keys))
+		for k := range keys {
+			list = append(list, k)
+		}
+		rows, err := a.DB.HistoryForPatients(ctx, batchID, list, from, to)
+		if err != nil {
+			return sctx, fmt.Errorf("load claim history: %w", err)
+		}
+		for _, r := range rows {
+			if r.State == store.StateRejected {
+				continue // never sent: not a duplicate of anything
+			}
+			sctx.History = append(sctx.History, scrub.HistoryLine{
+				ClaimID: r.BatchID + "/" + r.ClaimID, PatientID: r.PatientKey, PayerID: r.PayerID,
+				DOS: r.From, Procedure: r.Procedure, Modifiers: r.Modifiers, Units: r.Units, Charge: r.Charge,
+				BillingNPI: r.BillingNPI, RenderingNPI: r.RenderingNPI,
+			})
+		}
+	}
+	sctx.Coverage = func(payerID, memberID string, dos claim.Date) scrub.CoverageStatus {
+		return coverage[covKey{payerID, memberID, dos}]
+	}
+	return sctx, nil
+}
+
+func coverageStatus(s store.EligibilityStatus) scrub.CoverageStatus {
+	switch s {
+	case store.EligibilityActive:
+		return scrub.CoverageActive
+	case store.EligibilityInactive:
+		return scrub.CoverageInactive
+	case store.EligibilityUnknownMember:
+		return scrub.CoverageMemberUnknown
+	}
+	return scrub.CoverageNoData
+}
+
+// envelope is the 837P envelope claims are checked against (nil when this
+// worker does not submit, e.g. in tests of the scrub alone).
+func (a *Claims) envelope() *x12.Envelope837 {
+	if a.Submit == nil {
+		return nil
+	}
+	env := a.Submit.Envelope(1, 1, time.Time{})
+	return &env
+}
+
+// record is a claim as stored with its verdict: clean claims need no one,
+// others wait for review.
+func (a *Claims) record(batchID string, c *claim.Claim, r scrub.Result, layout *intake.Layout) store.ClaimRecord {
+	rec := store.ClaimRecord{BatchID: batchID, Claim: *c, Score: r.Score, Tier: store.Tier(r.Tier), State: store.StateClean}
+	if rec.Tier != store.TierClean {
+		rec.State = store.StatePending
+	}
+	for _, f := range r.Findings {
+		rec.Findings = append(rec.Findings, store.Finding{ClaimID: f.ClaimID, Line: f.Line, Category: string(f.Category),
+			RuleID: f.RuleID, Severity: store.Severity(f.Severity), Field: f.Field, Message: f.Message, Fix: f.Fix,
+			CARC: f.CARC, Points: f.Points, Row: f.Row, Column: scrubfile.Column(layout, f.Field)})
+	}
+	return rec
+}
+
+func storeRowErrors(errs []intake.RowError) []store.RowError {
+	out := make([]store.RowError, len(errs))
+	for i, e := range errs {
+		out[i] = store.RowError{Sheet: e.Sheet, Row: e.Row, Column: e.Column, Header: e.Header, Value: e.Value, Message: e.Message, ClaimID: e.ClaimID}
+	}
+	return out
+}
+
+func (a *Claims) log() *slog.Logger {
+	if a.Log != nil {
+		return a.Log
+	}
+	return slog.Default()
+}

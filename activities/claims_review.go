@@ -1,0 +1,189 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/intake"
+	"github.com/rcmbot/rcmbot/internal/scrub"
+	"github.com/rcmbot/rcmbot/internal/scrubfile"
+	"github.com/rcmbot/rcmbot/internal/store"
+)
+
+// ApplyReview records a reviewer's actions on flagged claims. Approve,
+// override and reject only change the claim's review state; correct
+// changes field values, re-scrubs the claim in the context of its batch
+// and stored history, and leaves it pending if findings remain.
+//
+// Each action is recorded under an ID derived from the workflow and
+// activity IDs, so a retried activity does not log an action twice.
+func (a *Claims) ApplyReview(ctx context.Context, in ReviewInput) ([]ReviewOutcome, error) {
+	info := activity.GetInfo(ctx)
+	out := make([]ReviewOutcome, 0, len(in.Actions))
+	for i, act := range in.Actions {
+		id := fmt.Sprintf("ra-%s-%s-%d", info.WorkflowExecution.RunID, info.ActivityID, i)
+		var o ReviewOutcome
+		var err error
+		if act.Action == ActionCorrect {
+			o, err = a.correct(ctx, in, act, id)
+		} else {
+			o, err = a.decide(ctx, in, act, id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	if _, err := a.DB.RecountBatch(ctx, in.BatchID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (a *Claims) decide(ctx context.Context, in ReviewInput, act ReviewAction, id string) (ReviewOutcome, error) {
+	kind := map[string]store.ReviewActionKind{ActionApprove: store.ActionApprove, ActionOverride: store.ActionOverride, ActionReject: store.ActionReject}[act.Action]
+	err := a.DB.ApplyReview(ctx, store.ReviewAction{ID: id, BatchID: in.BatchID, ClaimID: act.ClaimID, Action: kind, Reviewer: in.Reviewer, Reason: act.Reason})
+	if err != nil {
+		return ReviewOutcome{}, err
+	}
+	state := map[string]string{ActionApprove: string(store.StateApproved), ActionOverride: string(store.StateOverridden), ActionReject: string(store.StateRejected)}[act.Action]
+	return ReviewOutcome{ClaimID: act.ClaimID, State: state, Resolved: true}, nil
+}
+
+// correct applies corrected values and re-scrubs. A value that cannot be
+// read leaves the claim unchanged and pending, with the reason.
+func (a *Claims) correct(ctx context.Context, in ReviewInput, act ReviewAction, id string) (ReviewOutcome, error) {
+	rec, err := a.DB.Claim(ctx, in.BatchID, act.ClaimID)
+	if err != nil {
+		return ReviewOutcome{}, err
+	}
+	o := ReviewOutcome{ClaimID: act.ClaimID, State: string(rec.State), Tier: string(rec.Tier), Findings: len(rec.Findings)}
+	fixed := rec.Claim
+	fixed.Lines = append([]claim.Line(nil), rec.Claim.Lines...)
+	var changes []store.FieldChange
+	keys := make([]string, 0, len(act.Fields))
+	for k := range act.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		field, line, err := parseFieldKey(k)
+		if err == nil {
+			var old string
+			old, err = intake.Correct(&fixed, field, line, act.Fields[k], claim.DateOf(rec.CreatedAt))
+			changes = append(changes, store.FieldChange{Field: field, Line: line, From: old, To: act.Fields[k]})
+		}
+		if err != nil {
+			o.Error = fmt.Sprintf("%s: %v", k, err)
+			return o, nil
+		}
+	}
+	if err := a.DB.ApplyReview(ctx, store.ReviewAction{ID: id, BatchID: in.BatchID, ClaimID: act.ClaimID, Action: store.ActionCorrect,
+		Reviewer: in.Reviewer, Reason: act.Reason, Changes: changes}); err != nil {
+		return ReviewOutcome{}, err
+	}
+
+	// Re-scrub with the batch around it: NCCI, MUE and duplicate checks
+	// look across claims.
+	var batch []claim.Claim
+	at := -1
+	err = a.DB.EachClaim(ctx, store.ClaimFilter{BatchID: in.BatchID}, func(r store.ClaimRecord) error {
+		if r.Claim.ID == fixed.ID {
+			at = len(batch)
+			batch = append(batch, fixed)
+			return nil
+		}
+		if r.State != store.StateRejected {
+			batch = append(batch, r.Claim)
+		}
+		return nil
+	})
+	if err != nil {
+		return ReviewOutcome{}, err
+	}
+	if at < 0 {
+		return ReviewOutcome{}, fmt.Errorf("claim %s vanished from batch %s", fixed.ID, in.BatchID)
+	}
+	b, err := a.DB.Batch(ctx, in.BatchID)
+	if err != nil {
+		return ReviewOutcome{}, err
+	}
+	asOf := claim.DateOf(b.CreatedAt)
+	layout, err := a.layout(b)
+	if err != nil {
+		return ReviewOutcome{}, err
+	}
+	sctx, err := a.scrubContext(ctx, in.BatchID, batch, asOf)
+	if err != nil {
+		return ReviewOutcome{}, err
+	}
+	a.scrubMu.Lock()
+	res := a.Scrubber.Rescrub(batch, at, sctx)
+	a.scrubMu.Unlock()
+
+	results := []scrub.Result{res}
+	scrubfile.Assess([]claim.Claim{fixed}, results, nil, a.envelope())
+	updated := a.record(in.BatchID, &fixed, results[0], layout)
+	updated.Reviewer, updated.Reason, updated.ReviewedAt, updated.CreatedAt = rec.Reviewer, rec.Reason, rec.ReviewedAt, rec.CreatedAt
+	rec = updated
+	if rec.State == store.StateClean {
+		rec.State = store.StateCorrected
+	}
+	if err := a.DB.UpdateClaim(ctx, rec); err != nil {
+		return ReviewOutcome{}, err
+	}
+	return ReviewOutcome{ClaimID: act.ClaimID, State: string(rec.State), Resolved: rec.Tier == store.TierClean,
+		Tier: string(rec.Tier), Findings: len(rec.Findings)}, nil
+}
+
+// parseFieldKey splits "line_charge@2" into the field and its line.
+func parseFieldKey(k string) (claim.Field, int, error) {
+	name, lineText, hasLine := strings.Cut(k, "@")
+	f := claim.Field(name)
+	if !hasLine {
+		if claim.IsLineField(f) {
+			return "", 0, errors.New("a line field needs its line number, e.g. " + name + "@1")
+		}
+		return f, 0, nil
+	}
+	n, err := strconv.Atoi(lineText)
+	if err != nil || n < 1 {
+		return "", 0, fmt.Errorf("line %q is not a line number", lineText)
+	}
+	return f, n, nil
+}
+
+// RemindReviewers fires when flagged claims have waited longer than the
+// review reminder. It writes a warning (opaque IDs and counts only) for
+// operators to route to the billing team's channel; the Temporal UI shows
+// the reminder as an activity of the batch's run.
+func (a *Claims) RemindReviewers(ctx context.Context, in ReminderInput) error {
+	a.log().Warn("claims waiting for review", "batch_id", in.BatchID, "pending", in.Pending, "waiting", in.Waiting.String())
+	return nil
+}
+
+// SetBatchStatus records a batch's new status.
+func (a *Claims) SetBatchStatus(ctx context.Context, in StatusInput) error {
+	return a.DB.SetBatchStatus(ctx, in.BatchID, store.BatchStatus(in.Status), "")
+}
+
+// FinishBatch records the batch's final status, counts and reason.
+func (a *Claims) FinishBatch(ctx context.Context, in FinishInput) error {
+	if err := a.DB.SetBatchStatus(ctx, in.BatchID, store.BatchStatus(in.Status), in.Reason); err != nil {
+		return err
+	}
+	if in.Status == string(store.BatchFailed) {
+		a.log().Info("batch failed", "batch_id", in.BatchID)
+		return nil
+	}
+	a.log().Info("batch completed", "batch_id", in.BatchID, "unreviewed", in.Unreviewed)
+	_, err := a.DB.RecountBatch(ctx, in.BatchID)
+	return err
+}

@@ -1,0 +1,281 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/clearinghouse"
+	"github.com/rcmbot/rcmbot/internal/payer"
+	"github.com/rcmbot/rcmbot/internal/payers"
+	"github.com/rcmbot/rcmbot/internal/practice"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/x12"
+)
+
+// SubmissionStore is what submission needs of the database.
+type SubmissionStore interface {
+	ClaimsToSubmit(ctx context.Context, batchID string) ([]store.ClaimRecord, error)
+	NextControlNumber(ctx context.Context, kind string) (int64, error)
+	ReserveInterchange(ctx context.Context, ic store.Interchange, claimIDs []string) (store.Interchange, error)
+	Interchanges(ctx context.Context, batchID string, status store.InterchangeStatus) ([]store.Interchange, error)
+	MarkInterchangeSent(ctx context.Context, id string) error
+	RecordInterchangeAck(ctx context.Context, id string, ack store.InterchangeAck) error
+	RecordClaimAck(ctx context.Context, batchID, claimID string, ack store.ClaimAck) error
+	SubmittedClaims(ctx context.Context, batchID string) ([]store.SubmittedClaim, error)
+	RecountBatch(ctx context.Context, id string) (store.BatchCounts, error)
+}
+
+// Submission is how claims reach the clearinghouse.
+type Submission struct {
+	DB       SubmissionStore
+	Client   *clearinghouse.Client
+	Practice *practice.Practice
+	Payers   *payers.Directory
+	// SenderID and ReceiverID are ISA06 and ISA08; Usage is ISA15 (T or P).
+	SenderID, ReceiverID, Usage string
+	// MaxClaims bounds the claims of one interchange (0 = 5,000).
+	MaxClaims int
+	// Now stamps the interchanges; nil means time.Now.
+	Now func() time.Time
+}
+
+// Envelope returns the 837P envelope for the given control numbers: every
+// 837P rcmbot writes, and the structural check the scrub applies, use it.
+func (s *Submission) Envelope(isa, gs int64, at time.Time) x12.Envelope837 {
+	return x12.Envelope837{
+		Envelope: x12.Envelope{SenderID: s.SenderID, ReceiverID: s.ReceiverID, Usage: s.Usage,
+			InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: at, Newline: true},
+		Submitter:        s.Practice.Submitter,
+		Receiver:         s.Practice.Receiver,
+		Practitioners:    s.Practice.Practitioners(),
+		FilingIndicators: s.Payers.FilingIndicators(),
+	}
+}
+
+// SubmitBatch sends the batch's clean, approved, overridden and corrected
+// claims as 837P, exactly once per claim: every interchange is recorded in
+// the ledger with its claims and an idempotency key before it is sent, a
+// claim in the ledger is never put in another interchange, and a retry
+// first re-sends (same key, same bytes) whatever was reserved but not
+// confirmed sent, which the clearinghouse answers without receiving the
+// claims again.
+func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (SubmitResult, error) {
+	s := a.Submit
+	var res SubmitResult
+	reserved, err := s.DB.Interchanges(ctx, in.BatchID, store.InterchangeReserved)
+	if err != nil {
+		return res, err
+	}
+	for _, ic := range reserved {
+		if err := a.send(ctx, ic, &res); err != nil {
+			return res, err
+		}
+	}
+	recs, err := s.DB.ClaimsToSubmit(ctx, in.BatchID)
+	if err != nil {
+		return res, err
+	}
+	byPayer := map[string][]claim.Claim{}
+	for _, r := range recs {
+		byPayer[r.Claim.PayerID] = append(byPayer[r.Claim.PayerID], r.Claim)
+	}
+	payerIDs := make([]string, 0, len(byPayer))
+	for id := range byPayer {
+		payerIDs = append(payerIDs, id)
+	}
+	sort.Strings(payerIDs)
+	max := s.MaxClaims
+	if max <= 0 {
+		max = 5000
+	}
+	for _, pid := range payerIDs {
+		claims := byPayer[pid]
+		for i := 0; i < len(claims); i += max {
+			ic, err := a.reserve(ctx, in.BatchID, pid, claims[i:min(i+max, len(claims))])
+			if err != nil {
+				return res, err
+			}
+			if err := a.send(ctx, ic, &res); err != nil {
+				return res, err
+			}
+		}
+	}
+	if _, err := s.DB.RecountBatch(ctx, in.BatchID); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// reserve writes one interchange and records it, with its claims, before
+// anything is sent.
+func (a *Claims) reserve(ctx context.Context, batchID, payerID string, claims []claim.Claim) (store.Interchange, error) {
+	s := a.Submit
+	isa, err := s.DB.NextControlNumber(ctx, "isa")
+	if err != nil {
+		return store.Interchange{}, err
+	}
+	gs, err := s.DB.NextControlNumber(ctx, "gs")
+	if err != nil {
+		return store.Interchange{}, err
+	}
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
+	}
+	env := s.Envelope(isa, gs, now().UTC())
+	env.BatchID = batchID
+	var buf bytes.Buffer
+	if _, err := x12.Write837P(&buf, env, claims); err != nil {
+		// The scrub checks every claim with Check837P, so this means a
+		// claim was approved over a structural finding: it cannot go out.
+		return store.Interchange{}, temporal.NewNonRetryableApplicationError(
+			"claims approved for submission cannot be written as 837P: "+err.Error(), "Unsubmittable", nil)
+	}
+	ids := make([]string, len(claims))
+	for i := range claims {
+		ids[i] = claims[i].ID
+	}
+	ic := store.Interchange{BatchID: batchID, ControlNumber: isa, GroupNumber: gs, PayerID: payerID,
+		IdempotencyKey: fmt.Sprintf("rcmbot-%s-%09d", batchID, isa), Content: buf.String()}
+	return s.DB.ReserveInterchange(ctx, ic, ids)
+}
+
+// send posts a reserved interchange and records its 999.
+func (a *Claims) send(ctx context.Context, ic store.Interchange, res *SubmitResult) error {
+	s := a.Submit
+	ack, err := s.Client.Submit(ctx, ic.IdempotencyKey, []byte(ic.Content))
+	if err != nil {
+		return remoteError("submit interchange "+strconv.FormatInt(ic.ControlNumber, 10), err)
+	}
+	if err := s.DB.MarkInterchangeSent(ctx, ic.ID); err != nil {
+		return err
+	}
+	doc, err := x12.Read837P([]byte(ic.Content))
+	if err != nil {
+		return fmt.Errorf("read back interchange %d: %w", ic.ControlNumber, err)
+	}
+	setClaims := map[string][]string{}
+	for _, c := range doc.Claims {
+		setClaims[c.Transaction] = append(setClaims[c.Transaction], c.ClaimID)
+		res.ClaimsCharge += c.Charge
+	}
+	rec := store.InterchangeAck{Code: "A", Detail: "accepted"}
+	if !ack.Accepted() {
+		rejected := ack.RejectedSets()
+		for _, set := range rejected {
+			rec.RejectedClaimIDs = append(rec.RejectedClaimIDs, setClaims[set]...)
+		}
+		rec.Code, rec.Detail = "P", fmt.Sprintf("transaction sets rejected: %s", strings.Join(rejected, ", "))
+		if len(rec.RejectedClaimIDs) == len(doc.Claims) {
+			rec.Code, rec.RejectedClaimIDs = "R", nil
+		}
+	}
+	if err := s.DB.RecordInterchangeAck(ctx, ic.ID, rec); err != nil {
+		return err
+	}
+	res.Interchanges++
+	res.Claims += len(doc.Claims)
+	if rec.Code == "A" {
+		res.Accepted999++
+	} else {
+		res.Rejected999++
+	}
+	activity.RecordHeartbeat(ctx, res.Interchanges)
+	return nil
+}
+
+// CollectAcknowledgements fetches the 277CA of every sent interchange that
+// still has claims without one, records each claim's outcome and counts
+// the batch's claims by status. Interchanges whose 277CA is not ready yet
+// leave their claims pending; the workflow asks again later.
+func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (AckResult, error) {
+	s := a.Submit
+	subs, err := s.DB.SubmittedClaims(ctx, in.BatchID)
+	if err != nil {
+		return AckResult{}, err
+	}
+	waiting := map[string]bool{} // interchange IDs with claims still sent (no 277CA)
+	for _, sc := range subs {
+		if sc.Status == store.SubmissionSent {
+			waiting[sc.InterchangeID] = true
+		}
+	}
+	ics, err := s.DB.Interchanges(ctx, in.BatchID, "")
+	if err != nil {
+		return AckResult{}, err
+	}
+	for _, ic := range ics {
+		if !waiting[ic.ID] {
+			continue
+		}
+		ack, err := s.Client.Fetch277CA(ctx, strconv.FormatInt(ic.ControlNumber, 10))
+		if errors.Is(err, clearinghouse.ErrNotReady) {
+			continue
+		}
+		if err != nil {
+			return AckResult{}, remoteError("fetch 277CA", err)
+		}
+		for _, rep := range ack.Doc.Reports {
+			for _, cs := range rep.Claims() {
+				if err := s.DB.RecordClaimAck(ctx, in.BatchID, cs.PatientControlNumber, claimAck(cs)); err != nil && !errors.Is(err, store.ErrNotFound) {
+					return AckResult{}, err
+				}
+			}
+		}
+		activity.RecordHeartbeat(ctx, ic.ID)
+	}
+	if subs, err = s.DB.SubmittedClaims(ctx, in.BatchID); err != nil {
+		return AckResult{}, err
+	}
+	var res AckResult
+	for _, sc := range subs {
+		switch sc.Status {
+		case store.SubmissionAccepted:
+			res.Accepted++
+		case store.SubmissionRejected:
+			res.Rejected++
+		default:
+			res.Pending++
+		}
+	}
+	if _, err := s.DB.RecountBatch(ctx, in.BatchID); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func claimAck(cs *x12.ClaimStatus277) store.ClaimAck {
+	ack := store.ClaimAck{Status: store.SubmissionAccepted, PayerClaimNumber: cs.Ref("1K")}
+	if cs.Outcome() == x12.OutcomeRejected {
+		ack.Status = store.SubmissionRejected
+	}
+	if len(cs.Statuses) > 0 {
+		st := cs.Statuses[0]
+		ack.Category, ack.Code, ack.Message = st.Category, st.Code, st.Message
+	}
+	return ack
+}
+
+// remoteError turns a clearinghouse client error into what Temporal should
+// do: retry after the delay the server asked for, retry with backoff, or
+// stop (a permanent refusal fails the submission with its reason).
+func remoteError(what string, err error) error {
+	if payer.IsPermanent(err) {
+		return temporal.NewNonRetryableApplicationError(what+": "+err.Error(), "ClearinghouseRefused", nil)
+	}
+	if d, ok := payer.RetryAfter(err); ok && d > 0 {
+		return temporal.NewApplicationErrorWithOptions(what+": "+err.Error(), "ClearinghouseBusy",
+			temporal.ApplicationErrorOptions{NextRetryDelay: d})
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

@@ -1,0 +1,389 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+)
+
+// Batch statuses, as the REST API and the BatchStatus search attribute show them.
+const (
+	StatusParsing        = "parsing"
+	StatusScrubbing      = "scrubbing"
+	StatusAwaitingReview = "awaiting_review"
+	StatusSubmitting     = "submitting"
+	StatusCompleted      = "completed"
+	StatusFailed         = "failed"
+)
+
+// Names of the ClaimsBatch workflow's handlers.
+const (
+	// UpdateReview takes a ReviewRequest and returns []activities.ReviewOutcome.
+	UpdateReview = "review"
+	// SignalCloseReview ends the review wait early: claims still unreviewed
+	// stay unsubmitted and are reported, as at the deadline.
+	SignalCloseReview = "close-review"
+	// QueryProgress returns a BatchProgress.
+	QueryProgress = "progress"
+)
+
+// ClaimsBatchInput starts a batch. The uploaded file is already stored
+// (claim check); the workflow carries only its batch ID.
+type ClaimsBatchInput struct {
+	BatchID string `json:"batch_id"`
+	// ReviewReminder is how long flagged claims may wait before reviewers
+	// are reminded; ReviewDeadline is when unreviewed claims are given up
+	// on (they stay unsubmitted). Zero values take the defaults below.
+	ReviewReminder time.Duration `json:"review_reminder"`
+	ReviewDeadline time.Duration `json:"review_deadline"`
+	// AckPollInterval is how often 277CA acknowledgements are fetched, and
+	// AckWait how long the batch waits for them before completing with
+	// claims still pending.
+	AckPollInterval time.Duration `json:"ack_poll_interval"`
+	AckWait         time.Duration `json:"ack_wait"`
+	// AsOf is "today" in the practice's time zone when the batch was
+	// uploaded: dates of service and filing limits are judged against it,
+	// also when a correction is re-scrubbed days later. Zero means the
+	// workflow's start date in UTC.
+	AsOf claim.Date `json:"as_of"`
+}
+
+// Defaults for ClaimsBatchInput's durations.
+const (
+	DefaultReviewReminder  = 24 * time.Hour
+	DefaultReviewDeadline  = 72 * time.Hour
+	DefaultAckPollInterval = time.Minute
+	DefaultAckWait         = 24 * time.Hour
+)
+
+// ReviewRequest is the review Update's argument: one reviewer's actions on
+// one or more flagged claims.
+type ReviewRequest struct {
+	Reviewer string                    `json:"reviewer"`
+	Actions  []activities.ReviewAction `json:"actions"`
+}
+
+// BatchProgress is what the progress query returns and the workflow's result.
+type BatchProgress struct {
+	BatchID string `json:"batch_id"`
+	Status  string `json:"status"`
+	Reason  string `json:"reason,omitempty"` // why the batch failed
+
+	Scrub  activities.ScrubResult  `json:"scrub"`
+	Submit activities.SubmitResult `json:"submit"`
+	Acks   activities.AckResult    `json:"acks"`
+
+	// PendingReview is the number of flagged claims still waiting for a
+	// reviewer; Unreviewed those given up on at the deadline.
+	PendingReview int  `json:"pending_review"`
+	Unreviewed    int  `json:"unreviewed"`
+	Reminded      bool `json:"reminded"`
+}
+
+// ClaimsBatch is the claims bot: it parses an uploaded claims spreadsheet,
+// scrubs every claim, waits for staff to review the flagged ones (the
+// "review" Update), submits clean and approved claims to the clearinghouse
+// as 837P exactly once, and collects the 999 and 277CA acknowledgements.
+//
+// Claims live in the store; the workflow holds only the batch ID, counts
+// and the IDs of claims awaiting review.
+func ClaimsBatch(ctx workflow.Context, in ClaimsBatchInput) (BatchProgress, error) {
+	w := &claimsBatch{in: withDefaults(in), pending: map[string]bool{}}
+	w.progress.BatchID = in.BatchID
+	return w.run(ctx)
+}
+
+type claimsBatch struct {
+	in       ClaimsBatchInput
+	progress BatchProgress
+	pending  map[string]bool // flagged claim IDs not yet reviewed → whether on hold (has errors)
+	closed   bool            // review closed early by a signal
+	acts     *activities.Claims
+}
+
+func withDefaults(in ClaimsBatchInput) ClaimsBatchInput {
+	if in.ReviewReminder <= 0 {
+		in.ReviewReminder = DefaultReviewReminder
+	}
+	if in.ReviewDeadline <= 0 {
+		in.ReviewDeadline = DefaultReviewDeadline
+	}
+	if in.AckPollInterval <= 0 {
+		in.AckPollInterval = DefaultAckPollInterval
+	}
+	if in.AckWait <= 0 {
+		in.AckWait = DefaultAckWait
+	}
+	return in
+}
+
+func (w *claimsBatch) run(ctx workflow.Context) (BatchProgress, error) {
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (BatchProgress, error) {
+		p := w.progress
+		p.PendingReview = len(w.pending)
+		return p, nil
+	}); err != nil {
+		return w.progress, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateReview, w.review,
+		workflow.UpdateHandlerOptions{Validator: w.validateReview}); err != nil {
+		return w.progress, err
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		workflow.GetSignalChannel(ctx, SignalCloseReview).Receive(ctx, nil)
+		w.closed = true
+	})
+
+	// Read and scrub the spreadsheet (a failed file ends the batch).
+	w.setStatus(ctx, StatusParsing)
+	if err := workflow.ExecuteActivity(longActivity(ctx, "read and scrub every claim"), w.acts.ScrubBatch,
+		activities.ScrubInput{BatchID: w.in.BatchID, AsOf: w.asOf(ctx)}).Get(ctx, &w.progress.Scrub); err != nil {
+		return w.fail(ctx, err)
+	}
+	w.progress.Status = StatusScrubbing // the activity recorded it in the store
+	for _, f := range w.progress.Scrub.Flagged {
+		w.pending[f.ID] = f.Hold
+	}
+	w.progress.Scrub.Flagged = nil // held in w.pending; keep history and results small
+	w.upsertCounts(ctx)
+
+	if len(w.pending) > 0 {
+		w.setStatus(ctx, StatusAwaitingReview)
+		if err := w.awaitReview(ctx); err != nil {
+			return w.fail(ctx, err)
+		}
+	}
+
+	w.setStatus(ctx, StatusSubmitting)
+	if err := workflow.ExecuteActivity(longActivity(ctx, "build 837P and submit"), w.acts.SubmitBatch,
+		activities.BatchRef{BatchID: w.in.BatchID}).Get(ctx, &w.progress.Submit); err != nil {
+		return w.fail(ctx, err)
+	}
+	if w.progress.Submit.Claims > 0 {
+		if err := w.collectAcks(ctx); err != nil {
+			return w.fail(ctx, err)
+		}
+	}
+
+	// Let a review Update that is still running finish before completing.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return w.progress, err
+	}
+	w.progress.Status = StatusCompleted
+	if err := workflow.ExecuteActivity(shortActivity(ctx, "record the batch result"), w.acts.FinishBatch,
+		activities.FinishInput{BatchID: w.in.BatchID, Status: StatusCompleted, Unreviewed: w.progress.Unreviewed}).Get(ctx, nil); err != nil {
+		return w.progress, err
+	}
+	w.setStatus(ctx, StatusCompleted)
+	return w.progress, nil
+}
+
+func (w *claimsBatch) asOf(ctx workflow.Context) claim.Date {
+	if w.in.AsOf.IsZero() {
+		w.in.AsOf = claim.DateOf(workflow.Now(ctx).UTC())
+	}
+	return w.in.AsOf
+}
+
+// awaitReview waits until every flagged claim is reviewed, the review is
+// closed, or the deadline passes; it reminds reviewers once on the way.
+func (w *claimsBatch) awaitReview(ctx workflow.Context) error {
+	start := workflow.Now(ctx)
+	remindAt := start.Add(w.in.ReviewReminder)
+	deadline := start.Add(w.in.ReviewDeadline)
+	for {
+		now := workflow.Now(ctx)
+		wait := deadline.Sub(now)
+		if !w.progress.Reminded && remindAt.Before(deadline) {
+			wait = remindAt.Sub(now)
+		}
+		done, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return len(w.pending) == 0 || w.closed })
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+		if !w.progress.Reminded && !workflow.Now(ctx).Before(remindAt) {
+			w.progress.Reminded = true
+			if err := workflow.ExecuteActivity(shortActivity(ctx, "remind reviewers"), w.acts.RemindReviewers,
+				activities.ReminderInput{BatchID: w.in.BatchID, Pending: len(w.pending), Waiting: workflow.Now(ctx).Sub(start)}).Get(ctx, nil); err != nil {
+				return err
+			}
+			continue
+		}
+		if !workflow.Now(ctx).Before(deadline) {
+			break
+		}
+	}
+	// Whatever is left waits for no one: it stays unsubmitted and is reported.
+	w.progress.Unreviewed = len(w.pending)
+	return nil
+}
+
+// validateReview rejects malformed requests before they reach the history:
+// unknown actions, overrides without a reason, claims not awaiting review.
+func (w *claimsBatch) validateReview(req ReviewRequest) error {
+	if strings.TrimSpace(req.Reviewer) == "" {
+		return errors.New("reviewer is required")
+	}
+	if len(req.Actions) == 0 {
+		return errors.New("no review actions given")
+	}
+	if w.progress.Status != StatusAwaitingReview {
+		return fmt.Errorf("batch %s is %s, not awaiting review", w.in.BatchID, w.progress.Status)
+	}
+	seen := map[string]bool{}
+	for i, a := range req.Actions {
+		if err := a.Validate(); err != nil {
+			return fmt.Errorf("action %d (claim %s): %w", i+1, a.ClaimID, err)
+		}
+		hold, ok := w.pending[a.ClaimID]
+		if !ok {
+			return fmt.Errorf("action %d: claim %s is not awaiting review in batch %s", i+1, a.ClaimID, w.in.BatchID)
+		}
+		if hold && a.Action == activities.ActionApprove {
+			return fmt.Errorf("action %d: claim %s has errors that will get it denied: correct it, reject it, or override with a reason", i+1, a.ClaimID)
+		}
+		if seen[a.ClaimID] {
+			return fmt.Errorf("action %d: claim %s appears twice", i+1, a.ClaimID)
+		}
+		seen[a.ClaimID] = true
+	}
+	return nil
+}
+
+// review applies a reviewer's actions through an activity (which records
+// who did what and re-scrubs corrected claims) and updates the pending set.
+func (w *claimsBatch) review(ctx workflow.Context, req ReviewRequest) ([]activities.ReviewOutcome, error) {
+	var out []activities.ReviewOutcome
+	err := workflow.ExecuteActivity(shortActivity(ctx, "apply review actions"), w.acts.ApplyReview,
+		activities.ReviewInput{BatchID: w.in.BatchID, Reviewer: req.Reviewer, Actions: req.Actions}).Get(ctx, &out)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range out {
+		switch {
+		case o.Resolved:
+			delete(w.pending, o.ClaimID)
+		case o.Tier != "":
+			w.pending[o.ClaimID] = o.Tier == "hold"
+		}
+	}
+	w.upsertCounts(ctx)
+	return out, nil
+}
+
+// collectAcks polls for 277CA acknowledgements until none is pending or
+// AckWait has passed.
+func (w *claimsBatch) collectAcks(ctx workflow.Context) error {
+	deadline := workflow.Now(ctx).Add(w.in.AckWait)
+	for {
+		if err := workflow.ExecuteActivity(shortActivity(ctx, "collect acknowledgements"), w.acts.CollectAcknowledgements,
+			activities.BatchRef{BatchID: w.in.BatchID}).Get(ctx, &w.progress.Acks); err != nil {
+			return err
+		}
+		w.setDetails(ctx)
+		if w.progress.Acks.Pending == 0 || !workflow.Now(ctx).Add(w.in.AckPollInterval).Before(deadline) {
+			return nil
+		}
+		if err := workflow.Sleep(ctx, w.in.AckPollInterval); err != nil {
+			return err
+		}
+	}
+}
+
+// fail records a failed batch. A failed file (or any activity that gave
+// up) ends the batch as "failed" with the reason staff see; the workflow
+// itself completes, since the failure is the batch's, not the bot's.
+func (w *claimsBatch) fail(ctx workflow.Context, cause error) (BatchProgress, error) {
+	w.progress.Status = StatusFailed
+	w.progress.Reason = failureReason(cause)
+	if err := workflow.ExecuteActivity(shortActivity(ctx, "record the failure"), w.acts.FinishBatch,
+		activities.FinishInput{BatchID: w.in.BatchID, Status: StatusFailed, Reason: w.progress.Reason}).Get(ctx, nil); err != nil {
+		return w.progress, err
+	}
+	w.setStatus(ctx, StatusFailed)
+	return w.progress, nil
+}
+
+// failureReason extracts the message an activity meant for staff.
+func failureReason(err error) string {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.Message()
+	}
+	return err.Error()
+}
+
+func (w *claimsBatch) setStatus(ctx workflow.Context, status string) {
+	w.progress.Status = status
+	// Search attributes are plaintext: status and counts only.
+	_ = workflow.UpsertTypedSearchAttributes(ctx,
+		temporalx.AttrBot.ValueSet("claims"),
+		temporalx.AttrBatchID.ValueSet(w.in.BatchID),
+		temporalx.AttrBatchStatus.ValueSet(status))
+	w.setDetails(ctx)
+	if status == StatusParsing || status == StatusCompleted || status == StatusFailed {
+		return
+	}
+	_ = workflow.ExecuteActivity(shortActivity(ctx, "record status "+status), w.acts.SetBatchStatus,
+		activities.StatusInput{BatchID: w.in.BatchID, Status: status}).Get(ctx, nil)
+}
+
+func (w *claimsBatch) upsertCounts(ctx workflow.Context) {
+	_ = workflow.UpsertTypedSearchAttributes(ctx,
+		temporalx.AttrClaimCount.ValueSet(int64(w.progress.Scrub.Claims)),
+		temporalx.AttrFlaggedCount.ValueSet(int64(len(w.pending))))
+	w.setDetails(ctx)
+}
+
+// setDetails writes the markdown summary the Temporal UI shows on the
+// run's page (encrypted like every payload).
+func (w *claimsBatch) setDetails(ctx workflow.Context) {
+	p := w.progress
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Claims batch %s** — %s\n\n", w.in.BatchID, p.Status)
+	fmt.Fprintf(&b, "| | |\n|---|---|\n")
+	fmt.Fprintf(&b, "| claims / lines | %d / %d |\n", p.Scrub.Claims, p.Scrub.Parse.Lines)
+	fmt.Fprintf(&b, "| clean / flagged | %d / %d |\n", p.Scrub.Clean, p.Scrub.FlaggedCount)
+	fmt.Fprintf(&b, "| awaiting review | %d |\n", len(w.pending))
+	if p.Submit.Claims > 0 {
+		fmt.Fprintf(&b, "| submitted claims / interchanges | %d / %d |\n", p.Submit.Claims, p.Submit.Interchanges)
+		fmt.Fprintf(&b, "| accepted / rejected / pending (277CA) | %d / %d / %d |\n", p.Acks.Accepted, p.Acks.Rejected, p.Acks.Pending)
+	}
+	if p.Reason != "" {
+		fmt.Fprintf(&b, "\n**Failed:** %s\n", p.Reason)
+	}
+	workflow.SetCurrentDetails(ctx, b.String())
+}
+
+// longActivity is for activities that work through a whole batch: they
+// heartbeat progress and resume from the last heartbeat when retried.
+func longActivity(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Hour,
+		HeartbeatTimeout:    time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute, MaximumAttempts: 10,
+			NonRetryableErrorTypes: []string{activities.ErrFailedFile},
+		},
+		Summary: summary,
+	})
+}
+
+func shortActivity(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 20},
+		Summary:             summary,
+	})
+}

@@ -1,0 +1,268 @@
+package workflows
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/claim"
+)
+
+// claimsEnv is a ClaimsBatch test environment whose activities are
+// replaced by functions recording what the workflow asked for.
+type claimsEnv struct {
+	*testsuite.TestWorkflowEnvironment
+	a        *activities.Claims
+	statuses []string
+	finish   *activities.FinishInput
+	reviews  []activities.ReviewInput
+	reminded []activities.ReminderInput
+	submits  int
+	asOf     claim.Date
+}
+
+func flagged(ids ...string) []activities.FlaggedClaim {
+	var out []activities.FlaggedClaim
+	for _, id := range ids {
+		out = append(out, activities.FlaggedClaim{ID: id, Hold: strings.HasPrefix(id, "H")})
+	}
+	return out
+}
+
+func newClaimsEnv(t *testing.T, flagged []activities.FlaggedClaim) *claimsEnv {
+	var s testsuite.WorkflowTestSuite
+	e := &claimsEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
+	e.RegisterWorkflow(ClaimsBatch)
+	e.OnActivity(e.a.ScrubBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ScrubInput) (activities.ScrubResult, error) {
+		e.asOf = in.AsOf
+		return activities.ScrubResult{Parse: activities.ParseResult{Claims: 10, Lines: 31}, Claims: 10, Clean: 10 - len(flagged), FlaggedCount: len(flagged), Flagged: flagged}, nil
+	})
+	e.OnActivity(e.a.SetBatchStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StatusInput) error {
+		e.statuses = append(e.statuses, in.Status)
+		return nil
+	})
+	e.OnActivity(e.a.ApplyReview, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReviewInput) ([]activities.ReviewOutcome, error) {
+		e.reviews = append(e.reviews, in)
+		var out []activities.ReviewOutcome
+		for _, a := range in.Actions {
+			o := activities.ReviewOutcome{ClaimID: a.ClaimID, Resolved: true, State: a.Action}
+			if a.Action == activities.ActionCorrect {
+				// A correction that fixes only part of the problem stays pending.
+				o.Resolved = a.Fields["billing_npi"] == "1234567893"
+				o.State, o.Tier = "corrected", "clean"
+				if !o.Resolved {
+					o.State, o.Tier = "pending", "hold"
+				}
+			}
+			out = append(out, o)
+		}
+		return out, nil
+	})
+	e.OnActivity(e.a.RemindReviewers, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReminderInput) error {
+		e.reminded = append(e.reminded, in)
+		return nil
+	})
+	e.OnActivity(e.a.SubmitBatch, mock.Anything, mock.Anything).Return(func(context.Context, activities.BatchRef) (activities.SubmitResult, error) {
+		e.submits++
+		return activities.SubmitResult{Interchanges: 1, Claims: 8, Accepted999: 1}, nil
+	})
+	acks := 0
+	e.OnActivity(e.a.CollectAcknowledgements, mock.Anything, mock.Anything).Return(func(context.Context, activities.BatchRef) (activities.AckResult, error) {
+		acks++
+		if acks < 3 {
+			return activities.AckResult{Pending: 8}, nil
+		}
+		return activities.AckResult{Accepted: 7, Rejected: 1}, nil
+	})
+	e.OnActivity(e.a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) error {
+		e.finish = &in
+		return nil
+	})
+	return e
+}
+
+// update sends a review Update and returns the error it was rejected or
+// failed with (nil when it completed).
+func (e *claimsEnv) update(t *testing.T, after time.Duration, req ReviewRequest, result *error) {
+	e.RegisterDelayedCallback(func() {
+		e.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
+			OnReject:   func(err error) { *result = err },
+			OnComplete: func(_ any, err error) { *result = err },
+		}, req)
+	}, after)
+}
+
+func (e *claimsEnv) result(t *testing.T) BatchProgress {
+	t.Helper()
+	if !e.IsWorkflowCompleted() {
+		t.Fatal("workflow did not complete")
+	}
+	if err := e.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	var p BatchProgress
+	if err := e.GetWorkflowResult(&p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestClaimsBatchCleanBatchSubmitsWithoutReview(t *testing.T) {
+	e := newClaimsEnv(t, nil)
+	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-1"})
+	p := e.result(t)
+	if p.Status != StatusCompleted || p.Submit.Claims != 8 || p.Acks.Accepted != 7 || p.Acks.Rejected != 1 || p.Acks.Pending != 0 {
+		t.Fatalf("progress: %+v", p)
+	}
+	if len(e.reviews) != 0 || e.submits != 1 || e.finish == nil || e.finish.Status != StatusCompleted {
+		t.Fatalf("reviews %d submits %d finish %+v", len(e.reviews), e.submits, e.finish)
+	}
+	if e.asOf.IsZero() {
+		t.Error("scrub got no as-of date")
+	}
+	if strings.Contains(strings.Join(e.statuses, ","), StatusAwaitingReview) {
+		t.Errorf("a clean batch went through review: %v", e.statuses)
+	}
+}
+
+func TestClaimsBatchReviewPaths(t *testing.T) {
+	e := newClaimsEnv(t, flagged("C2", "C5", "H7"))
+	var badOverride, unknownClaim, approve, approveHold, correctPartial, correctFull, afterDone error
+	e.update(t, time.Minute, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{{ClaimID: "C2", Action: activities.ActionOverride}}}, &badOverride)
+	e.update(t, 2*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{{ClaimID: "C9", Action: activities.ActionApprove}}}, &unknownClaim)
+	e.update(t, 3*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{
+		{ClaimID: "C2", Action: activities.ActionOverride, Reason: "payer confirmed by phone"},
+		{ClaimID: "C5", Action: activities.ActionReject}}}, &approve)
+	e.update(t, 3*time.Minute+30*time.Second, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{{ClaimID: "H7", Action: activities.ActionApprove}}}, &approveHold)
+	e.update(t, 4*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{
+		{ClaimID: "H7", Action: activities.ActionCorrect, Fields: map[string]string{"billing_npi": "1234567890"}}}}, &correctPartial)
+	e.update(t, 5*time.Minute, ReviewRequest{Reviewer: "sam", Actions: []activities.ReviewAction{
+		{ClaimID: "H7", Action: activities.ActionCorrect, Fields: map[string]string{"billing_npi": "1234567893"}}}}, &correctFull)
+	e.update(t, 6*time.Minute, ReviewRequest{Reviewer: "sam", Actions: []activities.ReviewAction{{ClaimID: "H7", Action: activities.ActionApprove}}}, &afterDone)
+	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-2"})
+	p := e.result(t)
+
+	if badOverride == nil || !strings.Contains(badOverride.Error(), "reason") {
+		t.Errorf("override without reason: %v", badOverride)
+	}
+	if unknownClaim == nil || !strings.Contains(unknownClaim.Error(), "not awaiting review") {
+		t.Errorf("unknown claim: %v", unknownClaim)
+	}
+	if approveHold == nil || !strings.Contains(approveHold.Error(), "has errors") {
+		t.Errorf("approving a claim on hold: %v", approveHold)
+	}
+	if approve != nil || correctPartial != nil || correctFull != nil {
+		t.Errorf("valid updates failed: %v / %v / %v", approve, correctPartial, correctFull)
+	}
+	// Rejected updates never reach the activity; accepted ones do, with the reviewer.
+	if len(e.reviews) != 3 || e.reviews[0].Reviewer != "rita" || e.reviews[2].Reviewer != "sam" {
+		t.Fatalf("reviews reaching the activity: %+v", e.reviews)
+	}
+	if p.Status != StatusCompleted || p.PendingReview != 0 || p.Unreviewed != 0 || p.Reminded {
+		t.Errorf("progress: %+v", p)
+	}
+	if afterDone == nil {
+		t.Error("review after the batch left review was accepted")
+	}
+	if got := strings.Join(e.statuses, ","); got != "awaiting_review,submitting" {
+		t.Errorf("statuses: %s", got)
+	}
+}
+
+func TestClaimsBatchReminderAndDeadline(t *testing.T) {
+	e := newClaimsEnv(t, flagged("C1", "C2"))
+	var approve error
+	// One claim is reviewed after the reminder; the other never is.
+	e.update(t, 30*time.Hour, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{{ClaimID: "C1", Action: activities.ActionApprove}}}, &approve)
+	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-3", ReviewReminder: 24 * time.Hour, ReviewDeadline: 72 * time.Hour})
+	p := e.result(t)
+	if approve != nil {
+		t.Fatal(approve)
+	}
+	if len(e.reminded) != 1 || e.reminded[0].Pending != 2 || e.reminded[0].Waiting != 24*time.Hour {
+		t.Fatalf("reminders: %+v", e.reminded)
+	}
+	if p.Unreviewed != 1 || !p.Reminded || p.Status != StatusCompleted || e.finish.Unreviewed != 1 {
+		t.Fatalf("progress: %+v finish %+v", p, e.finish)
+	}
+}
+
+func TestClaimsBatchCloseReviewSignal(t *testing.T) {
+	e := newClaimsEnv(t, flagged("C1"))
+	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalCloseReview, nil) }, time.Hour)
+	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-4"})
+	p := e.result(t)
+	if p.Unreviewed != 1 || p.Reminded || e.submits != 1 {
+		t.Fatalf("progress: %+v", p)
+	}
+}
+
+func TestClaimsBatchFailedFile(t *testing.T) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var a *activities.Claims
+	env.OnActivity(a.ScrubBatch, mock.Anything, mock.Anything).Return(activities.ScrubResult{},
+		temporal.NewNonRetryableApplicationError("claims.pdf is not an xlsx or csv file", activities.ErrFailedFile, nil))
+	var finish activities.FinishInput
+	env.OnActivity(a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) error {
+		finish = in
+		return nil
+	})
+	env.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-5"})
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var p BatchProgress
+	if err := env.GetWorkflowResult(&p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != StatusFailed || p.Reason != "claims.pdf is not an xlsx or csv file" || finish.Status != StatusFailed || finish.Reason != p.Reason {
+		t.Fatalf("progress %+v finish %+v", p, finish)
+	}
+}
+
+func TestClaimsBatchProgressQuery(t *testing.T) {
+	e := newClaimsEnv(t, flagged("C1", "C2"))
+	var got BatchProgress
+	var qerr error
+	e.RegisterDelayedCallback(func() {
+		v, err := e.QueryWorkflow(QueryProgress)
+		if err != nil {
+			qerr = err
+			return
+		}
+		qerr = v.Get(&got)
+	}, time.Hour)
+	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-6", ReviewDeadline: 2 * time.Hour})
+	e.result(t)
+	if qerr != nil {
+		t.Fatal(qerr)
+	}
+	if got.Status != StatusAwaitingReview || got.PendingReview != 2 || got.Scrub.Claims != 10 {
+		t.Fatalf("query: %+v", got)
+	}
+}
+
+func TestReviewActionValidate(t *testing.T) {
+	bad := []activities.ReviewAction{
+		{Action: activities.ActionApprove},
+		{ClaimID: "C1", Action: "delete"},
+		{ClaimID: "C1", Action: activities.ActionOverride, Reason: "  "},
+		{ClaimID: "C1", Action: activities.ActionCorrect},
+		{ClaimID: "C1", Action: activities.ActionCorrect, Fields: map[string]string{"@2": "x"}},
+	}
+	for _, a := range bad {
+		if err := a.Validate(); err == nil {
+			t.Errorf("%+v accepted", a)
+		}
+	}
+	if err := (activities.ReviewAction{ClaimID: "C1", Action: activities.ActionCorrect, Fields: map[string]string{"line_charge@2": "125.00"}}).Validate(); err != nil {
+		t.Error(err)
+	}
+}
