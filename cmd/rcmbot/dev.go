@@ -134,18 +134,17 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	deps, err := a.newDeps(ctx, db, ring)
+	deps, err := bots.Build(a.env(db, ring))
 	if err != nil {
 		return err
 	}
-	defer deps.close()
 	var wg sync.WaitGroup
 	workerCtx, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
 	workerErr := make(chan error, 1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		workerErr <- bots.RunWorkers(workerCtx, c, temporalx.Queues, deps.Deps, a.log, 10*time.Second)
+		workerErr <- bots.RunWorkers(workerCtx, c, temporalx.Queues, deps, a.log, 10*time.Second)
 	}()
 	defer func() {
 		stopWorkers()

@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/codec"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -46,6 +47,11 @@ func (a *app) openDB(ctx context.Context, migrate bool) (*store.DB, error) {
 		}
 	}
 	return db, nil
+}
+
+// env is what the bots are built from.
+func (a *app) env(db *store.DB, ring *keyring.Ring) bots.Env {
+	return bots.Env{Config: &a.cfg, DB: db, Ring: ring, Log: a.log}
 }
 
 // dialTemporal connects to Temporal with payloads and failures encrypted by ring.

@@ -48,12 +48,11 @@ On SIGINT or SIGTERM the workers stop polling and running activities get
 				return err
 			}
 			defer c.Close()
-			deps, err := a.newDeps(ctx, db, ring)
+			deps, err := bots.Build(a.env(db, ring))
 			if err != nil {
 				return err
 			}
-			defer deps.close()
-			if err := bots.RunWorkers(ctx, c, qs, deps.Deps, a.log, stopTimeout); err != nil {
+			if err := bots.RunWorkers(ctx, c, qs, deps, a.log, stopTimeout); err != nil {
 				return fmt.Errorf("workers: %w", err)
 			}
 			return nil

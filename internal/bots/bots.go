@@ -25,6 +25,7 @@ import (
 // available in this process; starting its queue is then an error.
 type Deps struct {
 	System *activities.System
+	Claims *activities.Claims
 }
 
 // register adds the workflows and activities of the bot behind queue.
@@ -36,7 +37,14 @@ func register(w worker.Registry, queue string, d Deps) error {
 	w.RegisterWorkflow(workflows.HealthCheck)
 	w.RegisterActivity(d.System)
 	switch queue {
-	case temporalx.QueueClaims, temporalx.QueueEligibility:
+	case temporalx.QueueClaims:
+		if d.Claims == nil {
+			return fmt.Errorf("queue %s: claims activities not configured", queue)
+		}
+		w.RegisterWorkflow(workflows.ClaimsBatch)
+		w.RegisterActivity(d.Claims)
+		return nil
+	case temporalx.QueueEligibility:
 		return nil
 	default:
 		return fmt.Errorf("unknown task queue %q (known: %v)", queue, temporalx.Queues)

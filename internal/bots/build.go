@@ -1,0 +1,112 @@
+package bots
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/blob"
+	"github.com/rcmbot/rcmbot/internal/claimsbot"
+	"github.com/rcmbot/rcmbot/internal/clearinghouse"
+	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/intake"
+	"github.com/rcmbot/rcmbot/internal/keyring"
+	"github.com/rcmbot/rcmbot/internal/practice"
+	"github.com/rcmbot/rcmbot/internal/refdata"
+	"github.com/rcmbot/rcmbot/internal/scrub"
+	"github.com/rcmbot/rcmbot/internal/store"
+)
+
+// Env is what every bot is built from: the settings, the database and the
+// key ring.
+type Env struct {
+	Config *config.Config
+	DB     *store.DB
+	Ring   *keyring.Ring
+	Log    *slog.Logger
+}
+
+// IntakeOptions are the upload limits from the settings, shared by the
+// upload check at the front door and the activity that reads the file.
+func (e Env) IntakeOptions() intake.Options {
+	c := e.Config
+	return intake.Options{Limits: intake.Limits{
+		MaxBytes: c.UploadMaxBytes, MaxRows: c.MaxRows, MaxUnzippedBytes: c.MaxUnzippedBytes,
+	}, TempDir: filepath.Join(c.DataDir, "tmp")}
+}
+
+// Blobs opens the encrypted file store in the data directory.
+func (e Env) Blobs() (*blob.Store, error) {
+	return blob.New(filepath.Join(e.Config.DataDir, "blobs"), e.Ring)
+}
+
+// Reference loads the reference data, payers and practice file from
+// RCMBOT_REFDATA_DIR (the embedded starter sets where files are missing).
+func (e Env) Reference() (*refdata.Data, *practice.Practice, error) {
+	ref, err := refdata.Load(e.Config.RefdataDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load reference data: %w", err)
+	}
+	pr, err := practice.Load(e.Config.RefdataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ref, pr, nil
+}
+
+// Build makes every bot's activities with their dependencies injected.
+func Build(e Env) (Deps, error) {
+	ref, pr, err := e.Reference()
+	if err != nil {
+		return Deps{}, err
+	}
+	scrubber, err := scrub.New(ref, scrub.Config{})
+	if err != nil {
+		return Deps{}, err
+	}
+	blobs, err := e.Blobs()
+	if err != nil {
+		return Deps{}, err
+	}
+	c := e.Config
+	return Deps{
+		System: &activities.System{DB: e.DB, Refdata: refdataSummary(ref)},
+		Claims: &activities.Claims{
+			DB: e.DB, Blobs: blobs, Ring: e.Ring, Intake: e.IntakeOptions(), Scrubber: scrubber, Log: e.Log,
+			Submit: &activities.Submission{
+				DB:       e.DB,
+				Client:   clearinghouse.New(clearinghouse.Options{URL: c.ClearingURL}),
+				Practice: pr, Payers: ref.Payers,
+				SenderID: c.SubmitterID, ReceiverID: c.ReceiverID, Usage: c.X12Usage,
+			},
+		},
+	}, nil
+}
+
+// refdataSummary says in one line which reference tables are loaded from
+// files and which from the starter set.
+func refdataSummary(ref *refdata.Data) string {
+	files, starter := 0, 0
+	for _, s := range ref.Sources() {
+		if s.Starter {
+			starter++
+		} else {
+			files++
+		}
+	}
+	return fmt.Sprintf("%d tables from files, %d from the embedded starter set", files, starter)
+}
+
+// ClaimsService builds the claims bot's front door for the web app and CLI.
+func ClaimsService(e Env, c client.Client) (*claimsbot.Service, error) {
+	blobs, err := e.Blobs()
+	if err != nil {
+		return nil, err
+	}
+	cfg := e.Config
+	return &claimsbot.Service{DB: e.DB, Blobs: blobs, Temporal: c, Intake: e.IntakeOptions(), Location: cfg.Location(),
+		ReviewReminder: cfg.ReviewReminder, ReviewDeadline: cfg.ReviewDeadline}, nil
+}

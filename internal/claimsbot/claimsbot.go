@@ -1,0 +1,269 @@
+// Package claimsbot is the front door of the claims bot, used by the REST
+// API, the web app and the CLI: it accepts an upload (stored encrypted:
+// the workflow carries only the batch ID), starts the batch's ClaimsBatch
+// workflow, sends reviewers' decisions as the workflow's review Update,
+// asks for progress, and produces the annotated workbook and the 837P.
+package claimsbot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/blob"
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/intake"
+	"github.com/rcmbot/rcmbot/internal/scrub"
+	"github.com/rcmbot/rcmbot/internal/scrubfile"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+	"github.com/rcmbot/rcmbot/internal/workbook"
+	"github.com/rcmbot/rcmbot/workflows"
+)
+
+// Service starts and steers claims batches.
+type Service struct {
+	DB       *store.DB
+	Blobs    *blob.Store
+	Temporal client.Client
+	// Intake bounds uploads; the same limits the activity applies.
+	Intake intake.Options
+	// Location is the practice's time zone: "today" for date edits.
+	Location *time.Location
+	// ReviewReminder and ReviewDeadline go to each batch's workflow.
+	ReviewReminder, ReviewDeadline time.Duration
+	// AckPollInterval is how often the workflow asks for 277CAs (0 = its default).
+	AckPollInterval time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// FileError is an upload refused as a whole. Its message is meant for the
+// person who uploaded it.
+type FileError struct{ Msg string }
+
+func (e *FileError) Error() string { return e.Msg }
+
+// UserMessage is what the web app shows the uploader.
+func (e *FileError) UserMessage() string { return e.Msg }
+
+// ReviewError is a review the workflow refused (its validator's reason).
+type ReviewError struct{ Msg string }
+
+func (e *ReviewError) Error() string { return e.Msg }
+
+// UserMessage is what the web app shows the reviewer.
+func (e *ReviewError) UserMessage() string { return e.Msg }
+
+// WorkflowID returns the ClaimsBatch workflow ID of a batch (opaque: no PHI).
+func WorkflowID(batchID string) string { return "claims-batch-" + batchID }
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// SubmitBatch checks that the upload is a claims spreadsheet rcmbot can
+// read (type, limits, header, required columns), stores it encrypted,
+// creates the batch and starts its workflow. Row-level problems are not
+// checked here: they become findings in the batch.
+func (s *Service) SubmitBatch(ctx context.Context, file io.Reader, fileName, uploadedBy string) (store.Batch, error) {
+	limits := s.Intake.Limits
+	max := limits.MaxBytes
+	if max <= 0 {
+		max = intake.DefaultLimits.MaxBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(file, max+1))
+	if err != nil {
+		return store.Batch{}, fmt.Errorf("read upload: %w", err)
+	}
+	if int64(len(data)) > max {
+		return store.Batch{}, &FileError{Msg: fmt.Sprintf("%s is larger than the %d MB upload limit: split it into smaller files", fileName, max>>20)}
+	}
+	r, err := intake.NewReader(bytes.NewReader(data), int64(len(data)), fileName, s.Intake)
+	if err != nil {
+		var fe *intake.FileError
+		if errors.As(err, &fe) {
+			return store.Batch{}, &FileError{Msg: fe.Error()}
+		}
+		return store.Batch{}, err
+	}
+	r.Close()
+	ref, _, err := s.Blobs.Put(ctx, "upload", bytes.NewReader(data))
+	if err != nil {
+		return store.Batch{}, fmt.Errorf("store upload: %w", err)
+	}
+	id := store.NewID("b-")
+	b, err := s.DB.CreateBatch(ctx, store.NewBatch{ID: id, FileName: fileName, UploadRef: ref, WorkflowID: WorkflowID(id), UploadedBy: uploadedBy})
+	if err != nil {
+		_ = s.Blobs.Delete(ref)
+		return store.Batch{}, err
+	}
+	in := workflows.ClaimsBatchInput{BatchID: id, ReviewReminder: s.ReviewReminder, ReviewDeadline: s.ReviewDeadline,
+		AckPollInterval: s.AckPollInterval, AsOf: claim.DateOf(s.now().In(s.location()))}
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:            WorkflowID(id),
+		TaskQueue:     temporalx.QueueClaims,
+		StaticSummary: "Claims batch " + id,
+		TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.AttrBot.ValueSet("claims"),
+			temporalx.AttrBatchID.ValueSet(id), temporalx.AttrBatchStatus.ValueSet(workflows.StatusParsing)),
+	}, workflows.ClaimsBatch, in)
+	if err != nil {
+		_ = s.DB.SetBatchStatus(ctx, id, store.BatchFailed, "the claims bot could not be started: try again")
+		return b, fmt.Errorf("start claims batch %s: %w", id, err)
+	}
+	return b, nil
+}
+
+func (s *Service) location() *time.Location {
+	if s.Location != nil {
+		return s.Location
+	}
+	return time.UTC
+}
+
+// Progress asks the batch's workflow for its progress.
+func (s *Service) Progress(ctx context.Context, batchID string) (workflows.BatchProgress, error) {
+	var p workflows.BatchProgress
+	v, err := s.Temporal.QueryWorkflow(ctx, WorkflowID(batchID), "", workflows.QueryProgress)
+	if err != nil {
+		return p, fmt.Errorf("progress of batch %s: %w", batchID, err)
+	}
+	return p, v.Get(&p)
+}
+
+// Review sends a reviewer's actions to the batch's workflow and waits for
+// their outcomes. Actions the workflow refuses come back as *ReviewError.
+func (s *Service) Review(ctx context.Context, batchID, reviewer string, actions []activities.ReviewAction) ([]activities.ReviewOutcome, error) {
+	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   WorkflowID(batchID),
+		UpdateName:   workflows.UpdateReview,
+		Args:         []any{workflows.ReviewRequest{Reviewer: reviewer, Actions: actions}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		var out []activities.ReviewOutcome
+		if err = h.Get(ctx, &out); err == nil {
+			return out, nil
+		}
+	}
+	var app *temporal.ApplicationError
+	var nf *serviceerror.NotFound
+	switch {
+	case errors.As(err, &app):
+		return nil, &ReviewError{Msg: app.Message()}
+	case errors.As(err, &nf):
+		return nil, &ReviewError{Msg: "batch " + batchID + " is no longer open for review"}
+	}
+	return nil, fmt.Errorf("review batch %s: %w", batchID, err)
+}
+
+// WriteAnnotated writes the annotated workbook: the upload with every
+// finding's cell marked, a Findings sheet and a Summary sheet, from the
+// findings as they stand now (corrections included).
+func (s *Service) WriteAnnotated(ctx context.Context, batchID string, w io.Writer) error {
+	b, err := s.DB.Batch(ctx, batchID)
+	if err != nil {
+		return err
+	}
+	if b.UploadRef == "" {
+		return &FileError{Msg: "the upload of batch " + batchID + " is no longer stored (retention period over)"}
+	}
+	rc, err := s.Blobs.Open(b.UploadRef)
+	if err != nil {
+		return fmt.Errorf("open upload of batch %s: %w", batchID, err)
+	}
+	data, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("read upload of batch %s: %w", batchID, err)
+	}
+	r, err := intake.NewReader(bytes.NewReader(data), int64(len(data)), b.FileName, s.Intake)
+	if err != nil {
+		return fmt.Errorf("read layout of batch %s: %w", batchID, err)
+	}
+	layout := r.Layout()
+	r.Close()
+	var claims []claim.Claim
+	var results []scrub.Result
+	err = s.DB.EachClaim(ctx, store.ClaimFilter{BatchID: batchID, WithFindings: true}, func(rec store.ClaimRecord) error {
+		claims = append(claims, rec.Claim)
+		results = append(results, resultOf(rec))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rows, err := s.DB.RowErrors(ctx, batchID, store.All)
+	if err != nil {
+		return err
+	}
+	var orphans []intake.RowError
+	for _, e := range rows {
+		if e.ClaimID == "" {
+			orphans = append(orphans, intake.RowError{Sheet: e.Sheet, Row: e.Row, Column: e.Column, Header: e.Header, Value: e.Value, Message: e.Message})
+		}
+	}
+	return workbook.Write(w, workbook.Input{Original: bytes.NewReader(data), Size: int64(len(data)), Layout: layout,
+		Marks: scrubfile.Marks(results), RowErrors: orphans, Summary: scrubfile.WorkbookSummary(claims, results),
+		MaxUnzippedBytes: s.Intake.Limits.MaxUnzippedBytes})
+}
+
+// resultOf turns a stored claim back into the scorer's verdict shape.
+func resultOf(rec store.ClaimRecord) scrub.Result {
+	r := scrub.Result{ClaimID: rec.Claim.ID, Score: rec.Score, Tier: scrub.Tier(rec.Tier)}
+	for _, f := range rec.Findings {
+		r.Findings = append(r.Findings, scrub.Finding{ClaimID: rec.Claim.ID, Line: f.Line, Category: scrub.Category(f.Category),
+			RuleID: f.RuleID, Severity: scrub.Severity(f.Severity), Field: f.Field, Message: f.Message, Fix: f.Fix,
+			CARC: f.CARC, Points: f.Points, Row: f.Row})
+	}
+	return r
+}
+
+// Write837P writes every 837P interchange submitted for the batch, one
+// after the other (a file may hold several interchanges).
+func (s *Service) Write837P(ctx context.Context, batchID string, w io.Writer) error {
+	ics, err := s.DB.Interchanges(ctx, batchID, "")
+	if err != nil {
+		return err
+	}
+	if len(ics) == 0 {
+		return &FileError{Msg: "batch " + batchID + " has submitted no claims yet"}
+	}
+	for _, ic := range ics {
+		if _, err := io.WriteString(w, ic.Content); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeleteBatch stops the batch's workflow if it still runs, deletes the
+// stored upload and everything the database holds for the batch.
+func (s *Service) DeleteBatch(ctx context.Context, batchID string) error {
+	b, err := s.DB.Batch(ctx, batchID)
+	if err != nil {
+		return err
+	}
+	err = s.Temporal.TerminateWorkflow(ctx, WorkflowID(batchID), "", "batch deleted by staff")
+	var nf *serviceerror.NotFound
+	if err != nil && !errors.As(err, &nf) {
+		return fmt.Errorf("stop the workflow of batch %s: %w", batchID, err)
+	}
+	if b.UploadRef != "" {
+		if err := s.Blobs.Delete(b.UploadRef); err != nil {
+			return err
+		}
+	}
+	return s.DB.DeleteBatch(ctx, batchID)
+}
