@@ -17,6 +17,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/store/storetest"
 )
 
 // accessEvents returns the access log oldest first.
@@ -43,7 +44,12 @@ func (h *harness) lastEvent() store.AccessEvent {
 }
 
 func TestAccessLogRecordsEveryPHIView(t *testing.T) {
-	h := newHarness(t)
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) { accessLogScenario(t, newHarnessOn(t, db)) })
+}
+
+// accessLogScenario views every kind of patient data and checks each view,
+// and each refusal, is in the access log.
+func accessLogScenario(t *testing.T, h *harness) {
 	b, _ := h.uploadSmall()
 	id := b.BatchID
 	date := claim.DateOf(h.clock.now()).AddDays(3)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/store/storetest"
 )
 
 // uploadSmall uploads smallCSV with a biller's token and waits for review.
@@ -34,7 +35,12 @@ func (h *harness) uploadSmall() (batchJSON, *agent) {
 }
 
 func TestAPIBatchLifecycle(t *testing.T) {
-	h := newHarness(t)
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) { batchLifecycle(t, newHarnessOn(t, db)) })
+}
+
+// batchLifecycle takes a batch through the REST API from upload to
+// submission and deletion.
+func batchLifecycle(t *testing.T, h *harness) {
 	b, biller := h.uploadSmall()
 	if b.Status != "awaiting_review" || b.Counts.Claims != 3 || b.Counts.Flagged < 2 || b.Counts.Clean < 1 {
 		t.Fatalf("batch after scrub: %+v", b)

@@ -62,9 +62,15 @@ const rolePassword = "correct horse battery staple"
 
 type harnessOption func(*Options, *config.Config)
 
+// newHarness is newHarnessOn a fresh SQLite database.
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
 	t.Helper()
-	db := storetest.Open(t)
+	return newHarnessOn(t, storetest.Open(t), opts...)
+}
+
+// newHarnessOn starts the server on db (migrated, empty).
+func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
+	t.Helper()
 	h := &harness{t: t, db: db, clock: &testClock{}}
 	h.srv = httptest.NewServer(nil)
 	t.Cleanup(h.srv.Close)

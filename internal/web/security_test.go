@@ -406,7 +406,12 @@ func TestUploadLimits(t *testing.T) {
 }
 
 func TestSignInLockoutAndThrottle(t *testing.T) {
-	h := newHarness(t)
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) { lockout(t, newHarnessOn(t, db)) })
+}
+
+// lockout fails sign-in until the account locks, has an admin unlock it,
+// then throttles one address.
+func lockout(t *testing.T, h *harness) {
 	c := h.anonymous()
 	var first string
 	for i := 1; i <= 5; i++ {

@@ -112,132 +112,135 @@ func requestWithCookie(token string) *http.Request {
 }
 
 func TestSessionIdleTimeoutAndMaxAge(t *testing.T) {
-	db := storetest.Open(t)
-	ctx := context.Background()
-	newUser(t, db, "alice", store.RoleBiller, "alice password 1")
-	clk := &clock{t: time.Now()}
-	s := New(Config{Accounts: db, Idle: 10 * time.Minute, MaxAge: time.Hour, Now: clk.now})
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		newUser(t, db, "alice", store.RoleBiller, "alice password 1")
+		clk := &clock{t: time.Now()}
+		s := New(Config{Accounts: db, Idle: 10 * time.Minute, MaxAge: time.Hour, Now: clk.now})
 
-	token, sess, u, err := s.SignIn(ctx, "Alice", "alice password 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if u.Username != "alice" || sess.CSRFToken == "" || sess.ID == token || sess.ID != HashToken(token) {
-		t.Fatalf("session %+v for %q: the stored ID must be the token's hash, with a CSRF token", sess, u.Username)
-	}
-	// Activity every 9 minutes keeps the session alive past the idle
-	// timeout, until the maximum age.
-	for range 6 {
-		clk.add(9 * time.Minute)
-		if _, err := s.Identify(requestWithCookie(token), "s"); err != nil {
-			t.Fatalf("at %v after sign-in: %v", clk.now().Sub(sess.CreatedAt), err)
+		token, sess, u, err := s.SignIn(ctx, "Alice", "alice password 1")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	clk.add(7 * time.Minute) // 61 minutes after sign-in
-	id, err := s.Identify(requestWithCookie(token), "s")
-	if !errors.Is(err, ErrExpired) || id.User.Username != "alice" {
-		t.Fatalf("after max age: %v (user %q), want ErrExpired naming alice", err, id.User.Username)
-	}
+		if u.Username != "alice" || sess.CSRFToken == "" || sess.ID == token || sess.ID != HashToken(token) {
+			t.Fatalf("session %+v for %q: the stored ID must be the token's hash, with a CSRF token", sess, u.Username)
+		}
+		// Activity every 9 minutes keeps the session alive past the idle
+		// timeout, until the maximum age.
+		for range 6 {
+			clk.add(9 * time.Minute)
+			if _, err := s.Identify(requestWithCookie(token), "s"); err != nil {
+				t.Fatalf("at %v after sign-in: %v", clk.now().Sub(sess.CreatedAt), err)
+			}
+		}
+		clk.add(7 * time.Minute) // 61 minutes after sign-in
+		id, err := s.Identify(requestWithCookie(token), "s")
+		if !errors.Is(err, ErrExpired) || id.User.Username != "alice" {
+			t.Fatalf("after max age: %v (user %q), want ErrExpired naming alice", err, id.User.Username)
+		}
 
-	// Idle: a fresh session, then 10 minutes of silence.
-	token, _, _, err = s.SignIn(ctx, "alice", "alice password 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk.add(9*time.Minute + 59*time.Second)
-	if _, err := s.Identify(requestWithCookie(token), "s"); err != nil {
-		t.Fatalf("just inside the idle timeout: %v", err)
-	}
-	clk.add(10 * time.Minute)
-	if _, err := s.Identify(requestWithCookie(token), "s"); !errors.Is(err, ErrExpired) {
-		t.Fatalf("after the idle timeout: %v, want ErrExpired", err)
-	}
-	// The expired session is gone: the same cookie is now unknown.
-	if _, err := s.Identify(requestWithCookie(token), "s"); !errors.Is(err, ErrInvalidCredentials) {
-		t.Fatalf("reused expired cookie: %v, want ErrInvalidCredentials", err)
-	}
+		// Idle: a fresh session, then 10 minutes of silence.
+		token, _, _, err = s.SignIn(ctx, "alice", "alice password 1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		clk.add(9*time.Minute + 59*time.Second)
+		if _, err := s.Identify(requestWithCookie(token), "s"); err != nil {
+			t.Fatalf("just inside the idle timeout: %v", err)
+		}
+		clk.add(10 * time.Minute)
+		if _, err := s.Identify(requestWithCookie(token), "s"); !errors.Is(err, ErrExpired) {
+			t.Fatalf("after the idle timeout: %v, want ErrExpired", err)
+		}
+		// The expired session is gone: the same cookie is now unknown.
+		if _, err := s.Identify(requestWithCookie(token), "s"); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("reused expired cookie: %v, want ErrInvalidCredentials", err)
+		}
+	})
 }
 
 func TestSignInLockout(t *testing.T) {
-	db := storetest.Open(t)
-	ctx := context.Background()
-	u := newUser(t, db, "bob", store.RoleReviewer, "bob password 12")
-	s := New(Config{Accounts: db, MaxFailures: 3, LockFor: time.Hour})
-	for i := 1; i <= 2; i++ {
-		if _, _, _, err := s.SignIn(ctx, "bob", "wrong password!"); !errors.Is(err, ErrBadSignIn) {
-			t.Fatalf("failure %d: %v, want ErrBadSignIn", i, err)
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		u := newUser(t, db, "bob", store.RoleReviewer, "bob password 12")
+		s := New(Config{Accounts: db, MaxFailures: 3, LockFor: time.Hour})
+		for i := 1; i <= 2; i++ {
+			if _, _, _, err := s.SignIn(ctx, "bob", "wrong password!"); !errors.Is(err, ErrBadSignIn) {
+				t.Fatalf("failure %d: %v, want ErrBadSignIn", i, err)
+			}
 		}
-	}
-	if _, _, _, err := s.SignIn(ctx, "bob", "wrong password!"); !errors.Is(err, ErrLocked) {
-		t.Fatalf("third failure: %v, want ErrLocked", err)
-	}
-	// Locked: even the right password fails.
-	if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12"); !errors.Is(err, ErrLocked) {
-		t.Fatalf("right password while locked: %v, want ErrLocked", err)
-	}
-	// An admin unlocking (RecordLoginSuccess clears the lock) lets bob in.
-	if err := db.RecordLoginSuccess(ctx, u.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12"); err != nil {
-		t.Fatalf("after unlock: %v", err)
-	}
-	// Unknown users and disabled users get the same answer as a wrong password.
-	if _, _, _, err := s.SignIn(ctx, "nobody", "bob password 12"); !errors.Is(err, ErrBadSignIn) {
-		t.Fatalf("unknown user: %v", err)
-	}
-	if err := db.SetUserDisabled(ctx, u.ID, true); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12"); !errors.Is(err, ErrBadSignIn) {
-		t.Fatalf("disabled user: %v", err)
-	}
+		if _, _, _, err := s.SignIn(ctx, "bob", "wrong password!"); !errors.Is(err, ErrLocked) {
+			t.Fatalf("third failure: %v, want ErrLocked", err)
+		}
+		// Locked: even the right password fails.
+		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12"); !errors.Is(err, ErrLocked) {
+			t.Fatalf("right password while locked: %v, want ErrLocked", err)
+		}
+		// An admin unlocking (RecordLoginSuccess clears the lock) lets bob in.
+		if err := db.RecordLoginSuccess(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12"); err != nil {
+			t.Fatalf("after unlock: %v", err)
+		}
+		// Unknown users and disabled users get the same answer as a wrong password.
+		if _, _, _, err := s.SignIn(ctx, "nobody", "bob password 12"); !errors.Is(err, ErrBadSignIn) {
+			t.Fatalf("unknown user: %v", err)
+		}
+		if err := db.SetUserDisabled(ctx, u.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12"); !errors.Is(err, ErrBadSignIn) {
+			t.Fatalf("disabled user: %v", err)
+		}
+	})
 }
 
 func TestBearerTokens(t *testing.T) {
-	db := storetest.Open(t)
-	ctx := context.Background()
-	u := newUser(t, db, "carol", store.RoleAuditor, "carol password")
-	s := New(Config{Accounts: db})
-	token, tk, err := IssueAPIToken(ctx, db, u.ID, "scripts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(token, APITokenPrefix) || tk.TokenHash != HashToken(token) {
-		t.Fatalf("token %q stored as %q", token, tk.TokenHash)
-	}
-	req := func(h string) *http.Request {
-		r := httptest.NewRequest("GET", "/", nil)
-		r.Header.Set("Authorization", h)
-		return r
-	}
-	id, err := s.Identify(req("Bearer "+token), "s")
-	if err != nil || id.User.Username != "carol" || !id.ViaToken() {
-		t.Fatalf("valid token: %+v %v", id, err)
-	}
-	for _, h := range []string{"Bearer " + token + "x", "Basic " + token, "Bearer", token} {
-		if _, err := s.Identify(req(h), "s"); !errors.Is(err, ErrInvalidCredentials) {
-			t.Errorf("Authorization %q: %v, want ErrInvalidCredentials", h, err)
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		u := newUser(t, db, "carol", store.RoleAuditor, "carol password")
+		s := New(Config{Accounts: db})
+		token, tk, err := IssueAPIToken(ctx, db, u.ID, "scripts")
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if _, err := s.Identify(httptest.NewRequest("GET", "/", nil), "s"); !errors.Is(err, ErrNoCredentials) {
-		t.Errorf("no credentials: %v", err)
-	}
-	if err := db.SetUserDisabled(ctx, u.ID, true); err != nil {
-		t.Fatal(err)
-	}
-	if id, err := s.Identify(req("Bearer "+token), "s"); !errors.Is(err, ErrDisabled) || id.User.Username != "carol" {
-		t.Fatalf("disabled user's token: %v", err)
-	}
-	if err := db.SetUserDisabled(ctx, u.ID, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.RevokeAPIToken(ctx, tk.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Identify(req("Bearer "+token), "s"); !errors.Is(err, ErrInvalidCredentials) {
-		t.Fatalf("revoked token: %v", err)
-	}
+		if !strings.HasPrefix(token, APITokenPrefix) || tk.TokenHash != HashToken(token) {
+			t.Fatalf("token %q stored as %q", token, tk.TokenHash)
+		}
+		req := func(h string) *http.Request {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.Header.Set("Authorization", h)
+			return r
+		}
+		id, err := s.Identify(req("Bearer "+token), "s")
+		if err != nil || id.User.Username != "carol" || !id.ViaToken() {
+			t.Fatalf("valid token: %+v %v", id, err)
+		}
+		for _, h := range []string{"Bearer " + token + "x", "Basic " + token, "Bearer", token} {
+			if _, err := s.Identify(req(h), "s"); !errors.Is(err, ErrInvalidCredentials) {
+				t.Errorf("Authorization %q: %v, want ErrInvalidCredentials", h, err)
+			}
+		}
+		if _, err := s.Identify(httptest.NewRequest("GET", "/", nil), "s"); !errors.Is(err, ErrNoCredentials) {
+			t.Errorf("no credentials: %v", err)
+		}
+		if err := db.SetUserDisabled(ctx, u.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if id, err := s.Identify(req("Bearer "+token), "s"); !errors.Is(err, ErrDisabled) || id.User.Username != "carol" {
+			t.Fatalf("disabled user's token: %v", err)
+		}
+		if err := db.SetUserDisabled(ctx, u.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RevokeAPIToken(ctx, tk.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Identify(req("Bearer "+token), "s"); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("revoked token: %v", err)
+		}
+	})
 }
 
 func TestLimiter(t *testing.T) {
