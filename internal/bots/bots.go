@@ -24,8 +24,9 @@ import (
 // dependencies injected. A nil field means the bot's activities are not
 // available in this process; starting its queue is then an error.
 type Deps struct {
-	System *activities.System
-	Claims *activities.Claims
+	System      *activities.System
+	Claims      *activities.Claims
+	Eligibility *activities.Eligibility
 }
 
 // register adds the workflows and activities of the bot behind queue.
@@ -45,15 +46,37 @@ func register(w worker.Registry, queue string, d Deps) error {
 		w.RegisterActivity(d.Claims)
 		return nil
 	case temporalx.QueueEligibility:
+		if d.Eligibility == nil {
+			return fmt.Errorf("queue %s: eligibility activities not configured", queue)
+		}
+		w.RegisterWorkflow(workflows.EligibilityCheck)
+		w.RegisterWorkflow(workflows.EligibilitySweep)
+		w.RegisterActivity(d.Eligibility)
 		return nil
 	default:
 		return fmt.Errorf("unknown task queue %q (known: %v)", queue, temporalx.Queues)
 	}
 }
 
+// EligibilityNightly is the ID of the nightly eligibility sweep's Schedule.
+const EligibilityNightly = "eligibility-nightly"
+
 // Schedules returns every bot's Schedule, for the practice's settings.
 func Schedules(cfg *config.Config) []temporalx.Schedule {
-	return nil
+	return []temporalx.Schedule{{
+		ID:   EligibilityNightly,
+		Bot:  "eligibility",
+		Note: "Nightly eligibility sweep: checks every patient booked on the next business day",
+		// Each run checks the next business day after its own date, in
+		// the practice's time zone (RCMBOT_ELIGIBILITY_CRON, Sunday to
+		// Thursday at 02:00 by default: each business day once, the night before).
+		Cron:      cfg.EligibilityCron,
+		Workflow:  "EligibilitySweep",
+		Args:      []any{workflows.EligibilitySweepInput{TimeZone: cfg.TimeZone}},
+		TaskQueue: temporalx.QueueEligibility,
+		Catchup:   6 * time.Hour,
+		Timeout:   12 * time.Hour,
+	}}
 }
 
 // RunWorkers starts one worker per queue on c and blocks until ctx ends,

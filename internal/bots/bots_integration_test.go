@@ -31,7 +31,7 @@ func TestHealthCheckOnRealServer(t *testing.T) {
 	var runErr error
 	go func() {
 		defer wg.Done()
-		runErr = RunWorkers(ctx, c, temporalx.Queues, Deps{System: &activities.System{Refdata: "test"}, Claims: &activities.Claims{}}, slog.Default(), 5*time.Second)
+		runErr = RunWorkers(ctx, c, temporalx.Queues, Deps{System: &activities.System{Refdata: "test"}, Claims: &activities.Claims{}, Eligibility: &activities.Eligibility{}}, slog.Default(), 5*time.Second)
 	}()
 
 	wctx, cancel := context.WithTimeout(context.Background(), time.Minute)

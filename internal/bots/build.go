@@ -9,11 +9,16 @@ import (
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/blob"
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
 	"github.com/rcmbot/rcmbot/internal/clearinghouse"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/eligibilitybot"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/keyring"
+	"github.com/rcmbot/rcmbot/internal/payer"
+	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/practice"
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
@@ -72,8 +77,19 @@ func Build(e Env) (Deps, error) {
 		return Deps{}, err
 	}
 	c := e.Config
+	providerName := c.ProviderName
+	if providerName == "" {
+		providerName = pr.Submitter.Name
+	}
 	return Deps{
 		System: &activities.System{DB: e.DB, Refdata: refdataSummary(ref)},
+		// One payer pool per process: every eligibility worker here
+		// shares each payer's rate limit and concurrency cap.
+		Eligibility: &activities.Eligibility{
+			DB: e.DB, Blobs: blobs, Ring: e.Ring, Payers: ref.Payers, Rules: e.EligibilityRules(), Log: e.Log,
+			Payer:       payer.New(ref.Payers, payer.NewPool(), payer.Options{DefaultURL: c.EligibilityURL, SubmitterID: c.SubmitterID, Usage: c.X12Usage}),
+			ProviderNPI: c.ProviderNPI, ProviderName: providerName,
+		},
 		Claims: &activities.Claims{
 			DB: e.DB, Blobs: blobs, Ring: e.Ring, Intake: e.IntakeOptions(), Scrubber: scrubber, Log: e.Log,
 			Submit: &activities.Submission{
@@ -109,4 +125,26 @@ func ClaimsService(e Env, c client.Client) (*claimsbot.Service, error) {
 	cfg := e.Config
 	return &claimsbot.Service{DB: e.DB, Blobs: blobs, Temporal: c, Intake: e.IntakeOptions(), Location: cfg.Location(),
 		ReviewReminder: cfg.ReviewReminder, ReviewDeadline: cfg.ReviewDeadline}, nil
+}
+
+// EligibilityRules are the discrepancy thresholds from the settings.
+func (e Env) EligibilityRules() eligibility.Rules {
+	return eligibility.Rules{HighDeductible: claim.Money(int64(e.Config.HighDeductible) * 100)}
+}
+
+// EligibilityService builds the eligibility bot's front door for the web
+// app and CLI. It reads only the payer directory of the reference data.
+func EligibilityService(e Env, c client.Client) (*eligibilitybot.Service, error) {
+	blobs, err := e.Blobs()
+	if err != nil {
+		return nil, err
+	}
+	dir := payers.Starter()
+	if e.Config.RefdataDir != "" {
+		if dir, err = payers.Load(e.Config.RefdataDir); err != nil {
+			return nil, err
+		}
+	}
+	return &eligibilitybot.Service{DB: e.DB, Blobs: blobs, Temporal: c, Payers: dir, Rules: e.EligibilityRules(),
+		Location: e.Config.Location()}, nil
 }
