@@ -557,8 +557,11 @@ func (w *rowWriter) finish() error {
 
 // value returns the cell's value for the StreamWriter: numbers as
 // float64, booleans as bool, everything else as a string (an inline
-// string, never a formula).
+// string, never a formula); nil for a cell with a style and no value.
 func (c cell) value() any {
+	if c.text == "" {
+		return nil
+	}
 	switch c.kind {
 	case kindNumber:
 		if f, err := strconv.ParseFloat(c.text, 64); err == nil {
