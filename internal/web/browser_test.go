@@ -28,6 +28,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -169,6 +170,14 @@ func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
 	if err := chromedp.Do(tb.ctx, actions...); err != nil {
 		tb.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// submit clicks sel and waits for the page it leads to to load.
+func (tb *tab) submit(sel string) {
+	tb.t.Helper()
+	if _, err := chromedp.Run(tb.ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(sel)))); err != nil {
+		tb.t.Fatalf("click %s: %v", sel, err)
 	}
 }
 
@@ -316,7 +325,7 @@ func TestBrowserClaimsFlow(t *testing.T) {
 	tb.shot("claims-03-upload-done")
 
 	// The batch: findings grouped by category.
-	tb.do("open the batch", chromedp.Click(chromedp.ID("open-batch")), chromedp.WaitVisible(chromedp.ID("findings-h")))
+	tb.submit("#open-batch")
 	batchURL := eval[string](tb, `location.pathname`)
 	if n := eval[int](tb, `document.querySelectorAll("section.group").length`); n < 3 {
 		t.Errorf("%d finding categories on the batch page", n)
@@ -333,11 +342,8 @@ func TestBrowserClaimsFlow(t *testing.T) {
 	tb.open("/review")
 	tb.shot("claims-06-review-queue")
 	waiting := eval[int](tb, `document.querySelectorAll("input[name=claim]").length`)
-	tb.do("approve the first claim",
-		chromedp.Click(chromedp.CSS(`input[name="claim"]`)),
-		chromedp.Click(chromedp.ID("bulk-submit")),
-		chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
-	)
+	tb.do("select the first claim", chromedp.Click(chromedp.CSS(`input[name="claim"]`)))
+	tb.submit("#bulk-submit")
 	if msg := tb.text(".notice.ok"); msg != "1 claim updated." {
 		t.Fatalf("after approving: %q", msg)
 	}
@@ -356,11 +362,8 @@ func TestBrowserClaimsFlow(t *testing.T) {
 	if f := eval[string](tb, `document.activeElement.id`); f != "bulk-reason" {
 		t.Errorf("override without a reason: focus on %q, want the reason", f)
 	}
-	tb.do("override the rest",
-		chromedp.SendKeys(chromedp.ID("bulk-reason"), "checked with the payer"),
-		chromedp.Click(chromedp.ID("bulk-submit")),
-		chromedp.WaitVisible(chromedp.CSS(`.notice.ok`)),
-	)
+	tb.do("give the reason", chromedp.SendKeys(chromedp.ID("bulk-reason"), "checked with the payer"))
+	tb.submit("#bulk-submit")
 	if msg := tb.text(".notice.ok"); msg != fmt.Sprintf("%d claims updated.", waiting-1) {
 		t.Errorf("after the bulk override: %q", msg)
 	}
@@ -429,7 +432,7 @@ func TestBrowserClaimsFlow(t *testing.T) {
 		se.sweep(t, date, "60054")
 		tb.open("/eligibility?date=" + date.String())
 		tb.shot("claims-09-eligibility")
-		tb.do("open a result", chromedp.Click(chromedp.CSS(`a[href*="/results/"]`)), chromedp.WaitVisible(chromedp.CSS(".claim-grid")))
+		tb.submit(`a[href*="/results/"]`)
 		tb.shot("claims-10-eligibility-result")
 	}
 	tb.open("/bots")

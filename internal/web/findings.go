@@ -227,7 +227,11 @@ func (s *Server) apiAnnotated(w http.ResponseWriter, r *http.Request, id auth.Id
 		s.failErr(w, r, "batch "+r.PathValue("id"), err)
 		return
 	}
-	if b.Counts.Claims == 0 && b.Status != store.BatchCompleted {
+	switch {
+	case b.Status == store.BatchFailed && b.Counts.Claims == 0:
+		s.fail(w, r, http.StatusConflict, "The file could not be read, so there is no annotated workbook: the batch page says why.")
+		return
+	case batchRunning(b.Status):
 		s.fail(w, r, http.StatusConflict, "The annotated workbook is ready once the file has been read and scrubbed. Wait for the batch to finish scrubbing.")
 		return
 	}

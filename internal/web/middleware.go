@@ -18,7 +18,7 @@ import (
 // contentSecurityPolicy allows scripts, styles, images and requests from
 // rcmbot itself only: no inline script or style, no frames, no plugins,
 // forms only to rcmbot.
-const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // securityHeaders sets the headers every response carries. Dynamic
@@ -204,7 +204,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg st
 // what names the thing that failed, for the log and the page.
 func (s *Server) failErr(w http.ResponseWriter, r *http.Request, what string, err error) {
 	if errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, http.StatusNotFound, fmt.Sprintf("%s was not found. It may have been deleted; go back to the list and pick another.", upperFirst(what)))
+		s.fail(w, r, http.StatusNotFound, fmt.Sprintf("%s was not found: it may have been deleted, or the address is mistyped.", upperFirst(what)))
 		return
 	}
 	if msg, ok := userMessage(err); ok {

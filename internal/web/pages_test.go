@@ -55,7 +55,7 @@ func TestEmptyStatesSayWhatToDo(t *testing.T) {
 		}
 	}
 	has(t, "auditor's menu", body, `href="/access-log"`)
-	if res := aud.get("/batches/b-nosuch"); res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, "go back to the list") {
+	if res := aud.get("/batches/b-nosuch"); res.StatusCode != http.StatusNotFound || !strings.Contains(res.body, "may have been deleted") {
 		t.Errorf("unknown batch: %d %s", res.StatusCode, res.body)
 	}
 }

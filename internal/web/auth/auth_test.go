@@ -265,3 +265,19 @@ func TestLimiter(t *testing.T) {
 		t.Fatal("more than one attempt refilled")
 	}
 }
+
+// BenchmarkVerifyPassword measures one sign-in's password check: the
+// price of argon2id at the parameters new hashes use.
+func BenchmarkVerifyPassword(b *testing.B) {
+	h, err := HashPassword("correct horse battery staple")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := VerifyPassword(h, "correct horse battery staple"); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/sign-in")
+}
