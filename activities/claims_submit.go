@@ -52,14 +52,8 @@ type Submission struct {
 // Envelope returns the 837P envelope for the given control numbers: every
 // 837P rcmbot writes, and the structural check the scrub applies, use it.
 func (s *Submission) Envelope(isa, gs int64, at time.Time) x12.Envelope837 {
-	return x12.Envelope837{
-		Envelope: x12.Envelope{SenderID: s.SenderID, ReceiverID: s.ReceiverID, Usage: s.Usage,
-			InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: at, Newline: true},
-		Submitter:        s.Practice.Submitter,
-		Receiver:         s.Practice.Receiver,
-		Practitioners:    s.Practice.Practitioners(),
-		FilingIndicators: s.Payers.FilingIndicators(),
-	}
+	return s.Practice.Envelope837(x12.Envelope{SenderID: s.SenderID, ReceiverID: s.ReceiverID, Usage: s.Usage,
+		InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: at, Newline: true}, s.Payers)
 }
 
 // SubmitBatch sends the batch's clean, approved, overridden and corrected

@@ -87,6 +87,7 @@ func commands(a *app) []*cobra.Command {
 		newMigrateCmd(a),
 		newSchedulesCmd(a),
 		newKeysCmd(a),
+		newScrubCmd(a),
 		newConfigCmd(a),
 	}
 }

@@ -278,6 +278,33 @@ func (l *Layout) Column(f claim.Field) (Column, bool) {
 	return l.Columns[i], true
 }
 
+// ColumnFor returns the column holding f, or the one that stands in for
+// it when the file has none: the diagnosis list for dx2, the modifier
+// columns and list for each other, the from-date for a file without a
+// to-date. Findings about f are shown on that column.
+func (l *Layout) ColumnFor(f claim.Field) (Column, bool) {
+	if c, ok := l.Column(f); ok || f == "" {
+		return c, ok
+	}
+	var alt []claim.Field
+	switch {
+	case strings.HasPrefix(string(f), "dx"):
+		alt = []claim.Field{claim.FieldDiagnosisCodes}
+	case f == claim.FieldDiagnosisCodes:
+		alt = []claim.Field{claim.FieldDx(1)}
+	case strings.HasPrefix(string(f), "modifier"):
+		alt = []claim.Field{claim.FieldModifiers, claim.FieldModifier(1)}
+	case f == claim.FieldDateTo:
+		alt = []claim.Field{claim.FieldDateFrom}
+	}
+	for _, a := range alt {
+		if c, ok := l.Column(a); ok {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
 // Cell returns the cell reference ("D17") of field f on a sheet row, and
 // false when the file has no column for f.
 func (l *Layout) Cell(f claim.Field, row int) (string, bool) {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
+	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/x12"
 )
 
@@ -99,6 +100,18 @@ func parse(b []byte, name string) (*Practice, error) {
 		seen[pr.NPI] = true
 	}
 	return &p, nil
+}
+
+// Envelope837 returns the 837P envelope for an interchange: env's ISA/GS
+// settings, the practice's submitter, receiver and provider names, and
+// the payers' claim filing indicators. Every 837P rcmbot writes, and the
+// check that a claim can be written, use it.
+func (p *Practice) Envelope837(env x12.Envelope, dir *payers.Directory) x12.Envelope837 {
+	e := x12.Envelope837{Envelope: env, Submitter: p.Submitter, Receiver: p.Receiver, Practitioners: p.Practitioners()}
+	if dir != nil {
+		e.FilingIndicators = dir.FilingIndicators()
+	}
+	return e
 }
 
 // Practitioners returns the providers in the form the 837P writer takes.

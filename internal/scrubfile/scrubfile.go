@@ -120,12 +120,13 @@ func unjoin(err error) []error {
 	return []error{err}
 }
 
-// Column returns the spreadsheet column letter holding f in layout, or "".
+// Column returns the spreadsheet column letter findings about f are shown
+// on (see intake.Layout.ColumnFor), or "".
 func Column(layout *intake.Layout, f claim.Field) string {
-	if layout == nil || f == "" {
+	if layout == nil {
 		return ""
 	}
-	if col, ok := layout.Column(f); ok {
+	if col, ok := layout.ColumnFor(f); ok {
 		return col.Letter
 	}
 	return ""

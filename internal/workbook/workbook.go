@@ -269,7 +269,7 @@ func (a *annotator) collect() {
 		if e.Row <= 0 {
 			return
 		}
-		c, ok := columnFor(l, f)
+		c, ok := l.ColumnFor(f)
 		switch {
 		case letter != "":
 			c.Letter, ok = letter, true
@@ -315,32 +315,6 @@ func (a *annotator) collect() {
 			a.byCell[k] = append(a.byCell[k], i)
 		}
 	}
-}
-
-// columnFor returns the column holding f, or the one that stands in for
-// it: the diagnosis list for dx2, modifier columns and list for each
-// other, the from-date for a file without a to-date.
-func columnFor(l *intake.Layout, f claim.Field) (intake.Column, bool) {
-	if c, ok := l.Column(f); ok || f == "" {
-		return c, ok
-	}
-	var alt []claim.Field
-	switch {
-	case strings.HasPrefix(string(f), "dx"):
-		alt = []claim.Field{claim.FieldDiagnosisCodes}
-	case f == claim.FieldDiagnosisCodes:
-		alt = []claim.Field{claim.FieldDx(1)}
-	case strings.HasPrefix(string(f), "modifier"):
-		alt = []claim.Field{claim.FieldModifiers, claim.FieldModifier(1)}
-	case f == claim.FieldDateTo:
-		alt = []claim.Field{claim.FieldDateFrom}
-	}
-	for _, a := range alt {
-		if c, ok := l.Column(a); ok {
-			return c, true
-		}
-	}
-	return intake.Column{}, false
 }
 
 func rowKey(r int) int {

@@ -408,7 +408,7 @@ func TestAnnotateDemo(t *testing.T) {
 	assertNoFormulas(t, out)
 }
 
-func TestColumnFor(t *testing.T) {
+func TestLayoutColumnFor(t *testing.T) {
 	layout := func(headers ...string) *intake.Layout {
 		body := strings.Join(headers, ",") + "\n"
 		r, err := intake.NewReader(strings.NewReader(body), int64(len(body)), "h.csv", intake.Options{AsOf: asOf})
@@ -430,9 +430,9 @@ func TestColumnFor(t *testing.T) {
 		{cols, claim.FieldDx(2), "M"}, {cols, claim.FieldBillingTIN, ""}, {cols, "", ""},
 	}
 	for _, c := range cases {
-		got, ok := columnFor(c.l, c.f)
+		got, ok := c.l.ColumnFor(c.f)
 		if got.Letter != c.want || ok != (c.want != "") {
-			t.Errorf("columnFor(%s) = %q %v; want %q", c.f, got.Letter, ok, c.want)
+			t.Errorf("ColumnFor(%s) = %q %v; want %q", c.f, got.Letter, ok, c.want)
 		}
 	}
 }
