@@ -302,8 +302,13 @@ func TestBrowserClaimsFlow(t *testing.T) {
 	tb.signIn("reviewer")
 	tb.shot("claims-01-batches-empty")
 
-	// Upload the demo workbook and watch it being read and scrubbed.
-	demo, err := filepath.Abs(filepath.Join("..", "..", "fixtures", "demo-claims.xlsx"))
+	// Upload the demo workbook (or $RCMBOT_DEMO_WORKBOOK) and watch it
+	// being read and scrubbed.
+	demo := os.Getenv("RCMBOT_DEMO_WORKBOOK")
+	if demo == "" {
+		demo = filepath.Join("..", "..", "fixtures", "demo-claims.xlsx")
+	}
+	demo, err := filepath.Abs(demo)
 	if err != nil {
 		t.Fatal(err)
 	}

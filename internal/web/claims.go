@@ -10,6 +10,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrubfile"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
@@ -504,16 +505,16 @@ func correctionsFromForm(r *http.Request, c *claim.Claim) map[string]string {
 
 // claimJSON is one claim in the API.
 type claimJSON struct {
-	BatchID    string        `json:"batch_id"`
-	Claim      claim.Claim   `json:"claim"`
-	Score      int           `json:"score"`
-	Tier       string        `json:"tier"`
-	State      string        `json:"state"`
-	Reviewer   string        `json:"reviewer,omitempty"`
-	Reason     string        `json:"reason,omitempty"`
-	ReviewedAt *time.Time    `json:"reviewed_at,omitempty"`
-	Findings   []findingJSON `json:"findings"`
-	Reviews    []reviewJSON  `json:"reviews"`
+	BatchID    string                    `json:"batch_id"`
+	Claim      claim.Claim               `json:"claim"`
+	Score      int                       `json:"score"`
+	Tier       string                    `json:"tier"`
+	State      string                    `json:"state"`
+	Reviewer   string                    `json:"reviewer,omitempty"`
+	Reason     string                    `json:"reason,omitempty"`
+	ReviewedAt *time.Time                `json:"reviewed_at,omitempty"`
+	Findings   []scrubfile.FindingReport `json:"findings"`
+	Reviews    []reviewJSON              `json:"reviews"`
 }
 
 type reviewJSON struct {

@@ -10,66 +10,36 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrubfile"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
 
-// The findings report has the shape `rcmbot scrub --format json` prints
-// (issue 4), plus the batch ID, each claim's review state and each intake
-// error's claim.
+// The findings report is scrubfile's pinned shape (the JSON of `rcmbot
+// scrub --format json`) plus the batch ID, each claim's review state and
+// each intake error's claim.
 type findingsReport struct {
-	BatchID      string          `json:"batch_id"`
-	File         string          `json:"file"`
-	Summary      findingsSummary `json:"summary"`
-	IntakeErrors []intakeError   `json:"intake_errors"`
+	BatchID      string                 `json:"batch_id"`
+	File         string                 `json:"file"`
+	Summary      scrubfile.Summary      `json:"summary"`
+	IntakeErrors []intakeErrorWithClaim `json:"intake_errors"`
 	// Claims follow, streamed one at a time.
 }
 
-type findingsSummary struct {
-	Claims        int         `json:"claims"`
-	Lines         int         `json:"lines"`
-	Clean         int         `json:"clean"`
-	Flagged       int         `json:"flagged"`
-	Errors        int         `json:"errors"`
-	Warnings      int         `json:"warnings"`
-	ChargesAtRisk claim.Money `json:"charges_at_risk"`
-}
-
-type intakeError struct {
-	Sheet   string `json:"sheet"`
-	Row     int    `json:"row"`
-	Column  string `json:"column"`
-	Value   string `json:"value"`
-	Message string `json:"message"`
+type intakeErrorWithClaim struct {
+	scrubfile.IntakeError
 	ClaimID string `json:"claim_id,omitempty"`
 }
 
 type claimFindings struct {
-	ClaimID  string        `json:"claim_id"`
-	Score    int           `json:"score"`
-	Tier     string        `json:"tier"`
-	State    string        `json:"state"`
-	Findings []findingJSON `json:"findings"`
+	scrubfile.ClaimReport
+	State string `json:"state"`
 }
 
-type findingJSON struct {
-	Line     int    `json:"line"`
-	Category string `json:"category"`
-	RuleID   string `json:"rule_id"`
-	Severity string `json:"severity"`
-	Field    string `json:"field"`
-	Row      int    `json:"row"`
-	Column   string `json:"column"`
-	Message  string `json:"message"`
-	Fix      string `json:"fix"`
-	CARC     string `json:"carc"`
-}
-
-func toFindingsJSON(fs []store.Finding) []findingJSON {
-	out := make([]findingJSON, 0, len(fs))
+func toFindingsJSON(fs []store.Finding) []scrubfile.FindingReport {
+	out := make([]scrubfile.FindingReport, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, findingJSON{Line: f.Line, Category: f.Category, RuleID: f.RuleID, Severity: string(f.Severity),
+		out = append(out, scrubfile.FindingReport{Line: f.Line, Category: f.Category, RuleID: f.RuleID, Severity: string(f.Severity),
 			Field: string(f.Field), Row: f.Row, Column: f.Column, Message: f.Message, Fix: f.Fix, CARC: f.CARC})
 	}
 	return out
@@ -90,11 +60,12 @@ func (s *Server) apiFindings(w http.ResponseWriter, r *http.Request, id auth.Ide
 		return
 	}
 	c := b.Counts
-	head := findingsReport{BatchID: b.ID, File: b.FileName, IntakeErrors: []intakeError{},
-		Summary: findingsSummary{Claims: c.Claims, Lines: c.Lines, Clean: c.Clean, Flagged: c.Flagged,
+	head := findingsReport{BatchID: b.ID, File: b.FileName, IntakeErrors: []intakeErrorWithClaim{},
+		Summary: scrubfile.Summary{Claims: c.Claims, Lines: c.Lines, Clean: c.Clean, Flagged: c.Flagged,
 			Errors: c.Errors, Warnings: c.Warnings, ChargesAtRisk: c.ChargesAtRisk}}
 	for _, e := range rows {
-		head.IntakeErrors = append(head.IntakeErrors, intakeError{Sheet: e.Sheet, Row: e.Row, Column: e.Column, Value: e.Value, Message: e.Message, ClaimID: e.ClaimID})
+		head.IntakeErrors = append(head.IntakeErrors, intakeErrorWithClaim{
+			IntakeError: scrubfile.IntakeError{Sheet: e.Sheet, Row: e.Row, Column: e.Column, Value: e.Value, Message: e.Message}, ClaimID: e.ClaimID})
 	}
 	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewFindings, batchID: b.ID, detail: "findings report (API)"}); err != nil {
 		s.failAccess(w, r)
@@ -107,7 +78,8 @@ func (s *Server) apiFindings(w http.ResponseWriter, r *http.Request, id auth.Ide
 	w.Write([]byte(`,"claims":[`))
 	first := true
 	err = s.db.EachClaim(ctx, store.ClaimFilter{BatchID: b.ID, WithFindings: true}, func(rec store.ClaimRecord) error {
-		cb, err := json.Marshal(claimFindings{ClaimID: rec.Claim.ID, Score: rec.Score, Tier: string(rec.Tier), State: string(rec.State), Findings: toFindingsJSON(rec.Findings)})
+		cb, err := json.Marshal(claimFindings{State: string(rec.State), ClaimReport: scrubfile.ClaimReport{
+			ClaimID: rec.Claim.ID, Score: rec.Score, Tier: string(rec.Tier), Findings: toFindingsJSON(rec.Findings)}})
 		if err != nil {
 			return err
 		}
