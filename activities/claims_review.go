@@ -15,6 +15,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/scrubfile"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/x12"
 )
 
 // ApplyReview records a reviewer's actions on flagged claims. Approve,
@@ -48,6 +49,20 @@ func (a *Claims) ApplyReview(ctx context.Context, in ReviewInput) ([]ReviewOutco
 }
 
 func (a *Claims) decide(ctx context.Context, in ReviewInput, act ReviewAction, id string) (ReviewOutcome, error) {
+	if act.Action != ActionReject {
+		// Approving or overriding means "send it": refuse when the 837P
+		// cannot carry the claim, so staff fix it instead of losing it.
+		rec, err := a.DB.Claim(ctx, in.BatchID, act.ClaimID)
+		if err != nil {
+			return ReviewOutcome{}, err
+		}
+		if env := a.envelope(); env != nil {
+			if err := x12.Check837P(env, &rec.Claim); err != nil {
+				return ReviewOutcome{ClaimID: act.ClaimID, State: string(rec.State), Tier: string(rec.Tier), Findings: len(rec.Findings),
+					Error: "cannot be sent as an 837P (" + err.Error() + "): correct the claim or reject it"}, nil
+			}
+		}
+	}
 	kind := map[string]store.ReviewActionKind{ActionApprove: store.ActionApprove, ActionOverride: store.ActionOverride, ActionReject: store.ActionReject}[act.Action]
 	err := a.DB.ApplyReview(ctx, store.ReviewAction{ID: id, BatchID: in.BatchID, ClaimID: act.ClaimID, Action: kind, Reviewer: in.Reviewer, Reason: act.Reason})
 	if err != nil {

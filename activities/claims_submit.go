@@ -80,7 +80,16 @@ func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (SubmitResult, er
 		return res, err
 	}
 	byPayer := map[string][]claim.Claim{}
+	check := s.Envelope(1, 1, time.Time{})
 	for _, r := range recs {
+		if err := x12.Check837P(&check, &r.Claim); err != nil {
+			// Review refuses to approve such claims; one approved before a
+			// practice-file change may still slip through: it stays
+			// unsubmitted and is counted, the rest go out.
+			res.Unsubmittable++
+			a.log().Warn("claim cannot be written as 837P", "batch_id", in.BatchID, "claim_id", r.Claim.ID)
+			continue
+		}
 		byPayer[r.Claim.PayerID] = append(byPayer[r.Claim.PayerID], r.Claim)
 	}
 	payerIDs := make([]string, 0, len(byPayer))
@@ -130,8 +139,7 @@ func (a *Claims) reserve(ctx context.Context, batchID, payerID string, claims []
 	env.BatchID = batchID
 	var buf bytes.Buffer
 	if _, err := x12.Write837P(&buf, env, claims); err != nil {
-		// The scrub checks every claim with Check837P, so this means a
-		// claim was approved over a structural finding: it cannot go out.
+		// Every claim passed Check837P above; this is a defect in the writer.
 		return store.Interchange{}, temporal.NewNonRetryableApplicationError(
 			"claims approved for submission cannot be written as 837P: "+err.Error(), "Unsubmittable", nil)
 	}

@@ -133,6 +133,9 @@ type SubmitResult struct {
 	Rejected999 int `json:"rejected_999"`
 	// ClaimsCharge is the total charge of the submitted claims.
 	ClaimsCharge claim.Money `json:"claims_charge"`
+	// Unsubmittable counts approved claims the 837P cannot carry: they
+	// stay unsubmitted (review refuses to approve such claims).
+	Unsubmittable int `json:"unsubmittable,omitempty"`
 }
 
 // AckResult counts claims by their 277CA status.

@@ -1,0 +1,243 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/claimsbot"
+	"github.com/rcmbot/rcmbot/internal/scrub"
+	"github.com/rcmbot/rcmbot/internal/sim"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/workflows"
+)
+
+// TestClaimsBatchEndToEnd uploads the demo workbook, lets the real workers
+// scrub it on a real Temporal server, reviews every flagged claim through
+// the review Update (approving warnings, overriding, correcting or
+// rejecting errors), and follows the batch through 837P submission to the
+// clearinghouse simulator's 999 and 277CA acknowledgements.
+func TestClaimsBatchEndToEnd(t *testing.T) {
+	s := Start(t, Options{Clearinghouse: ClearinghouseRejectingPrefix("CLM1002")})
+	ctx := context.Background()
+	f, err := os.Open(Fixture("demo-claims.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := s.Claims.SubmitBatch(ctx, f, "demo-claims.xlsx", "tester")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = s.WaitStatus(t, b.ID, 2*time.Minute, store.BatchAwaitingReview, store.BatchFailed)
+	if b.Status != store.BatchAwaitingReview {
+		t.Fatalf("batch %s: %s %s", b.ID, b.Status, b.FailureReason)
+	}
+	c := b.Counts
+	want := demoManifest(t)
+	if c.Claims != want.Claims || c.Lines != want.Lines || c.Flagged == 0 || c.Clean < want.Claims*2/3 {
+		t.Fatalf("counts after scrub: %+v, manifest %+v", c, want)
+	}
+	// Every scorer category shows up on the demo workbook.
+	counts, err := s.DB.FindingCounts(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, fc := range counts {
+		seen[fc.Category] = true
+	}
+	for _, cat := range scrub.Categories {
+		if cat == scrub.CatEligibility {
+			continue // no eligibility results stored in this test
+		}
+		if !seen[string(cat)] {
+			t.Errorf("no finding of category %s", cat)
+		}
+	}
+
+	// Progress query while waiting for review.
+	p, err := s.Claims.Progress(ctx, b.ID)
+	if err != nil || p.Status != workflows.StatusAwaitingReview || p.PendingReview != c.Flagged {
+		t.Fatalf("progress: %+v %v", p, err)
+	}
+
+	flagged, err := s.DB.Claims(ctx, store.ClaimFilter{BatchID: b.ID, Flagged: true, WithFindings: true}, store.All)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An approval of a claim with errors is refused by the workflow.
+	var hold, review []store.ClaimRecord
+	for _, r := range flagged {
+		if r.Tier == store.TierHold {
+			hold = append(hold, r)
+		} else {
+			review = append(review, r)
+		}
+	}
+	if len(hold) == 0 || len(review) == 0 {
+		t.Fatalf("want claims on hold and in review: %d / %d", len(hold), len(review))
+	}
+	_, err = s.Claims.Review(ctx, b.ID, "rita", []activities.ReviewAction{{ClaimID: hold[0].Claim.ID, Action: activities.ActionApprove}})
+	var re *claimsbot.ReviewError
+	if !errorsAs(err, &re) || !strings.Contains(re.Msg, "has errors") {
+		t.Fatalf("approving a held claim: %v", err)
+	}
+
+	// A correction: fix the first held claim whose only problem is an NPI check digit, if any.
+	var actions []activities.ReviewAction
+	corrected := ""
+	for _, r := range hold {
+		if len(r.Findings) == 1 && r.Findings[0].RuleID == "NPI-001" && r.Findings[0].Field == "billing_npi" {
+			actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionCorrect,
+				Fields: map[string]string{"billing_npi": "1234567893"}})
+			corrected = r.Claim.ID
+			break
+		}
+	}
+	rejected := 0
+	for i, r := range hold {
+		if r.Claim.ID == corrected {
+			continue
+		}
+		if i%2 == 0 {
+			actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionReject, Reason: "will rebill"})
+			rejected++
+		} else {
+			actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionOverride, Reason: "payer confirmed by phone"})
+		}
+	}
+	for _, r := range review {
+		actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionApprove})
+	}
+	out, err := s.Claims.Review(ctx, b.ID, "rita", actions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Overrides of claims the 837P cannot carry are refused: reject those.
+	var again []activities.ReviewAction
+	for _, o := range out {
+		switch {
+		case o.Resolved || o.ClaimID == corrected:
+		case strings.Contains(o.Error, "cannot be sent as an 837P"):
+			again = append(again, activities.ReviewAction{ClaimID: o.ClaimID, Action: activities.ActionReject, Reason: "cannot be billed as is"})
+			rejected++
+		default:
+			t.Errorf("outcome %+v", o)
+		}
+	}
+	if len(again) == 0 {
+		t.Error("no override was refused; the demo has claims the 837P cannot carry (0 units)")
+	}
+	if _, err := s.Claims.Review(ctx, b.ID, "rita", again); err != nil {
+		t.Fatal(err)
+	}
+
+	// The workflow goes on to submit and collect acknowledgements.
+	var res workflows.BatchProgress
+	if err := s.Client.GetWorkflow(ctx, claimsbot.WorkflowID(b.ID), "").Get(ctx, &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != workflows.StatusCompleted {
+		t.Fatalf("result: %+v", res)
+	}
+	subs, err := s.DB.SubmittedClaims(ctx, b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSubmitted := c.Claims - rejected
+	if corrected != "" && len(out) > 0 {
+		for _, o := range out {
+			if o.ClaimID == corrected && !o.Resolved {
+				wantSubmitted--
+			}
+		}
+	}
+	if len(subs) != wantSubmitted || res.Submit.Claims != wantSubmitted {
+		t.Errorf("submitted %d (result %d), want %d", len(subs), res.Submit.Claims, wantSubmitted)
+	}
+	accepted, payerRejected := 0, 0
+	for _, sc := range subs {
+		switch sc.Status {
+		case store.SubmissionAccepted:
+			accepted++
+		case store.SubmissionRejected:
+			payerRejected++
+			if !strings.HasPrefix(sc.ClaimID, "CLM1002") {
+				t.Errorf("claim %s rejected: %s %s", sc.ClaimID, sc.AckCategory, sc.Message)
+			}
+		default:
+			t.Errorf("claim %s still %s", sc.ClaimID, sc.Status)
+		}
+	}
+	if payerRejected == 0 || accepted == 0 || res.Acks.Accepted != accepted || res.Acks.Rejected != payerRejected {
+		t.Errorf("acks: accepted %d rejected %d, result %+v", accepted, payerRejected, res.Acks)
+	}
+	// Exactly once: the clearinghouse received each claim one time.
+	st := s.Clearinghouse.Stats()
+	for id, n := range st.ClaimCounts {
+		if n != 1 {
+			t.Errorf("claim %s received %d times", id, n)
+		}
+	}
+	if len(st.ClaimCounts) != wantSubmitted {
+		t.Errorf("clearinghouse received %d claims, want %d", len(st.ClaimCounts), wantSubmitted)
+	}
+
+	// The annotated workbook marks the findings and lists them.
+	var buf bytes.Buffer
+	if err := s.Claims.WriteAnnotated(ctx, b.ID, &buf); err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.GetRows("Findings")
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("findings sheet: %d rows, %v", len(rows), err)
+	}
+	var x837 bytes.Buffer
+	if err := s.Claims.Write837P(ctx, b.ID, &x837); err != nil || !strings.HasPrefix(x837.String(), "ISA*") {
+		t.Fatalf("837P download: %v %.40q", err, x837.String())
+	}
+	final, err := s.DB.Batch(ctx, b.ID)
+	if err != nil || final.Status != store.BatchCompleted || final.Counts.Accepted != accepted {
+		t.Errorf("final batch: %+v %v", final, err)
+	}
+}
+
+// ClearinghouseRejectingPrefix configures the clearinghouse simulator to
+// reject (277CA A7) every claim whose ID starts with prefix.
+func ClearinghouseRejectingPrefix(prefix string) sim.ClearinghouseConfig {
+	return sim.ClearinghouseConfig{RejectPrefix: prefix}
+}
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// manifest is the part of a demo fixture's expected.json the tests read.
+type manifest struct {
+	Claims int `json:"claims"`
+	Lines  int `json:"lines"`
+}
+
+func demoManifest(t testing.TB) manifest {
+	t.Helper()
+	b, err := os.ReadFile(Fixture("demo-claims.xlsx.expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
