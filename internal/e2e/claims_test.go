@@ -6,11 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
@@ -209,6 +213,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if err := s.Claims.Write837P(ctx, b.ID, &x837); err != nil || !strings.HasPrefix(x837.String(), "ISA*") {
 		t.Fatalf("837P download: %v %.40q", err, x837.String())
 	}
+	saveHistory(t, s, claimsbot.WorkflowID(b.ID), "claims-batch")
 	final, err := s.DB.Batch(ctx, b.ID)
 	if err != nil || final.Status != store.BatchCompleted || final.Counts.Accepted != accepted {
 		t.Errorf("final batch: %+v %v", final, err)
@@ -240,4 +245,44 @@ func demoManifest(t testing.TB) manifest {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// saveHistory writes a workflow's history as JSON (the format `temporal
+// workflow show --output json` writes) to fixtures/histories, with the
+// test key ring that encrypted its payloads, when RCMBOT_UPDATE_HISTORIES
+// is set: the replay test in package workflows replays it against the
+// current workflow code to catch non-deterministic changes.
+func saveHistory(t *testing.T, s *Stack, workflowID, name string) {
+	if os.Getenv("RCMBOT_UPDATE_HISTORIES") == "" {
+		return
+	}
+	ctx := context.Background()
+	iter := s.Client.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var h historypb.History
+	for iter.HasNext() {
+		ev, err := iter.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, ev)
+	}
+	b, err := protojson.MarshalOptions{Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := Fixture("histories")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := os.ReadFile(s.Config.KeysFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".keys"), keys, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("saved %d events of %s to %s", len(h.Events), workflowID, dir)
 }

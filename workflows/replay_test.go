@@ -1,0 +1,49 @@
+package workflows
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/rcmbot/rcmbot/internal/codec"
+	"github.com/rcmbot/rcmbot/internal/keyring"
+)
+
+// TestReplaySavedHistories replays histories saved from real runs (see
+// saveHistory in internal/e2e) against the current workflow code: a change
+// that would break running workflows fails here. Regenerate with
+// RCMBOT_UPDATE_HISTORIES=1 go test ./internal/e2e -run TestClaimsBatchEndToEnd
+// when a change is deliberately versioned (workflow.GetVersion).
+func TestReplaySavedHistories(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "fixtures", "histories", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no saved histories in fixtures/histories (%v)", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			keys := f[:len(f)-len(".json")] + ".keys"
+			text, err := os.ReadFile(keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ring, err := keyring.Parse(keys, string(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var o client.Options
+			codec.ConfigureClient(&o, ring)
+			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: o.DataConverter, FailureConverter: o.FailureConverter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.RegisterWorkflow(ClaimsBatch)
+			r.RegisterWorkflow(HealthCheck)
+			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
+				t.Fatalf("replay %s: %v", f, err)
+			}
+		})
+	}
+}
