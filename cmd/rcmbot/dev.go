@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,11 +16,15 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/rcmbot/rcmbot/fixtures/demo"
 	"github.com/rcmbot/rcmbot/internal/bots"
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/devstack"
+	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
+	"github.com/rcmbot/rcmbot/internal/web"
 	"github.com/rcmbot/rcmbot/workflows"
 )
 
@@ -86,7 +91,7 @@ all; the next run keeps the earlier state.`,
 		},
 	}
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "http-addr", "public-url",
-		"keys", "keys-file", "refdata", "timezone")
+		"keys", "keys-file", "refdata", "timezone", "eligibility-url", "clearinghouse-url")
 	return cmd
 }
 
@@ -154,16 +159,70 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	if err := a.checkHealth(ctx, c, workerErr); err != nil {
 		return err
 	}
+
+	// The outside world, simulated: payers and the clearinghouse.
+	simErr := make(chan error, 3)
+	for _, sv := range []struct {
+		name, url string
+		run       func(context.Context, string) error
+	}{
+		{"payer simulator", a.cfg.EligibilityURL, devPayerSim},
+		{"clearinghouse simulator", a.cfg.ClearingURL, devClearinghouseSim},
+	} {
+		addr, err := hostPort(sv.url)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sv.name, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := sv.run(workerCtx, addr); err != nil {
+				simErr <- fmt.Errorf("%s on %s: %w", sv.name, addr, err)
+			}
+		}()
+	}
+
+	webSrv, err := a.newWebServer(db, ring, c)
+	if err != nil {
+		return err
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := webSrv.Run(workerCtx, a.cfg.HTTPAddr); err != nil {
+			simErr <- fmt.Errorf("web server on %s: %w", a.cfg.HTTPAddr, err)
+		}
+	}()
+	if err := waitHTTP(ctx, a.cfg.PublicURL+"/healthz", 30*time.Second); err != nil {
+		return err
+	}
+	demoFile, rosterDir, err := a.writeDemoFiles()
+	if err != nil {
+		return err
+	}
+
 	say("")
+	if _, err := web.EnsureFirstAdmin(ctx, db, a.cfg.PublicURL, out); err != nil {
+		return err
+	}
+	say("")
+	say("rcmbot web app:   %s", a.cfg.PublicURL)
 	say("Temporal Web UI:  %s", a.cfg.TemporalUIURL)
 	say("Temporal server:  %s (namespace %s)", a.cfg.TemporalAddress, a.cfg.TemporalNamespace)
+	say("Simulators:       payers %s, clearinghouse %s", a.cfg.EligibilityURL, a.cfg.ClearingURL)
 	say("Data directory:   %s", a.cfg.DataDir)
 	say("Workers:          %v", temporalx.Queues)
+	say("")
+	say("Try it: upload %s on the Upload page, or run", demoFile)
+	say("  go run ./cmd/rcmbot batch submit %s --data-dir %s", demoFile, a.cfg.DataDir)
+	say("  go run ./cmd/rcmbot eligibility roster %s --data-dir %s", filepath.Join(rosterDir, "roster.xlsx"), a.cfg.DataDir)
 	say("Ready in %s. Press Ctrl-C to stop.", time.Since(started).Round(100*time.Millisecond))
 	say("rcmbot ready")
 
 	select {
 	case <-ctx.Done():
+	case err := <-simErr:
+		return err
 	case err := <-workerErr:
 		if err != nil {
 			return err
@@ -173,6 +232,90 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	}
 	say("\nshutting down")
 	return nil
+}
+
+// writeDemoFiles writes a demo claims workbook and an eligibility roster
+// dated today into the data directory (the committed fixtures are dated
+// the day they were generated; filing limits would flag them later).
+func (a *app) writeDemoFiles() (claimsFile, rosterDir string, err error) {
+	today := claim.DateOf(time.Now().In(a.cfg.Location()))
+	claimsFile = filepath.Join(a.cfg.DataDir, "demo-claims.xlsx")
+	if _, err := demo.WriteFile(claimsFile, demo.Options{Claims: 250, Seed: 1, AsOf: today}); err != nil {
+		return "", "", fmt.Errorf("write demo claims: %w", err)
+	}
+	rosterDir = filepath.Join(a.cfg.DataDir, "demo-roster")
+	if err := os.MkdirAll(rosterDir, 0o700); err != nil {
+		return "", "", err
+	}
+	if err := sim.WriteRosterFixtures(rosterDir, nextBusinessDay(today)); err != nil {
+		return "", "", fmt.Errorf("write demo roster: %w", err)
+	}
+	return claimsFile, rosterDir, nil
+}
+
+// devPayerSim runs the payer simulator with realistic latency and a rate
+// limit above what the starter payers.yaml lets rcmbot send.
+func devPayerSim(ctx context.Context, addr string) error {
+	p, err := sim.NewPayerSim(sim.PayerConfig{LatencyMin: 100 * time.Millisecond, LatencyMax: 800 * time.Millisecond, Rate: 60})
+	if err != nil {
+		return err
+	}
+	return p.Run(ctx, addr)
+}
+
+// devClearinghouseSim runs the clearinghouse simulator; it rejects every
+// 25th claim in its 277CA so the demo shows both outcomes.
+func devClearinghouseSim(ctx context.Context, addr string) error {
+	c, err := sim.NewClearinghouseSim(sim.ClearinghouseConfig{AckDelay: 5 * time.Second, RejectEvery: 25})
+	if err != nil {
+		return err
+	}
+	return c.Run(ctx, addr)
+}
+
+// nextBusinessDay is the next Monday–Friday after d.
+func nextBusinessDay(d claim.Date) claim.Date {
+	for {
+		d = d.AddDays(1)
+		if wd := d.Time().Weekday(); wd != time.Saturday && wd != time.Sunday {
+			return d
+		}
+	}
+}
+
+// hostPort returns the host:port to listen on for a base URL.
+func hostPort(rawURL string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", err
+	}
+	if u.Port() == "" {
+		return "", fmt.Errorf("%q has no port", rawURL)
+	}
+	return u.Host, nil
+}
+
+// waitHTTP polls url until it answers 200 or timeout passes.
+func waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not answer within %s (%v)", url, timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // startTemporal starts the dev server unless one already answers at

@@ -88,6 +88,7 @@ func commands(a *app) []*cobra.Command {
 		newSchedulesCmd(a),
 		newKeysCmd(a),
 		newScrubCmd(a),
+		newBatchCmd(a),
 		newConfigCmd(a),
 	}
 }

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rcmbot/rcmbot/internal/bots"
+	"github.com/rcmbot/rcmbot/internal/claimsbot"
+	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+)
+
+func newBatchCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "batch",
+		Short: "Submit claims spreadsheets to the claims bot and follow their batches",
+	}
+	config.Bind(cmd.PersistentFlags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "public-url",
+		"keys", "keys-file", "timezone", "upload-max-bytes", "max-rows", "max-unzipped-bytes", "review-reminder", "review-deadline")
+	var wait bool
+	var by string
+	submit := &cobra.Command{
+		Use:   "submit FILE",
+		Short: "Upload a claims file (.xlsx or .csv) and start its ClaimsBatch workflow",
+		Long: `Upload a claims file as the web app's Upload page does: the file is checked
+(type, limits, header, required columns), stored encrypted, and its batch's
+ClaimsBatch workflow started. Flagged claims then wait in the review queue.
+With --wait, follow the batch until it needs review, completes or fails.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			svc, closeAll, err := a.claimsService(ctx)
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			f, err := os.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if by == "" {
+				by = "cli"
+				if u, err := user.Current(); err == nil {
+					by = "cli:" + u.Username
+				}
+			}
+			b, err := svc.SubmitBatch(ctx, f, filepath.Base(args[0]), by)
+			var fe *claimsbot.FileError
+			if errors.As(err, &fe) {
+				fmt.Fprintln(cmd.ErrOrStderr(), fe.Msg)
+				return exitError{code: 1}
+			}
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "batch %s started\n  web:      %s/batches/%s\n  temporal: %s\n", b.ID, a.cfg.PublicURL, b.ID,
+				temporalx.UILink(a.cfg.TemporalUIURL, a.cfg.TemporalNamespace, b.WorkflowID))
+			if !wait {
+				return nil
+			}
+			b, err = waitBatch(ctx, svc.DB, b.ID, out)
+			if err != nil {
+				return err
+			}
+			printBatch(out, b)
+			if b.Status == store.BatchFailed {
+				return exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	submit.Flags().BoolVar(&wait, "wait", false, "wait until the batch needs review, completes or fails")
+	submit.Flags().StringVar(&by, "by", "", "who uploads (shown in the web app; default cli:USER)")
+	status := &cobra.Command{
+		Use:   "status BATCH",
+		Short: "Show a batch's status and counts",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			db, err := a.openDB(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			b, err := db.Batch(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			printBatch(cmd.OutOrStdout(), b)
+			return nil
+		},
+	}
+	cmd.AddCommand(submit, status)
+	return cmd
+}
+
+// claimsService opens what the claims bot's front door needs.
+func (a *app) claimsService(ctx context.Context) (*claimsbot.Service, func(), error) {
+	ring, err := a.openRing(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := a.openDB(ctx, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := a.dialTemporal(ctx, ring)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	svc, err := bots.ClaimsService(a.env(db, ring), c)
+	if err != nil {
+		c.Close()
+		db.Close()
+		return nil, nil, err
+	}
+	return svc, func() { c.Close(); db.Close() }, nil
+}
+
+// waitBatch polls a batch until it stops moving on its own.
+func waitBatch(ctx context.Context, db *store.DB, id string, out io.Writer) (store.Batch, error) {
+	last := store.BatchStatus("")
+	for {
+		b, err := db.Batch(ctx, id)
+		if err != nil {
+			return b, err
+		}
+		if b.Status != last {
+			fmt.Fprintf(out, "  %s\n", b.Status)
+			last = b.Status
+		}
+		switch b.Status {
+		case store.BatchAwaitingReview, store.BatchCompleted, store.BatchFailed:
+			return b, nil
+		}
+		select {
+		case <-ctx.Done():
+			return b, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func printBatch(w io.Writer, b store.Batch) {
+	c := b.Counts
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "batch\t%s (%s)\n", b.ID, b.FileName)
+	fmt.Fprintf(tw, "status\t%s\n", b.Status)
+	if b.FailureReason != "" {
+		fmt.Fprintf(tw, "reason\t%s\n", b.FailureReason)
+	}
+	fmt.Fprintf(tw, "claims / lines\t%d / %d\n", c.Claims, c.Lines)
+	fmt.Fprintf(tw, "clean / flagged\t%d / %d (%d errors, %d warnings)\n", c.Clean, c.Flagged, c.Errors, c.Warnings)
+	fmt.Fprintf(tw, "awaiting review\t%d\n", c.Unreviewed)
+	fmt.Fprintf(tw, "submitted / accepted / rejected\t%d / %d / %d\n", c.Submitted, c.Accepted, c.PayerRejected)
+	fmt.Fprintf(tw, "charges at risk\t$%s\n", c.ChargesAtRisk)
+	tw.Flush()
+}
