@@ -26,6 +26,7 @@ import (
 type Deps struct {
 	System      *activities.System
 	Claims      *activities.Claims
+	Retention   *activities.Retention
 	Eligibility *activities.Eligibility
 }
 
@@ -42,8 +43,13 @@ func register(w worker.Registry, queue string, d Deps) error {
 		if d.Claims == nil {
 			return fmt.Errorf("queue %s: claims activities not configured", queue)
 		}
+		if d.Retention == nil {
+			return fmt.Errorf("queue %s: retention activities not configured", queue)
+		}
 		w.RegisterWorkflow(workflows.ClaimsBatch)
 		w.RegisterActivity(d.Claims)
+		w.RegisterWorkflow(workflows.UploadRetention)
+		w.RegisterActivity(d.Retention)
 		return nil
 	case temporalx.QueueEligibility:
 		if d.Eligibility == nil {
@@ -57,6 +63,9 @@ func register(w worker.Registry, queue string, d Deps) error {
 		return fmt.Errorf("unknown task queue %q (known: %v)", queue, temporalx.Queues)
 	}
 }
+
+// UploadsRetention is the ID of the daily upload retention sweep's Schedule.
+const UploadsRetention = "uploads-retention"
 
 // EligibilityNightly is the ID of the nightly eligibility sweep's Schedule.
 const EligibilityNightly = "eligibility-nightly"
@@ -76,6 +85,15 @@ func Schedules(cfg *config.Config) []temporalx.Schedule {
 		TaskQueue: temporalx.QueueEligibility,
 		Catchup:   6 * time.Hour,
 		Timeout:   12 * time.Hour,
+	}, {
+		ID:        UploadsRetention,
+		Bot:       "claims",
+		Note:      "Daily: delete uploaded claims files older than the retention period (RCMBOT_UPLOAD_RETENTION)",
+		Cron:      "30 3 * * *",
+		Workflow:  "UploadRetention",
+		TaskQueue: temporalx.QueueClaims,
+		Catchup:   24 * time.Hour,
+		Timeout:   2 * time.Hour,
 	}}
 }
 

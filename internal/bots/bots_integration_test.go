@@ -3,7 +3,6 @@ package bots
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,12 +25,9 @@ func TestHealthCheckOnRealServer(t *testing.T) {
 	}
 
 	ctx, stop := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	var runErr error
+	runErr := make(chan error, 1)
 	go func() {
-		defer wg.Done()
-		runErr = RunWorkers(ctx, c, temporalx.Queues, Deps{System: &activities.System{Refdata: "test"}, Claims: &activities.Claims{}, Eligibility: &activities.Eligibility{}}, slog.Default(), 5*time.Second)
+		runErr <- RunWorkers(ctx, c, temporalx.Queues, Deps{System: &activities.System{Refdata: "test"}, Claims: &activities.Claims{}, Retention: &activities.Retention{}, Eligibility: &activities.Eligibility{}}, slog.Default(), 5*time.Second)
 	}()
 
 	wctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -42,8 +38,15 @@ func TestHealthCheckOnRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	var res workflows.HealthCheckResult
-	if err := run.Get(wctx, &res); err != nil {
-		t.Fatalf("health check: %v", err)
+	done := make(chan error, 1)
+	go func() { done <- run.Get(wctx, &res) }()
+	select {
+	case err := <-runErr:
+		t.Fatalf("workers stopped before the health check finished: %v", err)
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("health check: %v", err)
+		}
 	}
 	if len(res.Workers) != len(temporalx.Queues) {
 		t.Fatalf("got %d reports, want %d: %+v", len(res.Workers), len(temporalx.Queues), res)
@@ -54,9 +57,8 @@ func TestHealthCheckOnRealServer(t *testing.T) {
 		}
 	}
 	stop()
-	wg.Wait()
-	if runErr != nil {
-		t.Fatalf("RunWorkers: %v", runErr)
+	if err := <-runErr; err != nil {
+		t.Fatalf("RunWorkers: %v", err)
 	}
 }
 

@@ -99,6 +99,7 @@ func Build(e Env) (Deps, error) {
 				SenderID: c.SubmitterID, ReceiverID: c.ReceiverID, Usage: c.X12Usage,
 			},
 		},
+		Retention: &activities.Retention{DB: e.DB, Blobs: blobs, Uploads: c.UploadRetention},
 	}, nil
 }
 
