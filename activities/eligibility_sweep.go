@@ -292,12 +292,34 @@ feed:
 	return out, nil
 }
 
+// A payer that asks for a short wait (429 or 5xx with Retry-After up to
+// inPlaceWait) is asked again in place, up to inPlaceTries times, rather
+// than at the end of the sweep: the next round waits for the whole
+// round, so a throttled member would otherwise stretch the sweep's tail.
+const (
+	inPlaceWait  = 2 * time.Second
+	inPlaceTries = 2
+)
+
 // checkSweepItem asks about one check and stores the answer, or says to
 // retry it later.
 func (a *Eligibility) checkSweepItem(ctx context.Context, in SweepChunk, it store.SweepItem) (store.EligibilityStatus, []string, *RetryCheck, error) {
-	ans, err := a.ask(ctx, it.Appointment)
-	if err != nil {
-		return "", nil, nil, err
+	var ans answer
+	for try := 0; ; try++ {
+		var err error
+		if ans, err = a.ask(ctx, it.Appointment); err != nil {
+			return "", nil, nil, err
+		}
+		if ans.busy == nil || ans.busy.After <= 0 || ans.busy.After > inPlaceWait || try == inPlaceTries {
+			break
+		}
+		t := time.NewTimer(ans.busy.After)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return "", nil, nil, ctx.Err()
+		}
 	}
 	if ans.busy != nil && !in.Final {
 		return "", nil, &RetryCheck{Seq: it.Seq, After: ans.busy.After}, nil

@@ -75,6 +75,14 @@ var worklistHeader = []string{"Priority", "Problem", "What to do", "Date of serv
 	"Date of birth", "Payer ID", "Member ID", "Status", "Plan", "Plan ends", "Co-pay (in network)",
 	"Deductible remaining (in network)", "Out-of-pocket remaining (in network)", "On file / payer says", "Appointments", "Result ID"}
 
+// worklistResult is a stored result model without its benefit lines:
+// the worklist shows the summary figures, and the lines are most of the
+// JSON to decode.
+type worklistResult struct {
+	eligibility.Result
+	Benefits json.RawMessage `json:"benefits,omitempty"`
+}
+
 // WriteWorklist writes the front-desk worklist of a sweep as xlsx: one row
 // per member checked, problems first (inactive coverage, unknown members,
 // coverage not verified, details that differ from the practice's records,
@@ -86,11 +94,11 @@ func WriteWorklist(ctx context.Context, db WorklistStore, rules eligibility.Rule
 	err := db.EachSweepItem(ctx, sw.ID, func(it store.SweepItem) error {
 		r := worklistRow{item: it}
 		if len(it.Result) > 0 {
-			var m eligibility.Result
+			var m worklistResult
 			if json.Unmarshal(it.Result, &m) == nil {
-				r.res = &m
+				r.res = &m.Result
 				if it.Status == store.EligibilityActive || it.Status == store.EligibilityInactive {
-					r.found = rules.Discrepancies(onFile(it.Appointment), m)
+					r.found = rules.Discrepancies(onFile(it.Appointment), m.Result)
 				}
 			}
 		}

@@ -274,12 +274,16 @@ func (w *sweep) retryRound(round int, final bool, retry []activities.RetryCheck)
 }
 
 // roundDelay is the wait before the round after round: the largest
-// Retry-After the payers gave, at least MinRoundDelay doubled per round,
-// at most MaxRoundDelay.
+// Retry-After the payers gave, where a payer failed without one
+// MinRoundDelay doubled per round, at most MaxRoundDelay.
 func (w *sweep) roundDelay(round int, retry []activities.RetryCheck) time.Duration {
-	d := MinRoundDelay << min(round-1, 10)
+	var d time.Duration
 	for _, r := range retry {
-		d = max(d, r.After)
+		if r.After > 0 {
+			d = max(d, r.After)
+		} else {
+			d = max(d, MinRoundDelay<<min(round-1, 10))
+		}
 	}
 	return min(d, w.in.MaxRoundDelay)
 }
