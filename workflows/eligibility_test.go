@@ -655,3 +655,63 @@ func TestSweepChunksBoundHistory(t *testing.T) {
 		}
 	}
 }
+
+// importAnswerable stores the fixture rows whose payer answers (no AAA 42
+// members), so the only retries are the faults a test injects.
+func (f *eligFixture) importAnswerable(t *testing.T) []sim.FixtureRow {
+	t.Helper()
+	var rows []sim.FixtureRow
+	var appts []store.Appointment
+	for i, r := range sim.FixtureRows(sweepDate) {
+		if r.Expect == string(sim.ProfileUnavailable) {
+			continue
+		}
+		rows = append(rows, r)
+		appts = append(appts, store.Appointment{Date: r.Appointment, PayerID: r.PayerID, PatientID: r.PatientID, MemberID: r.MemberID,
+			LastName: r.LastName, FirstName: r.FirstName, DOB: r.DOB, Source: "roster.csv", SourceRow: i + 2})
+	}
+	if _, err := f.db.ReplaceRoster(context.Background(), appts); err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+// A short Retry-After (here 503 with Retry-After: 1) is waited out inside
+// the chunk, so the sweep needs no second round; 503s without one go to a
+// second round after MinRoundDelay.
+func TestEligibilitySweepServerErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		retryAfter int
+		rounds     int
+		gap        time.Duration
+	}{
+		{"with Retry-After", 1, 1, 0},
+		{"without Retry-After", 0, 2, MinRoundDelay},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newEligFixture(t, sim.PayerConfig{})
+			rows := f.importAnswerable(t)
+			f.sim.SetFaults(sim.Faults{Payer: "60054", FaultPlan: sim.FaultPlan{ServerErrors: 3, RetryAfter: tc.retryAfter}})
+			e := f.sweepEnv()
+			e.ExecuteWorkflow(EligibilitySweep, EligibilitySweepInput{SweepID: "sw-5xx", Date: sweepDate, Rounds: 3})
+			p := e.progress(t)
+			if p.Round != tc.rounds || p.Counts.Checked != len(rows) || p.Counts.Failed != 0 {
+				t.Fatalf("progress %+v", p)
+			}
+			if tc.gap > 0 {
+				last := e.chunks[len(e.chunks)-1]
+				if last.Round != 2 || len(last.Seqs) != 3 || e.starts[len(e.starts)-1].Sub(e.starts[0]) != tc.gap {
+					t.Errorf("retry chunk %+v started %s after the first", last, e.starts[len(e.starts)-1].Sub(e.starts[0]))
+				}
+			}
+			asked := 0
+			for _, n := range f.asked {
+				asked += n
+			}
+			if st := f.sim.Stats()["60054"]; st.ServerErrors != 3 || asked != len(rows)+3 {
+				t.Errorf("simulator %+v, %d questions for %d members", st, asked, len(rows))
+			}
+		})
+	}
+}
