@@ -120,7 +120,7 @@ func Start(t testing.TB, o Options) *Stack {
 	}
 	var copts client.Options
 	codec.ConfigureClient(&copts, ring)
-	c := tsrv.Client(t, temporaltest.Options{DataConverter: copts.DataConverter, FailureConverter: copts.FailureConverter})
+	c := tsrv.Client(t, temporaltest.Options{DataConverter: copts.DataConverter, FailureConverter: copts.FailureConverter, Logger: log})
 
 	s := &Stack{Config: &cfg, Temporal: tsrv, Client: c, DB: db, Ring: ring, Clearinghouse: ch, Payer: payer, Log: log, DataDir: dir}
 	benv := bots.Env{Config: &cfg, DB: db, Ring: ring, Log: log}

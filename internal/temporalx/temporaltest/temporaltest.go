@@ -9,6 +9,7 @@ package temporaltest
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -35,6 +36,9 @@ type Server struct {
 type Options struct {
 	DataConverter    converter.DataConverter
 	FailureConverter converter.FailureConverter
+	// Logger receives the SDK's log lines (and those of workers made from
+	// the client); nil leaves the SDK's default.
+	Logger *slog.Logger
 }
 
 // Require skips (or, under RCMBOT_REQUIRE_INTEGRATION, fails) the test
@@ -82,7 +86,7 @@ func (s *Server) Client(t testing.TB, o Options) client.Client {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := temporalx.Dial(ctx, temporalx.DialOptions{Address: s.Address, Namespace: "default",
-		DataConverter: o.DataConverter, FailureConverter: o.FailureConverter})
+		DataConverter: o.DataConverter, FailureConverter: o.FailureConverter, Logger: o.Logger})
 	if err != nil {
 		t.Fatal(err)
 	}
