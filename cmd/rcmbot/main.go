@@ -89,6 +89,10 @@ func commands(a *app) []*cobra.Command {
 		newKeysCmd(a),
 		newScrubCmd(a),
 		newBatchCmd(a),
+		newEligibilityCmd(a),
+		newX12Cmd(a),
+		newPayerSimCmd(a),
+		newClearinghouseSimCmd(a),
 		newConfigCmd(a),
 	}
 }
