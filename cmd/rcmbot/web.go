@@ -57,14 +57,19 @@ in flight finish.`,
 	}
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "http-addr", "public-url",
 		"keys", "keys-file", "refdata", "timezone", "codec-origins", "session-idle", "upload-max-bytes", "max-rows", "max-unzipped-bytes",
-		"review-reminder", "review-deadline")
+		"review-reminder", "review-deadline", "eligibility-cron", "high-deductible", "provider-npi", "provider-name")
 	return cmd
 }
 
 // newWebServer builds the web app on the bots' front doors; `rcmbot dev`
 // serves the same.
 func (a *app) newWebServer(db *store.DB, ring *keyring.Ring, c client.Client) (*web.Server, error) {
-	claims, err := bots.ClaimsService(bots.Env{Config: &a.cfg, DB: db, Ring: ring, Log: a.log}, c)
+	env := bots.Env{Config: &a.cfg, DB: db, Ring: ring, Log: a.log}
+	claims, err := bots.ClaimsService(env, c)
+	if err != nil {
+		return nil, err
+	}
+	elig, err := bots.EligibilityService(env, c)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +77,7 @@ func (a *app) newWebServer(db *store.DB, ring *keyring.Ring, c client.Client) (*
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Options{DB: db, Ring: ring, Claims: claims, Temporal: c, Schedules: bots.Schedules(&a.cfg),
+	return web.New(web.Options{DB: db, Ring: ring, Claims: claims, Eligibility: elig, Temporal: c, Schedules: bots.Schedules(&a.cfg),
 		Payers: dir, Config: &a.cfg, Log: a.log})
 }
 

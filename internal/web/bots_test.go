@@ -43,7 +43,9 @@ import (
 // workflow only: a goroutine moves the batch through parsing, scrubbing,
 // awaiting_review, submitting and completed (acknowledging every sent claim
 // as accepted), and Review applies actions directly, refusing what the
-// workflow's validator refuses.
+// workflow's validator refuses (a batch not awaiting review, a claim not
+// pending, approving a held claim) and, per claim, what the review
+// activity refuses (sending a claim the 837P cannot carry).
 type storeClaims struct {
 	db    *store.DB
 	delay time.Duration // pause at each status, so pages can show progress
@@ -322,6 +324,9 @@ func (c *storeClaims) Review(ctx context.Context, batchID, reviewer string, acti
 		if err != nil || rec.State != store.StatePending {
 			return nil, &reviewRejected{fmt.Sprintf("action %d: claim %s is not awaiting review in batch %s", i+1, a.ClaimID, batchID)}
 		}
+		if rec.Tier == store.TierHold && a.Action == activities.ActionApprove {
+			return nil, &reviewRejected{fmt.Sprintf("action %d: claim %s has errors that will get it denied: correct it, reject it, or override with a reason", i+1, a.ClaimID)}
+		}
 		recs[i] = rec
 	}
 	outs := make([]activities.ReviewOutcome, len(actions))
@@ -350,6 +355,14 @@ func (c *storeClaims) Review(ctx context.Context, batchID, reviewer string, acti
 
 func (c *storeClaims) apply(ctx context.Context, batchID, reviewer string, a activities.ReviewAction, rec store.ClaimRecord) (activities.ReviewOutcome, error) {
 	ra := store.ReviewAction{BatchID: batchID, ClaimID: a.ClaimID, Action: store.ReviewActionKind(a.Action), Reviewer: reviewer, Reason: a.Reason}
+	if a.Action == activities.ActionApprove || a.Action == activities.ActionOverride {
+		// "Send it" is refused when the 837P cannot carry the claim, as
+		// the real activity refuses it.
+		if err := x12.Check837P(envelope([]claim.Claim{rec.Claim}, 1), &rec.Claim); err != nil {
+			return activities.ReviewOutcome{ClaimID: a.ClaimID, State: string(rec.State), Tier: string(rec.Tier), Findings: len(rec.Findings),
+				Error: "cannot be sent as an 837P (" + err.Error() + "): correct the claim or reject it"}, nil
+		}
+	}
 	if a.Action != activities.ActionCorrect {
 		if err := c.db.ApplyReview(ctx, ra); err != nil {
 			return activities.ReviewOutcome{}, err

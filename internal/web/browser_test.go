@@ -188,9 +188,12 @@ func (tb *tab) open(path string) {
 
 func (tb *tab) text(sel string) string {
 	tb.t.Helper()
-	s, err := chromedp.Run(tb.ctx, chromedp.Text(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(tb.ctx, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
-		tb.t.Fatalf("text of %s: %v", sel, err)
+		main, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`location.pathname + ": " + document.querySelector("main").innerText.slice(0, 600)`))
+		tb.t.Fatalf("text of %s: %v; the page shows %s", sel, err, main)
 	}
 	return s
 }
@@ -347,7 +350,14 @@ func TestBrowserClaimsFlow(t *testing.T) {
 	tb.open("/review")
 	tb.shot("claims-06-review-queue")
 	waiting := eval[int](tb, `document.querySelectorAll("input[name=claim]").length`)
-	tb.do("select the first claim", chromedp.Click(chromedp.CSS(`input[name="claim"]`)))
+	// Approve a claim with warnings only (held claims need a correction,
+	// an override or a rejection).
+	warned := eval[string](tb, `(() => { for (const r of document.querySelectorAll("#queue tbody tr")) {
+		if (!r.querySelector(".badge.err")) return r.querySelector("input[name=claim]").id } return "" })()`)
+	if warned == "" {
+		t.Fatal("the queue has no claim with warnings only to approve")
+	}
+	tb.do("select a claim with warnings only", chromedp.Click(chromedp.ID(warned)))
 	tb.submit("#bulk-submit")
 	if msg := tb.text(".notice.ok"); msg != "1 claim updated." {
 		t.Fatalf("after approving: %q", msg)
@@ -369,8 +379,24 @@ func TestBrowserClaimsFlow(t *testing.T) {
 	}
 	tb.do("give the reason", chromedp.SendKeys(chromedp.ID("bulk-reason"), "checked with the payer"))
 	tb.submit("#bulk-submit")
-	if msg := tb.text(".notice.ok"); msg != fmt.Sprintf("%d claims updated.", waiting-1) {
-		t.Errorf("after the bulk override: %q", msg)
+	overridden := 0
+	if _, err := fmt.Sscanf(tb.text(".notice.ok"), "%d claims updated.", &overridden); err != nil || overridden == 0 {
+		t.Fatalf("bulk override: %q", tb.text(".notice.ok"))
+	}
+	// Claims the 837P cannot carry stay, with the reason; reject them.
+	left := eval[int](tb, `document.querySelectorAll("input[name=claim]").length`)
+	if left > 0 {
+		if why := tb.text(".notice.err"); !strings.Contains(why, "cannot be sent as an 837P") {
+			t.Fatalf("%d claims left after the override: %q", left, why)
+		}
+		tb.do("reject the rest", chromedp.Click(chromedp.ID("select-all")), chromedp.Click(chromedp.CSS(`input[name="action"][value="reject"]`)))
+		tb.submit("#bulk-submit")
+	}
+	if overridden+left != waiting-1 {
+		t.Errorf("%d overridden and %d rejected of %d", overridden, left, waiting-1)
+	}
+	if empty := tb.text(".empty-state"); !strings.Contains(empty, "Nothing waits for review") {
+		t.Fatalf("queue after review: %q", empty)
 	}
 
 	// The batch moves on to submission and completes.

@@ -105,7 +105,7 @@ func TestReviewByForms(t *testing.T) {
 	rev := h.signIn(store.RoleReviewer)
 	claimURL := "/batches/" + b.BatchID + "/claims/C1002"
 	page := rev.get(claimURL).body
-	has(t, "reviewer's claim page", page, "Approve claim", "Override and submit", "Reject — do not submit", `name="fix:billing_npi" value="1234567890"`)
+	has(t, "reviewer's claim page", page, "cannot be approved as it is", "Override and submit", "Reject — do not submit", `name="fix:billing_npi" value="1234567890"`)
 
 	// Override without a reason is refused with advice.
 	res := rev.postForm(claimURL+"/review", url.Values{"action": {"override"}})
