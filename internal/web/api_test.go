@@ -137,11 +137,11 @@ func batchLifecycle(t *testing.T, h *harness) {
 	}
 
 	// A biller cannot review; a reviewer can, and the batch moves on.
-	var actions []reviewRequestJSON
-	for _, c := range rep.Claims {
-		if c.Tier != "clean" {
-			actions = append(actions, reviewRequestJSON{ClaimID: c.ClaimID, Action: activities.ActionOverride, Reason: "payer confirmed by phone"})
-		}
+	// C1002's NPI was confirmed with the payer; C1003's units cannot be
+	// read, so it cannot be sent at all.
+	actions := []reviewRequestJSON{
+		{ClaimID: "C1002", Action: activities.ActionOverride, Reason: "payer confirmed by phone"},
+		{ClaimID: "C1003", Action: activities.ActionReject, Reason: "units missing"},
 	}
 	if r := biller.sendJSON("POST", "/api/v1/batches/"+b.BatchID+"/review", actions); r.StatusCode != http.StatusForbidden {
 		t.Fatalf("biller review: %d %s", r.StatusCode, r.body)
@@ -153,12 +153,23 @@ func batchLifecycle(t *testing.T, h *harness) {
 	if r := reviewer.sendJSON("POST", "/api/v1/batches/"+b.BatchID+"/review", []reviewRequestJSON{{ClaimID: "C1001", Action: "approve"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "not awaiting review") {
 		t.Errorf("approving a clean claim: %d %s", r.StatusCode, r.body)
 	}
+	if r := reviewer.sendJSON("POST", "/api/v1/batches/"+b.BatchID+"/review", []reviewRequestJSON{{ClaimID: "C1002", Action: "approve"}}); r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(r.body, "has errors that will get it denied") {
+		t.Errorf("approving a held claim: %d %s", r.StatusCode, r.body)
+	}
+	// Overriding a claim the 837P cannot carry comes back as that claim's
+	// outcome, and the claim stays pending.
+	unsendable := decodeJSON[reviewResponseJSON](t, reviewer.sendJSON("POST", "/api/v1/batches/"+b.BatchID+"/review",
+		[]reviewRequestJSON{{ClaimID: "C1003", Action: "override", Reason: "trust me"}}))
+	if len(unsendable.Outcomes) != 1 || unsendable.Outcomes[0].Resolved || !strings.Contains(unsendable.Outcomes[0].Error, "cannot be sent as an 837P") {
+		t.Errorf("override of an unsendable claim: %+v", unsendable)
+	}
 	r := reviewer.sendJSON("POST", "/api/v1/batches/"+b.BatchID+"/review", actions)
 	if r.StatusCode != 200 {
 		t.Fatalf("review: %d %s", r.StatusCode, r.body)
 	}
 	out := decodeJSON[reviewResponseJSON](t, r)
-	if out.Reviewer != "reviewer" || len(out.Outcomes) != len(actions) || !out.Outcomes[0].Resolved || out.Outcomes[0].State != "overridden" {
+	if out.Reviewer != "reviewer" || len(out.Outcomes) != 2 || !out.Outcomes[0].Resolved || out.Outcomes[0].State != "overridden" ||
+		!out.Outcomes[1].Resolved || out.Outcomes[1].State != "rejected" {
 		t.Fatalf("review outcomes %+v", out)
 	}
 	log, err := h.db.ReviewActions(context.Background(), b.BatchID, "")

@@ -241,7 +241,7 @@ func (c *storeClaims) submit(ctx context.Context, id string) error {
 		return err
 	}
 	c.pause()
-	recs, err := c.db.ClaimsToSubmit(ctx, id)
+	recs, err := c.db.ClaimsToSubmit(ctx, id, store.All)
 	if err != nil {
 		return err
 	}

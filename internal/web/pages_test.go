@@ -139,6 +139,11 @@ func TestReviewByForms(t *testing.T) {
 	}
 	sel.Set("reason", "units confirmed with the provider")
 	res = rev.postForm("/review", sel)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.body, "claim C1003: cannot be sent as an 837P") {
+		t.Fatalf("bulk override of a claim the 837P cannot carry: %d", res.StatusCode)
+	}
+	sel.Set("action", "reject")
+	res = rev.postForm("/review", sel)
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/review?done=1" {
 		t.Fatalf("bulk override: %d %s %s", res.StatusCode, res.Header.Get("Location"), res.body)
 	}
