@@ -320,6 +320,23 @@ func TestBrowserClaimsFlow(t *testing.T) {
 	}
 	tb.open("/upload")
 	tb.shot("claims-02-upload")
+	// Drop a file that is not a claims spreadsheet: the reason is shown.
+	dropped := eval[string](tb, `(() => {
+		const dt = new DataTransfer();
+		dt.items.add(new File(["appointment,room\n9:00,2\n"], "schedule.csv", {type: "text/csv"}));
+		document.getElementById("dropzone").dispatchEvent(new DragEvent("drop", {dataTransfer: dt, bubbles: true, cancelable: true}));
+		return document.getElementById("file-name").textContent })()`)
+	if !strings.Contains(dropped, "schedule.csv") {
+		t.Fatalf("after a drop the page says %q", dropped)
+	}
+	tb.do("upload the dropped file", chromedp.Click(chromedp.ID("upload-button")), chromedp.WaitVisible(chromedp.ID("upload-error")))
+	if msg := tb.text("#upload-error"); !strings.Contains(msg, "schedule.csv") || !strings.Contains(msg, "header") {
+		t.Errorf("refused file: %q", msg)
+	}
+	if f := eval[string](tb, `document.activeElement.id`); f != "upload-error" {
+		t.Errorf("focus after a refused file: %q, want the error", f)
+	}
+	tb.shot("claims-02b-upload-refused")
 	tb.do("upload the demo workbook",
 		chromedp.SetUploadFiles(chromedp.ID("file"), []string{demo}),
 		chromedp.Click(chromedp.ID("upload-button")),
