@@ -153,19 +153,17 @@ func (a *Eligibility) RecordUnanswered(ctx context.Context, in UnansweredInput) 
 	if err != nil {
 		return CheckOutcome{}, err
 	}
-	out, _, err := a.record(ctx, ap, "el-"+ap.ID, "", answer{busy: &payer.RetryableError{Reason: in.Reason}, final: true})
+	out, _, err := a.record(ctx, ap, "el-"+ap.ID, "", answer{busy: &payer.RetryableError{Reason: in.Reason}})
 	return out, err
 }
 
-// answer is what asking a payer gave.
+// answer is what asking a payer gave. Recorded with busy set, it is
+// stored as pending: the payer is not asked again.
 type answer struct {
 	req  eligibility.Request
 	res  *eligibility.Result // nil when the payer gave no usable answer
 	busy *payer.RetryableError
 	perm *payer.PermanentError
-	// final means a busy payer is not asked again: the check is stored
-	// as pending.
-	final bool
 }
 
 // ask sends one appointment's question. Errors are the caller's

@@ -324,7 +324,6 @@ func (a *Eligibility) checkSweepItem(ctx context.Context, in SweepChunk, it stor
 	if ans.busy != nil && !in.Final {
 		return "", nil, &RetryCheck{Seq: it.Seq, After: ans.busy.After}, nil
 	}
-	ans.final = in.Final
 	out, found, err := a.record(ctx, it.Appointment, sweepResultID(in.SweepID, it.Seq), in.SweepID, ans)
 	if err != nil {
 		return "", nil, nil, err
