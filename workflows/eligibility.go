@@ -186,12 +186,12 @@ func (w *sweep) run(ctx workflow.Context) (SweepProgress, error) {
 	}
 	date := w.in.Date
 	if date.IsZero() {
-		loc, err := time.LoadLocation(w.in.TimeZone)
-		if err != nil {
-			return w.progress, temporal.NewNonRetryableApplicationError(
-				fmt.Sprintf("time zone %q is not an IANA name: fix RCMBOT_TIMEZONE", w.in.TimeZone), "BadTimeZone", err)
+		// Recorded as a side effect: a replay on a worker with newer time
+		// zone data still sweeps the date the run chose.
+		var err error
+		if date, err = w.nextBusinessDay(ctx); err != nil {
+			return w.progress, err
 		}
-		date = NextBusinessDay(workflow.Now(ctx).In(loc))
 	}
 	id := w.in.SweepID
 	if id == "" {
@@ -242,6 +242,25 @@ func (w *sweep) run(ctx workflow.Context) (SweepProgress, error) {
 	}
 	w.setStatus(ctx, StatusCompleted)
 	return w.progress, nil
+}
+
+// nextBusinessDay is the next business day after the run's start in the
+// input's time zone.
+func (w *sweep) nextBusinessDay(ctx workflow.Context) (claim.Date, error) {
+	start := workflow.GetInfo(ctx).WorkflowStartTime
+	var date claim.Date
+	err := workflow.SideEffect(ctx, func(workflow.Context) any {
+		loc, err := time.LoadLocation(w.in.TimeZone)
+		if err != nil {
+			return claim.Date(0)
+		}
+		return NextBusinessDay(start.In(loc))
+	}).Get(&date)
+	if err == nil && date.IsZero() {
+		err = temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("time zone %q is not an IANA name: fix RCMBOT_TIMEZONE", w.in.TimeZone), "BadTimeZone", nil)
+	}
+	return date, err
 }
 
 // chunkSize is the checks per chunk for a sweep of n: the configured
