@@ -110,11 +110,9 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (ScrubResult, er
 
 	scrubfile.Assess(claims, report.Results, rowErrs, a.envelope())
 	res := ScrubResult{Parse: ParseResult{Claims: stats.Claims, Lines: stats.Lines, RowErrors: len(rowErrs), Held: len(held)}}
-	recs := make([]store.ClaimRecord, len(claims))
 	for i := range claims {
-		recs[i] = a.record(b.ID, &claims[i], report.Results[i], stats.layout)
-		if recs[i].Tier != store.TierClean {
-			res.Flagged = append(res.Flagged, FlaggedClaim{ID: claims[i].ID, Hold: recs[i].Tier == store.TierHold})
+		if t := report.Results[i].Tier; t != scrub.TierClean {
+			res.Flagged = append(res.Flagged, FlaggedClaim{ID: claims[i].ID, Hold: t == scrub.TierHold})
 		}
 	}
 
@@ -124,12 +122,18 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (ScrubResult, er
 			start = 0
 		}
 	}
+	// Records are built a chunk at a time: memory holds the claims once.
 	size := a.chunkSize()
-	for i, c := 0, 0; i < len(recs); i, c = i+size, c+1 {
+	recs := make([]store.ClaimRecord, 0, size)
+	for i, c := 0, 0; i < len(claims); i, c = i+size, c+1 {
 		if c < start {
 			continue
 		}
-		if err := a.DB.SaveClaims(ctx, b.ID, c, recs[i:min(i+size, len(recs))]); err != nil {
+		recs = recs[:0]
+		for j := i; j < min(i+size, len(claims)); j++ {
+			recs = append(recs, a.record(b.ID, &claims[j], report.Results[j], stats.layout))
+		}
+		if err := a.DB.SaveClaims(ctx, b.ID, c, recs); err != nil {
 			return ScrubResult{}, fmt.Errorf("save claims chunk %d: %w", c, err)
 		}
 		activity.RecordHeartbeat(ctx, c+1)

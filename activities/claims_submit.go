@@ -24,7 +24,7 @@ import (
 
 // SubmissionStore is what submission needs of the database.
 type SubmissionStore interface {
-	ClaimsToSubmit(ctx context.Context, batchID string) ([]store.ClaimRecord, error)
+	ClaimsToSubmit(ctx context.Context, batchID string, p store.Page) ([]store.ClaimRecord, error)
 	NextControlNumber(ctx context.Context, kind string) (int64, error)
 	ReserveInterchange(ctx context.Context, ic store.Interchange, claimIDs []string) (store.Interchange, error)
 	Interchanges(ctx context.Context, batchID string, status store.InterchangeStatus) ([]store.Interchange, error)
@@ -43,7 +43,9 @@ type Submission struct {
 	Payers   *payers.Directory
 	// SenderID and ReceiverID are ISA06 and ISA08; Usage is ISA15 (T or P).
 	SenderID, ReceiverID, Usage string
-	// MaxClaims bounds the claims of one interchange (0 = 5,000).
+	// MaxClaims bounds the claims read and sent per round (0 or more than
+	// store.MaxPageSize = store.MaxPageSize): each round's claims go out
+	// in one interchange per payer, so memory stays bounded.
 	MaxClaims int
 	// Now stamps the interchanges; nil means time.Now.
 	Now func() time.Time
@@ -75,36 +77,40 @@ func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (SubmitResult, er
 			return res, err
 		}
 	}
-	recs, err := s.DB.ClaimsToSubmit(ctx, in.BatchID)
-	if err != nil {
-		return res, err
-	}
-	byPayer := map[string][]claim.Claim{}
-	check := s.Envelope(1, 1, time.Time{})
-	for _, r := range recs {
-		if err := x12.Check837P(&check, &r.Claim); err != nil {
-			// Review refuses to approve such claims; one approved before a
-			// practice-file change may still slip through: it stays
-			// unsubmitted and is counted, the rest go out.
-			res.Unsubmittable++
-			a.log().Warn("claim cannot be written as 837P", "batch_id", in.BatchID, "claim_id", r.Claim.ID)
-			continue
-		}
-		byPayer[r.Claim.PayerID] = append(byPayer[r.Claim.PayerID], r.Claim)
-	}
-	payerIDs := make([]string, 0, len(byPayer))
-	for id := range byPayer {
-		payerIDs = append(payerIDs, id)
-	}
-	sort.Strings(payerIDs)
 	max := s.MaxClaims
-	if max <= 0 {
-		max = 5000
+	if max <= 0 || max > store.MaxPageSize {
+		max = store.MaxPageSize
 	}
-	for _, pid := range payerIDs {
-		claims := byPayer[pid]
-		for i := 0; i < len(claims); i += max {
-			ic, err := a.reserve(ctx, in.BatchID, pid, claims[i:min(i+max, len(claims))])
+	check := s.Envelope(1, 1, time.Time{})
+	skipped := 0 // unwritable claims stay in ClaimsToSubmit: page past them
+	for {
+		recs, err := s.DB.ClaimsToSubmit(ctx, in.BatchID, store.Page{Limit: max, Offset: skipped})
+		if err != nil {
+			return res, err
+		}
+		if len(recs) == 0 {
+			break
+		}
+		byPayer := map[string][]claim.Claim{}
+		for _, r := range recs {
+			if err := x12.Check837P(&check, &r.Claim); err != nil {
+				// Review refuses to approve such claims; one approved before
+				// a practice-file change may still slip through: it stays
+				// unsubmitted and is counted, the rest go out.
+				res.Unsubmittable++
+				skipped++
+				a.log().Warn("claim cannot be written as 837P", "batch_id", in.BatchID, "claim_id", r.Claim.ID)
+				continue
+			}
+			byPayer[r.Claim.PayerID] = append(byPayer[r.Claim.PayerID], r.Claim)
+		}
+		payerIDs := make([]string, 0, len(byPayer))
+		for id := range byPayer {
+			payerIDs = append(payerIDs, id)
+		}
+		sort.Strings(payerIDs)
+		for _, pid := range payerIDs {
+			ic, err := a.reserve(ctx, in.BatchID, pid, byPayer[pid])
 			if err != nil {
 				return res, err
 			}

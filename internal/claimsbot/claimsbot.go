@@ -194,11 +194,13 @@ func (s *Service) WriteAnnotated(ctx context.Context, batchID string, w io.Write
 	}
 	layout := r.Layout()
 	r.Close()
-	var claims []claim.Claim
-	var results []scrub.Result
+	// Claims stream past: only their marks and the tally stay in memory.
+	var tally scrubfile.Tally
+	var marks []workbook.Mark
 	err = s.DB.EachClaim(ctx, store.ClaimFilter{BatchID: batchID, WithFindings: true}, func(rec store.ClaimRecord) error {
-		claims = append(claims, rec.Claim)
-		results = append(results, resultOf(rec))
+		r := resultOf(rec)
+		tally.Add(&rec.Claim, &r)
+		marks = scrubfile.AppendMarks(marks, &r)
 		return nil
 	})
 	if err != nil {
@@ -215,7 +217,7 @@ func (s *Service) WriteAnnotated(ctx context.Context, batchID string, w io.Write
 		}
 	}
 	return workbook.Write(w, workbook.Input{Original: bytes.NewReader(data), Size: int64(len(data)), Layout: layout,
-		Marks: scrubfile.Marks(results), RowErrors: orphans, Summary: scrubfile.WorkbookSummary(claims, results),
+		Marks: marks, RowErrors: orphans, Summary: tally.Workbook(),
 		MaxUnzippedBytes: s.Intake.Limits.MaxUnzippedBytes})
 }
 

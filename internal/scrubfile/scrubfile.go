@@ -207,59 +207,88 @@ func NewReport(layout *intake.Layout, claims []claim.Claim, results []scrub.Resu
 }
 
 func summarize(claims []claim.Claim, results []scrub.Result) Summary {
-	var s Summary
-	s.Claims = len(claims)
-	for i, r := range results {
-		s.Lines += len(claims[i].Lines)
-		if r.Tier == scrub.TierClean {
-			s.Clean++
+	var t Tally
+	for i := range results {
+		t.Add(&claims[i], &results[i])
+	}
+	return t.Summary
+}
+
+// Tally adds up scrubbed claims one at a time, so a batch's figures can be
+// computed while its claims stream past.
+type Tally struct {
+	Summary
+	byCategory map[string]claim.Money
+}
+
+// Add counts one claim and its verdict.
+func (t *Tally) Add(c *claim.Claim, r *scrub.Result) {
+	t.Claims++
+	t.Lines += len(c.Lines)
+	if r.Tier == scrub.TierClean {
+		t.Clean++
+	} else {
+		t.Flagged++
+	}
+	if r.Tier == scrub.TierHold {
+		t.ChargesAtRisk += c.LineTotal()
+	}
+	var cats []string
+	for _, f := range r.Findings {
+		if f.Severity == scrub.SevError {
+			t.Errors++
 		} else {
-			s.Flagged++
+			t.Warnings++
 		}
-		if r.Tier == scrub.TierHold {
-			s.ChargesAtRisk += claims[i].LineTotal()
-		}
-		for _, f := range r.Findings {
-			if f.Severity == scrub.SevError {
-				s.Errors++
-			} else {
-				s.Warnings++
-			}
+		if !slices.Contains(cats, string(f.Category)) {
+			cats = append(cats, string(f.Category))
 		}
 	}
-	return s
+	if len(cats) > 0 && t.byCategory == nil {
+		t.byCategory = map[string]claim.Money{}
+	}
+	for _, cat := range cats {
+		t.byCategory[cat] += c.LineTotal()
+	}
+}
+
+// Workbook returns the annotated workbook's Summary sheet figures.
+func (t *Tally) Workbook() workbook.Summary {
+	s := t.Summary
+	by := map[string]claim.Money{}
+	for k, v := range t.byCategory {
+		by[k] = v
+	}
+	return workbook.Summary{Claims: s.Claims, Lines: s.Lines, Clean: s.Clean, Flagged: s.Flagged, Errors: s.Errors,
+		Warnings: s.Warnings, ChargesAtRisk: s.ChargesAtRisk, ChargesAtRiskByCategory: by}
 }
 
 // Marks converts results into the annotated workbook's marks.
 func Marks(results []scrub.Result) []workbook.Mark {
 	var out []workbook.Mark
-	for _, r := range results {
-		for _, f := range r.Findings {
-			out = append(out, workbook.Mark{ClaimID: r.ClaimID, Line: f.Line, Row: f.Row, Field: f.Field,
-				Severity: workbook.Severity(f.Severity), Category: string(f.Category), RuleID: f.RuleID,
-				Message: f.Message, Fix: f.Fix, CARC: f.CARC})
-		}
+	for i := range results {
+		out = AppendMarks(out, &results[i])
 	}
 	return out
 }
 
+// AppendMarks appends one result's marks to marks.
+func AppendMarks(marks []workbook.Mark, r *scrub.Result) []workbook.Mark {
+	for _, f := range r.Findings {
+		marks = append(marks, workbook.Mark{ClaimID: r.ClaimID, Line: f.Line, Row: f.Row, Field: f.Field,
+			Severity: workbook.Severity(f.Severity), Category: string(f.Category), RuleID: f.RuleID,
+			Message: f.Message, Fix: f.Fix, CARC: f.CARC})
+	}
+	return marks
+}
+
 // WorkbookSummary returns the annotated workbook's Summary sheet figures.
 func WorkbookSummary(claims []claim.Claim, results []scrub.Result) workbook.Summary {
-	s := summarize(claims, results)
-	ws := workbook.Summary{Claims: s.Claims, Lines: s.Lines, Clean: s.Clean, Flagged: s.Flagged, Errors: s.Errors,
-		Warnings: s.Warnings, ChargesAtRisk: s.ChargesAtRisk, ChargesAtRiskByCategory: map[string]claim.Money{}}
-	for i, r := range results {
-		var cats []string
-		for _, f := range r.Findings {
-			if !slices.Contains(cats, string(f.Category)) {
-				cats = append(cats, string(f.Category))
-			}
-		}
-		for _, c := range cats {
-			ws.ChargesAtRiskByCategory[c] += claims[i].LineTotal()
-		}
+	var t Tally
+	for i := range results {
+		t.Add(&claims[i], &results[i])
 	}
-	return ws
+	return t.Workbook()
 }
 
 // RowErrorsWithoutClaim returns the row errors that belong to no claim:

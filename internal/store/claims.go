@@ -402,14 +402,6 @@ func (d *DB) eachClaim(ctx context.Context, f ClaimFilter, p Page, fn func(Claim
 	return d.scanClaims(ctx, where, args, f.WithFindings, p, fn)
 }
 
-// eachClaimWhere calls fn for every claim c (without findings) matching
-// the SQL condition cond, in file order.
-func (d *DB) eachClaimWhere(ctx context.Context, cond string, args []any, fn func(ClaimRecord) error) error {
-	return d.scanClaims(ctx, " WHERE "+cond, args, false, All, fn)
-}
-
-// scanClaims runs the claims query with the given WHERE clause over
-// claims c and calls fn for each claim, with findings if withFindings.
 func (d *DB) scanClaims(ctx context.Context, where string, args []any, withFindings bool, p Page, fn func(ClaimRecord) error) error {
 	var q string
 	if withFindings {

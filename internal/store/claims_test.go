@@ -191,7 +191,7 @@ func TestUpdateClaimAfterCorrection(t *testing.T) {
 			t.Errorf("indexed column not updated: %s", npi)
 		}
 		// Corrected claims that re-scrubbed clean are ready to submit.
-		ready := must[[]store.ClaimRecord](t)(e.db.ClaimsToSubmit(ctx, b.ID))
+		ready := must[[]store.ClaimRecord](t)(e.db.ClaimsToSubmit(ctx, b.ID, store.All))
 		if g := claimIDs(ready); !reflect.DeepEqual(g, []string{"C-1"}) {
 			t.Errorf("ready %v", g)
 		}

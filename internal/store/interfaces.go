@@ -63,7 +63,7 @@ type Reviews interface {
 // and 277CA.
 type Ledger interface {
 	NextControlNumber(ctx context.Context, kind string) (int64, error)
-	ClaimsToSubmit(ctx context.Context, batchID string) ([]ClaimRecord, error)
+	ClaimsToSubmit(ctx context.Context, batchID string, p Page) ([]ClaimRecord, error)
 	ReserveInterchange(ctx context.Context, ic Interchange, claimIDs []string) (Interchange, error)
 	MarkInterchangeSent(ctx context.Context, id string) error
 	Interchange(ctx context.Context, id string) (Interchange, error)

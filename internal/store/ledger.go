@@ -341,13 +341,15 @@ func (d *DB) SubmittedClaims(ctx context.Context, batchID string) ([]SubmittedCl
 
 // ClaimsToSubmit returns the claims of a batch that may be submitted and
 // are not in the ledger yet, in file order: clean, approved and
-// overridden claims, and corrected claims that re-scrubbed clean.
-func (d *DB) ClaimsToSubmit(ctx context.Context, batchID string) ([]ClaimRecord, error) {
+// overridden claims, and corrected claims that re-scrubbed clean. A
+// submitter takes them a page at a time (p.Limit): claims put in the
+// ledger drop out of the next call.
+func (d *DB) ClaimsToSubmit(ctx context.Context, batchID string, p Page) ([]ClaimRecord, error) {
 	var out []ClaimRecord
-	err := d.eachClaimWhere(ctx, `c.batch_id = ? AND (c.state IN ('clean', 'approved', 'overridden')
+	err := d.scanClaims(ctx, ` WHERE `+`c.batch_id = ? AND (c.state IN ('clean', 'approved', 'overridden')
 		OR (c.state = 'corrected' AND c.tier = 'clean'))
 		AND NOT EXISTS (SELECT 1 FROM submitted_claims s WHERE s.batch_id = c.batch_id AND s.claim_id = c.claim_id)`,
-		[]any{batchID}, func(r ClaimRecord) error { out = append(out, r); return nil })
+		[]any{batchID}, false, p, func(r ClaimRecord) error { out = append(out, r); return nil })
 	if err != nil {
 		return nil, fmt.Errorf("claims to submit of batch %s: %w", batchID, err)
 	}

@@ -121,7 +121,7 @@ func TestSubmissionLedgerExactlyOnce(t *testing.T) {
 			record(sampleClaim("C-4", "P-4", "2026-01-05", 1), store.TierReview, finding("npi", "npi.x", store.SeverityError, 0)),
 		}))
 		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-3", Action: store.ActionApprove, Reviewer: "rita"}))
-		ready := must[[]store.ClaimRecord](t)(e.db.ClaimsToSubmit(ctx, b.ID))
+		ready := must[[]store.ClaimRecord](t)(e.db.ClaimsToSubmit(ctx, b.ID, store.All))
 		if g := claimIDs(ready); !reflect.DeepEqual(g, []string{"C-1", "C-2", "C-3"}) {
 			t.Fatalf("ready %v (pending C-4 must wait)", g)
 		}
@@ -146,7 +146,7 @@ func TestSubmissionLedgerExactlyOnce(t *testing.T) {
 		if n := e.count(t, "SELECT COUNT(*) FROM interchanges"); n != 1 {
 			t.Errorf("%d interchanges after a refused reserve", n)
 		}
-		if g := claimIDs(must[[]store.ClaimRecord](t)(e.db.ClaimsToSubmit(ctx, b.ID))); !reflect.DeepEqual(g, []string{"C-3"}) {
+		if g := claimIDs(must[[]store.ClaimRecord](t)(e.db.ClaimsToSubmit(ctx, b.ID, store.All))); !reflect.DeepEqual(g, []string{"C-3"}) {
 			t.Errorf("ready after reserve %v", g)
 		}
 		unsent := must[[]store.Interchange](t)(e.db.Interchanges(ctx, b.ID, store.InterchangeReserved))

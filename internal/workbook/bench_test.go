@@ -1,15 +1,11 @@
 package workbook
 
 import (
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/rcmbot/rcmbot/fixtures/benchmem"
 	"github.com/rcmbot/rcmbot/fixtures/demo"
@@ -108,7 +104,7 @@ func BenchmarkFloor100k(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		m := benchmem.Start()
-		if err := copyBare(in.Path, in.Layout.Sheet, io.Discard); err != nil {
+		if err := benchmem.CopyXLSX(in.Path, in.Layout.Sheet, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 		peak = peak.Max(m.Stop())
@@ -116,47 +112,4 @@ func BenchmarkFloor100k(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(in.Summary.Lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 	peak.Report(b)
-}
-
-// copyBare is the floor: open with excelize, iterate the sheet's rows,
-// write each through a StreamWriter into a new workbook.
-func copyBare(path, sheet string, w io.Writer) error {
-	src, err := excelize.OpenFile(path)
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	rows, err := src.Rows(sheet)
-	if err != nil {
-		return err
-	}
-	dst := excelize.NewFile()
-	defer dst.Close()
-	sw, err := dst.NewStreamWriter("Sheet1")
-	if err != nil {
-		return err
-	}
-	r := 0
-	for rows.Next() {
-		r++
-		cells, err := rows.Columns()
-		if err != nil {
-			return err
-		}
-		vals := make([]any, len(cells))
-		for i, c := range cells {
-			vals[i] = c
-		}
-		if err := sw.SetRow("A"+strconv.Itoa(r), vals); err != nil {
-			return err
-		}
-	}
-	if err := rows.Close(); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	_, err = dst.WriteTo(w)
-	return err
 }
