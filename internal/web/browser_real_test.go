@@ -1,10 +1,3 @@
-//go:build realstack
-
-// The browser tests on the real stack: `go test -tags realstack -run
-// TestBrowser ./internal/web`. The bots are the claims and eligibility
-// bots' own front doors over a Temporal dev server, with their workers
-// running in this process against the clearinghouse and payer simulators.
-
 package web
 
 import (
@@ -25,10 +18,9 @@ import (
 	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
 )
 
-func init() {
-	browserStack = realStack
-}
-
+// realStack gives the browser tests' server the claims and eligibility
+// bots' own front doors over a Temporal dev server, with their workers
+// running in this process against the clearinghouse and payer simulators.
 func realStack(t *testing.T, o *Options, cfg *config.Config) {
 	id, key := keyring.NewEntry()
 	ring, err := keyring.Load("active="+id+";tag="+id+";"+id+"="+key, "")

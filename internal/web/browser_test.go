@@ -4,15 +4,10 @@ package web
 // chromium package) with chromedp: what staff do, with the page's own
 // JavaScript running under the real Content Security Policy.
 //
-// The bots behind the pages come from browserStack. By default they are
-// the in-process test bots of bots_test.go. To run the same tests on the
-// real stack (Temporal dev server, workers, clearinghouse simulator), set
-// browserStack from a file of your own, e.g. browser_real_test.go behind a
-// build tag, that starts temporaltest.Start(t), runs bots.RunWorkers on
-// bots.Build(env) in a goroutine, and returns bots.ClaimsService(env, c)
-// (and the eligibility service) for o.DB and the config it is given;
-// also set o.Temporal and o.Schedules there if the Bots page should
-// show them. Nothing else in this file depends on the test bots.
+// The bots behind the pages are the real ones (browserStack, in
+// browser_real_test.go): the claims and eligibility bots' front doors over
+// a Temporal dev server, with their workers running in this process
+// against the clearinghouse and payer simulators.
 
 import (
 	"context"
@@ -39,12 +34,9 @@ import (
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
-// browserStack sets the bots (and, for the real stack, Temporal) of the
-// server the browser tests use.
-var browserStack = func(t *testing.T, o *Options, cfg *config.Config) {
-	o.Claims = newStoreClaims(t, o.DB, 300*time.Millisecond) // slow enough to see the progress steps
-	o.Eligibility = newStoreEligibility(t, o.DB)
-}
+// browserStack sets the bots, Temporal and schedules of the server the
+// browser tests use.
+var browserStack = realStack
 
 // chromiumPath finds Chromium, skipping the test when it is missing unless
 // RCMBOT_REQUIRE_BROWSER is set (as CI sets it).
