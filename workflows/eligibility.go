@@ -149,11 +149,7 @@ type SweepProgress struct {
 // (in t's location): Friday, Saturday and Sunday give Monday. Holidays are
 // not known.
 func NextBusinessDay(t time.Time) claim.Date {
-	d := claim.DateOf(t).AddDays(1)
-	for d.Time().Weekday() == time.Saturday || d.Time().Weekday() == time.Sunday {
-		d = d.AddDays(1)
-	}
-	return d
+	return claim.DateOf(t).NextBusinessDay()
 }
 
 // EligibilitySweep is the eligibility bot's nightly sweep: it checks

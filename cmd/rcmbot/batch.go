@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/user"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
@@ -50,10 +49,7 @@ With --wait, follow the batch until it needs review, completes or fails.`,
 			}
 			defer f.Close()
 			if by == "" {
-				by = "cli"
-				if u, err := user.Current(); err == nil {
-					by = "cli:" + u.Username
-				}
+				by = cliUser()
 			}
 			b, err := svc.SubmitBatch(ctx, f, filepath.Base(args[0]), by)
 			var fe *claimsbot.FileError

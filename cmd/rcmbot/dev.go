@@ -247,7 +247,7 @@ func (a *app) writeDemoFiles() (claimsFile, rosterDir string, err error) {
 	if err := os.MkdirAll(rosterDir, 0o700); err != nil {
 		return "", "", err
 	}
-	if err := sim.WriteRosterFixtures(rosterDir, nextBusinessDay(today)); err != nil {
+	if err := sim.WriteRosterFixtures(rosterDir, today.NextBusinessDay()); err != nil {
 		return "", "", fmt.Errorf("write demo roster: %w", err)
 	}
 	return claimsFile, rosterDir, nil
@@ -271,16 +271,6 @@ func devClearinghouseSim(ctx context.Context, addr string) error {
 		return err
 	}
 	return c.Run(ctx, addr)
-}
-
-// nextBusinessDay is the next Monday–Friday after d.
-func nextBusinessDay(d claim.Date) claim.Date {
-	for {
-		d = d.AddDays(1)
-		if wd := d.Time().Weekday(); wd != time.Saturday && wd != time.Sunday {
-			return d
-		}
-	}
 }
 
 // hostPort returns the host:port to listen on for a base URL.

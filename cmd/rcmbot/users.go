@@ -141,8 +141,9 @@ can do the same on the web app's Users page.`,
 		Use:   "token USERNAME",
 		Short: "Issue an API token for a user (REST API, codec server); prints it once",
 		Long: `Issue a bearer token that acts as the user, with the user's role, for the REST
-API (Authorization: Bearer TOKEN) and the codec server (set it as
-RCMBOT_CODEC_TOKEN for the Temporal UI). Only its hash is stored: copy it now.
+API (Authorization: Bearer TOKEN) and the codec server (e.g. temporal workflow
+show --codec-endpoint URL/codec --codec-auth "Bearer TOKEN"). Only its hash is
+stored: copy it now.
 Disabling the user stops the token.`,
 		Args: cobra.ExactArgs(1),
 		RunE: withDB(func(ctx context.Context, cmd *cobra.Command, args []string, db *store.DB) error {

@@ -66,6 +66,11 @@ func TestDate(t *testing.T) {
 	if NewDate(1970, 1, 1).Time() != time.Unix(0, 0).UTC() {
 		t.Error("epoch")
 	}
+	for from, want := range map[string]string{"2026-11-26": "2026-11-27", "2026-11-27": "2026-11-30", "2026-11-28": "2026-11-30", "2026-11-29": "2026-11-30"} {
+		if got := MustDate(from).NextBusinessDay().String(); got != want {
+			t.Errorf("NextBusinessDay(%s) = %s; want %s", from, got, want)
+		}
+	}
 	if _, err := ParseDate("03/01/2026"); !errors.Is(err, ErrDate) {
 		t.Errorf("ParseDate non-ISO: %v", err)
 	}

@@ -46,6 +46,16 @@ func (d Date) YMD() (int, time.Month, int) { return d.Time().Date() }
 // AddDays returns d moved n days.
 func (d Date) AddDays(n int) Date { return d + Date(n) }
 
+// NextBusinessDay returns the first Monday-to-Friday date after d:
+// Friday, Saturday and Sunday give Monday. Holidays are not known.
+func (d Date) NextBusinessDay() Date {
+	d++
+	for wd := d.Time().Weekday(); wd == time.Saturday || wd == time.Sunday; wd = d.Time().Weekday() {
+		d++
+	}
+	return d
+}
+
 // DaysSince returns the number of days from e to d (negative when d is earlier).
 func (d Date) DaysSince(e Date) int { return int(d - e) }
 

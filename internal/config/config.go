@@ -39,7 +39,6 @@ type Config struct {
 	Keys           string // RCMBOT_KEYS
 	KeysFile       string // RCMBOT_KEYS_FILE
 	CodecOrigins   string // RCMBOT_CODEC_ORIGINS
-	CodecToken     string // RCMBOT_CODEC_TOKEN
 	EligibilityURL string // RCMBOT_ELIGIBILITY_URL
 	ClearingURL    string // RCMBOT_CLEARINGHOUSE_URL
 	SubmitterID    string // RCMBOT_SUBMITTER_ID
@@ -95,7 +94,6 @@ var Settings = []Setting{
 	{"RCMBOT_KEYS", "keys", "", "payload/at-rest key ring inline: 'active=ID;ID=BASE64KEY;ID2=BASE64KEY' (overrides --keys-file)", kindString, func(c *Config) any { return &c.Keys }},
 	{"RCMBOT_KEYS_FILE", "keys-file", "{data-dir}/keys.txt", "file holding the key ring in the RCMBOT_KEYS format, one entry per line; `rcmbot dev` creates one", kindString, func(c *Config) any { return &c.KeysFile }},
 	{"RCMBOT_CODEC_ORIGINS", "codec-origins", "{temporal-ui-url}", "comma-separated origins (the Temporal UI) allowed to call the codec server", kindString, func(c *Config) any { return &c.CodecOrigins }},
-	{"RCMBOT_CODEC_TOKEN", "codec-token", "", "bearer token the Temporal UI sends to the codec server (an rcmbot API token)", kindString, func(c *Config) any { return &c.CodecToken }},
 	{"RCMBOT_ELIGIBILITY_URL", "eligibility-url", "http://localhost:9091", "default eligibility API base URL for payers without their own url", kindString, func(c *Config) any { return &c.EligibilityURL }},
 	{"RCMBOT_CLEARINGHOUSE_URL", "clearinghouse-url", "http://localhost:9092", "clearinghouse base URL claims are submitted to", kindString, func(c *Config) any { return &c.ClearingURL }},
 	{"RCMBOT_SUBMITTER_ID", "submitter-id", "RCMBOT", "ISA06/GS02 sender ID and 1000A submitter ID on 837P and 270", kindString, func(c *Config) any { return &c.SubmitterID }},
@@ -241,7 +239,7 @@ func PrintTable(w io.Writer, c *Config) error {
 	fmt.Fprintln(tw, "ENV\tFLAG\tVALUE\tDESCRIPTION")
 	for _, s := range Settings {
 		v := fmt.Sprint(reflectValue(s.ptr(c)))
-		if (s.Env == "RCMBOT_KEYS" || s.Env == "RCMBOT_CODEC_TOKEN") && v != "" {
+		if s.Env == "RCMBOT_KEYS" && v != "" {
 			v = "(set)"
 		}
 		fmt.Fprintf(tw, "%s\t--%s\t%s\t%s\n", s.Env, s.Flag, v, s.Usage)

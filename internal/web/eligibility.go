@@ -21,20 +21,6 @@ func (s *Server) today() claim.Date {
 	return claim.DateOf(s.now().In(s.cfg.Location()))
 }
 
-// nextBusinessDay is the day the nightly sweep checks: tomorrow, or Monday
-// after a Friday or weekend.
-func nextBusinessDay(d claim.Date) claim.Date {
-	d = d.AddDays(1)
-	for {
-		switch d.Time().Weekday() {
-		case time.Saturday, time.Sunday:
-			d = d.AddDays(1)
-			continue
-		}
-		return d
-	}
-}
-
 // validateCheck says what is missing from an eligibility request, for the
 // person who filled in the form or wrote the API call.
 func (s *Server) validateCheck(q *eligibility.Request) error {
@@ -245,7 +231,7 @@ func (s *Server) payerOptions() []payerOption {
 }
 
 func (s *Server) eligibilityPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	date := nextBusinessDay(s.today())
+	date := s.today().NextBusinessDay()
 	v := newView(id, "Eligibility", "eligibility", nil)
 	if q := r.URL.Query().Get("date"); q != "" {
 		d, err := claim.ParseDate(q)
@@ -339,7 +325,7 @@ func (s *Server) checkNow(w http.ResponseWriter, r *http.Request, id auth.Identi
 		ProviderNPI: r.PostFormValue("provider_npi"), ProviderName: r.PostFormValue("provider_name"),
 	}
 	v := newView(id, "Eligibility", "eligibility", nil)
-	date := nextBusinessDay(s.today())
+	date := s.today().NextBusinessDay()
 	if s.eligibility == nil {
 		v.Error = errNoEligibilityBot.UserMessage()
 		s.renderEligibility(w, r, id, http.StatusServiceUnavailable, v, date, f)

@@ -1,0 +1,80 @@
+package config
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// TestREADMEListsEverySetting keeps the README's configuration table in
+// step with the settings: every row Markdown writes is in the README.
+func TestREADMEListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table bytes.Buffer
+	Markdown(&table)
+	for _, row := range strings.Split(strings.TrimSpace(table.String()), "\n") {
+		if !bytes.Contains(readme, []byte(row)) {
+			t.Errorf("README.md lacks the configuration row:\n%s", row)
+		}
+	}
+}
+
+func TestLoadPrecedenceAndDerivedDefaults(t *testing.T) {
+	var c Config
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	Bind(fs, &c, "data-dir", "review-deadline", "timezone")
+	if err := fs.Parse([]string{"--data-dir", "/srv/rcmbot"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"RCMBOT_DATA_DIR": "/ignored", "RCMBOT_REVIEW_DEADLINE": "96h", "TEMPORAL_UI_URL": "http://ui.example:8233/"}
+	if err := Load(&c, fs, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != "/srv/rcmbot" || c.DBURL != "sqlite:///srv/rcmbot/rcmbot.db" || c.KeysFile != "/srv/rcmbot/keys.txt" {
+		t.Errorf("flag over env, derived paths: %+v", c)
+	}
+	if c.ReviewDeadline != 96*time.Hour || c.ReviewReminder != 24*time.Hour || c.UploadMaxBytes != 50<<20 {
+		t.Errorf("env over default: %+v", c)
+	}
+	if got := c.CodecOriginList(); len(got) != 1 || got[0] != "http://ui.example:8233" {
+		t.Errorf("codec origins default to the UI: %v", got)
+	}
+}
+
+func TestLoadRejectsBadValues(t *testing.T) {
+	for env, want := range map[string]string{
+		"RCMBOT_TIMEZONE":        "IANA",
+		"RCMBOT_X12_USAGE":       "T (test) or P",
+		"RCMBOT_REVIEW_DEADLINE": "duration",
+		"RCMBOT_MAX_ROWS":        "whole number",
+	} {
+		var c Config
+		err := Load(&c, nil, func(k string) string {
+			if k == env {
+				return "bogus"
+			}
+			return ""
+		})
+		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), env) {
+			t.Errorf("%s=bogus: %v", env, err)
+		}
+	}
+}
+
+func TestPrintTableMasksKeys(t *testing.T) {
+	c := Config{Keys: "active=k1;k1=c2VjcmV0"}
+	var out bytes.Buffer
+	if err := PrintTable(&out, &c); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "c2VjcmV0") || !strings.Contains(out.String(), "(set)") {
+		t.Errorf("key material printed: %s", out.String())
+	}
+}
