@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rcmbot/rcmbot/internal/devstack"
+	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
+)
+
+// TestDevRunsTheProduct runs `rcmbot dev` as staff would (a separate
+// process, on free ports), waits for "rcmbot ready", submits the demo
+// workbook with `rcmbot batch submit --wait`, stops it with SIGINT, starts
+// it again and finds the batch still there.
+func TestDevRunsTheProduct(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds rcmbot and runs the whole stack twice")
+	}
+	cli := temporaltest.Require(t)
+	bin := filepath.Join(t.TempDir(), "rcmbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	ports := freePorts(t, 5)
+	data := t.TempDir()
+	env := append(os.Environ(),
+		"RCMBOT_TEMPORAL_CLI="+cli,
+		"RCMBOT_DATA_DIR="+data,
+		"TEMPORAL_ADDRESS=127.0.0.1:"+ports[0],
+		"TEMPORAL_UI_URL=http://127.0.0.1:"+ports[1],
+		"RCMBOT_HTTP_ADDR=127.0.0.1:"+ports[2],
+		"RCMBOT_PUBLIC_URL=http://127.0.0.1:"+ports[2],
+		"RCMBOT_ELIGIBILITY_URL=http://127.0.0.1:"+ports[3],
+		"RCMBOT_CLEARINGHOUSE_URL=http://127.0.0.1:"+ports[4],
+	)
+	start := func() (*exec.Cmd, <-chan error) {
+		cmd := exec.Command(bin, "dev")
+		cmd.Env = env
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = cmd.Stdout
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill() })
+		ready := make(chan error, 1)
+		go func() {
+			sc := bufio.NewScanner(out)
+			var seen []string
+			for sc.Scan() {
+				seen = append(seen, sc.Text())
+				if sc.Text() == "rcmbot ready" {
+					ready <- nil
+					for sc.Scan() {
+					}
+					return
+				}
+			}
+			ready <- fmt.Errorf("rcmbot dev ended before it was ready:\n%s", strings.Join(seen, "\n"))
+		}()
+		select {
+		case err := <-ready:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(3 * time.Minute):
+			t.Fatal("rcmbot dev was not ready within 3 minutes")
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		return cmd, done
+	}
+	stop := func(cmd *exec.Cmd, done <-chan error) {
+		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("rcmbot dev exited with %v after SIGINT", err)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("rcmbot dev did not stop within a minute of SIGINT")
+		}
+		if devstack.Reachable("127.0.0.1:"+ports[0], time.Second) {
+			t.Error("the Temporal dev server still answers after rcmbot dev stopped")
+		}
+	}
+
+	cmd, done := start()
+	for _, u := range []string{"http://127.0.0.1:" + ports[1] + "/", "http://127.0.0.1:" + ports[2] + "/healthz"} {
+		resp, err := http.Get(u)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %v %v", u, resp, err)
+		}
+		resp.Body.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	submit := exec.CommandContext(ctx, bin, "batch", "submit", filepath.Join(data, "demo-claims.xlsx"), "--wait")
+	submit.Env = env
+	out, err := submit.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "awaiting_review") {
+		t.Fatalf("batch submit: %v\n%s", err, out)
+	}
+	id := regexp.MustCompile(`batch (b-[0-9a-z]+) started`).FindSubmatch(out)
+	if id == nil {
+		t.Fatalf("no batch ID in:\n%s", out)
+	}
+	stop(cmd, done)
+
+	cmd, done = start()
+	status := exec.CommandContext(ctx, bin, "batch", "status", string(id[1]))
+	status.Env = env
+	if out, err := status.CombinedOutput(); err != nil || !strings.Contains(string(out), "awaiting_review") {
+		t.Fatalf("the batch did not survive the restart: %v\n%s", err, out)
+	}
+	stop(cmd, done)
+}
+
+// freePorts returns n TCP ports free on the loopback interface now.
+func freePorts(t *testing.T, n int) []string {
+	var out []string
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		_, p, _ := net.SplitHostPort(l.Addr().String())
+		out = append(out, p)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return out
+}
