@@ -105,3 +105,24 @@ func TestScan(t *testing.T) {
 		t.Errorf("scan money %v %v", m, err)
 	}
 }
+
+func TestValue(t *testing.T) {
+	c := Claim{ID: "C1", Patient: Patient{DOB: MustDate("1961-05-17")}, Diagnoses: []string{"E119", "I10"}, HasTotal: true, TotalCharge: 14000,
+		Billing: Provider{Address: Address{Line1: "100 Main St", Zip: "021341234"}},
+		Lines: []Line{{Number: 1, From: MustDate("2026-11-02"), Procedure: "99213", Modifiers: []string{"25", "59"}, Units: 1.5, Charge: 12500, DxPointers: []int{1, 2}}}}
+	cases := []struct {
+		f    Field
+		line int
+		want string
+	}{
+		{FieldClaimID, 0, "C1"}, {FieldPatientDOB, 0, "1961-05-17"}, {FieldDx(2), 0, "I10"}, {FieldDx(3), 0, ""},
+		{FieldDiagnosisCodes, 0, "E119,I10"}, {FieldTotalCharge, 0, "140.00"}, {FieldBillingZip, 0, "021341234"},
+		{FieldModifier(2), 1, "59"}, {FieldModifiers, 1, "25,59"}, {FieldUnits, 1, "1.5"}, {FieldLineCharge, 1, "125.00"},
+		{FieldDxPointers, 1, "1,2"}, {FieldDateTo, 1, ""}, {FieldLineCharge, 2, ""}, {Field("nope"), 0, ""},
+	}
+	for _, tc := range cases {
+		if got := c.Value(tc.f, tc.line); got != tc.want {
+			t.Errorf("Value(%s, %d) = %q; want %q", tc.f, tc.line, got, tc.want)
+		}
+	}
+}

@@ -214,7 +214,7 @@ func (r *Reader) claimLevel(row int, cells []string) {
 			b.errs = append(b.errs, r.rowErr(row, fc.index, cells, b.c.ID, err.Error()))
 			continue
 		}
-		if fieldValue(&r.scratch, fc.field) != fieldValue(&b.c, fc.field) {
+		if !strings.EqualFold(r.scratch.Value(fc.field, 0), b.c.Value(fc.field, 0)) {
 			b.errs = append(b.errs, r.rowErr(row, fc.index, cells, b.c.ID, fmt.Sprintf(
 				"differs from the value given for this claim on row %d; all rows of a claim must agree on %s (or leave it blank after the first row)",
 				b.c.Row, fc.field)))
@@ -413,60 +413,6 @@ func (r *Reader) setField(c *claim.Claim, f claim.Field, raw string) error {
 		c.TotalCharge, c.HasTotal, err = ParseAmount(raw)
 	}
 	return err
-}
-
-// fieldValue returns claim-level field f of c in canonical text, so two
-// spellings of one value compare equal.
-func fieldValue(c *claim.Claim, f claim.Field) string {
-	switch f {
-	case claim.FieldPatientID:
-		return c.Patient.ID
-	case claim.FieldPatientLastName:
-		return strings.ToUpper(c.Patient.LastName)
-	case claim.FieldPatientFirstName:
-		return strings.ToUpper(c.Patient.FirstName)
-	case claim.FieldPatientDOB:
-		return c.Patient.DOB.String()
-	case claim.FieldPatientSex:
-		return string(c.Patient.Sex)
-	case claim.FieldMemberID:
-		return c.MemberID
-	case claim.FieldGroupNumber:
-		return c.GroupNumber
-	case claim.FieldPayerID:
-		return c.PayerID
-	case claim.FieldPayerName:
-		return strings.ToUpper(c.PayerName)
-	case claim.FieldBillingName:
-		return strings.ToUpper(c.Billing.Name)
-	case claim.FieldBillingNPI:
-		return c.Billing.NPI
-	case claim.FieldBillingTIN:
-		return c.Billing.TIN
-	case claim.FieldBillingTaxonomy:
-		return c.Billing.Taxonomy
-	case claim.FieldBillingAddress:
-		return strings.ToUpper(c.Billing.Address.Line1)
-	case claim.FieldBillingCity:
-		return strings.ToUpper(c.Billing.Address.City)
-	case claim.FieldBillingState:
-		return c.Billing.Address.State
-	case claim.FieldBillingZip:
-		return c.Billing.Address.Zip
-	case claim.FieldRenderingNPI:
-		return c.RenderingNPI
-	case claim.FieldReferringNPI:
-		return c.ReferringNPI
-	case claim.FieldPlaceOfService:
-		return c.PlaceOfService
-	case claim.FieldFrequencyCode:
-		return c.FrequencyCode
-	case claim.FieldPriorAuth:
-		return c.PriorAuth
-	case claim.FieldTotalCharge:
-		return c.TotalCharge.String()
-	}
-	return ""
 }
 
 // ParseFrequency reads the claim frequency code (CLM05-3) a professional

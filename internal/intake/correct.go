@@ -48,7 +48,7 @@ func Correct(c *claim.Claim, f claim.Field, line int, value string, asOf claim.D
 	if !slices.Contains(claimLevelFields, f) {
 		return "", fmt.Errorf("%s is not a claim field", f)
 	}
-	old = fieldValue(c, f)
+	old = c.Value(f, 0)
 	fixed := *c
 	r := &Reader{opts: Options{AsOf: asOf}}
 	if err := r.setField(&fixed, f, value); err != nil {

@@ -412,7 +412,7 @@ func applyFields(c *claim.Claim, fields map[string]string) ([]store.FieldChange,
 		name, lineText, _ := strings.Cut(key, "@")
 		f := claim.Field(name)
 		line, _ := strconv.Atoi(lineText)
-		from := fieldValue(c, f, line)
+		from := c.Value(f, line)
 		if claim.IsLineField(f) && (line < 1 || line > len(c.Lines)) {
 			return nil, fmt.Errorf("%s: the claim has no line %q", name, lineText)
 		}
@@ -451,7 +451,7 @@ func applyFields(c *claim.Claim, fields map[string]string) ([]store.FieldChange,
 		default:
 			return nil, fmt.Errorf("%s cannot be corrected in review; fix it in the practice system and upload again", name)
 		}
-		out = append(out, store.FieldChange{Field: f, Line: line, From: from, To: fieldValue(c, f, line)})
+		out = append(out, store.FieldChange{Field: f, Line: line, From: from, To: c.Value(f, line)})
 	}
 	return out, nil
 }

@@ -15,121 +15,6 @@ import (
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
 
-// fieldValue is a claim's value of a field as the spreadsheet would show
-// it; line is 1-based for line fields.
-func fieldValue(c *claim.Claim, f claim.Field, line int) string {
-	if claim.IsLineField(f) {
-		if line < 1 || line > len(c.Lines) {
-			return ""
-		}
-		l := &c.Lines[line-1]
-		switch f {
-		case claim.FieldLineNumber:
-			return strconv.Itoa(l.Number)
-		case claim.FieldDateFrom:
-			return dateText(l.From)
-		case claim.FieldDateTo:
-			return dateText(l.To)
-		case claim.FieldProcedureCode:
-			return l.Procedure
-		case claim.FieldModifiers:
-			return strings.Join(l.Modifiers, ",")
-		case claim.FieldUnits:
-			return strconv.FormatFloat(l.Units, 'f', -1, 64)
-		case claim.FieldLineCharge:
-			return l.Charge.String()
-		case claim.FieldDxPointers:
-			ps := make([]string, len(l.DxPointers))
-			for i, p := range l.DxPointers {
-				ps[i] = strconv.Itoa(p)
-			}
-			return strings.Join(ps, ",")
-		case claim.FieldNDC:
-			return l.NDC
-		}
-		for n := 1; n <= claim.MaxModifiers; n++ {
-			if f == claim.FieldModifier(n) {
-				if n <= len(l.Modifiers) {
-					return l.Modifiers[n-1]
-				}
-				return ""
-			}
-		}
-		return ""
-	}
-	for n := 1; n <= claim.MaxDiagnoses; n++ {
-		if f == claim.FieldDx(n) {
-			if n <= len(c.Diagnoses) {
-				return c.Diagnoses[n-1]
-			}
-			return ""
-		}
-	}
-	switch f {
-	case claim.FieldClaimID:
-		return c.ID
-	case claim.FieldPatientID:
-		return c.Patient.ID
-	case claim.FieldPatientLastName:
-		return c.Patient.LastName
-	case claim.FieldPatientFirstName:
-		return c.Patient.FirstName
-	case claim.FieldPatientDOB:
-		return dateText(c.Patient.DOB)
-	case claim.FieldPatientSex:
-		return string(c.Patient.Sex)
-	case claim.FieldMemberID:
-		return c.MemberID
-	case claim.FieldGroupNumber:
-		return c.GroupNumber
-	case claim.FieldPayerID:
-		return c.PayerID
-	case claim.FieldPayerName:
-		return c.PayerName
-	case claim.FieldBillingName:
-		return c.Billing.Name
-	case claim.FieldBillingNPI:
-		return c.Billing.NPI
-	case claim.FieldBillingTIN:
-		return c.Billing.TIN
-	case claim.FieldBillingTaxonomy:
-		return c.Billing.Taxonomy
-	case claim.FieldBillingAddress:
-		return strings.TrimSpace(c.Billing.Address.Line1 + " " + c.Billing.Address.Line2)
-	case claim.FieldBillingCity:
-		return c.Billing.Address.City
-	case claim.FieldBillingState:
-		return c.Billing.Address.State
-	case claim.FieldBillingZip:
-		return c.Billing.Address.Zip
-	case claim.FieldRenderingNPI:
-		return c.RenderingNPI
-	case claim.FieldReferringNPI:
-		return c.ReferringNPI
-	case claim.FieldPlaceOfService:
-		return c.PlaceOfService
-	case claim.FieldFrequencyCode:
-		return c.FrequencyCode
-	case claim.FieldPriorAuth:
-		return c.PriorAuth
-	case claim.FieldTotalCharge:
-		if !c.HasTotal {
-			return ""
-		}
-		return c.TotalCharge.String()
-	case claim.FieldDiagnosisCodes:
-		return strings.Join(c.Diagnoses, ",")
-	}
-	return ""
-}
-
-func dateText(d claim.Date) string {
-	if d.IsZero() {
-		return ""
-	}
-	return d.String()
-}
-
 // claimFieldGroups are the claim-level fields the claim page shows, in
 // sections.
 var claimFieldGroups = []struct {
@@ -275,7 +160,7 @@ func buildClaimView(rec *store.ClaimRecord) ([]fieldSection, []valueView, []line
 		sec := fieldSection{Title: g.Title}
 		for _, f := range g.Fields {
 			notes, sev := findingsAbout(rec, f, 0, sameField(f))
-			sec.Values = append(sec.Values, valueView{Field: f, Label: fieldLabel(f), Value: fieldValue(c, f, 0), Severity: sev, Notes: notes})
+			sec.Values = append(sec.Values, valueView{Field: f, Label: fieldLabel(f), Value: c.Value(f, 0), Severity: sev, Notes: notes})
 		}
 		sections = append(sections, sec)
 	}
@@ -298,7 +183,7 @@ func buildClaimView(rec *store.ClaimRecord) ([]fieldSection, []valueView, []line
 				match = isModifierField
 			}
 			notes, sev := findingsAbout(rec, f, c.Lines[i].Number, match)
-			lv.Cells = append(lv.Cells, valueView{Field: f, Label: fieldLabel(f), Value: fieldValue(c, f, i+1), Severity: sev, Notes: notes})
+			lv.Cells = append(lv.Cells, valueView{Field: f, Label: fieldLabel(f), Value: c.Value(f, i+1), Severity: sev, Notes: notes})
 		}
 		lines = append(lines, lv)
 	}
@@ -325,7 +210,7 @@ func fixesFor(rec *store.ClaimRecord) []correction {
 			continue
 		}
 		seen[key] = true
-		out = append(out, correction{Key: key, Label: label, Value: fieldValue(&rec.Claim, fd.Field, line)})
+		out = append(out, correction{Key: key, Label: label, Value: rec.Claim.Value(fd.Field, line)})
 	}
 	return out
 }
@@ -489,7 +374,7 @@ func correctionsFromForm(r *http.Request, c *claim.Claim) map[string]string {
 		name, lineText, _ := strings.Cut(k, "@")
 		line, _ := strconv.Atoi(lineText)
 		v := strings.TrimSpace(vals[0])
-		if v != fieldValue(c, claim.Field(name), line) {
+		if v != c.Value(claim.Field(name), line) {
 			out[k] = v
 		}
 	}
