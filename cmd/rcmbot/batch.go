@@ -104,26 +104,16 @@ With --wait, follow the batch until it needs review, completes or fails.`,
 
 // claimsService opens what the claims bot's front door needs.
 func (a *app) claimsService(ctx context.Context) (*claimsbot.Service, func(), error) {
-	ring, err := a.openRing(false)
+	k, err := a.connect(ctx, false)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := a.openDB(ctx, false)
+	svc, err := bots.ClaimsService(a.env(k.db, k.ring), k.c)
 	if err != nil {
+		k.Close()
 		return nil, nil, err
 	}
-	c, err := a.dialTemporal(ctx, ring)
-	if err != nil {
-		db.Close()
-		return nil, nil, err
-	}
-	svc, err := bots.ClaimsService(a.env(db, ring), c)
-	if err != nil {
-		c.Close()
-		db.Close()
-		return nil, nil, err
-	}
-	return svc, func() { c.Close(); db.Close() }, nil
+	return svc, k.Close, nil
 }
 
 // waitBatch polls a batch until it stops moving on its own.

@@ -37,22 +37,12 @@ Temporal namespace and create or update every bot's Schedule. Idempotent: run it
 on every deployment (docker-compose runs it before the workers start).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			ring, err := a.openRing(false)
+			k, err := a.connect(cmd.Context(), true)
 			if err != nil {
 				return err
 			}
-			db, err := a.openDB(ctx, true)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			c, err := a.dialTemporal(ctx, ring)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			return a.prepareTemporal(ctx, c)
+			defer k.Close()
+			return a.prepareTemporal(cmd.Context(), k.c)
 		},
 	}
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "keys", "keys-file", "timezone")

@@ -49,6 +49,39 @@ func (a *app) openDB(ctx context.Context, migrate bool) (*store.DB, error) {
 	return db, nil
 }
 
+// conn is what most commands open: the key ring, the database and a
+// Temporal client with the encrypting converters.
+type conn struct {
+	ring *keyring.Ring
+	db   *store.DB
+	c    client.Client
+}
+
+// Close closes the client and the database.
+func (k *conn) Close() {
+	k.c.Close()
+	k.db.Close()
+}
+
+// connect opens the key ring, the database (applying pending migrations
+// when migrate) and Temporal.
+func (a *app) connect(ctx context.Context, migrate bool) (*conn, error) {
+	ring, err := a.openRing(false)
+	if err != nil {
+		return nil, err
+	}
+	db, err := a.openDB(ctx, migrate)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.dialTemporal(ctx, ring)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &conn{ring: ring, db: db, c: c}, nil
+}
+
 // env is what the bots are built from.
 func (a *app) env(db *store.DB, ring *keyring.Ring) bots.Env {
 	return bots.Env{Config: &a.cfg, DB: db, Ring: ring, Log: a.log}

@@ -31,25 +31,16 @@ in flight finish.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			ring, err := a.openRing(false)
+			k, err := a.connect(ctx, false)
 			if err != nil {
 				return err
 			}
-			db, err := a.openDB(ctx, false)
+			defer k.Close()
+			srv, err := a.newWebServer(k.db, k.ring, k.c)
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			c, err := a.dialTemporal(ctx, ring)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			srv, err := a.newWebServer(db, ring, c)
-			if err != nil {
-				return err
-			}
-			if err := a.hintNoUsers(ctx, db, cmd); err != nil {
+			if err := a.hintNoUsers(ctx, k.db, cmd); err != nil {
 				return err
 			}
 			return srv.Run(ctx, a.cfg.HTTPAddr)

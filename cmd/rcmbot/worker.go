@@ -34,25 +34,16 @@ On SIGINT or SIGTERM the workers stop polling and running activities get
 					qs = append(qs, q)
 				}
 			}
-			ring, err := a.openRing(false)
+			k, err := a.connect(ctx, false)
 			if err != nil {
 				return err
 			}
-			db, err := a.openDB(ctx, false)
+			defer k.Close()
+			deps, err := bots.Build(a.env(k.db, k.ring))
 			if err != nil {
 				return err
 			}
-			defer db.Close()
-			c, err := a.dialTemporal(ctx, ring)
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			deps, err := bots.Build(a.env(db, ring))
-			if err != nil {
-				return err
-			}
-			if err := bots.RunWorkers(ctx, c, qs, deps, a.log, stopTimeout); err != nil {
+			if err := bots.RunWorkers(ctx, k.c, qs, deps, a.log, stopTimeout); err != nil {
 				return fmt.Errorf("workers: %w", err)
 			}
 			return nil

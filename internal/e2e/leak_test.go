@@ -269,37 +269,18 @@ func decodeThroughCodecServer(t *testing.T, s *Stack, histories []byte) string {
 	return text.String()
 }
 
-// encryptedPayloads finds the payloads in the histories' JSON.
+// encryptedPayloads finds the encrypted payloads in the histories' JSON.
 func encryptedPayloads(t *testing.T, histories []byte) []json.RawMessage {
 	var out []json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(histories))
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if md, ok := x["metadata"].(map[string]any); ok {
-				if _, ok := md["encryption-key-id"]; ok {
-					b, _ := json.Marshal(x)
-					out = append(out, b)
-					return
-				}
-			}
-			for _, e := range x {
-				walk(e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
-			}
+	eachObject(t, histories, func(x map[string]any) bool {
+		md, ok := x["metadata"].(map[string]any)
+		if _, enc := md["encryption-key-id"]; !ok || !enc {
+			return true
 		}
-	}
-	for dec.More() {
-		var v any
-		if err := dec.Decode(&v); err != nil {
-			t.Fatal(err)
-		}
-		walk(v)
-	}
+		b, _ := json.Marshal(x)
+		out = append(out, b)
+		return false
+	})
 	if len(out) == 0 {
 		t.Fatal("no encrypted payloads in the histories")
 	}
@@ -311,18 +292,28 @@ func encryptedPayloads(t *testing.T, histories []byte) []json.RawMessage {
 // would be found by a search.
 func payloadData(t *testing.T, histories []byte) []byte {
 	var out []byte
-	dec := json.NewDecoder(bytes.NewReader(histories))
+	eachObject(t, histories, func(x map[string]any) bool {
+		if str, ok := x["data"].(string); ok {
+			if b, err := base64.StdEncoding.DecodeString(str); err == nil {
+				out = append(out, b...)
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// eachObject calls fn for every JSON object in a stream of JSON values,
+// descending into an object's members while fn returns true.
+func eachObject(t *testing.T, stream []byte, fn func(map[string]any) bool) {
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			for k, e := range x {
-				if str, ok := e.(string); ok && k == "data" {
-					if b, err := base64.StdEncoding.DecodeString(str); err == nil {
-						out = append(out, b...)
-					}
-					continue
-				}
+			if !fn(x) {
+				return
+			}
+			for _, e := range x {
 				walk(e)
 			}
 		case []any:
@@ -331,6 +322,7 @@ func payloadData(t *testing.T, histories []byte) []byte {
 			}
 		}
 	}
+	dec := json.NewDecoder(bytes.NewReader(stream))
 	for dec.More() {
 		var v any
 		if err := dec.Decode(&v); err != nil {
@@ -338,7 +330,6 @@ func payloadData(t *testing.T, histories []byte) []byte {
 		}
 		walk(v)
 	}
-	return out
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers (loggers).
