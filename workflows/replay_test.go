@@ -40,6 +40,8 @@ func TestReplaySavedHistories(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.RegisterWorkflow(ClaimsBatch)
+			r.RegisterWorkflow(EligibilitySweep)
+			r.RegisterWorkflow(EligibilityCheck)
 			r.RegisterWorkflow(HealthCheck)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)

@@ -97,6 +97,7 @@ func TestEligibilitySweepEndToEnd(t *testing.T) {
 	if p.Status != workflows.StatusCompleted || p.Members != len(rows) || p.Counts.Checked != len(rows) || p.Round != 2 {
 		t.Fatalf("sweep: %+v", p)
 	}
+	saveHistory(t, s, eligibilitybot.SweepWorkflowID(id), "eligibility-sweep")
 	sw, results, err := svc.SweepResults(ctx, rosterDate)
 	if err != nil {
 		t.Fatal(err)
