@@ -189,16 +189,21 @@ func (a *Claims) SetBatchStatus(ctx context.Context, in StatusInput) error {
 	return a.DB.SetBatchStatus(ctx, in.BatchID, store.BatchStatus(in.Status), "")
 }
 
-// FinishBatch records the batch's final status, counts and reason.
-func (a *Claims) FinishBatch(ctx context.Context, in FinishInput) error {
+// FinishBatch records the batch's final status and reason and returns
+// its outcome as staff read it.
+func (a *Claims) FinishBatch(ctx context.Context, in FinishInput) (BatchOutcome, error) {
 	if err := a.DB.SetBatchStatus(ctx, in.BatchID, store.BatchStatus(in.Status), in.Reason); err != nil {
-		return err
+		return BatchOutcome{}, err
 	}
-	if in.Status == string(store.BatchFailed) {
-		a.log().Info("batch failed", "batch_id", in.BatchID)
-		return nil
+	c, err := a.DB.RecountBatch(ctx, in.BatchID)
+	if err != nil {
+		return BatchOutcome{}, err
 	}
-	a.log().Info("batch completed", "batch_id", in.BatchID, "unreviewed", in.Unreviewed)
-	_, err := a.DB.RecountBatch(ctx, in.BatchID)
-	return err
+	a.log().Info("batch finished", "batch_id", in.BatchID, "status", in.Status, "unreviewed", in.Unreviewed)
+	out := BatchOutcome{Claims: c.Claims, Clean: c.Clean, Submitted: c.Submitted, Accepted: c.Accepted,
+		Rejected: c.PayerRejected, Unsubmitted: c.Claims - c.Submitted, ChargesHeld: c.ChargesHeld}
+	if c.Claims > 0 {
+		out.CleanClaimRate = float64(c.Clean) / float64(c.Claims)
+	}
+	return out, nil
 }

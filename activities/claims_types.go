@@ -158,3 +158,18 @@ type FinishInput struct {
 	Reason     string `json:"reason,omitempty"`
 	Unreviewed int    `json:"unreviewed"`
 }
+
+// BatchOutcome is a finished batch as staff read it.
+type BatchOutcome struct {
+	Claims int `json:"claims"`
+	Clean  int `json:"clean"`
+	// CleanClaimRate is clean ÷ claims: the share that needed no one (0–1).
+	CleanClaimRate float64 `json:"clean_claim_rate"`
+	Submitted      int     `json:"submitted"`
+	Accepted       int     `json:"accepted"`
+	Rejected       int     `json:"rejected"` // by the clearinghouse or payer (999/277CA)
+	// Unsubmitted are claims rejected by reviewers, never reviewed, or not
+	// writable as 837P; ChargesHeld their charges.
+	Unsubmitted int         `json:"unsubmitted"`
+	ChargesHeld claim.Money `json:"charges_held"`
+}

@@ -54,6 +54,8 @@ type ClaimsBatchInput struct {
 	// also when a correction is re-scrubbed days later. Zero means the
 	// workflow's start date in UTC.
 	AsOf claim.Date `json:"as_of"`
+	// Links are echoed in the result and the progress query.
+	Links Links `json:"links"`
 }
 
 // Defaults for ClaimsBatchInput's durations.
@@ -86,6 +88,16 @@ type BatchProgress struct {
 	PendingReview int  `json:"pending_review"`
 	Unreviewed    int  `json:"unreviewed"`
 	Reminded      bool `json:"reminded"`
+
+	// Outcome is the finished batch's figures; Links where staff see it.
+	Outcome activities.BatchOutcome `json:"outcome"`
+	Links   Links                   `json:"links"`
+}
+
+// Links point at a batch in the web app and the Temporal UI.
+type Links struct {
+	Web      string `json:"web,omitempty"`
+	Temporal string `json:"temporal,omitempty"`
 }
 
 // ClaimsBatch is the claims bot: it parses an uploaded claims spreadsheet,
@@ -97,7 +109,7 @@ type BatchProgress struct {
 // and the IDs of claims awaiting review.
 func ClaimsBatch(ctx workflow.Context, in ClaimsBatchInput) (BatchProgress, error) {
 	w := &claimsBatch{in: withDefaults(in), pending: map[string]bool{}}
-	w.progress.BatchID = in.BatchID
+	w.progress.BatchID, w.progress.Links = in.BatchID, in.Links
 	return w.run(ctx)
 }
 
@@ -179,7 +191,7 @@ func (w *claimsBatch) run(ctx workflow.Context) (BatchProgress, error) {
 	}
 	w.progress.Status = StatusCompleted
 	if err := workflow.ExecuteActivity(shortActivity(ctx, "record the batch result"), w.acts.FinishBatch,
-		activities.FinishInput{BatchID: w.in.BatchID, Status: StatusCompleted, Unreviewed: w.progress.Unreviewed}).Get(ctx, nil); err != nil {
+		activities.FinishInput{BatchID: w.in.BatchID, Status: StatusCompleted, Unreviewed: w.progress.Unreviewed}).Get(ctx, &w.progress.Outcome); err != nil {
 		return w.progress, err
 	}
 	w.setStatus(ctx, StatusCompleted)
@@ -308,7 +320,7 @@ func (w *claimsBatch) fail(ctx workflow.Context, cause error) (BatchProgress, er
 	w.progress.Status = StatusFailed
 	w.progress.Reason = failureReason(cause)
 	if err := workflow.ExecuteActivity(shortActivity(ctx, "record the failure"), w.acts.FinishBatch,
-		activities.FinishInput{BatchID: w.in.BatchID, Status: StatusFailed, Reason: w.progress.Reason}).Get(ctx, nil); err != nil {
+		activities.FinishInput{BatchID: w.in.BatchID, Status: StatusFailed, Reason: w.progress.Reason}).Get(ctx, &w.progress.Outcome); err != nil {
 		return w.progress, err
 	}
 	w.setStatus(ctx, StatusFailed)
@@ -362,6 +374,9 @@ func (w *claimsBatch) setDetails(ctx workflow.Context) {
 	}
 	if p.Reason != "" {
 		fmt.Fprintf(&b, "\n**Failed:** %s\n", p.Reason)
+	}
+	if p.Links.Web != "" {
+		fmt.Fprintf(&b, "\n[Open the batch in rcmbot](%s)\n", p.Links.Web)
 	}
 	workflow.SetCurrentDetails(ctx, b.String())
 }

@@ -80,9 +80,9 @@ func newClaimsEnv(t *testing.T, flagged []activities.FlaggedClaim) *claimsEnv {
 		}
 		return activities.AckResult{Accepted: 7, Rejected: 1}, nil
 	})
-	e.OnActivity(e.a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) error {
+	e.OnActivity(e.a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) (activities.BatchOutcome, error) {
 		e.finish = &in
-		return nil
+		return activities.BatchOutcome{Claims: 10, Clean: 8, CleanClaimRate: 0.8}, nil
 	})
 	return e
 }
@@ -115,8 +115,11 @@ func (e *claimsEnv) result(t *testing.T) BatchProgress {
 
 func TestClaimsBatchCleanBatchSubmitsWithoutReview(t *testing.T) {
 	e := newClaimsEnv(t, nil)
-	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-1"})
+	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-1", Links: Links{Web: "http://rcmbot.example/batches/b-1"}})
 	p := e.result(t)
+	if p.Outcome.CleanClaimRate != 0.8 || p.Links.Web != "http://rcmbot.example/batches/b-1" {
+		t.Errorf("outcome %+v links %+v", p.Outcome, p.Links)
+	}
 	if p.Status != StatusCompleted || p.Submit.Claims != 8 || p.Acks.Accepted != 7 || p.Acks.Rejected != 1 || p.Acks.Pending != 0 {
 		t.Fatalf("progress: %+v", p)
 	}
@@ -210,9 +213,9 @@ func TestClaimsBatchFailedFile(t *testing.T) {
 	env.OnActivity(a.ScrubBatch, mock.Anything, mock.Anything).Return(activities.ScrubResult{},
 		temporal.NewNonRetryableApplicationError("claims.pdf is not an xlsx or csv file", activities.ErrFailedFile, nil))
 	var finish activities.FinishInput
-	env.OnActivity(a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) error {
+	env.OnActivity(a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) (activities.BatchOutcome, error) {
 		finish = in
-		return nil
+		return activities.BatchOutcome{}, nil
 	})
 	env.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-5"})
 	if err := env.GetWorkflowError(); err != nil {

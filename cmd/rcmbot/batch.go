@@ -152,6 +152,9 @@ func printBatch(w io.Writer, b store.Batch) {
 	fmt.Fprintf(tw, "clean / flagged\t%d / %d (%d errors, %d warnings)\n", c.Clean, c.Flagged, c.Errors, c.Warnings)
 	fmt.Fprintf(tw, "awaiting review\t%d\n", c.Unreviewed)
 	fmt.Fprintf(tw, "submitted / accepted / rejected\t%d / %d / %d\n", c.Submitted, c.Accepted, c.PayerRejected)
-	fmt.Fprintf(tw, "charges at risk\t$%s\n", c.ChargesAtRisk)
+	if c.Claims > 0 {
+		fmt.Fprintf(tw, "clean-claim rate\t%.1f%%\n", 100*float64(c.Clean)/float64(c.Claims))
+	}
+	fmt.Fprintf(tw, "charges at risk / held\t$%s / $%s\n", c.ChargesAtRisk, c.ChargesHeld)
 	tw.Flush()
 }

@@ -125,7 +125,8 @@ func ClaimsService(e Env, c client.Client) (*claimsbot.Service, error) {
 	}
 	cfg := e.Config
 	return &claimsbot.Service{DB: e.DB, Blobs: blobs, Temporal: c, Intake: e.IntakeOptions(), Location: cfg.Location(),
-		ReviewReminder: cfg.ReviewReminder, ReviewDeadline: cfg.ReviewDeadline}, nil
+		ReviewReminder: cfg.ReviewReminder, ReviewDeadline: cfg.ReviewDeadline,
+		PublicURL: cfg.PublicURL, TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.TemporalNamespace}, nil
 }
 
 // EligibilityRules are the discrepancy thresholds from the settings.

@@ -109,7 +109,7 @@ func TestScan(t *testing.T) {
 func TestValue(t *testing.T) {
 	c := Claim{ID: "C1", Patient: Patient{DOB: MustDate("1961-05-17")}, Diagnoses: []string{"E119", "I10"}, HasTotal: true, TotalCharge: 14000,
 		Billing: Provider{Address: Address{Line1: "100 Main St", Zip: "021341234"}},
-		Lines: []Line{{Number: 1, From: MustDate("2026-11-02"), Procedure: "99213", Modifiers: []string{"25", "59"}, Units: 1.5, Charge: 12500, DxPointers: []int{1, 2}}}}
+		Lines:   []Line{{Number: 1, From: MustDate("2026-11-02"), Procedure: "99213", Modifiers: []string{"25", "59"}, Units: 1.5, Charge: 12500, DxPointers: []int{1, 2}}}}
 	cases := []struct {
 		f    Field
 		line int

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
@@ -42,6 +43,9 @@ type Service struct {
 	ReviewReminder, ReviewDeadline time.Duration
 	// AckPollInterval is how often the workflow asks for 277CAs (0 = its default).
 	AckPollInterval time.Duration
+	// PublicURL, TemporalUIURL and Namespace make the links a batch's
+	// result and Temporal page show.
+	PublicURL, TemporalUIURL, Namespace string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -110,7 +114,7 @@ func (s *Service) SubmitBatch(ctx context.Context, file io.Reader, fileName, upl
 		return store.Batch{}, err
 	}
 	in := workflows.ClaimsBatchInput{BatchID: id, ReviewReminder: s.ReviewReminder, ReviewDeadline: s.ReviewDeadline,
-		AckPollInterval: s.AckPollInterval, AsOf: claim.DateOf(s.now().In(s.location()))}
+		AckPollInterval: s.AckPollInterval, AsOf: claim.DateOf(s.now().In(s.location())), Links: s.links(id)}
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:            WorkflowID(id),
 		TaskQueue:     temporalx.QueueClaims,
@@ -123,6 +127,18 @@ func (s *Service) SubmitBatch(ctx context.Context, file io.Reader, fileName, upl
 		return b, fmt.Errorf("start claims batch %s: %w", id, err)
 	}
 	return b, nil
+}
+
+// links returns where staff see a batch.
+func (s *Service) links(batchID string) workflows.Links {
+	var l workflows.Links
+	if s.PublicURL != "" {
+		l.Web = strings.TrimRight(s.PublicURL, "/") + "/batches/" + batchID
+	}
+	if s.TemporalUIURL != "" {
+		l.Temporal = temporalx.UILink(s.TemporalUIURL, s.Namespace, WorkflowID(batchID))
+	}
+	return l
 }
 
 func (s *Service) location() *time.Location {

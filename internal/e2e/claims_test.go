@@ -150,7 +150,8 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if err := s.Client.GetWorkflow(ctx, claimsbot.WorkflowID(b.ID), "").Get(ctx, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != workflows.StatusCompleted {
+	if res.Status != workflows.StatusCompleted || res.Outcome.Claims != c.Claims || res.Outcome.CleanClaimRate <= 0.5 ||
+		res.Links.Web == "" || !strings.Contains(res.Links.Temporal, claimsbot.WorkflowID(b.ID)) {
 		t.Fatalf("result: %+v", res)
 	}
 	subs, err := s.DB.SubmittedClaims(ctx, b.ID)
