@@ -202,28 +202,7 @@ type SweepCheck struct {
 const sweepCheckCols = "k.sweep_id, k.seq, k.appointment_id, k.appointments, k.payer_id, k.result_id, k.status, k.flags"
 
 func sweepCheckDest(k *SweepCheck) []any {
-	return []any{&k.SweepID, &k.Seq, &k.AppointmentID, &k.Appointments, &k.PayerID, &k.ResultID, &k.Status, flagsDest{&k.Flags}}
-}
-
-// flagsDest scans a comma-separated list.
-type flagsDest struct{ v *[]string }
-
-func (d flagsDest) Scan(src any) error {
-	var s string
-	switch v := src.(type) {
-	case nil:
-	case string:
-		s = v
-	case []byte:
-		s = string(v)
-	default:
-		return fmt.Errorf("scan flags: unsupported type %T", src)
-	}
-	*d.v = nil
-	if s != "" {
-		*d.v = strings.Split(s, ",")
-	}
-	return nil
+	return []any{&k.SweepID, &k.Seq, &k.AppointmentID, &k.Appointments, &k.PayerID, &k.ResultID, &k.Status, listDest{&k.Flags}}
 }
 
 // PlanSweep stores the checks a sweep will make, numbered by their Seq,
