@@ -314,28 +314,20 @@ func (t *ICD10) addMCE(code string, apply func(*MCE)) {
 func (t *ICD10) loadMCE(tb *table) (int, error) {
 	cCode := tb.col("icd_code", "code", "diagnosis code", "dx code")
 	cRule := tb.col("icd_conflict_rule", "rule", "edit", "conflict rule")
-	n := 0
-	for {
-		ok, err := tb.read()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return n, nil
-		}
+	return tb.each(func() (bool, error) {
 		code := strings.ToUpper(strings.ReplaceAll(tb.field(cCode), ".", ""))
 		if !validICDShape([]byte(code)) {
-			return 0, tb.errorf("code %q is not an ICD-10-CM code", tb.field(cCode))
+			return false, tb.errorf("code %q is not an ICD-10-CM code", tb.field(cCode))
 		}
 		apply, err := parseMCERule(tb.field(cRule))
 		if err != nil {
-			return 0, tb.errorf("%v", err)
+			return false, tb.errorf("%v", err)
 		}
 		if apply != nil {
 			t.addMCE(code, apply)
-			n++
 		}
-	}
+		return apply != nil, nil
+	})
 }
 
 var ageRange = regexp.MustCompile(`(\d+)\s*[-–]\s*(\d+)`)

@@ -27,34 +27,32 @@ func (t *POS) Len() int { return t.n }
 func (t *POS) load(tb *table) (int, error) {
 	cc := tb.col("pos_code", "code", "place of service code", "pos")
 	cn := tb.col("pos_name", "name", "place of service name", "description")
-	for {
-		ok, err := tb.read()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return t.n, nil
-		}
+	_, err := tb.each(func() (bool, error) {
 		code := tb.field(cc)
 		if len(code) == 1 && isDigits(code) {
 			code = "0" + code // spreadsheets drop the leading zero
 		}
 		if len(code) != 2 || !isDigits(code) || code == "00" {
-			return 0, tb.errorf("place of service %q is not a code 01–99", tb.field(cc))
+			return false, tb.errorf("place of service %q is not a code 01–99", tb.field(cc))
 		}
 		name := tb.field(cn)
 		if name == "" {
 			name = code
 		}
 		if strings.EqualFold(name, "unassigned") {
-			continue // CMS lists unassigned codes: they are not valid on a claim
+			return false, nil // CMS lists unassigned codes: they are not valid on a claim
 		}
 		i := int(code[0]-'0')*10 + int(code[1]-'0')
 		if t.names[i] == "" {
 			t.n++
 		}
 		t.names[i] = strings.Clone(name)
+		return true, nil
+	})
+	if err != nil {
+		return 0, err
 	}
+	return t.n, nil
 }
 
 // modIndex maps a two-character modifier of digits and letters to 0–1295,
@@ -129,24 +127,22 @@ func (t *Modifiers) Len() int { return t.n }
 
 func (t *Modifiers) load(tb *table) (int, error) {
 	cc := tb.col("modifier", "code", "mod")
-	for {
-		ok, err := tb.read()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return t.n, nil
-		}
+	_, err := tb.each(func() (bool, error) {
 		code := strings.ToUpper(tb.field(cc))
 		i := modIndex(code)
 		if i < 0 {
-			return 0, tb.errorf("modifier %q is not two letters or digits", tb.field(cc))
+			return false, tb.errorf("modifier %q is not two letters or digits", tb.field(cc))
 		}
 		if !t.known[i] {
 			t.n++
 		}
 		t.known[i] = true
+		return true, nil
+	})
+	if err != nil {
+		return 0, err
 	}
+	return t.n, nil
 }
 
 // Taxonomy is the NUCC Health Care Provider Taxonomy code set.
@@ -184,20 +180,12 @@ func ValidTaxonomyFormat(code string) bool {
 
 func (t *Taxonomy) load(tb *table) (int, error) {
 	cc := tb.col("code", "taxonomy code", "taxonomy", "provider taxonomy code")
-	n := 0
-	for {
-		ok, err := tb.read()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return n, nil
-		}
+	return tb.each(func() (bool, error) {
 		code := strings.ToUpper(tb.field(cc))
 		if !ValidTaxonomyFormat(code) {
-			return 0, tb.errorf("taxonomy code %q is not 10 characters ending in X", tb.field(cc))
+			return false, tb.errorf("taxonomy code %q is not 10 characters ending in X", tb.field(cc))
 		}
 		t.codes[code] = struct{}{}
-		n++
-	}
+		return true, nil
+	})
 }

@@ -192,20 +192,12 @@ func (t *PTP) load(tb *table) (int, error) {
 	c1, c2, cInd := tb.col(ptpColumns[0]...), tb.col(ptpColumns[1]...), tb.col(ptpColumns[2]...)
 	cEff := tb.col("Effective Date", "effective", "eff_date", "effective_date")
 	cDel := tb.col("Deletion Date", "deletion", "del_date", "deletion_date")
-	n := 0
-	for {
-		ok, err := tb.read()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return n, nil
-		}
+	return tb.each(func() (bool, error) {
 		if err := t.addRow(tb.field(c1), tb.field(c2), tb.field(cInd), tb.field(cEff), tb.field(cDel)); err != nil {
-			return 0, tb.errorf("%v", err)
+			return false, tb.errorf("%v", err)
 		}
-		n++
-	}
+		return true, nil
+	})
 }
 
 func (t *PTP) addRow(col1, col2, ind, eff, del string) error {
@@ -270,31 +262,23 @@ var mueColumns = [][]string{
 
 func (t *MUE) load(tb *table) (int, error) {
 	cc, cv, ci := tb.col(mueColumns[0]...), tb.col(mueColumns[1]...), tb.col(mueColumns[2]...)
-	n := 0
-	for {
-		ok, err := tb.read()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return n, nil
-		}
+	return tb.each(func() (bool, error) {
 		code := tb.field(cc)
 		k := KeyOf(strings.ToUpper(code))
 		if k == 0 {
-			return 0, tb.errorf("code %q is not a 5-character CPT/HCPCS code", code)
+			return false, tb.errorf("code %q is not a 5-character CPT/HCPCS code", code)
 		}
 		v, err := strconv.Atoi(tb.field(cv))
 		if err != nil || v < 0 {
-			return 0, tb.errorf("MUE value %q is not a whole number of units", tb.field(cv))
+			return false, tb.errorf("MUE value %q is not a whole number of units", tb.field(cv))
 		}
 		ind := tb.field(ci)
 		if ind == "" || ind[0] < '1' || ind[0] > '3' {
-			return 0, tb.errorf("MUE adjudication indicator %q does not start with 1, 2 or 3", ind)
+			return false, tb.errorf("MUE adjudication indicator %q does not start with 1, 2 or 3", ind)
 		}
 		t.codes[k] = MUEEdit{Limit: int32(v), MAI: ind[0] - '0'}
-		n++
-	}
+		return true, nil
+	})
 }
 
 // HCPCS is the HCPCS Level II code list with the dates each code was added
@@ -326,29 +310,21 @@ func (t *HCPCS) load(tb *table) (int, error) {
 	cc := tb.col("hcpcs_code", "hcpc", "hcpcs", "code")
 	cAdd := tb.col("date_added", "add_dt", "add date", "added", "adddt")
 	cTerm := tb.col("date_term", "term_dt", "term date", "terminated", "termdt")
-	n := 0
-	for {
-		ok, err := tb.read()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return n, nil
-		}
+	return tb.each(func() (bool, error) {
 		code := tb.field(cc)
 		k := KeyOf(strings.ToUpper(code))
 		if k == 0 || code[0] < 'A' || code[0] > 'Z' {
-			return 0, tb.errorf("code %q is not a HCPCS Level II code (letter and 4 digits)", code)
+			return false, tb.errorf("code %q is not a HCPCS Level II code (letter and 4 digits)", code)
 		}
 		add, err := parseYMD(tb.field(cAdd))
 		if err != nil {
-			return 0, tb.errorf("added date: %v", err)
+			return false, tb.errorf("added date: %v", err)
 		}
 		term, err := parseYMD(tb.field(cTerm))
 		if err != nil {
-			return 0, tb.errorf("termination date: %v", err)
+			return false, tb.errorf("termination date: %v", err)
 		}
 		t.codes[k] = HCPCSCode{Added: add, Terminated: term}
-		n++
-	}
+		return true, nil
+	})
 }

@@ -261,26 +261,18 @@ func (d *Data) loadICD(dir string) error {
 func (t *ICD10) loadStarter(tb *table) (int, error) {
 	cc, cb := tb.col("code"), tb.col("billable")
 	t.years = ^uint64(0)
-	n := 0
-	for {
-		ok, err := tb.read()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return n, nil
-		}
+	return tb.each(func() (bool, error) {
 		code := []byte(strings.ReplaceAll(tb.field(cc), ".", ""))
 		if !validICDShape(code) {
-			return 0, tb.errorf("code %q is not an ICD-10-CM code", tb.field(cc))
+			return false, tb.errorf("code %q is not an ICD-10-CM code", tb.field(cc))
 		}
 		flag := tb.field(cb)
 		if flag != "0" && flag != "1" {
-			return 0, tb.errorf("billable %q is not 0 or 1", flag)
+			return false, tb.errorf("billable %q is not 0 or 1", flag)
 		}
 		t.add(code, ^uint64(0), flag == "1")
-		n++
-	}
+		return true, nil
+	})
 }
 
 func groupDigits(n int) string {

@@ -296,3 +296,25 @@ func matchAny(name string, patterns []string) bool {
 	}
 	return false
 }
+
+// each calls fn for every remaining row and returns how many rows fn
+// counted (returned true for), or the first error.
+func (tb *table) each(fn func() (bool, error)) (int, error) {
+	n := 0
+	for {
+		ok, err := tb.read()
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return n, nil
+		}
+		counted, err := fn()
+		if err != nil {
+			return 0, err
+		}
+		if counted {
+			n++
+		}
+	}
+}
