@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -121,33 +120,4 @@ func nextDelay(app *temporal.ApplicationError) time.Duration {
 		return 0
 	}
 	return app.NextRetryDelay()
-}
-
-// Appointments of one patient at one payer share a check; family members
-// under one subscriber ID, and a booking with other details on file, do
-// not. Payers take turns in the plan.
-func TestPlanChecksDedupesAndInterleaves(t *testing.T) {
-	dob := claim.MustDate("1980-05-17")
-	ap := func(id, payerID, member, last, first string, born claim.Date) store.Appointment {
-		return store.Appointment{ID: id, PayerID: payerID, MemberID: member, LastName: last, FirstName: first, DOB: born}
-	}
-	plan := planChecks([]store.Appointment{
-		ap("a1", "60054", "W1", "Okafor", "Ada", dob),
-		ap("a2", "60054", "W1", " okafor ", "ADA", dob),                          // same patient, other spelling of case/space
-		ap("a3", "60054", "W1", "Okafor", "Chidi", claim.MustDate("2015-02-01")), // dependent on the same policy
-		ap("a4", "01112", "1EG4TE5MK73", "Brandt", "Lena", dob),
-		ap("a5", "60054", "W2", "Vance", "Ida", dob),
-		ap("a6", "87726", "W1", "Okafor", "Ada", dob), // same ID at another payer
-	})
-	var got []string
-	for i, k := range plan {
-		if k.Seq != i {
-			t.Fatalf("check %d has seq %d", i, k.Seq)
-		}
-		got = append(got, fmt.Sprintf("%s:%s:%d", k.AppointmentID, k.PayerID, k.Appointments))
-	}
-	want := "a1:60054:2 a4:01112:1 a6:87726:1 a3:60054:1 a5:60054:1"
-	if strings.Join(got, " ") != want {
-		t.Errorf("plan %s\nwant %s", strings.Join(got, " "), want)
-	}
 }

@@ -153,14 +153,14 @@ func (f *eligFixture) checkEnv() *checkEnv {
 	e.RegisterWorkflow(EligibilityCheck)
 	e.RegisterActivity(f.acts)
 	e.OnActivity(f.acts.CheckEligibility, mock.Anything, mock.Anything).Return(
-		func(ctx context.Context, in activities.CheckInput) (activities.CheckOutcome, error) {
+		func(ctx context.Context, in activities.CheckInput) (eligibility.CheckOutcome, error) {
 			e.starts = append(e.starts, e.Now())
 			return f.acts.CheckEligibility(ctx, in)
 		})
 	return e
 }
 
-func (e *checkEnv) outcome(t *testing.T) activities.CheckOutcome {
+func (e *checkEnv) outcome(t *testing.T) eligibility.CheckOutcome {
 	t.Helper()
 	if !e.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
@@ -168,7 +168,7 @@ func (e *checkEnv) outcome(t *testing.T) activities.CheckOutcome {
 	if err := e.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow error: %v", err)
 	}
-	var out activities.CheckOutcome
+	var out eligibility.CheckOutcome
 	if err := e.GetWorkflowResult(&out); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestEligibilityCheckHonoursRetryAfter(t *testing.T) {
 	e := f.checkEnv()
 	e.ExecuteWorkflow(EligibilityCheck, EligibilityCheckInput{RequestID: f.request(t, m)})
 	out := e.outcome(t)
-	if out.Status != store.EligibilityActive || out.WorkItemID != "" {
+	if out.Status != eligibility.CheckActive || out.WorkItemID != "" {
 		t.Fatalf("outcome %+v", out)
 	}
 	if g := e.gaps(); len(g) != 1 || g[0] != 7*time.Second {
@@ -229,7 +229,7 @@ func TestEligibilityCheckUnavailableRetriedLater(t *testing.T) {
 	e := f.checkEnv()
 	e.ExecuteWorkflow(EligibilityCheck, EligibilityCheckInput{RequestID: f.request(t, f.member(t, sim.ProfileInactive, "87726"))})
 	out := e.outcome(t)
-	if out.Status != store.EligibilityInactive {
+	if out.Status != eligibility.CheckInactive {
 		t.Fatalf("outcome %+v", out)
 	}
 	if g := e.gaps(); len(g) != 2 || g[0] != time.Minute || g[1] != 2*time.Minute {
@@ -244,7 +244,7 @@ func TestEligibilityCheckNeverAnswered(t *testing.T) {
 	e := f.checkEnv()
 	e.ExecuteWorkflow(EligibilityCheck, EligibilityCheckInput{RequestID: f.request(t, f.member(t, sim.ProfileUnavailable, "62308")), MaxAttempts: 3})
 	out := e.outcome(t)
-	if out.Status != store.EligibilityPending || out.WorkItemID == "" || len(e.starts) != 3 {
+	if out.Status != eligibility.CheckPending || out.WorkItemID == "" || len(e.starts) != 3 {
 		t.Fatalf("outcome %+v after %d attempts", out, len(e.starts))
 	}
 	items := f.workItems(t, "")
@@ -265,12 +265,12 @@ func TestEligibilityCheckPermanentFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		m      sim.Member
-		status store.EligibilityStatus
+		status eligibility.CheckStatus
 		code   string
 	}{
-		{"AAA 75 not found", f.member(t, sim.ProfileNotFound, "01112"), store.EligibilityUnknownMember, "75"},
-		{"AAA 72 invalid ID", f.member(t, sim.ProfileInvalidID, "60054"), store.EligibilityUnknownMember, "72"},
-		{"HTTP 404", gone, store.EligibilityError, "http_404"},
+		{"AAA 75 not found", f.member(t, sim.ProfileNotFound, "01112"), eligibility.CheckUnknownMember, "75"},
+		{"AAA 72 invalid ID", f.member(t, sim.ProfileInvalidID, "60054"), eligibility.CheckUnknownMember, "72"},
+		{"HTTP 404", gone, eligibility.CheckError, "http_404"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := f.checkEnv()
@@ -285,7 +285,7 @@ func TestEligibilityCheckPermanentFailures(t *testing.T) {
 					wi = &it
 				}
 			}
-			if wi == nil || wi.ReasonCode != tc.code || wi.Kind != activities.WorkItemKind || wi.PayerID != tc.m.PayerID {
+			if wi == nil || wi.ReasonCode != tc.code || wi.Kind != eligibility.WorkItemKind || wi.PayerID != tc.m.PayerID {
 				t.Fatalf("work item %+v", wi)
 			}
 			for _, phi := range []string{tc.m.ID, tc.m.LastName, tc.m.FirstName} {
@@ -365,7 +365,7 @@ func (f *eligFixture) sweepEnv() *sweepEnv {
 	return e
 }
 
-func (e *sweepEnv) progress(t *testing.T) SweepProgress {
+func (e *sweepEnv) progress(t *testing.T) eligibility.SweepProgress {
 	t.Helper()
 	if !e.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
@@ -373,7 +373,7 @@ func (e *sweepEnv) progress(t *testing.T) SweepProgress {
 	if err := e.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow error: %v", err)
 	}
-	var p SweepProgress
+	var p eligibility.SweepProgress
 	if err := e.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 	f.importFixture(t, store.Appointment{Date: sweepDate, PayerID: twice.PayerID, PatientID: twice.PatientID, MemberID: twice.MemberID,
 		LastName: twice.LastName, FirstName: twice.FirstName, DOB: twice.DOB, Source: "roster.csv", SourceRow: 99})
 	e := f.sweepEnv()
-	var mid SweepProgress
+	var mid eligibility.SweepProgress
 	e.RegisterDelayedCallback(func() {
 		v, err := e.QueryWorkflow(QueryProgress)
 		if err == nil {
@@ -405,7 +405,7 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 	e.ExecuteWorkflow(EligibilitySweep, EligibilitySweepInput{SweepID: "sw-t1", Date: sweepDate, ChunkSize: 4, Parallel: 3, Rounds: 3})
 	p := e.progress(t)
 
-	if p.Status != StatusCompleted || p.Appointments != 51 || p.Members != 50 || p.Round != 3 {
+	if p.Status != eligibility.PhaseCompleted || p.Appointments != 51 || p.Members != 50 || p.Round != 3 {
 		t.Fatalf("progress %+v", p)
 	}
 	want := fixtureCounts(rows)
@@ -415,7 +415,7 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 	if p.Checked != 50 || p.Unanswered != 5 || p.Flagged != p.Counts.Members-p.Counts.Active+countActiveFlagged(t, f, "sw-t1") {
 		t.Errorf("tally %+v", p.SweepTally)
 	}
-	if mid.Status != SweepWaiting || mid.Round != 1 || mid.Retrying != 5 || mid.Checked != 45 {
+	if mid.Status != eligibility.PhaseWaiting || mid.Round != 1 || mid.Retrying != 5 || mid.Checked != 45 {
 		t.Errorf("progress while waiting: %+v", mid)
 	}
 
@@ -482,7 +482,7 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sw.Status != store.SweepCompleted || sw.WorklistRef == "" || sw.Counts != want || sw.CompletedAt.IsZero() {
+	if sw.Status != eligibility.SweepCompleted || sw.WorklistRef == "" || sw.Counts != want || sw.CompletedAt.IsZero() {
 		t.Errorf("stored sweep %+v", sw)
 	}
 }
@@ -490,30 +490,30 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 // fixtureStatus is the status each fixture outcome ends in after the
 // last round, and whether it differs from the file (a discrepancy).
 var fixtureStatus = map[string]struct {
-	status  store.EligibilityStatus
+	status  eligibility.CheckStatus
 	differs bool
 }{
-	"active": {store.EligibilityActive, false}, "dependent": {store.EligibilityActive, false},
-	"high_deductible": {store.EligibilityActive, true}, "other_payer": {store.EligibilityActive, true},
-	"id_changed": {store.EligibilityActive, true}, "name_mismatch": {store.EligibilityActive, true},
-	"dob_mismatch": {store.EligibilityActive, true}, "inactive": {store.EligibilityInactive, true},
-	"not_found": {store.EligibilityUnknownMember, true}, "invalid_id": {store.EligibilityUnknownMember, true},
-	"wrong_payer": {store.EligibilityUnknownMember, true}, "unavailable": {store.EligibilityPending, false},
+	"active": {eligibility.CheckActive, false}, "dependent": {eligibility.CheckActive, false},
+	"high_deductible": {eligibility.CheckActive, true}, "other_payer": {eligibility.CheckActive, true},
+	"id_changed": {eligibility.CheckActive, true}, "name_mismatch": {eligibility.CheckActive, true},
+	"dob_mismatch": {eligibility.CheckActive, true}, "inactive": {eligibility.CheckInactive, true},
+	"not_found": {eligibility.CheckUnknownMember, true}, "invalid_id": {eligibility.CheckUnknownMember, true},
+	"wrong_payer": {eligibility.CheckUnknownMember, true}, "unavailable": {eligibility.CheckPending, false},
 }
 
 // fixtureCounts are the sweep counts the fixture rows should come to.
-func fixtureCounts(rows []sim.FixtureRow) store.SweepCounts {
-	var c store.SweepCounts
+func fixtureCounts(rows []sim.FixtureRow) eligibility.SweepCounts {
+	var c eligibility.SweepCounts
 	for _, r := range rows {
 		x := fixtureStatus[r.Expect]
 		c.Members++
 		c.Checked++
 		switch x.status {
-		case store.EligibilityActive:
+		case eligibility.CheckActive:
 			c.Active++
-		case store.EligibilityInactive:
+		case eligibility.CheckInactive:
 			c.Inactive++
-		case store.EligibilityUnknownMember:
+		case eligibility.CheckUnknownMember:
 			c.Unknown++
 		default:
 			c.Failed++
@@ -531,7 +531,7 @@ func countActiveFlagged(t *testing.T, f *eligFixture, sweepID string) int {
 	t.Helper()
 	n := 0
 	err := f.db.EachSweepItem(context.Background(), sweepID, func(it store.SweepItem) error {
-		if it.Status == store.EligibilityActive && len(it.Flags) > 0 {
+		if it.Status == eligibility.CheckActive && len(it.Flags) > 0 {
 			n++
 		}
 		return nil
@@ -623,7 +623,7 @@ func TestEligibilitySweepDefaultsToNextBusinessDay(t *testing.T) {
 		e.SetStartTime(tc.start)
 		e.ExecuteWorkflow(EligibilitySweep, EligibilitySweepInput{TimeZone: tc.zone})
 		p := e.progress(t)
-		if p.Date != claim.MustDate(tc.want) || p.Members != 0 || p.Status != StatusCompleted || p.SweepID == "" {
+		if p.Date != claim.MustDate(tc.want) || p.Members != 0 || p.Status != eligibility.PhaseCompleted || p.SweepID == "" {
 			t.Errorf("start %s in %s: %+v, want date %s", tc.start, tc.zone, p, tc.want)
 		}
 	}

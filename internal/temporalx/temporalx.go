@@ -24,15 +24,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// Task queues, one per bot, so each bot's workers scale and deploy alone.
-const (
-	QueueClaims      = "claims"
-	QueueEligibility = "eligibility"
-)
-
-// Queues lists every task queue a worker can serve, in start-up order.
-var Queues = []string{QueueClaims, QueueEligibility}
-
 // Search attributes (all plaintext in Temporal: opaque values only).
 var (
 	// AttrBot names the bot that owns a workflow: "claims", "eligibility", "system".
