@@ -221,6 +221,27 @@ func TestEligibilityCheckHonoursRetryAfter(t *testing.T) {
 	}
 }
 
+// A burst of two server errors without Retry-After is ridden out by the
+// one retry layer, Temporal's: the retry policy's backoff (1 s, then 2 s),
+// then the answer is stored. The payer client itself asks once per
+// attempt.
+func TestEligibilityCheckRidesOutServerErrors(t *testing.T) {
+	f := newEligFixture(t, sim.PayerConfig{})
+	m := f.member(t, sim.ProfileActive, "60054")
+	f.sim.SetFaults(sim.Faults{Payer: "60054", FaultPlan: sim.FaultPlan{ServerErrors: 2}})
+	e := f.checkEnv()
+	e.ExecuteWorkflow(EligibilityCheck, EligibilityCheckInput{RequestID: f.request(t, m)})
+	if out := e.outcome(t); out.Status != eligibility.CheckActive {
+		t.Fatalf("outcome %+v", out)
+	}
+	if g := e.gaps(); len(g) != 2 || g[0] != time.Second || g[1] != 2*time.Second {
+		t.Fatalf("attempt gaps %v, want [1s 2s]", g)
+	}
+	if st := f.sim.Stats()["60054"]; st.ServerErrors != 2 || st.Requests != 3 {
+		t.Errorf("simulator saw %+v, want 3 requests, 2 of them errors", st)
+	}
+}
+
 // AAA 42 twice, then an answer: the payer is asked again after one
 // minute, then two (the delay doubles), and the answer is stored.
 func TestEligibilityCheckUnavailableRetriedLater(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -89,6 +88,7 @@ type ClearinghouseStats struct {
 type ClearinghouseSim struct {
 	cfg          ClearinghouseConfig
 	rejectPayers map[string]bool
+	mux          *http.ServeMux
 
 	mu       sync.Mutex
 	byKey    map[string]*stored
@@ -150,6 +150,7 @@ func NewClearinghouseSim(cfg ClearinghouseConfig) (*ClearinghouseSim, error) {
 		}
 	}
 	s.stats.ClaimCounts = map[string]int{}
+	s.routes()
 	return s, nil
 }
 
@@ -187,52 +188,45 @@ func (s *ClearinghouseSim) ResetStats() {
 	s.stats = ClearinghouseStats{ClaimCounts: map[string]int{}}
 }
 
-func (s *ClearinghouseSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == "/claims/837" && r.Method == http.MethodPost:
-		s.submit(w, r)
-	case r.URL.Path == "/claims/277ca" && r.Method == http.MethodGet:
-		s.fetch277CA(w, r)
-	case r.URL.Path == "/admin/stats" && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, s.Stats())
-	case r.URL.Path == "/admin/stats/reset" && r.Method == http.MethodPost:
+// routes registers the endpoints listed on ClearinghouseSim.
+func (s *ClearinghouseSim) routes() {
+	s.mux = http.NewServeMux()
+	s.mux.HandleFunc("POST /claims/837", s.submit)
+	s.mux.HandleFunc("GET /claims/277ca", s.fetch277CA)
+	s.mux.HandleFunc("GET /admin/stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Stats()) })
+	s.mux.HandleFunc("POST /admin/stats/reset", func(w http.ResponseWriter, _ *http.Request) {
 		s.ResetStats()
 		w.WriteHeader(http.StatusNoContent)
-	case r.URL.Path == "/admin/faults":
-		s.serveFaults(w, r)
-	default:
-		http.Error(w, "not found: see the clearinghouse simulator's endpoints in the rcmbot docs", http.StatusNotFound)
-	}
-}
-
-func (s *ClearinghouseSim) serveFaults(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
+	})
+	s.mux.HandleFunc("GET /admin/faults", func(w http.ResponseWriter, _ *http.Request) {
 		s.mu.Lock()
 		f := s.faults
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, f)
-	case http.MethodPost:
-		var f FaultPlan
-		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		if err := f.check(); err != nil {
-			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.SetFaults(f)
-		writeJSON(w, http.StatusOK, f)
-	case http.MethodDelete:
+	})
+	s.mux.HandleFunc("POST /admin/faults", s.postFaults)
+	s.mux.HandleFunc("DELETE /admin/faults", func(w http.ResponseWriter, _ *http.Request) {
 		s.SetFaults(FaultPlan{})
 		w.WriteHeader(http.StatusNoContent)
-	default:
-		w.Header().Set("Allow", "GET, POST, DELETE")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	})
+	s.mux.HandleFunc("/admin/faults", methodNotAllowed("GET, POST, DELETE"))
+	s.mux.HandleFunc("/", notFound("clearinghouse"))
+}
+
+// ServeHTTP serves the simulator's endpoints.
+func (s *ClearinghouseSim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *ClearinghouseSim) postFaults(w http.ResponseWriter, r *http.Request) {
+	var f FaultPlan
+	if !readFaults(w, r, &f) {
+		return
 	}
+	if err := f.check(); err != nil {
+		http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.SetFaults(f)
+	writeJSON(w, http.StatusOK, f)
 }
 
 func (s *ClearinghouseSim) bump(f func(*ClearinghouseStats)) {

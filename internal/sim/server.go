@@ -10,8 +10,10 @@ package sim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -41,4 +43,33 @@ func serve(ctx context.Context, addr string, h http.Handler) error {
 		return err
 	}
 	return nil
+}
+
+// notFound answers paths a simulator does not serve, pointing at its
+// endpoint list.
+func notFound(sim string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "not found: see the "+sim+" simulator's endpoints in the rcmbot docs", http.StatusNotFound)
+	}
+}
+
+// methodNotAllowed answers a known path asked with a method it does not
+// take.
+func methodNotAllowed(allow string) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", allow)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// readFaults decodes a fault plan posted to /admin/faults (unknown fields
+// refused), answering 400 when it cannot.
+func readFaults(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
 }
