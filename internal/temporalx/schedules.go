@@ -122,8 +122,8 @@ func Describe(ctx context.Context, c client.Client, schedules []Schedule) ([]Sch
 			st.LastRun = last.ActualTime
 			if last.StartWorkflowResult != nil {
 				st.LastRunID = last.StartWorkflowResult.WorkflowID
-				if desc, err := c.DescribeWorkflowExecution(ctx, last.StartWorkflowResult.WorkflowID, last.StartWorkflowResult.FirstExecutionRunID); err == nil {
-					st.LastResult = statusName(desc.GetWorkflowExecutionInfo().GetStatus())
+				if desc, err := c.DescribeWorkflow(ctx, last.StartWorkflowResult.WorkflowID, last.StartWorkflowResult.FirstExecutionRunID); err == nil {
+					st.LastResult = statusName(desc.RawResponse.GetWorkflowExecutionInfo().GetStatus())
 				}
 			}
 		}

@@ -136,7 +136,7 @@ func WaitReady(ctx context.Context, o DialOptions, progress func(waited time.Dur
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("Temporal at %s did not answer: %w", o.Address, err)
+			return nil, fmt.Errorf("no answer from Temporal at %s: %w", o.Address, err)
 		case <-time.After(300 * time.Millisecond):
 		}
 		if progress != nil && time.Since(last) >= 3*time.Second {

@@ -11,8 +11,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -300,18 +298,6 @@ func decodeJSON[T any](t testing.TB, r response) T {
 		t.Fatalf("%s: %v\n%s", r.Request.URL.Path, err, r.body)
 	}
 	return v
-}
-
-// demoWorkbook returns the demo claims workbook from fixtures/ (written
-// by the fixtures generator), failing when it is missing.
-func demoWorkbook(t testing.TB) []byte {
-	t.Helper()
-	p := filepath.Join("..", "..", "fixtures", "demo-claims.xlsx")
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("demo workbook: %v (generate it with the fixtures generator)", err)
-	}
-	return b
 }
 
 // smallCSV is a claims file of three claims with service dates ten days
