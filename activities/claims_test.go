@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,9 +13,9 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/blob"
+	"github.com/rcmbot/rcmbot/internal/blob/blobtest"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/clearinghouse"
-	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/practice"
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
@@ -53,14 +52,7 @@ type claimsFixture struct {
 func newClaimsFixture(t *testing.T, cfg sim.ClearinghouseConfig) *claimsFixture {
 	t.Helper()
 	db := storetest.Open(t)
-	ring, err := keyring.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := blob.New(filepath.Join(t.TempDir(), "blobs"), ring)
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs, ring := blobtest.New(t)
 	ref, err := refdata.Starter()
 	if err != nil {
 		t.Fatal(err)
@@ -101,30 +93,29 @@ func (f *claimsFixture) upload(t *testing.T, name, content string) string {
 	return b.ID
 }
 
-func (f *claimsFixture) scrub(t *testing.T, batchID string) batch.ScrubResult {
+// run executes an activity in the fixture's test environment and returns
+// its result, failing the test on an error.
+func run[T any](t *testing.T, f *claimsFixture, activity, in any) T {
 	t.Helper()
-	v, err := f.env.ExecuteActivity(f.a.ScrubBatch, ScrubInput{BatchID: batchID, AsOf: claimsAsOf})
+	var out T
+	v, err := f.env.ExecuteActivity(activity, in)
+	if err == nil {
+		err = v.Get(&out)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	var res batch.ScrubResult
-	if err := v.Get(&res); err != nil {
-		t.Fatal(err)
-	}
-	return res
+	return out
+}
+
+func (f *claimsFixture) scrub(t *testing.T, batchID string) batch.ScrubResult {
+	t.Helper()
+	return run[batch.ScrubResult](t, f, f.a.ScrubBatch, ScrubInput{BatchID: batchID, AsOf: claimsAsOf})
 }
 
 func (f *claimsFixture) review(t *testing.T, batchID string, actions ...batch.ReviewAction) []batch.ReviewOutcome {
 	t.Helper()
-	v, err := f.env.ExecuteActivity(f.a.ApplyReview, ReviewInput{BatchID: batchID, Reviewer: "rita", Actions: actions})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []batch.ReviewOutcome
-	if err := v.Get(&out); err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return run[[]batch.ReviewOutcome](t, f, f.a.ApplyReview, ReviewInput{BatchID: batchID, Reviewer: "rita", Actions: actions})
 }
 
 func (f *claimsFixture) claim(t *testing.T, batchID, claimID string) store.ClaimRecord {
@@ -358,15 +349,7 @@ func TestSubmitBatchStopsOnARefusal(t *testing.T) {
 func TestCollectAcknowledgements(t *testing.T) {
 	collect := func(t *testing.T, f *claimsFixture, id string) batch.AckResult {
 		t.Helper()
-		v, err := f.env.ExecuteActivity(f.a.CollectAcknowledgements, BatchRef{BatchID: id})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var res batch.AckResult
-		if err := v.Get(&res); err != nil {
-			t.Fatal(err)
-		}
-		return res
+		return run[batch.AckResult](t, f, f.a.CollectAcknowledgements, BatchRef{BatchID: id})
 	}
 	t.Run("not ready", func(t *testing.T) {
 		f := newClaimsFixture(t, sim.ClearinghouseConfig{AckDelay: time.Hour})
@@ -416,14 +399,7 @@ func TestFinishBatch(t *testing.T) {
 	if _, err := f.submit(t, id); err != nil {
 		t.Fatal(err)
 	}
-	v, err := f.env.ExecuteActivity(f.a.FinishBatch, FinishInput{BatchID: id, Status: batch.Completed})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out batch.Outcome
-	if err := v.Get(&out); err != nil {
-		t.Fatal(err)
-	}
+	out := run[batch.Outcome](t, f, f.a.FinishBatch, FinishInput{BatchID: id, Status: batch.Completed})
 	// The corrected claim re-scrubbed clean counts as clean (tier), as the
 	// batch list does.
 	if out.Claims != 3 || out.Clean != 2 || out.CleanClaimRate != 2.0/3 || out.Submitted != 2 || out.Unsubmitted != 1 || out.ChargesHeld != claim.Money(9500) {

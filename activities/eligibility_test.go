@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +11,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/rcmbot/rcmbot/internal/blob"
+	"github.com/rcmbot/rcmbot/internal/blob/blobtest"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
-	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/payer"
 	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/sim"
@@ -28,14 +26,7 @@ import (
 func newEligibility(t *testing.T, cfg sim.PayerConfig) (*Eligibility, *sim.PayerSim, *store.DB) {
 	t.Helper()
 	db := storetest.Open(t)
-	ring, err := keyring.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := blob.New(filepath.Join(t.TempDir(), "blobs"), ring)
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs, ring := blobtest.New(t)
 	ps, err := sim.NewPayerSim(cfg)
 	if err != nil {
 		t.Fatal(err)

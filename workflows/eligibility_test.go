@@ -17,7 +17,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/rcmbot/rcmbot/activities"
-	"github.com/rcmbot/rcmbot/internal/blob"
+	"github.com/rcmbot/rcmbot/internal/blob/blobtest"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/keyring"
@@ -79,14 +79,7 @@ const gonePayer = "GONE1"
 func newEligFixture(t *testing.T, cfg sim.PayerConfig) *eligFixture {
 	t.Helper()
 	db := storetest.Open(t)
-	ring, err := keyring.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := blob.New(filepath.Join(t.TempDir(), "blobs"), ring)
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs, ring := blobtest.New(t)
 	ps, err := sim.NewPayerSim(cfg)
 	if err != nil {
 		t.Fatal(err)

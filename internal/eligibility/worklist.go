@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/workbook"
 )
 
 // WorklistItem is one check of a sweep as the front-desk worklist shows
@@ -144,24 +145,9 @@ func WriteWorklist(ctx context.Context, src WorklistSource, rules Rules, sw Work
 	if err != nil {
 		return err
 	}
-	stream, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
 	widths := []float64{8, 18, 60, 12, 12, 16, 14, 12, 9, 14, 14, 24, 11, 12, 14, 14, 48, 8, 30}
-	for i, wd := range widths {
-		if err := stream.SetColWidth(i+1, i+1, wd); err != nil {
-			return err
-		}
-	}
-	if err := stream.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	head := make([]any, len(worklistHeader))
-	for i, h := range worklistHeader {
-		head[i] = excelize.Cell{StyleID: styles.header, Value: h}
-	}
-	if err := stream.SetRow("A1", head); err != nil {
+	stream, err := workbook.StreamTable(f, sheet, widths, worklistHeader, styles.header)
+	if err != nil {
 		return err
 	}
 	for i, r := range rows {

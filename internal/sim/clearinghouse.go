@@ -190,27 +190,15 @@ func (s *ClearinghouseSim) ResetStats() {
 
 // routes registers the endpoints listed on ClearinghouseSim.
 func (s *ClearinghouseSim) routes() {
-	s.mux = http.NewServeMux()
+	s.mux = newMux(admin{name: "clearinghouse", stats: func() any { return s.Stats() }, resetStats: s.ResetStats,
+		faults: func() any {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.faults
+		},
+		setFaults: s.postFaults, clearFaults: func() { s.SetFaults(FaultPlan{}) }})
 	s.mux.HandleFunc("POST /claims/837", s.submit)
 	s.mux.HandleFunc("GET /claims/277ca", s.fetch277CA)
-	s.mux.HandleFunc("GET /admin/stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Stats()) })
-	s.mux.HandleFunc("POST /admin/stats/reset", func(w http.ResponseWriter, _ *http.Request) {
-		s.ResetStats()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("GET /admin/faults", func(w http.ResponseWriter, _ *http.Request) {
-		s.mu.Lock()
-		f := s.faults
-		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, f)
-	})
-	s.mux.HandleFunc("POST /admin/faults", s.postFaults)
-	s.mux.HandleFunc("DELETE /admin/faults", func(w http.ResponseWriter, _ *http.Request) {
-		s.SetFaults(FaultPlan{})
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("/admin/faults", methodNotAllowed("GET, POST, DELETE"))
-	s.mux.HandleFunc("/", notFound("clearinghouse"))
 }
 
 // ServeHTTP serves the simulator's endpoints.

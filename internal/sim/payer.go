@@ -165,23 +165,11 @@ func NewPayerSim(cfg PayerConfig) (*PayerSim, error) {
 
 // routes registers the endpoints listed on PayerSim.
 func (s *PayerSim) routes() {
-	s.mux = http.NewServeMux()
+	s.mux = newMux(admin{name: "payer", stats: func() any { return s.Stats() }, resetStats: s.ResetStats,
+		faults: func() any { return s.faultList() }, setFaults: s.postFaults, clearFaults: s.ClearFaults})
 	s.mux.HandleFunc("POST /eligibility/v3", s.serveJSON)
 	s.mux.HandleFunc("POST /x12/270", s.serveX12)
-	s.mux.HandleFunc("GET /admin/stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Stats()) })
-	s.mux.HandleFunc("POST /admin/stats/reset", func(w http.ResponseWriter, _ *http.Request) {
-		s.ResetStats()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("GET /admin/faults", s.listFaults)
-	s.mux.HandleFunc("POST /admin/faults", s.postFaults)
-	s.mux.HandleFunc("DELETE /admin/faults", func(w http.ResponseWriter, _ *http.Request) {
-		s.ClearFaults()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("/admin/faults", methodNotAllowed("GET, POST, DELETE"))
 	s.mux.HandleFunc("GET /admin/roster", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.roster) })
-	s.mux.HandleFunc("/", notFound("payer"))
 }
 
 // parseRates creates the limiters PayerRates names ("ID=rate[:burst],...").
@@ -268,7 +256,8 @@ func (s *PayerSim) Run(ctx context.Context, addr string) error { return serve(ct
 // ServeHTTP serves the simulator's endpoints.
 func (s *PayerSim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-func (s *PayerSim) listFaults(w http.ResponseWriter, _ *http.Request) {
+// faultList returns the faults set, by payer.
+func (s *PayerSim) faultList() []Faults {
 	s.mu.Lock()
 	list := []Faults{}
 	for _, f := range s.faults {
@@ -276,7 +265,7 @@ func (s *PayerSim) listFaults(w http.ResponseWriter, _ *http.Request) {
 	}
 	s.mu.Unlock()
 	slices.SortFunc(list, func(a, b Faults) int { return strings.Compare(a.Payer, b.Payer) })
-	writeJSON(w, http.StatusOK, list)
+	return list
 }
 
 func (s *PayerSim) postFaults(w http.ResponseWriter, r *http.Request) {

@@ -45,21 +45,40 @@ func serve(ctx context.Context, addr string, h http.Handler) error {
 	return nil
 }
 
-// notFound answers paths a simulator does not serve, pointing at its
-// endpoint list.
-func notFound(sim string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "not found: see the "+sim+" simulator's endpoints in the rcmbot docs", http.StatusNotFound)
-	}
+// admin is what both simulators serve under /admin: their counters and
+// the faults injected into their answers.
+type admin struct {
+	name        string // "payer", "clearinghouse": the 404 points at its endpoint list
+	stats       func() any
+	resetStats  func()
+	faults      func() any
+	setFaults   http.HandlerFunc // POST /admin/faults: decode, check, set, echo
+	clearFaults func()
 }
 
-// methodNotAllowed answers a known path asked with a method it does not
-// take.
-func methodNotAllowed(allow string) http.HandlerFunc {
-	return func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Allow", allow)
+// newMux returns a ServeMux with a's routes and a 404 for every path the
+// simulator does not serve; the simulator adds its own endpoints.
+func newMux(a admin) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, a.stats()) })
+	mux.HandleFunc("POST /admin/stats/reset", func(w http.ResponseWriter, _ *http.Request) {
+		a.resetStats()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /admin/faults", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, a.faults()) })
+	mux.HandleFunc("POST /admin/faults", a.setFaults)
+	mux.HandleFunc("DELETE /admin/faults", func(w http.ResponseWriter, _ *http.Request) {
+		a.clearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("/admin/faults", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", "GET, POST, DELETE")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	}
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "not found: see the "+a.name+" simulator's endpoints in the rcmbot docs", http.StatusNotFound)
+	})
+	return mux
 }
 
 // readFaults decodes a fault plan posted to /admin/faults (unknown fields
