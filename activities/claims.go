@@ -13,8 +13,10 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/blob"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/scrub"
@@ -26,7 +28,7 @@ import (
 // ClaimsStore is what the claims activities need of the database.
 type ClaimsStore interface {
 	Batch(ctx context.Context, id string) (store.Batch, error)
-	SetBatchStatus(ctx context.Context, id string, status store.BatchStatus, reason string) error
+	SetBatchStatus(ctx context.Context, id string, status batch.Status, reason string) error
 	SetBatchCounts(ctx context.Context, id string, c store.BatchCounts) error
 	RecountBatch(ctx context.Context, id string) (store.BatchCounts, error)
 	SaveClaims(ctx context.Context, batchID string, chunkIndex int, recs []store.ClaimRecord) error
@@ -66,14 +68,6 @@ func (a *Claims) chunkSize() int {
 	return 500
 }
 
-// ScrubInput starts the scrub of a batch. AsOf is "today" in the
-// practice's time zone when the workflow started, so a retried activity
-// judges dates of service exactly as the first attempt did.
-type ScrubInput struct {
-	BatchID string     `json:"batch_id"`
-	AsOf    claim.Date `json:"as_of"`
-}
-
 // ScrubBatch reads the uploaded file, scrubs every claim with the batch
 // and stored history as context, and saves claims, findings and row
 // errors chunk by chunk. It heartbeats the number of chunks saved; a retry
@@ -82,17 +76,17 @@ type ScrubInput struct {
 //
 // A file that cannot be used as a whole fails with the non-retryable
 // ErrFailedFile and a reason staff can act on.
-func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (ScrubResult, error) {
+func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (batch.ScrubResult, error) {
 	b, err := a.DB.Batch(ctx, in.BatchID)
 	if err != nil {
-		return ScrubResult{}, err
+		return batch.ScrubResult{}, err
 	}
 	claims, rowErrs, stats, err := a.readUpload(ctx, b, in.AsOf)
 	if err != nil {
-		return ScrubResult{}, err
+		return batch.ScrubResult{}, err
 	}
-	if err := a.DB.SetBatchStatus(ctx, b.ID, store.BatchScrubbing, ""); err != nil {
-		return ScrubResult{}, err
+	if err := a.DB.SetBatchStatus(ctx, b.ID, batch.Scrubbing, ""); err != nil {
+		return batch.ScrubResult{}, err
 	}
 	held := intake.HeldClaims(rowErrs)
 	for i := range claims {
@@ -102,17 +96,17 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (ScrubResult, er
 	}
 	sctx, err := a.scrubContext(ctx, b.ID, claims, in.AsOf)
 	if err != nil {
-		return ScrubResult{}, err
+		return batch.ScrubResult{}, err
 	}
 	a.scrubMu.Lock()
 	report := a.Scrubber.Scrub(claims, sctx)
 	a.scrubMu.Unlock()
 
 	scrubfile.Assess(claims, report.Results, rowErrs, a.envelope())
-	res := ScrubResult{Parse: ParseResult{Claims: stats.Claims, Lines: stats.Lines, RowErrors: len(rowErrs), Held: len(held)}}
+	res := batch.ScrubResult{Parse: batch.ParseResult{Claims: stats.Claims, Lines: stats.Lines, RowErrors: len(rowErrs), Held: len(held)}}
 	for i := range claims {
 		if t := report.Results[i].Tier; t != scrub.TierClean {
-			res.Flagged = append(res.Flagged, FlaggedClaim{ID: claims[i].ID, Hold: t == scrub.TierHold})
+			res.Flagged = append(res.Flagged, batch.FlaggedClaim{ID: claims[i].ID, Hold: t == scrub.TierHold})
 		}
 	}
 
@@ -134,18 +128,18 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (ScrubResult, er
 			recs = append(recs, a.record(b.ID, &claims[j], report.Results[j], stats.layout))
 		}
 		if err := a.DB.SaveClaims(ctx, b.ID, c, recs); err != nil {
-			return ScrubResult{}, fmt.Errorf("save claims chunk %d: %w", c, err)
+			return batch.ScrubResult{}, fmt.Errorf("save claims chunk %d: %w", c, err)
 		}
 		activity.RecordHeartbeat(ctx, c+1)
 	}
 	for i, c := 0, 0; i < len(rowErrs); i, c = i+size, c+1 {
 		if err := a.DB.SaveRowErrors(ctx, b.ID, c, storeRowErrors(rowErrs[i:min(i+size, len(rowErrs))])); err != nil {
-			return ScrubResult{}, fmt.Errorf("save row errors chunk %d: %w", c, err)
+			return batch.ScrubResult{}, fmt.Errorf("save row errors chunk %d: %w", c, err)
 		}
 	}
 	counts, err := a.DB.RecountBatch(ctx, b.ID)
 	if err != nil {
-		return ScrubResult{}, err
+		return batch.ScrubResult{}, err
 	}
 	res.Claims, res.Clean, res.FlaggedCount = counts.Claims, counts.Clean, counts.Flagged
 	res.Errors, res.Warnings, res.ChargesAtRisk = counts.Errors, counts.Warnings, counts.ChargesAtRisk
@@ -290,7 +284,7 @@ func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []clai
 			return sctx, fmt.Errorf("load claim history: %w", err)
 		}
 		for _, r := range rows {
-			if r.State == store.StateRejected {
+			if r.State == batch.StateRejected {
 				continue // never sent: not a duplicate of anything
 			}
 			sctx.History = append(sctx.History, scrub.HistoryLine{
@@ -306,13 +300,13 @@ func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []clai
 	return sctx, nil
 }
 
-func coverageStatus(s store.EligibilityStatus) scrub.CoverageStatus {
+func coverageStatus(s eligibility.CheckStatus) scrub.CoverageStatus {
 	switch s {
-	case store.EligibilityActive:
+	case eligibility.CheckActive:
 		return scrub.CoverageActive
-	case store.EligibilityInactive:
+	case eligibility.CheckInactive:
 		return scrub.CoverageInactive
-	case store.EligibilityUnknownMember:
+	case eligibility.CheckUnknownMember:
 		return scrub.CoverageMemberUnknown
 	}
 	return scrub.CoverageNoData
@@ -331,13 +325,13 @@ func (a *Claims) envelope() *x12.Envelope837 {
 // record is a claim as stored with its verdict: clean claims need no one,
 // others wait for review.
 func (a *Claims) record(batchID string, c *claim.Claim, r scrub.Result, layout *intake.Layout) store.ClaimRecord {
-	rec := store.ClaimRecord{BatchID: batchID, Claim: *c, Score: r.Score, Tier: store.Tier(r.Tier), State: store.StateClean}
-	if rec.Tier != store.TierClean {
-		rec.State = store.StatePending
+	rec := store.ClaimRecord{BatchID: batchID, Claim: *c, Score: r.Score, Tier: r.Tier, State: batch.StateClean}
+	if rec.Tier != scrub.TierClean {
+		rec.State = batch.StatePending
 	}
 	for _, f := range r.Findings {
 		rec.Findings = append(rec.Findings, store.Finding{ClaimID: f.ClaimID, Line: f.Line, Category: string(f.Category),
-			RuleID: f.RuleID, Severity: store.Severity(f.Severity), Field: f.Field, Message: f.Message, Fix: f.Fix,
+			RuleID: f.RuleID, Severity: f.Severity, Field: f.Field, Message: f.Message, Fix: f.Fix,
 			CARC: f.CARC, Points: f.Points, Row: f.Row, Column: scrubfile.Column(layout, f.Field)})
 	}
 	return rec

@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/scrub"
@@ -25,14 +26,14 @@ import (
 //
 // Each action is recorded under an ID derived from the workflow and
 // activity IDs, so a retried activity does not log an action twice.
-func (a *Claims) ApplyReview(ctx context.Context, in ReviewInput) ([]ReviewOutcome, error) {
+func (a *Claims) ApplyReview(ctx context.Context, in ReviewInput) ([]batch.ReviewOutcome, error) {
 	info := activity.GetInfo(ctx)
-	out := make([]ReviewOutcome, 0, len(in.Actions))
+	out := make([]batch.ReviewOutcome, 0, len(in.Actions))
 	for i, act := range in.Actions {
 		id := fmt.Sprintf("ra-%s-%s-%d", info.WorkflowExecution.RunID, info.ActivityID, i)
-		var o ReviewOutcome
+		var o batch.ReviewOutcome
 		var err error
-		if act.Action == ActionCorrect {
+		if act.Action == batch.Correct {
 			o, err = a.correct(ctx, in, act, id)
 		} else {
 			o, err = a.decide(ctx, in, act, id)
@@ -48,38 +49,37 @@ func (a *Claims) ApplyReview(ctx context.Context, in ReviewInput) ([]ReviewOutco
 	return out, nil
 }
 
-func (a *Claims) decide(ctx context.Context, in ReviewInput, act ReviewAction, id string) (ReviewOutcome, error) {
-	if act.Action != ActionReject {
+func (a *Claims) decide(ctx context.Context, in ReviewInput, act batch.ReviewAction, id string) (batch.ReviewOutcome, error) {
+	if act.Action != batch.Reject {
 		// Approving or overriding means "send it": refuse when the 837P
 		// cannot carry the claim, so staff fix it instead of losing it.
 		rec, err := a.DB.Claim(ctx, in.BatchID, act.ClaimID)
 		if err != nil {
-			return ReviewOutcome{}, err
+			return batch.ReviewOutcome{}, err
 		}
 		if env := a.envelope(); env != nil {
 			if err := x12.Check837P(env, &rec.Claim); err != nil {
-				return ReviewOutcome{ClaimID: act.ClaimID, State: string(rec.State), Tier: string(rec.Tier), Findings: len(rec.Findings),
+				return batch.ReviewOutcome{ClaimID: act.ClaimID, State: rec.State, Tier: rec.Tier, Findings: len(rec.Findings),
 					Error: "cannot be sent as an 837P (" + err.Error() + "): correct the claim or reject it"}, nil
 			}
 		}
 	}
-	kind := map[string]store.ReviewActionKind{ActionApprove: store.ActionApprove, ActionOverride: store.ActionOverride, ActionReject: store.ActionReject}[act.Action]
-	err := a.DB.ApplyReview(ctx, store.ReviewAction{ID: id, BatchID: in.BatchID, ClaimID: act.ClaimID, Action: kind, Reviewer: in.Reviewer, Reason: act.Reason})
+	err := a.DB.ApplyReview(ctx, store.ReviewAction{ID: id, BatchID: in.BatchID, ClaimID: act.ClaimID, Action: act.Action, Reviewer: in.Reviewer, Reason: act.Reason})
 	if err != nil {
-		return ReviewOutcome{}, err
+		return batch.ReviewOutcome{}, err
 	}
-	state := map[string]string{ActionApprove: string(store.StateApproved), ActionOverride: string(store.StateOverridden), ActionReject: string(store.StateRejected)}[act.Action]
-	return ReviewOutcome{ClaimID: act.ClaimID, State: state, Resolved: true}, nil
+	state, _ := act.Action.State()
+	return batch.ReviewOutcome{ClaimID: act.ClaimID, State: state, Resolved: true}, nil
 }
 
 // correct applies corrected values and re-scrubs. A value that cannot be
 // read leaves the claim unchanged and pending, with the reason.
-func (a *Claims) correct(ctx context.Context, in ReviewInput, act ReviewAction, id string) (ReviewOutcome, error) {
+func (a *Claims) correct(ctx context.Context, in ReviewInput, act batch.ReviewAction, id string) (batch.ReviewOutcome, error) {
 	rec, err := a.DB.Claim(ctx, in.BatchID, act.ClaimID)
 	if err != nil {
-		return ReviewOutcome{}, err
+		return batch.ReviewOutcome{}, err
 	}
-	o := ReviewOutcome{ClaimID: act.ClaimID, State: string(rec.State), Tier: string(rec.Tier), Findings: len(rec.Findings)}
+	o := batch.ReviewOutcome{ClaimID: act.ClaimID, State: rec.State, Tier: rec.Tier, Findings: len(rec.Findings)}
 	fixed := rec.Claim
 	fixed.Lines = append([]claim.Line(nil), rec.Claim.Lines...)
 	var changes []store.FieldChange
@@ -100,47 +100,47 @@ func (a *Claims) correct(ctx context.Context, in ReviewInput, act ReviewAction, 
 			return o, nil
 		}
 	}
-	if err := a.DB.ApplyReview(ctx, store.ReviewAction{ID: id, BatchID: in.BatchID, ClaimID: act.ClaimID, Action: store.ActionCorrect,
+	if err := a.DB.ApplyReview(ctx, store.ReviewAction{ID: id, BatchID: in.BatchID, ClaimID: act.ClaimID, Action: batch.Correct,
 		Reviewer: in.Reviewer, Reason: act.Reason, Changes: changes}); err != nil {
-		return ReviewOutcome{}, err
+		return batch.ReviewOutcome{}, err
 	}
 
 	// Re-scrub with the batch around it: NCCI, MUE and duplicate checks
 	// look across claims.
-	var batch []claim.Claim
+	var around []claim.Claim
 	at := -1
 	err = a.DB.EachClaim(ctx, store.ClaimFilter{BatchID: in.BatchID}, func(r store.ClaimRecord) error {
 		if r.Claim.ID == fixed.ID {
-			at = len(batch)
-			batch = append(batch, fixed)
+			at = len(around)
+			around = append(around, fixed)
 			return nil
 		}
-		if r.State != store.StateRejected {
-			batch = append(batch, r.Claim)
+		if r.State != batch.StateRejected {
+			around = append(around, r.Claim)
 		}
 		return nil
 	})
 	if err != nil {
-		return ReviewOutcome{}, err
+		return batch.ReviewOutcome{}, err
 	}
 	if at < 0 {
-		return ReviewOutcome{}, fmt.Errorf("claim %s vanished from batch %s", fixed.ID, in.BatchID)
+		return batch.ReviewOutcome{}, fmt.Errorf("claim %s vanished from batch %s", fixed.ID, in.BatchID)
 	}
 	b, err := a.DB.Batch(ctx, in.BatchID)
 	if err != nil {
-		return ReviewOutcome{}, err
+		return batch.ReviewOutcome{}, err
 	}
 	asOf := claim.DateOf(b.CreatedAt)
 	layout, err := a.layout(b)
 	if err != nil {
-		return ReviewOutcome{}, err
+		return batch.ReviewOutcome{}, err
 	}
-	sctx, err := a.scrubContext(ctx, in.BatchID, batch, asOf)
+	sctx, err := a.scrubContext(ctx, in.BatchID, around, asOf)
 	if err != nil {
-		return ReviewOutcome{}, err
+		return batch.ReviewOutcome{}, err
 	}
 	a.scrubMu.Lock()
-	res := a.Scrubber.Rescrub(batch, at, sctx)
+	res := a.Scrubber.Rescrub(around, at, sctx)
 	a.scrubMu.Unlock()
 
 	results := []scrub.Result{res}
@@ -148,14 +148,14 @@ func (a *Claims) correct(ctx context.Context, in ReviewInput, act ReviewAction, 
 	updated := a.record(in.BatchID, &fixed, results[0], layout)
 	updated.Reviewer, updated.Reason, updated.ReviewedAt, updated.CreatedAt = rec.Reviewer, rec.Reason, rec.ReviewedAt, rec.CreatedAt
 	rec = updated
-	if rec.State == store.StateClean {
-		rec.State = store.StateCorrected
+	if rec.State == batch.StateClean {
+		rec.State = batch.StateCorrected
 	}
 	if err := a.DB.UpdateClaim(ctx, rec); err != nil {
-		return ReviewOutcome{}, err
+		return batch.ReviewOutcome{}, err
 	}
-	return ReviewOutcome{ClaimID: act.ClaimID, State: string(rec.State), Resolved: rec.Tier == store.TierClean,
-		Tier: string(rec.Tier), Findings: len(rec.Findings)}, nil
+	return batch.ReviewOutcome{ClaimID: act.ClaimID, State: rec.State, Resolved: rec.Tier == scrub.TierClean,
+		Tier: rec.Tier, Findings: len(rec.Findings)}, nil
 }
 
 // parseFieldKey splits "line_charge@2" into the field and its line.
@@ -186,21 +186,21 @@ func (a *Claims) RemindReviewers(ctx context.Context, in ReminderInput) error {
 
 // SetBatchStatus records a batch's new status.
 func (a *Claims) SetBatchStatus(ctx context.Context, in StatusInput) error {
-	return a.DB.SetBatchStatus(ctx, in.BatchID, store.BatchStatus(in.Status), "")
+	return a.DB.SetBatchStatus(ctx, in.BatchID, in.Status, "")
 }
 
 // FinishBatch records the batch's final status and reason and returns
 // its outcome as staff read it.
-func (a *Claims) FinishBatch(ctx context.Context, in FinishInput) (BatchOutcome, error) {
-	if err := a.DB.SetBatchStatus(ctx, in.BatchID, store.BatchStatus(in.Status), in.Reason); err != nil {
-		return BatchOutcome{}, err
+func (a *Claims) FinishBatch(ctx context.Context, in FinishInput) (batch.Outcome, error) {
+	if err := a.DB.SetBatchStatus(ctx, in.BatchID, in.Status, in.Reason); err != nil {
+		return batch.Outcome{}, err
 	}
 	c, err := a.DB.RecountBatch(ctx, in.BatchID)
 	if err != nil {
-		return BatchOutcome{}, err
+		return batch.Outcome{}, err
 	}
 	a.log().Info("batch finished", "batch_id", in.BatchID, "status", in.Status, "unreviewed", in.Unreviewed)
-	out := BatchOutcome{Claims: c.Claims, Clean: c.Clean, Submitted: c.Submitted, Accepted: c.Accepted,
+	out := batch.Outcome{Claims: c.Claims, Clean: c.Clean, Submitted: c.Submitted, Accepted: c.Accepted,
 		Rejected: c.PayerRejected, Unsubmitted: c.Claims - c.Submitted, ChargesHeld: c.ChargesHeld}
 	if c.Claims > 0 {
 		out.CleanClaimRate = float64(c.Clean) / float64(c.Claims)

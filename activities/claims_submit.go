@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/clearinghouse"
 	"github.com/rcmbot/rcmbot/internal/payer"
@@ -65,9 +66,9 @@ func (s *Submission) Envelope(isa, gs int64, at time.Time) x12.Envelope837 {
 // first re-sends (same key, same bytes) whatever was reserved but not
 // confirmed sent, which the clearinghouse answers without receiving the
 // claims again.
-func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (SubmitResult, error) {
+func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (batch.SubmitResult, error) {
 	s := a.Submit
-	var res SubmitResult
+	var res batch.SubmitResult
 	reserved, err := s.DB.Interchanges(ctx, in.BatchID, store.InterchangeReserved)
 	if err != nil {
 		return res, err
@@ -147,7 +148,7 @@ func (a *Claims) reserve(ctx context.Context, batchID, payerID string, claims []
 	if _, err := x12.Write837P(&buf, env, claims); err != nil {
 		// Every claim passed Check837P above; this is a defect in the writer.
 		return store.Interchange{}, temporal.NewNonRetryableApplicationError(
-			"claims approved for submission cannot be written as 837P: "+err.Error(), "Unsubmittable", nil)
+			"claims approved for submission cannot be written as 837P: "+err.Error(), ErrUnsubmittable, nil)
 	}
 	ids := make([]string, len(claims))
 	for i := range claims {
@@ -159,7 +160,7 @@ func (a *Claims) reserve(ctx context.Context, batchID, payerID string, claims []
 }
 
 // send posts a reserved interchange and records its 999.
-func (a *Claims) send(ctx context.Context, ic store.Interchange, res *SubmitResult) error {
+func (a *Claims) send(ctx context.Context, ic store.Interchange, res *batch.SubmitResult) error {
 	s := a.Submit
 	ack, err := s.Client.Submit(ctx, ic.IdempotencyKey, []byte(ic.Content))
 	if err != nil {
@@ -206,11 +207,11 @@ func (a *Claims) send(ctx context.Context, ic store.Interchange, res *SubmitResu
 // still has claims without one, records each claim's outcome and counts
 // the batch's claims by status. Interchanges whose 277CA is not ready yet
 // leave their claims pending; the workflow asks again later.
-func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (AckResult, error) {
+func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (batch.AckResult, error) {
 	s := a.Submit
 	subs, err := s.DB.SubmittedClaims(ctx, in.BatchID)
 	if err != nil {
-		return AckResult{}, err
+		return batch.AckResult{}, err
 	}
 	waiting := map[string]bool{} // interchange IDs with claims still sent (no 277CA)
 	for _, sc := range subs {
@@ -220,7 +221,7 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (AckR
 	}
 	ics, err := s.DB.Interchanges(ctx, in.BatchID, "")
 	if err != nil {
-		return AckResult{}, err
+		return batch.AckResult{}, err
 	}
 	for _, ic := range ics {
 		if !waiting[ic.ID] {
@@ -231,21 +232,21 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (AckR
 			continue
 		}
 		if err != nil {
-			return AckResult{}, remoteError("fetch 277CA", err)
+			return batch.AckResult{}, remoteError("fetch 277CA", err)
 		}
 		for _, rep := range ack.Doc.Reports {
 			for _, cs := range rep.Claims() {
 				if err := s.DB.RecordClaimAck(ctx, in.BatchID, cs.PatientControlNumber, claimAck(cs)); err != nil && !errors.Is(err, store.ErrNotFound) {
-					return AckResult{}, err
+					return batch.AckResult{}, err
 				}
 			}
 		}
 		activity.RecordHeartbeat(ctx, ic.ID)
 	}
 	if subs, err = s.DB.SubmittedClaims(ctx, in.BatchID); err != nil {
-		return AckResult{}, err
+		return batch.AckResult{}, err
 	}
-	var res AckResult
+	var res batch.AckResult
 	for _, sc := range subs {
 		switch sc.Status {
 		case store.SubmissionAccepted:
@@ -279,10 +280,10 @@ func claimAck(cs *x12.ClaimStatus277) store.ClaimAck {
 // stop (a permanent refusal fails the submission with its reason).
 func remoteError(what string, err error) error {
 	if payer.IsPermanent(err) {
-		return temporal.NewNonRetryableApplicationError(what+": "+err.Error(), "ClearinghouseRefused", nil)
+		return temporal.NewNonRetryableApplicationError(what+": "+err.Error(), ErrClearinghouseRefused, nil)
 	}
 	if d, ok := payer.RetryAfter(err); ok && d > 0 {
-		return temporal.NewApplicationErrorWithOptions(what+": "+err.Error(), "ClearinghouseBusy",
+		return temporal.NewApplicationErrorWithOptions(what+": "+err.Error(), ErrClearinghouseBusy,
 			temporal.ApplicationErrorOptions{NextRetryDelay: d})
 	}
 	return fmt.Errorf("%s: %w", what, err)

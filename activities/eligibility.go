@@ -33,9 +33,6 @@ const (
 	ErrCheckRequest = "EligibilityRequest"
 )
 
-// WorkItemKind is the kind of the work items the eligibility bot creates.
-const WorkItemKind = "eligibility"
-
 // EligibilityStore is what the eligibility activities need of the database.
 type EligibilityStore interface {
 	Appointment(ctx context.Context, id string) (store.Appointment, error)
@@ -43,13 +40,13 @@ type EligibilityStore interface {
 	SaveEligibilityResult(ctx context.Context, r store.EligibilityResult) (store.EligibilityResult, error)
 	AddWorkItem(ctx context.Context, w store.WorkItem) (store.WorkItem, error)
 	CreateSweep(ctx context.Context, s store.Sweep) (store.Sweep, error)
-	UpdateSweep(ctx context.Context, id string, status store.SweepStatus, c store.SweepCounts, worklistRef string) error
+	UpdateSweep(ctx context.Context, id string, status eligibility.SweepStatus, c eligibility.SweepCounts, worklistRef string) error
 	Sweep(ctx context.Context, id string) (store.Sweep, error)
 	PlanSweep(ctx context.Context, sweepID string, checks []store.SweepCheck) (int, error)
 	SweepChecks(ctx context.Context, sweepID string, seqs []int) ([]store.SweepItem, error)
-	SetSweepCheckResult(ctx context.Context, sweepID string, seq int, resultID string, status store.EligibilityStatus, flags []string) error
-	CountSweep(ctx context.Context, sweepID string) (store.SweepCounts, error)
-	EachSweepItem(ctx context.Context, sweepID string, fn func(store.SweepItem) error) error
+	SetSweepCheckResult(ctx context.Context, sweepID string, seq int, resultID string, status eligibility.CheckStatus, flags []string) error
+	CountSweep(ctx context.Context, sweepID string) (eligibility.SweepCounts, error)
+	EachWorklistItem(ctx context.Context, sweepID string, fn func(eligibility.WorklistItem) error) error
 }
 
 // PayerChecker asks a payer about a member's coverage; *payer.Client is
@@ -91,13 +88,6 @@ type CheckInput struct {
 	RequestID string `json:"request_id"`
 }
 
-// CheckOutcome is where a check's answer is stored: no patient data.
-type CheckOutcome struct {
-	ResultID   string                  `json:"result_id"`
-	Status     store.EligibilityStatus `json:"status"`
-	WorkItemID string                  `json:"work_item_id,omitempty"` // when staff must act
-}
-
 // CheckEligibility asks the payer about one stored check request and
 // stores the answer (raw response encrypted in the blob store, the result
 // model in the database under the member key the claims scrubber looks
@@ -110,29 +100,29 @@ type CheckOutcome struct {
 // retry: after its Retry-After (NextRetryDelay), or for AAA 42 after a
 // delay that doubles with each attempt. The result ID is fixed by the
 // request, so a retried attempt never stores twice.
-func (a *Eligibility) CheckEligibility(ctx context.Context, in CheckInput) (CheckOutcome, error) {
+func (a *Eligibility) CheckEligibility(ctx context.Context, in CheckInput) (eligibility.CheckOutcome, error) {
 	ap, err := a.DB.Appointment(ctx, in.RequestID)
 	if errors.Is(err, store.ErrNotFound) {
-		return CheckOutcome{}, temporal.NewNonRetryableApplicationError(
+		return eligibility.CheckOutcome{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("check request %s is not in the store", in.RequestID), ErrCheckRequest, nil)
 	}
 	if err != nil {
-		return CheckOutcome{}, err
+		return eligibility.CheckOutcome{}, err
 	}
 	if a.Payers != nil && a.Payers.Payer(ap.PayerID) == nil {
-		return CheckOutcome{}, temporal.NewNonRetryableApplicationError(
+		return eligibility.CheckOutcome{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("check request %s: payer %s is not in the payer directory", ap.ID, ap.PayerID), ErrCheckRequest, nil)
 	}
 	ans, err := a.ask(ctx, ap)
 	if err != nil {
-		return CheckOutcome{}, err
+		return eligibility.CheckOutcome{}, err
 	}
 	if ans.busy != nil {
-		return CheckOutcome{}, a.busyError(ctx, ans)
+		return eligibility.CheckOutcome{}, a.busyError(ctx, ans)
 	}
 	out, _, err := a.record(ctx, ap, "el-"+ap.ID, "", ans)
 	if err != nil {
-		return CheckOutcome{}, err
+		return eligibility.CheckOutcome{}, err
 	}
 	a.log().Info("eligibility checked", "request_id", ap.ID, "payer_id", ap.PayerID, "result_id", out.ResultID, "status", out.Status)
 	return out, nil
@@ -148,10 +138,10 @@ type UnansweredInput struct {
 // RecordUnanswered stores a pending result and a work item for a check
 // request the payer never answered within its retries, so the question
 // is not lost.
-func (a *Eligibility) RecordUnanswered(ctx context.Context, in UnansweredInput) (CheckOutcome, error) {
+func (a *Eligibility) RecordUnanswered(ctx context.Context, in UnansweredInput) (eligibility.CheckOutcome, error) {
 	ap, err := a.DB.Appointment(ctx, in.RequestID)
 	if err != nil {
-		return CheckOutcome{}, err
+		return eligibility.CheckOutcome{}, err
 	}
 	out, _, err := a.record(ctx, ap, "el-"+ap.ID, "", answer{busy: &payer.RetryableError{Reason: in.Reason}})
 	return out, err
@@ -186,17 +176,10 @@ func (a *Eligibility) ask(ctx context.Context, ap store.Appointment) (answer, er
 	return ans, nil
 }
 
-// onFile is an appointment as an eligibility request: the question, and
-// what the practice has on file to compare the answer with.
-func onFile(ap store.Appointment) eligibility.Request {
-	return eligibility.Request{PayerID: ap.PayerID, ProviderNPI: ap.ProviderNPI, ProviderName: ap.ProviderName,
-		MemberID: ap.MemberID, FirstName: ap.FirstName, LastName: ap.LastName, DOB: ap.DOB, DateOfService: ap.Date}
-}
-
 // request is the eligibility question for an appointment, asked on the
 // practice's behalf when the appointment names no provider.
 func (a *Eligibility) request(ap store.Appointment) eligibility.Request {
-	req := onFile(ap)
+	req := ap.OnFile()
 	if req.ProviderNPI == "" {
 		req.ProviderNPI = a.ProviderNPI
 	}
@@ -223,27 +206,12 @@ func (a *Eligibility) busyError(ctx context.Context, ans answer) error {
 	return temporal.NewApplicationErrorWithOptions(ans.busy.Error(), ErrPayerBusy, temporal.ApplicationErrorOptions{NextRetryDelay: delay})
 }
 
-// storeStatus maps a check's conclusion to the stored status.
-func storeStatus(s eligibility.Status) store.EligibilityStatus {
-	switch s {
-	case eligibility.StatusActive:
-		return store.EligibilityActive
-	case eligibility.StatusInactive:
-		return store.EligibilityInactive
-	case eligibility.StatusUnknownMember:
-		return store.EligibilityUnknownMember
-	case eligibility.StatusRetryLater:
-		return store.EligibilityPending
-	}
-	return store.EligibilityError
-}
-
 // record stores an answer under resultID: the raw response in the blob
 // store, the result model (without the raw bytes) in the database, and a
 // work item when staff must act. It returns the outcome and the
 // discrepancies with what the practice has on file. Storing is idempotent
 // by resultID; a retry after a crash may leave one orphaned raw blob.
-func (a *Eligibility) record(ctx context.Context, ap store.Appointment, resultID, sweepID string, ans answer) (CheckOutcome, []eligibility.Discrepancy, error) {
+func (a *Eligibility) record(ctx context.Context, ap store.Appointment, resultID, sweepID string, ans answer) (eligibility.CheckOutcome, []eligibility.Discrepancy, error) {
 	res := ans.res
 	if res == nil {
 		res = &eligibility.Result{Status: eligibility.StatusError, DateOfService: ap.Date}
@@ -259,72 +227,53 @@ func (a *Eligibility) record(ctx context.Context, ap store.Appointment, resultID
 	if len(model.Raw) > 0 {
 		ref, _, err := a.Blobs.Put(ctx, "payer-response", bytes.NewReader(model.Raw))
 		if err != nil {
-			return CheckOutcome{}, nil, fmt.Errorf("store the raw answer of %s: %w", resultID, err)
+			return eligibility.CheckOutcome{}, nil, fmt.Errorf("store the raw answer of %s: %w", resultID, err)
 		}
 		rawRef = ref
 		model.Raw = nil
 	}
 	body, err := json.Marshal(&model)
 	if err != nil {
-		return CheckOutcome{}, nil, fmt.Errorf("encode result %s: %w", resultID, err)
+		return eligibility.CheckOutcome{}, nil, fmt.Errorf("encode result %s: %w", resultID, err)
 	}
-	status := storeStatus(model.Status)
+	status := eligibility.CheckStatusOf(model.Status)
 	saved, err := a.DB.SaveEligibilityResult(ctx, store.EligibilityResult{ID: resultID, SweepID: sweepID, PatientID: ap.PatientID,
 		PayerID: ap.PayerID, MemberKey: memberKey(a.Ring, ap.PayerID, ap.MemberID), DOS: ap.Date, Status: status,
 		Result: body, RawRef: rawRef, CheckedAt: a.now()})
 	if err != nil {
-		return CheckOutcome{}, nil, err
+		return eligibility.CheckOutcome{}, nil, err
 	}
-	out := CheckOutcome{ResultID: saved.ID, Status: saved.Status}
+	out := eligibility.CheckOutcome{ResultID: saved.ID, Status: saved.Status}
 	var found []eligibility.Discrepancy
 	if ans.res != nil {
 		found = a.Rules.Discrepancies(ans.req, model)
 	}
-	if code, msg := workItemReason(&model, ans); code != "" {
-		wi, err := a.DB.AddWorkItem(ctx, store.WorkItem{ID: "wi-" + saved.ID, Kind: WorkItemKind, SweepID: sweepID, ResultID: saved.ID,
+	if code, msg := eligibility.WorkItemReason(&model, ans.unanswered(), ans.refusedStatus()); code != "" {
+		wi, err := a.DB.AddWorkItem(ctx, store.WorkItem{ID: "wi-" + saved.ID, Kind: eligibility.WorkItemKind, SweepID: sweepID, ResultID: saved.ID,
 			PatientID: ap.PatientID, PayerID: ap.PayerID, ReasonCode: code, Message: msg})
 		if err != nil {
-			return CheckOutcome{}, nil, err
+			return eligibility.CheckOutcome{}, nil, err
 		}
 		out.WorkItemID = wi.ID
 	}
 	return out, found, nil
 }
 
-// workItemReason says why staff must act on a stored answer, and what to
-// do, as a reason code and a message without patient data; "" when no
-// one needs to.
-func workItemReason(res *eligibility.Result, ans answer) (code, msg string) {
-	switch {
-	case res.Status == eligibility.StatusActive || res.Status == eligibility.StatusInactive:
-		return "", ""
-	case res.Status == eligibility.StatusRetryLater:
-		reason := res.Reason
-		if ans.res == nil && ans.busy != nil {
-			reason = ans.busy.Reason
-		}
-		return "unanswered", "The payer did not answer after repeated tries (" + reason + "). Check again later, or call the payer."
-	case len(res.Errors) > 0:
-		e := res.Errors[0]
-		switch e.Code {
-		case eligibility.RejectInvalidMemberID:
-			return e.Code, "The payer says the member ID is invalid (AAA 72). Check the insurance card, correct the member ID on file, then check again."
-		case eligibility.RejectMemberNotFound:
-			return e.Code, "The payer cannot find this member (AAA 75). Check the payer, member ID, name and date of birth on file against the insurance card, then check again."
-		}
-		msg = fmt.Sprintf("The payer rejected the request (AAA %s", e.Code)
-		if e.Description != "" {
-			msg += ": " + e.Description
-		}
-		msg += ")."
-		if e.FollowUpDescription != "" {
-			msg += " Payer's follow-up: " + e.FollowUpDescription + "."
-		}
-		return e.Code, msg + " Correct the details on file, then check again."
-	case ans.perm != nil && ans.perm.Status >= 400:
-		return fmt.Sprintf("http_%d", ans.perm.Status), fmt.Sprintf("The payer refused the request (HTTP %d). Check the payer and the member's details on file; if they are right, ask the payer why.", ans.perm.Status)
+// unanswered is the last failure of a payer that gave no usable answer,
+// "" when it answered.
+func (ans answer) unanswered() string {
+	if ans.res == nil && ans.busy != nil {
+		return ans.busy.Reason
 	}
-	return "error", "The payer's answer could not be used (" + res.Reason + "). Check again later; if it happens again, call the payer."
+	return ""
+}
+
+// refusedStatus is the HTTP status of a permanent refusal, 0 if none.
+func (ans answer) refusedStatus() int {
+	if ans.perm != nil {
+		return ans.perm.Status
+	}
+	return 0
 }
 
 func (a *Eligibility) now() time.Time {

@@ -6,13 +6,13 @@ import (
 	"io"
 	"sort"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -30,15 +30,9 @@ type SweepPlan struct {
 }
 
 // PlanSweep records the sweep and decides what it will check: the
-// appointments of the date, once per member and payer (appointments of
-// the same patient at the same payer share one check; family members
-// sharing a subscriber's member ID are different patients, and a second
-// booking with other details on file is checked against those), numbered
-// so that
-// consecutive numbers go to different payers in turn. A chunk of
-// consecutive checks then keeps every payer's pipeline busy at once,
-// instead of queueing on one payer's rate limit while the others idle.
-// Retried, it returns the plan stored the first time.
+// appointments of the date, once per member and payer, the payers taking
+// turns (eligibility.PlanSweep). Retried, it returns the plan stored the
+// first time.
 func (a *Eligibility) PlanSweep(ctx context.Context, in PlanSweepInput) (SweepPlan, error) {
 	appts, err := a.DB.RosterAppointments(ctx, in.Date)
 	if err != nil {
@@ -46,7 +40,7 @@ func (a *Eligibility) PlanSweep(ctx context.Context, in PlanSweepInput) (SweepPl
 	}
 	checks := planChecks(appts)
 	if _, err := a.DB.CreateSweep(ctx, store.Sweep{ID: in.SweepID, Date: in.Date, WorkflowID: in.WorkflowID,
-		Counts: store.SweepCounts{Members: len(checks)}}); err != nil {
+		Counts: eligibility.SweepCounts{Members: len(checks)}}); err != nil {
 		return SweepPlan{}, err
 	}
 	n, err := a.DB.PlanSweep(ctx, in.SweepID, checks)
@@ -57,43 +51,18 @@ func (a *Eligibility) PlanSweep(ctx context.Context, in PlanSweepInput) (SweepPl
 	return SweepPlan{Members: n, Appointments: len(appts)}, nil
 }
 
-// planChecks dedupes appointments by payer, member ID and the patient's
-// name and date of birth on file, and interleaves the payers.
+// planChecks is PlanSweep over the day's appointments, as stored checks.
 func planChecks(appts []store.Appointment) []store.SweepCheck {
-	var payerOrder []string // payers in order of first appearance
-	byPayer := map[string][]store.SweepCheck{}
-	index := map[string]int{} // payer|member → its check's index in byPayer
-	for _, ap := range appts {
-		key := dedupeKey(ap)
-		if i, ok := index[key]; ok {
-			byPayer[ap.PayerID][i].Appointments++
-			continue
-		}
-		if _, ok := byPayer[ap.PayerID]; !ok {
-			payerOrder = append(payerOrder, ap.PayerID)
-		}
-		index[key] = len(byPayer[ap.PayerID])
-		byPayer[ap.PayerID] = append(byPayer[ap.PayerID], store.SweepCheck{AppointmentID: ap.ID, PayerID: ap.PayerID, Appointments: 1})
+	onFile := make([]eligibility.Request, len(appts))
+	for i, ap := range appts {
+		onFile[i] = ap.OnFile()
 	}
-	out := make([]store.SweepCheck, 0, len(index))
-	for i := 0; len(out) < len(index); i++ {
-		for _, p := range payerOrder {
-			if i < len(byPayer[p]) {
-				k := byPayer[p][i]
-				k.Seq = len(out)
-				out = append(out, k)
-			}
-		}
+	plan := eligibility.PlanSweep(onFile)
+	out := make([]store.SweepCheck, len(plan))
+	for i, k := range plan {
+		out[i] = store.SweepCheck{Seq: i, AppointmentID: appts[k.Index].ID, PayerID: k.PayerID, Appointments: k.Appointments}
 	}
 	return out
-}
-
-// dedupeKey says which appointments are the same question to a payer:
-// same payer, member ID, patient name (ignoring case and spacing) and
-// date of birth.
-func dedupeKey(ap store.Appointment) string {
-	norm := func(s string) string { return strings.ToUpper(strings.Join(strings.Fields(s), " ")) }
-	return strings.Join([]string{ap.PayerID, strings.TrimSpace(ap.MemberID), norm(ap.LastName), norm(ap.FirstName), ap.DOB.String()}, "|")
 }
 
 // SweepChunk is one chunk of a sweep's checks: numbers From..To-1, or the
@@ -120,49 +89,6 @@ func (c SweepChunk) seqs() []int {
 	return out
 }
 
-// SweepTally counts the outcomes of a sweep's checks.
-type SweepTally struct {
-	Checked    int `json:"checked"` // answers stored
-	Active     int `json:"active"`
-	Inactive   int `json:"inactive"`
-	Unknown    int `json:"unknown"`    // unknown member (AAA 72/75...)
-	Errors     int `json:"errors"`     // refused or unusable answers
-	Unanswered int `json:"unanswered"` // payer never answered (pending)
-	// Flagged counts the checks the front desk must look at: not active,
-	// or differing from what the practice has on file.
-	Flagged int `json:"flagged"`
-}
-
-// Add adds o's counts to t.
-func (t *SweepTally) Add(o SweepTally) {
-	t.Checked += o.Checked
-	t.Active += o.Active
-	t.Inactive += o.Inactive
-	t.Unknown += o.Unknown
-	t.Errors += o.Errors
-	t.Unanswered += o.Unanswered
-	t.Flagged += o.Flagged
-}
-
-func (t *SweepTally) count(status store.EligibilityStatus, flags []string) {
-	t.Checked++
-	switch status {
-	case store.EligibilityActive:
-		t.Active++
-	case store.EligibilityInactive:
-		t.Inactive++
-	case store.EligibilityUnknownMember:
-		t.Unknown++
-	case store.EligibilityPending:
-		t.Unanswered++
-	default:
-		t.Errors++
-	}
-	if status != store.EligibilityActive || len(flags) > 0 {
-		t.Flagged++
-	}
-}
-
 // RetryCheck is a check whose payer could not answer now: ask again after
 // After (the payer's Retry-After or AAA 42 delay; 0 = not said).
 type RetryCheck struct {
@@ -172,7 +98,7 @@ type RetryCheck struct {
 
 // ChunkResult is what a chunk's checks came to.
 type ChunkResult struct {
-	SweepTally
+	eligibility.SweepTally
 	// Retry lists the checks to ask again in a later round, by number.
 	Retry []RetryCheck `json:"retry,omitempty"`
 }
@@ -218,7 +144,7 @@ func (a *Eligibility) CheckSweepChunk(ctx context.Context, in SweepChunk) (Chunk
 	for _, it := range items {
 		switch {
 		case it.ResultID != "":
-			out.count(it.Status, it.Flags)
+			out.Count(it.Status, it.Flags)
 		case !setAside[it.Seq]:
 			todo = append(todo, it)
 		}
@@ -276,7 +202,7 @@ feed:
 			case retry != nil:
 				out.Retry = append(out.Retry, *retry)
 			default:
-				out.count(status, flags)
+				out.Count(status, flags)
 			}
 			beat()
 		}()
@@ -303,7 +229,7 @@ const (
 
 // checkSweepItem asks about one check and stores the answer, or says to
 // retry it later.
-func (a *Eligibility) checkSweepItem(ctx context.Context, in SweepChunk, it store.SweepItem) (store.EligibilityStatus, []string, *RetryCheck, error) {
+func (a *Eligibility) checkSweepItem(ctx context.Context, in SweepChunk, it store.SweepItem) (eligibility.CheckStatus, []string, *RetryCheck, error) {
 	var ans answer
 	for try := 0; ; try++ {
 		var err error
@@ -355,10 +281,10 @@ type FinishSweepInput struct {
 
 // FinishSweep counts the sweep's outcomes from the store, writes the
 // front-desk worklist into the blob store, and records both on the sweep.
-func (a *Eligibility) FinishSweep(ctx context.Context, in FinishSweepInput) (store.SweepCounts, error) {
+func (a *Eligibility) FinishSweep(ctx context.Context, in FinishSweepInput) (eligibility.SweepCounts, error) {
 	sw, err := a.DB.Sweep(ctx, in.SweepID)
 	if err != nil {
-		return store.SweepCounts{}, err
+		return eligibility.SweepCounts{}, err
 	}
 	counts, err := a.DB.CountSweep(ctx, in.SweepID)
 	if err != nil {
@@ -368,16 +294,18 @@ func (a *Eligibility) FinishSweep(ctx context.Context, in FinishSweepInput) (sto
 	ref := sw.WorklistRef
 	if ref == "" {
 		pr, pw := io.Pipe()
-		go func() { pw.CloseWithError(WriteWorklist(ctx, a.DB, a.Rules, sw, pw)) }()
+		go func() {
+			pw.CloseWithError(eligibility.WriteWorklist(ctx, a.DB, a.Rules, eligibility.WorklistSweep{ID: sw.ID, Date: sw.Date}, pw))
+		}()
 		ref, _, err = a.Blobs.Put(ctx, "worklist", pr)
 		pr.CloseWithError(err)
 		if err != nil {
 			return counts, fmt.Errorf("write the worklist of sweep %s: %w", in.SweepID, err)
 		}
 	}
-	status := store.SweepCompleted
+	status := eligibility.SweepCompleted
 	if in.Failed {
-		status = store.SweepFailed
+		status = eligibility.SweepFailed
 	}
 	if err := a.DB.UpdateSweep(ctx, in.SweepID, status, counts, ref); err != nil {
 		return counts, err

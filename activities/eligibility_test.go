@@ -3,9 +3,7 @@ package activities
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,10 +11,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
-	"github.com/rcmbot/rcmbot/internal/blob"
+	"github.com/rcmbot/rcmbot/internal/blob/blobtest"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
-	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/payer"
 	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/sim"
@@ -29,14 +26,7 @@ import (
 func newEligibility(t *testing.T, cfg sim.PayerConfig) (*Eligibility, *sim.PayerSim, *store.DB) {
 	t.Helper()
 	db := storetest.Open(t)
-	ring, err := keyring.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := blob.New(filepath.Join(t.TempDir(), "blobs"), ring)
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs, ring := blobtest.New(t)
 	ps, err := sim.NewPayerSim(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -121,33 +111,4 @@ func nextDelay(app *temporal.ApplicationError) time.Duration {
 		return 0
 	}
 	return app.NextRetryDelay()
-}
-
-// Appointments of one patient at one payer share a check; family members
-// under one subscriber ID, and a booking with other details on file, do
-// not. Payers take turns in the plan.
-func TestPlanChecksDedupesAndInterleaves(t *testing.T) {
-	dob := claim.MustDate("1980-05-17")
-	ap := func(id, payerID, member, last, first string, born claim.Date) store.Appointment {
-		return store.Appointment{ID: id, PayerID: payerID, MemberID: member, LastName: last, FirstName: first, DOB: born}
-	}
-	plan := planChecks([]store.Appointment{
-		ap("a1", "60054", "W1", "Okafor", "Ada", dob),
-		ap("a2", "60054", "W1", " okafor ", "ADA", dob),                          // same patient, other spelling of case/space
-		ap("a3", "60054", "W1", "Okafor", "Chidi", claim.MustDate("2015-02-01")), // dependent on the same policy
-		ap("a4", "01112", "1EG4TE5MK73", "Brandt", "Lena", dob),
-		ap("a5", "60054", "W2", "Vance", "Ida", dob),
-		ap("a6", "87726", "W1", "Okafor", "Ada", dob), // same ID at another payer
-	})
-	var got []string
-	for i, k := range plan {
-		if k.Seq != i {
-			t.Fatalf("check %d has seq %d", i, k.Seq)
-		}
-		got = append(got, fmt.Sprintf("%s:%s:%d", k.AppointmentID, k.PayerID, k.Appointments))
-	}
-	want := "a1:60054:2 a4:01112:1 a6:87726:1 a3:60054:1 a5:60054:1"
-	if strings.Join(got, " ") != want {
-		t.Errorf("plan %s\nwant %s", strings.Join(got, " "), want)
-	}
 }

@@ -10,28 +10,25 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 )
 
-// Batch statuses, as the REST API and the BatchStatus search attribute show them.
-const (
-	StatusParsing        = "parsing"
-	StatusScrubbing      = "scrubbing"
-	StatusAwaitingReview = "awaiting_review"
-	StatusSubmitting     = "submitting"
-	StatusCompleted      = "completed"
-	StatusFailed         = "failed"
-)
+// ClaimsBot is the claims bot's name: the RcmBot search attribute of its
+// runs and the Bot of its Schedules.
+const ClaimsBot = "claims"
 
 // Names of the ClaimsBatch workflow's handlers.
 const (
-	// UpdateReview takes a ReviewRequest and returns []activities.ReviewOutcome.
+	// UpdateReview takes a ReviewRequest and returns []batch.ReviewOutcome.
 	UpdateReview = "review"
 	// SignalCloseReview ends the review wait early: claims still unreviewed
 	// stay unsubmitted and are reported, as at the deadline.
 	SignalCloseReview = "close-review"
-	// QueryProgress returns a BatchProgress.
+	// QueryProgress returns a batch.Progress (claims) or an
+	// eligibility.SweepProgress (sweeps).
 	QueryProgress = "progress"
 )
 
@@ -55,7 +52,7 @@ type ClaimsBatchInput struct {
 	// workflow's start date in UTC.
 	AsOf claim.Date `json:"as_of"`
 	// Links are echoed in the result and the progress query.
-	Links Links `json:"links"`
+	Links batch.Links `json:"links"`
 }
 
 // Defaults for ClaimsBatchInput's durations.
@@ -69,35 +66,8 @@ const (
 // ReviewRequest is the review Update's argument: one reviewer's actions on
 // one or more flagged claims.
 type ReviewRequest struct {
-	Reviewer string                    `json:"reviewer"`
-	Actions  []activities.ReviewAction `json:"actions"`
-}
-
-// BatchProgress is what the progress query returns and the workflow's result.
-type BatchProgress struct {
-	BatchID string `json:"batch_id"`
-	Status  string `json:"status"`
-	Reason  string `json:"reason,omitempty"` // why the batch failed
-
-	Scrub  activities.ScrubResult  `json:"scrub"`
-	Submit activities.SubmitResult `json:"submit"`
-	Acks   activities.AckResult    `json:"acks"`
-
-	// PendingReview is the number of flagged claims still waiting for a
-	// reviewer; Unreviewed those given up on at the deadline.
-	PendingReview int  `json:"pending_review"`
-	Unreviewed    int  `json:"unreviewed"`
-	Reminded      bool `json:"reminded"`
-
-	// Outcome is the finished batch's figures; Links where staff see it.
-	Outcome activities.BatchOutcome `json:"outcome"`
-	Links   Links                   `json:"links"`
-}
-
-// Links point at a batch in the web app and the Temporal UI.
-type Links struct {
-	Web      string `json:"web,omitempty"`
-	Temporal string `json:"temporal,omitempty"`
+	Reviewer string               `json:"reviewer"`
+	Actions  []batch.ReviewAction `json:"actions"`
 }
 
 // ClaimsBatch is the claims bot: it parses an uploaded claims spreadsheet,
@@ -107,7 +77,7 @@ type Links struct {
 //
 // Claims live in the store; the workflow holds only the batch ID, counts
 // and the IDs of claims awaiting review.
-func ClaimsBatch(ctx workflow.Context, in ClaimsBatchInput) (BatchProgress, error) {
+func ClaimsBatch(ctx workflow.Context, in ClaimsBatchInput) (batch.Progress, error) {
 	w := &claimsBatch{in: withDefaults(in), pending: map[string]bool{}}
 	w.progress.BatchID, w.progress.Links = in.BatchID, in.Links
 	return w.run(ctx)
@@ -115,7 +85,7 @@ func ClaimsBatch(ctx workflow.Context, in ClaimsBatchInput) (BatchProgress, erro
 
 type claimsBatch struct {
 	in       ClaimsBatchInput
-	progress BatchProgress
+	progress batch.Progress
 	pending  map[string]bool // flagged claim IDs not yet reviewed → whether on hold (has errors)
 	closed   bool            // review closed early by a signal
 	acts     *activities.Claims
@@ -137,8 +107,8 @@ func withDefaults(in ClaimsBatchInput) ClaimsBatchInput {
 	return in
 }
 
-func (w *claimsBatch) run(ctx workflow.Context) (BatchProgress, error) {
-	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (BatchProgress, error) {
+func (w *claimsBatch) run(ctx workflow.Context) (batch.Progress, error) {
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (batch.Progress, error) {
 		p := w.progress
 		p.PendingReview = len(w.pending)
 		return p, nil
@@ -155,12 +125,12 @@ func (w *claimsBatch) run(ctx workflow.Context) (BatchProgress, error) {
 	})
 
 	// Read and scrub the spreadsheet (a failed file ends the batch).
-	w.setStatus(ctx, StatusParsing)
+	w.setStatus(ctx, batch.Parsing)
 	if err := workflow.ExecuteActivity(longActivity(ctx, "read and scrub every claim"), w.acts.ScrubBatch,
 		activities.ScrubInput{BatchID: w.in.BatchID, AsOf: w.asOf(ctx)}).Get(ctx, &w.progress.Scrub); err != nil {
 		return w.fail(ctx, err)
 	}
-	w.progress.Status = StatusScrubbing // the activity recorded it in the store
+	w.progress.Status = batch.Scrubbing // the activity recorded it in the store
 	for _, f := range w.progress.Scrub.Flagged {
 		w.pending[f.ID] = f.Hold
 	}
@@ -168,13 +138,13 @@ func (w *claimsBatch) run(ctx workflow.Context) (BatchProgress, error) {
 	w.upsertCounts(ctx)
 
 	if len(w.pending) > 0 {
-		w.setStatus(ctx, StatusAwaitingReview)
+		w.setStatus(ctx, batch.AwaitingReview)
 		if err := w.awaitReview(ctx); err != nil {
 			return w.fail(ctx, err)
 		}
 	}
 
-	w.setStatus(ctx, StatusSubmitting)
+	w.setStatus(ctx, batch.Submitting)
 	if err := workflow.ExecuteActivity(longActivity(ctx, "build 837P and submit"), w.acts.SubmitBatch,
 		activities.BatchRef{BatchID: w.in.BatchID}).Get(ctx, &w.progress.Submit); err != nil {
 		return w.fail(ctx, err)
@@ -189,12 +159,12 @@ func (w *claimsBatch) run(ctx workflow.Context) (BatchProgress, error) {
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return w.progress, err
 	}
-	w.progress.Status = StatusCompleted
+	w.progress.Status = batch.Completed
 	if err := workflow.ExecuteActivity(shortActivity(ctx, "record the batch result"), w.acts.FinishBatch,
-		activities.FinishInput{BatchID: w.in.BatchID, Status: StatusCompleted, Unreviewed: w.progress.Unreviewed}).Get(ctx, &w.progress.Outcome); err != nil {
+		activities.FinishInput{BatchID: w.in.BatchID, Status: batch.Completed, Unreviewed: w.progress.Unreviewed}).Get(ctx, &w.progress.Outcome); err != nil {
 		return w.progress, err
 	}
-	w.setStatus(ctx, StatusCompleted)
+	w.setStatus(ctx, batch.Completed)
 	return w.progress, nil
 }
 
@@ -250,7 +220,7 @@ func (w *claimsBatch) validateReview(req ReviewRequest) error {
 	if len(req.Actions) == 0 {
 		return errors.New("no review actions given")
 	}
-	if w.progress.Status != StatusAwaitingReview {
+	if w.progress.Status != batch.AwaitingReview {
 		return fmt.Errorf("batch %s is %s, not awaiting review", w.in.BatchID, w.progress.Status)
 	}
 	seen := map[string]bool{}
@@ -262,7 +232,7 @@ func (w *claimsBatch) validateReview(req ReviewRequest) error {
 		if !ok {
 			return fmt.Errorf("action %d: claim %s is not awaiting review in batch %s", i+1, a.ClaimID, w.in.BatchID)
 		}
-		if hold && a.Action == activities.ActionApprove {
+		if hold && a.Action == batch.Approve {
 			return fmt.Errorf("action %d: claim %s has errors that will get it denied: correct it, reject it, or override with a reason", i+1, a.ClaimID)
 		}
 		if seen[a.ClaimID] {
@@ -275,8 +245,8 @@ func (w *claimsBatch) validateReview(req ReviewRequest) error {
 
 // review applies a reviewer's actions through an activity (which records
 // who did what and re-scrubs corrected claims) and updates the pending set.
-func (w *claimsBatch) review(ctx workflow.Context, req ReviewRequest) ([]activities.ReviewOutcome, error) {
-	var out []activities.ReviewOutcome
+func (w *claimsBatch) review(ctx workflow.Context, req ReviewRequest) ([]batch.ReviewOutcome, error) {
+	var out []batch.ReviewOutcome
 	err := workflow.ExecuteActivity(shortActivity(ctx, "apply review actions"), w.acts.ApplyReview,
 		activities.ReviewInput{BatchID: w.in.BatchID, Reviewer: req.Reviewer, Actions: req.Actions}).Get(ctx, &out)
 	if err != nil {
@@ -287,7 +257,7 @@ func (w *claimsBatch) review(ctx workflow.Context, req ReviewRequest) ([]activit
 		case o.Resolved:
 			delete(w.pending, o.ClaimID)
 		case o.Tier != "":
-			w.pending[o.ClaimID] = o.Tier == "hold"
+			w.pending[o.ClaimID] = o.Tier == scrub.TierHold
 		}
 	}
 	w.upsertCounts(ctx)
@@ -316,14 +286,14 @@ func (w *claimsBatch) collectAcks(ctx workflow.Context) error {
 // fail records a failed batch. A failed file (or any activity that gave
 // up) ends the batch as "failed" with the reason staff see; the workflow
 // itself completes, since the failure is the batch's, not the bot's.
-func (w *claimsBatch) fail(ctx workflow.Context, cause error) (BatchProgress, error) {
-	w.progress.Status = StatusFailed
+func (w *claimsBatch) fail(ctx workflow.Context, cause error) (batch.Progress, error) {
+	w.progress.Status = batch.Failed
 	w.progress.Reason = failureReason(cause)
 	if err := workflow.ExecuteActivity(shortActivity(ctx, "record the failure"), w.acts.FinishBatch,
-		activities.FinishInput{BatchID: w.in.BatchID, Status: StatusFailed, Reason: w.progress.Reason}).Get(ctx, &w.progress.Outcome); err != nil {
+		activities.FinishInput{BatchID: w.in.BatchID, Status: batch.Failed, Reason: w.progress.Reason}).Get(ctx, &w.progress.Outcome); err != nil {
 		return w.progress, err
 	}
-	w.setStatus(ctx, StatusFailed)
+	w.setStatus(ctx, batch.Failed)
 	return w.progress, nil
 }
 
@@ -336,18 +306,18 @@ func failureReason(err error) string {
 	return err.Error()
 }
 
-func (w *claimsBatch) setStatus(ctx workflow.Context, status string) {
+func (w *claimsBatch) setStatus(ctx workflow.Context, status batch.Status) {
 	w.progress.Status = status
 	// Search attributes are plaintext: status and counts only.
 	_ = workflow.UpsertTypedSearchAttributes(ctx,
-		temporalx.AttrBot.ValueSet("claims"),
+		temporalx.AttrBot.ValueSet(ClaimsBot),
 		temporalx.AttrBatchID.ValueSet(w.in.BatchID),
-		temporalx.AttrBatchStatus.ValueSet(status))
+		temporalx.AttrBatchStatus.ValueSet(string(status)))
 	w.setDetails(ctx)
-	if status == StatusParsing || status == StatusCompleted || status == StatusFailed {
+	if status == batch.Parsing || status.Finished() {
 		return
 	}
-	_ = workflow.ExecuteActivity(shortActivity(ctx, "record status "+status), w.acts.SetBatchStatus,
+	_ = workflow.ExecuteActivity(shortActivity(ctx, "record status "+string(status)), w.acts.SetBatchStatus,
 		activities.StatusInput{BatchID: w.in.BatchID, Status: status}).Get(ctx, nil)
 }
 

@@ -11,7 +11,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 )
 
 // claimsEnv is a ClaimsBatch test environment whose activities are
@@ -27,37 +29,38 @@ type claimsEnv struct {
 	asOf     claim.Date
 }
 
-func flagged(ids ...string) []activities.FlaggedClaim {
-	var out []activities.FlaggedClaim
+func flagged(ids ...string) []batch.FlaggedClaim {
+	var out []batch.FlaggedClaim
 	for _, id := range ids {
-		out = append(out, activities.FlaggedClaim{ID: id, Hold: strings.HasPrefix(id, "H")})
+		out = append(out, batch.FlaggedClaim{ID: id, Hold: strings.HasPrefix(id, "H")})
 	}
 	return out
 }
 
-func newClaimsEnv(t *testing.T, flagged []activities.FlaggedClaim) *claimsEnv {
+func newClaimsEnv(t *testing.T, flagged []batch.FlaggedClaim) *claimsEnv {
 	var s testsuite.WorkflowTestSuite
 	e := &claimsEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
 	e.RegisterWorkflow(ClaimsBatch)
-	e.OnActivity(e.a.ScrubBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ScrubInput) (activities.ScrubResult, error) {
+	e.OnActivity(e.a.ScrubBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ScrubInput) (batch.ScrubResult, error) {
 		e.asOf = in.AsOf
-		return activities.ScrubResult{Parse: activities.ParseResult{Claims: 10, Lines: 31}, Claims: 10, Clean: 10 - len(flagged), FlaggedCount: len(flagged), Flagged: flagged}, nil
+		return batch.ScrubResult{Parse: batch.ParseResult{Claims: 10, Lines: 31}, Claims: 10, Clean: 10 - len(flagged), FlaggedCount: len(flagged), Flagged: flagged}, nil
 	})
 	e.OnActivity(e.a.SetBatchStatus, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.StatusInput) error {
-		e.statuses = append(e.statuses, in.Status)
+		e.statuses = append(e.statuses, string(in.Status))
 		return nil
 	})
-	e.OnActivity(e.a.ApplyReview, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReviewInput) ([]activities.ReviewOutcome, error) {
+	e.OnActivity(e.a.ApplyReview, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ReviewInput) ([]batch.ReviewOutcome, error) {
 		e.reviews = append(e.reviews, in)
-		var out []activities.ReviewOutcome
+		var out []batch.ReviewOutcome
 		for _, a := range in.Actions {
-			o := activities.ReviewOutcome{ClaimID: a.ClaimID, Resolved: true, State: a.Action}
-			if a.Action == activities.ActionCorrect {
+			state, _ := a.Action.State()
+			o := batch.ReviewOutcome{ClaimID: a.ClaimID, Resolved: true, State: state}
+			if a.Action == batch.Correct {
 				// A correction that fixes only part of the problem stays pending.
 				o.Resolved = a.Fields["billing_npi"] == "1234567893"
-				o.State, o.Tier = "corrected", "clean"
+				o.State, o.Tier = batch.StateCorrected, scrub.TierClean
 				if !o.Resolved {
-					o.State, o.Tier = "pending", "hold"
+					o.State, o.Tier = batch.StatePending, scrub.TierHold
 				}
 			}
 			out = append(out, o)
@@ -68,21 +71,21 @@ func newClaimsEnv(t *testing.T, flagged []activities.FlaggedClaim) *claimsEnv {
 		e.reminded = append(e.reminded, in)
 		return nil
 	})
-	e.OnActivity(e.a.SubmitBatch, mock.Anything, mock.Anything).Return(func(context.Context, activities.BatchRef) (activities.SubmitResult, error) {
+	e.OnActivity(e.a.SubmitBatch, mock.Anything, mock.Anything).Return(func(context.Context, activities.BatchRef) (batch.SubmitResult, error) {
 		e.submits++
-		return activities.SubmitResult{Interchanges: 1, Claims: 8, Accepted999: 1}, nil
+		return batch.SubmitResult{Interchanges: 1, Claims: 8, Accepted999: 1}, nil
 	})
 	acks := 0
-	e.OnActivity(e.a.CollectAcknowledgements, mock.Anything, mock.Anything).Return(func(context.Context, activities.BatchRef) (activities.AckResult, error) {
+	e.OnActivity(e.a.CollectAcknowledgements, mock.Anything, mock.Anything).Return(func(context.Context, activities.BatchRef) (batch.AckResult, error) {
 		acks++
 		if acks < 3 {
-			return activities.AckResult{Pending: 8}, nil
+			return batch.AckResult{Pending: 8}, nil
 		}
-		return activities.AckResult{Accepted: 7, Rejected: 1}, nil
+		return batch.AckResult{Accepted: 7, Rejected: 1}, nil
 	})
-	e.OnActivity(e.a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) (activities.BatchOutcome, error) {
+	e.OnActivity(e.a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) (batch.Outcome, error) {
 		e.finish = &in
-		return activities.BatchOutcome{Claims: 10, Clean: 8, CleanClaimRate: 0.8}, nil
+		return batch.Outcome{Claims: 10, Clean: 8, CleanClaimRate: 0.8}, nil
 	})
 	return e
 }
@@ -98,7 +101,7 @@ func (e *claimsEnv) update(t *testing.T, after time.Duration, req ReviewRequest,
 	}, after)
 }
 
-func (e *claimsEnv) result(t *testing.T) BatchProgress {
+func (e *claimsEnv) result(t *testing.T) batch.Progress {
 	t.Helper()
 	if !e.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
@@ -106,7 +109,7 @@ func (e *claimsEnv) result(t *testing.T) BatchProgress {
 	if err := e.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow error: %v", err)
 	}
-	var p BatchProgress
+	var p batch.Progress
 	if err := e.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
 	}
@@ -115,21 +118,21 @@ func (e *claimsEnv) result(t *testing.T) BatchProgress {
 
 func TestClaimsBatchCleanBatchSubmitsWithoutReview(t *testing.T) {
 	e := newClaimsEnv(t, nil)
-	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-1", Links: Links{Web: "http://rcmbot.example/batches/b-1"}})
+	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-1", Links: batch.Links{Web: "http://rcmbot.example/batches/b-1"}})
 	p := e.result(t)
 	if p.Outcome.CleanClaimRate != 0.8 || p.Links.Web != "http://rcmbot.example/batches/b-1" {
 		t.Errorf("outcome %+v links %+v", p.Outcome, p.Links)
 	}
-	if p.Status != StatusCompleted || p.Submit.Claims != 8 || p.Acks.Accepted != 7 || p.Acks.Rejected != 1 || p.Acks.Pending != 0 {
+	if p.Status != batch.Completed || p.Submit.Claims != 8 || p.Acks.Accepted != 7 || p.Acks.Rejected != 1 || p.Acks.Pending != 0 {
 		t.Fatalf("progress: %+v", p)
 	}
-	if len(e.reviews) != 0 || e.submits != 1 || e.finish == nil || e.finish.Status != StatusCompleted {
+	if len(e.reviews) != 0 || e.submits != 1 || e.finish == nil || e.finish.Status != batch.Completed {
 		t.Fatalf("reviews %d submits %d finish %+v", len(e.reviews), e.submits, e.finish)
 	}
 	if e.asOf.IsZero() {
 		t.Error("scrub got no as-of date")
 	}
-	if strings.Contains(strings.Join(e.statuses, ","), StatusAwaitingReview) {
+	if strings.Contains(strings.Join(e.statuses, ","), string(batch.AwaitingReview)) {
 		t.Errorf("a clean batch went through review: %v", e.statuses)
 	}
 }
@@ -137,17 +140,17 @@ func TestClaimsBatchCleanBatchSubmitsWithoutReview(t *testing.T) {
 func TestClaimsBatchReviewPaths(t *testing.T) {
 	e := newClaimsEnv(t, flagged("C2", "C5", "H7"))
 	var badOverride, unknownClaim, approve, approveHold, correctPartial, correctFull, afterDone error
-	e.update(t, time.Minute, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{{ClaimID: "C2", Action: activities.ActionOverride}}}, &badOverride)
-	e.update(t, 2*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{{ClaimID: "C9", Action: activities.ActionApprove}}}, &unknownClaim)
-	e.update(t, 3*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{
-		{ClaimID: "C2", Action: activities.ActionOverride, Reason: "payer confirmed by phone"},
-		{ClaimID: "C5", Action: activities.ActionReject}}}, &approve)
-	e.update(t, 3*time.Minute+30*time.Second, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{{ClaimID: "H7", Action: activities.ActionApprove}}}, &approveHold)
-	e.update(t, 4*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{
-		{ClaimID: "H7", Action: activities.ActionCorrect, Fields: map[string]string{"billing_npi": "1234567890"}}}}, &correctPartial)
-	e.update(t, 5*time.Minute, ReviewRequest{Reviewer: "sam", Actions: []activities.ReviewAction{
-		{ClaimID: "H7", Action: activities.ActionCorrect, Fields: map[string]string{"billing_npi": "1234567893"}}}}, &correctFull)
-	e.update(t, 6*time.Minute, ReviewRequest{Reviewer: "sam", Actions: []activities.ReviewAction{{ClaimID: "H7", Action: activities.ActionApprove}}}, &afterDone)
+	e.update(t, time.Minute, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{{ClaimID: "C2", Action: batch.Override}}}, &badOverride)
+	e.update(t, 2*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{{ClaimID: "C9", Action: batch.Approve}}}, &unknownClaim)
+	e.update(t, 3*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{
+		{ClaimID: "C2", Action: batch.Override, Reason: "payer confirmed by phone"},
+		{ClaimID: "C5", Action: batch.Reject}}}, &approve)
+	e.update(t, 3*time.Minute+30*time.Second, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{{ClaimID: "H7", Action: batch.Approve}}}, &approveHold)
+	e.update(t, 4*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{
+		{ClaimID: "H7", Action: batch.Correct, Fields: map[string]string{"billing_npi": "1234567890"}}}}, &correctPartial)
+	e.update(t, 5*time.Minute, ReviewRequest{Reviewer: "sam", Actions: []batch.ReviewAction{
+		{ClaimID: "H7", Action: batch.Correct, Fields: map[string]string{"billing_npi": "1234567893"}}}}, &correctFull)
+	e.update(t, 6*time.Minute, ReviewRequest{Reviewer: "sam", Actions: []batch.ReviewAction{{ClaimID: "H7", Action: batch.Approve}}}, &afterDone)
 	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-2"})
 	p := e.result(t)
 
@@ -167,7 +170,7 @@ func TestClaimsBatchReviewPaths(t *testing.T) {
 	if len(e.reviews) != 3 || e.reviews[0].Reviewer != "rita" || e.reviews[2].Reviewer != "sam" {
 		t.Fatalf("reviews reaching the activity: %+v", e.reviews)
 	}
-	if p.Status != StatusCompleted || p.PendingReview != 0 || p.Unreviewed != 0 || p.Reminded {
+	if p.Status != batch.Completed || p.PendingReview != 0 || p.Unreviewed != 0 || p.Reminded {
 		t.Errorf("progress: %+v", p)
 	}
 	if afterDone == nil {
@@ -182,7 +185,7 @@ func TestClaimsBatchReminderAndDeadline(t *testing.T) {
 	e := newClaimsEnv(t, flagged("C1", "C2"))
 	var approve error
 	// One claim is reviewed after the reminder; the other never is.
-	e.update(t, 30*time.Hour, ReviewRequest{Reviewer: "rita", Actions: []activities.ReviewAction{{ClaimID: "C1", Action: activities.ActionApprove}}}, &approve)
+	e.update(t, 30*time.Hour, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{{ClaimID: "C1", Action: batch.Approve}}}, &approve)
 	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-3", ReviewReminder: 24 * time.Hour, ReviewDeadline: 72 * time.Hour})
 	p := e.result(t)
 	if approve != nil {
@@ -191,7 +194,7 @@ func TestClaimsBatchReminderAndDeadline(t *testing.T) {
 	if len(e.reminded) != 1 || e.reminded[0].Pending != 2 || e.reminded[0].Waiting != 24*time.Hour {
 		t.Fatalf("reminders: %+v", e.reminded)
 	}
-	if p.Unreviewed != 1 || !p.Reminded || p.Status != StatusCompleted || e.finish.Unreviewed != 1 {
+	if p.Unreviewed != 1 || !p.Reminded || p.Status != batch.Completed || e.finish.Unreviewed != 1 {
 		t.Fatalf("progress: %+v finish %+v", p, e.finish)
 	}
 }
@@ -210,29 +213,29 @@ func TestClaimsBatchFailedFile(t *testing.T) {
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	var a *activities.Claims
-	env.OnActivity(a.ScrubBatch, mock.Anything, mock.Anything).Return(activities.ScrubResult{},
+	env.OnActivity(a.ScrubBatch, mock.Anything, mock.Anything).Return(batch.ScrubResult{},
 		temporal.NewNonRetryableApplicationError("claims.pdf is not an xlsx or csv file", activities.ErrFailedFile, nil))
 	var finish activities.FinishInput
-	env.OnActivity(a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) (activities.BatchOutcome, error) {
+	env.OnActivity(a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) (batch.Outcome, error) {
 		finish = in
-		return activities.BatchOutcome{}, nil
+		return batch.Outcome{}, nil
 	})
 	env.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-5"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var p BatchProgress
+	var p batch.Progress
 	if err := env.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != StatusFailed || p.Reason != "claims.pdf is not an xlsx or csv file" || finish.Status != StatusFailed || finish.Reason != p.Reason {
+	if p.Status != batch.Failed || p.Reason != "claims.pdf is not an xlsx or csv file" || finish.Status != batch.Failed || finish.Reason != p.Reason {
 		t.Fatalf("progress %+v finish %+v", p, finish)
 	}
 }
 
 func TestClaimsBatchProgressQuery(t *testing.T) {
 	e := newClaimsEnv(t, flagged("C1", "C2"))
-	var got BatchProgress
+	var got batch.Progress
 	var qerr error
 	e.RegisterDelayedCallback(func() {
 		v, err := e.QueryWorkflow(QueryProgress)
@@ -247,25 +250,25 @@ func TestClaimsBatchProgressQuery(t *testing.T) {
 	if qerr != nil {
 		t.Fatal(qerr)
 	}
-	if got.Status != StatusAwaitingReview || got.PendingReview != 2 || got.Scrub.Claims != 10 {
+	if got.Status != batch.AwaitingReview || got.PendingReview != 2 || got.Scrub.Claims != 10 {
 		t.Fatalf("query: %+v", got)
 	}
 }
 
 func TestReviewActionValidate(t *testing.T) {
-	bad := []activities.ReviewAction{
-		{Action: activities.ActionApprove},
+	bad := []batch.ReviewAction{
+		{Action: batch.Approve},
 		{ClaimID: "C1", Action: "delete"},
-		{ClaimID: "C1", Action: activities.ActionOverride, Reason: "  "},
-		{ClaimID: "C1", Action: activities.ActionCorrect},
-		{ClaimID: "C1", Action: activities.ActionCorrect, Fields: map[string]string{"@2": "x"}},
+		{ClaimID: "C1", Action: batch.Override, Reason: "  "},
+		{ClaimID: "C1", Action: batch.Correct},
+		{ClaimID: "C1", Action: batch.Correct, Fields: map[string]string{"@2": "x"}},
 	}
 	for _, a := range bad {
 		if err := a.Validate(); err == nil {
 			t.Errorf("%+v accepted", a)
 		}
 	}
-	if err := (activities.ReviewAction{ClaimID: "C1", Action: activities.ActionCorrect, Fields: map[string]string{"line_charge@2": "125.00"}}).Validate(); err != nil {
+	if err := (batch.ReviewAction{ClaimID: "C1", Action: batch.Correct, Fields: map[string]string{"line_charge@2": "125.00"}}).Validate(); err != nil {
 		t.Error(err)
 	}
 }

@@ -12,18 +12,18 @@ import (
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/claim"
-	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 )
 
-// Sweep statuses, as the BatchStatus search attribute and the progress
-// query show them (then StatusCompleted or StatusFailed).
-const (
-	SweepPlanning = "planning"
-	SweepChecking = "checking"
-	SweepWaiting  = "waiting_to_retry"
-	SweepWriting  = "writing_worklist"
-)
+// EligibilityBot is the eligibility bot's name: the RcmBot search
+// attribute of its runs and the Bot of its Schedules.
+const EligibilityBot = "eligibility"
+
+// ErrBadTimeZone is the ApplicationError type of a sweep whose time zone
+// is not an IANA name: not retried (fix RCMBOT_TIMEZONE).
+const ErrBadTimeZone = "BadTimeZone"
 
 // EligibilityCheckInput starts a one-off check. The request is stored
 // first (store.AddCheckRequest); the workflow carries only its ID.
@@ -45,7 +45,7 @@ const DefaultCheckAttempts = 7
 // with a growing delay, and permanent refusals (AAA 72/75, HTTP 4xx) are
 // stored with a work item without being retried. A payer that never
 // answers within MaxAttempts leaves a pending result and a work item.
-func EligibilityCheck(ctx workflow.Context, in EligibilityCheckInput) (activities.CheckOutcome, error) {
+func EligibilityCheck(ctx workflow.Context, in EligibilityCheckInput) (eligibility.CheckOutcome, error) {
 	var a *activities.Eligibility
 	attempts := in.MaxAttempts
 	if attempts <= 0 {
@@ -62,7 +62,7 @@ func EligibilityCheck(ctx workflow.Context, in EligibilityCheckInput) (activitie
 		},
 		Summary: "ask the payer",
 	})
-	var out activities.CheckOutcome
+	var out eligibility.CheckOutcome
 	err := workflow.ExecuteActivity(actx, a.CheckEligibility, activities.CheckInput{RequestID: in.RequestID}).Get(ctx, &out)
 	if err == nil {
 		return out, nil
@@ -129,22 +129,6 @@ func (in EligibilitySweepInput) withDefaults() EligibilitySweepInput {
 	return in
 }
 
-// SweepProgress is what the progress query returns and the sweep's result.
-type SweepProgress struct {
-	SweepID string     `json:"sweep_id"`
-	Date    claim.Date `json:"date"`
-	Status  string     `json:"status"`
-	Reason  string     `json:"reason,omitempty"` // why the sweep failed
-
-	Appointments int `json:"appointments"`
-	Members      int `json:"members"` // distinct member/payer checks
-	Round        int `json:"round"`
-	activities.SweepTally
-	Retrying int `json:"retrying"` // checks waiting for a later round
-	// Counts are the store's final tallies (set when the sweep ends).
-	Counts store.SweepCounts `json:"counts"`
-}
-
 // NextBusinessDay returns the first Monday-to-Friday date after t's date
 // (in t's location): Friday, Saturday and Sunday give Monday. Holidays are
 // not known.
@@ -164,20 +148,20 @@ func NextBusinessDay(t time.Time) claim.Date {
 // continue-as-new: at most MaxChunks chunk activities a round (chunks
 // grow with the sweep) and a few rounds, so a few thousand events even
 // for a very large practice.
-func EligibilitySweep(ctx workflow.Context, in EligibilitySweepInput) (SweepProgress, error) {
+func EligibilitySweep(ctx workflow.Context, in EligibilitySweepInput) (eligibility.SweepProgress, error) {
 	w := &sweep{in: in.withDefaults()}
 	return w.run(ctx)
 }
 
 type sweep struct {
 	in       EligibilitySweepInput
-	progress SweepProgress
+	progress eligibility.SweepProgress
 	planned  bool
 	acts     *activities.Eligibility
 }
 
-func (w *sweep) run(ctx workflow.Context) (SweepProgress, error) {
-	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (SweepProgress, error) { return w.progress, nil }); err != nil {
+func (w *sweep) run(ctx workflow.Context) (eligibility.SweepProgress, error) {
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (eligibility.SweepProgress, error) { return w.progress, nil }); err != nil {
 		return w.progress, err
 	}
 	date := w.in.Date
@@ -191,13 +175,13 @@ func (w *sweep) run(ctx workflow.Context) (SweepProgress, error) {
 	}
 	id := w.in.SweepID
 	if id == "" {
-		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return store.NewID("sw-") }).Get(&id); err != nil {
+		if err := workflow.SideEffect(ctx, func(workflow.Context) any { return opaqueid.New("sw-") }).Get(&id); err != nil {
 			return w.progress, err
 		}
 	}
 	w.progress.SweepID, w.progress.Date = id, date
 
-	w.setStatus(ctx, SweepPlanning)
+	w.setStatus(ctx, eligibility.PhasePlanning)
 	var plan activities.SweepPlan
 	err := workflow.ExecuteActivity(shortActivity(ctx, "plan the sweep"), w.acts.PlanSweep,
 		activities.PlanSweepInput{SweepID: id, Date: date, WorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID}).Get(ctx, &plan)
@@ -208,7 +192,7 @@ func (w *sweep) run(ctx workflow.Context) (SweepProgress, error) {
 	w.progress.Members, w.progress.Appointments = plan.Members, plan.Appointments
 	w.upsertCounts(ctx)
 
-	w.setStatus(ctx, SweepChecking)
+	w.setStatus(ctx, eligibility.PhaseChecking)
 	chunks := w.firstRound(plan.Members)
 	for round := 1; len(chunks) > 0; round++ {
 		w.progress.Round = round
@@ -222,21 +206,21 @@ func (w *sweep) run(ctx workflow.Context) (SweepProgress, error) {
 		if len(retry) == 0 || final {
 			break
 		}
-		w.setStatus(ctx, SweepWaiting)
+		w.setStatus(ctx, eligibility.PhaseWaiting)
 		if err := workflow.Sleep(ctx, w.roundDelay(round, retry)); err != nil {
 			return w.progress, err
 		}
 		w.progress.Retrying = 0
-		w.setStatus(ctx, SweepChecking)
+		w.setStatus(ctx, eligibility.PhaseChecking)
 		chunks = w.retryRound(round+1, round+1 >= w.in.Rounds, retry)
 	}
 
-	w.setStatus(ctx, SweepWriting)
+	w.setStatus(ctx, eligibility.PhaseWriting)
 	if err := workflow.ExecuteActivity(longActivity(ctx, "count and write the worklist"), w.acts.FinishSweep,
 		activities.FinishSweepInput{SweepID: id}).Get(ctx, &w.progress.Counts); err != nil {
 		return w.fail(ctx, err)
 	}
-	w.setStatus(ctx, StatusCompleted)
+	w.setStatus(ctx, eligibility.PhaseCompleted)
 	return w.progress, nil
 }
 
@@ -254,7 +238,7 @@ func (w *sweep) nextBusinessDay(ctx workflow.Context) (claim.Date, error) {
 	}).Get(&date)
 	if err == nil && date.IsZero() {
 		err = temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("time zone %q is not an IANA name: fix RCMBOT_TIMEZONE", w.in.TimeZone), "BadTimeZone", nil)
+			fmt.Sprintf("time zone %q is not an IANA name: fix RCMBOT_TIMEZONE", w.in.TimeZone), ErrBadTimeZone, nil)
 	}
 	return date, err
 }
@@ -351,8 +335,8 @@ func (w *sweep) runRound(ctx workflow.Context, chunks []activities.SweepChunk) (
 
 // fail records a failed sweep (an activity gave up). The workflow itself
 // completes: the failure is the sweep's, with the reason staff see.
-func (w *sweep) fail(ctx workflow.Context, cause error) (SweepProgress, error) {
-	w.progress.Status = StatusFailed
+func (w *sweep) fail(ctx workflow.Context, cause error) (eligibility.SweepProgress, error) {
+	w.progress.Status = eligibility.PhaseFailed
 	w.progress.Reason = failureReason(cause)
 	if w.planned {
 		if err := workflow.ExecuteActivity(longActivity(ctx, "record the failure"), w.acts.FinishSweep,
@@ -360,17 +344,17 @@ func (w *sweep) fail(ctx workflow.Context, cause error) (SweepProgress, error) {
 			return w.progress, err
 		}
 	}
-	w.setStatus(ctx, StatusFailed)
+	w.setStatus(ctx, eligibility.PhaseFailed)
 	return w.progress, nil
 }
 
-func (w *sweep) setStatus(ctx workflow.Context, status string) {
+func (w *sweep) setStatus(ctx workflow.Context, status eligibility.SweepPhase) {
 	w.progress.Status = status
 	// Search attributes are plaintext: the opaque sweep ID, status, counts.
 	_ = workflow.UpsertTypedSearchAttributes(ctx,
-		temporalx.AttrBot.ValueSet("eligibility"),
+		temporalx.AttrBot.ValueSet(EligibilityBot),
 		temporalx.AttrBatchID.ValueSet(w.progress.SweepID),
-		temporalx.AttrBatchStatus.ValueSet(status))
+		temporalx.AttrBatchStatus.ValueSet(string(status)))
 	w.setDetails(ctx)
 }
 

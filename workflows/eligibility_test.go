@@ -17,7 +17,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/rcmbot/rcmbot/activities"
-	"github.com/rcmbot/rcmbot/internal/blob"
+	"github.com/rcmbot/rcmbot/internal/blob/blobtest"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/keyring"
@@ -79,14 +79,7 @@ const gonePayer = "GONE1"
 func newEligFixture(t *testing.T, cfg sim.PayerConfig) *eligFixture {
 	t.Helper()
 	db := storetest.Open(t)
-	ring, err := keyring.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	blobs, err := blob.New(filepath.Join(t.TempDir(), "blobs"), ring)
-	if err != nil {
-		t.Fatal(err)
-	}
+	blobs, ring := blobtest.New(t)
 	ps, err := sim.NewPayerSim(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -153,14 +146,14 @@ func (f *eligFixture) checkEnv() *checkEnv {
 	e.RegisterWorkflow(EligibilityCheck)
 	e.RegisterActivity(f.acts)
 	e.OnActivity(f.acts.CheckEligibility, mock.Anything, mock.Anything).Return(
-		func(ctx context.Context, in activities.CheckInput) (activities.CheckOutcome, error) {
+		func(ctx context.Context, in activities.CheckInput) (eligibility.CheckOutcome, error) {
 			e.starts = append(e.starts, e.Now())
 			return f.acts.CheckEligibility(ctx, in)
 		})
 	return e
 }
 
-func (e *checkEnv) outcome(t *testing.T) activities.CheckOutcome {
+func (e *checkEnv) outcome(t *testing.T) eligibility.CheckOutcome {
 	t.Helper()
 	if !e.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
@@ -168,7 +161,7 @@ func (e *checkEnv) outcome(t *testing.T) activities.CheckOutcome {
 	if err := e.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow error: %v", err)
 	}
-	var out activities.CheckOutcome
+	var out eligibility.CheckOutcome
 	if err := e.GetWorkflowResult(&out); err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +196,7 @@ func TestEligibilityCheckHonoursRetryAfter(t *testing.T) {
 	e := f.checkEnv()
 	e.ExecuteWorkflow(EligibilityCheck, EligibilityCheckInput{RequestID: f.request(t, m)})
 	out := e.outcome(t)
-	if out.Status != store.EligibilityActive || out.WorkItemID != "" {
+	if out.Status != eligibility.CheckActive || out.WorkItemID != "" {
 		t.Fatalf("outcome %+v", out)
 	}
 	if g := e.gaps(); len(g) != 1 || g[0] != 7*time.Second {
@@ -221,6 +214,27 @@ func TestEligibilityCheckHonoursRetryAfter(t *testing.T) {
 	}
 }
 
+// A burst of two server errors without Retry-After is ridden out by the
+// one retry layer, Temporal's: the retry policy's backoff (1 s, then 2 s),
+// then the answer is stored. The payer client itself asks once per
+// attempt.
+func TestEligibilityCheckRidesOutServerErrors(t *testing.T) {
+	f := newEligFixture(t, sim.PayerConfig{})
+	m := f.member(t, sim.ProfileActive, "60054")
+	f.sim.SetFaults(sim.Faults{Payer: "60054", FaultPlan: sim.FaultPlan{ServerErrors: 2}})
+	e := f.checkEnv()
+	e.ExecuteWorkflow(EligibilityCheck, EligibilityCheckInput{RequestID: f.request(t, m)})
+	if out := e.outcome(t); out.Status != eligibility.CheckActive {
+		t.Fatalf("outcome %+v", out)
+	}
+	if g := e.gaps(); len(g) != 2 || g[0] != time.Second || g[1] != 2*time.Second {
+		t.Fatalf("attempt gaps %v, want [1s 2s]", g)
+	}
+	if st := f.sim.Stats()["60054"]; st.ServerErrors != 2 || st.Requests != 3 {
+		t.Errorf("simulator saw %+v, want 3 requests, 2 of them errors", st)
+	}
+}
+
 // AAA 42 twice, then an answer: the payer is asked again after one
 // minute, then two (the delay doubles), and the answer is stored.
 func TestEligibilityCheckUnavailableRetriedLater(t *testing.T) {
@@ -229,7 +243,7 @@ func TestEligibilityCheckUnavailableRetriedLater(t *testing.T) {
 	e := f.checkEnv()
 	e.ExecuteWorkflow(EligibilityCheck, EligibilityCheckInput{RequestID: f.request(t, f.member(t, sim.ProfileInactive, "87726"))})
 	out := e.outcome(t)
-	if out.Status != store.EligibilityInactive {
+	if out.Status != eligibility.CheckInactive {
 		t.Fatalf("outcome %+v", out)
 	}
 	if g := e.gaps(); len(g) != 2 || g[0] != time.Minute || g[1] != 2*time.Minute {
@@ -244,7 +258,7 @@ func TestEligibilityCheckNeverAnswered(t *testing.T) {
 	e := f.checkEnv()
 	e.ExecuteWorkflow(EligibilityCheck, EligibilityCheckInput{RequestID: f.request(t, f.member(t, sim.ProfileUnavailable, "62308")), MaxAttempts: 3})
 	out := e.outcome(t)
-	if out.Status != store.EligibilityPending || out.WorkItemID == "" || len(e.starts) != 3 {
+	if out.Status != eligibility.CheckPending || out.WorkItemID == "" || len(e.starts) != 3 {
 		t.Fatalf("outcome %+v after %d attempts", out, len(e.starts))
 	}
 	items := f.workItems(t, "")
@@ -265,12 +279,12 @@ func TestEligibilityCheckPermanentFailures(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		m      sim.Member
-		status store.EligibilityStatus
+		status eligibility.CheckStatus
 		code   string
 	}{
-		{"AAA 75 not found", f.member(t, sim.ProfileNotFound, "01112"), store.EligibilityUnknownMember, "75"},
-		{"AAA 72 invalid ID", f.member(t, sim.ProfileInvalidID, "60054"), store.EligibilityUnknownMember, "72"},
-		{"HTTP 404", gone, store.EligibilityError, "http_404"},
+		{"AAA 75 not found", f.member(t, sim.ProfileNotFound, "01112"), eligibility.CheckUnknownMember, "75"},
+		{"AAA 72 invalid ID", f.member(t, sim.ProfileInvalidID, "60054"), eligibility.CheckUnknownMember, "72"},
+		{"HTTP 404", gone, eligibility.CheckError, "http_404"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := f.checkEnv()
@@ -285,7 +299,7 @@ func TestEligibilityCheckPermanentFailures(t *testing.T) {
 					wi = &it
 				}
 			}
-			if wi == nil || wi.ReasonCode != tc.code || wi.Kind != activities.WorkItemKind || wi.PayerID != tc.m.PayerID {
+			if wi == nil || wi.ReasonCode != tc.code || wi.Kind != eligibility.WorkItemKind || wi.PayerID != tc.m.PayerID {
 				t.Fatalf("work item %+v", wi)
 			}
 			for _, phi := range []string{tc.m.ID, tc.m.LastName, tc.m.FirstName} {
@@ -365,7 +379,7 @@ func (f *eligFixture) sweepEnv() *sweepEnv {
 	return e
 }
 
-func (e *sweepEnv) progress(t *testing.T) SweepProgress {
+func (e *sweepEnv) progress(t *testing.T) eligibility.SweepProgress {
 	t.Helper()
 	if !e.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
@@ -373,7 +387,7 @@ func (e *sweepEnv) progress(t *testing.T) SweepProgress {
 	if err := e.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow error: %v", err)
 	}
-	var p SweepProgress
+	var p eligibility.SweepProgress
 	if err := e.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +406,7 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 	f.importFixture(t, store.Appointment{Date: sweepDate, PayerID: twice.PayerID, PatientID: twice.PatientID, MemberID: twice.MemberID,
 		LastName: twice.LastName, FirstName: twice.FirstName, DOB: twice.DOB, Source: "roster.csv", SourceRow: 99})
 	e := f.sweepEnv()
-	var mid SweepProgress
+	var mid eligibility.SweepProgress
 	e.RegisterDelayedCallback(func() {
 		v, err := e.QueryWorkflow(QueryProgress)
 		if err == nil {
@@ -405,7 +419,7 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 	e.ExecuteWorkflow(EligibilitySweep, EligibilitySweepInput{SweepID: "sw-t1", Date: sweepDate, ChunkSize: 4, Parallel: 3, Rounds: 3})
 	p := e.progress(t)
 
-	if p.Status != StatusCompleted || p.Appointments != 51 || p.Members != 50 || p.Round != 3 {
+	if p.Status != eligibility.PhaseCompleted || p.Appointments != 51 || p.Members != 50 || p.Round != 3 {
 		t.Fatalf("progress %+v", p)
 	}
 	want := fixtureCounts(rows)
@@ -415,7 +429,7 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 	if p.Checked != 50 || p.Unanswered != 5 || p.Flagged != p.Counts.Members-p.Counts.Active+countActiveFlagged(t, f, "sw-t1") {
 		t.Errorf("tally %+v", p.SweepTally)
 	}
-	if mid.Status != SweepWaiting || mid.Round != 1 || mid.Retrying != 5 || mid.Checked != 45 {
+	if mid.Status != eligibility.PhaseWaiting || mid.Round != 1 || mid.Retrying != 5 || mid.Checked != 45 {
 		t.Errorf("progress while waiting: %+v", mid)
 	}
 
@@ -482,7 +496,7 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sw.Status != store.SweepCompleted || sw.WorklistRef == "" || sw.Counts != want || sw.CompletedAt.IsZero() {
+	if sw.Status != eligibility.SweepCompleted || sw.WorklistRef == "" || sw.Counts != want || sw.CompletedAt.IsZero() {
 		t.Errorf("stored sweep %+v", sw)
 	}
 }
@@ -490,30 +504,30 @@ func TestEligibilitySweepDedupesBoundsFanOutAndRetriesInRounds(t *testing.T) {
 // fixtureStatus is the status each fixture outcome ends in after the
 // last round, and whether it differs from the file (a discrepancy).
 var fixtureStatus = map[string]struct {
-	status  store.EligibilityStatus
+	status  eligibility.CheckStatus
 	differs bool
 }{
-	"active": {store.EligibilityActive, false}, "dependent": {store.EligibilityActive, false},
-	"high_deductible": {store.EligibilityActive, true}, "other_payer": {store.EligibilityActive, true},
-	"id_changed": {store.EligibilityActive, true}, "name_mismatch": {store.EligibilityActive, true},
-	"dob_mismatch": {store.EligibilityActive, true}, "inactive": {store.EligibilityInactive, true},
-	"not_found": {store.EligibilityUnknownMember, true}, "invalid_id": {store.EligibilityUnknownMember, true},
-	"wrong_payer": {store.EligibilityUnknownMember, true}, "unavailable": {store.EligibilityPending, false},
+	"active": {eligibility.CheckActive, false}, "dependent": {eligibility.CheckActive, false},
+	"high_deductible": {eligibility.CheckActive, true}, "other_payer": {eligibility.CheckActive, true},
+	"id_changed": {eligibility.CheckActive, true}, "name_mismatch": {eligibility.CheckActive, true},
+	"dob_mismatch": {eligibility.CheckActive, true}, "inactive": {eligibility.CheckInactive, true},
+	"not_found": {eligibility.CheckUnknownMember, true}, "invalid_id": {eligibility.CheckUnknownMember, true},
+	"wrong_payer": {eligibility.CheckUnknownMember, true}, "unavailable": {eligibility.CheckPending, false},
 }
 
 // fixtureCounts are the sweep counts the fixture rows should come to.
-func fixtureCounts(rows []sim.FixtureRow) store.SweepCounts {
-	var c store.SweepCounts
+func fixtureCounts(rows []sim.FixtureRow) eligibility.SweepCounts {
+	var c eligibility.SweepCounts
 	for _, r := range rows {
 		x := fixtureStatus[r.Expect]
 		c.Members++
 		c.Checked++
 		switch x.status {
-		case store.EligibilityActive:
+		case eligibility.CheckActive:
 			c.Active++
-		case store.EligibilityInactive:
+		case eligibility.CheckInactive:
 			c.Inactive++
-		case store.EligibilityUnknownMember:
+		case eligibility.CheckUnknownMember:
 			c.Unknown++
 		default:
 			c.Failed++
@@ -531,7 +545,7 @@ func countActiveFlagged(t *testing.T, f *eligFixture, sweepID string) int {
 	t.Helper()
 	n := 0
 	err := f.db.EachSweepItem(context.Background(), sweepID, func(it store.SweepItem) error {
-		if it.Status == store.EligibilityActive && len(it.Flags) > 0 {
+		if it.Status == eligibility.CheckActive && len(it.Flags) > 0 {
 			n++
 		}
 		return nil
@@ -623,7 +637,7 @@ func TestEligibilitySweepDefaultsToNextBusinessDay(t *testing.T) {
 		e.SetStartTime(tc.start)
 		e.ExecuteWorkflow(EligibilitySweep, EligibilitySweepInput{TimeZone: tc.zone})
 		p := e.progress(t)
-		if p.Date != claim.MustDate(tc.want) || p.Members != 0 || p.Status != StatusCompleted || p.SweepID == "" {
+		if p.Date != claim.MustDate(tc.want) || p.Members != 0 || p.Status != eligibility.PhaseCompleted || p.SweepID == "" {
 			t.Errorf("start %s in %s: %+v, want date %s", tc.start, tc.zone, p, tc.want)
 		}
 	}

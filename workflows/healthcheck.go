@@ -7,10 +7,14 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rcmbot/rcmbot/activities"
-	"github.com/rcmbot/rcmbot/internal/temporalx"
 )
 
-// HealthCheckInput lists the task queues to check; empty means all.
+// ErrHealthCheckFailed is the ApplicationError type of a health check a
+// queue did not answer.
+const ErrHealthCheckFailed = "HealthCheckFailed"
+
+// HealthCheckInput lists the task queues to check (bots.Queues() for every
+// bot's).
 type HealthCheckInput struct {
 	Queues []string `json:"queues,omitempty"`
 }
@@ -27,7 +31,7 @@ type HealthCheckResult struct {
 func HealthCheck(ctx workflow.Context, in HealthCheckInput) (HealthCheckResult, error) {
 	queues := in.Queues
 	if len(queues) == 0 {
-		queues = temporalx.Queues
+		return HealthCheckResult{}, temporal.NewNonRetryableApplicationError("the health check names no task queue", ErrHealthCheckFailed, nil)
 	}
 	var sys *activities.System
 	futures := make([]workflow.Future, len(queues))
@@ -45,7 +49,7 @@ func HealthCheck(ctx workflow.Context, in HealthCheckInput) (HealthCheckResult, 
 	for i, f := range futures {
 		var r activities.WorkerReport
 		if err := f.Get(ctx, &r); err != nil {
-			return res, temporal.NewApplicationErrorWithCause("queue "+queues[i]+" did not report", "HealthCheckFailed", err)
+			return res, temporal.NewApplicationErrorWithCause("queue "+queues[i]+" did not report", ErrHealthCheckFailed, err)
 		}
 		res.Workers = append(res.Workers, r)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
 	"github.com/rcmbot/rcmbot/internal/config"
@@ -52,13 +52,8 @@ With --wait, follow the batch until it needs review, completes or fails.`,
 				by = cliUser()
 			}
 			b, err := svc.SubmitBatch(ctx, f, filepath.Base(args[0]), by)
-			var fe *claimsbot.FileError
-			if errors.As(err, &fe) {
-				fmt.Fprintln(cmd.ErrOrStderr(), fe.Msg)
-				return exitError{code: 1}
-			}
 			if err != nil {
-				return err
+				return userFacing(cmd, err)
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "batch %s started\n  web:      %s/batches/%s\n  temporal: %s\n", b.ID, a.cfg.PublicURL, b.ID,
@@ -71,7 +66,7 @@ With --wait, follow the batch until it needs review, completes or fails.`,
 				return err
 			}
 			printBatch(out, b)
-			if b.Status == store.BatchFailed {
+			if b.Status == batch.Failed {
 				return exitError{code: 1}
 			}
 			return nil
@@ -118,7 +113,7 @@ func (a *app) claimsService(ctx context.Context) (*claimsbot.Service, func(), er
 
 // waitBatch polls a batch until it stops moving on its own.
 func waitBatch(ctx context.Context, db *store.DB, id string, out io.Writer) (store.Batch, error) {
-	last := store.BatchStatus("")
+	last := batch.Status("")
 	for {
 		b, err := db.Batch(ctx, id)
 		if err != nil {
@@ -129,7 +124,7 @@ func waitBatch(ctx context.Context, db *store.DB, id string, out io.Writer) (sto
 			last = b.Status
 		}
 		switch b.Status {
-		case store.BatchAwaitingReview, store.BatchCompleted, store.BatchFailed:
+		case batch.AwaitingReview, batch.Completed, batch.Failed:
 			return b, nil
 		}
 		select {

@@ -22,10 +22,8 @@ import (
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/devstack"
 	"github.com/rcmbot/rcmbot/internal/sim"
-	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/web"
-	"github.com/rcmbot/rcmbot/workflows"
 )
 
 func newSetupCmd(a *app) *cobra.Command {
@@ -139,7 +137,7 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		workerErr <- bots.RunWorkers(workerCtx, c, temporalx.Queues, deps, a.log, 10*time.Second)
+		workerErr <- bots.RunWorkers(workerCtx, c, bots.Queues(), deps, a.log, 10*time.Second)
 	}()
 	defer func() {
 		stopWorkers()
@@ -201,7 +199,7 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	say("Temporal server:  %s (namespace %s)", a.cfg.TemporalAddress, a.cfg.TemporalNamespace)
 	say("Simulators:       payers %s, clearinghouse %s", a.cfg.EligibilityURL, a.cfg.ClearingURL)
 	say("Data directory:   %s", a.cfg.DataDir)
-	say("Workers:          %v", temporalx.Queues)
+	say("Workers:          %v", bots.Queues())
 	say("")
 	say("Try it: upload %s on the Upload page, or run", demoFile)
 	say("  go run ./cmd/rcmbot batch submit %s --data-dir %s", demoFile, a.cfg.DataDir)
@@ -335,25 +333,8 @@ func (a *app) startTemporal(ctx context.Context, say func(string, ...any)) (*dev
 func (a *app) checkHealth(ctx context.Context, c client.Client, workerErr <-chan error) error {
 	hctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	run, err := c.ExecuteWorkflow(hctx, client.StartWorkflowOptions{
-		ID:            "healthcheck-" + store.NewID(""),
-		TaskQueue:     temporalx.QueueClaims,
-		StaticSummary: "rcmbot dev: check that a worker answers on every queue",
-	}, workflows.HealthCheck, workflows.HealthCheckInput{})
-	if err != nil {
-		return fmt.Errorf("start health check: %w", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- run.Get(hctx, nil) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			return fmt.Errorf("health check %s: %w", run.GetID(), err)
-		}
-		return nil
-	case err := <-workerErr:
-		return fmt.Errorf("workers stopped: %w", err)
-	}
+	_, err := bots.HealthCheck(hctx, c, "rcmbot dev: check that a worker answers on every queue", workerErr)
+	return err
 }
 
 func serverExited(s *devstack.DevServer) <-chan struct{} {

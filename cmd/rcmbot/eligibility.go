@@ -20,7 +20,6 @@ import (
 	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/eligibilitybot"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
-	"github.com/rcmbot/rcmbot/workflows"
 )
 
 func newEligibilityCmd(a *app) *cobra.Command {
@@ -87,17 +86,6 @@ func cliUser() string {
 		return "cli:" + u.Username
 	}
 	return "cli"
-}
-
-// userFacing prints a user error's message and turns it into exit status
-// 1; other errors pass through.
-func userFacing(cmd *cobra.Command, err error) error {
-	var ue *eligibilitybot.UserError
-	if errors.As(err, &ue) {
-		fmt.Fprintln(cmd.ErrOrStderr(), ue.Msg)
-		return exitError{code: 1}
-	}
-	return err
 }
 
 // dateFlag is a YYYY-MM-DD flag value; empty is the zero Date.
@@ -317,7 +305,7 @@ With --wait, report progress until the sweep ends and print its counts.`,
 			c := p.Counts
 			fmt.Fprintf(out, "sweep %s for %s %s: %d members, %d checked: %d active, %d inactive, %d unknown member, %d not verified; %d differ from the file\n",
 				id, p.Date, p.Status, c.Members, c.Checked, c.Active, c.Inactive, c.Unknown, c.Failed, c.Discrepancies)
-			if p.Status == workflows.StatusFailed {
+			if p.Status == eligibility.PhaseFailed {
 				fmt.Fprintln(cmd.ErrOrStderr(), "failed:", p.Reason)
 				return exitError{code: 1}
 			}
@@ -331,7 +319,7 @@ With --wait, report progress until the sweep ends and print its counts.`,
 
 // waitSweep waits for a sweep to end, writing its progress to w every few
 // seconds.
-func waitSweep(ctx context.Context, svc *eligibilitybot.Service, id string, w io.Writer) (workflows.SweepProgress, error) {
+func waitSweep(ctx context.Context, svc *eligibilitybot.Service, id string, w io.Writer) (eligibility.SweepProgress, error) {
 	done := make(chan struct{})
 	defer close(done)
 	go func() {

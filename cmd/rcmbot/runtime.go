@@ -9,9 +9,11 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/codec"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
+	"github.com/spf13/cobra"
 )
 
 // openRing loads the key ring from RCMBOT_KEYS or RCMBOT_KEYS_FILE. With
@@ -102,4 +104,15 @@ func (a *app) temporalOptions(ring *keyring.Ring) temporalx.DialOptions {
 		FailureConverter: o.FailureConverter,
 		Logger:           a.log,
 	}
+}
+
+// userFacing prints the message of an error meant for staff (a
+// fault.Error with a code other than Internal) and turns it into exit
+// status 1; other errors pass through, for main to print.
+func userFacing(cmd *cobra.Command, err error) error {
+	if c := fault.CodeOf(err); c != "" && c != fault.Internal {
+		fmt.Fprintln(cmd.ErrOrStderr(), fault.MessageOf(err))
+		return exitError{code: 1}
+	}
+	return err
 }

@@ -55,12 +55,7 @@ in flight finish.`,
 // newWebServer builds the web app on the bots' front doors; `rcmbot dev`
 // serves the same.
 func (a *app) newWebServer(db *store.DB, ring *keyring.Ring, c client.Client) (*web.Server, error) {
-	env := bots.Env{Config: &a.cfg, DB: db, Ring: ring, Log: a.log}
-	claims, err := bots.ClaimsService(env, c)
-	if err != nil {
-		return nil, err
-	}
-	elig, err := bots.EligibilityService(env, c)
+	webBots, err := bots.WebBots(a.env(db, ring), c)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +63,7 @@ func (a *app) newWebServer(db *store.DB, ring *keyring.Ring, c client.Client) (*
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Options{DB: db, Ring: ring, Claims: claims, Eligibility: elig, Temporal: c, Schedules: bots.Schedules(&a.cfg),
+	return web.New(web.Options{DB: db, Ring: ring, Bots: webBots, Temporal: c, Schedules: bots.Schedules(&a.cfg),
 		Payers: dir, Config: &a.cfg, Log: a.log})
 }
 

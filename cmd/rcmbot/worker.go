@@ -9,7 +9,6 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/config"
-	"github.com/rcmbot/rcmbot/internal/temporalx"
 )
 
 func newWorkerCmd(a *app) *cobra.Command {
@@ -19,7 +18,7 @@ func newWorkerCmd(a *app) *cobra.Command {
 		Use:   "worker",
 		Short: "Run Temporal workers for the bots' task queues",
 		Long: `Run Temporal workers for one or more bots. Each bot has its own task queue
-(` + strings.Join(temporalx.Queues, ", ") + `), so bots can be scaled and deployed
+(` + strings.Join(bots.Queues(), ", ") + `), so bots can be scaled and deployed
 separately: run 'rcmbot worker --queues claims' on some machines and
 'rcmbot worker --queues eligibility' on others, or all queues in one process.
 
@@ -49,7 +48,7 @@ On SIGINT or SIGTERM the workers stop polling and running activities get
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&queues, "queues", strings.Join(temporalx.Queues, ","), "comma-separated task queues to serve")
+	cmd.Flags().StringVar(&queues, "queues", strings.Join(bots.Queues(), ","), "comma-separated task queues to serve")
 	cmd.Flags().DurationVar(&stopTimeout, "stop-timeout", 30*time.Second, "how long running activities may finish after a stop signal")
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "keys", "keys-file", "refdata", "timezone",
 		"eligibility-url", "clearinghouse-url", "submitter-id", "receiver-id", "x12-usage")

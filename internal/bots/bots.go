@@ -1,13 +1,21 @@
-// Package bots is the one place every rcmbot bot is declared: which task
-// queue it listens on, which workflows and activities its workers register,
-// and which Temporal Schedules it keeps. `rcmbot worker` and `rcmbot dev`
-// start workers from here; `rcmbot schedules apply` applies Schedules.
+// Package bots is the one place every rcmbot bot is declared. A Bot says
+// which task queue its workers listen on, which workflows and activities
+// they register, which Temporal Schedules it keeps and how the web app
+// serves it. `rcmbot worker` and `rcmbot dev` start workers from here,
+// `rcmbot schedules apply` applies the Schedules, and `rcmbot web` mounts
+// each bot's routes around its front door.
+//
+// Adding a bot is adding its declaration (a file here beside claims.go,
+// its entry in All and its field in Deps) and its packages; see
+// ARCHITECTURE.md at the repository root.
 package bots
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"slices"
 	"time"
 
@@ -16,13 +24,40 @@ import (
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
+	"github.com/rcmbot/rcmbot/internal/web"
 	"github.com/rcmbot/rcmbot/workflows"
 )
 
-// Deps are the activity structs, built by the command with their
-// dependencies injected. A nil field means the bot's activities are not
-// available in this process; starting its queue is then an error.
+// Bot declares one bot: everything a process needs to run it.
+type Bot struct {
+	// Name is the bot's name: the RcmBot search attribute, the Bot of its
+	// Schedules, log lines.
+	Name string
+	// Queue is the task queue its workers listen on and its front door
+	// starts workflows on (one queue per bot, so bots scale and deploy
+	// separately).
+	Queue string
+	// Workflows are the workflow functions its workers register.
+	Workflows []any
+	// Activities returns the activity structs its workers register, from
+	// the process's Deps; nil entries mean this process was built without
+	// them.
+	Activities func(Deps) []any
+	// Schedules returns its Temporal Schedules for the settings.
+	Schedules func(*config.Config) []temporalx.Schedule
+	// Web builds its pages and API routes in the web app around its front
+	// door.
+	Web func(Env, client.Client) (web.Bot, error)
+}
+
+// All lists every bot, in the order workers start.
+var All = []Bot{Claims, Eligibility}
+
+// Deps are the activity structs, built by Build with their dependencies
+// injected. A nil field means the bot's activities are not available in
+// this process; starting its queue is then an error.
 type Deps struct {
 	System      *activities.System
 	Claims      *activities.Claims
@@ -30,71 +65,74 @@ type Deps struct {
 	Eligibility *activities.Eligibility
 }
 
-// register adds the workflows and activities of the bot behind queue.
+// Queues lists every bot's task queue, in start-up order.
+func Queues() []string {
+	out := make([]string, len(All))
+	for i, b := range All {
+		out[i] = b.Queue
+	}
+	return out
+}
+
+// byQueue returns the bot listening on queue.
+func byQueue(queue string) (Bot, error) {
+	for _, b := range All {
+		if b.Queue == queue {
+			return b, nil
+		}
+	}
+	return Bot{}, fmt.Errorf("unknown task queue %q (known: %v)", queue, Queues())
+}
+
+// register adds the workflows and activities of the bot behind queue,
+// and the health check every queue answers.
 func register(w worker.Registry, queue string, d Deps) error {
+	b, err := byQueue(queue)
+	if err != nil {
+		return err
+	}
 	if d.System == nil {
 		return fmt.Errorf("queue %s: system activities not configured", queue)
 	}
-	// Every queue answers health checks.
 	w.RegisterWorkflow(workflows.HealthCheck)
 	w.RegisterActivity(d.System)
-	switch queue {
-	case temporalx.QueueClaims:
-		if d.Claims == nil {
-			return fmt.Errorf("queue %s: claims activities not configured", queue)
+	acts := b.Activities(d)
+	for _, a := range acts {
+		if v := reflect.ValueOf(a); !v.IsValid() || v.IsNil() {
+			return fmt.Errorf("queue %s: the %s bot's activities are not configured", queue, b.Name)
 		}
-		if d.Retention == nil {
-			return fmt.Errorf("queue %s: retention activities not configured", queue)
-		}
-		w.RegisterWorkflow(workflows.ClaimsBatch)
-		w.RegisterActivity(d.Claims)
-		w.RegisterWorkflow(workflows.UploadRetention)
-		w.RegisterActivity(d.Retention)
-		return nil
-	case temporalx.QueueEligibility:
-		if d.Eligibility == nil {
-			return fmt.Errorf("queue %s: eligibility activities not configured", queue)
-		}
-		w.RegisterWorkflow(workflows.EligibilityCheck)
-		w.RegisterWorkflow(workflows.EligibilitySweep)
-		w.RegisterActivity(d.Eligibility)
-		return nil
-	default:
-		return fmt.Errorf("unknown task queue %q (known: %v)", queue, temporalx.Queues)
 	}
+	for _, wf := range b.Workflows {
+		w.RegisterWorkflow(wf)
+	}
+	for _, a := range acts {
+		w.RegisterActivity(a)
+	}
+	return nil
 }
 
-// UploadsRetention is the ID of the daily upload retention sweep's Schedule.
-const UploadsRetention = "uploads-retention"
-
-// EligibilityNightly is the ID of the nightly eligibility sweep's Schedule.
-const EligibilityNightly = "eligibility-nightly"
-
-// Schedules returns every bot's Schedule, for the practice's settings.
+// Schedules returns every bot's Schedules, for the practice's settings.
 func Schedules(cfg *config.Config) []temporalx.Schedule {
-	return []temporalx.Schedule{{
-		ID:   EligibilityNightly,
-		Bot:  "eligibility",
-		Note: "Nightly eligibility sweep: checks every patient booked on the next business day",
-		// Each run checks the next business day after its own date, in
-		// the practice's time zone (RCMBOT_ELIGIBILITY_CRON, Sunday to
-		// Thursday at 02:00 by default: each business day once, the night before).
-		Cron:      cfg.EligibilityCron,
-		Workflow:  "EligibilitySweep",
-		Args:      []any{workflows.EligibilitySweepInput{TimeZone: cfg.TimeZone}},
-		TaskQueue: temporalx.QueueEligibility,
-		Catchup:   6 * time.Hour,
-		Timeout:   12 * time.Hour,
-	}, {
-		ID:        UploadsRetention,
-		Bot:       "claims",
-		Note:      "Daily: delete uploaded claims files older than the retention period (RCMBOT_UPLOAD_RETENTION)",
-		Cron:      "30 3 * * *",
-		Workflow:  "UploadRetention",
-		TaskQueue: temporalx.QueueClaims,
-		Catchup:   24 * time.Hour,
-		Timeout:   2 * time.Hour,
-	}}
+	var out []temporalx.Schedule
+	for _, b := range All {
+		if b.Schedules != nil {
+			out = append(out, b.Schedules(cfg)...)
+		}
+	}
+	return out
+}
+
+// WebBots builds every bot's part of the web app over its front door.
+func WebBots(e Env, c client.Client) ([]web.Bot, error) {
+	out := make([]web.Bot, 0, len(All))
+	for _, b := range All {
+		wb, err := b.Web(e, c)
+		if err != nil {
+			return nil, fmt.Errorf("%s bot: %w", b.Name, err)
+		}
+		out = append(out, wb)
+	}
+	return out, nil
 }
 
 // RunWorkers starts one worker per queue on c and blocks until ctx ends,
@@ -102,11 +140,11 @@ func Schedules(cfg *config.Config) []temporalx.Schedule {
 // stopTimeout. It returns early with an error if a worker cannot start.
 func RunWorkers(ctx context.Context, c client.Client, queues []string, d Deps, log *slog.Logger, stopTimeout time.Duration) error {
 	if len(queues) == 0 {
-		return fmt.Errorf("no task queues to serve (known: %v)", temporalx.Queues)
+		return fmt.Errorf("no task queues to serve (known: %v)", Queues())
 	}
 	for _, q := range queues {
-		if !slices.Contains(temporalx.Queues, q) {
-			return fmt.Errorf("unknown task queue %q (known: %v)", q, temporalx.Queues)
+		if _, err := byQueue(q); err != nil {
+			return err
 		}
 	}
 	var started []worker.Worker
@@ -136,4 +174,34 @@ func RunWorkers(ctx context.Context, c client.Client, queues []string, d Deps, l
 	log.Info("stopping workers", "timeout", stopTimeout)
 	stopAll()
 	return nil
+}
+
+// HealthCheck runs the HealthCheck workflow over every bot's queue and
+// waits for it: it completes only when a worker on each has answered and
+// its database answers. It gives up when ctx ends or workerErr (if not
+// nil) delivers first.
+func HealthCheck(ctx context.Context, c client.Client, summary string, workerErr <-chan error) (workflows.HealthCheckResult, error) {
+	var res workflows.HealthCheckResult
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:            "healthcheck-" + opaqueid.New(""),
+		TaskQueue:     All[0].Queue,
+		StaticSummary: summary,
+	}, workflows.HealthCheck, workflows.HealthCheckInput{Queues: Queues()})
+	if err != nil {
+		return res, fmt.Errorf("start health check: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- run.Get(ctx, &res) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return res, fmt.Errorf("health check %s: %w", run.GetID(), err)
+		}
+		return res, nil
+	case err := <-workerErr:
+		if err == nil {
+			err = errors.New("they returned")
+		}
+		return res, fmt.Errorf("workers stopped: %w", err)
+	}
 }

@@ -6,12 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
-	"github.com/rcmbot/rcmbot/workflows"
 )
 
 // TestHealthCheckOnRealServer starts a real Temporal dev server, runs
@@ -27,32 +24,20 @@ func TestHealthCheckOnRealServer(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- RunWorkers(ctx, c, temporalx.Queues, Deps{System: &activities.System{Refdata: "test"}, Claims: &activities.Claims{}, Retention: &activities.Retention{}, Eligibility: &activities.Eligibility{}}, slog.Default(), 5*time.Second)
+		runErr <- RunWorkers(ctx, c, Queues(), Deps{System: &activities.System{Refdata: "test"}, Claims: &activities.Claims{}, Retention: &activities.Retention{}, Eligibility: &activities.Eligibility{}}, slog.Default(), 5*time.Second)
 	}()
 
 	wctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	run, err := c.ExecuteWorkflow(wctx, client.StartWorkflowOptions{ID: "healthcheck-test", TaskQueue: temporalx.QueueClaims},
-		workflows.HealthCheck, workflows.HealthCheckInput{})
+	res, err := HealthCheck(wctx, c, "test", runErr)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("health check: %v", err)
 	}
-	var res workflows.HealthCheckResult
-	done := make(chan error, 1)
-	go func() { done <- run.Get(wctx, &res) }()
-	select {
-	case err := <-runErr:
-		t.Fatalf("workers stopped before the health check finished: %v", err)
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("health check: %v", err)
-		}
-	}
-	if len(res.Workers) != len(temporalx.Queues) {
-		t.Fatalf("got %d reports, want %d: %+v", len(res.Workers), len(temporalx.Queues), res)
+	if len(res.Workers) != len(Queues()) {
+		t.Fatalf("got %d reports, want %d: %+v", len(res.Workers), len(Queues()), res)
 	}
 	for i, r := range res.Workers {
-		if r.Queue != temporalx.Queues[i] || r.Database != "not configured" || r.Refdata != "test" || r.PID == 0 {
+		if r.Queue != Queues()[i] || r.Database != "not configured" || r.Refdata != "test" || r.PID == 0 {
 			t.Errorf("report %d: %+v", i, r)
 		}
 	}

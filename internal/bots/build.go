@@ -5,20 +5,13 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"go.temporal.io/sdk/client"
-
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/blob"
-	"github.com/rcmbot/rcmbot/internal/claim"
-	"github.com/rcmbot/rcmbot/internal/claimsbot"
 	"github.com/rcmbot/rcmbot/internal/clearinghouse"
 	"github.com/rcmbot/rcmbot/internal/config"
-	"github.com/rcmbot/rcmbot/internal/eligibility"
-	"github.com/rcmbot/rcmbot/internal/eligibilitybot"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/payer"
-	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/practice"
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
@@ -115,38 +108,4 @@ func refdataSummary(ref *refdata.Data) string {
 		}
 	}
 	return fmt.Sprintf("%d tables from files, %d from the embedded starter set", files, starter)
-}
-
-// ClaimsService builds the claims bot's front door for the web app and CLI.
-func ClaimsService(e Env, c client.Client) (*claimsbot.Service, error) {
-	blobs, err := e.Blobs()
-	if err != nil {
-		return nil, err
-	}
-	cfg := e.Config
-	return &claimsbot.Service{DB: e.DB, Blobs: blobs, Temporal: c, Intake: e.IntakeOptions(), Location: cfg.Location(),
-		ReviewReminder: cfg.ReviewReminder, ReviewDeadline: cfg.ReviewDeadline,
-		PublicURL: cfg.PublicURL, TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.TemporalNamespace}, nil
-}
-
-// EligibilityRules are the discrepancy thresholds from the settings.
-func (e Env) EligibilityRules() eligibility.Rules {
-	return eligibility.Rules{HighDeductible: claim.Money(int64(e.Config.HighDeductible) * 100)}
-}
-
-// EligibilityService builds the eligibility bot's front door for the web
-// app and CLI. It reads only the payer directory of the reference data.
-func EligibilityService(e Env, c client.Client) (*eligibilitybot.Service, error) {
-	blobs, err := e.Blobs()
-	if err != nil {
-		return nil, err
-	}
-	dir := payers.Starter()
-	if e.Config.RefdataDir != "" {
-		if dir, err = payers.Load(e.Config.RefdataDir); err != nil {
-			return nil, err
-		}
-	}
-	return &eligibilitybot.Service{DB: e.DB, Blobs: blobs, Temporal: c, Payers: dir, Rules: e.EligibilityRules(),
-		Location: e.Config.Location()}, nil
 }

@@ -18,10 +18,12 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/blob"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/intake"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/scrubfile"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -50,22 +52,9 @@ type Service struct {
 	Now func() time.Time
 }
 
-// FileError is an upload refused as a whole. Its message is meant for the
-// person who uploaded it.
-type FileError struct{ Msg string }
-
-func (e *FileError) Error() string { return e.Msg }
-
-// UserMessage is what the web app shows the uploader.
-func (e *FileError) UserMessage() string { return e.Msg }
-
-// ReviewError is a review the workflow refused (its validator's reason).
-type ReviewError struct{ Msg string }
-
-func (e *ReviewError) Error() string { return e.Msg }
-
-// UserMessage is what the web app shows the reviewer.
-func (e *ReviewError) UserMessage() string { return e.Msg }
+// TaskQueue is the claims bot's task queue: its workers listen there and
+// its batches start there (internal/bots declares it).
+const TaskQueue = "claims"
 
 // WorkflowID returns the ClaimsBatch workflow ID of a batch (opaque: no PHI).
 func WorkflowID(batchID string) string { return "claims-batch-" + batchID }
@@ -80,7 +69,9 @@ func (s *Service) now() time.Time {
 // SubmitBatch checks that the upload is a claims spreadsheet rcmbot can
 // read (type, limits, header, required columns), stores it encrypted,
 // creates the batch and starts its workflow. Row-level problems are not
-// checked here: they become findings in the batch.
+// checked here: they become findings in the batch. A file refused as a
+// whole is a fault.Invalid error whose message (intake's reason) is for
+// the person who uploaded it.
 func (s *Service) SubmitBatch(ctx context.Context, file io.Reader, fileName, uploadedBy string) (store.Batch, error) {
 	limits := s.Intake.Limits
 	max := limits.MaxBytes
@@ -92,13 +83,13 @@ func (s *Service) SubmitBatch(ctx context.Context, file io.Reader, fileName, upl
 		return store.Batch{}, fmt.Errorf("read upload: %w", err)
 	}
 	if int64(len(data)) > max {
-		return store.Batch{}, &FileError{Msg: fmt.Sprintf("%s is larger than the %d MB upload limit: split it into smaller files", fileName, max>>20)}
+		return store.Batch{}, fault.Errorf(fault.Invalid, "%s is larger than the %d MB upload limit: split it into smaller files", fileName, max>>20)
 	}
 	r, err := intake.NewReader(bytes.NewReader(data), int64(len(data)), fileName, s.Intake)
 	if err != nil {
 		var fe *intake.FileError
 		if errors.As(err, &fe) {
-			return store.Batch{}, &FileError{Msg: fe.Error()}
+			return store.Batch{}, fault.Wrap(err, fault.Invalid, "%s", fe.Error())
 		}
 		return store.Batch{}, err
 	}
@@ -107,7 +98,7 @@ func (s *Service) SubmitBatch(ctx context.Context, file io.Reader, fileName, upl
 	if err != nil {
 		return store.Batch{}, fmt.Errorf("store upload: %w", err)
 	}
-	id := store.NewID("b-")
+	id := opaqueid.New("b-")
 	b, err := s.DB.CreateBatch(ctx, store.NewBatch{ID: id, FileName: fileName, UploadRef: ref, WorkflowID: WorkflowID(id), UploadedBy: uploadedBy})
 	if err != nil {
 		_ = s.Blobs.Delete(ref)
@@ -117,21 +108,21 @@ func (s *Service) SubmitBatch(ctx context.Context, file io.Reader, fileName, upl
 		AckPollInterval: s.AckPollInterval, AsOf: claim.DateOf(s.now().In(s.location())), Links: s.links(id)}
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:            WorkflowID(id),
-		TaskQueue:     temporalx.QueueClaims,
+		TaskQueue:     TaskQueue,
 		StaticSummary: "Claims batch " + id,
-		TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.AttrBot.ValueSet("claims"),
-			temporalx.AttrBatchID.ValueSet(id), temporalx.AttrBatchStatus.ValueSet(workflows.StatusParsing)),
+		TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.AttrBot.ValueSet(workflows.ClaimsBot),
+			temporalx.AttrBatchID.ValueSet(id), temporalx.AttrBatchStatus.ValueSet(string(batch.Parsing))),
 	}, workflows.ClaimsBatch, in)
 	if err != nil {
-		_ = s.DB.SetBatchStatus(ctx, id, store.BatchFailed, "the claims bot could not be started: try again")
-		return b, fmt.Errorf("start claims batch %s: %w", id, err)
+		_ = s.DB.SetBatchStatus(ctx, id, batch.Failed, "the claims bot could not be started: try again")
+		return b, fault.Wrap(err, fault.Unavailable, "The claims bot could not be started for batch %s: try again in a minute.", id)
 	}
 	return b, nil
 }
 
 // links returns where staff see a batch.
-func (s *Service) links(batchID string) workflows.Links {
-	var l workflows.Links
+func (s *Service) links(batchID string) batch.Links {
+	var l batch.Links
 	if s.PublicURL != "" {
 		l.Web = strings.TrimRight(s.PublicURL, "/") + "/batches/" + batchID
 	}
@@ -149,8 +140,8 @@ func (s *Service) location() *time.Location {
 }
 
 // Progress asks the batch's workflow for its progress.
-func (s *Service) Progress(ctx context.Context, batchID string) (workflows.BatchProgress, error) {
-	var p workflows.BatchProgress
+func (s *Service) Progress(ctx context.Context, batchID string) (batch.Progress, error) {
+	var p batch.Progress
 	v, err := s.Temporal.QueryWorkflow(ctx, WorkflowID(batchID), "", workflows.QueryProgress)
 	if err != nil {
 		return p, fmt.Errorf("progress of batch %s: %w", batchID, err)
@@ -158,9 +149,13 @@ func (s *Service) Progress(ctx context.Context, batchID string) (workflows.Batch
 	return p, v.Get(&p)
 }
 
-// Review sends a reviewer's actions to the batch's workflow and waits for
-// their outcomes. Actions the workflow refuses come back as *ReviewError.
-func (s *Service) Review(ctx context.Context, batchID, reviewer string, actions []activities.ReviewAction) ([]activities.ReviewOutcome, error) {
+// Review sends a reviewer's actions to the batch's workflow as its review
+// Update and waits for their outcomes. reviewer is the identity the caller
+// authenticated (the web app's signed-in user, the CLI's user): the
+// workflow records it as given, so only a front door may name it. Actions
+// the workflow's validator refuses, and a batch no longer open for
+// review, come back as fault.Invalid with the reason for the reviewer.
+func (s *Service) Review(ctx context.Context, batchID, reviewer string, actions []batch.ReviewAction) ([]batch.ReviewOutcome, error) {
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   WorkflowID(batchID),
 		UpdateName:   workflows.UpdateReview,
@@ -168,7 +163,7 @@ func (s *Service) Review(ctx context.Context, batchID, reviewer string, actions 
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
-		var out []activities.ReviewOutcome
+		var out []batch.ReviewOutcome
 		if err = h.Get(ctx, &out); err == nil {
 			return out, nil
 		}
@@ -177,9 +172,9 @@ func (s *Service) Review(ctx context.Context, batchID, reviewer string, actions 
 	var nf *serviceerror.NotFound
 	switch {
 	case errors.As(err, &app):
-		return nil, &ReviewError{Msg: app.Message()}
+		return nil, fault.Wrap(err, fault.Invalid, "%s", app.Message())
 	case errors.As(err, &nf):
-		return nil, &ReviewError{Msg: "batch " + batchID + " is no longer open for review"}
+		return nil, fault.Wrap(err, fault.Invalid, "batch %s is no longer open for review", batchID)
 	}
 	return nil, fmt.Errorf("review batch %s: %w", batchID, err)
 }
@@ -193,7 +188,7 @@ func (s *Service) WriteAnnotated(ctx context.Context, batchID string, w io.Write
 		return err
 	}
 	if b.UploadRef == "" {
-		return &FileError{Msg: "the upload of batch " + batchID + " is no longer stored (retention period over)"}
+		return fault.Errorf(fault.Invalid, "the upload of batch %s is no longer stored (retention period over)", batchID)
 	}
 	rc, err := s.Blobs.Open(b.UploadRef)
 	if err != nil {
@@ -239,10 +234,10 @@ func (s *Service) WriteAnnotated(ctx context.Context, batchID string, w io.Write
 
 // resultOf turns a stored claim back into the scorer's verdict shape.
 func resultOf(rec store.ClaimRecord) scrub.Result {
-	r := scrub.Result{ClaimID: rec.Claim.ID, Score: rec.Score, Tier: scrub.Tier(rec.Tier)}
+	r := scrub.Result{ClaimID: rec.Claim.ID, Score: rec.Score, Tier: rec.Tier}
 	for _, f := range rec.Findings {
 		r.Findings = append(r.Findings, scrub.Finding{ClaimID: rec.Claim.ID, Line: f.Line, Category: scrub.Category(f.Category),
-			RuleID: f.RuleID, Severity: scrub.Severity(f.Severity), Field: f.Field, Message: f.Message, Fix: f.Fix,
+			RuleID: f.RuleID, Severity: f.Severity, Field: f.Field, Message: f.Message, Fix: f.Fix,
 			CARC: f.CARC, Points: f.Points, Row: f.Row})
 	}
 	return r
@@ -256,7 +251,7 @@ func (s *Service) Write837P(ctx context.Context, batchID string, w io.Writer) er
 		return err
 	}
 	if len(ics) == 0 {
-		return &FileError{Msg: "batch " + batchID + " has submitted no claims yet"}
+		return fault.Errorf(fault.Invalid, "batch %s has submitted no claims yet", batchID)
 	}
 	for _, ic := range ics {
 		if _, err := io.WriteString(w, ic.Content); err != nil {

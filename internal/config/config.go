@@ -130,7 +130,10 @@ func Bind(fs *pflag.FlagSet, c *Config, flags ...string) {
 		if !ok {
 			panic("config: unknown setting " + name) // a programming error
 		}
-		usage := fmt.Sprintf("%s (env %s)", s.Usage, s.Env)
+		// pflag takes a `quoted` word in a usage string as the flag's value
+		// name; the settings' usages quote commands that way for the
+		// README, so --help gets plain quotes instead.
+		usage := fmt.Sprintf("%s (env %s)", strings.ReplaceAll(s.Usage, "`", "'"), s.Env)
 		switch p := s.ptr(c).(type) {
 		case *string:
 			fs.StringVar(p, s.Flag, "", usage)

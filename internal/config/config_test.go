@@ -78,3 +78,19 @@ func TestPrintTableMasksKeys(t *testing.T) {
 		t.Errorf("key material printed: %s", out.String())
 	}
 }
+
+// A usage that quotes a command in backquotes (for the README) does not
+// become the flag's value name in --help: `rcmbot eligibility --help`
+// shows "--keys-file string", not "--keys-file rcmbot dev".
+func TestFlagUsageKeepsTheValueName(t *testing.T) {
+	var c Config
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	Bind(fs, &c, "keys-file")
+	name, usage := pflag.UnquoteUsage(fs.Lookup("keys-file"))
+	if name != "string" || !strings.Contains(usage, "'rcmbot dev' creates one") {
+		t.Errorf("--keys-file %s: %s", name, usage)
+	}
+	if !strings.Contains(fs.FlagUsages(), "--keys-file string") {
+		t.Errorf("help:\n%s", fs.FlagUsages())
+	}
+}

@@ -226,7 +226,7 @@ func (d *DevServer) Stop(timeout time.Duration) error {
 	case <-time.After(timeout):
 		_ = d.cmd.Process.Kill()
 		<-d.done
-		return fmt.Errorf("Temporal dev server did not stop within %s; killed", timeout)
+		return fmt.Errorf("the Temporal dev server did not stop within %s; killed", timeout)
 	}
 }
 

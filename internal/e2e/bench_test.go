@@ -11,9 +11,9 @@ import (
 
 	"github.com/rcmbot/rcmbot/fixtures/benchmem"
 	"github.com/rcmbot/rcmbot/fixtures/demo"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/sim"
-	"github.com/rcmbot/rcmbot/internal/store"
 )
 
 const benchLines = 100_000
@@ -65,25 +65,25 @@ func BenchmarkBatch100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		batch, err := s.Claims.SubmitBatch(ctx, f, "claims-100k.xlsx", "bench")
+		bt, err := s.Claims.SubmitBatch(ctx, f, "claims-100k.xlsx", "bench")
 		f.Close()
 		if err != nil {
 			b.Fatal(err)
 		}
-		batch = s.WaitStatus(b, batch.ID, 10*time.Minute, store.BatchAwaitingReview, store.BatchSubmitting, store.BatchCompleted, store.BatchFailed)
-		if batch.Status == store.BatchFailed || batch.Counts.Lines != benchLines {
-			b.Fatalf("batch %s: %s %q, %d lines", batch.ID, batch.Status, batch.FailureReason, batch.Counts.Lines)
+		bt = s.WaitStatus(b, bt.ID, 10*time.Minute, batch.AwaitingReview, batch.Submitting, batch.Completed, batch.Failed)
+		if bt.Status == batch.Failed || bt.Counts.Lines != benchLines {
+			b.Fatalf("batch %s: %s %q, %d lines", bt.ID, bt.Status, bt.FailureReason, bt.Counts.Lines)
 		}
 		scrubbed := m.Stop()
 		m = benchmem.Start()
-		if err := s.Claims.WriteAnnotated(ctx, batch.ID, io.Discard); err != nil {
+		if err := s.Claims.WriteAnnotated(ctx, bt.ID, io.Discard); err != nil {
 			b.Fatal(err)
 		}
 		annotated := m.Stop()
 		b.ReportMetric(float64(scrubbed.PeakRSSBytes)/(1<<20), "scrub-RSS-MB")
 		b.ReportMetric(float64(annotated.PeakRSSBytes)/(1<<20), "annotate-RSS-MB")
 		peak = peak.Max(scrubbed).Max(annotated)
-		b.ReportMetric(float64(batch.Counts.Claims), "claims")
+		b.ReportMetric(float64(bt.Counts.Claims), "claims")
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(benchLines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")

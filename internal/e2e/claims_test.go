@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,12 +15,12 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
-	"github.com/rcmbot/rcmbot/workflows"
 )
 
 // TestClaimsBatchEndToEnd uploads the demo workbook, lets the real workers
@@ -41,8 +40,8 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = s.WaitStatus(t, b.ID, 2*time.Minute, store.BatchAwaitingReview, store.BatchFailed)
-	if b.Status != store.BatchAwaitingReview {
+	b = s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview, batch.Failed)
+	if b.Status != batch.AwaitingReview {
 		t.Fatalf("batch %s: %s %s", b.ID, b.Status, b.FailureReason)
 	}
 	c := b.Counts
@@ -70,7 +69,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 
 	// Progress query while waiting for review.
 	p, err := s.Claims.Progress(ctx, b.ID)
-	if err != nil || p.Status != workflows.StatusAwaitingReview || p.PendingReview != c.Flagged {
+	if err != nil || p.Status != batch.AwaitingReview || p.PendingReview != c.Flagged {
 		t.Fatalf("progress: %+v %v", p, err)
 	}
 
@@ -81,7 +80,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	// An approval of a claim with errors is refused by the workflow.
 	var hold, review []store.ClaimRecord
 	for _, r := range flagged {
-		if r.Tier == store.TierHold {
+		if r.Tier == scrub.TierHold {
 			hold = append(hold, r)
 		} else {
 			review = append(review, r)
@@ -90,18 +89,17 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if len(hold) == 0 || len(review) == 0 {
 		t.Fatalf("want claims on hold and in review: %d / %d", len(hold), len(review))
 	}
-	_, err = s.Claims.Review(ctx, b.ID, "rita", []activities.ReviewAction{{ClaimID: hold[0].Claim.ID, Action: activities.ActionApprove}})
-	var re *claimsbot.ReviewError
-	if !errorsAs(err, &re) || !strings.Contains(re.Msg, "has errors") {
+	_, err = s.Claims.Review(ctx, b.ID, "rita", []batch.ReviewAction{{ClaimID: hold[0].Claim.ID, Action: batch.Approve}})
+	if !fault.Is(err, fault.Invalid) || !strings.Contains(fault.MessageOf(err), "has errors") {
 		t.Fatalf("approving a held claim: %v", err)
 	}
 
 	// A correction: fix the first held claim whose only problem is an NPI check digit, if any.
-	var actions []activities.ReviewAction
+	var actions []batch.ReviewAction
 	corrected := ""
 	for _, r := range hold {
 		if len(r.Findings) == 1 && r.Findings[0].RuleID == "NPI-001" && r.Findings[0].Field == "billing_npi" {
-			actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionCorrect,
+			actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Correct,
 				Fields: map[string]string{"billing_npi": "1234567893"}})
 			corrected = r.Claim.ID
 			break
@@ -113,26 +111,26 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 			continue
 		}
 		if i%2 == 0 {
-			actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionReject, Reason: "will rebill"})
+			actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Reject, Reason: "will rebill"})
 			rejected++
 		} else {
-			actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionOverride, Reason: "payer confirmed by phone"})
+			actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Override, Reason: "payer confirmed by phone"})
 		}
 	}
 	for _, r := range review {
-		actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionApprove})
+		actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Approve})
 	}
 	out, err := s.Claims.Review(ctx, b.ID, "rita", actions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Overrides of claims the 837P cannot carry are refused: reject those.
-	var again []activities.ReviewAction
+	var again []batch.ReviewAction
 	for _, o := range out {
 		switch {
 		case o.Resolved || o.ClaimID == corrected:
 		case strings.Contains(o.Error, "cannot be sent as an 837P"):
-			again = append(again, activities.ReviewAction{ClaimID: o.ClaimID, Action: activities.ActionReject, Reason: "cannot be billed as is"})
+			again = append(again, batch.ReviewAction{ClaimID: o.ClaimID, Action: batch.Reject, Reason: "cannot be billed as is"})
 			rejected++
 		default:
 			t.Errorf("outcome %+v", o)
@@ -146,11 +144,11 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	}
 
 	// The workflow goes on to submit and collect acknowledgements.
-	var res workflows.BatchProgress
+	var res batch.Progress
 	if err := s.Client.GetWorkflow(ctx, claimsbot.WorkflowID(b.ID), "").Get(ctx, &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != workflows.StatusCompleted || res.Outcome.Claims != c.Claims || res.Outcome.CleanClaimRate <= 0.5 ||
+	if res.Status != batch.Completed || res.Outcome.Claims != c.Claims || res.Outcome.CleanClaimRate <= 0.5 ||
 		res.Links.Web == "" || !strings.Contains(res.Links.Temporal, claimsbot.WorkflowID(b.ID)) {
 		t.Fatalf("result: %+v", res)
 	}
@@ -216,7 +214,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	}
 	saveHistory(t, s, claimsbot.WorkflowID(b.ID), "claims-batch")
 	final, err := s.DB.Batch(ctx, b.ID)
-	if err != nil || final.Status != store.BatchCompleted || final.Counts.Accepted != accepted {
+	if err != nil || final.Status != batch.Completed || final.Counts.Accepted != accepted {
 		t.Errorf("final batch: %+v %v", final, err)
 	}
 }
@@ -226,8 +224,6 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 func ClearinghouseRejectingPrefix(prefix string) sim.ClearinghouseConfig {
 	return sim.ClearinghouseConfig{RejectPrefix: prefix}
 }
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
 // manifest is the part of a demo fixture's expected.json the tests read.
 type manifest struct {

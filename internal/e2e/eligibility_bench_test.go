@@ -11,10 +11,10 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/rcmbot/rcmbot/internal/bots"
+	"github.com/rcmbot/rcmbot/internal/eligibilitybot"
 	"github.com/rcmbot/rcmbot/internal/payer"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
-	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/workflows"
 )
 
@@ -80,7 +80,7 @@ func BenchmarkEligibilitySweep(b *testing.B) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := bots.RunWorkers(wctx, s.Client, temporalx.Queues, deps, s.Log, 5*time.Second); err != nil {
+		if err := bots.RunWorkers(wctx, s.Client, bots.Queues(), deps, s.Log, 5*time.Second); err != nil {
 			b.Errorf("workers: %v", err)
 		}
 	}()
@@ -108,8 +108,8 @@ func BenchmarkEligibilitySweep(b *testing.B) {
 	}
 	// Long-running workers are polling when the nightly sweep starts:
 	// wait for this process's to answer a health check first.
-	hc, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-healthcheck", TaskQueue: temporalx.QueueEligibility},
-		workflows.HealthCheck, workflows.HealthCheckInput{Queues: []string{temporalx.QueueEligibility}})
+	hc, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-healthcheck", TaskQueue: eligibilitybot.TaskQueue},
+		workflows.HealthCheck, workflows.HealthCheckInput{Queues: []string{eligibilitybot.TaskQueue}})
 	if err == nil {
 		err = hc.Get(ctx, nil)
 	}

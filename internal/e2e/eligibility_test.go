@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
@@ -42,22 +43,22 @@ func eligibilityService(t testing.TB, s *Stack) *eligibilitybot.Service {
 // stored status after the sweep, the discrepancy the check must flag (""
 // none) and the work item's reason code ("" none).
 var fixtureOutcome = map[string]struct {
-	status store.EligibilityStatus
+	status eligibility.CheckStatus
 	flag   eligibility.DiscrepancyKind
 	work   string
 }{
-	"active":          {store.EligibilityActive, "", ""},
-	"dependent":       {store.EligibilityActive, "", ""},
-	"high_deductible": {store.EligibilityActive, eligibility.HighDeductible, ""},
-	"other_payer":     {store.EligibilityActive, eligibility.OtherCoverage, ""},
-	"id_changed":      {store.EligibilityActive, eligibility.MemberIDMismatch, ""},
-	"name_mismatch":   {store.EligibilityActive, eligibility.NameMismatch, ""},
-	"dob_mismatch":    {store.EligibilityActive, eligibility.DOBMismatch, ""},
-	"inactive":        {store.EligibilityInactive, eligibility.InactiveCoverage, ""},
-	"not_found":       {store.EligibilityUnknownMember, eligibility.UnknownMember, "75"},
-	"invalid_id":      {store.EligibilityUnknownMember, eligibility.UnknownMember, "72"},
-	"wrong_payer":     {store.EligibilityUnknownMember, eligibility.UnknownMember, "75"},
-	"unavailable":     {store.EligibilityPending, "", "unanswered"},
+	"active":          {eligibility.CheckActive, "", ""},
+	"dependent":       {eligibility.CheckActive, "", ""},
+	"high_deductible": {eligibility.CheckActive, eligibility.HighDeductible, ""},
+	"other_payer":     {eligibility.CheckActive, eligibility.OtherCoverage, ""},
+	"id_changed":      {eligibility.CheckActive, eligibility.MemberIDMismatch, ""},
+	"name_mismatch":   {eligibility.CheckActive, eligibility.NameMismatch, ""},
+	"dob_mismatch":    {eligibility.CheckActive, eligibility.DOBMismatch, ""},
+	"inactive":        {eligibility.CheckInactive, eligibility.InactiveCoverage, ""},
+	"not_found":       {eligibility.CheckUnknownMember, eligibility.UnknownMember, "75"},
+	"invalid_id":      {eligibility.CheckUnknownMember, eligibility.UnknownMember, "72"},
+	"wrong_payer":     {eligibility.CheckUnknownMember, eligibility.UnknownMember, "75"},
+	"unavailable":     {eligibility.CheckPending, "", "unanswered"},
 }
 
 // TestEligibilitySweepEndToEnd imports the roster fixture, sweeps
@@ -94,7 +95,7 @@ func TestEligibilitySweepEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Status != workflows.StatusCompleted || p.Members != len(rows) || p.Counts.Checked != len(rows) || p.Round != 2 {
+	if p.Status != eligibility.PhaseCompleted || p.Members != len(rows) || p.Counts.Checked != len(rows) || p.Round != 2 {
 		t.Fatalf("sweep: %+v", p)
 	}
 	saveHistory(t, s, eligibilitybot.SweepWorkflowID(id), "eligibility-sweep")
@@ -102,7 +103,7 @@ func TestEligibilitySweepEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sw.ID != id || sw.Status != store.SweepCompleted || len(results) != len(rows) || sw.WorkflowID != eligibilitybot.SweepWorkflowID(id) {
+	if sw.ID != id || sw.Status != eligibility.SweepCompleted || len(results) != len(rows) || sw.WorkflowID != eligibilitybot.SweepWorkflowID(id) {
 		t.Fatalf("stored sweep %+v with %d results", sw, len(results))
 	}
 
@@ -143,7 +144,7 @@ func TestEligibilitySweepEndToEnd(t *testing.T) {
 	// Raw answers are stored encrypted: the blob holds no member ID.
 	var answered store.EligibilityResult
 	for _, r := range results {
-		if r.Status == store.EligibilityActive && r.RawRef != "" {
+		if r.Status == eligibility.CheckActive && r.RawRef != "" {
 			answered = r
 			break
 		}
@@ -234,8 +235,8 @@ func checkClaimsSeeCoverage(t *testing.T, s *Stack, rows []sim.FixtureRow) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = s.WaitStatus(t, b.ID, 2*time.Minute, store.BatchAwaitingReview, store.BatchFailed, store.BatchCompleted)
-	if b.Status == store.BatchFailed {
+	b = s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview, batch.Failed, batch.Completed)
+	if b.Status == batch.Failed {
 		t.Fatalf("claims batch failed: %s", b.FailureReason)
 	}
 	findings, err := s.DB.Findings(context.Background(), b.ID, store.FindingFilter{Category: string(scrub.CatEligibility)}, store.All)
@@ -284,7 +285,7 @@ func TestEligibilityNightlyScheduleTrigger(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(sweeps) == 1 && sweeps[0].Status == store.SweepCompleted {
+		if len(sweeps) == 1 && sweeps[0].Status == eligibility.SweepCompleted {
 			if !strings.HasPrefix(sweeps[0].WorkflowID, bots.EligibilityNightly) {
 				t.Errorf("sweep run by %s", sweeps[0].WorkflowID)
 			}

@@ -9,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
-	"github.com/rcmbot/rcmbot/workflows"
 )
 
 // TestWorkerKilledMidSubmission runs the workers as a separate rcmbot
@@ -58,14 +57,14 @@ func TestWorkerKilledMidSubmission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b = s.WaitStatus(t, b.ID, 2*time.Minute, store.BatchAwaitingReview)
+	b = s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview)
 	flagged, err := s.DB.Claims(ctx, store.ClaimFilter{BatchID: b.ID, Flagged: true}, store.All)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var actions []activities.ReviewAction
+	var actions []batch.ReviewAction
 	for _, r := range flagged {
-		actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionReject, Reason: "rebill later"})
+		actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Reject, Reason: "rebill later"})
 	}
 	if _, err := s.Claims.Review(ctx, b.ID, "rita", actions); err != nil {
 		t.Fatal(err)
@@ -91,14 +90,14 @@ func TestWorkerKilledMidSubmission(t *testing.T) {
 	t.Logf("killed the worker after %d submissions (%d claims)", got.Submissions, got.Claims)
 
 	startWorker()
-	var res workflows.BatchProgress
+	var res batch.Progress
 	wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
 	if err := s.Client.GetWorkflow(wctx, claimsbot.WorkflowID(b.ID), "").Get(wctx, &res); err != nil {
 		t.Fatal(err)
 	}
 	st := s.Clearinghouse.Stats()
-	if res.Status != workflows.StatusCompleted || len(st.Duplicates) != 0 || len(st.ClaimCounts) != want || int(st.Claims) != want {
+	if res.Status != batch.Completed || len(st.Duplicates) != 0 || len(st.ClaimCounts) != want || int(st.Claims) != want {
 		t.Fatalf("after restart: result %s, %d claims received (%d distinct), duplicates %v; want %d each once",
 			res.Status, st.Claims, len(st.ClaimCounts), st.Duplicates, want)
 	}

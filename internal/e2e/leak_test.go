@@ -20,7 +20,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
@@ -29,7 +29,6 @@ import (
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/web"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
-	"github.com/rcmbot/rcmbot/workflows"
 )
 
 // The eligibility check's patient: recognisable strings that must never
@@ -65,22 +64,22 @@ func TestNoPHIInPlaintext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.WaitStatus(t, b.ID, 2*time.Minute, store.BatchAwaitingReview)
+	s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview)
 	flagged, err := s.DB.Claims(ctx, store.ClaimFilter{BatchID: b.ID, Flagged: true}, store.All)
 	if err != nil {
 		t.Fatal(err)
 	}
 	noted := flagged[0].Claim.Patient
 	note := fmt.Sprintf("Called the payer about %s %s (DOB %s): rebill", noted.FirstName, noted.LastName, noted.DOB)
-	var actions []activities.ReviewAction
+	var actions []batch.ReviewAction
 	for _, r := range flagged {
-		actions = append(actions, activities.ReviewAction{ClaimID: r.Claim.ID, Action: activities.ActionReject, Reason: note})
+		actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Reject, Reason: note})
 	}
 	if _, err := s.Claims.Review(ctx, b.ID, "rita", actions); err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.BatchProgress
-	if err := s.Client.GetWorkflow(ctx, "claims-batch-"+b.ID, "").Get(ctx, &res); err != nil || res.Status != workflows.StatusCompleted {
+	var res batch.Progress
+	if err := s.Client.GetWorkflow(ctx, "claims-batch-"+b.ID, "").Get(ctx, &res); err != nil || res.Status != batch.Completed {
 		t.Fatalf("batch: %+v %v", res, err)
 	}
 	if s.Clearinghouse.Stats().ServerErrors != 1 {

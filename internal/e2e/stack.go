@@ -16,6 +16,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
@@ -25,7 +26,6 @@ import (
 	"github.com/rcmbot/rcmbot/internal/logging"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
-	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
 )
 
@@ -144,7 +144,7 @@ func Start(t testing.TB, o Options) *Stack {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := bots.RunWorkers(wctx, c, temporalx.Queues, deps, log, 5*time.Second); err != nil {
+			if err := bots.RunWorkers(wctx, c, bots.Queues(), deps, log, 5*time.Second); err != nil {
 				t.Errorf("workers: %v", err)
 			}
 		}()
@@ -167,7 +167,7 @@ func (s *Stack) Env() []string {
 
 // WaitStatus polls the batch until it reaches one of the statuses (or the
 // deadline passes) and returns it.
-func (s *Stack) WaitStatus(t testing.TB, batchID string, timeout time.Duration, statuses ...store.BatchStatus) store.Batch {
+func (s *Stack) WaitStatus(t testing.TB, batchID string, timeout time.Duration, statuses ...batch.Status) store.Batch {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	var b store.Batch

@@ -9,23 +9,14 @@ import (
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/shareddata"
 	"github.com/rcmbot/rcmbot/internal/x12"
 )
 
-// samplesDir finds the shared X12 samples: $RCMBOT_X12_SAMPLES, or
-// shared/x12-samples beside the repository.
+// samplesDir is the shared X12 samples (../shared/x12-samples).
 func samplesDir(t *testing.T) string {
 	t.Helper()
-	for _, d := range []string{os.Getenv("RCMBOT_X12_SAMPLES"), "../../../shared/x12-samples", "/work/shared/x12-samples"} {
-		if d == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(d, "lfh")); err == nil {
-			return d
-		}
-	}
-	t.Skip("shared X12 samples not found: set RCMBOT_X12_SAMPLES to the x12-samples folder")
-	return ""
+	return shareddata.Dir(t, "x12-samples")
 }
 
 func readSample(t *testing.T, name string, req *Request) *Result {
@@ -141,10 +132,9 @@ func TestX12AndJSONAgree(t *testing.T) {
 
 func FuzzFromX12(f *testing.F) {
 	for _, name := range []string{"subscriber-health-benefit-check.271", "dependent-health-benefit-check.271", "subscriber-health-benefit-check-error.271"} {
-		for _, d := range []string{"../../../shared/x12-samples", "/work/shared/x12-samples"} {
+		if d, ok := shareddata.Find("x12-samples"); ok {
 			if b, err := os.ReadFile(filepath.Join(d, "lfh", "271_005010X279A1", name)); err == nil {
 				f.Add(b)
-				break
 			}
 		}
 	}

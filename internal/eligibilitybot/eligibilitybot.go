@@ -11,16 +11,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/blob"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/fault"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
@@ -42,11 +42,17 @@ type Service struct {
 	// CheckWait is how long Check waits for the payer's answer before
 	// telling the caller it continues in the background (0 = 30 s).
 	CheckWait time.Duration
+	// Now is the clock ("today" for date checks); nil means time.Now.
+	Now func() time.Time
 	// SweepTuning tunes the sweeps Sweep starts (chunk size,
 	// parallelism, rounds, round delay); its other fields are ignored, and
 	// zero values take the workflow's defaults.
 	SweepTuning workflows.EligibilitySweepInput
 }
+
+// TaskQueue is the eligibility bot's task queue: its workers listen there
+// and its checks and sweeps start there (internal/bots declares it).
+const TaskQueue = "eligibility"
 
 // CheckWorkflowID is the EligibilityCheck workflow ID of a stored request
 // (opaque: no PHI).
@@ -56,22 +62,14 @@ func CheckWorkflowID(requestID string) string { return "eligibility-check-" + re
 // here (scheduled sweeps get the Schedule's IDs).
 func SweepWorkflowID(sweepID string) string { return "eligibility-sweep-" + sweepID }
 
-// UserError is a request or file refused, or an answer not ready; its
-// message is meant for the person who asked and carries no patient data.
-type UserError struct{ Msg string }
-
-func (e *UserError) Error() string { return e.Msg }
-
-// UserMessage is what the web app and the CLI show.
-func (e *UserError) UserMessage() string { return e.Msg }
-
 // Check stores the question, runs its EligibilityCheck workflow and
-// returns the stored answer. A payer that has not answered within
-// CheckWait gives a *UserError saying the check continues (its result and
-// any work item appear when it ends); missing fields or an unknown payer
-// give a *UserError before anything is stored.
+// returns the stored answer. A request that lacks a field, has impossible
+// dates or names an unknown payer is a fault.Invalid error
+// (eligibility.Request.Validate) before anything is stored; a payer that
+// has not answered within CheckWait is a fault.Unavailable error saying
+// the check continues (its result and any work item appear when it ends).
 func (s *Service) Check(ctx context.Context, req eligibility.Request, requestedBy string) (store.EligibilityResult, error) {
-	if err := s.validate(&req); err != nil {
+	if err := req.Validate(s.today(), s.knownPayer()); err != nil {
 		return store.EligibilityResult{}, err
 	}
 	ap, err := s.DB.AddCheckRequest(ctx, store.Appointment{Date: req.DateOfService, PayerID: req.PayerID, MemberID: req.MemberID,
@@ -82,9 +80,9 @@ func (s *Service) Check(ctx context.Context, req eligibility.Request, requestedB
 	}
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:            CheckWorkflowID(ap.ID),
-		TaskQueue:     temporalx.QueueEligibility,
+		TaskQueue:     TaskQueue,
 		StaticSummary: "Eligibility check " + ap.ID,
-		TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.AttrBot.ValueSet("eligibility"),
+		TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.AttrBot.ValueSet(workflows.EligibilityBot),
 			temporalx.AttrBatchID.ValueSet(ap.ID)),
 	}, workflows.EligibilityCheck, workflows.EligibilityCheckInput{RequestID: ap.ID})
 	if err != nil {
@@ -96,41 +94,33 @@ func (s *Service) Check(ctx context.Context, req eligibility.Request, requestedB
 	}
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	var out activities.CheckOutcome
+	var out eligibility.CheckOutcome
 	if err := run.Get(wctx, &out); err != nil {
 		if ctx.Err() == nil && errors.Is(wctx.Err(), context.DeadlineExceeded) {
-			return store.EligibilityResult{}, &UserError{Msg: fmt.Sprintf("The payer has not answered yet. rcmbot keeps asking (check %s): "+
-				"the answer is stored when it comes, and a work item is opened if it never does.", ap.ID)}
+			return store.EligibilityResult{}, fault.Errorf(fault.Unavailable, "The payer has not answered yet. rcmbot keeps asking (check %s): "+
+				"the answer is stored when it comes, and a work item is opened if it never does.", ap.ID)
 		}
 		return store.EligibilityResult{}, fmt.Errorf("eligibility check %s: %w", ap.ID, err)
 	}
 	return s.DB.EligibilityResult(ctx, out.ResultID)
 }
 
-// validate says what a request lacks, for the person who wrote it.
-func (s *Service) validate(req *eligibility.Request) error {
-	for _, f := range []*string{&req.PayerID, &req.MemberID, &req.LastName, &req.FirstName, &req.ProviderNPI, &req.ProviderName} {
-		*f = strings.TrimSpace(*f)
+// today is the practice's date now.
+func (s *Service) today() claim.Date {
+	now := time.Now
+	if s.Now != nil {
+		now = s.Now
 	}
-	var missing []string
-	for _, f := range []struct{ v, name string }{{req.PayerID, "payer"}, {req.MemberID, "member ID"}, {req.LastName, "last name"}, {req.FirstName, "first name"}} {
-		if f.v == "" {
-			missing = append(missing, f.name)
-		}
+	return claim.DateOf(now().In(s.location()))
+}
+
+// knownPayer reports whether a payer ID is in the directory (nil: no
+// directory, not checked).
+func (s *Service) knownPayer() func(string) bool {
+	if s.Payers == nil {
+		return nil
 	}
-	if req.DOB.IsZero() {
-		missing = append(missing, "date of birth")
-	}
-	if req.DateOfService.IsZero() {
-		missing = append(missing, "date of service")
-	}
-	if len(missing) > 0 {
-		return &UserError{Msg: "Give the " + strings.Join(missing, ", ") + ", then check again."}
-	}
-	if s.Payers != nil && s.Payers.Payer(req.PayerID) == nil {
-		return &UserError{Msg: fmt.Sprintf("Payer %q is not in the payer directory: use a payer ID from payers.yaml.", req.PayerID)}
-	}
-	return nil
+	return func(id string) bool { return s.Payers.Payer(id) != nil }
 }
 
 // RosterImport says what ImportRoster stored and which rows it left out.
@@ -148,18 +138,18 @@ type RosterImport struct {
 // that cannot be read are reported in Errors and left out; the others
 // are stored, so correcting the file and importing it again is safe. A
 // file that cannot be read at all, or holds no appointment, is a
-// *UserError and stores nothing.
+// fault.Invalid error and stores nothing.
 func (s *Service) ImportRoster(ctx context.Context, path string) (RosterImport, error) {
 	r, err := eligibility.ReadRoster(path)
 	if err != nil {
 		if errors.Is(err, eligibility.ErrRosterFile) {
-			return RosterImport{File: path}, &UserError{Msg: err.Error()}
+			return RosterImport{File: path}, fault.Wrap(err, fault.Invalid, "%s", err.Error())
 		}
 		return RosterImport{File: path}, err
 	}
 	out := RosterImport{File: r.File, Errors: r.Errors}
 	if len(r.Appointments) == 0 {
-		return out, &UserError{Msg: fmt.Sprintf("%s has no appointment rcmbot could read (%d rows with errors): fix the file and import it again", r.File, len(r.Errors))}
+		return out, fault.Errorf(fault.Invalid, "%s has no appointment rcmbot could read (%d rows with errors): fix the file and import it again", r.File, len(r.Errors))
 	}
 	appts := make([]store.Appointment, len(r.Appointments))
 	for i, a := range r.Appointments {
@@ -168,7 +158,7 @@ func (s *Service) ImportRoster(ctx context.Context, path string) (RosterImport, 
 	}
 	if out.RosterImport, err = s.DB.ReplaceRoster(ctx, appts); err != nil {
 		if errors.Is(err, store.ErrInvalid) {
-			return out, &UserError{Msg: fmt.Sprintf("%s: %v", r.File, err)}
+			return out, fault.Wrap(err, fault.Invalid, "%s: %v", r.File, err)
 		}
 		return out, err
 	}
@@ -179,15 +169,15 @@ func (s *Service) ImportRoster(ctx context.Context, path string) (RosterImport, 
 // zero date checks the next business day in the practice's time zone.
 // Follow it with Progress, or WaitSweep.
 func (s *Service) Sweep(ctx context.Context, date claim.Date) (string, error) {
-	id := store.NewID("sw-")
+	id := opaqueid.New("sw-")
 	in := s.SweepTuning
 	in.SweepID, in.Date, in.TimeZone = id, date, s.location().String()
 	_, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:            SweepWorkflowID(id),
-		TaskQueue:     temporalx.QueueEligibility,
+		TaskQueue:     TaskQueue,
 		StaticSummary: "Eligibility sweep " + id,
-		TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.AttrBot.ValueSet("eligibility"),
-			temporalx.AttrBatchID.ValueSet(id), temporalx.AttrBatchStatus.ValueSet(workflows.SweepPlanning)),
+		TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.AttrBot.ValueSet(workflows.EligibilityBot),
+			temporalx.AttrBatchID.ValueSet(id), temporalx.AttrBatchStatus.ValueSet(string(eligibility.PhasePlanning))),
 	}, workflows.EligibilitySweep, in)
 	if err != nil {
 		return "", fmt.Errorf("start eligibility sweep %s: %w", id, err)
@@ -196,8 +186,8 @@ func (s *Service) Sweep(ctx context.Context, date claim.Date) (string, error) {
 }
 
 // Progress asks a running sweep started by Sweep for its progress.
-func (s *Service) Progress(ctx context.Context, sweepID string) (workflows.SweepProgress, error) {
-	var p workflows.SweepProgress
+func (s *Service) Progress(ctx context.Context, sweepID string) (eligibility.SweepProgress, error) {
+	var p eligibility.SweepProgress
 	v, err := s.Temporal.QueryWorkflow(ctx, SweepWorkflowID(sweepID), "", workflows.QueryProgress)
 	if err != nil {
 		return p, fmt.Errorf("progress of sweep %s: %w", sweepID, err)
@@ -207,8 +197,8 @@ func (s *Service) Progress(ctx context.Context, sweepID string) (workflows.Sweep
 
 // WaitSweep waits for a sweep started by Sweep to end and returns its
 // final progress.
-func (s *Service) WaitSweep(ctx context.Context, sweepID string) (workflows.SweepProgress, error) {
-	var p workflows.SweepProgress
+func (s *Service) WaitSweep(ctx context.Context, sweepID string) (eligibility.SweepProgress, error) {
+	var p eligibility.SweepProgress
 	if err := s.Temporal.GetWorkflow(ctx, SweepWorkflowID(sweepID), "").Get(ctx, &p); err != nil {
 		return p, fmt.Errorf("sweep %s: %w", sweepID, err)
 	}
@@ -216,8 +206,8 @@ func (s *Service) WaitSweep(ctx context.Context, sweepID string) (workflows.Swee
 }
 
 // SweepResults returns the latest sweep of a date of service and its
-// results, problems first; store.ErrNotFound (wrapped) when the date was
-// never swept. Result models are stored as JSON without the raw payer
+// results, problems first; a fault.NotFound error (wrapping
+// store.ErrNotFound) when the date was never swept. Result models are stored as JSON without the raw payer
 // response (kept encrypted in the blob store).
 func (s *Service) SweepResults(ctx context.Context, date claim.Date) (store.Sweep, []store.EligibilityResult, error) {
 	sw, err := s.latest(ctx, date)
@@ -237,7 +227,7 @@ func (s *Service) WriteWorklist(ctx context.Context, date claim.Date, w io.Write
 		return err
 	}
 	if sw.WorklistRef == "" {
-		return activities.WriteWorklist(ctx, s.DB, s.Rules, sw, w)
+		return eligibility.WriteWorklist(ctx, s.DB, s.Rules, eligibility.WorklistSweep{ID: sw.ID, Date: sw.Date}, w)
 	}
 	rc, err := s.Blobs.Open(sw.WorklistRef)
 	if err != nil {
@@ -256,7 +246,7 @@ func (s *Service) latest(ctx context.Context, date claim.Date) (store.Sweep, err
 		return store.Sweep{}, err
 	}
 	if len(sweeps) == 0 {
-		return store.Sweep{}, fmt.Errorf("no eligibility sweep for %s yet: %w", date, store.ErrNotFound)
+		return store.Sweep{}, fault.Wrap(store.ErrNotFound, fault.NotFound, "No eligibility sweep has checked %s yet.", date)
 	}
 	return sweeps[0], nil
 }

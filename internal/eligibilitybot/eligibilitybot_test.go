@@ -11,6 +11,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
@@ -76,8 +77,7 @@ func TestImportRosterRefusesUnreadableFiles(t *testing.T) {
 		{"allbad.csv", rosterHeader + "PT-2,\"Vance, Ida\",13/45/1980,W100000002,60054,03/02/2026\n", "no appointment"},
 	} {
 		_, err := s.ImportRoster(context.Background(), writeFile(t, tc.name, tc.content))
-		var ue *UserError
-		if !errors.As(err, &ue) || !strings.Contains(ue.UserMessage(), tc.want) {
+		if !fault.Is(err, fault.Invalid) || !strings.Contains(fault.MessageOf(err), tc.want) {
 			t.Errorf("%s: %v", tc.name, err)
 		}
 	}
@@ -101,8 +101,7 @@ func TestCheckRefusesIncompleteRequests(t *testing.T) {
 		{unknown, `Payer "99999" is not in the payer directory`},
 	} {
 		_, err := s.Check(context.Background(), tc.req, "rita")
-		var ue *UserError
-		if !errors.As(err, &ue) || !strings.Contains(ue.Msg, tc.want) {
+		if !fault.Is(err, fault.Invalid) || !strings.Contains(fault.MessageOf(err), tc.want) {
 			t.Errorf("%+v: %v", tc.req, err)
 		}
 		if strings.Contains(err.Error(), "W100000001") || strings.Contains(err.Error(), "Okafor") {

@@ -310,6 +310,7 @@ func TestPrintingShowsNoKeys(t *testing.T) {
 		fmt.Sprint(r), fmt.Sprintf("%v %+v %#v %s", r, r, r, r),
 		fmt.Sprintf("%v %+v %#v", *r, *r, *r),
 	}
+	//lint:ignore SA9005 the point: marshalling a ring must show no key material
 	j, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

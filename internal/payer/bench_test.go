@@ -97,7 +97,7 @@ func sweep(b *testing.B, cfg sim.PayerConfig, ids, formats []string, n int, rps 
 	for it := 0; it < b.N; it++ {
 		s.ResetStats()
 		tm := &timing{rt: NewTransport(), start: time.Now()}
-		client := New(dir, NewPool(), Options{Retries: 5, Transport: tm})
+		client := New(dir, NewPool(), Options{Transport: tm})
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		answered, lost := 0, 0
@@ -110,7 +110,7 @@ func sweep(b *testing.B, cfg sim.PayerConfig, ids, formats []string, n int, rps 
 				req := eligibility.Request{PayerID: payer, ProviderNPI: "1234567893", ProviderName: "Riverside Family Medicine",
 					MemberID: fmt.Sprintf("B%09d", i), FirstName: "Test", LastName: "Member", DOB: claim.MustDate("1970-01-01"),
 					DateOfService: claim.MustDate("2026-03-02")}
-				res, err := client.Check(context.Background(), req)
+				res, err := checkRetrying(client, req)
 				mu.Lock()
 				defer mu.Unlock()
 				if res != nil && (err == nil || IsPermanent(err)) {
@@ -137,6 +137,21 @@ func sweep(b *testing.B, cfg sim.PayerConfig, ids, formats []string, n int, rps 
 		b.ReportMetric(float64(tm.late429s()), "429s-after-1s")
 		b.ReportMetric(float64(sent-int64(n)), "extra-requests")
 		b.ReportMetric(float64(lost), "lost")
+	}
+}
+
+// checkRetrying asks like a caller with a retry policy does (the sweep
+// activity in place, Temporal otherwise): a retryable failure is asked
+// again after the payer's Retry-After, or 250 ms doubling, up to five
+// times.
+func checkRetrying(client *Client, req eligibility.Request) (*eligibility.Result, error) {
+	for try := 0; ; try++ {
+		res, err := client.Check(context.Background(), req)
+		after, retryable := RetryAfter(err)
+		if !retryable || try == 5 {
+			return res, err
+		}
+		time.Sleep(max(after, 250*time.Millisecond<<try))
 	}
 }
 

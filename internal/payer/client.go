@@ -4,9 +4,10 @@
 // answered by a 271). Answers become eligibility.Results.
 //
 // Every request goes through a Pool that holds each payer's rate limit and
-// concurrency cap for the whole process. Failures are classified for the
-// caller (a Temporal activity retries; the CLI may let the client retry):
-// RetryableError for 429 (with Retry-After), 408, 5xx, timeouts, broken
+// concurrency cap for the whole process. Check asks once: retrying is the
+// caller's (a Temporal activity's retry policy, with the payer's
+// Retry-After as the next retry delay), so there is one retry layer.
+// Failures are classified for the caller: RetryableError for 429 (with Retry-After), 408, 5xx, timeouts, broken
 // connections and AAA 42; PermanentError for other 4xx, unreadable answers
 // and rejections such as AAA 72/75. RetryAfter and IsPermanent read them.
 //
@@ -22,7 +23,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -60,13 +60,6 @@ type Options struct {
 	TraceOriginator string
 	// Usage is ISA15: "T" (default) or "P".
 	Usage string
-	// Retries is how many times Check itself retries a retryable failure
-	// (0: none, leave it to the caller, as a Temporal activity does).
-	// Waits follow Retry-After, else exponential backoff from 250 ms.
-	Retries int
-	// MaxRetryWait is the longest wait Check accepts between its own
-	// retries; a longer Retry-After returns the error instead. Default 30 s.
-	MaxRetryWait time.Duration
 	// UnavailableDelay is the RetryableError.After given for AAA 42 (the
 	// payer cannot answer now). Default 1 minute.
 	UnavailableDelay time.Duration
@@ -95,9 +88,6 @@ func New(dir *payers.Directory, pool *Pool, opts Options) *Client {
 	}
 	if opts.Usage == "" {
 		opts.Usage = "T"
-	}
-	if opts.MaxRetryWait <= 0 {
-		opts.MaxRetryWait = 30 * time.Second
 	}
 	if opts.UnavailableDelay <= 0 {
 		opts.UnavailableDelay = time.Minute
@@ -133,9 +123,9 @@ func (quietLogger) Errorf(string, ...any) {}
 func (quietLogger) Warnf(string, ...any)  {}
 func (quietLogger) Debugf(string, ...any) {}
 
-// Check asks req.PayerID's eligibility API about req. The payer must be in
-// the directory. When the payer answered, the Result is returned even
-// with an error (a rejection): store it for audit either way.
+// Check asks req.PayerID's eligibility API about req, once. The payer must
+// be in the directory. When the payer answered, the Result is returned
+// even with an error (a rejection): store it for audit either way.
 //
 // Errors: *RetryableError and *PermanentError as the package describes;
 // the context's error when ctx ends.
@@ -152,30 +142,7 @@ func (c *Client) Check(ctx context.Context, req eligibility.Request) (*eligibili
 	} else if n, err := strconv.Atoi(req.ControlNumber); err != nil || n < 1 || len(req.ControlNumber) != 9 {
 		return nil, &PermanentError{Reason: fmt.Sprintf("control number %q must be 9 digits, not all zero", req.ControlNumber)}
 	}
-	for attempt := 0; ; attempt++ {
-		res, err := c.attempt(ctx, p, &req)
-		after, retryable := RetryAfter(err)
-		if !retryable || attempt >= c.opts.Retries {
-			return res, err
-		}
-		wait := max(after, backoff(attempt))
-		if wait > c.opts.MaxRetryWait {
-			return res, err
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return res, err
-		}
-	}
-}
-
-// backoff is the wait before retry n+1: 250 ms doubling, ±20% jitter.
-func backoff(n int) time.Duration {
-	d := 250 * time.Millisecond << min(n, 8)
-	return d + time.Duration((mrand.Float64()*0.4-0.2)*float64(d))
+	return c.attempt(ctx, p, &req)
 }
 
 // NewControlNumber returns a random 9-digit control number (never zero).

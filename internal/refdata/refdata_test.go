@@ -10,23 +10,15 @@ import (
 	"testing"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/shareddata"
 	"github.com/xuri/excelize/v2"
 )
 
-// codesets returns the shared public code sets folder, or skips the test.
+// codesets returns the shared public code sets folder (../shared/codesets):
+// skipped without it, failed under RCMBOT_REQUIRE_SHARED.
 func codesets(t testing.TB) string {
 	t.Helper()
-	dirs := []string{os.Getenv("RCMBOT_CODESETS"), "../../../shared/codesets", "/work/shared/codesets"}
-	for _, d := range dirs {
-		if d == "" {
-			continue
-		}
-		if st, err := os.Stat(filepath.Join(d, "SOURCES.md")); err == nil && !st.IsDir() {
-			return d
-		}
-	}
-	t.Skip("shared code sets not found (set RCMBOT_CODESETS to the codesets folder to run this test)")
-	return ""
+	return shareddata.Dir(t, "codesets")
 }
 
 func key(t testing.TB, code string) CodeKey {

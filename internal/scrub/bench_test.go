@@ -3,8 +3,6 @@ package scrub
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"syscall"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/refdata"
+	"github.com/rcmbot/rcmbot/internal/shareddata"
 )
 
 var (
@@ -21,26 +20,10 @@ var (
 	fullErr  error
 )
 
-// codesetsDir returns the shared public code sets, or "" when absent.
-func codesetsDir() string {
-	for _, d := range []string{os.Getenv("RCMBOT_CODESETS"), "../../../shared/codesets", "/work/shared/codesets"} {
-		if d == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(d, "SOURCES.md")); err == nil {
-			return d
-		}
-	}
-	return ""
-}
-
 // full loads the shared code sets once, or skips.
 func full(tb testing.TB) *refdata.Data {
 	tb.Helper()
-	dir := codesetsDir()
-	if dir == "" {
-		tb.Skip("shared code sets not found (set RCMBOT_CODESETS to the codesets folder to run this test)")
-	}
+	dir := shareddata.Dir(tb, "codesets")
 	fullOnce.Do(func() { fullData, fullErr = refdata.Load(dir) })
 	if fullErr != nil {
 		tb.Fatal(fullErr)
@@ -206,7 +189,7 @@ func TestFullCodesets(t *testing.T) {
 // against the full public code sets when present (else the starter set).
 func BenchmarkScrub(b *testing.B) {
 	ref := (*refdata.Data)(nil)
-	if codesetsDir() != "" {
+	if _, ok := shareddata.Find("codesets"); ok {
 		ref = full(b)
 	} else {
 		b.Log("shared code sets not found: benchmarking against the starter set")

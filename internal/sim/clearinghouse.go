@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -89,6 +88,7 @@ type ClearinghouseStats struct {
 type ClearinghouseSim struct {
 	cfg          ClearinghouseConfig
 	rejectPayers map[string]bool
+	mux          *http.ServeMux
 
 	mu       sync.Mutex
 	byKey    map[string]*stored
@@ -150,6 +150,7 @@ func NewClearinghouseSim(cfg ClearinghouseConfig) (*ClearinghouseSim, error) {
 		}
 	}
 	s.stats.ClaimCounts = map[string]int{}
+	s.routes()
 	return s, nil
 }
 
@@ -187,52 +188,33 @@ func (s *ClearinghouseSim) ResetStats() {
 	s.stats = ClearinghouseStats{ClaimCounts: map[string]int{}}
 }
 
-func (s *ClearinghouseSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == "/claims/837" && r.Method == http.MethodPost:
-		s.submit(w, r)
-	case r.URL.Path == "/claims/277ca" && r.Method == http.MethodGet:
-		s.fetch277CA(w, r)
-	case r.URL.Path == "/admin/stats" && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, s.Stats())
-	case r.URL.Path == "/admin/stats/reset" && r.Method == http.MethodPost:
-		s.ResetStats()
-		w.WriteHeader(http.StatusNoContent)
-	case r.URL.Path == "/admin/faults":
-		s.serveFaults(w, r)
-	default:
-		http.Error(w, "not found: see the clearinghouse simulator's endpoints in the rcmbot docs", http.StatusNotFound)
-	}
+// routes registers the endpoints listed on ClearinghouseSim.
+func (s *ClearinghouseSim) routes() {
+	s.mux = newMux(admin{name: "clearinghouse", stats: func() any { return s.Stats() }, resetStats: s.ResetStats,
+		faults: func() any {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.faults
+		},
+		setFaults: s.postFaults, clearFaults: func() { s.SetFaults(FaultPlan{}) }})
+	s.mux.HandleFunc("POST /claims/837", s.submit)
+	s.mux.HandleFunc("GET /claims/277ca", s.fetch277CA)
 }
 
-func (s *ClearinghouseSim) serveFaults(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
-		s.mu.Lock()
-		f := s.faults
-		s.mu.Unlock()
-		writeJSON(w, http.StatusOK, f)
-	case http.MethodPost:
-		var f FaultPlan
-		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		if err := f.check(); err != nil {
-			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.SetFaults(f)
-		writeJSON(w, http.StatusOK, f)
-	case http.MethodDelete:
-		s.SetFaults(FaultPlan{})
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		w.Header().Set("Allow", "GET, POST, DELETE")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+// ServeHTTP serves the simulator's endpoints.
+func (s *ClearinghouseSim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+func (s *ClearinghouseSim) postFaults(w http.ResponseWriter, r *http.Request) {
+	var f FaultPlan
+	if !readFaults(w, r, &f) {
+		return
 	}
+	if err := f.check(); err != nil {
+		http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.SetFaults(f)
+	writeJSON(w, http.StatusOK, f)
 }
 
 func (s *ClearinghouseSim) bump(f func(*ClearinghouseStats)) {

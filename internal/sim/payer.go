@@ -103,6 +103,7 @@ type PayerStats struct {
 type PayerSim struct {
 	cfg   PayerConfig
 	names map[string]string // payer ID → name
+	mux   *http.ServeMux
 
 	roster  []Member
 	byPayer map[string]*Member // payer ID + "|" + member ID
@@ -158,7 +159,17 @@ func NewPayerSim(cfg PayerConfig) (*PayerSim, error) {
 		}
 		s.anyID[m.ID] = true
 	}
+	s.routes()
 	return s, nil
+}
+
+// routes registers the endpoints listed on PayerSim.
+func (s *PayerSim) routes() {
+	s.mux = newMux(admin{name: "payer", stats: func() any { return s.Stats() }, resetStats: s.ResetStats,
+		faults: func() any { return s.faultList() }, setFaults: s.postFaults, clearFaults: s.ClearFaults})
+	s.mux.HandleFunc("POST /eligibility/v3", s.serveJSON)
+	s.mux.HandleFunc("POST /x12/270", s.serveX12)
+	s.mux.HandleFunc("GET /admin/roster", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.roster) })
 }
 
 // parseRates creates the limiters PayerRates names ("ID=rate[:burst],...").
@@ -242,58 +253,32 @@ func (s *PayerSim) ResetStats() {
 // Run serves the simulator on addr until ctx ends.
 func (s *PayerSim) Run(ctx context.Context, addr string) error { return serve(ctx, addr, s) }
 
-func (s *PayerSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch {
-	case r.URL.Path == "/eligibility/v3" && r.Method == http.MethodPost:
-		s.serveJSON(w, r)
-	case r.URL.Path == "/x12/270" && r.Method == http.MethodPost:
-		s.serveX12(w, r)
-	case r.URL.Path == "/admin/stats" && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, s.Stats())
-	case r.URL.Path == "/admin/stats/reset" && r.Method == http.MethodPost:
-		s.ResetStats()
-		w.WriteHeader(http.StatusNoContent)
-	case r.URL.Path == "/admin/faults":
-		s.serveFaults(w, r)
-	case r.URL.Path == "/admin/roster" && r.Method == http.MethodGet:
-		writeJSON(w, http.StatusOK, s.roster)
-	default:
-		http.Error(w, "not found: see the payer simulator's endpoints in the rcmbot docs", http.StatusNotFound)
+// ServeHTTP serves the simulator's endpoints.
+func (s *PayerSim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// faultList returns the faults set, by payer.
+func (s *PayerSim) faultList() []Faults {
+	s.mu.Lock()
+	list := []Faults{}
+	for _, f := range s.faults {
+		list = append(list, *f)
 	}
+	s.mu.Unlock()
+	slices.SortFunc(list, func(a, b Faults) int { return strings.Compare(a.Payer, b.Payer) })
+	return list
 }
 
-func (s *PayerSim) serveFaults(w http.ResponseWriter, r *http.Request) {
-	switch r.Method {
-	case http.MethodGet:
-		s.mu.Lock()
-		list := []Faults{}
-		for _, f := range s.faults {
-			list = append(list, *f)
-		}
-		s.mu.Unlock()
-		slices.SortFunc(list, func(a, b Faults) int { return strings.Compare(a.Payer, b.Payer) })
-		writeJSON(w, http.StatusOK, list)
-	case http.MethodPost:
-		var f Faults
-		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
-			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		if err := f.check(f.UnavailableRate); err != nil {
-			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.SetFaults(f)
-		writeJSON(w, http.StatusOK, f)
-	case http.MethodDelete:
-		s.ClearFaults()
-		w.WriteHeader(http.StatusNoContent)
-	default:
-		w.Header().Set("Allow", "GET, POST, DELETE")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+func (s *PayerSim) postFaults(w http.ResponseWriter, r *http.Request) {
+	var f Faults
+	if !readFaults(w, r, &f) {
+		return
 	}
+	if err := f.check(f.UnavailableRate); err != nil {
+		http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	s.SetFaults(f)
+	writeJSON(w, http.StatusOK, f)
 }
 
 // admit counts a request for payer and decides whether it is throttled

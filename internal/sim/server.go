@@ -10,8 +10,10 @@ package sim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"time"
@@ -41,4 +43,52 @@ func serve(ctx context.Context, addr string, h http.Handler) error {
 		return err
 	}
 	return nil
+}
+
+// admin is what both simulators serve under /admin: their counters and
+// the faults injected into their answers.
+type admin struct {
+	name        string // "payer", "clearinghouse": the 404 points at its endpoint list
+	stats       func() any
+	resetStats  func()
+	faults      func() any
+	setFaults   http.HandlerFunc // POST /admin/faults: decode, check, set, echo
+	clearFaults func()
+}
+
+// newMux returns a ServeMux with a's routes and a 404 for every path the
+// simulator does not serve; the simulator adds its own endpoints.
+func newMux(a admin) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, a.stats()) })
+	mux.HandleFunc("POST /admin/stats/reset", func(w http.ResponseWriter, _ *http.Request) {
+		a.resetStats()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /admin/faults", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, a.faults()) })
+	mux.HandleFunc("POST /admin/faults", a.setFaults)
+	mux.HandleFunc("DELETE /admin/faults", func(w http.ResponseWriter, _ *http.Request) {
+		a.clearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("/admin/faults", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", "GET, POST, DELETE")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "not found: see the "+a.name+" simulator's endpoints in the rcmbot docs", http.StatusNotFound)
+	})
+	return mux
+}
+
+// readFaults decodes a fault plan posted to /admin/faults (unknown fields
+// refused), answering 400 when it cannot.
+func readFaults(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 )
 
 // AppointmentKind says where an appointment row came from.
@@ -30,7 +32,7 @@ const (
 // insurance the practice has on file: what an eligibility check asks
 // about. It is PHI; workflows carry only its ID.
 type Appointment struct {
-	ID           string // "" = NewID("ap-") for roster rows, NewID("ck-") for checks
+	ID           string // "" = opaqueid.New("ap-") for roster rows, opaqueid.New("ck-") for checks
 	Kind         AppointmentKind
 	Date         claim.Date // date of service
 	PayerID      string
@@ -47,6 +49,13 @@ type Appointment struct {
 	SourceRow   int
 	CreatedAt   time.Time
 	CancelledAt time.Time // a later roster import no longer listed it
+}
+
+// OnFile is the appointment as an eligibility question: what the
+// practice has on file, to ask the payer and to compare its answer with.
+func (a Appointment) OnFile() eligibility.Request {
+	return eligibility.Request{PayerID: a.PayerID, ProviderNPI: a.ProviderNPI, ProviderName: a.ProviderName,
+		MemberID: a.MemberID, FirstName: a.FirstName, LastName: a.LastName, DOB: a.DOB, DateOfService: a.Date}
 }
 
 // appointmentColumns are the appointments table's columns in the order
@@ -114,7 +123,7 @@ func (d *DB) ReplaceRoster(ctx context.Context, appts []Appointment) (RosterImpo
 			return out, fmt.Errorf("import roster: %w", err)
 		}
 		if a.ID == "" {
-			a.ID = NewID("ap-")
+			a.ID = opaqueid.New("ap-")
 		}
 		dates[a.Date] = true
 		rows = append(rows, a.args(created))
@@ -153,7 +162,7 @@ func (d *DB) AddCheckRequest(ctx context.Context, a Appointment) (Appointment, e
 		return a, fmt.Errorf("add check request: %w", err)
 	}
 	if a.ID == "" {
-		a.ID = NewID("ck-")
+		a.ID = opaqueid.New("ck-")
 	}
 	_, err := exec(ctx, d.w, "INSERT INTO appointments ("+appointmentCols+`) VALUES (`+placeholders(len(appointmentColumns))+`)
 		ON CONFLICT (id) DO NOTHING`, a.args(now())...)
@@ -194,9 +203,9 @@ type SweepCheck struct {
 	Appointments  int // appointments of the member at the payer that day (≥ 1)
 	PayerID       string
 
-	ResultID string            // "" until checked
-	Status   EligibilityStatus // "" until checked
-	Flags    []string          // discrepancy kinds found
+	ResultID string                  // "" until checked
+	Status   eligibility.CheckStatus // "" until checked
+	Flags    []string                // discrepancy kinds found
 }
 
 const sweepCheckCols = "k.sweep_id, k.seq, k.appointment_id, k.appointments, k.payer_id, k.result_id, k.status, k.flags"
@@ -285,10 +294,19 @@ func (d *DB) EachSweepItem(ctx context.Context, sweepID string, fn func(SweepIte
 	return nil
 }
 
+// EachWorklistItem calls fn for every check of a sweep in sequence order,
+// as the front-desk worklist reads it (eligibility.WorklistSource).
+func (d *DB) EachWorklistItem(ctx context.Context, sweepID string, fn func(eligibility.WorklistItem) error) error {
+	return d.EachSweepItem(ctx, sweepID, func(it SweepItem) error {
+		return fn(eligibility.WorklistItem{Seq: it.Seq, PatientID: it.Appointment.PatientID, OnFile: it.Appointment.OnFile(),
+			Appointments: it.Appointments, ResultID: it.ResultID, Status: it.Status, Result: it.Result})
+	})
+}
+
 // SetSweepCheckResult records a check's stored result, its status and the
 // discrepancy kinds found. Recording the same outcome again is harmless.
-func (d *DB) SetSweepCheckResult(ctx context.Context, sweepID string, seq int, resultID string, status EligibilityStatus, flags []string) error {
-	if resultID == "" || !status.valid() {
+func (d *DB) SetSweepCheckResult(ctx context.Context, sweepID string, seq int, resultID string, status eligibility.CheckStatus, flags []string) error {
+	if resultID == "" || !status.Valid() {
 		return fmt.Errorf("record check %d of sweep %s: a result and a known status (got %q) are required: %w", seq, sweepID, status, ErrInvalid)
 	}
 	err := execOne(ctx, d.w, "UPDATE eligibility_sweep_checks SET result_id = ?, status = ?, flags = ? WHERE sweep_id = ? AND seq = ?",
@@ -303,8 +321,8 @@ func (d *DB) SetSweepCheckResult(ctx context.Context, sweepID string, seq int, r
 // checked, each status, failed (error or never answered) and
 // discrepancies (checks with at least one difference from what the
 // practice has on file, inactive coverage and unknown members included).
-func (d *DB) CountSweep(ctx context.Context, sweepID string) (SweepCounts, error) {
-	var c SweepCounts
+func (d *DB) CountSweep(ctx context.Context, sweepID string) (eligibility.SweepCounts, error) {
+	var c eligibility.SweepCounts
 	err := d.r.QueryRowContext(ctx, d.r.Rebind(`SELECT COUNT(*),
 		COALESCE(SUM(CASE WHEN result_id <> '' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0),

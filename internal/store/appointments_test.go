@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -127,20 +128,20 @@ func TestSweepPlanChecksAndCounts(t *testing.T) {
 
 		model := json.RawMessage(`{"status":"inactive","subscriber":{"member_id":"W100000002"}}`)
 		res := must[store.EligibilityResult](t)(e.db.SaveEligibilityResult(ctx, store.EligibilityResult{ID: "el-" + sw.ID + "-0", SweepID: sw.ID,
-			PayerID: "60054", MemberKey: "mk-1", DOS: dos, Status: store.EligibilityInactive, Result: model}))
-		check(t, e.db.SetSweepCheckResult(ctx, sw.ID, 0, res.ID, store.EligibilityInactive, []string{"inactive_coverage", "name_mismatch"}))
+			PayerID: "60054", MemberKey: "mk-1", DOS: dos, Status: eligibility.CheckInactive, Result: model}))
+		check(t, e.db.SetSweepCheckResult(ctx, sw.ID, 0, res.ID, eligibility.CheckInactive, []string{"inactive_coverage", "name_mismatch"}))
 		must[store.EligibilityResult](t)(e.db.SaveEligibilityResult(ctx, store.EligibilityResult{ID: "el-" + sw.ID + "-1", SweepID: sw.ID,
-			PayerID: "01112", MemberKey: "mk-2", DOS: dos, Status: store.EligibilityPending}))
-		check(t, e.db.SetSweepCheckResult(ctx, sw.ID, 1, "el-"+sw.ID+"-1", store.EligibilityPending, nil))
-		if err := e.db.SetSweepCheckResult(ctx, sw.ID, 7, "el-x", store.EligibilityActive, nil); !errors.Is(err, store.ErrNotFound) {
+			PayerID: "01112", MemberKey: "mk-2", DOS: dos, Status: eligibility.CheckPending}))
+		check(t, e.db.SetSweepCheckResult(ctx, sw.ID, 1, "el-"+sw.ID+"-1", eligibility.CheckPending, nil))
+		if err := e.db.SetSweepCheckResult(ctx, sw.ID, 7, "el-x", eligibility.CheckActive, nil); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown check: %v", err)
 		}
 		if err := e.db.SetSweepCheckResult(ctx, sw.ID, 2, "el-x", "maybe", nil); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("unknown status: %v", err)
 		}
 
-		c := must[store.SweepCounts](t)(e.db.CountSweep(ctx, sw.ID))
-		want := store.SweepCounts{Members: 3, Checked: 2, Inactive: 1, Failed: 1, Discrepancies: 1}
+		c := must[eligibility.SweepCounts](t)(e.db.CountSweep(ctx, sw.ID))
+		want := eligibility.SweepCounts{Members: 3, Checked: 2, Inactive: 1, Failed: 1, Discrepancies: 1}
 		if c != want {
 			t.Errorf("counts %+v, want %+v", c, want)
 		}
@@ -148,7 +149,7 @@ func TestSweepPlanChecksAndCounts(t *testing.T) {
 		var seen []store.SweepItem
 		check(t, e.db.EachSweepItem(ctx, sw.ID, func(it store.SweepItem) error { seen = append(seen, it); return nil }))
 		if len(seen) != 3 || string(seen[0].Result) != string(model) || !reflect.DeepEqual(seen[0].Flags, []string{"inactive_coverage", "name_mismatch"}) ||
-			seen[0].Status != store.EligibilityInactive || seen[1].Flags != nil || seen[2].Status != "" || seen[2].Appointment.PayerID != "87726" {
+			seen[0].Status != eligibility.CheckInactive || seen[1].Flags != nil || seen[2].Status != "" || seen[2].Appointment.PayerID != "87726" {
 			t.Fatalf("items: %+v", seen)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 )
 
 // Role is what a user may do.
@@ -62,7 +63,7 @@ type NewUser struct {
 
 // CreateUser adds a user. A taken username is ErrConflict.
 func (d *DB) CreateUser(ctx context.Context, nu NewUser) (User, error) {
-	u := User{ID: NewID("u-"), Username: NormalizeUsername(nu.Username), DisplayName: nu.DisplayName,
+	u := User{ID: opaqueid.New("u-"), Username: NormalizeUsername(nu.Username), DisplayName: nu.DisplayName,
 		PasswordHash: nu.PasswordHash, Role: nu.Role, CreatedAt: now()}
 	u.UpdatedAt = u.CreatedAt
 	if u.Username == "" || !u.Role.Valid() {
@@ -271,7 +272,7 @@ func tokenDest(t *APIToken) []any {
 
 // CreateAPIToken stores a new token hash for a user.
 func (d *DB) CreateAPIToken(ctx context.Context, userID, tokenHash, name string) (APIToken, error) {
-	t := APIToken{ID: NewID("tk-"), UserID: userID, TokenHash: tokenHash, Name: name, CreatedAt: now()}
+	t := APIToken{ID: opaqueid.New("tk-"), UserID: userID, TokenHash: tokenHash, Name: name, CreatedAt: now()}
 	if userID == "" || tokenHash == "" {
 		return APIToken{}, fmt.Errorf("create API token: user and hash are required: %w", ErrInvalid)
 	}

@@ -6,29 +6,10 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 )
-
-// BatchStatus is where a claims batch is in its workflow.
-type BatchStatus string
-
-// The batch statuses, in workflow order (failed can follow any).
-const (
-	BatchParsing        BatchStatus = "parsing"
-	BatchScrubbing      BatchStatus = "scrubbing"
-	BatchAwaitingReview BatchStatus = "awaiting_review"
-	BatchSubmitting     BatchStatus = "submitting"
-	BatchCompleted      BatchStatus = "completed"
-	BatchFailed         BatchStatus = "failed"
-)
-
-func (s BatchStatus) valid() bool {
-	switch s {
-	case BatchParsing, BatchScrubbing, BatchAwaitingReview, BatchSubmitting, BatchCompleted, BatchFailed:
-		return true
-	}
-	return false
-}
 
 // BatchCounts are a batch's tallies, as the batch list and page show them.
 type BatchCounts struct {
@@ -56,7 +37,7 @@ type Batch struct {
 	ID             string
 	FileName       string
 	UploadRef      string // blob reference of the stored upload; "" once purged
-	Status         BatchStatus
+	Status         batch.Status
 	FailureReason  string
 	Counts         BatchCounts
 	WorkflowID     string
@@ -84,25 +65,25 @@ func batchDest(b *Batch) []any {
 
 // NewBatch describes a batch to create.
 type NewBatch struct {
-	ID         string // "" = NewID("b-")
+	ID         string // "" = opaqueid.New("b-")
 	FileName   string
 	UploadRef  string
 	WorkflowID string
 	UploadedBy string
-	Status     BatchStatus // "" = parsing
-	CreatedAt  time.Time   // zero = now; set when importing history
+	Status     batch.Status // "" = parsing
+	CreatedAt  time.Time    // zero = now; set when importing history
 }
 
 // CreateBatch records a new batch and returns it. A batch ID that exists
 // already is ErrConflict.
 func (d *DB) CreateBatch(ctx context.Context, nb NewBatch) (Batch, error) {
 	if nb.ID == "" {
-		nb.ID = NewID("b-")
+		nb.ID = opaqueid.New("b-")
 	}
 	if nb.Status == "" {
-		nb.Status = BatchParsing
+		nb.Status = batch.Parsing
 	}
-	if !nb.Status.valid() {
+	if !nb.Status.Valid() {
 		return Batch{}, fmt.Errorf("create batch %s: status %q: %w", nb.ID, nb.Status, ErrInvalid)
 	}
 	t := now()
@@ -144,13 +125,13 @@ func (d *DB) Batches(ctx context.Context, p Page) ([]Batch, error) {
 // SetBatchStatus moves a batch to status; reason is kept for failed
 // batches (a plain sentence for staff, no PHI). Completed and failed set
 // CompletedAt.
-func (d *DB) SetBatchStatus(ctx context.Context, id string, status BatchStatus, reason string) error {
-	if !status.valid() {
+func (d *DB) SetBatchStatus(ctx context.Context, id string, status batch.Status, reason string) error {
+	if !status.Valid() {
 		return fmt.Errorf("set batch %s status %q: %w", id, status, ErrInvalid)
 	}
 	t := now()
 	var completed any
-	if status == BatchCompleted || status == BatchFailed {
+	if status.Finished() {
 		completed = ts(t)
 	}
 	err := execOne(ctx, d.w, `UPDATE batches SET status = ?, failure_reason = ?, updated_at = ?,

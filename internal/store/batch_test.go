@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -15,7 +17,7 @@ func TestBatchLifecycle(t *testing.T) {
 		ctx := context.Background()
 		b := newBatch(t, e.db, store.NewBatch{ID: "b-first", FileName: "Claims 03-01.xlsx", UploadRef: "uploads/b-first",
 			WorkflowID: "claims-batch-b-first", UploadedBy: "alice"})
-		if b.Status != store.BatchParsing {
+		if b.Status != batch.Parsing {
 			t.Errorf("default status %s", b.Status)
 		}
 		if _, err := e.db.CreateBatch(ctx, store.NewBatch{ID: "b-first", FileName: "again.csv"}); !errors.Is(err, store.ErrConflict) {
@@ -30,16 +32,16 @@ func TestBatchLifecycle(t *testing.T) {
 			t.Errorf("got %+v", got)
 		}
 
-		check(t, e.db.SetBatchStatus(ctx, b.ID, store.BatchScrubbing, ""))
-		if b := must[store.Batch](t)(e.db.Batch(ctx, b.ID)); b.Status != store.BatchScrubbing || !b.CompletedAt.IsZero() {
+		check(t, e.db.SetBatchStatus(ctx, b.ID, batch.Scrubbing, ""))
+		if b := must[store.Batch](t)(e.db.Batch(ctx, b.ID)); b.Status != batch.Scrubbing || !b.CompletedAt.IsZero() {
 			t.Errorf("scrubbing: %+v", b)
 		}
-		check(t, e.db.SetBatchStatus(ctx, b.ID, store.BatchFailed, "the file has no header row"))
+		check(t, e.db.SetBatchStatus(ctx, b.ID, batch.Failed, "the file has no header row"))
 		failed := must[store.Batch](t)(e.db.Batch(ctx, b.ID))
-		if failed.Status != store.BatchFailed || failed.FailureReason != "the file has no header row" || failed.CompletedAt.IsZero() {
+		if failed.Status != batch.Failed || failed.FailureReason != "the file has no header row" || failed.CompletedAt.IsZero() {
 			t.Errorf("failed: %+v", failed)
 		}
-		if err := e.db.SetBatchStatus(ctx, "b-nope", store.BatchCompleted, ""); !errors.Is(err, store.ErrNotFound) {
+		if err := e.db.SetBatchStatus(ctx, "b-nope", batch.Completed, ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown batch: %v", err)
 		}
 		if err := e.db.SetBatchStatus(ctx, b.ID, "finished", ""); !errors.Is(err, store.ErrInvalid) {
@@ -83,17 +85,17 @@ func TestRecountBatch(t *testing.T) {
 		ctx := context.Background()
 		b := newBatch(t, e.db, store.NewBatch{})
 		recs := []store.ClaimRecord{
-			record(sampleClaim("C-1", "P-1", "2026-01-05", 2), store.TierClean), // 30.00
-			record(sampleClaim("C-2", "P-2", "2026-01-05", 1), store.TierReview, // 10.00
-				finding("npi", "npi.check_digit", store.SeverityError, 0), finding("modifier", "mod.25", store.SeverityWarning, 1)),
-			record(sampleClaim("C-3", "P-3", "2026-01-06", 3), store.TierHold, // 60.00
-				finding("icd10", "icd10.billable", store.SeverityError, 0)),
-			record(sampleClaim("C-4", "P-4", "2026-01-06", 1), store.TierReview, // 10.00
-				finding("duplicate", "dup.suspect", store.SeverityWarning, 1)),
+			record(sampleClaim("C-1", "P-1", "2026-01-05", 2), scrub.TierClean), // 30.00
+			record(sampleClaim("C-2", "P-2", "2026-01-05", 1), scrub.TierReview, // 10.00
+				finding("npi", "npi.check_digit", scrub.SevError, 0), finding("modifier", "mod.25", scrub.SevWarning, 1)),
+			record(sampleClaim("C-3", "P-3", "2026-01-06", 3), scrub.TierHold, // 60.00
+				finding("icd10", "icd10.billable", scrub.SevError, 0)),
+			record(sampleClaim("C-4", "P-4", "2026-01-06", 1), scrub.TierReview, // 10.00
+				finding("duplicate", "dup.suspect", scrub.SevWarning, 1)),
 		}
 		check(t, e.db.SaveClaims(ctx, b.ID, 0, recs))
-		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-2", Action: store.ActionOverride, Reviewer: "rita", Reason: "payer accepts this NPI"}))
-		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-3", Action: store.ActionReject, Reviewer: "rita"}))
+		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-2", Action: batch.Override, Reviewer: "rita", Reason: "payer accepts this NPI"}))
+		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-3", Action: batch.Reject, Reviewer: "rita"}))
 		ic := must[store.Interchange](t)(e.db.ReserveInterchange(ctx, store.Interchange{BatchID: b.ID, ControlNumber: 1, GroupNumber: 1, IdempotencyKey: b.ID + "/1"}, []string{"C-1", "C-2"}))
 		check(t, e.db.MarkInterchangeSent(ctx, ic.ID))
 		check(t, e.db.RecordClaimAck(ctx, b.ID, "C-1", store.ClaimAck{Status: store.SubmissionAccepted, Category: "A2", Code: "20"}))
@@ -119,11 +121,11 @@ func TestDeleteBatchRemovesEverything(t *testing.T) {
 		gone := newBatch(t, e.db, store.NewBatch{ID: "b-gone", UploadRef: "u/gone"})
 		for _, b := range []store.Batch{keep, gone} {
 			check(t, e.db.SaveClaims(ctx, b.ID, 0, []store.ClaimRecord{
-				record(sampleClaim("C-1", "P-1", "2026-01-05", 2), store.TierReview, finding("npi", "npi.x", store.SeverityError, 0)),
-				record(sampleClaim("C-2", "P-2", "2026-01-05", 1), store.TierClean),
+				record(sampleClaim("C-1", "P-1", "2026-01-05", 2), scrub.TierReview, finding("npi", "npi.x", scrub.SevError, 0)),
+				record(sampleClaim("C-2", "P-2", "2026-01-05", 1), scrub.TierClean),
 			}))
 			check(t, e.db.SaveRowErrors(ctx, b.ID, 0, []store.RowError{{Sheet: "Claims", Row: 9, Column: "F", Message: "not a date"}}))
-			check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-1", Action: store.ActionApprove, Reviewer: "rita"}))
+			check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-1", Action: batch.Approve, Reviewer: "rita"}))
 			must[store.Interchange](t)(e.db.ReserveInterchange(ctx, store.Interchange{BatchID: b.ID, IdempotencyKey: b.ID + "/k"}, []string{"C-2"}))
 		}
 		check(t, e.db.DeleteBatch(ctx, gone.ID))

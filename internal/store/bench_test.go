@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 )
@@ -45,8 +46,8 @@ func benchSaveClaims(b *testing.B, db *store.DB) {
 	const perChunk = 500
 	tmpl := make([]store.ClaimRecord, perChunk)
 	for i := range tmpl {
-		tmpl[i] = record(sampleClaim("", fmt.Sprintf("P-%d", i%97), "2026-02-03", 4), store.TierReview,
-			finding("npi", "npi.check_digit", store.SeverityError, 0), finding("modifier", "mod.25", store.SeverityWarning, 1))
+		tmpl[i] = record(sampleClaim("", fmt.Sprintf("P-%d", i%97), "2026-02-03", 4), scrub.TierReview,
+			finding("npi", "npi.check_digit", scrub.SevError, 0), finding("modifier", "mod.25", scrub.SevWarning, 1))
 	}
 	chunk := make([]store.ClaimRecord, perChunk)
 	b.ReportAllocs()

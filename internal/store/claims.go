@@ -9,52 +9,15 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 )
 
-// Tier is the scorer's verdict on a claim.
-type Tier string
-
-// The tiers: clean claims go straight to submission, review and hold
-// claims wait for a person.
-const (
-	TierClean  Tier = "clean"
-	TierReview Tier = "review"
-	TierHold   Tier = "hold"
-)
-
-// ReviewState is where a claim stands with the reviewers.
-type ReviewState string
-
-// The review states. A clean claim needs no review; a flagged one is
-// pending until a reviewer approves, overrides, rejects or corrects it.
-const (
-	StateClean      ReviewState = "clean"
-	StatePending    ReviewState = "pending"
-	StateApproved   ReviewState = "approved"
-	StateOverridden ReviewState = "overridden"
-	StateRejected   ReviewState = "rejected"
-	StateCorrected  ReviewState = "corrected"
-)
-
-func (s ReviewState) valid() bool {
-	switch s {
-	case StateClean, StatePending, StateApproved, StateOverridden, StateRejected, StateCorrected:
-		return true
-	}
-	return false
+// validTier reports whether t is one of the scorer's tiers.
+func validTier(t scrub.Tier) bool {
+	return t == scrub.TierClean || t == scrub.TierReview || t == scrub.TierHold
 }
-
-func (t Tier) valid() bool { return t == TierClean || t == TierReview || t == TierHold }
-
-// Severity grades a finding.
-type Severity string
-
-// The severities: an error fails the claim at the payer, a warning may.
-const (
-	SeverityError   Severity = "error"
-	SeverityWarning Severity = "warning"
-)
 
 // Finding is one problem the scorer found on a claim, pointing at the
 // spreadsheet cell it is about.
@@ -64,7 +27,7 @@ type Finding struct {
 	Line     int    // 1-based line number, 0 for claim level
 	Category string // npi, icd10, duplicate, ...
 	RuleID   string
-	Severity Severity
+	Severity scrub.Severity
 	Field    claim.Field
 	Message  string
 	Fix      string
@@ -84,8 +47,8 @@ type ClaimRecord struct {
 	// practice's patient ID); "" stores Claim.Patient.ID.
 	PatientKey string
 	Score      int
-	Tier       Tier
-	State      ReviewState
+	Tier       scrub.Tier
+	State      batch.ReviewState
 	Errors     int // findings of severity error (computed on save)
 	Warnings   int // findings of severity warning (computed on save)
 	// Findings are saved with the claim; reads fill them only for Claim
@@ -192,14 +155,14 @@ func (d *DB) savedClaimIDs(ctx context.Context, batchID string, recs []ClaimReco
 }
 
 func (r *ClaimRecord) check() error {
-	if !r.Tier.valid() {
+	if !validTier(r.Tier) {
 		return fmt.Errorf("tier %q: %w", r.Tier, ErrInvalid)
 	}
-	if !r.State.valid() {
+	if !r.State.Valid() {
 		return fmt.Errorf("review state %q: %w", r.State, ErrInvalid)
 	}
 	for _, f := range r.Findings {
-		if f.Severity != SeverityError && f.Severity != SeverityWarning {
+		if f.Severity != scrub.SevError && f.Severity != scrub.SevWarning {
 			return fmt.Errorf("finding %s severity %q: %w", f.RuleID, f.Severity, ErrInvalid)
 		}
 	}
@@ -215,7 +178,7 @@ func (r *ClaimRecord) patientKey() string {
 
 func (r *ClaimRecord) countFindings() (errs, warns int) {
 	for _, f := range r.Findings {
-		if f.Severity == SeverityError {
+		if f.Severity == scrub.SevError {
 			errs++
 		} else {
 			warns++
@@ -307,12 +270,12 @@ func (d *DB) UpdateClaim(ctx context.Context, rec ClaimRecord) error {
 
 // ClaimFilter selects claims. Zero fields do not filter.
 type ClaimFilter struct {
-	BatchID      string        // one batch; "" = every batch not deleted
-	ClaimIDs     []string      // only these claims (a page's worth, not thousands)
-	Tiers        []Tier        // only these tiers
-	States       []ReviewState // only these review states
-	Flagged      bool          // only claims whose tier is not clean
-	WithFindings bool          // load each claim's findings
+	BatchID      string              // one batch; "" = every batch not deleted
+	ClaimIDs     []string            // only these claims (a page's worth, not thousands)
+	Tiers        []scrub.Tier        // only these tiers
+	States       []batch.ReviewState // only these review states
+	Flagged      bool                // only claims whose tier is not clean
+	WithFindings bool                // load each claim's findings
 }
 
 const claimCols = `c.batch_id, c.patient_key, c.score, c.tier, c.state, c.errors, c.warnings,
@@ -479,8 +442,8 @@ type HistoryRow struct {
 	Charge       claim.Money
 	RenderingNPI string
 	BillingNPI   string
-	State        ReviewState // the claim's review state (rejected claims were never sent)
-	Submission   string      // the claim's ledger status (queued, sent, accepted, rejected), "" if never submitted
+	State        batch.ReviewState // the claim's review state (rejected claims were never sent)
+	Submission   string            // the claim's ledger status (queued, sent, accepted, rejected), "" if never submitted
 }
 
 // historyKeysPerQuery bounds the patient keys in one IN list.

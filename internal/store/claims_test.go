@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -20,16 +22,16 @@ func TestSaveClaimsRoundTripAndIdempotence(t *testing.T) {
 		c1 := sampleClaim("C-100", "P-7", "2026-02-03", 3)
 		c1.Lines[2].Modifiers = []string{"59", "XU", "RT", "LT"}
 		c1.Lines[1].Units = 2.5
-		f1 := finding("ncci_ptp", "ncci.ptp", store.SeverityError, 2)
-		f2 := finding("mue", "mue.units", store.SeverityWarning, 2)
+		f1 := finding("ncci_ptp", "ncci.ptp", scrub.SevError, 2)
+		f2 := finding("mue", "mue.units", scrub.SevWarning, 2)
 		chunk0 := []store.ClaimRecord{
-			record(c1, store.TierReview, f1, f2),
-			record(sampleClaim("C-101", "P-8", "2026-02-03", 1), store.TierClean),
+			record(c1, scrub.TierReview, f1, f2),
+			record(sampleClaim("C-101", "P-8", "2026-02-03", 1), scrub.TierClean),
 		}
 		chunk0[0].PatientKey = "pk-7"
 		check(t, e.db.SaveClaims(ctx, b.ID, 0, chunk0))
 		check(t, e.db.SaveClaims(ctx, b.ID, 0, chunk0)) // retried activity
-		check(t, e.db.SaveClaims(ctx, b.ID, 1, []store.ClaimRecord{record(sampleClaim("C-099", "P-9", "2026-02-01", 2), store.TierClean)}))
+		check(t, e.db.SaveClaims(ctx, b.ID, 1, []store.ClaimRecord{record(sampleClaim("C-099", "P-9", "2026-02-01", 2), scrub.TierClean)}))
 		if n := e.count(t, "SELECT COUNT(*) FROM claims"); n != 3 {
 			t.Fatalf("%d claims after a repeated chunk", n)
 		}
@@ -44,7 +46,7 @@ func TestSaveClaimsRoundTripAndIdempotence(t *testing.T) {
 		if !reflect.DeepEqual(got.Claim, c1) {
 			t.Errorf("claim changed in the round trip:\n got %+v\nwant %+v", got.Claim, c1)
 		}
-		if got.Tier != store.TierReview || got.State != store.StatePending || got.Score != 20 || got.Errors != 1 ||
+		if got.Tier != scrub.TierReview || got.State != batch.StatePending || got.Score != 20 || got.Errors != 1 ||
 			got.Warnings != 1 || got.PatientKey != "pk-7" || got.BatchID != b.ID || got.CreatedAt.IsZero() {
 			t.Errorf("record fields %+v", got)
 		}
@@ -74,10 +76,10 @@ func TestSaveClaimsRejectsBadInput(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e env) {
 		ctx := context.Background()
 		b := newBatch(t, e.db, store.NewBatch{})
-		check(t, e.db.SaveClaims(ctx, b.ID, 0, []store.ClaimRecord{record(sampleClaim("C-1", "P-1", "2026-01-05", 1), store.TierClean)}))
+		check(t, e.db.SaveClaims(ctx, b.ID, 0, []store.ClaimRecord{record(sampleClaim("C-1", "P-1", "2026-01-05", 1), scrub.TierClean)}))
 		err := e.db.SaveClaims(ctx, b.ID, 1, []store.ClaimRecord{
-			record(sampleClaim("C-2", "P-1", "2026-01-05", 1), store.TierClean),
-			record(sampleClaim("C-1", "P-1", "2026-01-05", 1), store.TierClean),
+			record(sampleClaim("C-2", "P-1", "2026-01-05", 1), scrub.TierClean),
+			record(sampleClaim("C-1", "P-1", "2026-01-05", 1), scrub.TierClean),
 		})
 		if !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "C-1") {
 			t.Errorf("repeat across chunks: %v", err)
@@ -86,9 +88,9 @@ func TestSaveClaimsRejectsBadInput(t *testing.T) {
 		if n := e.count(t, "SELECT COUNT(*) FROM claims"); n != 1 {
 			t.Errorf("%d claims after a failed chunk", n)
 		}
-		check(t, e.db.SaveClaims(ctx, b.ID, 1, []store.ClaimRecord{record(sampleClaim("C-2", "P-1", "2026-01-05", 1), store.TierClean)}))
+		check(t, e.db.SaveClaims(ctx, b.ID, 1, []store.ClaimRecord{record(sampleClaim("C-2", "P-1", "2026-01-05", 1), scrub.TierClean)}))
 
-		dup := []store.ClaimRecord{record(sampleClaim("C-5", "P-1", "2026-01-05", 1), store.TierClean), record(sampleClaim("C-5", "P-1", "2026-01-05", 1), store.TierClean)}
+		dup := []store.ClaimRecord{record(sampleClaim("C-5", "P-1", "2026-01-05", 1), scrub.TierClean), record(sampleClaim("C-5", "P-1", "2026-01-05", 1), scrub.TierClean)}
 		if err := e.db.SaveClaims(ctx, b.ID, 2, dup); !errors.Is(err, store.ErrConflict) || !strings.Contains(err.Error(), "C-5") {
 			t.Errorf("repeat within chunk: %v", err)
 		}
@@ -96,7 +98,7 @@ func TestSaveClaimsRejectsBadInput(t *testing.T) {
 		if err := e.db.SaveClaims(ctx, b.ID, 3, []store.ClaimRecord{bad}); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("bad tier: %v", err)
 		}
-		if err := e.db.SaveClaims(ctx, "b-missing", 0, []store.ClaimRecord{record(sampleClaim("C-7", "P-1", "2026-01-05", 1), store.TierClean)}); err == nil {
+		if err := e.db.SaveClaims(ctx, "b-missing", 0, []store.ClaimRecord{record(sampleClaim("C-7", "P-1", "2026-01-05", 1), scrub.TierClean)}); err == nil {
 			t.Error("claims saved into a batch that does not exist")
 		}
 	})
@@ -115,18 +117,18 @@ func TestClaimFiltersAndReviewQueue(t *testing.T) {
 		ctx := context.Background()
 		b1 := newBatch(t, e.db, store.NewBatch{ID: "b-1"})
 		b2 := newBatch(t, e.db, store.NewBatch{ID: "b-2"})
-		err1 := finding("npi", "npi.check_digit", store.SeverityError, 0)
+		err1 := finding("npi", "npi.check_digit", scrub.SevError, 0)
 		check(t, e.db.SaveClaims(ctx, b1.ID, 0, []store.ClaimRecord{
-			record(sampleClaim("A-1", "P-1", "2026-01-05", 1), store.TierClean),
-			record(sampleClaim("A-2", "P-2", "2026-01-05", 1), store.TierReview, err1),
-			record(sampleClaim("A-3", "P-3", "2026-01-05", 1), store.TierHold, err1, err1),
+			record(sampleClaim("A-1", "P-1", "2026-01-05", 1), scrub.TierClean),
+			record(sampleClaim("A-2", "P-2", "2026-01-05", 1), scrub.TierReview, err1),
+			record(sampleClaim("A-3", "P-3", "2026-01-05", 1), scrub.TierHold, err1, err1),
 		}))
 		check(t, e.db.SaveClaims(ctx, b2.ID, 0, []store.ClaimRecord{
-			record(sampleClaim("B-1", "P-4", "2026-01-06", 1), store.TierReview, err1),
+			record(sampleClaim("B-1", "P-4", "2026-01-06", 1), scrub.TierReview, err1),
 		}))
-		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b1.ID, ClaimID: "A-3", Action: store.ActionReject, Reviewer: "rita"}))
+		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b1.ID, ClaimID: "A-3", Action: batch.Reject, Reviewer: "rita"}))
 
-		queue := must[[]store.ClaimRecord](t)(e.db.Claims(ctx, store.ClaimFilter{Flagged: true, States: []store.ReviewState{store.StatePending}, WithFindings: true}, store.Page{}))
+		queue := must[[]store.ClaimRecord](t)(e.db.Claims(ctx, store.ClaimFilter{Flagged: true, States: []batch.ReviewState{batch.StatePending}, WithFindings: true}, store.Page{}))
 		if g := claimIDs(queue); !reflect.DeepEqual(g, []string{"A-2", "B-1"}) {
 			t.Errorf("review queue %v", g)
 		}
@@ -135,8 +137,8 @@ func TestClaimFiltersAndReviewQueue(t *testing.T) {
 				t.Errorf("%s findings %d", r.Claim.ID, len(r.Findings))
 			}
 		}
-		hold := must[[]store.ClaimRecord](t)(e.db.Claims(ctx, store.ClaimFilter{BatchID: b1.ID, Tiers: []store.Tier{store.TierHold}, WithFindings: true}, store.All))
-		if len(hold) != 1 || len(hold[0].Findings) != 2 || hold[0].State != store.StateRejected || hold[0].Reviewer != "rita" {
+		hold := must[[]store.ClaimRecord](t)(e.db.Claims(ctx, store.ClaimFilter{BatchID: b1.ID, Tiers: []scrub.Tier{scrub.TierHold}, WithFindings: true}, store.All))
+		if len(hold) != 1 || len(hold[0].Findings) != 2 || hold[0].State != batch.StateRejected || hold[0].Reviewer != "rita" {
 			t.Errorf("hold %+v", hold)
 		}
 		// Paging with findings pages claims, not finding rows.
@@ -169,17 +171,17 @@ func TestUpdateClaimAfterCorrection(t *testing.T) {
 		b := newBatch(t, e.db, store.NewBatch{})
 		c := sampleClaim("C-1", "P-1", "2026-01-05", 2)
 		c.Billing.NPI = "1234567890" // bad check digit
-		check(t, e.db.SaveClaims(ctx, b.ID, 0, []store.ClaimRecord{record(c, store.TierHold, finding("npi", "npi.check_digit", store.SeverityError, 0))}))
-		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-1", Action: store.ActionCorrect, Reviewer: "rita",
+		check(t, e.db.SaveClaims(ctx, b.ID, 0, []store.ClaimRecord{record(c, scrub.TierHold, finding("npi", "npi.check_digit", scrub.SevError, 0))}))
+		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-1", Action: batch.Correct, Reviewer: "rita",
 			Changes: []store.FieldChange{{Field: claim.FieldBillingNPI, From: "1234567890", To: "1234567893"}}}))
 		c.Billing.NPI = "1234567893"
 		c.Lines = c.Lines[:1]
-		rec := record(c, store.TierClean)
-		rec.BatchID, rec.State = b.ID, store.StateCorrected
+		rec := record(c, scrub.TierClean)
+		rec.BatchID, rec.State = b.ID, batch.StateCorrected
 		check(t, e.db.UpdateClaim(ctx, rec))
 		got := must[store.ClaimRecord](t)(e.db.Claim(ctx, b.ID, "C-1"))
-		if got.Claim.Billing.NPI != "1234567893" || len(got.Claim.Lines) != 1 || got.Tier != store.TierClean ||
-			got.State != store.StateCorrected || len(got.Findings) != 0 || got.Errors != 0 || got.Reviewer != "rita" {
+		if got.Claim.Billing.NPI != "1234567893" || len(got.Claim.Lines) != 1 || got.Tier != scrub.TierClean ||
+			got.State != batch.StateCorrected || len(got.Findings) != 0 || got.Errors != 0 || got.Reviewer != "rita" {
 			t.Errorf("after update %+v", got)
 		}
 		if n := e.count(t, "SELECT COUNT(*) FROM claim_lines WHERE claim_id = 'C-1'"); n != 1 {
@@ -211,8 +213,8 @@ func TestHistoryForPatients(t *testing.T) {
 		a.Lines[1].Modifiers = []string{"59", "XU"}
 		b := sampleClaim("H-2", "P-2", "2026-01-20", 1) // other patient
 		c := sampleClaim("H-3", "P-1", "2025-11-30", 1) // outside the window
-		check(t, e.db.SaveClaims(ctx, old.ID, 0, []store.ClaimRecord{record(a, store.TierClean), record(b, store.TierClean), record(c, store.TierClean)}))
-		check(t, e.db.SaveClaims(ctx, cur.ID, 0, []store.ClaimRecord{record(sampleClaim("N-1", "P-1", "2026-01-05", 1), store.TierClean)}))
+		check(t, e.db.SaveClaims(ctx, old.ID, 0, []store.ClaimRecord{record(a, scrub.TierClean), record(b, scrub.TierClean), record(c, scrub.TierClean)}))
+		check(t, e.db.SaveClaims(ctx, cur.ID, 0, []store.ClaimRecord{record(sampleClaim("N-1", "P-1", "2026-01-05", 1), scrub.TierClean)}))
 		ic := must[store.Interchange](t)(e.db.ReserveInterchange(ctx, store.Interchange{BatchID: old.ID, IdempotencyKey: "k"}, []string{"H-1"}))
 		check(t, e.db.MarkInterchangeSent(ctx, ic.ID))
 
@@ -232,7 +234,7 @@ func TestHistoryForPatients(t *testing.T) {
 		if r.BatchID != "b-old" || r.ClaimID != "H-1" || r.Line != 2 || r.PatientKey != "P-1" || r.From != claim.MustDate("2026-01-05") ||
 			r.Procedure != "36415" || !reflect.DeepEqual(r.Modifiers, []string{"59", "XU"}) || r.Charge != 2000 || r.Units != 1 ||
 			r.RenderingNPI != "1558598797" || r.BillingNPI != "1234567893" || r.PayerID != "SX123" ||
-			r.State != store.StateClean || r.Submission != "sent" {
+			r.State != batch.StateClean || r.Submission != "sent" {
 			t.Errorf("row %+v", r)
 		}
 		if rows[0].Line != 1 || !reflect.DeepEqual(rows[0].Modifiers, []string{"25"}) {
@@ -255,16 +257,16 @@ func TestFindingsAndRowErrors(t *testing.T) {
 		ctx := context.Background()
 		b := newBatch(t, e.db, store.NewBatch{})
 		check(t, e.db.SaveClaims(ctx, b.ID, 0, []store.ClaimRecord{
-			record(sampleClaim("C-2", "P-1", "2026-01-05", 2), store.TierReview,
-				finding("npi", "npi.check_digit", store.SeverityError, 0), finding("modifier", "mod.invalid", store.SeverityWarning, 1)),
-			record(sampleClaim("C-1", "P-2", "2026-01-05", 2), store.TierReview,
-				finding("npi", "npi.check_digit", store.SeverityError, 0), finding("npi", "npi.rendering", store.SeverityWarning, 0)),
+			record(sampleClaim("C-2", "P-1", "2026-01-05", 2), scrub.TierReview,
+				finding("npi", "npi.check_digit", scrub.SevError, 0), finding("modifier", "mod.invalid", scrub.SevWarning, 1)),
+			record(sampleClaim("C-1", "P-2", "2026-01-05", 2), scrub.TierReview,
+				finding("npi", "npi.check_digit", scrub.SevError, 0), finding("npi", "npi.rendering", scrub.SevWarning, 0)),
 		}))
 		all := must[[]store.Finding](t)(e.db.Findings(ctx, b.ID, store.FindingFilter{}, store.All))
 		if len(all) != 4 || all[0].ClaimID != "C-2" || all[1].RuleID != "mod.invalid" || all[2].ClaimID != "C-1" {
 			t.Errorf("all findings %+v", all)
 		}
-		npiErr := must[[]store.Finding](t)(e.db.Findings(ctx, b.ID, store.FindingFilter{Category: "npi", Severity: store.SeverityError}, store.All))
+		npiErr := must[[]store.Finding](t)(e.db.Findings(ctx, b.ID, store.FindingFilter{Category: "npi", Severity: scrub.SevError}, store.All))
 		if len(npiErr) != 2 {
 			t.Errorf("npi errors %+v", npiErr)
 		}
@@ -300,13 +302,13 @@ func TestClaimOrderIsFileOrder(t *testing.T) {
 		later := newBatch(t, e.db, store.NewBatch{ID: "b-a", CreatedAt: t0.Add(time.Hour)})
 		earlier := newBatch(t, e.db, store.NewBatch{ID: "b-z", CreatedAt: t0})
 		// Chunk 1 is saved before chunk 0 (a retried activity).
-		check(t, e.db.SaveClaims(ctx, earlier.ID, 1, []store.ClaimRecord{record(sampleClaim("Z-3", "P-1", "2026-01-05", 1), store.TierClean)}))
+		check(t, e.db.SaveClaims(ctx, earlier.ID, 1, []store.ClaimRecord{record(sampleClaim("Z-3", "P-1", "2026-01-05", 1), scrub.TierClean)}))
 		time.Sleep(2 * time.Millisecond)
 		check(t, e.db.SaveClaims(ctx, earlier.ID, 0, []store.ClaimRecord{
-			record(sampleClaim("Z-2", "P-1", "2026-01-05", 1), store.TierReview, finding("npi", "npi.x", store.SeverityError, 0)),
-			record(sampleClaim("Z-1", "P-1", "2026-01-05", 1), store.TierClean),
+			record(sampleClaim("Z-2", "P-1", "2026-01-05", 1), scrub.TierReview, finding("npi", "npi.x", scrub.SevError, 0)),
+			record(sampleClaim("Z-1", "P-1", "2026-01-05", 1), scrub.TierClean),
 		}))
-		check(t, e.db.SaveClaims(ctx, later.ID, 0, []store.ClaimRecord{record(sampleClaim("A-1", "P-1", "2026-01-05", 1), store.TierClean)}))
+		check(t, e.db.SaveClaims(ctx, later.ID, 0, []store.ClaimRecord{record(sampleClaim("A-1", "P-1", "2026-01-05", 1), scrub.TierClean)}))
 		want := []string{"Z-2", "Z-1", "Z-3", "A-1"}
 		for _, withFindings := range []bool{false, true} {
 			got := claimIDs(must[[]store.ClaimRecord](t)(e.db.Claims(ctx, store.ClaimFilter{WithFindings: withFindings}, store.All)))

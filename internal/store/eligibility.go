@@ -8,39 +8,21 @@ import (
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 )
-
-// EligibilityStatus is the outcome of one eligibility check.
-type EligibilityStatus string
-
-// The eligibility outcomes.
-const (
-	EligibilityActive        EligibilityStatus = "active"
-	EligibilityInactive      EligibilityStatus = "inactive"
-	EligibilityUnknownMember EligibilityStatus = "unknown_member" // AAA 72 or 75
-	EligibilityError         EligibilityStatus = "error"
-	EligibilityPending       EligibilityStatus = "pending" // AAA 42, to be retried
-)
-
-func (s EligibilityStatus) valid() bool {
-	switch s {
-	case EligibilityActive, EligibilityInactive, EligibilityUnknownMember, EligibilityError, EligibilityPending:
-		return true
-	}
-	return false
-}
 
 // EligibilityResult is one stored eligibility answer. The member ID itself
 // is only inside Result; MemberKey is a keyed hash of it that the caller
 // computes, so lookups never need the raw ID in an indexed column.
 type EligibilityResult struct {
-	ID        string // "" = NewID("el-"); give a stable ID to make retries idempotent
+	ID        string // "" = opaqueid.New("el-"); give a stable ID to make retries idempotent
 	SweepID   string // "" for a one-off check
 	PatientID string // the practice's opaque patient ID, may be ""
 	PayerID   string
 	MemberKey string
 	DOS       claim.Date
-	Status    EligibilityStatus
+	Status    eligibility.CheckStatus
 	Result    json.RawMessage // the full result model (PHI)
 	RawRef    string          // blob reference of the raw payer response
 	CheckedAt time.Time       // zero = now
@@ -56,11 +38,11 @@ func eligibilityDest(r *EligibilityResult) []any {
 // SaveEligibilityResult stores a result and returns it as stored. If a
 // result with the same ID exists, it is returned unchanged.
 func (d *DB) SaveEligibilityResult(ctx context.Context, r EligibilityResult) (EligibilityResult, error) {
-	if !r.Status.valid() || r.PayerID == "" || r.MemberKey == "" || r.DOS.IsZero() {
+	if !r.Status.Valid() || r.PayerID == "" || r.MemberKey == "" || r.DOS.IsZero() {
 		return r, fmt.Errorf("save eligibility result: payer, member key, date and a known status (got %q) are required: %w", r.Status, ErrInvalid)
 	}
 	if r.ID == "" {
-		r.ID = NewID("el-")
+		r.ID = opaqueid.New("el-")
 	}
 	if r.CheckedAt.IsZero() {
 		r.CheckedAt = now()
@@ -102,7 +84,7 @@ func (d *DB) LatestCoverage(ctx context.Context, payerID, memberKey string, dos 
 type EligibilityFilter struct {
 	SweepID string
 	DOS     claim.Date
-	Status  []EligibilityStatus
+	Status  []eligibility.CheckStatus
 }
 
 // EligibilityResults lists results matching f, problems first (unknown
@@ -159,33 +141,12 @@ func (d rawJSONDest) Scan(src any) error {
 	return nil
 }
 
-// SweepStatus is where a nightly eligibility sweep is.
-type SweepStatus string
-
-// The sweep statuses.
-const (
-	SweepRunning   SweepStatus = "running"
-	SweepCompleted SweepStatus = "completed"
-	SweepFailed    SweepStatus = "failed"
-)
-
-// SweepCounts are a sweep's tallies.
-type SweepCounts struct {
-	Members       int // distinct member/payer/date checks planned
-	Checked       int // answered
-	Active        int
-	Inactive      int
-	Unknown       int // unknown member
-	Failed        int // errors after retries
-	Discrepancies int // differences from what the practice has on file
-}
-
 // Sweep is one run of the eligibility sweep for a date of service.
 type Sweep struct {
-	ID          string // "" = NewID("sw-")
+	ID          string // "" = opaqueid.New("sw-")
 	Date        claim.Date
-	Status      SweepStatus
-	Counts      SweepCounts
+	Status      eligibility.SweepStatus
+	Counts      eligibility.SweepCounts
 	WorkflowID  string
 	WorklistRef string // blob reference of the front-desk worklist
 	StartedAt   time.Time
@@ -209,11 +170,11 @@ func (d *DB) CreateSweep(ctx context.Context, s Sweep) (Sweep, error) {
 		return s, fmt.Errorf("create sweep: no date: %w", ErrInvalid)
 	}
 	if s.ID == "" {
-		s.ID = NewID("sw-")
+		s.ID = opaqueid.New("sw-")
 	}
 	t := ts(now())
 	_, err := exec(ctx, d.w, `INSERT INTO eligibility_sweeps (id, sweep_date, status, members, workflow_id, started_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, s.ID, s.Date, SweepRunning, s.Counts.Members, s.WorkflowID, t, t)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, s.ID, s.Date, eligibility.SweepRunning, s.Counts.Members, s.WorkflowID, t, t)
 	if err != nil {
 		return s, fmt.Errorf("create sweep %s: %w", s.ID, err)
 	}
@@ -222,13 +183,13 @@ func (d *DB) CreateSweep(ctx context.Context, s Sweep) (Sweep, error) {
 
 // UpdateSweep stores a sweep's status, counts and worklist reference;
 // completed and failed set CompletedAt.
-func (d *DB) UpdateSweep(ctx context.Context, id string, status SweepStatus, c SweepCounts, worklistRef string) error {
-	if status != SweepRunning && status != SweepCompleted && status != SweepFailed {
+func (d *DB) UpdateSweep(ctx context.Context, id string, status eligibility.SweepStatus, c eligibility.SweepCounts, worklistRef string) error {
+	if status != eligibility.SweepRunning && status != eligibility.SweepCompleted && status != eligibility.SweepFailed {
 		return fmt.Errorf("update sweep %s: status %q: %w", id, status, ErrInvalid)
 	}
 	t := ts(now())
 	var completed any
-	if status != SweepRunning {
+	if status != eligibility.SweepRunning {
 		completed = t
 	}
 	err := execOne(ctx, d.w, `UPDATE eligibility_sweeps SET status = ?, members = ?, checked = ?, active = ?, inactive = ?,
@@ -271,7 +232,7 @@ const (
 // WorkItem is a problem a bot could not solve and a person must: an
 // eligibility check the payer refused for good (AAA 72/75, a 4xx).
 type WorkItem struct {
-	ID         string // "" = NewID("wi-"); give a stable ID to make retries idempotent
+	ID         string // "" = opaqueid.New("wi-"); give a stable ID to make retries idempotent
 	Kind       string // e.g. "eligibility"
 	SweepID    string
 	ResultID   string // the eligibility result it is about
@@ -301,7 +262,7 @@ func (d *DB) AddWorkItem(ctx context.Context, w WorkItem) (WorkItem, error) {
 		return w, fmt.Errorf("add work item: no kind: %w", ErrInvalid)
 	}
 	if w.ID == "" {
-		w.ID = NewID("wi-")
+		w.ID = opaqueid.New("wi-")
 	}
 	_, err := exec(ctx, d.w, `INSERT INTO work_items (id, kind, sweep_id, result_id, patient_id, payer_id, reason_code, message, status, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,

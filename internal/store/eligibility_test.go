@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -22,24 +23,24 @@ func TestEligibilityResultsAndCoverage(t *testing.T) {
 			return must[store.EligibilityResult](t)(e.db.SaveEligibilityResult(ctx, r))
 		}
 		body := json.RawMessage(`{"member_id":"W123456789","plan":"Gold PPO","active":true}`)
-		first := save(store.EligibilityResult{ID: "el-1", PayerID: "SX123", MemberKey: "mk-a", DOS: dos, Status: store.EligibilityActive,
+		first := save(store.EligibilityResult{ID: "el-1", PayerID: "SX123", MemberKey: "mk-a", DOS: dos, Status: eligibility.CheckActive,
 			Result: body, RawRef: "raw/el-1", CheckedAt: t0, PatientID: "P-1", SweepID: "sw-1"})
 		if first.ID != "el-1" || string(first.Result) != string(body) || !first.CheckedAt.Equal(t0) || first.DOS != dos {
 			t.Errorf("saved %+v", first)
 		}
 		// Retried activity: same ID, nothing changes.
-		again := save(store.EligibilityResult{ID: "el-1", PayerID: "SX123", MemberKey: "mk-a", DOS: dos, Status: store.EligibilityInactive, CheckedAt: t0.Add(time.Hour)})
-		if again.Status != store.EligibilityActive {
+		again := save(store.EligibilityResult{ID: "el-1", PayerID: "SX123", MemberKey: "mk-a", DOS: dos, Status: eligibility.CheckInactive, CheckedAt: t0.Add(time.Hour)})
+		if again.Status != eligibility.CheckActive {
 			t.Errorf("retry overwrote: %+v", again)
 		}
-		save(store.EligibilityResult{ID: "el-2", PayerID: "SX123", MemberKey: "mk-a", DOS: dos, Status: store.EligibilityInactive, CheckedAt: t0.Add(2 * time.Hour), SweepID: "sw-1"})
+		save(store.EligibilityResult{ID: "el-2", PayerID: "SX123", MemberKey: "mk-a", DOS: dos, Status: eligibility.CheckInactive, CheckedAt: t0.Add(2 * time.Hour), SweepID: "sw-1"})
 		// Later but not definitive: ignored by LatestCoverage.
-		save(store.EligibilityResult{ID: "el-3", PayerID: "SX123", MemberKey: "mk-a", DOS: dos, Status: store.EligibilityPending, CheckedAt: t0.Add(3 * time.Hour), SweepID: "sw-1"})
-		save(store.EligibilityResult{ID: "el-4", PayerID: "SX123", MemberKey: "mk-a", DOS: dos.AddDays(1), Status: store.EligibilityActive, CheckedAt: t0.Add(4 * time.Hour)})
-		save(store.EligibilityResult{ID: "el-5", PayerID: "SX123", MemberKey: "mk-b", DOS: dos, Status: store.EligibilityUnknownMember, CheckedAt: t0, SweepID: "sw-1"})
+		save(store.EligibilityResult{ID: "el-3", PayerID: "SX123", MemberKey: "mk-a", DOS: dos, Status: eligibility.CheckPending, CheckedAt: t0.Add(3 * time.Hour), SweepID: "sw-1"})
+		save(store.EligibilityResult{ID: "el-4", PayerID: "SX123", MemberKey: "mk-a", DOS: dos.AddDays(1), Status: eligibility.CheckActive, CheckedAt: t0.Add(4 * time.Hour)})
+		save(store.EligibilityResult{ID: "el-5", PayerID: "SX123", MemberKey: "mk-b", DOS: dos, Status: eligibility.CheckUnknownMember, CheckedAt: t0, SweepID: "sw-1"})
 
 		cov := must[store.EligibilityResult](t)(e.db.LatestCoverage(ctx, "SX123", "mk-a", dos))
-		if cov.ID != "el-2" || cov.Status != store.EligibilityInactive {
+		if cov.ID != "el-2" || cov.Status != eligibility.CheckInactive {
 			t.Errorf("latest coverage %+v", cov)
 		}
 		if _, err := e.db.LatestCoverage(ctx, "OTHER", "mk-a", dos); !errors.Is(err, store.ErrNotFound) {
@@ -53,7 +54,7 @@ func TestEligibilityResultsAndCoverage(t *testing.T) {
 		if !reflect.DeepEqual(order, []string{"el-5", "el-2", "el-3", "el-1"}) {
 			t.Errorf("problems first: %v", order)
 		}
-		byDate := must[[]store.EligibilityResult](t)(e.db.EligibilityResults(ctx, store.EligibilityFilter{DOS: dos, Status: []store.EligibilityStatus{store.EligibilityActive}}, store.All))
+		byDate := must[[]store.EligibilityResult](t)(e.db.EligibilityResults(ctx, store.EligibilityFilter{DOS: dos, Status: []eligibility.CheckStatus{eligibility.CheckActive}}, store.All))
 		if len(byDate) != 1 || byDate[0].ID != "el-1" {
 			t.Errorf("by date %+v", byDate)
 		}
@@ -74,20 +75,20 @@ func TestSweepsAndWorkItems(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e env) {
 		ctx := context.Background()
 		date := claim.MustDate("2026-03-03")
-		s := must[store.Sweep](t)(e.db.CreateSweep(ctx, store.Sweep{ID: "sw-1", Date: date, WorkflowID: "eligibility-sweep-2026-03-03", Counts: store.SweepCounts{Members: 120}}))
-		if s.Status != store.SweepRunning || s.Counts.Members != 120 || s.StartedAt.IsZero() {
+		s := must[store.Sweep](t)(e.db.CreateSweep(ctx, store.Sweep{ID: "sw-1", Date: date, WorkflowID: "eligibility-sweep-2026-03-03", Counts: eligibility.SweepCounts{Members: 120}}))
+		if s.Status != eligibility.SweepRunning || s.Counts.Members != 120 || s.StartedAt.IsZero() {
 			t.Errorf("created %+v", s)
 		}
 		if again := must[store.Sweep](t)(e.db.CreateSweep(ctx, store.Sweep{ID: "sw-1", Date: date.AddDays(1)})); again.Date != date {
 			t.Errorf("retry changed the sweep: %+v", again)
 		}
-		counts := store.SweepCounts{Members: 120, Checked: 118, Active: 110, Inactive: 5, Unknown: 3, Failed: 2, Discrepancies: 7}
-		check(t, e.db.UpdateSweep(ctx, "sw-1", store.SweepCompleted, counts, "worklists/sw-1.xlsx"))
+		counts := eligibility.SweepCounts{Members: 120, Checked: 118, Active: 110, Inactive: 5, Unknown: 3, Failed: 2, Discrepancies: 7}
+		check(t, e.db.UpdateSweep(ctx, "sw-1", eligibility.SweepCompleted, counts, "worklists/sw-1.xlsx"))
 		done := must[store.Sweep](t)(e.db.Sweep(ctx, "sw-1"))
-		if done.Counts != counts || done.Status != store.SweepCompleted || done.WorklistRef != "worklists/sw-1.xlsx" || done.CompletedAt.IsZero() {
+		if done.Counts != counts || done.Status != eligibility.SweepCompleted || done.WorklistRef != "worklists/sw-1.xlsx" || done.CompletedAt.IsZero() {
 			t.Errorf("done %+v", done)
 		}
-		if err := e.db.UpdateSweep(ctx, "sw-404", store.SweepFailed, counts, ""); !errors.Is(err, store.ErrNotFound) {
+		if err := e.db.UpdateSweep(ctx, "sw-404", eligibility.SweepFailed, counts, ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown sweep: %v", err)
 		}
 		must[store.Sweep](t)(e.db.CreateSweep(ctx, store.Sweep{ID: "sw-2", Date: date}))

@@ -6,12 +6,13 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 )
 
 // FindingFilter selects findings of a batch. Zero fields do not filter.
 type FindingFilter struct {
 	Category string
-	Severity Severity
+	Severity scrub.Severity
 	ClaimID  string
 }
 
@@ -52,7 +53,7 @@ func (d *DB) Findings(ctx context.Context, batchID string, f FindingFilter, p Pa
 // FindingCount is how many findings of one category and severity a batch has.
 type FindingCount struct {
 	Category string
-	Severity Severity
+	Severity scrub.Severity
 	Count    int
 }
 

@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 )
@@ -120,15 +122,15 @@ func sampleClaim(id, pid, dos string, n int) claim.Claim {
 }
 
 // record wraps a claim as a stored record with the given tier and findings.
-func record(c claim.Claim, tier store.Tier, findings ...store.Finding) store.ClaimRecord {
-	state := store.StateClean
-	if tier != store.TierClean {
-		state = store.StatePending
+func record(c claim.Claim, tier scrub.Tier, findings ...store.Finding) store.ClaimRecord {
+	state := batch.StateClean
+	if tier != scrub.TierClean {
+		state = batch.StatePending
 	}
 	return store.ClaimRecord{Claim: c, Score: 10 * len(findings), Tier: tier, State: state, Findings: findings}
 }
 
-func finding(cat, rule string, sev store.Severity, line int) store.Finding {
+func finding(cat, rule string, sev scrub.Severity, line int) store.Finding {
 	return store.Finding{Line: line, Category: cat, RuleID: rule, Severity: sev, Field: claim.FieldProcedureCode,
 		Message: fmt.Sprintf("%s check failed", cat), Fix: "correct the code", CARC: "16", Points: 10, Row: 2 + line, Column: "AB"}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 )
 
 // InterchangeStatus is where an 837P interchange is in submission.
@@ -21,7 +22,7 @@ const (
 
 // Interchange is one 837P file (ISA..IEA) and its submission.
 type Interchange struct {
-	ID             string // "" = NewID("ic-") on reserve
+	ID             string // "" = opaqueid.New("ic-") on reserve
 	BatchID        string
 	ControlNumber  int64 // ISA13
 	GroupNumber    int64 // GS06
@@ -111,7 +112,7 @@ func (d *DB) ReserveInterchange(ctx context.Context, ic Interchange, claimIDs []
 		return Interchange{}, fmt.Errorf("reserve interchange for batch %s: idempotency key and claims are required: %w", ic.BatchID, ErrInvalid)
 	}
 	if ic.ID == "" {
-		ic.ID = NewID("ic-")
+		ic.ID = opaqueid.New("ic-")
 	}
 	out, err := d.reserveInterchange(ctx, ic, claimIDs)
 	if isUniqueViolation(err) {

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -18,42 +20,42 @@ func TestReviewActions(t *testing.T) {
 		b := newBatch(t, e.db, store.NewBatch{})
 		var recs []store.ClaimRecord
 		for i := 1; i <= 4; i++ {
-			recs = append(recs, record(sampleClaim(fmt.Sprintf("C-%d", i), "P-1", "2026-01-05", 1), store.TierReview, finding("npi", "npi.x", store.SeverityError, 0)))
+			recs = append(recs, record(sampleClaim(fmt.Sprintf("C-%d", i), "P-1", "2026-01-05", 1), scrub.TierReview, finding("npi", "npi.x", scrub.SevError, 0)))
 		}
 		check(t, e.db.SaveClaims(ctx, b.ID, 0, recs))
 		for _, a := range []store.ReviewAction{
-			{ID: "upd-1", BatchID: b.ID, ClaimID: "C-1", Action: store.ActionApprove, Reviewer: "rita"},
-			{BatchID: b.ID, ClaimID: "C-2", Action: store.ActionOverride, Reviewer: "rita", Reason: "payer waived"},
-			{BatchID: b.ID, ClaimID: "C-3", Action: store.ActionReject, Reviewer: "sam", Reason: "wrong patient"},
+			{ID: "upd-1", BatchID: b.ID, ClaimID: "C-1", Action: batch.Approve, Reviewer: "rita"},
+			{BatchID: b.ID, ClaimID: "C-2", Action: batch.Override, Reviewer: "rita", Reason: "payer waived"},
+			{BatchID: b.ID, ClaimID: "C-3", Action: batch.Reject, Reviewer: "sam", Reason: "wrong patient"},
 		} {
 			check(t, e.db.ApplyReview(ctx, a))
 		}
 		// The same update ID again (a retried activity) is not logged twice.
-		check(t, e.db.ApplyReview(ctx, store.ReviewAction{ID: "upd-1", BatchID: b.ID, ClaimID: "C-1", Action: store.ActionApprove, Reviewer: "rita"}))
+		check(t, e.db.ApplyReview(ctx, store.ReviewAction{ID: "upd-1", BatchID: b.ID, ClaimID: "C-1", Action: batch.Approve, Reviewer: "rita"}))
 		for _, bad := range []store.ReviewAction{
-			{BatchID: b.ID, ClaimID: "C-4", Action: store.ActionOverride, Reviewer: "rita"},
+			{BatchID: b.ID, ClaimID: "C-4", Action: batch.Override, Reviewer: "rita"},
 			{BatchID: b.ID, ClaimID: "C-4", Action: "delete", Reviewer: "rita"},
-			{BatchID: b.ID, ClaimID: "C-4", Action: store.ActionApprove},
+			{BatchID: b.ID, ClaimID: "C-4", Action: batch.Approve},
 		} {
 			if err := e.db.ApplyReview(ctx, bad); !errors.Is(err, store.ErrInvalid) {
 				t.Errorf("%+v: %v", bad, err)
 			}
 		}
-		if err := e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-404", Action: store.ActionApprove, Reviewer: "rita"}); !errors.Is(err, store.ErrNotFound) {
+		if err := e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-404", Action: batch.Approve, Reviewer: "rita"}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown claim: %v", err)
 		}
 		log := must[[]store.ReviewAction](t)(e.db.ReviewActions(ctx, b.ID, ""))
 		if len(log) != 3 {
 			t.Fatalf("log %+v", log)
 		}
-		if log[1].ClaimID != "C-2" || log[1].Reason != "payer waived" || log[1].Action != store.ActionOverride || log[1].At.IsZero() {
+		if log[1].ClaimID != "C-2" || log[1].Reason != "payer waived" || log[1].Action != batch.Override || log[1].At.IsZero() {
 			t.Errorf("log[1] %+v", log[1])
 		}
-		states := map[string]store.ReviewState{}
+		states := map[string]batch.ReviewState{}
 		for _, r := range must[[]store.ClaimRecord](t)(e.db.Claims(ctx, store.ClaimFilter{BatchID: b.ID}, store.All)) {
 			states[r.Claim.ID] = r.State
 		}
-		want := map[string]store.ReviewState{"C-1": "approved", "C-2": "overridden", "C-3": "rejected", "C-4": "pending"}
+		want := map[string]batch.ReviewState{"C-1": "approved", "C-2": "overridden", "C-3": "rejected", "C-4": "pending"}
 		if !reflect.DeepEqual(states, want) {
 			t.Errorf("states %v", states)
 		}
@@ -115,12 +117,12 @@ func TestSubmissionLedgerExactlyOnce(t *testing.T) {
 		ctx := context.Background()
 		b := newBatch(t, e.db, store.NewBatch{})
 		check(t, e.db.SaveClaims(ctx, b.ID, 0, []store.ClaimRecord{
-			record(sampleClaim("C-1", "P-1", "2026-01-05", 1), store.TierClean),
-			record(sampleClaim("C-2", "P-2", "2026-01-05", 1), store.TierClean),
-			record(sampleClaim("C-3", "P-3", "2026-01-05", 1), store.TierReview, finding("npi", "npi.x", store.SeverityError, 0)),
-			record(sampleClaim("C-4", "P-4", "2026-01-05", 1), store.TierReview, finding("npi", "npi.x", store.SeverityError, 0)),
+			record(sampleClaim("C-1", "P-1", "2026-01-05", 1), scrub.TierClean),
+			record(sampleClaim("C-2", "P-2", "2026-01-05", 1), scrub.TierClean),
+			record(sampleClaim("C-3", "P-3", "2026-01-05", 1), scrub.TierReview, finding("npi", "npi.x", scrub.SevError, 0)),
+			record(sampleClaim("C-4", "P-4", "2026-01-05", 1), scrub.TierReview, finding("npi", "npi.x", scrub.SevError, 0)),
 		}))
-		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-3", Action: store.ActionApprove, Reviewer: "rita"}))
+		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b.ID, ClaimID: "C-3", Action: batch.Approve, Reviewer: "rita"}))
 		ready := must[[]store.ClaimRecord](t)(e.db.ClaimsToSubmit(ctx, b.ID, store.All))
 		if g := claimIDs(ready); !reflect.DeepEqual(g, []string{"C-1", "C-2", "C-3"}) {
 			t.Fatalf("ready %v (pending C-4 must wait)", g)
@@ -191,7 +193,7 @@ func TestInterchangeRejectedBy999(t *testing.T) {
 		b := newBatch(t, e.db, store.NewBatch{})
 		var recs []store.ClaimRecord
 		for i := 1; i <= 4; i++ {
-			recs = append(recs, record(sampleClaim(fmt.Sprintf("C-%d", i), "P-1", "2026-01-05", 1), store.TierClean))
+			recs = append(recs, record(sampleClaim(fmt.Sprintf("C-%d", i), "P-1", "2026-01-05", 1), scrub.TierClean))
 		}
 		check(t, e.db.SaveClaims(ctx, b.ID, 0, recs))
 		whole := must[store.Interchange](t)(e.db.ReserveInterchange(ctx, store.Interchange{BatchID: b.ID, IdempotencyKey: "k1"}, []string{"C-1", "C-2"}))
@@ -219,8 +221,8 @@ func TestConcurrentReservesNeverDoubleSubmit(t *testing.T) {
 		ctx := context.Background()
 		b := newBatch(t, e.db, store.NewBatch{})
 		check(t, e.db.SaveClaims(ctx, b.ID, 0, []store.ClaimRecord{
-			record(sampleClaim("C-1", "P-1", "2026-01-05", 1), store.TierClean),
-			record(sampleClaim("C-2", "P-2", "2026-01-05", 1), store.TierClean),
+			record(sampleClaim("C-1", "P-1", "2026-01-05", 1), scrub.TierClean),
+			record(sampleClaim("C-2", "P-2", "2026-01-05", 1), scrub.TierClean),
 		}))
 		// Two workers (e.g. a retried activity and a zombie) race with
 		// different keys for overlapping claims: exactly one wins.
@@ -252,7 +254,7 @@ func TestConcurrentReservesNeverDoubleSubmit(t *testing.T) {
 			t.Errorf("%d ledger rows", n)
 		}
 		// Racing retries with one key all get the same interchange.
-		check(t, e.db.SaveClaims(ctx, b.ID, 1, []store.ClaimRecord{record(sampleClaim("C-3", "P-3", "2026-01-05", 1), store.TierClean)}))
+		check(t, e.db.SaveClaims(ctx, b.ID, 1, []store.ClaimRecord{record(sampleClaim("C-3", "P-3", "2026-01-05", 1), scrub.TierClean)}))
 		got := make([]string, 6)
 		for i := range got {
 			wg.Add(1)

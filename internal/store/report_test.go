@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -23,15 +25,15 @@ func TestWeeklyReport(t *testing.T) {
 		b2 := newBatch(t, e.db, store.NewBatch{ID: "b-2", CreatedAt: time.Date(2026, 3, 10, 15, 0, 0, 0, time.UTC)})
 		deleted := newBatch(t, e.db, store.NewBatch{ID: "b-x", CreatedAt: time.Date(2026, 3, 5, 15, 0, 0, 0, time.UTC)})
 
-		check(t, e.db.SaveClaims(ctx, b0.ID, 0, []store.ClaimRecord{record(sampleClaim("W9-1", "P-1", "2026-02-27", 1), store.TierClean)}))
+		check(t, e.db.SaveClaims(ctx, b0.ID, 0, []store.ClaimRecord{record(sampleClaim("W9-1", "P-1", "2026-02-27", 1), scrub.TierClean)}))
 		check(t, e.db.SaveClaims(ctx, b1.ID, 0, []store.ClaimRecord{
-			record(sampleClaim("C-1", "P-1", "2026-03-02", 2), store.TierClean),                                                        // 30.00
-			record(sampleClaim("C-2", "P-2", "2026-03-02", 1), store.TierReview, finding("npi", "npi.x", store.SeverityError, 0)),      // 10.00
-			record(sampleClaim("C-3", "P-3", "2026-03-02", 3), store.TierHold, finding("modifier", "mod.x", store.SeverityWarning, 1)), // 60.00
+			record(sampleClaim("C-1", "P-1", "2026-03-02", 2), scrub.TierClean),                                                   // 30.00
+			record(sampleClaim("C-2", "P-2", "2026-03-02", 1), scrub.TierReview, finding("npi", "npi.x", scrub.SevError, 0)),      // 10.00
+			record(sampleClaim("C-3", "P-3", "2026-03-02", 3), scrub.TierHold, finding("modifier", "mod.x", scrub.SevWarning, 1)), // 60.00
 		}))
-		check(t, e.db.SaveClaims(ctx, deleted.ID, 0, []store.ClaimRecord{record(sampleClaim("D-1", "P-9", "2026-03-02", 1), store.TierHold, finding("npi", "npi.x", store.SeverityError, 0))}))
+		check(t, e.db.SaveClaims(ctx, deleted.ID, 0, []store.ClaimRecord{record(sampleClaim("D-1", "P-9", "2026-03-02", 1), scrub.TierHold, finding("npi", "npi.x", scrub.SevError, 0))}))
 		check(t, e.db.DeleteBatch(ctx, deleted.ID))
-		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b1.ID, ClaimID: "C-2", Action: store.ActionApprove, Reviewer: "rita"}))
+		check(t, e.db.ApplyReview(ctx, store.ReviewAction{BatchID: b1.ID, ClaimID: "C-2", Action: batch.Approve, Reviewer: "rita"}))
 		ic := must[store.Interchange](t)(e.db.ReserveInterchange(ctx, store.Interchange{BatchID: b1.ID, IdempotencyKey: "k1"}, []string{"C-1", "C-2"}))
 		check(t, e.db.MarkInterchangeSent(ctx, ic.ID))
 		check(t, e.db.RecordClaimAck(ctx, b1.ID, "C-1", store.ClaimAck{Status: store.SubmissionAccepted}))
@@ -39,8 +41,8 @@ func TestWeeklyReport(t *testing.T) {
 
 		// Week 11: C-2 corrected and resubmitted (not a first submission), and a new claim awaiting its 277CA.
 		check(t, e.db.SaveClaims(ctx, b2.ID, 0, []store.ClaimRecord{
-			record(sampleClaim("C-2", "P-2", "2026-03-02", 1), store.TierClean),
-			record(sampleClaim("C-9", "P-4", "2026-03-09", 1), store.TierClean),
+			record(sampleClaim("C-2", "P-2", "2026-03-02", 1), scrub.TierClean),
+			record(sampleClaim("C-9", "P-4", "2026-03-09", 1), scrub.TierClean),
 		}))
 		ic2 := must[store.Interchange](t)(e.db.ReserveInterchange(ctx, store.Interchange{BatchID: b2.ID, IdempotencyKey: "k2"}, []string{"C-2", "C-9"}))
 		check(t, e.db.MarkInterchangeSent(ctx, ic2.ID))

@@ -7,34 +7,10 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/opaqueid"
 )
-
-// ReviewActionKind is what a reviewer did to a flagged claim.
-type ReviewActionKind string
-
-// The review actions and the state each leaves the claim in.
-const (
-	ActionApprove  ReviewActionKind = "approve"  // → approved
-	ActionOverride ReviewActionKind = "override" // → overridden; reason required
-	ActionReject   ReviewActionKind = "reject"   // → rejected
-	ActionCorrect  ReviewActionKind = "correct"  // → corrected; the caller re-scrubs and calls UpdateClaim
-)
-
-// resultState returns the review state an action leaves a claim in.
-func (k ReviewActionKind) resultState() (ReviewState, bool) {
-	switch k {
-	case ActionApprove:
-		return StateApproved, true
-	case ActionOverride:
-		return StateOverridden, true
-	case ActionReject:
-		return StateRejected, true
-	case ActionCorrect:
-		return StateCorrected, true
-	}
-	return "", false
-}
 
 // FieldChange is one value a reviewer corrected.
 type FieldChange struct {
@@ -46,10 +22,10 @@ type FieldChange struct {
 
 // ReviewAction is one entry of the append-only review log.
 type ReviewAction struct {
-	ID       string // "" = NewID("ra-"); give a stable ID (e.g. the Temporal update ID) to make retries idempotent
+	ID       string // "" = opaqueid.New("ra-"); give a stable ID (e.g. the Temporal update ID) to make retries idempotent
 	BatchID  string
 	ClaimID  string
-	Action   ReviewActionKind
+	Action   batch.Action
 	Reviewer string // username
 	Reason   string
 	Changes  []FieldChange // for correct
@@ -61,17 +37,17 @@ type ReviewAction struct {
 // in one transaction. An action whose ID was applied before does nothing.
 // Override without a reason is ErrInvalid; an unknown claim ErrNotFound.
 func (d *DB) ApplyReview(ctx context.Context, a ReviewAction) error {
-	state, ok := a.Action.resultState()
+	state, ok := a.Action.State()
 	switch {
 	case !ok:
 		return fmt.Errorf("review claim %s: action %q (want approve, override, reject or correct): %w", a.ClaimID, a.Action, ErrInvalid)
-	case a.Action == ActionOverride && a.Reason == "":
+	case a.Action == batch.Override && a.Reason == "":
 		return fmt.Errorf("review claim %s: override needs a reason: %w", a.ClaimID, ErrInvalid)
 	case a.Reviewer == "":
 		return fmt.Errorf("review claim %s: no reviewer: %w", a.ClaimID, ErrInvalid)
 	}
 	if a.ID == "" {
-		a.ID = NewID("ra-")
+		a.ID = opaqueid.New("ra-")
 	}
 	if a.At.IsZero() {
 		a.At = now()

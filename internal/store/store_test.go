@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -110,7 +111,7 @@ func TestTimestampsRoundTrip(t *testing.T) {
 			t.Errorf("newest first: %v", ids(list))
 		}
 		// Dates and money.
-		rec := record(sampleClaim("C-1", "P-1", "2025-12-31", 1), store.TierClean)
+		rec := record(sampleClaim("C-1", "P-1", "2025-12-31", 1), scrub.TierClean)
 		check(t, e.db.SaveClaims(ctx, b.ID, 0, []store.ClaimRecord{rec}))
 		c := must[store.ClaimRecord](t)(e.db.Claim(ctx, b.ID, "C-1"))
 		if c.Claim.Lines[0].From != claim.MustDate("2025-12-31") || c.Claim.Patient.DOB != claim.MustDate("1958-07-04") {
@@ -132,22 +133,6 @@ func ids(bs []store.Batch) []string {
 	return out
 }
 
-func TestNewIDIsSortableAndUnique(t *testing.T) {
-	seen := map[string]bool{}
-	prev := ""
-	for i := 0; i < 2000; i++ {
-		id := store.NewID("b-")
-		if len(id) != 28 || !strings.HasPrefix(id, "b-") || seen[id] {
-			t.Fatalf("bad or repeated ID %q", id)
-		}
-		seen[id] = true
-		if id[:12] < prev[:min(12, len(prev))] {
-			t.Fatalf("time part went backwards: %s after %s", id, prev)
-		}
-		prev = id
-	}
-}
-
 func TestConcurrentWriters(t *testing.T) {
 	forEachDB(t, func(t *testing.T, e env) {
 		ctx := context.Background()
@@ -162,7 +147,7 @@ func TestConcurrentWriters(t *testing.T) {
 				for i := range each {
 					chunk := w*each + i
 					id := fmt.Sprintf("C-%d-%d", w, i)
-					if err := e.db.SaveClaims(ctx, b.ID, chunk, []store.ClaimRecord{record(sampleClaim(id, "P-1", "2026-01-05", 2), store.TierClean)}); err != nil {
+					if err := e.db.SaveClaims(ctx, b.ID, chunk, []store.ClaimRecord{record(sampleClaim(id, "P-1", "2026-01-05", 2), scrub.TierClean)}); err != nil {
 						errs <- err
 					}
 					if _, err := e.db.AppendAccess(ctx, store.AccessEvent{Username: "alice", Action: store.AccessViewClaim, ClaimID: id, Outcome: store.AccessAllowed}); err != nil {

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"crypto/rand"
-	"encoding/binary"
 	"fmt"
 	"time"
 )
@@ -53,29 +51,3 @@ func (d timeDest) Scan(src any) error {
 
 // scanTime returns a scan target for a stored timestamp.
 func scanTime(t *time.Time) timeDest { return timeDest{t} }
-
-// crockford is Crockford's base32 alphabet in lower case (no i, l, o, u).
-const crockford = "0123456789abcdefghjkmnpqrstvwxyz"
-
-// NewID returns prefix followed by 26 characters: 48 bits of milliseconds
-// since the Unix epoch and 80 random bits in Crockford base32, like a
-// ULID. IDs sort by creation time and reveal nothing about their subject:
-// NewID("b-") names a batch.
-func NewID(prefix string) string {
-	var b [16]byte
-	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
-	if _, err := rand.Read(b[6:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	// 128 bits as 26 base32 digits (130 bits, top two zero).
-	hi := binary.BigEndian.Uint64(b[:8])
-	lo := binary.BigEndian.Uint64(b[8:])
-	out := make([]byte, len(prefix)+26)
-	copy(out, prefix)
-	for i := 25; i >= 0; i-- {
-		out[len(prefix)+i] = crockford[lo&31]
-		lo = lo>>5 | hi<<59
-		hi >>= 5
-	}
-	return string(out)
-}

@@ -122,8 +122,8 @@ func Describe(ctx context.Context, c client.Client, schedules []Schedule) ([]Sch
 			st.LastRun = last.ActualTime
 			if last.StartWorkflowResult != nil {
 				st.LastRunID = last.StartWorkflowResult.WorkflowID
-				if desc, err := c.DescribeWorkflowExecution(ctx, last.StartWorkflowResult.WorkflowID, last.StartWorkflowResult.FirstExecutionRunID); err == nil {
-					st.LastResult = statusName(desc.GetWorkflowExecutionInfo().GetStatus())
+				if desc, err := c.DescribeWorkflow(ctx, last.StartWorkflowResult.WorkflowID, last.StartWorkflowResult.FirstExecutionRunID); err == nil {
+					st.LastResult = statusName(desc.RawResponse.GetWorkflowExecutionInfo().GetStatus())
 				}
 			}
 		}
@@ -143,16 +143,32 @@ func Trigger(ctx context.Context, c client.Client, id string) error {
 // SetPaused pauses or resumes a schedule, recording who and why in its note.
 func SetPaused(ctx context.Context, c client.Client, id string, paused bool, note string) error {
 	h := c.ScheduleClient().GetHandle(ctx, id)
-	var err error
-	if paused {
-		err = h.Pause(ctx, client.SchedulePauseOptions{Note: note})
-	} else {
-		err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: note})
+	// Pausing is a signal to the schedule, and an update applied in the
+	// same turn of the schedule (Apply, moments before) can undo it: ask
+	// again until a describe shows the state, a few times at most, so
+	// that what reads the schedule next (the Bots page) sees it.
+	for try := 0; try < 5; try++ {
+		var err error
+		if paused {
+			err = h.Pause(ctx, client.SchedulePauseOptions{Note: note})
+		} else {
+			err = h.Unpause(ctx, client.ScheduleUnpauseOptions{Note: note})
+		}
+		if err != nil {
+			return fmt.Errorf("set schedule %s paused=%t: %w", id, paused, err)
+		}
+		for wait := 0; wait < 20; wait++ {
+			if d, err := h.Describe(ctx); err == nil && d.Schedule.State != nil && d.Schedule.State.Paused == paused {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("set schedule %s paused=%t: %w", id, paused, err)
-	}
-	return nil
+	return fmt.Errorf("set schedule %s paused=%t: the schedule did not take it", id, paused)
 }
 
 func statusName(s enumspb.WorkflowExecutionStatus) string {

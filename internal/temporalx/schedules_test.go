@@ -23,7 +23,7 @@ func TestApplyIsIdempotent(t *testing.T) {
 		t.Fatalf("second registration: %v", err)
 	}
 	decl := []temporalx.Schedule{{ID: "test-nightly", Bot: "claims", Note: "test", Cron: "0 2 * * *", Workflow: "HealthCheck",
-		TaskQueue: temporalx.QueueClaims, Catchup: time.Hour}}
+		TaskQueue: "claims", Catchup: time.Hour}}
 	for i := 0; i < 2; i++ {
 		if err := temporalx.Apply(ctx, c, "America/Chicago", decl); err != nil {
 			t.Fatalf("apply %d: %v", i+1, err)

@@ -24,15 +24,6 @@ import (
 	"go.temporal.io/sdk/temporal"
 )
 
-// Task queues, one per bot, so each bot's workers scale and deploy alone.
-const (
-	QueueClaims      = "claims"
-	QueueEligibility = "eligibility"
-)
-
-// Queues lists every task queue a worker can serve, in start-up order.
-var Queues = []string{QueueClaims, QueueEligibility}
-
 // Search attributes (all plaintext in Temporal: opaque values only).
 var (
 	// AttrBot names the bot that owns a workflow: "claims", "eligibility", "system".
@@ -145,7 +136,7 @@ func WaitReady(ctx context.Context, o DialOptions, progress func(waited time.Dur
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("Temporal at %s did not answer: %w", o.Address, err)
+			return nil, fmt.Errorf("no answer from Temporal at %s: %w", o.Address, err)
 		case <-time.After(300 * time.Millisecond):
 		}
 		if progress != nil && time.Since(last) >= 3*time.Second {

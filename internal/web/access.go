@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/rcmbot/rcmbot/internal/codec"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
@@ -56,9 +57,13 @@ func (s *Server) recordAccess(r *http.Request, id auth.Identity, e phiEvent) err
 	return nil
 }
 
+// errAccessLogDown refuses patient data while the access log cannot record
+// its viewing.
+var errAccessLogDown = fault.Errorf(fault.Unavailable, "Patient data is shown only when the access can be recorded, and the access log is not available right now. Try again in a minute.")
+
 // failAccess answers a request whose access could not be recorded.
 func (s *Server) failAccess(w http.ResponseWriter, r *http.Request) {
-	s.fail(w, r, http.StatusServiceUnavailable, "Patient data is shown only when the access can be recorded, and the access log is not available right now. Try again in a minute.")
+	s.failErr(w, r, "the access log", errAccessLogDown)
 }
 
 // recordDenied appends a refused access by a known user. A failure is

@@ -13,7 +13,6 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/codec"
-	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -44,7 +43,7 @@ func (h *harness) lastEvent() store.AccessEvent {
 }
 
 func TestAccessLogRecordsEveryPHIView(t *testing.T) {
-	storetest.OpenAll(t, func(t *testing.T, db *store.DB) { accessLogScenario(t, newHarnessOn(t, db)) })
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) { accessLogScenario(t, newHarnessOn(t, db, withBots)) })
 }
 
 // accessLogScenario views every kind of patient data and checks each view,
@@ -53,7 +52,7 @@ func accessLogScenario(t *testing.T, h *harness) {
 	b, _ := h.uploadSmall()
 	id := b.BatchID
 	date := claim.DateOf(h.clock.now()).AddDays(3)
-	h.elig.sweep(t, date, "60054")
+	h.sweep(date, "60054")
 	rev := h.signIn(store.RoleReviewer)
 	api := h.bearer(store.RoleAuditor)
 
@@ -65,9 +64,9 @@ func accessLogScenario(t *testing.T, h *harness) {
 		patient string
 	}
 	var sweepResult store.EligibilityResult
-	_, results, _ := h.elig.SweepResults(context.Background(), date)
+	_, results, _ := h.stack.Eligibility.SweepResults(context.Background(), date)
 	for _, r := range results {
-		if r.Status != store.EligibilityActive {
+		if r.Status != eligibility.CheckActive {
 			sweepResult = r // a problem result
 			break
 		}
@@ -111,7 +110,7 @@ func accessLogScenario(t *testing.T, h *harness) {
 
 	// A check run from the page and from the API.
 	biller := h.signIn(store.RoleBiller)
-	m := h.elig.sim.Roster()[0]
+	m := h.stack.Payer.Roster()[0]
 	form := map[string][]string{"payer_id": {m.PayerID}, "member_id": {m.ID}, "first_name": {m.FirstName}, "last_name": {m.LastName},
 		"dob": {m.DOB.String()}, "date_of_service": {date.String()}}
 	res := biller.postForm("/eligibility/check", form)
@@ -192,7 +191,7 @@ func TestCodecServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	const uiOrigin = "http://localhost:8233"
-	h := newHarness(t, func(o *Options, c *config.Config) { o.Ring = ring })
+	h := newHarness(t, func(_ *harness, o *Options) { o.Ring = ring })
 	payload, err := codec.NewDataConverter(ring).ToPayload(map[string]string{"patient_last_name": "Roe", "member_id": "MEM1002"})
 	if err != nil {
 		t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 )
@@ -30,12 +30,12 @@ func (h *harness) uploadSmall() (batchJSON, *agent) {
 	if loc := res.Header.Get("Location"); loc != "/api/v1/batches/"+up.BatchID {
 		h.t.Errorf("Location %q", loc)
 	}
-	h.claims.wait(h.t, up.BatchID, store.BatchAwaitingReview)
+	h.waitStatus(up.BatchID, batch.AwaitingReview)
 	return decodeJSON[batchJSON](h.t, c.get("/api/v1/batches/"+up.BatchID)), c
 }
 
 func TestAPIBatchLifecycle(t *testing.T) {
-	storetest.OpenAll(t, func(t *testing.T, db *store.DB) { batchLifecycle(t, newHarnessOn(t, db)) })
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) { batchLifecycle(t, newHarnessOn(t, db, withBots)) })
 }
 
 // batchLifecycle takes a batch through the REST API from upload to
@@ -140,8 +140,8 @@ func batchLifecycle(t *testing.T, h *harness) {
 	// C1002's NPI was confirmed with the payer; C1003's units cannot be
 	// read, so it cannot be sent at all.
 	actions := []reviewRequestJSON{
-		{ClaimID: "C1002", Action: activities.ActionOverride, Reason: "payer confirmed by phone"},
-		{ClaimID: "C1003", Action: activities.ActionReject, Reason: "units missing"},
+		{ClaimID: "C1002", Action: batch.Override, Reason: "payer confirmed by phone"},
+		{ClaimID: "C1003", Action: batch.Reject, Reason: "units missing"},
 	}
 	if r := biller.sendJSON("POST", "/api/v1/batches/"+b.BatchID+"/review", actions); r.StatusCode != http.StatusForbidden {
 		t.Fatalf("biller review: %d %s", r.StatusCode, r.body)
@@ -176,7 +176,7 @@ func batchLifecycle(t *testing.T, h *harness) {
 	if err != nil || len(log) != len(actions) || log[0].Reviewer != "reviewer" || log[0].Reason != "payer confirmed by phone" {
 		t.Fatalf("review log %+v %v", log, err)
 	}
-	h.claims.wait(t, b.BatchID, store.BatchCompleted)
+	h.waitStatus(b.BatchID, batch.Completed)
 
 	// Submitted: the ledger says accepted, and the 837P is there.
 	sub := decodeJSON[submissionJSON](t, biller.get("/api/v1/batches/"+b.BatchID+"/submission"))

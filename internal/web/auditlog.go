@@ -2,12 +2,12 @@ package web
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
@@ -28,7 +28,7 @@ func (s *Server) accessFilter(r *http.Request) (store.AccessFilter, accessFilter
 	day := func(s string, name string) (time.Time, error) {
 		d, err := claim.ParseDate(s)
 		if err != nil {
-			return time.Time{}, userErr(fmt.Sprintf("The %s date %q is not a date: write it as YYYY-MM-DD.", name, s))
+			return time.Time{}, fault.Errorf(fault.Invalid, "The %s date %q is not a date: write it as YYYY-MM-DD.", name, s)
 		}
 		y, m, dd := d.YMD()
 		return time.Date(y, m, dd, 0, 0, 0, 0, time.UTC), nil
@@ -70,8 +70,8 @@ func (s *Server) accessLogPage(w http.ResponseWriter, r *http.Request, id auth.I
 	d := accessLogPageData{Form: form, Actions: accessActions}
 	status := http.StatusOK
 	if err != nil {
-		v.Error, _ = userMessage(err)
-		status = http.StatusUnprocessableEntity
+		v.Error = fault.MessageOf(err)
+		status = statusOf(fault.CodeOf(err))
 	} else {
 		pg, n := pageParam(r, eventsPerPage+1)
 		pg.Offset = (n - 1) * eventsPerPage

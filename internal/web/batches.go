@@ -13,10 +13,12 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/fault"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
-	"github.com/rcmbot/rcmbot/workflows"
 )
 
 // errUploadTooLarge is what the upload's reader returns past the limit.
@@ -44,7 +46,7 @@ func (l *sizeLimit) Read(p []byte) (int, error) {
 }
 
 // uploadTooLargeMessage says what the limit is and what to do.
-func (s *Server) uploadTooLargeMessage() string {
+func (s *claimsWeb) uploadTooLargeMessage() string {
 	return fmt.Sprintf("The file is larger than the %s upload limit. Split it into smaller files (for example one per week) and upload each.",
 		humanBytes(s.cfg.UploadMaxBytes))
 }
@@ -73,7 +75,9 @@ func cleanFileName(name string) string {
 	return name
 }
 
-// uploadError is a refused upload: its HTTP status and what to tell the user.
+// uploadError is an upload refused at the HTTP level (not multipart, over
+// the size limit, interrupted, no file, a bad form token): its status and
+// what to tell the user. Refusals by the claims bot are fault errors.
 type uploadError struct {
 	status int
 	msg    string
@@ -84,9 +88,9 @@ func (e *uploadError) Error() string { return e.msg }
 // receiveUpload streams the multipart request's "file" part to the claims
 // bot. With formCSRF, the form's csrf_token part must come first and match
 // the session (the browser form without JavaScript).
-func (s *Server) receiveUpload(r *http.Request, id auth.Identity, formCSRF bool) (store.Batch, error) {
+func (s *claimsWeb) receiveUpload(r *http.Request, id auth.Identity, formCSRF bool) (store.Batch, error) {
 	if s.claims == nil {
-		return store.Batch{}, &uploadError{http.StatusServiceUnavailable, "The claims bot is not running in this rcmbot process, so files cannot be uploaded here. Tell your rcmbot administrator."}
+		return store.Batch{}, fault.Errorf(fault.Unavailable, "The claims bot is not running in this rcmbot process, so files cannot be uploaded here. Tell your rcmbot administrator.")
 	}
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
 		return store.Batch{}, &uploadError{http.StatusUnsupportedMediaType, "Send the file as multipart/form-data in a field named \"file\"."}
@@ -128,9 +132,6 @@ func (s *Server) receiveUpload(r *http.Request, id auth.Identity, formCSRF bool)
 				return store.Batch{}, &uploadError{http.StatusRequestEntityTooLarge, s.uploadTooLargeMessage()}
 			}
 			if err != nil {
-				if msg, ok := userMessage(err); ok {
-					return store.Batch{}, &uploadError{http.StatusUnprocessableEntity, msg}
-				}
 				return store.Batch{}, fmt.Errorf("submit batch: %w", err)
 			}
 			s.log.Info("web: batch uploaded", "batch", b.ID, "user", id.User.Username)
@@ -150,7 +151,7 @@ type uploadResponse struct {
 	Status     string `json:"status"`
 }
 
-func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiUpload(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	b, err := s.receiveUpload(r, id, false)
 	var ue *uploadError
 	if errors.As(err, &ue) {
@@ -170,22 +171,26 @@ type uploadPageData struct {
 	MaxLabel string
 }
 
-func (s *Server) uploadPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) uploadPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	s.page(w, http.StatusOK, "upload", newView(id, "Upload claims", "upload", s.uploadData()))
 }
 
-func (s *Server) uploadData() uploadPageData {
+func (s *claimsWeb) uploadData() uploadPageData {
 	return uploadPageData{MaxBytes: s.cfg.UploadMaxBytes, MaxLabel: humanBytes(s.cfg.UploadMaxBytes)}
 }
 
 // uploadForm is the upload without JavaScript: a plain multipart form.
-func (s *Server) uploadForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) uploadForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	b, err := s.receiveUpload(r, id, true)
 	var ue *uploadError
-	if errors.As(err, &ue) {
+	if errors.As(err, &ue) || staffFacing(err) {
 		v := newView(id, "Upload claims", "upload", s.uploadData())
-		v.Error = ue.msg
-		s.page(w, ue.status, "upload", v)
+		status := statusOf(fault.CodeOf(err))
+		v.Error = fault.MessageOf(err)
+		if ue != nil {
+			status, v.Error = ue.status, ue.msg
+		}
+		s.page(w, status, "upload", v)
 		return
 	}
 	if err != nil {
@@ -234,7 +239,7 @@ type batchJSON struct {
 	Links         map[string]string `json:"links"`
 }
 
-func (s *Server) batchJSON(b store.Batch) batchJSON {
+func (s *claimsWeb) batchJSON(b store.Batch) batchJSON {
 	c := b.Counts
 	out := batchJSON{
 		BatchID: b.ID, FileName: b.FileName, Status: string(b.Status), FailureReason: b.FailureReason,
@@ -293,7 +298,7 @@ func listParams(r *http.Request) store.Page {
 	return store.Page{Limit: min(limit, store.MaxPageSize), Offset: max(offset, 0)}
 }
 
-func (s *Server) apiBatches(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiBatches(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	bs, err := s.db.Batches(r.Context(), listParams(r))
 	if err != nil {
 		s.failErr(w, r, "the batch list", err)
@@ -307,22 +312,21 @@ func (s *Server) apiBatches(w http.ResponseWriter, r *http.Request, id auth.Iden
 }
 
 // liveBatch returns a batch that exists and is not deleted.
-func (s *Server) liveBatch(r *http.Request) (store.Batch, error) {
-	b, err := s.db.Batch(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return b, err
+// Unknown and deleted batches are fault.NotFound.
+func (s *claimsWeb) liveBatch(r *http.Request) (store.Batch, error) {
+	id := r.PathValue("id")
+	b, err := s.db.Batch(r.Context(), id)
+	if err == nil && !b.DeletedAt.IsZero() {
+		err = fmt.Errorf("batch %s was deleted: %w", b.ID, store.ErrNotFound)
 	}
-	if !b.DeletedAt.IsZero() {
-		return b, fmt.Errorf("batch %s was deleted: %w", b.ID, store.ErrNotFound)
-	}
-	return b, nil
+	return b, lookup(err, "batch "+id)
 }
 
 // progress asks a batch's running workflow for its progress; nil when
 // the batch is finished, there is no claims bot, or the query fails (the
 // store's status is shown instead).
-func (s *Server) progress(r *http.Request, b store.Batch) *workflows.BatchProgress {
-	if s.claims == nil || b.Status == store.BatchCompleted || b.Status == store.BatchFailed {
+func (s *claimsWeb) progress(r *http.Request, b store.Batch) *batch.Progress {
+	if s.claims == nil || b.Status.Finished() {
 		return nil
 	}
 	p, err := s.claims.Progress(r.Context(), b.ID)
@@ -333,7 +337,7 @@ func (s *Server) progress(r *http.Request, b store.Batch) *workflows.BatchProgre
 	return &p
 }
 
-func (s *Server) apiBatch(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiBatch(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	b, err := s.liveBatch(r)
 	if err != nil {
 		s.failErr(w, r, "batch "+r.PathValue("id"), err)
@@ -346,7 +350,7 @@ func (s *Server) apiBatch(w http.ResponseWriter, r *http.Request, id auth.Identi
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) apiDeleteBatch(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiDeleteBatch(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if err := s.deleteBatch(r, id); err != nil {
 		s.failErr(w, r, "deleting batch "+r.PathValue("id"), err)
 		return
@@ -354,7 +358,7 @@ func (s *Server) apiDeleteBatch(w http.ResponseWriter, r *http.Request, id auth.
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) deleteBatch(r *http.Request, id auth.Identity) error {
+func (s *claimsWeb) deleteBatch(r *http.Request, id auth.Identity) error {
 	if s.claims == nil {
 		return errNoClaimsBot
 	}
@@ -369,7 +373,7 @@ func (s *Server) deleteBatch(r *http.Request, id auth.Identity) error {
 	return nil
 }
 
-func (s *Server) deleteBatchForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) deleteBatchForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if err := s.deleteBatch(r, id); err != nil {
 		s.failErr(w, r, "deleting batch "+r.PathValue("id"), err)
 		return
@@ -378,13 +382,7 @@ func (s *Server) deleteBatchForm(w http.ResponseWriter, r *http.Request, id auth
 }
 
 // errNoClaimsBot is returned when the process runs without the claims bot.
-var errNoClaimsBot = userErr("The claims bot is not running in this rcmbot process. Tell your rcmbot administrator.")
-
-// userErr is an error whose message is for the user.
-type userErr string
-
-func (e userErr) Error() string       { return string(e) }
-func (e userErr) UserMessage() string { return string(e) }
+var errNoClaimsBot = fault.Errorf(fault.Unavailable, "The claims bot is not running in this rcmbot process. Tell your rcmbot administrator.")
 
 // batchRow is one row of the batches page.
 type batchRow struct {
@@ -401,7 +399,7 @@ type batchesData struct {
 
 const batchesPerPage = 50
 
-func (s *Server) batchesPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) batchesPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	pg, n := pageParam(r, batchesPerPage+1)
 	pg.Offset = (n - 1) * batchesPerPage
 	bs, err := s.db.Batches(r.Context(), pg)
@@ -437,7 +435,7 @@ type batchPageData struct {
 	CleanRate float64
 	UILink    string
 	Running   bool
-	Progress  *workflows.BatchProgress
+	Progress  *batch.Progress
 
 	Groups     []findingGroup // by category, errors first within each
 	Filtered   bool           // a filter is applied: Groups holds one page of matches
@@ -457,17 +455,17 @@ const findingsPerGroup = 25
 // findingsPerPage is the size of a filtered findings page.
 const findingsPerPage = 200
 
-func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) batchPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	ctx := r.Context()
 	b, err := s.liveBatch(r)
 	if err != nil {
 		s.failErr(w, r, "batch "+r.PathValue("id"), err)
 		return
 	}
-	d := batchPageData{Batch: b, CleanRate: cleanRate(b.Counts), UILink: s.temporalUILink(b.WorkflowID), Running: batchRunning(b.Status)}
+	d := batchPageData{Batch: b, CleanRate: cleanRate(b.Counts), UILink: s.temporalUILink(b.WorkflowID), Running: b.Status.Reading()}
 	d.Progress = s.progress(r, b)
 	q := r.URL.Query()
-	d.Filter = store.FindingFilter{Category: q.Get("category"), Severity: store.Severity(q.Get("severity")), ClaimID: strings.TrimSpace(q.Get("claim"))}
+	d.Filter = store.FindingFilter{Category: q.Get("category"), Severity: scrub.Severity(q.Get("severity")), ClaimID: strings.TrimSpace(q.Get("claim"))}
 	d.Filtered = d.Filter != (store.FindingFilter{})
 
 	counts, err := s.db.FindingCounts(ctx, b.ID)
@@ -485,9 +483,9 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, id auth.Ident
 			order = append(order, c.Category)
 		}
 		switch c.Severity {
-		case store.SeverityError:
+		case scrub.SevError:
 			g.Errors += c.Count
-		case store.SeverityWarning:
+		case scrub.SevWarning:
 			g.Warnings += c.Count
 		}
 		g.Total += c.Count
@@ -510,7 +508,7 @@ func (s *Server) batchPage(w http.ResponseWriter, r *http.Request, id auth.Ident
 		for _, cat := range order {
 			g := *byCat[cat]
 			// Errors first: they are what payers deny.
-			for _, sev := range []store.Severity{store.SeverityError, store.SeverityWarning} {
+			for _, sev := range []scrub.Severity{scrub.SevError, scrub.SevWarning} {
 				if len(g.Findings) >= findingsPerGroup {
 					break
 				}

@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
@@ -33,12 +35,12 @@ func benchBatch(b *testing.B, db *store.DB, n int) string {
 				Diagnoses: []string{"J069"}, Row: 2 + 2*i,
 				Lines: []claim.Line{{Number: 1, From: dos, To: dos, Procedure: "99213", Units: 1, Charge: 12500, DxPointers: []int{1}, Row: 2 + 2*i},
 					{Number: 2, From: dos, To: dos, Procedure: "87880", Units: 1, Charge: 2500, DxPointers: []int{1}, Row: 3 + 2*i}}}
-			rec := store.ClaimRecord{Claim: c, Tier: store.TierClean, State: store.StateClean}
+			rec := store.ClaimRecord{Claim: c, Tier: scrub.TierClean, State: batch.StateClean}
 			if i%5 == 0 {
-				rec.Tier, rec.State, rec.Score = store.TierHold, store.StatePending, 80
+				rec.Tier, rec.State, rec.Score = scrub.TierHold, batch.StatePending, 80
 				rec.Findings = []store.Finding{
-					{Line: 0, Category: "npi", RuleID: "NPI-001", Severity: store.SeverityError, Field: claim.FieldBillingNPI, Message: "Billing NPI is not valid", Fix: "Check NPPES", CARC: "16", Row: c.Row, Column: "K"},
-					{Line: 2, Category: "ncci_ptp", RuleID: "NCCI-PTP-001", Severity: store.SeverityWarning, Field: claim.FieldProcedureCode, Message: "bundled", Fix: "add a modifier", CARC: "97", Row: c.Row + 1, Column: "Y"},
+					{Line: 0, Category: "npi", RuleID: "NPI-001", Severity: scrub.SevError, Field: claim.FieldBillingNPI, Message: "Billing NPI is not valid", Fix: "Check NPPES", CARC: "16", Row: c.Row, Column: "K"},
+					{Line: 2, Category: "ncci_ptp", RuleID: "NCCI-PTP-001", Severity: scrub.SevWarning, Field: claim.FieldProcedureCode, Message: "bundled", Fix: "add a modifier", CARC: "97", Row: c.Row + 1, Column: "Y"},
 				}
 			}
 			recs = append(recs, rec)
@@ -104,7 +106,7 @@ func benchServer(b *testing.B, db *store.DB) (string, string) {
 	b.Helper()
 	srv := httptest.NewServer(nil)
 	b.Cleanup(srv.Close)
-	w, err := New(Options{DB: db, Config: testConfig(b, srv.URL)})
+	w, err := New(Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil)}, Config: testConfig(b, srv.URL)})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,11 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
-	"github.com/rcmbot/rcmbot/workflows"
 )
 
 // TestBotsPage runs the Bots page against a real Temporal dev server with
@@ -23,11 +21,11 @@ func TestBotsPage(t *testing.T) {
 	c := srv.Client(t, temporaltest.Options{})
 	ctx := context.Background()
 	sched := temporalx.Schedule{ID: "test-nightly", Bot: "system", Note: "health check every night", Cron: "0 2 * * *",
-		Workflow: "HealthCheck", Args: []any{workflows.HealthCheckInput{}}, TaskQueue: temporalx.QueueClaims, Catchup: time.Hour}
+		Workflow: "HealthCheck", Args: []any{map[string]any{"queues": []string{"claims"}}}, TaskQueue: "claims", Catchup: time.Hour}
 	if err := temporalx.Apply(ctx, c, "America/New_York", []temporalx.Schedule{sched}); err != nil {
 		t.Fatal(err)
 	}
-	h := newHarness(t, func(o *Options, _ *config.Config) { o.Temporal, o.Schedules = c, []temporalx.Schedule{sched} })
+	h := newHarness(t, func(_ *harness, o *Options) { o.Temporal, o.Schedules = c, []temporalx.Schedule{sched} })
 	admin := h.signIn(store.RoleAdmin)
 	page := admin.get("/bots").body
 	has(t, "bots page", page, "test-nightly", "health check every night", "Run now", `<span class="badge ok">active</span>`,
@@ -83,8 +81,8 @@ func TestBotsPage(t *testing.T) {
 	}
 
 	// A declared schedule Temporal does not have says what to run.
-	h2 := newHarness(t, func(o *Options, _ *config.Config) {
-		o.Temporal, o.Schedules = c, []temporalx.Schedule{{ID: "not-applied", Cron: "0 3 * * *", Workflow: "HealthCheck", TaskQueue: temporalx.QueueClaims}}
+	h2 := newHarness(t, func(_ *harness, o *Options) {
+		o.Temporal, o.Schedules = c, []temporalx.Schedule{{ID: "not-applied", Cron: "0 3 * * *", Workflow: "HealthCheck", TaskQueue: "claims"}}
 	})
 	has(t, "missing schedule", h2.signIn(store.RoleAdmin).get("/bots").body, "rcmbot schedules apply")
 }

@@ -4,10 +4,10 @@ package web
 // chromium package) with chromedp: what staff do, with the page's own
 // JavaScript running under the real Content Security Policy.
 //
-// The bots behind the pages are the real ones (browserStack, in
-// browser_real_test.go): the claims and eligibility bots' front doors over
-// a Temporal dev server, with their workers running in this process
-// against the clearinghouse and payer simulators.
+// The bots behind the pages are the real ones (withBots, see Stack): the
+// claims and eligibility bots' front doors over a Temporal dev server,
+// with their workers running in this process against the clearinghouse
+// and payer simulators.
 
 import (
 	"context"
@@ -30,13 +30,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
-	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
-
-// browserStack sets the bots, Temporal and schedules of the server the
-// browser tests use.
-var browserStack = realStack
 
 // chromiumPath finds Chromium, skipping the test when it is missing unless
 // RCMBOT_REQUIRE_BROWSER is set (as CI sets it).
@@ -290,7 +285,7 @@ func TestBrowserSignInKeyboard(t *testing.T) {
 }
 
 func TestBrowserClaimsFlow(t *testing.T) {
-	h := newHarness(t, func(o *Options, c *config.Config) { browserStack(t, o, c) })
+	h := newHarness(t, withBots)
 	bctx := newBrowser(t)
 	tb := openTab(t, bctx, h.srv.URL)
 	t.Logf("screenshots: %s", tb.dir)
@@ -467,14 +462,12 @@ func TestBrowserClaimsFlow(t *testing.T) {
 	tb.shot("claims-08-reports")
 
 	// Eligibility: a night's sweep, problems first, and one result.
-	if se, ok := h.web.eligibility.(*storeEligibility); ok {
-		date := claim.DateOf(time.Now()).AddDays(1)
-		se.sweep(t, date, "60054")
-		tb.open("/eligibility?date=" + date.String())
-		tb.shot("claims-09-eligibility")
-		tb.submit(`a[href*="/results/"]`)
-		tb.shot("claims-10-eligibility-result")
-	}
+	date := claim.DateOf(time.Now()).AddDays(1)
+	h.sweep(date, "60054")
+	tb.open("/eligibility?date=" + date.String())
+	tb.shot("claims-09-eligibility")
+	tb.submit(`a[href*="/results/"]`)
+	tb.shot("claims-10-eligibility-result")
 	tb.open("/bots")
 	tb.shot("claims-11-bots")
 	tb.open("/account")

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/fault"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/scrubfile"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
@@ -110,9 +112,9 @@ type claimPageData struct {
 }
 
 // worse is the more severe of two severities.
-func worse(a string, b store.Severity) string {
-	if a == string(store.SeverityError) || b == store.SeverityError {
-		return string(store.SeverityError)
+func worse(a string, b scrub.Severity) string {
+	if a == string(scrub.SevError) || b == scrub.SevError {
+		return string(scrub.SevError)
 	}
 	return string(b)
 }
@@ -232,7 +234,7 @@ var correctableFields = func() []claim.Field {
 }()
 
 // loadClaimPage loads everything the claim page shows.
-func (s *Server) loadClaimPage(r *http.Request, id auth.Identity) (claimPageData, error) {
+func (s *claimsWeb) loadClaimPage(r *http.Request, id auth.Identity) (claimPageData, error) {
 	ctx := r.Context()
 	b, err := s.liveBatch(r)
 	if err != nil {
@@ -240,7 +242,7 @@ func (s *Server) loadClaimPage(r *http.Request, id auth.Identity) (claimPageData
 	}
 	rec, err := s.db.Claim(ctx, b.ID, r.PathValue("claim"))
 	if err != nil {
-		return claimPageData{}, err
+		return claimPageData{}, lookup(err, "claim "+r.PathValue("claim"))
 	}
 	d := claimPageData{Batch: b, Rec: rec, Charge: rec.Claim.LineTotal(), LineCount: len(rec.Claim.Lines), UILink: s.temporalUILink(b.WorkflowID)}
 	d.Sections, d.Diagnoses, d.Lines = buildClaimView(&rec)
@@ -252,14 +254,14 @@ func (s *Server) loadClaimPage(r *http.Request, id auth.Identity) (claimPageData
 		return d, err
 	}
 	slices.Reverse(d.Reviews) // newest first
-	d.ReviewOpen = b.Status == store.BatchAwaitingReview
-	d.CanReview = d.ReviewOpen && rec.State == store.StatePending && can(id.User.Role, permReview) && s.claims != nil
+	d.ReviewOpen = b.Status == batch.AwaitingReview
+	d.CanReview = d.ReviewOpen && rec.State == batch.StatePending && can(id.User.Role, permReview) && s.claims != nil
 	if d.CanReview {
 		d.Fixes = fixesFor(&rec)
 		d.AllFields = correctableFields
 	}
 	if d.ReviewOpen {
-		pending, err := s.db.Claims(ctx, store.ClaimFilter{BatchID: b.ID, States: []store.ReviewState{store.StatePending}}, store.Page{Limit: 2})
+		pending, err := s.db.Claims(ctx, store.ClaimFilter{BatchID: b.ID, States: []batch.ReviewState{batch.StatePending}}, store.Page{Limit: 2})
 		if err != nil {
 			return d, err
 		}
@@ -274,21 +276,26 @@ func (s *Server) loadClaimPage(r *http.Request, id auth.Identity) (claimPageData
 }
 
 // reviewDone are the confirmations shown after a review action.
+// (keyed by the state the action left the claim in, and correctedPending).
 var reviewDone = map[string]string{
-	"approved":          "Claim approved: it will be submitted with the batch.",
-	"overridden":        "Claim overridden: it will be submitted despite its findings, with your reason recorded.",
-	"rejected":          "Claim rejected: it will not be submitted.",
-	"corrected":         "Correction saved and the claim re-scrubbed clean: it will be submitted with the batch.",
-	"corrected-pending": "Correction saved and the claim re-scrubbed, but it still has findings. Review them below.",
+	string(batch.StateApproved):   "Claim approved: it will be submitted with the batch.",
+	string(batch.StateOverridden): "Claim overridden: it will be submitted despite its findings, with your reason recorded.",
+	string(batch.StateRejected):   "Claim rejected: it will not be submitted.",
+	string(batch.StateCorrected):  "Correction saved and the claim re-scrubbed clean: it will be submitted with the batch.",
+	correctedPending:              "Correction saved and the claim re-scrubbed, but it still has findings. Review them below.",
 }
 
-func (s *Server) claimPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+// correctedPending is the confirmation key of a correction that left
+// findings.
+const correctedPending = "corrected-pending"
+
+func (s *claimsWeb) claimPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	s.renderClaim(w, r, id, http.StatusOK, "")
 }
 
 // renderClaim shows the claim page (with errMsg, if any, from a review
 // that could not be applied), recording the view.
-func (s *Server) renderClaim(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, errMsg string) {
+func (s *claimsWeb) renderClaim(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, errMsg string) {
 	d, err := s.loadClaimPage(r, id)
 	if err != nil {
 		s.failErr(w, r, "claim "+r.PathValue("claim"), err)
@@ -305,17 +312,17 @@ func (s *Server) renderClaim(w http.ResponseWriter, r *http.Request, id auth.Ide
 }
 
 // reviewClaimForm applies one review action from the claim page.
-func (s *Server) reviewClaimForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) reviewClaimForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if s.claims == nil {
 		s.failErr(w, r, "the review", errNoClaimsBot)
 		return
 	}
 	batchID, claimID := r.PathValue("id"), r.PathValue("claim")
-	a := activities.ReviewAction{ClaimID: claimID, Action: r.PostFormValue("action"), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
-	if a.Action == activities.ActionCorrect {
+	a := batch.ReviewAction{ClaimID: claimID, Action: batch.Action(r.PostFormValue("action")), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	if a.Action == batch.Correct {
 		rec, err := s.db.Claim(r.Context(), batchID, claimID)
 		if err != nil {
-			s.failErr(w, r, "claim "+claimID, err)
+			s.failErr(w, r, "claim "+claimID, lookup(err, "claim "+claimID))
 			return
 		}
 		a.Fields = correctionsFromForm(r, &rec.Claim)
@@ -324,17 +331,17 @@ func (s *Server) reviewClaimForm(w http.ResponseWriter, r *http.Request, id auth
 		s.renderClaim(w, r, id, http.StatusUnprocessableEntity, reviewFormMessage(a, err))
 		return
 	}
-	outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, []activities.ReviewAction{a})
+	outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, []batch.ReviewAction{a})
 	if err != nil {
-		if msg, ok := userMessage(err); ok {
-			s.renderClaim(w, r, id, http.StatusUnprocessableEntity, msg)
+		if staffFacing(err) {
+			s.renderClaim(w, r, id, statusOf(fault.CodeOf(err)), fault.MessageOf(err))
 			return
 		}
 		s.failErr(w, r, "the review of claim "+claimID, err)
 		return
 	}
-	done := map[string]string{activities.ActionApprove: "approved", activities.ActionOverride: "overridden",
-		activities.ActionReject: "rejected", activities.ActionCorrect: "corrected"}[a.Action]
+	state, _ := a.Action.State()
+	done := string(state)
 	for _, o := range outs {
 		if o.ClaimID != claimID {
 			continue
@@ -343,22 +350,22 @@ func (s *Server) reviewClaimForm(w http.ResponseWriter, r *http.Request, id auth
 			s.renderClaim(w, r, id, http.StatusUnprocessableEntity, "The correction could not be applied: "+o.Error)
 			return
 		}
-		if a.Action == activities.ActionCorrect && !o.Resolved {
-			done = "corrected-pending"
+		if a.Action == batch.Correct && !o.Resolved {
+			done = correctedPending
 		}
 	}
 	http.Redirect(w, r, fmt.Sprintf("/batches/%s/claims/%s?done=%s", batchID, claimID, done), http.StatusSeeOther)
 }
 
 // reviewFormMessage turns a validation error into advice for the form.
-func reviewFormMessage(a activities.ReviewAction, err error) string {
+func reviewFormMessage(a batch.ReviewAction, err error) string {
 	switch a.Action {
-	case activities.ActionOverride:
+	case batch.Override:
 		return "To override, say why the claim should go out despite its findings (the reason is recorded)."
-	case activities.ActionCorrect:
+	case batch.Correct:
 		return "To correct the claim, change at least one value, then save."
 	}
-	return "That review action could not be applied: " + err.Error() + "."
+	return "That review action could not be applied: " + fault.MessageOf(err) + "."
 }
 
 // correctionsFromForm collects the changed values of the correct form:
@@ -410,7 +417,7 @@ type reviewJSON struct {
 	At       time.Time           `json:"at"`
 }
 
-func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiClaim(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	ctx := r.Context()
 	b, err := s.liveBatch(r)
 	if err != nil {
@@ -419,7 +426,7 @@ func (s *Server) apiClaim(w http.ResponseWriter, r *http.Request, id auth.Identi
 	}
 	rec, err := s.db.Claim(ctx, b.ID, r.PathValue("claim"))
 	if err != nil {
-		s.failErr(w, r, "claim "+r.PathValue("claim"), err)
+		s.failErr(w, r, "claim "+r.PathValue("claim"), lookup(err, "claim "+r.PathValue("claim")))
 		return
 	}
 	ras, err := s.db.ReviewActions(ctx, b.ID, rec.Claim.ID)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,51 +9,18 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
 
-var errNoEligibilityBot = userErr("The eligibility bot is not running in this rcmbot process. Tell your rcmbot administrator.")
+// errNoEligibilityBot is returned when the process runs without the
+// eligibility bot.
+var errNoEligibilityBot = fault.Errorf(fault.Unavailable, "The eligibility bot is not running in this rcmbot process. Tell your rcmbot administrator.")
 
 // today is the practice's calendar date now.
 func (s *Server) today() claim.Date {
 	return claim.DateOf(s.now().In(s.cfg.Location()))
-}
-
-// validateCheck says what is missing from an eligibility request, for the
-// person who filled in the form or wrote the API call.
-func (s *Server) validateCheck(q *eligibility.Request) error {
-	q.PayerID = strings.TrimSpace(q.PayerID)
-	q.MemberID = strings.TrimSpace(q.MemberID)
-	q.FirstName = strings.TrimSpace(q.FirstName)
-	q.LastName = strings.TrimSpace(q.LastName)
-	q.ProviderNPI = strings.TrimSpace(q.ProviderNPI)
-	q.ProviderName = strings.TrimSpace(q.ProviderName)
-	var missing []string
-	for _, f := range []struct{ v, name string }{{q.PayerID, "payer"}, {q.MemberID, "member ID"}, {q.LastName, "last name"}, {q.FirstName, "first name"}} {
-		if f.v == "" {
-			missing = append(missing, f.name)
-		}
-	}
-	if q.DOB.IsZero() {
-		missing = append(missing, "date of birth")
-	}
-	if q.DateOfService.IsZero() {
-		missing = append(missing, "date of service")
-	}
-	if len(missing) > 0 {
-		return userErr("Fill in the " + strings.Join(missing, ", ") + ", then check again.")
-	}
-	if q.DOB > s.today() {
-		return userErr("The date of birth is in the future. Check it and try again.")
-	}
-	if q.DateOfService < q.DOB {
-		return userErr("The date of service is before the date of birth. Check both dates.")
-	}
-	if s.payers != nil && s.payers.Payer(q.PayerID) == nil {
-		return userErr(fmt.Sprintf("Payer %q is not in the payer directory. Pick a payer from the list.", q.PayerID))
-	}
-	return nil
 }
 
 // eligibilityResultJSON is a stored result in the API.
@@ -78,7 +44,7 @@ func toResultJSON(r store.EligibilityResult) eligibilityResultJSON {
 		Status: string(r.Status), CheckedAt: r.CheckedAt, Result: raw}
 }
 
-func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *eligibilityWeb) apiCheck(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if s.eligibility == nil {
 		s.failErr(w, r, "the eligibility check", errNoEligibilityBot)
 		return
@@ -88,10 +54,6 @@ func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request, id auth.Identi
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&q); err != nil {
 		s.fail(w, r, http.StatusBadRequest, `Send a JSON eligibility request: {"payer_id","member_id","first_name","last_name","dob":"YYYY-MM-DD","date_of_service":"YYYY-MM-DD","provider_npi","provider_name"}. `+jsonProblem(err))
-		return
-	}
-	if err := s.validateCheck(&q); err != nil {
-		s.failErr(w, r, "the eligibility check", err)
 		return
 	}
 	res, err := s.eligibility.Check(r.Context(), q, id.User.Username)
@@ -110,23 +72,23 @@ func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request, id auth.Identi
 func dateParam(r *http.Request) (claim.Date, error) {
 	d, err := claim.ParseDate(r.PathValue("date"))
 	if err != nil {
-		return 0, userErr(fmt.Sprintf("%q is not a date: write it as YYYY-MM-DD.", r.PathValue("date")))
+		return 0, fault.Errorf(fault.Invalid, "%q is not a date: write it as YYYY-MM-DD.", r.PathValue("date"))
 	}
 	return d, nil
 }
 
 type sweepJSON struct {
-	ID            string            `json:"id"`
-	Date          claim.Date        `json:"date"`
-	Status        string            `json:"status"`
-	Counts        store.SweepCounts `json:"counts"`
-	WorkflowID    string            `json:"workflow_id"`
-	TemporalUIURL string            `json:"temporal_ui_url,omitempty"`
-	StartedAt     time.Time         `json:"started_at"`
-	CompletedAt   *time.Time        `json:"completed_at,omitempty"`
+	ID            string                  `json:"id"`
+	Date          claim.Date              `json:"date"`
+	Status        string                  `json:"status"`
+	Counts        eligibility.SweepCounts `json:"counts"`
+	WorkflowID    string                  `json:"workflow_id"`
+	TemporalUIURL string                  `json:"temporal_ui_url,omitempty"`
+	StartedAt     time.Time               `json:"started_at"`
+	CompletedAt   *time.Time              `json:"completed_at,omitempty"`
 }
 
-func (s *Server) apiSweep(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *eligibilityWeb) apiSweep(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if s.eligibility == nil {
 		s.failErr(w, r, "the eligibility sweep", errNoEligibilityBot)
 		return
@@ -159,7 +121,7 @@ func (s *Server) apiSweep(w http.ResponseWriter, r *http.Request, id auth.Identi
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) apiWorklist(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *eligibilityWeb) apiWorklist(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if s.eligibility == nil {
 		s.failErr(w, r, "the worklist", errNoEligibilityBot)
 		return
@@ -219,7 +181,7 @@ type checkForm struct {
 	PayerID, MemberID, FirstName, LastName, DOB, DOS, ProviderNPI, ProviderName string
 }
 
-func (s *Server) payerOptions() []payerOption {
+func (s *eligibilityWeb) payerOptions() []payerOption {
 	if s.payers == nil {
 		return nil
 	}
@@ -230,7 +192,7 @@ func (s *Server) payerOptions() []payerOption {
 	return out
 }
 
-func (s *Server) eligibilityPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *eligibilityWeb) eligibilityPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	date := s.today().NextBusinessDay()
 	v := newView(id, "Eligibility", "eligibility", nil)
 	if q := r.URL.Query().Get("date"); q != "" {
@@ -244,12 +206,12 @@ func (s *Server) eligibilityPage(w http.ResponseWriter, r *http.Request, id auth
 	s.renderEligibility(w, r, id, http.StatusOK, v, date, checkForm{DOS: s.today().String()})
 }
 
-func (s *Server) renderEligibility(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, v view, date claim.Date, form checkForm) {
+func (s *eligibilityWeb) renderEligibility(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, v view, date claim.Date, form checkForm) {
 	d := eligibilityPageData{Date: date, Form: form, Payers: s.payerOptions(), Available: s.eligibility != nil}
 	if s.eligibility != nil {
 		sw, results, err := s.eligibility.SweepResults(r.Context(), date)
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case fault.Is(err, fault.NotFound):
 		case err != nil:
 			s.failErr(w, r, "the eligibility results for "+date.String(), err)
 			return
@@ -258,7 +220,7 @@ func (s *Server) renderEligibility(w http.ResponseWriter, r *http.Request, id au
 			d.SweepLink = s.temporalUILink(sw.WorkflowID)
 			for _, res := range results {
 				row := decodeResult(res)
-				if res.Status != store.EligibilityActive {
+				if res.Status != eligibility.CheckActive {
 					d.Problems++
 				}
 				d.Results = append(d.Results, row)
@@ -285,7 +247,7 @@ type resultPageData struct {
 	Row  resultRow
 }
 
-func (s *Server) eligibilityResultPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *eligibilityWeb) eligibilityResultPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if s.eligibility == nil {
 		s.failErr(w, r, "the eligibility result", errNoEligibilityBot)
 		return
@@ -306,10 +268,10 @@ func (s *Server) eligibilityResultPage(w http.ResponseWriter, r *http.Request, i
 			return
 		}
 	}
-	s.failErr(w, r, "eligibility result "+r.PathValue("rid"), store.ErrNotFound)
+	s.failErr(w, r, "eligibility result "+r.PathValue("rid"), lookup(store.ErrNotFound, "eligibility result "+r.PathValue("rid")))
 }
 
-func (s *Server) showResult(w http.ResponseWriter, r *http.Request, id auth.Identity, date claim.Date, res store.EligibilityResult, detail string) {
+func (s *eligibilityWeb) showResult(w http.ResponseWriter, r *http.Request, id auth.Identity, date claim.Date, res store.EligibilityResult, detail string) {
 	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: res.SweepID, patientID: res.PatientID, detail: detail + " " + res.ID}); err != nil {
 		s.failAccess(w, r)
 		return
@@ -318,7 +280,7 @@ func (s *Server) showResult(w http.ResponseWriter, r *http.Request, id auth.Iden
 }
 
 // checkNow runs one eligibility check from the page and shows its result.
-func (s *Server) checkNow(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *eligibilityWeb) checkNow(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	f := checkForm{
 		PayerID: r.PostFormValue("payer_id"), MemberID: r.PostFormValue("member_id"), FirstName: r.PostFormValue("first_name"),
 		LastName: r.PostFormValue("last_name"), DOB: r.PostFormValue("dob"), DOS: r.PostFormValue("date_of_service"),
@@ -327,7 +289,7 @@ func (s *Server) checkNow(w http.ResponseWriter, r *http.Request, id auth.Identi
 	v := newView(id, "Eligibility", "eligibility", nil)
 	date := s.today().NextBusinessDay()
 	if s.eligibility == nil {
-		v.Error = errNoEligibilityBot.UserMessage()
+		v.Error = errNoEligibilityBot.Message
 		s.renderEligibility(w, r, id, http.StatusServiceUnavailable, v, date, f)
 		return
 	}
@@ -348,11 +310,10 @@ func (s *Server) checkNow(w http.ResponseWriter, r *http.Request, id auth.Identi
 			q.DateOfService = d
 		}
 	}
-	err := s.validateCheck(&q)
+	var err error
 	if len(bad) > 0 {
-		err = userErr("Write the " + strings.Join(bad, " and ") + " as YYYY-MM-DD (or use the date picker).")
-	}
-	if err == nil {
+		err = fault.Errorf(fault.Invalid, "Write the %s as YYYY-MM-DD (or use the date picker).", strings.Join(bad, " and "))
+	} else {
 		var res store.EligibilityResult
 		res, err = s.eligibility.Check(r.Context(), q, id.User.Username)
 		if err == nil {
@@ -360,11 +321,10 @@ func (s *Server) checkNow(w http.ResponseWriter, r *http.Request, id auth.Identi
 			return
 		}
 	}
-	msg, ok := userMessage(err)
-	if !ok {
+	v.Error = fault.MessageOf(err)
+	if !staffFacing(err) {
 		s.log.Error("web: eligibility check", "err", err)
-		msg = "The check could not be completed. Try again in a minute; if it keeps failing, tell your rcmbot administrator."
+		v.Error = "The check could not be completed. Try again in a minute; if it keeps failing, tell your rcmbot administrator."
 	}
-	v.Error = msg
 	s.renderEligibility(w, r, id, http.StatusUnprocessableEntity, v, date, f)
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/scrubfile"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
@@ -47,7 +49,7 @@ func toFindingsJSON(fs []store.Finding) []scrubfile.FindingReport {
 
 // apiFindings streams the findings report: every claim of the batch in
 // file order, with its findings, one claim in memory at a time.
-func (s *Server) apiFindings(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiFindings(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	ctx := r.Context()
 	b, err := s.liveBatch(r)
 	if err != nil {
@@ -109,7 +111,7 @@ func csvSafe(s string) string {
 }
 
 // apiFindingsCSV exports a batch's findings as CSV, one row per finding.
-func (s *Server) apiFindingsCSV(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiFindingsCSV(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	b, err := s.liveBatch(r)
 	if err != nil {
 		s.failErr(w, r, "batch "+r.PathValue("id"), err)
@@ -171,7 +173,7 @@ func (d *download) Write(p []byte) (int, error) {
 }
 
 // serveDownload records the access, then lets write produce the file.
-func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, id auth.Identity, b store.Batch, e phiEvent, contentType, name string, write func(*download) error) {
+func (s *claimsWeb) serveDownload(w http.ResponseWriter, r *http.Request, id auth.Identity, b store.Batch, e phiEvent, contentType, name string, write func(*download) error) {
 	if s.claims == nil {
 		s.failErr(w, r, "the download", errNoClaimsBot)
 		return
@@ -193,18 +195,18 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request, id auth.I
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-func (s *Server) apiAnnotated(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiAnnotated(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	b, err := s.liveBatch(r)
 	if err != nil {
 		s.failErr(w, r, "batch "+r.PathValue("id"), err)
 		return
 	}
 	switch {
-	case b.Status == store.BatchFailed && b.Counts.Claims == 0:
-		s.fail(w, r, http.StatusConflict, "The file could not be read, so there is no annotated workbook: the batch page says why.")
+	case b.Status == batch.Failed && b.Counts.Claims == 0:
+		s.failErr(w, r, "the annotated workbook", fault.Errorf(fault.Conflict, "The file could not be read, so there is no annotated workbook: the batch page says why."))
 		return
-	case batchRunning(b.Status):
-		s.fail(w, r, http.StatusConflict, "The annotated workbook is ready once the file has been read and scrubbed. Wait for the batch to finish scrubbing.")
+	case b.Status.Reading():
+		s.failErr(w, r, "the annotated workbook", fault.Errorf(fault.Conflict, "The annotated workbook is ready once the file has been read and scrubbed. Wait for the batch to finish scrubbing."))
 		return
 	}
 	s.serveDownload(w, r, id, b, phiEvent{action: store.AccessDownloadWorkbook, batchID: b.ID, detail: "annotated workbook"},
@@ -213,7 +215,7 @@ func (s *Server) apiAnnotated(w http.ResponseWriter, r *http.Request, id auth.Id
 		})
 }
 
-func (s *Server) api837P(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) api837P(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	b, err := s.liveBatch(r)
 	if err != nil {
 		s.failErr(w, r, "batch "+r.PathValue("id"), err)
@@ -225,7 +227,7 @@ func (s *Server) api837P(w http.ResponseWriter, r *http.Request, id auth.Identit
 		return
 	}
 	if len(ics) == 0 {
-		s.fail(w, r, http.StatusNotFound, "This batch has not submitted any claims yet, so there is no 837P. It is built when the batch moves on from review.")
+		s.failErr(w, r, "the 837P", fault.Errorf(fault.NotFound, "This batch has not submitted any claims yet, so there is no 837P. It is built when the batch moves on from review."))
 		return
 	}
 	s.serveDownload(w, r, id, b, phiEvent{action: store.AccessDownload837P, batchID: b.ID, detail: strconv.Itoa(len(ics)) + " interchanges"},
@@ -275,7 +277,7 @@ func timePtr(t time.Time) *time.Time {
 // apiSubmission is the batch's submission ledger: each interchange with
 // its 999, each claim with its 277CA status. It names claims and payers,
 // not patients, so it is not a PHI access.
-func (s *Server) apiSubmission(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiSubmission(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	ctx := r.Context()
 	b, err := s.liveBatch(r)
 	if err != nil {

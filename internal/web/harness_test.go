@@ -4,26 +4,34 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/claimsbot"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/eligibilitybot"
+	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/payers"
+	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
+	"go.temporal.io/sdk/client"
 )
 
 // testClock is a settable clock shared by the server and the test.
@@ -44,23 +52,51 @@ func (c *testClock) advance(d time.Duration) {
 	c.offset += d
 }
 
-// harness is a real web server on a real SQLite store, with the test
-// bots, and one signed-up user per role.
+// harness is a real web server on a real store (SQLite, or PostgreSQL
+// through newHarnessOn) with one signed-up user per role. Its bots are
+// mounted without front doors (the pages say the bots are not running)
+// unless the test asks for withBots: then they are the real ones.
 type harness struct {
-	t      *testing.T
-	db     *store.DB
-	srv    *httptest.Server
-	web    *Server
-	cfg    *config.Config
-	clock  *testClock
-	claims *storeClaims
-	elig   *storeEligibility
+	t     *testing.T
+	db    *store.DB
+	srv   *httptest.Server
+	web   *Server
+	cfg   *config.Config
+	clock *testClock
+	// stack is the real product behind the server (withBots), else nil.
+	stack     *Stack
+	wantStack bool
 }
+
+// Stack is the product behind a test server: the claims and eligibility
+// bots' own front doors over a Temporal dev server, with their workers
+// running in this process against the clearinghouse and payer simulators
+// (the browser tests' and every bot-facing test's).
+type Stack struct {
+	Claims      *claimsbot.Service
+	Eligibility *eligibilitybot.Service
+	Temporal    client.Client
+	Ring        *keyring.Ring
+	Schedules   []temporalx.Schedule
+	Payer       *sim.PayerSim
+}
+
+// StartStack starts a Stack on db with the settings cfg (whose simulator
+// URLs it sets). stack_test.go sets it: it lives in the external test
+// package web_test because it builds the workers with internal/bots, which
+// imports this package.
+var StartStack func(t *testing.T, db *store.DB, cfg *config.Config) *Stack
 
 // rolePassword is every test user's password; usernames are the role names.
 const rolePassword = "correct horse battery staple"
 
-type harnessOption func(*Options, *config.Config)
+// harnessOption changes the harness's settings or server options before
+// the server starts.
+type harnessOption func(*harness, *Options)
+
+// withBots puts the real bots behind the server (after every other option
+// has changed the settings).
+func withBots(h *harness, _ *Options) { h.wantStack = true }
 
 // newHarness is newHarnessOn a fresh SQLite database.
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
@@ -75,11 +111,17 @@ func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
 	h.srv = httptest.NewServer(nil)
 	t.Cleanup(h.srv.Close)
 	h.cfg = testConfig(t, h.srv.URL)
-	h.claims = newStoreClaims(t, db, 0)
-	h.elig = newStoreEligibility(t, db)
-	o := Options{DB: db, Claims: h.claims, Eligibility: h.elig, Payers: payers.Starter(), Config: h.cfg, Now: h.clock.now}
+	o := Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil)}, Payers: payers.Starter(), Config: h.cfg, Now: h.clock.now}
 	for _, f := range opts {
-		f(&o, h.cfg)
+		f(h, &o)
+	}
+	if h.wantStack {
+		if StartStack == nil {
+			t.Fatal("no StartStack: stack_test.go sets it")
+		}
+		h.stack = StartStack(t, db, h.cfg)
+		o.Bots = []Bot{Claims(h.stack.Claims), Eligibility(h.stack.Eligibility)}
+		o.Ring, o.Temporal, o.Schedules = h.stack.Ring, h.stack.Temporal, h.stack.Schedules
 	}
 	w, err := New(o)
 	if err != nil {
@@ -258,18 +300,6 @@ func decodeJSON[T any](t testing.TB, r response) T {
 	return v
 }
 
-// demoWorkbook returns the demo claims workbook from fixtures/ (written
-// by the fixtures generator), failing when it is missing.
-func demoWorkbook(t testing.TB) []byte {
-	t.Helper()
-	p := filepath.Join("..", "..", "fixtures", "demo-claims.xlsx")
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("demo workbook: %v (generate it with the fixtures generator)", err)
-	}
-	return b
-}
-
 // smallCSV is a claims file of three claims with service dates ten days
 // ago: C1001 is clean, C1002 has an invalid billing NPI (an error finding
 // on cell K3), and C1003 has units that cannot be read (a row error on
@@ -277,10 +307,84 @@ func demoWorkbook(t testing.TB) []byte {
 func smallCSV() []byte {
 	dos := claim.DateOf(time.Now()).AddDays(-10).String()
 	return []byte(strings.ReplaceAll(`claim_id,patient_id,patient_last_name,patient_first_name,patient_dob,patient_sex,member_id,payer_id,payer_name,billing_provider_name,billing_npi,billing_tin,billing_taxonomy,billing_address,billing_city,billing_state,billing_zip,rendering_npi,place_of_service,frequency_code,dx1,line_number,service_date_from,service_date_to,procedure_code,units,line_charge,dx_pointers
-C1001,P501,Doe,Jane,1980-02-14,F,MEM1001,60054,Aetna,Sunrise Family Clinic,1234567893,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1558598797,11,1,J06.9,1,DOS,DOS,99213,1,125.00,1
-C1002,P502,Roe,Richard,1975-07-01,M,MEM1002,60054,Aetna,Sunrise Family Clinic,1234567890,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1558598797,11,1,I10,1,DOS,DOS,99214,1,180.00,1
-C1003,P503,Poe,Edgar,1990-10-20,M,MEM1003,60054,Aetna,Sunrise Family Clinic,1234567893,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1558598797,11,1,R51.9,1,DOS,DOS,99212,abc,95.00,1
+C1001,P501,Doe,Jane,1980-02-14,F,MEM1001,60054,Aetna,Sunrise Family Clinic,1234567893,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1299000012,11,1,J06.9,1,DOS,DOS,99213,1,125.00,1
+C1002,P502,Roe,Richard,1975-07-01,M,MEM1002,60054,Aetna,Sunrise Family Clinic,1234567890,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1299000012,11,1,I10,1,DOS,DOS,99214,1,180.00,1
+C1003,P503,Poe,Edgar,1990-10-20,M,MEM1003,60054,Aetna,Sunrise Family Clinic,1234567893,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1299000012,11,1,R51.9,1,DOS,DOS,99212,abc,95.00,1
 `, "DOS", dos))
+}
+
+// waitStatus polls the batch until it reaches one of the statuses,
+// failing the test after two minutes.
+func (h *harness) waitStatus(id string, want ...batch.Status) store.Batch {
+	h.t.Helper()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		b, err := h.db.Batch(context.Background(), id)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if slices.Contains(want, b.Status) {
+			return b
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatalf("batch %s is %s after 2 minutes, want %v (%s)", id, b.Status, want, b.FailureReason)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sweep books every payer-simulator roster member of payerID on date (a
+// roster import, the stand-in for a scheduling system), runs the
+// eligibility sweep of that date through the bot's front door and waits
+// for it to finish.
+func (h *harness) sweep(date claim.Date, payerID string) store.Sweep {
+	h.t.Helper()
+	ctx := context.Background()
+	var appts []store.Appointment
+	for i, m := range h.stack.Payer.Roster() {
+		if m.PayerID == payerID {
+			appts = append(appts, store.Appointment{Date: date, PayerID: m.PayerID, PatientID: fmt.Sprintf("P%04d", i), MemberID: m.ID,
+				LastName: m.LastName, FirstName: m.FirstName, DOB: m.DOB, Source: "roster.csv", SourceRow: i + 2})
+		}
+	}
+	if _, err := h.db.ReplaceRoster(ctx, appts); err != nil {
+		h.t.Fatal(err)
+	}
+	id, err := h.stack.Eligibility.Sweep(ctx, date)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if _, err := h.stack.Eligibility.WaitSweep(wctx, id); err != nil {
+		h.t.Fatal(err)
+	}
+	sw, err := h.db.Sweep(ctx, id)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return sw
+}
+
+// eligibilityDoor is a function-field stand-in for the eligibility bot's
+// front door, for tests of what a page does with one answer: each field
+// is the answer, with no logic of its own. A nil field panics if called.
+type eligibilityDoor struct {
+	check         func(context.Context, eligibility.Request, string) (store.EligibilityResult, error)
+	sweepResults  func(context.Context, claim.Date) (store.Sweep, []store.EligibilityResult, error)
+	writeWorklist func(context.Context, claim.Date, io.Writer) error
+}
+
+func (d eligibilityDoor) Check(ctx context.Context, req eligibility.Request, by string) (store.EligibilityResult, error) {
+	return d.check(ctx, req, by)
+}
+
+func (d eligibilityDoor) SweepResults(ctx context.Context, date claim.Date) (store.Sweep, []store.EligibilityResult, error) {
+	return d.sweepResults(ctx, date)
+}
+
+func (d eligibilityDoor) WriteWorklist(ctx context.Context, date claim.Date, w io.Writer) error {
+	return d.writeWorklist(ctx, date, w)
 }
 
 // newEmptyDB is a migrated database without users.

@@ -11,6 +11,7 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
@@ -104,7 +105,7 @@ func (s *Server) guard(rt route, fn handlerFunc) guarded {
 			if rt.phi != "" {
 				s.recordDenied(r, id.User, rt.phi, "role "+string(id.User.Role)+" may not do this")
 			}
-			s.fail(w, r, http.StatusForbidden, fmt.Sprintf("Your role (%s) does not allow this. Ask an rcmbot administrator if you need it.", id.User.Role))
+			s.failErr(w, r, "the request", fault.Errorf(fault.Forbidden, "Your role (%s) does not allow this. Ask an rcmbot administrator if you need it.", id.User.Role))
 			return
 		}
 		if !safeMethod(r.Method) {
@@ -113,7 +114,7 @@ func (s *Server) guard(rt route, fn handlerFunc) guarded {
 				r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			}
 			if !id.ViaToken() && !rt.csrfInBody && !s.csrfOK(r, id, ct) {
-				s.fail(w, r, http.StatusForbidden, "This form has expired or did not come from rcmbot. Reload the page and try again.")
+				s.failErr(w, r, "the form", errStaleForm)
 				return
 			}
 		}
@@ -146,7 +147,7 @@ func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, rt rout
 	expired, disabled := errors.Is(err, auth.ErrExpired), errors.Is(err, auth.ErrDisabled)
 	if !expired && !disabled && !errors.Is(err, auth.ErrNoCredentials) && !errors.Is(err, auth.ErrInvalidCredentials) {
 		s.log.Error("web: authentication unavailable", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "rcmbot cannot check your sign-in right now. Try again in a minute.")
+		s.failErr(w, r, "the sign-in check", fault.Errorf(fault.Unavailable, "rcmbot cannot check your sign-in right now. Try again in a minute."))
 		return
 	}
 	if rt.phi != "" && (expired || disabled) {
@@ -188,32 +189,19 @@ type apiError struct {
 	Error string `json:"error"`
 }
 
+// errStaleForm refuses a form whose CSRF token does not match the session.
+var errStaleForm = fault.Errorf(fault.Forbidden, "This form has expired or did not come from rcmbot. Reload the page and try again.")
+
 // fail answers with an error: JSON for the API, an error page for
 // browsers. msg is shown to the user: it says what happened and what to do,
-// and holds no patient data.
+// and holds no patient data. Handlers call failErr with a fault error;
+// fail directly only for HTTP-level refusals no fault code describes.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	if isAPI(r) {
 		writeJSON(w, status, apiError{Error: msg})
 		return
 	}
 	s.pages.renderError(w, r, status, msg)
-}
-
-// failErr answers with the right status for err: not found, a user error
-// (its own message) or an internal error (logged; a generic message shown).
-// what names the thing that failed, for the log and the page.
-func (s *Server) failErr(w http.ResponseWriter, r *http.Request, what string, err error) {
-	if errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, http.StatusNotFound, fmt.Sprintf("%s was not found: it may have been deleted, or the address is mistyped.", upperFirst(what)))
-		return
-	}
-	if msg, ok := userMessage(err); ok {
-		s.fail(w, r, http.StatusUnprocessableEntity, msg)
-		return
-	}
-	s.log.Error("web: "+what, "path", r.URL.Path, "err", err)
-	s.fail(w, r, http.StatusInternalServerError, fmt.Sprintf("Something went wrong with %s. Try again; if it keeps happening, tell your rcmbot administrator (time %s).",
-		what, s.now().Format("2006-01-02 15:04:05")))
 }
 
 func upperFirst(s string) string {

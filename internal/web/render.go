@@ -12,7 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
@@ -167,7 +170,7 @@ func (s *Server) funcs() template.FuncMap {
 		},
 		"status":      statusLabel,
 		"statusClass": statusClass,
-		"running":     batchRunning,
+		"running":     batch.Status.Reading,
 		"cell": func(col string, row int) string {
 			if col == "" || row == 0 {
 				return ""
@@ -209,34 +212,47 @@ func formatMoney(m claim.Money) string {
 	return fmt.Sprintf("%s$%s.%02d", sign, b.String(), c%100)
 }
 
-// statusLabel names a batch, sweep or review status for people.
+// statusLabels name the statuses people read differently from their
+// stored spelling; the others are shown with the first letter upper case
+// and spaces for underscores.
+var statusLabels = map[string]string{
+	string(batch.AwaitingReview):           "Awaiting review",
+	string(eligibility.CheckUnknownMember): "Unknown member",
+	string(eligibility.StatusRetryLater):   "Retry later",
+}
+
+// statusLabel names a batch, sweep, review or eligibility status for
+// people.
 func statusLabel(st string) string {
-	switch st {
-	case "awaiting_review":
-		return "Awaiting review"
-	case "unknown_member":
-		return "Unknown member"
-	case "retry_later":
-		return "Retry later"
+	if l, ok := statusLabels[st]; ok {
+		return l
 	}
 	return upperFirst(strings.ReplaceAll(st, "_", " "))
 }
 
+// statusClasses are the badge styles of every status the pages show:
+// ok, warn or err (others are info). Each vocabulary's typed constants
+// are listed, so a new status is a deliberate line here.
+var statusClasses = func() map[string]string {
+	m := map[string]string{}
+	add := func(class string, sts ...string) {
+		for _, st := range sts {
+			m[st] = class
+		}
+	}
+	add("ok", string(batch.Completed), string(batch.StateApproved), string(batch.StateOverridden), string(scrub.TierClean),
+		string(eligibility.CheckActive), string(eligibility.SweepCompleted), string(store.SubmissionAccepted), string(store.AccessAllowed))
+	add("warn", string(batch.AwaitingReview), string(batch.StatePending), string(batch.StateCorrected), string(scrub.TierReview),
+		string(eligibility.CheckPending), string(eligibility.StatusRetryLater))
+	add("err", string(batch.Failed), string(batch.StateRejected), string(scrub.TierHold), string(eligibility.CheckInactive),
+		string(eligibility.CheckUnknownMember), string(eligibility.CheckError), string(store.AccessDenied))
+	return m
+}()
+
 // statusClass is the badge style of a status: ok, warn, err or info.
 func statusClass(st string) string {
-	switch st {
-	case "completed", "active", "accepted", "approved", "clean", "allowed", "overridden":
-		return "ok"
-	case "failed", "inactive", "unknown_member", "rejected", "hold", "error", "denied":
-		return "err"
-	case "awaiting_review", "review", "pending", "retry_later", "corrected":
-		return "warn"
+	if c, ok := statusClasses[st]; ok {
+		return c
 	}
 	return "info"
-}
-
-// batchRunning reports whether a batch's workflow is still reading or
-// scrubbing the file (the pages poll until it is not).
-func batchRunning(st store.BatchStatus) bool {
-	return st == store.BatchParsing || st == store.BatchScrubbing
 }

@@ -9,8 +9,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
@@ -21,20 +22,20 @@ const maxReviewActions = 500
 // reviewRequestJSON is one element of POST /api/v1/batches/{id}/review.
 type reviewRequestJSON struct {
 	ClaimID string            `json:"claim_id"`
-	Action  string            `json:"action"`
+	Action  batch.Action      `json:"action"`
 	Reason  string            `json:"reason,omitempty"`
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
 type reviewResponseJSON struct {
-	BatchID  string                     `json:"batch_id"`
-	Reviewer string                     `json:"reviewer"`
-	Outcomes []activities.ReviewOutcome `json:"outcomes"`
+	BatchID  string                `json:"batch_id"`
+	Reviewer string                `json:"reviewer"`
+	Outcomes []batch.ReviewOutcome `json:"outcomes"`
 }
 
 // apiReview applies review actions to one batch's flagged claims; the
 // reviewer is the authenticated user.
-func (s *Server) apiReview(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) apiReview(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if s.claims == nil {
 		s.failErr(w, r, "the review", errNoClaimsBot)
 		return
@@ -50,11 +51,11 @@ func (s *Server) apiReview(w http.ResponseWriter, r *http.Request, id auth.Ident
 		s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("Send between 1 and %d review actions.", maxReviewActions))
 		return
 	}
-	actions := make([]activities.ReviewAction, len(reqs))
+	actions := make([]batch.ReviewAction, len(reqs))
 	for i, q := range reqs {
-		actions[i] = activities.ReviewAction{ClaimID: strings.TrimSpace(q.ClaimID), Action: q.Action, Reason: strings.TrimSpace(q.Reason), Fields: q.Fields}
+		actions[i] = batch.ReviewAction{ClaimID: strings.TrimSpace(q.ClaimID), Action: q.Action, Reason: strings.TrimSpace(q.Reason), Fields: q.Fields}
 		if err := actions[i].Validate(); err != nil {
-			s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("Action %d (claim %s): %v.", i+1, actions[i].ClaimID, err))
+			s.fail(w, r, http.StatusBadRequest, fmt.Sprintf("Action %d (claim %s): %s.", i+1, actions[i].ClaimID, fault.MessageOf(err)))
 			return
 		}
 	}
@@ -115,7 +116,7 @@ const queuePerBatch = 500
 
 // loadQueue reads the flagged claims waiting for review in every batch
 // awaiting review (or the one chosen), and the recent review log.
-func (s *Server) loadQueue(r *http.Request, id auth.Identity) (reviewPageData, error) {
+func (s *claimsWeb) loadQueue(r *http.Request, id auth.Identity) (reviewPageData, error) {
 	ctx := r.Context()
 	d := reviewPageData{Batch: r.URL.Query().Get("batch"), CanReview: can(id.User.Role, permReview) && s.claims != nil}
 	all, err := s.db.Batches(ctx, store.All)
@@ -123,7 +124,7 @@ func (s *Server) loadQueue(r *http.Request, id auth.Identity) (reviewPageData, e
 		return d, err
 	}
 	for _, b := range all {
-		if b.Status == store.BatchAwaitingReview {
+		if b.Status == batch.AwaitingReview {
 			d.Batches = append(d.Batches, b)
 		}
 	}
@@ -131,7 +132,7 @@ func (s *Server) loadQueue(r *http.Request, id auth.Identity) (reviewPageData, e
 		if d.Batch != "" && b.ID != d.Batch {
 			continue
 		}
-		recs, err := s.db.Claims(ctx, store.ClaimFilter{BatchID: b.ID, States: []store.ReviewState{store.StatePending}, Flagged: true, WithFindings: true},
+		recs, err := s.db.Claims(ctx, store.ClaimFilter{BatchID: b.ID, States: []batch.ReviewState{batch.StatePending}, Flagged: true, WithFindings: true},
 			store.Page{Limit: queuePerBatch})
 		if err != nil {
 			return d, err
@@ -161,7 +162,7 @@ func (s *Server) loadQueue(r *http.Request, id auth.Identity) (reviewPageData, e
 	return d, nil
 }
 
-func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) reviewPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	v := newView(id, "Review queue", "review", nil)
 	if n := r.URL.Query().Get("done"); n != "" {
 		if k, err := strconv.Atoi(n); err == nil {
@@ -172,7 +173,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request, id auth.Iden
 }
 
 // renderQueue loads the queue into v, records the view and renders it.
-func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, v view) {
+func (s *claimsWeb) renderQueue(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, v view) {
 	d, err := s.loadQueue(r, id)
 	if err != nil {
 		s.failErr(w, r, "the review queue", err)
@@ -191,13 +192,13 @@ func (s *Server) renderQueue(w http.ResponseWriter, r *http.Request, id auth.Ide
 
 // reviewForm applies one action to the claims selected in the queue
 // (inputs named "claim" holding BATCH/CLAIM), one review Update per batch.
-func (s *Server) reviewForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+func (s *claimsWeb) reviewForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if s.claims == nil {
 		s.failErr(w, r, "the review", errNoClaimsBot)
 		return
 	}
 	v := newView(id, "Review queue", "review", nil)
-	action := r.PostFormValue("action")
+	action := batch.Action(r.PostFormValue("action"))
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	selected := r.PostForm["claim"]
 	switch {
@@ -205,16 +206,16 @@ func (s *Server) reviewForm(w http.ResponseWriter, r *http.Request, id auth.Iden
 		v.Error = "Select at least one claim, then choose what to do with it."
 	case len(selected) > maxReviewActions:
 		v.Error = fmt.Sprintf("Select at most %d claims at a time.", maxReviewActions)
-	case action != activities.ActionApprove && action != activities.ActionOverride && action != activities.ActionReject:
+	case action != batch.Approve && action != batch.Override && action != batch.Reject:
 		v.Error = "Choose approve, override or reject for the selected claims. To correct a value, open the claim."
-	case action == activities.ActionOverride && reason == "":
+	case action == batch.Override && reason == "":
 		v.Error = "To override, say why the selected claims should go out despite their findings (the reason is recorded)."
 	}
 	if v.Error != "" {
 		s.renderQueue(w, r, id, http.StatusUnprocessableEntity, v)
 		return
 	}
-	byBatch := map[string][]activities.ReviewAction{}
+	byBatch := map[string][]batch.ReviewAction{}
 	var order []string
 	for _, sel := range selected {
 		batchID, claimID, ok := strings.Cut(sel, "/")
@@ -224,15 +225,15 @@ func (s *Server) reviewForm(w http.ResponseWriter, r *http.Request, id auth.Iden
 		if _, seen := byBatch[batchID]; !seen {
 			order = append(order, batchID)
 		}
-		byBatch[batchID] = append(byBatch[batchID], activities.ReviewAction{ClaimID: claimID, Action: action, Reason: reason})
+		byBatch[batchID] = append(byBatch[batchID], batch.ReviewAction{ClaimID: claimID, Action: action, Reason: reason})
 	}
 	done := 0
 	var problems []string
 	for _, batchID := range order {
 		outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, byBatch[batchID])
 		if err != nil {
-			msg, ok := userMessage(err)
-			if !ok {
+			msg := fault.MessageOf(err)
+			if !staffFacing(err) {
 				s.log.Error("web: bulk review", "batch", batchID, "err", err)
 				msg = "the review could not be sent; try again"
 			}

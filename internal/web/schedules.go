@@ -10,7 +10,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
-	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
@@ -27,7 +27,7 @@ func (t *temporalSchedules) has(id string) bool {
 	return slices.ContainsFunc(t.declared, func(s temporalx.Schedule) bool { return s.ID == id })
 }
 
-var errNoTemporal = userErr("This rcmbot process is not connected to Temporal, so the bots' schedules cannot be shown or changed here.")
+var errNoTemporal = fault.Errorf(fault.Unavailable, "This rcmbot process is not connected to Temporal, so the bots' schedules cannot be shown or changed here.")
 
 // scheduleAction triggers, pauses or resumes a declared schedule.
 func (s *Server) scheduleAction(ctx context.Context, id auth.Identity, schedule, action, reason string) error {
@@ -35,7 +35,7 @@ func (s *Server) scheduleAction(ctx context.Context, id auth.Identity, schedule,
 		return errNoTemporal
 	}
 	if !s.schedules.has(schedule) {
-		return fmt.Errorf("schedule %s is not one of the bots' schedules: %w", schedule, store.ErrNotFound)
+		return fault.Errorf(fault.NotFound, "Schedule %s is not one of the bots' schedules.", schedule)
 	}
 	note := fmt.Sprintf("%s by %s in the rcmbot web app", map[string]string{"pause": "paused", "resume": "resumed", "trigger": "run"}[action], id.User.Username)
 	if reason != "" {
@@ -50,7 +50,7 @@ func (s *Server) scheduleAction(ctx context.Context, id auth.Identity, schedule,
 	case "resume":
 		err = temporalx.SetPaused(ctx, s.schedules.c, schedule, false, note)
 	default:
-		return userErr(fmt.Sprintf("%q is not a schedule action: use trigger, pause or resume.", action))
+		return fault.Errorf(fault.Invalid, "%q is not a schedule action: use trigger, pause or resume.", action)
 	}
 	if err != nil {
 		return err
@@ -122,10 +122,10 @@ func (s *Server) botsAction(w http.ResponseWriter, r *http.Request, id auth.Iden
 	action := r.PathValue("action")
 	err := s.scheduleAction(r.Context(), id, r.PathValue("schedule"), action, strings.TrimSpace(r.PostFormValue("reason")))
 	if err != nil {
-		if msg, ok := userMessage(err); ok {
+		if staffFacing(err) {
 			v := newView(id, "Bots", "bots", nil)
-			v.Error = msg
-			s.renderBots(w, r, id, http.StatusUnprocessableEntity, v)
+			v.Error = fault.MessageOf(err)
+			s.renderBots(w, r, id, statusOf(fault.CodeOf(err)), v)
 			return
 		}
 		s.failErr(w, r, "schedule "+r.PathValue("schedule"), err)
@@ -154,7 +154,7 @@ func (s *Server) apiSchedules(w http.ResponseWriter, r *http.Request, id auth.Id
 	}
 	rows, problem := s.describeSchedules(r.Context())
 	if problem != "" {
-		s.fail(w, r, http.StatusServiceUnavailable, problem)
+		s.failErr(w, r, "the schedules", fault.Errorf(fault.Unavailable, "%s", problem))
 		return
 	}
 	out := []scheduleJSON{}

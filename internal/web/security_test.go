@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
@@ -126,7 +126,7 @@ func concrete(pattern string) (method, path string) {
 }
 
 func TestSignedOutSeesNothing(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withBots)
 	b, _ := h.uploadSmall()
 	anon := h.anonymous()
 	for pattern := range registeredRoutes(h.web).guarded {
@@ -285,7 +285,7 @@ func TestSessionCookieFlags(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withBots)
 	b, _ := h.uploadSmall()
 	rev := h.signIn(store.RoleReviewer)
 	selection := url.Values{"claim": {b.BatchID + "/C1002"}, "action": {"approve"}}
@@ -299,7 +299,7 @@ func TestCSRF(t *testing.T) {
 			t.Errorf("form without a valid token: %d %s", res.StatusCode, res.body)
 		}
 	}
-	if rec, _ := h.db.Claim(context.Background(), b.BatchID, "C1002"); rec.State != store.StatePending {
+	if rec, _ := h.db.Claim(context.Background(), b.BatchID, "C1002"); rec.State != batch.StatePending {
 		t.Fatalf("a refused form changed the claim: %s", rec.State)
 	}
 
@@ -335,7 +335,7 @@ func TestCSRF(t *testing.T) {
 	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/batches/b-") {
 		t.Errorf("upload form with its token: %d %s", res.StatusCode, res.body)
 	}
-	h.claims.wait(t, strings.TrimPrefix(res.Header.Get("Location"), "/batches/"), store.BatchAwaitingReview)
+	h.waitStatus(strings.TrimPrefix(res.Header.Get("Location"), "/batches/"), batch.AwaitingReview)
 
 	// Sign-in needs its own token (the cookie set with the form), and
 	// sign-out needs the session's.
@@ -358,7 +358,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestUploadLimits(t *testing.T) {
-	h := newHarness(t, func(o *Options, c *config.Config) { c.UploadMaxBytes = 4096 })
+	h := newHarness(t, func(h *harness, _ *Options) { h.cfg.UploadMaxBytes = 4096 }, withBots)
 	biller := h.bearer(store.RoleBiller)
 	big := smallCSV()
 	row := big[strings.LastIndex(string(big[:len(big)-1]), "\n")+1:]
@@ -468,7 +468,7 @@ func lockout(t *testing.T, h *harness) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, withBots)
 	b, _ := h.uploadSmall()
 	rev := h.signIn(store.RoleReviewer)
 	claimPage := "/batches/" + b.BatchID + "/claims/C1002"

@@ -79,7 +79,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	id, err := s.auth.Identify(r, s.cookieName)
 	if err == nil && !id.ViaToken() {
 		if !tokenEqual(r.PostFormValue(csrfField), id.Session.CSRFToken) {
-			s.fail(w, r, http.StatusForbidden, "This form has expired or did not come from rcmbot. Reload the page and try again.")
+			s.failErr(w, r, "the sign-in form", errStaleForm)
 			return
 		}
 		if c, err := r.Cookie(s.cookieName); err == nil {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
@@ -16,7 +17,7 @@ import (
 // when the database has no users, and writes to out how to sign in at
 // publicURL (the password is shown this once; only its hash is stored). With
 // users present it does nothing and reports false.
-func EnsureFirstAdmin(ctx context.Context, accounts store.Accounts, publicURL string, out io.Writer) (bool, error) {
+func EnsureFirstAdmin(ctx context.Context, accounts auth.Accounts, publicURL string, out io.Writer) (bool, error) {
 	us, err := accounts.Users(ctx)
 	if err != nil {
 		return false, fmt.Errorf("first admin: %w", err)
@@ -153,7 +154,7 @@ func (s *Server) userActionForm(w http.ResponseWriter, r *http.Request, id auth.
 		s.renderUsers(w, r, id, http.StatusOK, v, usersPageData{Secret: pw, SecretUser: u.Username})
 		return
 	default:
-		s.fail(w, r, http.StatusNotFound, "That is not a user action. Go back to the Users page.")
+		s.failErr(w, r, "the user action", fault.Errorf(fault.NotFound, "That is not a user action. Go back to the Users page."))
 		return
 	}
 	if err != nil {

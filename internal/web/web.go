@@ -15,10 +15,12 @@
 // appended to the store's hash-chained PHI access log before any patient
 // data is written to the response.
 //
-// The claims and eligibility bots are reached through the ClaimsBot and
-// EligibilityBot interfaces; lists, findings, claims, the review log, the
-// submission ledger, reports, users and the access log come straight from
-// the store.
+// Each bot is mounted as a Bot (bots.go): its routes around its front
+// door, an interface declared here (ClaimsBot, EligibilityBot) that the
+// bot's front-door package implements. Lists, findings, claims, the review
+// log, the submission ledger, reports, users and the access log come
+// straight from the store. The package imports no Temporal workflow or
+// activity package: a test keeps it so.
 package web
 
 import (
@@ -36,6 +38,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/codec"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -44,15 +47,16 @@ import (
 )
 
 // Options are what the web app is built from. DB and Config are required;
-// a nil bot, Temporal client or Ring switches off what needs it, and the
-// pages say so.
+// a bot left out of Bots has no routes, and a nil front door, Temporal
+// client or Ring switches off what needs it, with pages that say so.
 type Options struct {
 	DB *store.DB
 	// Ring decrypts Temporal payloads for the codec server at /codec;
 	// nil leaves the codec server out.
-	Ring        *keyring.Ring
-	Claims      ClaimsBot
-	Eligibility EligibilityBot
+	Ring *keyring.Ring
+	// Bots are the bots this web app serves, each with its routes and
+	// front door (bots.WebBots builds them from the declarations).
+	Bots []Bot
 	// Temporal and Schedules drive the Bots page: the bots' declared
 	// schedules (bots.Schedules(cfg)) described, triggered, paused and
 	// resumed through the client.
@@ -69,14 +73,13 @@ type Options struct {
 
 // Server is the web app, REST API and codec server as one http.Handler.
 type Server struct {
-	db          *store.DB
-	cfg         *config.Config
-	log         *slog.Logger
-	now         func() time.Time
-	claims      ClaimsBot
-	eligibility EligibilityBot
-	schedules   *temporalSchedules // nil without Temporal
-	payers      *payers.Directory
+	db        *store.DB
+	cfg       *config.Config
+	log       *slog.Logger
+	now       func() time.Time
+	bots      []Bot
+	schedules *temporalSchedules // nil without Temporal
+	payers    *payers.Directory
 
 	auth    *auth.Service
 	limiter *auth.Limiter
@@ -102,7 +105,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		db: o.DB, cfg: o.Config, log: o.Log, now: o.Now,
-		claims: o.Claims, eligibility: o.Eligibility, payers: o.Payers,
+		bots: o.Bots, payers: o.Payers,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -138,7 +141,7 @@ func New(o Options) (*Server, error) {
 		return nil, fmt.Errorf("web: %w", err)
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.fail(w, r, http.StatusForbidden, "This request came from another web site and was refused. Open rcmbot directly and try again.")
+		s.failErr(w, r, "the request", fault.Errorf(fault.Forbidden, "This request came from another web site and was refused. Open rcmbot directly and try again."))
 	}))
 	root := http.NewServeMux()
 	root.Handle("/", cop.Handler(app))
@@ -241,50 +244,25 @@ func (s *Server) routes(m registrar) {
 
 	h := func(pattern string, rt route, fn handlerFunc) { m.Handle(pattern, s.guard(rt, fn)) }
 
-	// Pages.
+	// Pages every process serves, whatever its bots.
 	h("GET /account", route{perm: permAccount}, s.accountPage)
 	h("POST /account/password", route{perm: permAccount}, s.changePassword)
-	h("GET /upload", route{perm: permUpload}, s.uploadPage)
-	h("POST /upload", route{perm: permUpload, csrfInBody: true}, s.uploadForm)
-	h("GET /batches", route{perm: permView}, s.batchesPage)
-	h("GET /batches/{id}", route{perm: permView, phi: store.AccessViewFindings}, s.batchPage)
-	h("POST /batches/{id}/delete", route{perm: permOperate}, s.deleteBatchForm)
-	h("GET /batches/{id}/claims/{claim}", route{perm: permView, phi: store.AccessViewClaim}, s.claimPage)
-	h("POST /batches/{id}/claims/{claim}/review", route{perm: permReview}, s.reviewClaimForm)
-	h("GET /review", route{perm: permView, phi: accessViewReviewQueue}, s.reviewPage)
-	h("POST /review", route{perm: permReview}, s.reviewForm)
-	h("GET /eligibility", route{perm: permView, phi: store.AccessViewEligibility}, s.eligibilityPage)
-	h("POST /eligibility/check", route{perm: permCheck, phi: store.AccessViewEligibility}, s.checkNow)
-	h("GET /eligibility/{date}/results/{rid}", route{perm: permView, phi: store.AccessViewEligibility}, s.eligibilityResultPage)
 	h("GET /bots", route{perm: permView}, s.botsPage)
 	h("POST /bots/{schedule}/{action}", route{perm: permOperate}, s.botsAction)
-	h("GET /reports", route{perm: permView}, s.reportsPage)
 	h("GET /users", route{perm: permUsers}, s.usersPage)
 	h("POST /users", route{perm: permUsers}, s.addUserForm)
 	h("POST /users/{uid}/{action}", route{perm: permUsers}, s.userActionForm)
 	h("GET /access-log", route{perm: permAudit}, s.accessLogPage)
 
-	// REST API.
 	h("GET /api/v1/me", route{perm: permAccount}, s.apiMe)
-	h("POST /api/v1/batches", route{perm: permUpload}, s.apiUpload)
-	h("GET /api/v1/batches", route{perm: permView}, s.apiBatches)
-	h("GET /api/v1/batches/{id}", route{perm: permView}, s.apiBatch)
-	h("DELETE /api/v1/batches/{id}", route{perm: permOperate}, s.apiDeleteBatch)
-	h("GET /api/v1/batches/{id}/findings", route{perm: permView, phi: store.AccessViewFindings}, s.apiFindings)
-	h("GET /api/v1/batches/{id}/findings.csv", route{perm: permView, phi: store.AccessExportFindings}, s.apiFindingsCSV)
-	h("GET /api/v1/batches/{id}/claims/{claim}", route{perm: permView, phi: store.AccessViewClaim}, s.apiClaim)
-	h("POST /api/v1/batches/{id}/review", route{perm: permReview}, s.apiReview)
-	h("GET /api/v1/batches/{id}/annotated.xlsx", route{perm: permView, phi: store.AccessDownloadWorkbook}, s.apiAnnotated)
-	h("GET /api/v1/batches/{id}/837p", route{perm: permView, phi: store.AccessDownload837P}, s.api837P)
-	h("GET /api/v1/batches/{id}/submission", route{perm: permView}, s.apiSubmission)
-	h("POST /api/v1/eligibility/checks", route{perm: permCheck, phi: store.AccessViewEligibility}, s.apiCheck)
-	h("GET /api/v1/eligibility/sweeps/{date}", route{perm: permView, phi: store.AccessViewEligibility}, s.apiSweep)
-	h("GET /api/v1/eligibility/sweeps/{date}/worklist.xlsx", route{perm: permView, phi: accessDownloadWorklist}, s.apiWorklist)
-	h("GET /api/v1/reports", route{perm: permView}, s.apiReports)
-	h("GET /api/v1/reports.xlsx", route{perm: permView}, s.apiReportsXLSX)
 	h("GET /api/v1/schedules", route{perm: permView}, s.apiSchedules)
 	h("POST /api/v1/schedules/{schedule}/{action}", route{perm: permOperate}, s.apiScheduleAction)
 	h("GET /api/v1/access-log", route{perm: permAudit}, s.apiAccessLog)
+
+	// Each bot's own pages and API (bots.go).
+	for _, b := range s.bots {
+		b.mount(s, h)
+	}
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -8,29 +8,40 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+// StreamTable starts a streamed sheet laid out as a table staff filter
+// and scroll: columns of the given widths, header cells (with style
+// headerStyle; 0 for the default) in row 1, frozen. Rows follow from
+// row 2; call Flush when done.
+func StreamTable(f *excelize.File, sheet string, widths []float64, header []string, headerStyle int) (*excelize.StreamWriter, error) {
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		return nil, err
+	}
+	for i, wd := range widths {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	row := make([]any, len(header))
+	for i, h := range header {
+		row[i] = excelize.Cell{StyleID: headerStyle, Value: h}
+	}
+	if err := sw.SetRow("A1", row); err != nil {
+		return nil, err
+	}
+	return sw, nil
+}
+
 var findingsHeader = []string{"Claim", "Line", "Category", "Rule", "Severity", "Message", "Fix", "CARC", "Cell", "Note"}
 
 // findingsSheet writes one row per finding (and row error), in sheet
 // order, as a filterable table with a frozen header.
 func (a *annotator) findingsSheet(name string) error {
-	sw, err := a.out.NewStreamWriter(name)
+	sw, err := StreamTable(a.out, name, []float64{14, 6, 14, 24, 9, 70, 60, 6, 8, 28}, findingsHeader, 0)
 	if err != nil {
-		return err
-	}
-	widths := []float64{14, 6, 14, 24, 9, 70, 60, 6, 8, 28}
-	for i, wd := range widths {
-		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
-			return err
-		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	hdr := make([]any, len(findingsHeader))
-	for i, h := range findingsHeader {
-		hdr[i] = h
-	}
-	if err := sw.SetRow("A1", hdr); err != nil {
 		return err
 	}
 	errStyle, err := a.style(0, Error)

@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// The imsweb 999 samples (BSD-3-Clause, /work/shared/x12-samples/imsweb).
+// The imsweb 999 samples (BSD-3-Clause, ../shared/x12-samples/imsweb).
 func TestParse999Samples(t *testing.T) {
 	doc, err := Parse999(readSample(t, "imsweb/837_5010/x12_999_accepted.txt"))
 	if err != nil {

@@ -338,7 +338,6 @@ func plan837(claims []claim.Claim) []set837 {
 	type building struct {
 		set   set837
 		index map[subscriberKey]int
-		count int
 	}
 	byKey := map[setKey]*building{}
 	var order []setKey

@@ -292,14 +292,13 @@ type parser271 struct {
 	resp Eligibility271
 	// The open loops, innermost last; nil when not open. Pointers go into
 	// resp's slices and are refreshed after every append.
-	src    *Source271
-	rcv    *Receiver271
-	sub    *Member271
-	dep    *Member271
-	ben    *Benefit
-	ent    *Entity271 // the open 2120 entity
-	inLS   bool
-	hlKind string
+	src  *Source271
+	rcv  *Receiver271
+	sub  *Member271
+	dep  *Member271
+	ben  *Benefit
+	ent  *Entity271 // the open 2120 entity
+	inLS bool
 }
 
 func (p *parser271) problem(s *Segment, el int, code, msg string) {
@@ -873,9 +872,7 @@ func procedure(s *Segment, i int) Procedure271 {
 	if len(c) > 1 {
 		p.Code = c[1]
 	}
-	for _, m := range c[min(2, len(c)):min(len(c), 6)] {
-		p.Modifiers = append(p.Modifiers, m)
-	}
+	p.Modifiers = append(p.Modifiers, c[min(2, len(c)):min(len(c), 6)]...)
 	if len(c) > 6 {
 		p.Description = c[6]
 	}

@@ -20,7 +20,7 @@ func money(s string) *claim.Money {
 	return &m
 }
 
-// The LinuxForHealth 271 samples (Apache-2.0, /work/shared/x12-samples/lfh).
+// The LinuxForHealth 271 samples (Apache-2.0, ../shared/x12-samples/lfh).
 func TestParse271Samples(t *testing.T) {
 	doc, err := Parse271(readSample(t, "lfh/271_005010X279A1/subscriber-health-benefit-check.271"))
 	if err != nil {

@@ -8,19 +8,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rcmbot/rcmbot/internal/shareddata"
 )
 
 // seedX12 adds every shared sample and fixture to the corpus, plus a few
 // hand-made edge cases.
 func seedX12(f *testing.F) {
-	dir := os.Getenv("RCMBOT_X12_SAMPLES")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "x12-samples")
-		if _, err := os.Stat(dir); err != nil {
-			dir = "/work/shared/x12-samples"
-		}
+	var files []string
+	if dir, ok := shareddata.Find("x12-samples"); ok {
+		files, _ = filepath.Glob(filepath.Join(dir, "*", "*", "*"))
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "*", "*"))
 	fixtures, _ := filepath.Glob(fixturePath("*"))
 	for _, p := range append(files, fixtures...) {
 		if b, err := os.ReadFile(p); err == nil && bytes.Contains(b, []byte("ISA")) && len(b) < 64<<10 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/shareddata"
 )
 
 var update = flag.Bool("update", false, "rewrite the fixtures in fixtures/x12 from the writers")
@@ -122,22 +123,12 @@ func demoClaims() []claim.Claim {
 	}
 }
 
-// sharedSamples returns the directory of the shared X12 samples, skipping
-// the test when it is absent (as on a machine without /work/shared).
+// sharedSamples returns the directory of the shared X12 samples
+// (../shared/x12-samples): skipped without them, failed under
+// RCMBOT_REQUIRE_SHARED.
 func sharedSamples(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("RCMBOT_X12_SAMPLES")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "x12-samples")
-		if _, err := os.Stat(dir); err != nil {
-			dir = "/work/shared/x12-samples"
-		}
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared X12 samples not found (set RCMBOT_X12_SAMPLES): %v", err)
-	}
-	return dir
+	return shareddata.Dir(t, "x12-samples")
 }
 
 func readSample(t testing.TB, rel string) []byte {

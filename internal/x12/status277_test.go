@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// The imsweb 277 samples (BSD-3-Clause, /work/shared/x12-samples/imsweb).
+// The imsweb 277 samples (BSD-3-Clause, ../shared/x12-samples/imsweb).
 func TestParse277CASamples(t *testing.T) {
 	doc, err := Parse277CA(readSample(t, "imsweb/277_5010/x12_277CA_accepted.txt"))
 	if err != nil || len(doc.Problems) > 0 {

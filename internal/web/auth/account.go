@@ -44,7 +44,7 @@ func ValidUsername(name string) error {
 // shows once: only its hash is stored. A bad username or role is an
 // *AccountError, a weak password ErrWeakPassword, a taken username
 // store.ErrConflict.
-func CreateAccount(ctx context.Context, accounts store.Accounts, a NewAccount) (store.User, string, error) {
+func CreateAccount(ctx context.Context, accounts Accounts, a NewAccount) (store.User, string, error) {
 	if err := ValidUsername(a.Username); err != nil {
 		return store.User{}, "", err
 	}

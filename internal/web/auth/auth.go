@@ -50,9 +50,29 @@ var (
 	ErrLocked = errors.New("account locked after repeated failed sign-ins")
 )
 
+// Accounts is what sign-in, sessions and API tokens need of the database;
+// *store.DB is one.
+type Accounts interface {
+	CreateUser(ctx context.Context, nu store.NewUser) (store.User, error)
+	User(ctx context.Context, id string) (store.User, error)
+	UserByUsername(ctx context.Context, username string) (store.User, error)
+	Users(ctx context.Context) ([]store.User, error)
+	RecordLoginFailure(ctx context.Context, id string, maxFailures int, lockFor time.Duration) (store.User, error)
+	RecordLoginSuccess(ctx context.Context, id string) error
+
+	CreateSession(ctx context.Context, s store.Session) error
+	Session(ctx context.Context, id string) (store.Session, error)
+	TouchSession(ctx context.Context, id string, lastSeen, expires time.Time) error
+	DeleteSession(ctx context.Context, id string) error
+
+	CreateAPIToken(ctx context.Context, userID, tokenHash, name string) (store.APIToken, error)
+	APITokenByHash(ctx context.Context, tokenHash string) (store.APIToken, store.User, error)
+	TouchAPIToken(ctx context.Context, id string, t time.Time) error
+}
+
 // Config configures a Service.
 type Config struct {
-	Accounts store.Accounts
+	Accounts Accounts
 	// Idle ends a session after this long without a request.
 	Idle time.Duration
 	// MaxAge ends a session this long after sign-in, however active.
@@ -66,7 +86,7 @@ type Config struct {
 
 // Service signs people in and identifies requests.
 type Service struct {
-	accounts    store.Accounts
+	accounts    Accounts
 	idle        time.Duration
 	maxAge      time.Duration
 	maxFailures int
@@ -288,7 +308,7 @@ func (s *Service) dummyHash() string {
 
 // IssueAPIToken creates an API token for a user and returns it; only its
 // hash is kept, so this is the one time it can be shown.
-func IssueAPIToken(ctx context.Context, accounts store.Accounts, userID, name string) (string, store.APIToken, error) {
+func IssueAPIToken(ctx context.Context, accounts Accounts, userID, name string) (string, store.APIToken, error) {
 	token, hash := NewToken(APITokenPrefix)
 	t, err := accounts.CreateAPIToken(ctx, userID, hash, name)
 	if err != nil {

@@ -1,4 +1,4 @@
-package activities
+package eligibility
 
 import (
 	"context"
@@ -11,13 +11,32 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
-	"github.com/rcmbot/rcmbot/internal/eligibility"
-	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/workbook"
 )
 
-// WorklistStore is what the front-desk worklist reads.
-type WorklistStore interface {
-	EachSweepItem(ctx context.Context, sweepID string, fn func(store.SweepItem) error) error
+// WorklistItem is one check of a sweep as the front-desk worklist shows
+// it: the appointment as the practice has it on file and, once checked,
+// the stored answer. It is PHI.
+type WorklistItem struct {
+	Seq       int
+	PatientID string  // the practice's patient ID, may be ""
+	OnFile    Request // what the practice has on file (payer, member, name, DOB, date of service)
+	// Appointments is how many appointments of the day share the check.
+	Appointments int
+	ResultID     string          // "" until checked
+	Status       CheckStatus     // "" until checked
+	Result       json.RawMessage // the stored Result model (without Raw); nil until checked
+}
+
+// WorklistSource lists a sweep's checks in sequence order; the store is one.
+type WorklistSource interface {
+	EachWorklistItem(ctx context.Context, sweepID string, fn func(WorklistItem) error) error
+}
+
+// WorklistSweep names the sweep a worklist is for.
+type WorklistSweep struct {
+	ID   string
+	Date claim.Date
 }
 
 // Worklist priorities: the front desk works down the list, problems
@@ -43,26 +62,26 @@ var prioLabel = [...]string{
 // worklistRow is one check on the worklist.
 type worklistRow struct {
 	prio  int
-	item  store.SweepItem
-	res   *eligibility.Result // nil when not checked (or unreadable)
-	found []eligibility.Discrepancy
+	item  WorklistItem
+	res   *Result // nil when not checked (or unreadable)
+	found []Discrepancy
 }
 
 // worklistPriority ranks a check: inactive, unknown member, not verified,
 // details differing, high deductible, then the rest.
-func worklistPriority(status store.EligibilityStatus, found []eligibility.Discrepancy) int {
+func worklistPriority(status CheckStatus, found []Discrepancy) int {
 	switch status {
-	case store.EligibilityInactive:
+	case CheckInactive:
 		return prioInactive
-	case store.EligibilityUnknownMember:
+	case CheckUnknownMember:
 		return prioUnknown
-	case store.EligibilityActive:
+	case CheckActive:
 	default:
 		return prioUnverified
 	}
 	p := prioOK
 	for _, d := range found {
-		if d.Kind == eligibility.HighDeductible {
+		if d.Kind == HighDeductible {
 			p = min(p, prioDeductible)
 		} else {
 			p = prioMismatch
@@ -79,7 +98,7 @@ var worklistHeader = []string{"Priority", "Problem", "What to do", "Date of serv
 // the worklist shows the summary figures, and the lines are most of the
 // JSON to decode.
 type worklistResult struct {
-	eligibility.Result
+	Result
 	Benefits json.RawMessage `json:"benefits,omitempty"`
 }
 
@@ -89,16 +108,16 @@ type worklistResult struct {
 // high remaining deductibles), each with what to do; then a Summary
 // sheet. Discrepancies are recomputed from the stored answers with rules.
 // The worklist is PHI: store it encrypted, serve it to staff only.
-func WriteWorklist(ctx context.Context, db WorklistStore, rules eligibility.Rules, sw store.Sweep, w io.Writer) error {
+func WriteWorklist(ctx context.Context, src WorklistSource, rules Rules, sw WorklistSweep, w io.Writer) error {
 	var rows []worklistRow
-	err := db.EachSweepItem(ctx, sw.ID, func(it store.SweepItem) error {
+	err := src.EachWorklistItem(ctx, sw.ID, func(it WorklistItem) error {
 		r := worklistRow{item: it}
 		if len(it.Result) > 0 {
 			var m worklistResult
 			if json.Unmarshal(it.Result, &m) == nil {
 				r.res = &m.Result
-				if it.Status == store.EligibilityActive || it.Status == store.EligibilityInactive {
-					r.found = rules.Discrepancies(onFile(it.Appointment), m.Result)
+				if it.Status == CheckActive || it.Status == CheckInactive {
+					r.found = rules.Discrepancies(it.OnFile, m.Result)
 				}
 			}
 		}
@@ -126,24 +145,9 @@ func WriteWorklist(ctx context.Context, db WorklistStore, rules eligibility.Rule
 	if err != nil {
 		return err
 	}
-	stream, err := f.NewStreamWriter(sheet)
-	if err != nil {
-		return err
-	}
 	widths := []float64{8, 18, 60, 12, 12, 16, 14, 12, 9, 14, 14, 24, 11, 12, 14, 14, 48, 8, 30}
-	for i, wd := range widths {
-		if err := stream.SetColWidth(i+1, i+1, wd); err != nil {
-			return err
-		}
-	}
-	if err := stream.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	head := make([]any, len(worklistHeader))
-	for i, h := range worklistHeader {
-		head[i] = excelize.Cell{StyleID: styles.header, Value: h}
-	}
-	if err := stream.SetRow("A1", head); err != nil {
+	stream, err := workbook.StreamTable(f, sheet, widths, worklistHeader, styles.header)
+	if err != nil {
 		return err
 	}
 	for i, r := range rows {
@@ -173,7 +177,7 @@ func boolPtr(b bool) *bool { return &b }
 // cells renders a row: the patient as on file, the payer's answer, and
 // what to do.
 func (r worklistRow) cells(style int) []any {
-	ap := r.item.Appointment
+	ap := r.item.OnFile
 	status := string(r.item.Status)
 	if status == "" {
 		status = "not checked"
@@ -187,21 +191,21 @@ func (r worklistRow) cells(style int) []any {
 	}
 	var plan, planEnd, copay, deductible, oop string
 	if m := r.res; m != nil {
-		if len(todo) == 0 && m.Status != eligibility.StatusActive && m.Reason != "" {
+		if len(todo) == 0 && m.Status != StatusActive && m.Reason != "" {
 			todo = append(todo, m.Reason)
 		}
 		plan = m.Plan.Name
 		if !m.Plan.End.IsZero() {
 			planEnd = m.Plan.End.String()
 		}
-		copay = money(m.CoPay.InNetwork)
-		deductible = money(m.Deductible.IndividualRemaining.InNetwork)
-		oop = money(m.OutOfPocket.IndividualRemaining.InNetwork)
+		copay = dollars(m.CoPay.InNetwork)
+		deductible = dollars(m.Deductible.IndividualRemaining.InNetwork)
+		oop = dollars(m.OutOfPocket.IndividualRemaining.InNetwork)
 	}
 	if len(todo) == 0 && r.prio == prioUnverified {
 		todo = append(todo, "Not checked yet: the sweep did not reach this member.")
 	}
-	vals := []any{r.prio + 1, prioLabel[r.prio], strings.Join(todo, " "), ap.Date.String(), ap.PatientID, ap.LastName, ap.FirstName,
+	vals := []any{r.prio + 1, prioLabel[r.prio], strings.Join(todo, " "), ap.DateOfService.String(), r.item.PatientID, ap.LastName, ap.FirstName,
 		ap.DOB.String(), ap.PayerID, ap.MemberID, status, plan, planEnd, copay, deductible, oop, strings.Join(diffs, "; "),
 		r.item.Appointments, r.item.ResultID}
 	out := make([]any, len(vals))
@@ -211,7 +215,8 @@ func (r worklistRow) cells(style int) []any {
 	return out
 }
 
-func money(m *claim.Money) string {
+// dollars writes an amount as "$12.34", or "" when the payer gave none.
+func dollars(m *claim.Money) string {
 	if m == nil {
 		return ""
 	}
@@ -246,7 +251,7 @@ func worklistStyles(f *excelize.File) (worklistStyleIDs, error) {
 }
 
 // worklistSummary adds a sheet with the sweep and its counts by problem.
-func worklistSummary(f *excelize.File, sw store.Sweep, rows []worklistRow) error {
+func worklistSummary(f *excelize.File, sw WorklistSweep, rows []worklistRow) error {
 	const sheet = "Summary"
 	if _, err := f.NewSheet(sheet); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"context"
@@ -14,14 +14,19 @@ import (
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/sim"
+	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
+	"github.com/rcmbot/rcmbot/internal/web"
 )
 
-// realStack gives the browser tests' server the claims and eligibility
-// bots' own front doors over a Temporal dev server, with their workers
-// running in this process against the clearinghouse and payer simulators.
-func realStack(t *testing.T, o *Options, cfg *config.Config) {
+func init() { web.StartStack = startStack }
+
+// startStack wires the bots the way `rcmbot dev` does: a Temporal dev
+// server, the simulators as real HTTP servers, the Schedules applied, and
+// every bot's workers in this process until the test ends.
+func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
+	t.Helper()
 	id, key := keyring.NewEntry()
 	ring, err := keyring.Load("active="+id+";tag="+id+";"+id+"="+key, "")
 	if err != nil {
@@ -49,14 +54,14 @@ func realStack(t *testing.T, o *Options, cfg *config.Config) {
 	if err := temporalx.Apply(context.Background(), c, cfg.TimeZone, bots.Schedules(cfg)); err != nil {
 		t.Fatal(err)
 	}
-	env := bots.Env{Config: cfg, DB: o.DB, Ring: ring, Log: slog.New(slog.DiscardHandler)}
+	env := bots.Env{Config: cfg, DB: db, Ring: ring, Log: slog.New(slog.DiscardHandler)}
 	deps, err := bots.Build(env)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- bots.RunWorkers(ctx, c, temporalx.Queues, deps, env.Log, 5*time.Second) }()
+	go func() { done <- bots.RunWorkers(ctx, c, bots.Queues(), deps, env.Log, 5*time.Second) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -68,9 +73,12 @@ func realStack(t *testing.T, o *Options, cfg *config.Config) {
 		t.Fatal(err)
 	}
 	claims.AckPollInterval = time.Second // the simulator acknowledges within a second
-	o.Claims = claims
-	if o.Eligibility, err = bots.EligibilityService(env, c); err != nil {
+	elig, err := bots.EligibilityService(env, c)
+	if err != nil {
 		t.Fatal(err)
 	}
-	o.Ring, o.Temporal, o.Schedules = ring, c, bots.Schedules(cfg)
+	// A payer that cannot answer (AAA 42) is asked once more, a second
+	// later, rather than over the production rounds' minutes.
+	elig.SweepTuning.Rounds, elig.SweepTuning.MaxRoundDelay = 2, time.Second
+	return &web.Stack{Claims: claims, Eligibility: elig, Temporal: c, Ring: ring, Schedules: bots.Schedules(cfg), Payer: ps}
 }
