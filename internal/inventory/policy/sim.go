@@ -76,8 +76,8 @@ type Outcome struct {
 	Expired    float64 `json:"expired"`
 	Orders     int     `json:"orders"`
 	Ordered    float64 `json:"ordered"`
-	StockDays  float64 `json:"stock_days"`  // Σ end-of-day on hand (unit-days)
-	StockOuts  int     `json:"stock_outs"`  // days with demand not met in full
+	StockDays  float64 `json:"stock_days"` // Σ end-of-day on hand (unit-days)
+	StockOuts  int     `json:"stock_outs"` // days with demand not met in full
 	Unfinished float64 `json:"unfinished"` // ordered but not arrived when the simulation ended
 	// ExpDemand and ExpMet are the expected demand and sales the
 	// optimizer scores with (zero from Simulate).
@@ -103,9 +103,9 @@ func (o Outcome) AverageStock() float64 {
 
 // Cost splits an annual cost into its parts, in dollars per year.
 type Cost struct {
-	Holding float64 `json:"holding"`
+	Holding  float64 `json:"holding"`
 	Ordering float64 `json:"ordering"`
-	Expiry  float64 `json:"expiry"`
+	Expiry   float64 `json:"expiry"`
 }
 
 // Total returns the annual cost.
@@ -159,8 +159,8 @@ type simulator struct {
 	// run that ends part-way through a cycle does not bias the result.
 	cycles bool
 	pipe   []float64 // quantity arriving on day t at pipe[t % len]
-	lotQ []float64 // lots in receipt order (= expiry order: one shelf life per item)
-	lotR []int32   // their receipt days
+	lotQ   []float64 // lots in receipt order (= expiry order: one shelf life per item)
+	lotR   []int32   // their receipt days
 }
 
 func (s *simulator) run(par Params, pol Policy, sc Scenario) Outcome {
