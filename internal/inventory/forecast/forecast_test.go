@@ -3,6 +3,7 @@ package forecast
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -35,9 +36,14 @@ func TestMethodsHandComputed(t *testing.T) {
 		// SBA: (1−.5/2)·1.6 = 1.2
 		{"sba", Spec{Method: SBA, Alpha: 0.5}, []float64{0, 3, 0, 0, 5}, 1, 1.2},
 		{"croston no demand", Spec{Method: Croston, Alpha: 0.5}, []float64{0, 0}, 1, 0},
-		// day 1: prob=1/2, z=4; day 2: prob=.5+.5(0−.5)=.25; day 3:
-		// z=4+.5(2−4)=3, prob=.25+.5(1−.25)=.625; forecast .625·3=1.875
+		// probability gains max(.5, 1/day): day 1 gain 1 → 0, day 2 gain
+		// .5 → .5, day 3 → .25, day 4 → .625; size: 4, then gain .5 →
+		// 4+.5(2−4)=3; forecast .625·3=1.875
 		{"tsb", Spec{Method: TSB, Alpha: 0.5, Beta: 0.5}, []float64{0, 4, 0, 2}, 1, 1.875},
+		// slow α=0.1: the running mean until day 10 (gain 1/n): 1, 2, 3 → 2
+		{"ses running mean", Spec{Method: SES, Alpha: 0.1}, []float64{1, 2, 3}, 1, 2},
+		// sizes 6 then 2 with α=0.1: gain 1/2 → 4; intervals 2, 1 → 1.5
+		{"croston running mean", Spec{Method: Croston, Alpha: 0.1}, []float64{0, 6, 2}, 1, 4 / 1.5},
 		// ℓ=1,b=0; ℓ=.5·2+.5·1=1.5, b=.5·.5=.25; ℓ=.5·3+.5(1.5+.25)=2.375,
 		// b=.5·.875+.5·.25=.5625; next two days 2.9375+3.5=6.4375
 		{"holt", Spec{Method: Holt, Alpha: 0.5, Beta: 0.5, Phi: 1}, []float64{1, 2, 3}, 2, 6.4375},
@@ -150,8 +156,8 @@ func TestBacktestMatchesDefinition(t *testing.T) {
 		}
 	}
 	o := Options{Horizon: 10, Step: 7, BacktestDays: 120, MinTrain: 56}
-	for _, s := range DefaultCandidates {
-		fast := backtest(y, 0, s, o.withDefaults(), naiveMAE(y))
+	for _, s := range append(append(slices.Clone(FrequentCandidates), IntermittentCandidates...), TrendCandidates...) {
+		fast, _ := backtest(y, 0, s, o.withDefaults(), naiveMAE(y))
 		if slow := slowBacktest(y, s, o); math.Abs(fast-slow) > 1e-9 {
 			t.Errorf("%+v: one-pass MASE %v, refit MASE %v", s, fast, slow)
 		}
@@ -161,7 +167,7 @@ func TestBacktestMatchesDefinition(t *testing.T) {
 	// (naive MAE) 2; MASE 1.
 	small := []float64{1, 3, 1, 3, 1, 3}
 	so := Options{Horizon: 1, Step: 1, MinTrain: 4, BacktestDays: 10}.withDefaults()
-	if got := backtest(small, 0, Spec{Method: SES, Alpha: 1}, so, naiveMAE(small)); !near(got, 1) {
+	if got, mse := backtest(small, 0, Spec{Method: SES, Alpha: 1}, so, naiveMAE(small)); !near(got, 1) || !near(mse, 4) {
 		t.Errorf("hand MASE %v, want 1", got)
 	}
 }

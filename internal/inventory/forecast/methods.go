@@ -6,18 +6,21 @@ type Method string
 
 // The methods.
 const (
-	// SES is simple exponential smoothing: level ℓ ← ℓ + α(y − ℓ),
-	// started at the first observation; forecast ℓ per day.
+	// SES is simple exponential smoothing: level ℓ ← ℓ + g(y − ℓ) with
+	// gain g = max(α, 1/n) at the n-th observation, so the level is the
+	// running mean until n = 1/α and no slow setting hangs on the first
+	// value; forecast ℓ per day.
 	SES Method = "ses"
 	// Croston smooths the non-zero demand sizes z and the intervals p
-	// between them with the same α, each started at its first value (the
-	// first interval counted from the series start); forecast z/p per day.
+	// between them (the first interval counted from the series start),
+	// with the gain max(α, 1/k) at the k-th demand; forecast z/p per day.
 	Croston Method = "croston"
 	// SBA is Croston with the Syntetos–Boylan bias correction: (1 − α/2)·z/p.
 	SBA Method = "sba"
 	// TSB (Teunter–Syntetos–Babai) smooths the probability of demand every
-	// day (α) and the size on demand days (Beta); forecast probability ×
-	// size. It follows an item that stops being used, which Croston does not.
+	// day (gain max(α, 1/days)) and the size on demand days (gain
+	// max(Beta, 1/demands)); forecast probability × size. It follows an
+	// item that stops being used, which Croston does not.
 	TSB Method = "tsb"
 	// SeasonalWeekly is additive exponential smoothing with a 7-day
 	// season (ETS(A,N,A)): level α, weekday indices Beta; started from the
@@ -70,17 +73,18 @@ type zero struct{}
 func (zero) update(int, float64)    {}
 func (zero) total(int, int) float64 { return 0 }
 
+// gain is the smoothing weight of the n-th observation for parameter a:
+// a, or more while fewer than 1/a observations have been seen.
+func gain(a float64, n int) float64 { return max(a, 1/float64(n)) }
+
 type ses struct {
 	alpha, level float64
-	started      bool
+	n            int
 }
 
 func (m *ses) update(_ int, y float64) {
-	if !m.started {
-		m.level, m.started = y, true
-		return
-	}
-	m.level += m.alpha * (y - m.level)
+	m.n++
+	m.level += gain(m.alpha, m.n) * (y - m.level)
 }
 
 func (m *ses) total(_, h int) float64 { return m.level * float64(h) }
@@ -89,7 +93,7 @@ type croston struct {
 	alpha, factor float64
 	size, gap     float64 // smoothed size z and interval p
 	since         int     // days since the last demand, counting the current one
-	started       bool
+	demands       int
 }
 
 func (m *croston) update(_ int, y float64) {
@@ -97,17 +101,15 @@ func (m *croston) update(_ int, y float64) {
 	if y <= 0 {
 		return
 	}
-	if !m.started {
-		m.size, m.gap, m.started = y, float64(m.since), true
-	} else {
-		m.size += m.alpha * (y - m.size)
-		m.gap += m.alpha * (float64(m.since) - m.gap)
-	}
+	m.demands++
+	g := gain(m.alpha, m.demands)
+	m.size += g * (y - m.size)
+	m.gap += g * (float64(m.since) - m.gap)
 	m.since = 0
 }
 
 func (m *croston) total(_, h int) float64 {
-	if !m.started {
+	if m.demands == 0 {
 		return 0
 	}
 	return m.factor * m.size / m.gap * float64(h)
@@ -116,22 +118,18 @@ func (m *croston) total(_, h int) float64 {
 type tsb struct {
 	alphaP, alphaZ float64
 	prob, size     float64
-	started        bool
+	days, demands  int
 }
 
-func (m *tsb) update(t int, y float64) {
-	if !m.started {
-		if y > 0 {
-			m.prob, m.size, m.started = 1/float64(t+1), y, true
-		}
-		return
-	}
+func (m *tsb) update(_ int, y float64) {
+	m.days++
 	d := 0.0
 	if y > 0 {
 		d = 1
-		m.size += m.alphaZ * (y - m.size)
+		m.demands++
+		m.size += gain(m.alphaZ, m.demands) * (y - m.size)
 	}
-	m.prob += m.alphaP * (d - m.prob)
+	m.prob += gain(m.alphaP, m.days) * (d - m.prob)
 }
 
 func (m *tsb) total(_, h int) float64 { return m.prob * m.size * float64(h) }
@@ -210,16 +208,18 @@ var flatProfile = [7]float64{1, 1, 1, 1, 1, 1, 1}
 type holt struct {
 	alpha, beta, phi float64
 	level, trend     float64
-	started          bool
+	n                int
 }
 
 func (m *holt) update(_ int, y float64) {
-	if !m.started {
-		m.level, m.started = y, true
+	m.n++
+	if m.n == 1 {
+		m.level = y
 		return
 	}
 	prev := m.level
-	m.level = m.alpha*y + (1-m.alpha)*(prev+m.phi*m.trend)
+	a := gain(m.alpha, m.n)
+	m.level = a*y + (1-a)*(prev+m.phi*m.trend)
 	m.trend = m.beta*(m.level-prev) + (1-m.beta)*m.phi*m.trend
 }
 

@@ -2,6 +2,7 @@ package forecast
 
 import (
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/stat"
 )
@@ -17,7 +18,8 @@ type Options struct {
 	BacktestDays, Step int
 	// MinTrain is how many days a method reads before the first origin [56].
 	MinTrain int
-	// Candidates are the specs tried [DefaultCandidates].
+	// Candidates are the specs tried, slowest first [by class and trend:
+	// FrequentCandidates, IntermittentCandidates or TrendCandidates].
 	Candidates []Spec
 }
 
@@ -34,21 +36,97 @@ func (o Options) withDefaults() Options {
 	if o.MinTrain < 1 {
 		o.MinTrain = 56
 	}
-	if o.Candidates == nil {
-		o.Candidates = DefaultCandidates
-	}
 	return o
 }
 
-// DefaultCandidates are the method settings Select compares: each method
-// at a slow and a fast setting, Croston's classic α = 0.1 among them.
-var DefaultCandidates = []Spec{
-	{Method: SES, Alpha: 0.05}, {Method: SES, Alpha: 0.1}, {Method: SES, Alpha: 0.2}, {Method: SES, Alpha: 0.3},
-	{Method: Croston, Alpha: 0.1}, {Method: Croston, Alpha: 0.2},
-	{Method: SBA, Alpha: 0.05}, {Method: SBA, Alpha: 0.1}, {Method: SBA, Alpha: 0.2},
-	{Method: TSB, Alpha: 0.05, Beta: 0.1}, {Method: TSB, Alpha: 0.1, Beta: 0.1}, {Method: TSB, Alpha: 0.2, Beta: 0.2},
-	{Method: SeasonalWeekly, Alpha: 0.05, Beta: 0.05}, {Method: SeasonalWeekly, Alpha: 0.1, Beta: 0.1},
-	{Method: Holt, Alpha: 0.1, Beta: 0.02, Phi: 0.95}, {Method: Holt, Alpha: 0.2, Beta: 0.05, Phi: 0.9},
+// The candidates Select compares, each list from the slowest (steadiest)
+// setting to the fastest: a faster one must beat the slower ones by
+// selectMargin to be chosen, so a stationary series keeps a steady
+// forecast instead of chasing noise.
+var (
+	// FrequentCandidates are tried for smooth and erratic demand.
+	FrequentCandidates = []Spec{
+		{Method: SES, Alpha: 0.02}, {Method: SES, Alpha: 0.05}, {Method: SeasonalWeekly, Alpha: 0.02, Beta: 0.02},
+		{Method: SES, Alpha: 0.1}, {Method: SeasonalWeekly, Alpha: 0.05, Beta: 0.05}, {Method: SES, Alpha: 0.2},
+		{Method: SeasonalWeekly, Alpha: 0.1, Beta: 0.1}, {Method: SES, Alpha: 0.3},
+	}
+	// IntermittentCandidates are tried for intermittent and lumpy demand
+	// (Croston's classic α = 0.1 among them).
+	IntermittentCandidates = []Spec{
+		{Method: SBA, Alpha: 0.02}, {Method: SES, Alpha: 0.02}, {Method: TSB, Alpha: 0.02, Beta: 0.05},
+		{Method: SBA, Alpha: 0.05}, {Method: Croston, Alpha: 0.05}, {Method: TSB, Alpha: 0.05, Beta: 0.1},
+		{Method: SBA, Alpha: 0.1}, {Method: Croston, Alpha: 0.1}, {Method: SES, Alpha: 0.1},
+		{Method: TSB, Alpha: 0.1, Beta: 0.1}, {Method: SBA, Alpha: 0.2}, {Method: TSB, Alpha: 0.2, Beta: 0.2},
+	}
+	// TrendCandidates are tried when the history has a significant trend.
+	TrendCandidates = []Spec{
+		{Method: Holt, Alpha: 0.05, Beta: 0.01, Phi: 0.98}, {Method: Holt, Alpha: 0.1, Beta: 0.02, Phi: 0.95},
+		{Method: Holt, Alpha: 0.2, Beta: 0.05, Phi: 0.9}, {Method: SES, Alpha: 0.2}, {Method: TSB, Alpha: 0.2, Beta: 0.2},
+	}
+)
+
+// selectMargin is how much lower (relative) a later candidate's MASE must
+// be to displace an earlier one.
+const selectMargin = 0.03
+
+// candidatesFor returns the candidates for a history's class and trend;
+// the weekly method joins the intermittent ones when the item has closed
+// days.
+func candidatesFor(c Class, tr Trend, closed bool) []Spec {
+	switch {
+	case tr.Significant:
+		return TrendCandidates
+	case c == Smooth || c == Erratic:
+		return FrequentCandidates
+	case closed:
+		return append(slices.Clone(IntermittentCandidates), Spec{Method: SeasonalWeekly, Alpha: 0.05, Beta: 0.05})
+	}
+	return IntermittentCandidates
+}
+
+// ClosedDays finds the days of the week (by day number modulo 7 from the
+// series start) with no demand at all since from, over at least eight
+// weeks, while other days have demand: the practice is closed then.
+// Demand classes are judged on open days only (a weekday-only item is not
+// intermittent because nothing is used on Sundays).
+func ClosedDays(y []float64, from int) [7]bool {
+	var closed [7]bool
+	if len(y)-from < 56 {
+		return closed
+	}
+	var demand [7]int
+	for t := from; t < len(y); t++ {
+		if y[t] > 0 {
+			demand[t%7]++
+		}
+	}
+	open := 0
+	for k := range closed {
+		if demand[k] > 0 {
+			open++
+		}
+	}
+	if open == 0 || open == 7 {
+		return closed
+	}
+	for k := range closed {
+		closed[k] = demand[k] == 0
+	}
+	return closed
+}
+
+// openDays returns y[from:] without its closed days.
+func openDays(y []float64, from int, closed [7]bool) []float64 {
+	if closed == ([7]bool{}) {
+		return y[from:]
+	}
+	out := make([]float64, 0, len(y)-from)
+	for t := from; t < len(y); t++ {
+		if !closed[t%7] {
+			out = append(out, y[t])
+		}
+	}
+	return out
 }
 
 // Score is one candidate's backtest result.
@@ -62,7 +140,7 @@ type Score struct {
 type Trend struct {
 	Intercept float64 `json:"intercept"`
 	Slope     float64 `json:"slope"`
-	// Significant reports a slope more than four standard errors from zero.
+	// Significant reports a slope more than three standard errors from zero.
 	Significant bool `json:"significant"`
 }
 
@@ -88,6 +166,13 @@ type Result struct {
 	// the series start; all ones unless the weekly method was chosen.
 	Profile [7]float64 `json:"profile"`
 	Trend   Trend      `json:"trend"`
+	// Closed marks the days of the week (by day number modulo 7) without
+	// any demand: see ClosedDays.
+	Closed [7]bool `json:"closed"`
+	// LevelSD estimates the standard error of DailyMean itself (units a
+	// day): from the backtest, the error of the horizon totals beyond what
+	// day-to-day variation explains. 0 without a backtest.
+	LevelSD float64 `json:"level_sd"`
 }
 
 // Select forecasts y: it finds a level shift, classifies the demand since
@@ -97,7 +182,9 @@ func Select(y []float64, o Options) Result {
 	o = o.withDefaults()
 	from := LevelShift(y)
 	w := y[from:]
-	r := Result{From: from, Class: Classify(w), MASE: math.NaN(), Profile: flatProfile}
+	r := Result{From: from, MASE: math.NaN(), Profile: flatProfile}
+	r.Closed = ClosedDays(y, from)
+	r.Class = Classify(openDays(y, from, r.Closed))
 	r.Trend = fitTrend(y, from)
 	if r.Class.Class == NoDemand {
 		r.Spec = Spec{Method: Zero}
@@ -110,15 +197,25 @@ func Select(y []float64, o Options) Result {
 	}
 	r.Spec = defaultSpec(r.Class.Class)
 	if len(w) >= o.MinTrain+o.Horizon {
+		cands := o.Candidates
+		if cands == nil {
+			cands = candidatesFor(r.Class.Class, r.Trend, r.Closed != [7]bool{})
+		}
 		scale := naiveMAE(w)
 		best := math.Inf(1)
-		for _, s := range o.Candidates {
-			m := backtest(y, from, s, o, scale)
+		var bestMSE float64
+		for _, s := range cands {
+			m, mse := backtest(y, from, s, o, scale)
 			r.Scores = append(r.Scores, Score{Spec: s, MASE: m})
-			if m < best {
-				best, r.Spec, r.MASE = m, s, m
+			if m < best*(1-selectMargin) || math.IsInf(best, 1) {
+				best, r.Spec, r.MASE, bestMSE = m, s, m, mse
 			}
 		}
+		// The level's own error: what the backtest's error of the horizon
+		// total has beyond the day-to-day noise (h·σ²), per day².
+		_, v := stat.PopMeanVariance(w, nil)
+		h := float64(o.Horizon)
+		r.LevelSD = math.Sqrt(max(0, bestMSE-h*v) / (h * h))
 	}
 	m := r.Spec.model()
 	for t := from; t < len(y); t++ {
@@ -145,8 +242,9 @@ func defaultSpec(c Class) Spec {
 // last ones Step days apart, leaving Horizon days after them) the method,
 // having read days from … t−1, forecasts the total over t … t+h−1. The
 // score is the mean absolute error of that total divided by h, scaled by
-// the in-sample naive MAE (MASE).
-func backtest(y []float64, from int, s Spec, o Options, scale float64) float64 {
+// the in-sample naive MAE (MASE). It also returns the mean squared error
+// of the totals.
+func backtest(y []float64, from int, s Spec, o Options, scale float64) (mase, mse float64) {
 	h := o.Horizon
 	n := len(y)
 	last := n - h // last origin
@@ -155,7 +253,7 @@ func backtest(y []float64, from int, s Spec, o Options, scale float64) float64 {
 		first = last
 	}
 	m := s.model()
-	var errSum float64
+	var errSum, sqSum float64
 	origins := 0
 	next := last - ((last-first)/o.Step)*o.Step
 	var window float64 // running total of y[t : t+h]
@@ -164,7 +262,9 @@ func backtest(y []float64, from int, s Spec, o Options, scale float64) float64 {
 	}
 	for t := from; t <= last; t++ {
 		if t == next {
-			errSum += math.Abs(window-m.total(t, h)) / float64(h)
+			e := window - m.total(t, h)
+			errSum += math.Abs(e) / float64(h)
+			sqSum += e * e
 			origins++
 			if t+o.Step <= last {
 				for j := t; j < t+o.Step; j++ {
@@ -176,9 +276,9 @@ func backtest(y []float64, from int, s Spec, o Options, scale float64) float64 {
 		m.update(t, y[t])
 	}
 	if origins == 0 {
-		return math.Inf(1)
+		return math.Inf(1), 0
 	}
-	return errSum / float64(origins) / scale
+	return errSum / float64(origins) / scale, sqSum / float64(origins)
 }
 
 // naiveMAE is the mean absolute day-to-day change: the in-sample error of
@@ -294,7 +394,7 @@ func fitTrend(y []float64, from int) Trend {
 	}
 	_, vx := stat.PopMeanVariance(x, nil)
 	se := math.Sqrt(sse / float64(len(w)-2) / (vx * float64(len(w))))
-	return Trend{Intercept: a, Slope: b, Significant: se > 0 && math.Abs(b) > 4*se}
+	return Trend{Intercept: a, Slope: b, Significant: se > 0 && math.Abs(b) > 3*se}
 }
 
 func sum(w []float64) float64 {

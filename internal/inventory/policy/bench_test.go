@@ -50,13 +50,14 @@ func BenchmarkSimulateDay(b *testing.B) {
 	}
 	par := Params{UnitCost: 5, OrderCost: 25, TargetFill: 0.95, ShelfLifeDays: 200, LeadTime: NewLeadTimeDist(inventory.LeadTime{MeanDays: 7, SDDays: 2})}
 	plan := Compute(par, hist, Options{}, "X")
-	dm := NewDemandModel(hist, plan.Forecast)
+	dm := NewDemandModel(hist, plan.Forecast, 8)
 	n := 10000
-	sc := Scenario{Demand: dm.Path(rng, n), LeadTime: make([]int32, n), OnHand: plan.OrderUpTo}
+	demand, level := dm.Path(rng, n)
+	sc := Scenario{Demand: demand, LeadTime: make([]int32, n), OnHand: plan.OrderUpTo}
 	for t := range sc.LeadTime {
 		sc.LeadTime[t] = par.LeadTime.Draw(rng)
 	}
-	s := simulator{exp: newExpectation(dm)}
+	s := simulator{exp: newExpectation(dm, level)}
 	for b.Loop() {
 		s.run(par, plan.Policy, sc)
 	}

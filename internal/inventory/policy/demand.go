@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -10,25 +11,43 @@ import (
 // poolDays is how much recent history the demand model resamples.
 const poolDays = 365
 
+// maxLevelError caps the relative level error the model simulates.
+const maxLevelError = 0.5
+
 // DemandModel is how the optimizer imagines future daily demand: days
 // drawn at random from the item's recent history (since any level shift,
 // at most a year), each divided by the level it was drawn at (the trend
-// line when the forecast found a trend, else the mean) and multiplied by
-// the forecast mean. When the weekly method was chosen, a day is drawn
-// from the same weekday. Resampling keeps what a fitted distribution
-// loses: the real mix of zero days, sizes and spikes.
+// line when the forecast found a trend, else the mean) and scaled so the
+// model's mean is the forecast. Days the practice is closed stay zero;
+// when the weekly method was chosen a day is drawn from the same weekday.
+// Resampling keeps what a fitted distribution loses: the real mix of zero
+// days, sizes and spikes.
+//
+// The forecast is not the truth: every Block days the model multiplies
+// demand by a level drawn around 1 with the forecast's estimated relative
+// error (forecast.Result.LevelSD), so the policy is sized for demand over
+// the lead time as the forecast errs about it, not just as days vary.
 type DemandModel struct {
-	Mean   float64 // forecast mean daily demand
-	pools  [7][]float64
-	weekly bool
-	// next is the day number (modulo 7 from the series start) of the first
-	// simulated day.
+	Mean float64 // forecast mean daily demand
+	// pools[k] holds the draws for day numbers ≡ k (mod 7); open days
+	// share one slice unless the weekly method was chosen; nil = closed.
+	pools [7][]float64
+	// next is the day number (modulo 7) of the first simulated day.
 	next int
+	// LevelError is the relative standard error of the mean; Block the
+	// days one level lasts.
+	LevelError float64
+	Block      int
 }
 
-// NewDemandModel builds the model from a history and its forecast.
-func NewDemandModel(history []float64, fc forecast.Result) DemandModel {
-	m := DemandModel{Mean: fc.DailyMean, weekly: fc.Spec.Method == forecast.SeasonalWeekly, next: len(history) % 7}
+// NewDemandModel builds the model from a history and its forecast; block
+// is how long one level error lasts (about the lead time).
+func NewDemandModel(history []float64, fc forecast.Result, block int) DemandModel {
+	m := DemandModel{Mean: fc.DailyMean, next: len(history) % 7, Block: max(block, 7)}
+	if m.Mean > 0 {
+		m.LevelError = min(fc.LevelSD/m.Mean, maxLevelError)
+	}
+	weekly := fc.Spec.Method == forecast.SeasonalWeekly
 	from := max(fc.From, len(history)-poolDays)
 	w := history[from:]
 	if len(w) == 0 || m.Mean <= 0 {
@@ -42,66 +61,95 @@ func NewDemandModel(history []float64, fc forecast.Result) DemandModel {
 	if flat <= 0 {
 		return m
 	}
-	var sum [7]float64
+	var shared []float64
 	for i, v := range w {
 		t := from + i
+		k := t % 7
+		if fc.Closed[k] {
+			continue
+		}
 		level := flat
 		if fc.Trend.Significant {
 			level = max(fc.Trend.At(t), 0.25*flat)
 		}
-		k := 0
-		if m.weekly {
-			k = t % 7
-		}
-		r := v / level
-		m.pools[k] = append(m.pools[k], r)
-		sum[k] += r
-	}
-	// Normalise so a simulated day averages Mean exactly: each pool keeps
-	// its share (weekday shape), the pools together average 1.
-	pools := 1
-	if m.weekly {
-		pools = 7
-	}
-	var avg float64
-	for k := range pools {
-		if n := len(m.pools[k]); n > 0 {
-			avg += sum[k] / float64(n)
+		if weekly {
+			m.pools[k] = append(m.pools[k], v/level)
+		} else {
+			shared = append(shared, v/level)
 		}
 	}
-	avg /= float64(pools)
-	if avg <= 0 {
+	if !weekly {
+		for k := range m.pools {
+			if !fc.Closed[k] {
+				m.pools[k] = shared
+			}
+		}
+	}
+	// Scale so a simulated week averages Mean a day.
+	var week float64
+	for _, p := range m.pools {
+		week += mean(p)
+	}
+	if week <= 0 {
+		m.Mean = 0
 		return m
 	}
-	for k := range pools {
-		for i := range m.pools[k] {
-			m.pools[k][i] *= m.Mean / avg
+	f := 7 * m.Mean / week
+	scaled := make(map[*float64]bool)
+	for _, p := range m.pools {
+		if len(p) == 0 || scaled[&p[0]] {
+			continue
+		}
+		scaled[&p[0]] = true
+		for i := range p {
+			p[i] *= f
 		}
 	}
 	return m
 }
 
-// Path draws n days of demand.
-func (m DemandModel) Path(rng *rand.Rand, n int) []float64 {
-	out := make([]float64, n)
-	if m.Mean <= 0 {
-		return out
+func mean(p []float64) float64 {
+	if len(p) == 0 {
+		return 0
 	}
-	for t := range out {
-		k := 0
-		if m.weekly {
-			k = (m.next + t) % 7
+	var s float64
+	for _, v := range p {
+		s += v
+	}
+	return s / float64(len(p))
+}
+
+// Path draws n days of demand and the level multiplier of each day.
+func (m DemandModel) Path(rng *rand.Rand, n int) (demand, level []float64) {
+	demand = make([]float64, n)
+	if m.Mean <= 0 {
+		return demand, nil
+	}
+	if m.LevelError > 0 {
+		level = make([]float64, n)
+		f := 1.0
+		for t := range level {
+			if t%m.Block == 0 {
+				f = max(0, 1+m.LevelError*rng.NormFloat64())
+			}
+			level[t] = f
 		}
-		p := m.pools[k]
+	}
+	for t := range demand {
+		p := m.pools[(m.next+t)%7]
 		if len(p) == 0 {
 			continue
 		}
-		out[t] = p[rng.IntN(len(p))]
+		demand[t] = p[rng.IntN(len(p))]
+		if level != nil {
+			demand[t] *= level[t]
+		}
 	}
-	return out
+	return demand, level
 }
 
-// DailyVariance returns the variance of one simulated day's demand.
+// DailyVariance returns the variance of one simulated day's demand
+// (without the level error).
 func (m DemandModel) DailyVariance() float64 {
 	var n int
 	var s, q float64
@@ -119,35 +167,55 @@ func (m DemandModel) DailyVariance() float64 {
 	return max(q/float64(n)-mu*mu, 0)
 }
 
-// expectation answers, for one day of the demand model, the expected
-// demand and the expected sales E[min(D, x)] from x on hand. E[min(D, x)]
+// nonZeroShare returns the share of simulated days with demand.
+func (m DemandModel) nonZeroShare() float64 {
+	var n, nz int
+	for _, p := range m.pools {
+		n += max(len(p), 1) // a closed day counts as one zero
+		for _, v := range p {
+			if v > 0 {
+				nz++
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(nz) / float64(n)
+}
+
+// expectation answers, for each simulated day, the expected demand and the
+// expected sales E[min(D, x)] from x on hand. For one pool, E[min(V, x)]
 // is concave and piecewise linear in x; it is tabulated exactly at
-// expGrid+1 points from 0 to the largest demand and interpolated between.
+// expGrid+1 points from 0 to the largest value and interpolated between.
+// A day's level multiplier f scales it: E[min(fV, x)] = f·E[min(V, x/f)].
 type expectation struct {
-	table     [7][]float64 // per pool: E[min(D, i·step)]
+	table     [7][]float64 // per weekday: E[min(V, i·step)]
 	step      [7]float64
-	mean, top [7]float64 // per pool: mean and largest value
-	weekly    bool
+	mean, top [7]float64 // per weekday: mean and largest value
 	next      int
+	level     []float64 // per simulated day, nil = 1
 }
 
 const expGrid = 256
 
-func newExpectation(m DemandModel) *expectation {
-	e := &expectation{weekly: m.weekly, next: m.next}
+func newExpectation(m DemandModel, level []float64) *expectation {
+	e := &expectation{next: m.next, level: level}
+	done := make(map[*float64]int)
 	for k, p := range m.pools {
 		if len(p) == 0 {
 			continue
 		}
+		if j, ok := done[&p[0]]; ok {
+			e.table[k], e.step[k], e.mean[k], e.top[k] = e.table[j], e.step[j], e.mean[j], e.top[j]
+			continue
+		}
+		done[&p[0]] = k
 		v := slices.Clone(p)
 		slices.Sort(v)
 		n := float64(len(v))
 		top := v[len(v)-1]
-		var total float64
-		for _, x := range v {
-			total += x
-		}
-		e.mean[k], e.top[k] = total/n, top
+		e.mean[k], e.top[k] = mean(v), top
 		if top <= 0 {
 			continue
 		}
@@ -168,16 +236,29 @@ func newExpectation(m DemandModel) *expectation {
 	return e
 }
 
-// expectedMin returns E[min(D, x)] for D drawn from pool k, 0 ≤ x < top.
-func (e *expectation) expectedMin(k int, x float64) float64 {
+// day returns simulated day t's expected demand and expected sales from
+// x on hand.
+func (e *expectation) day(t int, x float64) (demand, met float64) {
+	k := (e.next + t) % 7
+	f := 1.0
+	if e.level != nil {
+		f = e.level[t]
+	}
+	demand = f * e.mean[k]
+	if x >= f*e.top[k] {
+		return demand, demand
+	}
+	if f <= 0 || x <= 0 {
+		return demand, 0
+	}
 	tab := e.table[k]
-	if len(tab) == 0 || x <= 0 {
-		return 0
+	g := x / f / e.step[k]
+	i := int(g)
+	if i >= expGrid {
+		return demand, demand
 	}
-	f := x / e.step[k]
-	g := int(f)
-	if g >= expGrid {
-		return tab[expGrid]
+	if math.IsNaN(g) {
+		return demand, 0
 	}
-	return tab[g] + (f-float64(g))*(tab[g+1]-tab[g])
+	return demand, f * (tab[i] + (g-float64(i))*(tab[i+1]-tab[i]))
 }

@@ -4,6 +4,9 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/stat/distuv"
 
@@ -45,6 +48,9 @@ type Result struct {
 	// buying stock that would expire before use (the expiry cap): the
 	// policy is then the one with the highest fill rate under the cap.
 	Feasible bool `json:"feasible"`
+	// ExpectedWaste is the share of ordered units the simulation saw
+	// expire.
+	ExpectedWaste float64 `json:"expected_waste"`
 	// Cap is the largest order-up-to level allowed by the shelf life (0:
 	// no cap).
 	Cap float64 `json:"cap,omitempty"`
@@ -59,8 +65,11 @@ type Result struct {
 // quantity toward lower cost.
 //
 // The expiry cap: with a shelf life, S may not exceed the demand expected
-// over the mean lead time plus the shelf life, so that what arrives can be
-// used before it expires.
+// over the mean lead time plus the shelf life (at the forecast less its
+// relative error), and a policy may not let
+// more than MaxWaste of what it orders expire in the simulation; when the
+// target needs more, the policy is the highest reorder point within the
+// cap (Feasible false).
 func Optimize(par Params, dm DemandModel, o Options, key string) Result {
 	o = o.withDefaults()
 	mu := dm.Mean
@@ -69,23 +78,25 @@ func Optimize(par Params, dm DemandModel, o Options, key string) Result {
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, keyHash(key)))
 	days := o.Days
-	if p := nonZeroShare(dm); p > 0 {
+	if p := dm.nonZeroShare(); p > 0 {
 		days = min(max(days, int(minDemandDays/p)), maxDays)
 	}
-	sc := Scenario{Demand: dm.Path(rng, days), LeadTime: make([]int32, days)}
+	demand, level := dm.Path(rng, days)
+	sc := Scenario{Demand: demand, LeadTime: make([]int32, days)}
 	for t := range sc.LeadTime {
 		sc.LeadTime[t] = par.LeadTime.Draw(rng)
 	}
 	target := min(par.TargetFill+o.Margin, 0.9999)
 	meanL := par.LeadTime.Mean()
 	opt := optimizer{par: par, sc: sc, target: target, mu: mu, meanL: par.LeadTime.Mean()}
-	opt.sim.exp, opt.sim.cycles = newExpectation(dm), true
+	opt.sim.exp, opt.sim.cycles = newExpectation(dm, level), true
 	if par.ShelfLifeDays > 0 {
-		opt.cap = math.Floor(mu * (meanL + float64(par.ShelfLifeDays)))
+		// Cap with a cautious mean: demand may well be below the forecast.
+		opt.cap = math.Floor(mu * (1 - dm.LevelError) * (meanL + float64(par.ShelfLifeDays)))
 	}
 	// Start: a normal approximation of demand over the lead time (the
 	// exposure with daily review and arrival before the day's demand).
-	sdL := math.Sqrt(meanL*dm.DailyVariance() + mu*mu*par.LeadTime.Variance())
+	sdL := math.Sqrt(meanL*dm.DailyVariance() + mu*mu*par.LeadTime.Variance() + math.Pow(dm.LevelError*mu*meanL, 2))
 	z := distuv.UnitNormal.Quantile(target)
 	opt.sd = max(sdL, 1)
 	start := math.Max(0, math.Round(mu*meanL+z*sdL))
@@ -117,12 +128,26 @@ func Optimize(par Params, dm DemandModel, o Options, key string) Result {
 		}
 		if cur.better(best) {
 			best = cur
-			break // improving upward: no need to look downward
+			if best.ok {
+				break // improving upward: no need to look downward
+			}
 		}
 	}
 	pol := Policy{ReorderPoint: best.s, OrderUpTo: best.s + best.delta}
 	return Result{Policy: pol, SafetyStock: best.s - mu*meanL, ExpectedFill: best.out.expectedFill(),
-		ExpectedCost: best.out.AnnualCost(par), Feasible: best.ok, Cap: opt.cap}
+		ExpectedCost: best.out.AnnualCost(par), Feasible: best.ok, Cap: opt.cap, ExpectedWaste: best.out.waste()}
+}
+
+// MaxWaste is the largest share of ordered units a policy may plan to
+// lose to expiry.
+const MaxWaste = 0.02
+
+// waste returns the share of ordered units that expired.
+func (o Outcome) waste() float64 {
+	if o.Ordered <= 0 {
+		return 0
+	}
+	return o.Expired / o.Ordered
 }
 
 // candidate is one evaluated policy.
@@ -131,10 +156,11 @@ type candidate struct {
 	out      Outcome
 	cost     float64
 	ok       bool // meets the target
+	wasteful bool // more than MaxWaste expires
 }
 
-// better reports whether c beats d: meeting the target first, then cost,
-// then (both short of it) fill rate.
+// better reports whether c beats d: meeting the target first, then cost;
+// when neither does, not wasting, then fill rate, then cost.
 func (c candidate) better(d candidate) bool {
 	if c.ok != d.ok {
 		return c.ok
@@ -142,7 +168,16 @@ func (c candidate) better(d candidate) bool {
 	if c.ok {
 		return c.cost < d.cost
 	}
-	return c.out.expectedFill() > d.out.expectedFill()
+	if c.wasteful != d.wasteful {
+		return !c.wasteful
+	}
+	if c.wasteful {
+		return c.out.waste() < d.out.waste()
+	}
+	if cf, df := c.out.expectedFill(), d.out.expectedFill(); cf != df {
+		return cf > df
+	}
+	return c.cost < d.cost
 }
 
 type optimizer struct {
@@ -165,22 +200,50 @@ func (op *optimizer) eval(s, delta float64) candidate {
 	// so that the full starting shelf does not flatter the fill rate.
 	sc.Warmup = min(int(op.meanL+delta/op.mu)+1, len(sc.Demand)/3)
 	out := op.sim.run(op.par, pol, sc)
-	return candidate{s: s, delta: delta, out: out, cost: out.AnnualCost(op.par).Total(), ok: out.expectedFill() >= op.target}
+	wasteful := op.par.ShelfLifeDays > 0 && out.waste() > MaxWaste
+	return candidate{s: s, delta: delta, out: out, cost: out.AnnualCost(op.par).Total(),
+		ok: out.expectedFill() >= op.target && !wasteful, wasteful: wasteful}
 }
 
 // bestFor returns the least reorder point meeting the target for gap
 // delta (or, when none does under the cap, the highest allowed), starting
-// the search at guess.
+// the search at guess. Fill rate and waste both rise with s, so when the
+// least s meeting the target wastes too much, the answer is the largest s
+// that does not.
 func (op *optimizer) bestFor(delta, guess float64) candidate {
+	c := op.leastMeeting(delta, guess)
+	if !c.wasteful {
+		return c
+	}
+	lo, hi := -1.0, c.s // lo does not waste (s = −1 never orders), hi does
+	best := candidate{s: -1, delta: delta}
+	for hi-lo > op.tol {
+		t := op.eval(math.Floor((lo+hi)/2), delta)
+		if t.wasteful {
+			hi = t.s
+		} else {
+			lo, best = t.s, t
+		}
+	}
+	if best.s < 0 {
+		best = op.eval(0, delta)
+	}
+	return best
+}
+
+// leastMeeting is the least s whose fill rate meets the target for gap
+// delta, or the highest the cap allows.
+func (op *optimizer) leastMeeting(delta, guess float64) candidate {
 	hiS := math.Inf(1)
 	if op.cap > 0 {
 		hiS = math.Max(0, op.cap-delta)
 	}
 	guess = math.Min(math.Max(0, guess), hiS)
 	step := math.Max(op.tol, math.Round(op.sd/4))
+	meets := func(c candidate) bool { return c.out.expectedFill() >= op.target }
 	c := op.eval(guess, delta)
 	var lo, hi candidate // lo fails, hi meets
-	if c.ok {
+	if meets(c) {
 		hi = c
 		for {
 			if hi.s == 0 {
@@ -189,7 +252,7 @@ func (op *optimizer) bestFor(delta, guess float64) candidate {
 			s := math.Max(0, hi.s-step)
 			step *= 2
 			t := op.eval(s, delta)
-			if !t.ok {
+			if !meets(t) {
 				lo = t
 				break
 			}
@@ -204,7 +267,7 @@ func (op *optimizer) bestFor(delta, guess float64) candidate {
 			s := math.Min(hiS, lo.s+step)
 			step *= 2
 			t := op.eval(s, delta)
-			if t.ok {
+			if meets(t) {
 				hi = t
 				break
 			}
@@ -216,30 +279,13 @@ func (op *optimizer) bestFor(delta, guess float64) candidate {
 	}
 	for hi.s-lo.s > op.tol {
 		t := op.eval(math.Floor((lo.s+hi.s)/2), delta)
-		if t.ok {
+		if meets(t) {
 			hi = t
 		} else {
 			lo = t
 		}
 	}
 	return hi
-}
-
-// nonZeroShare returns the share of simulated days with demand.
-func nonZeroShare(dm DemandModel) float64 {
-	var n, nz int
-	for _, p := range dm.pools {
-		for _, v := range p {
-			n++
-			if v > 0 {
-				nz++
-			}
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return float64(nz) / float64(n)
 }
 
 // The optimizer's simulated future holds at least minDemandDays days with
@@ -277,6 +323,38 @@ type Plan struct {
 func Compute(par Params, history []float64, o Options, key string) Plan {
 	h := int(math.Ceil(par.LeadTime.Mean())) + 1
 	fc := forecast.Select(history, forecast.Options{Horizon: h})
-	dm := NewDemandModel(history, fc)
+	dm := NewDemandModel(history, fc, h)
 	return Plan{Forecast: fc, Result: Optimize(par, dm, o, key)}
+}
+
+// Input is one item to plan.
+type Input struct {
+	Key     string // the SKU: seeds the item's simulated future
+	Params  Params
+	History []float64 // daily usage, oldest first
+}
+
+// ComputeAll plans every input on workers goroutines (GOMAXPROCS when
+// workers < 1); plans come back in input order and do not depend on the
+// number of workers.
+func ComputeAll(in []Input, o Options, workers int) []Plan {
+	if workers < 1 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	out := make([]Plan, len(in))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(workers, max(len(in), 1)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(in) {
+					return
+				}
+				out[i] = Compute(in[i].Params, in[i].History, o, in[i].Key)
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }

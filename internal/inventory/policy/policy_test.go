@@ -151,10 +151,11 @@ func TestOptimizeMeetsTargetOnItsModel(t *testing.T) {
 			// sampling noise, and not far above it (the optimizer does not
 			// overstock; one unit of reorder point is worth several points
 			// of fill for a slow item, hence the wider upper bound).
-			dm := NewDemandModel(hist, plan.Forecast)
+			dm := NewDemandModel(hist, plan.Forecast, 8)
 			r2 := rand.New(rand.NewPCG(99, uint64(i)))
 			n := 20000
-			sc := Scenario{Demand: dm.Path(r2, n), LeadTime: make([]int32, n), OnHand: plan.OrderUpTo}
+			demand, _ := dm.Path(r2, n)
+			sc := Scenario{Demand: demand, LeadTime: make([]int32, n), OnHand: plan.OrderUpTo}
 			for k := range sc.LeadTime {
 				sc.LeadTime[k] = par.LeadTime.Draw(r2)
 			}

@@ -137,6 +137,15 @@ type Scenario struct {
 	// Warmup is how many days run before the outcome starts counting, so
 	// that the starting stock does not flatter the result.
 	Warmup int
+	// Changes replace the policy from a day's review on, in day order
+	// (a policy recomputed every night, or every week).
+	Changes []Change
+}
+
+// Change is a new policy taking effect at the review of Day.
+type Change struct {
+	Day    int
+	Policy Policy
 }
 
 // Simulate runs pol over sc with the package semantics and returns what
@@ -190,13 +199,9 @@ func (s *simulator) run(par Params, pol Policy, sc Scenario) Outcome {
 		}
 	}
 	rp, upTo := pol.ReorderPoint, pol.OrderUpTo
+	changes := sc.Changes
 	moq, mult := par.MinOrderQty, par.OrderMultiple
 	e := s.exp
-	var weekly bool
-	var next int
-	if e != nil {
-		weekly, next = e.weekly, e.next
-	}
 	var expDemand, expMet, demand, met, stockDays float64
 	var first, last Outcome // the outcome so far when the first and last counted orders were placed
 	firstT, lastT, marks := 0, 0, 0
@@ -223,16 +228,9 @@ func (s *simulator) run(par Params, pol Policy, sc Scenario) Outcome {
 			}
 		}
 		if e != nil {
-			k := 0
-			if weekly {
-				k = (next + t) % 7
-			}
-			expDemand += e.mean[k]
-			if onHand >= e.top[k] {
-				expMet += e.mean[k]
-			} else {
-				expMet += e.expectedMin(k, onHand)
-			}
+			d, m := e.day(t, onHand)
+			expDemand += d
+			expMet += m
 		}
 		if d := sc.Demand[t]; d > 0 {
 			demand += d
@@ -256,6 +254,10 @@ func (s *simulator) run(par Params, pol Policy, sc Scenario) Outcome {
 			if onHand < 1e-9 {
 				onHand = 0
 			}
+		}
+		for len(changes) > 0 && changes[0].Day <= t {
+			rp, upTo = changes[0].Policy.ReorderPoint, changes[0].Policy.OrderUpTo
+			changes = changes[1:]
 		}
 		if ip := onHand + onOrder; ip <= rp {
 			if q := orderQty(upTo-ip, moq, mult); q > 0 {
