@@ -24,11 +24,24 @@ type Options struct {
 	Seed uint64
 	// Margin is added to the target fill rate while searching [0].
 	Margin float64
+	// YearShortfall is the reliability band: besides the long-run fill
+	// rate meeting the target, a single year's fill rate may fall more
+	// than YearShortfall below it at most one year in ten [0.02;
+	// negative turns the check off]. A year of a slow or lumpy item holds
+	// few order cycles, so its fill rate strays far from the long-run
+	// average (Thomas 2005, finite-horizon fill rates).
+	YearShortfall float64
 }
+
+// yearZ is the normal quantile of the reliability check (one year in ten).
+const yearZ = 1.2816
 
 func (o Options) withDefaults() Options {
 	if o.Days <= 0 {
 		o.Days = 2 * DaysPerYear
+	}
+	if o.YearShortfall == 0 {
+		o.YearShortfall = 0.02
 	}
 	return o
 }
@@ -88,7 +101,7 @@ func Optimize(par Params, dm DemandModel, o Options, key string) Result {
 	}
 	target := min(par.TargetFill+o.Margin, 0.9999)
 	meanL := par.LeadTime.Mean()
-	opt := optimizer{par: par, sc: sc, target: target, mu: mu, meanL: par.LeadTime.Mean()}
+	opt := optimizer{par: par, sc: sc, target: target, mu: mu, meanL: par.LeadTime.Mean(), band: o.YearShortfall}
 	opt.sim.exp, opt.sim.cycles = newExpectation(dm, level), true
 	if par.ShelfLifeDays > 0 {
 		// Cap with a cautious mean: demand may well be below the forecast.
@@ -185,6 +198,7 @@ type optimizer struct {
 	sc     Scenario
 	target float64
 	cap    float64
+	band   float64 // Options.YearShortfall
 	mu     float64 // mean daily demand
 	meanL  float64 // mean lead time
 	sd     float64 // standard deviation of lead-time demand (≥ 1)
@@ -201,8 +215,19 @@ func (op *optimizer) eval(s, delta float64) candidate {
 	sc.Warmup = min(int(op.meanL+delta/op.mu)+1, len(sc.Demand)/3)
 	out := op.sim.run(op.par, pol, sc)
 	wasteful := op.par.ShelfLifeDays > 0 && out.waste() > MaxWaste
-	return candidate{s: s, delta: delta, out: out, cost: out.AnnualCost(op.par).Total(),
-		ok: out.expectedFill() >= op.target && !wasteful, wasteful: wasteful}
+	c := candidate{s: s, delta: delta, out: out, cost: out.AnnualCost(op.par).Total(), wasteful: wasteful}
+	c.ok = op.meets(c) && !wasteful
+	return c
+}
+
+// meets reports whether c's fill rate meets the target, in the long run
+// and, with the reliability band, nine years in ten.
+func (op *optimizer) meets(c candidate) bool {
+	f := c.out.expectedFill()
+	if f < op.target {
+		return false
+	}
+	return op.band < 0 || f-yearZ*c.out.cyc.yearSD(c.out.Days) >= op.target-op.band
 }
 
 // bestFor returns the least reorder point meeting the target for gap
@@ -240,7 +265,7 @@ func (op *optimizer) leastMeeting(delta, guess float64) candidate {
 	}
 	guess = math.Min(math.Max(0, guess), hiS)
 	step := math.Max(op.tol, math.Round(op.sd/4))
-	meets := func(c candidate) bool { return c.out.expectedFill() >= op.target }
+	meets := op.meets
 	c := op.eval(guess, delta)
 	var lo, hi candidate // lo fails, hi meets
 	if meets(c) {

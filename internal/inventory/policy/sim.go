@@ -83,6 +83,39 @@ type Outcome struct {
 	// optimizer scores with (zero from Simulate).
 	ExpDemand float64 `json:"-"`
 	ExpMet    float64 `json:"-"`
+	// cyc holds per-cycle sums in the optimizer's cycle mode.
+	cyc cycleStats
+}
+
+// cycleStats sums, over order cycles, each cycle's demand d and shortage
+// u (demand not met): n, Σd, Σd², Σu, Σu², Σud.
+type cycleStats struct {
+	n                int
+	d, d2, u, u2, ud float64
+}
+
+func (c *cycleStats) add(d, u float64) {
+	c.n++
+	c.d += d
+	c.d2 += d * d
+	c.u += u
+	c.u2 += u * u
+	c.ud += u * d
+}
+
+// yearSD estimates the standard deviation of the fill rate measured over
+// one year of days days' worth of cycles: the ratio estimator's variance,
+// Var(u − (1−F)d) / (cycles a year · E[d]²).
+func (c cycleStats) yearSD(days int) float64 {
+	if c.n < 3 || c.d <= 0 || days <= 0 {
+		return 0
+	}
+	n := float64(c.n)
+	q := c.u / c.d // 1 − F
+	v := (c.u2 - 2*q*c.ud + q*q*c.d2) / n
+	perYear := DaysPerYear * n / float64(days)
+	md := c.d / n
+	return math.Sqrt(max(v, 0)/perYear) / md
 }
 
 // FillRate returns demand met ÷ demand (1 when there was no demand).
@@ -204,6 +237,7 @@ func (s *simulator) run(par Params, pol Policy, sc Scenario) Outcome {
 	e := s.exp
 	var expDemand, expMet, demand, met, stockDays float64
 	var first, last Outcome // the outcome so far when the first and last counted orders were placed
+	var cyc cycleStats
 	firstT, lastT, marks := 0, 0, 0
 	slot := 0
 	for t := 0; t < n; t++ {
@@ -266,6 +300,9 @@ func (s *simulator) run(par Params, pol Policy, sc Scenario) Outcome {
 						Demand: demand, Met: met, StockDays: stockDays, ExpDemand: expDemand, ExpMet: expMet}
 					if marks == 0 {
 						first, firstT = mark, t
+					} else {
+						cd := mark.Demand - last.Demand
+						cyc.add(cd, cd-(mark.Met-last.Met))
 					}
 					last, lastT = mark, t
 					marks++
@@ -297,7 +334,7 @@ func (s *simulator) run(par Params, pol Policy, sc Scenario) Outcome {
 		o = Outcome{Days: lastT - firstT, Expired: last.Expired - first.Expired, StockOuts: last.StockOuts - first.StockOuts,
 			Orders: last.Orders - first.Orders, Ordered: last.Ordered - first.Ordered, Demand: last.Demand - first.Demand,
 			Met: last.Met - first.Met, StockDays: last.StockDays - first.StockDays,
-			ExpDemand: last.ExpDemand - first.ExpDemand, ExpMet: last.ExpMet - first.ExpMet, Unfinished: onOrder}
+			ExpDemand: last.ExpDemand - first.ExpDemand, ExpMet: last.ExpMet - first.ExpMet, Unfinished: onOrder, cyc: cyc}
 	}
 	o.Unfinished = onOrder
 	if math.Abs(o.Unfinished) < 1e-9 {
