@@ -1,7 +1,6 @@
 package policy
 
 import (
-	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -234,31 +233,4 @@ func newExpectation(m DemandModel, level []float64) *expectation {
 		e.table[k] = tab
 	}
 	return e
-}
-
-// day returns simulated day t's expected demand and expected sales from
-// x on hand.
-func (e *expectation) day(t int, x float64) (demand, met float64) {
-	k := (e.next + t) % 7
-	f := 1.0
-	if e.level != nil {
-		f = e.level[t]
-	}
-	demand = f * e.mean[k]
-	if x >= f*e.top[k] {
-		return demand, demand
-	}
-	if f <= 0 || x <= 0 {
-		return demand, 0
-	}
-	tab := e.table[k]
-	g := x / f / e.step[k]
-	i := int(g)
-	if i >= expGrid {
-		return demand, demand
-	}
-	if math.IsNaN(g) {
-		return demand, 0
-	}
-	return demand, f * (tab[i] + (g-float64(i))*(tab[i+1]-tab[i]))
 }

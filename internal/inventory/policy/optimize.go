@@ -123,7 +123,7 @@ func Optimize(par Params, dm DemandModel, o Options, key string) Result {
 	if opt.cap > 0 {
 		delta = math.Min(delta, math.Max(1, opt.cap-start))
 	}
-	opt.tol = math.Max(1, math.Round(0.05*opt.sd))
+	opt.tol = math.Max(1, math.Round(0.2*opt.sd))
 	best := opt.bestFor(delta, start)
 	// Try Δ a factor 1.5 either side; keep walking while cost falls.
 	for _, f := range []float64{1.5, 1 / 1.5} {
@@ -310,13 +310,23 @@ func (op *optimizer) leastMeeting(delta, guess float64) candidate {
 			lo = t
 		}
 	}
+	// Between the last failing and meeting points the fill rate is about
+	// linear: one more evaluation where the line crosses the target.
+	if fl, fh := lo.out.expectedFill(), hi.out.expectedFill(); hi.s-lo.s > 1 && fh > fl {
+		s := math.Ceil(lo.s + (op.target-fl)/(fh-fl)*(hi.s-lo.s))
+		if s > lo.s && s < hi.s {
+			if t := op.eval(s, delta); meets(t) {
+				hi = t
+			}
+		}
+	}
 	return hi
 }
 
 // The optimizer's simulated future holds at least minDemandDays days with
 // demand, and at most maxDays days.
 const (
-	minDemandDays = 400
+	minDemandDays = 300
 	maxDays       = 10 * DaysPerYear
 )
 

@@ -235,6 +235,11 @@ func (s *simulator) run(par Params, pol Policy, sc Scenario) Outcome {
 	changes := sc.Changes
 	moq, mult := par.MinOrderQty, par.OrderMultiple
 	e := s.exp
+	var level []float64
+	wd := 0
+	if e != nil {
+		level, wd = e.level, e.next%7
+	}
 	var expDemand, expMet, demand, met, stockDays float64
 	var first, last Outcome // the outcome so far when the first and last counted orders were placed
 	var cyc cycleStats
@@ -262,9 +267,27 @@ func (s *simulator) run(par Params, pol Policy, sc Scenario) Outcome {
 			}
 		}
 		if e != nil {
-			d, m := e.day(t, onHand)
-			expDemand += d
-			expMet += m
+			// Inlined expectation.day (this loop is the optimizer's cost).
+			f := 1.0
+			if level != nil {
+				f = level[t]
+			}
+			dm := f * e.mean[wd]
+			expDemand += dm
+			if onHand >= f*e.top[wd] {
+				expMet += dm
+			} else if f > 0 && onHand > 0 {
+				g := onHand / (f * e.step[wd])
+				if i := int(g); i < expGrid {
+					tab := e.table[wd]
+					expMet += f * (tab[i] + (g-float64(i))*(tab[i+1]-tab[i]))
+				} else {
+					expMet += dm
+				}
+			}
+			if wd++; wd == 7 {
+				wd = 0
+			}
 		}
 		if d := sc.Demand[t]; d > 0 {
 			demand += d
