@@ -32,7 +32,8 @@ const (
 	// Floor is the best static (s,S) for the evaluated year, found by grid
 	// search on the true demand and lead-time processes: for each gap
 	// S − s on a geometric grid, the least s whose fill rate over
-	// FloorRuns simulated years meets the target; the cheapest wins.
+	// FloorRuns simulated years (after the same warm-up) meets the target;
+	// the cheapest wins.
 	Floor PolicyKind = "floor"
 )
 
@@ -130,9 +131,13 @@ func Run(s Settings) Report {
 		ps := plans[i*perItem : (i+1)*perItem]
 		ir := ItemReport{SKU: string(c.Item.SKU), Pattern: c.Pattern, Class: ps[0].Forecast.Class.Class,
 			Method: ps[0].Forecast.Spec.Method, Target: par.TargetFill, Results: make(map[PolicyKind]Result)}
-		sc := policy.Scenario{Demand: c.Demand[fit:], LeadTime: c.LeadTime[fit:]}
+		// Each policy runs from WarmupDays before the evaluated year (the
+		// bot runs all along; a full shelf on day one would flatter every
+		// policy), rcmbot's first policy in force over the warm-up.
+		w := s.WarmupDays
+		sc := policy.Scenario{Demand: c.Demand[fit-w:], LeadTime: c.LeadTime[fit-w:], Warmup: w}
 		for k, p := range ps[1:] {
-			sc.Changes = append(sc.Changes, policy.Change{Day: (k + 1) * s.RefitDays, Policy: p.Policy})
+			sc.Changes = append(sc.Changes, policy.Change{Day: w + (k+1)*s.RefitDays, Policy: p.Policy})
 		}
 		ir.Results[RCMBot] = evaluate(par, ps[0].Policy, sc)
 		sc.Changes = nil
@@ -147,7 +152,8 @@ func Run(s Settings) Report {
 	return rep
 }
 
-// evaluate runs pol (starting with S on hand) over the evaluated year.
+// evaluate runs pol, starting with S on hand, over the warm-up and the
+// evaluated year.
 func evaluate(par policy.Params, pol policy.Policy, sc policy.Scenario) Result {
 	sc.OnHand = max(pol.OrderUpTo, 0)
 	o := policy.Simulate(par, pol, sc)
@@ -179,12 +185,16 @@ func floor(c Case, par policy.Params, fit int, s Settings) policy.Policy {
 	rng := rand.New(rand.NewPCG(s.Seed, uint64(len(c.Item.SKU))*7919+uint64(c.Item.SKU[1])))
 	runs := make([]policy.Scenario, s.FloorRuns)
 	var total float64
+	w := s.WarmupDays
 	for r := range runs {
-		sc := policy.Scenario{Demand: make([]float64, s.EvalDays), LeadTime: make([]int32, s.EvalDays)}
+		n := w + s.EvalDays
+		sc := policy.Scenario{Demand: make([]float64, n), LeadTime: make([]int32, n), Warmup: w}
 		for t := range sc.Demand {
-			sc.Demand[t] = c.proc.demand(fit+t, rng)
+			sc.Demand[t] = c.proc.demand(fit-w+t, rng)
 			sc.LeadTime[t] = c.proc.leadTime(rng)
-			total += sc.Demand[t]
+			if t >= w {
+				total += sc.Demand[t]
+			}
 		}
 		runs[r] = sc
 	}

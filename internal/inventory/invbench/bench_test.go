@@ -1,7 +1,10 @@
 package invbench
 
 import (
+	"bytes"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"testing"
@@ -116,5 +119,26 @@ func TestRunSmallIsDeterministic(t *testing.T) {
 	}
 	if len(a.Goals) != 5 || a.Plans != 12*14 {
 		t.Errorf("goals %d, plans %d", len(a.Goals), a.Plans)
+	}
+}
+
+// The committed demo files are what the generator writes (see DemoCommand).
+func TestCommittedDemo(t *testing.T) {
+	dir := t.TempDir()
+	if err := WriteDemo(dir, 24, 11, "2026-12-01"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"items.csv", "usage.csv"} {
+		got, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join("..", "..", "..", "fixtures", "inventory", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("fixtures/inventory/%s differs from the generator's output; regenerate with %s", name, DemoCommand)
+		}
 	}
 }

@@ -210,12 +210,15 @@ type Settings struct {
 	// FloorRuns is how many simulated evaluation years of the true process
 	// score each floor candidate [40].
 	FloorRuns int `json:"floor_runs"`
+	// WarmupDays is how long every policy runs before the evaluated year
+	// starts counting, from a full shelf [180].
+	WarmupDays int `json:"warmup_days"`
 	// Workers computes items in parallel [GOMAXPROCS].
 	Workers int `json:"workers"`
 }
 
 // DefaultSettings is the benchmark the issue defines: 200 items, two years.
-var DefaultSettings = Settings{Seed: 1, Items: 200, Days: 730, EvalDays: 365, Start: "2025-01-06", RefitDays: 7, FloorRuns: 40}
+var DefaultSettings = Settings{Seed: 1, Items: 200, Days: 730, EvalDays: 365, Start: "2025-01-06", RefitDays: 7, FloorRuns: 40, WarmupDays: 180}
 
 func (s Settings) withDefaults() Settings {
 	d := DefaultSettings
@@ -237,6 +240,10 @@ func (s Settings) withDefaults() Settings {
 	if s.FloorRuns <= 0 {
 		s.FloorRuns = d.FloorRuns
 	}
+	if s.WarmupDays <= 0 {
+		s.WarmupDays = d.WarmupDays
+	}
+	s.WarmupDays = min(s.WarmupDays, s.Days-s.EvalDays)
 	return s
 }
 

@@ -36,8 +36,8 @@ func (r *Report) summary(k PolicyKind) Summary {
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	s := r.Settings
 	var b strings.Builder
-	fmt.Fprintf(&b, "Inventory policy benchmark: %d items, %d days (last %d evaluated), seed %d, rcmbot refit every %d days, floor over %d simulated years per candidate.\n\n",
-		s.Items, s.Days, s.EvalDays, s.Seed, s.RefitDays, s.FloorRuns)
+	fmt.Fprintf(&b, "Inventory policy benchmark: %d items, %d days (last %d evaluated after a %d-day warm-up), seed %d, rcmbot refit every %d days, floor over %d simulated years per candidate.\n\n",
+		s.Items, s.Days, s.EvalDays, s.WarmupDays, s.Seed, s.RefitDays, s.FloorRuns)
 	fl := r.summary(Floor).Cost.Total()
 	b.WriteString("| policy | fill rate (demand-weighted) | target | items within 2 pts | mean item fill | annual cost | holding | ordering | expired | cost ÷ floor |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")

@@ -132,7 +132,7 @@ func NewPolicyReport(items *Items, usage *UsageHistory, o policy.Options, worker
 	slices.SortFunc(unknown, func(a, b inventory.SKU) int { return usage.first[a] - usage.first[b] })
 	for _, s := range unknown {
 		rep.Errors = append(rep.Errors, RowError{File: usage.Scan.File, Sheet: usage.Scan.Sheet, Row: usage.first[s],
-			Field: FieldSKU, SKU: string(s), Message: fmt.Sprintf("this SKU is not in %s; its %d usage rows are not used", items.File, len(usage.bySKU[s]))})
+			Field: FieldSKU, SKU: string(s), Message: fmt.Sprintf("item %s is not in %s; its %d usage rows are not used", s, items.File, len(usage.bySKU[s]))})
 	}
 	plans := policy.ComputeAll(in, o, workers)
 	for i, p := range plans {
