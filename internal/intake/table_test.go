@@ -71,9 +71,9 @@ func TestTableXLSXPicksTheSheetWithAHeader(t *testing.T) {
 
 func TestTableRefusals(t *testing.T) {
 	cases := map[string]FileErrorKind{
-		"%PDF-1.7":               NotSpreadsheet,
-		"a,b\n1,2\n":             NoHeader,
-		"":                       NoHeader,
+		"%PDF-1.7":                NotSpreadsheet,
+		"a,b\n1,2\n":              NoHeader,
+		"":                        NoHeader,
 		"SKU\nA\nB\nC\nD\nE\nF\n": TooManyRows,
 	}
 	for text, want := range cases {

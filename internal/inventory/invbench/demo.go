@@ -105,4 +105,3 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // DemoCommand is how the committed demo files were made.
 const DemoCommand = "go run ./fixtures/inventory/gen -o fixtures/inventory -items 24 -seed 11 -end 2026-12-01"
-
