@@ -187,13 +187,4 @@ func (t *Table) Next() (row int, cells []string, err error) {
 }
 
 // Close releases the file.
-func (t *Table) Close() error {
-	var first error
-	for i := len(t.closer) - 1; i >= 0; i-- {
-		if err := t.closer[i](); err != nil && first == nil {
-			first = err
-		}
-	}
-	t.closer = nil
-	return first
-}
+func (t *Table) Close() error { return closeAll(&t.closer) }
