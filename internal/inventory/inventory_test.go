@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/fault"
 )
 
 var day = claim.MustDate
@@ -196,5 +197,17 @@ func TestDailySeries(t *testing.T) {
 	a := s["A"]
 	if len(a.Qty) != 4 || a.Qty[0] != 2 || a.Qty[1] != 0 || a.Qty[2] != 5 || a.End() != day("2026-01-05") {
 		t.Errorf("series %+v", a)
+	}
+}
+
+func TestPurchaseOrderErrorsCarryCodes(t *testing.T) {
+	po := PurchaseOrder{Number: "PO-1", Status: POProposed, Lines: []POLine{{SKU: "A", Quantity: 1, UnitCost: 1}}}
+	err := po.MarkSent()
+	if !fault.Is(err, fault.Conflict) || !errors.Is(err, ErrTransition) ||
+		fault.MessageOf(err) != "purchase order PO-1 is proposed, cannot become sent" {
+		t.Errorf("transition: %v (%s)", err, fault.CodeOf(err))
+	}
+	if err := po.Edit(map[SKU]float64{"B": 1}); !fault.Is(err, fault.Invalid) {
+		t.Errorf("edit of a missing line: %v", err)
 	}
 }

@@ -3,11 +3,11 @@ package inventory
 import (
 	"cmp"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/fault"
 )
 
 // POStatus is where a purchase order is in its life. The PurchaseOrder
@@ -157,12 +157,20 @@ func (po *PurchaseOrder) OnOrder() map[SKU]float64 {
 	return out
 }
 
-// ErrTransition is returned (wrapped) for a change an order's status does not allow.
+// ErrTransition is returned (wrapped, as a fault.Conflict) for a change an
+// order's status does not allow. Other refusals are fault.Invalid. The
+// messages name the order, item and status, never a person.
 var ErrTransition = errors.New("the purchase order's status does not allow this")
+
+func conflict(format string, args ...any) error {
+	return fault.Wrap(ErrTransition, fault.Conflict, format, args...)
+}
+
+func invalid(format string, args ...any) error { return fault.Errorf(fault.Invalid, format, args...) }
 
 func (po *PurchaseOrder) moveTo(t POStatus) error {
 	if !po.Status.CanBecome(t) {
-		return fmt.Errorf("purchase order %s is %s, cannot become %s: %w", po.Number, po.Status, t, ErrTransition)
+		return conflict("purchase order %s is %s, cannot become %s", po.Number, po.Status, t)
 	}
 	po.Status = t
 	return nil
@@ -182,15 +190,15 @@ func (po *PurchaseOrder) Submit(limit claim.Money) error {
 // supplier accepts: callers round with Item.RoundOrder.
 func (po *PurchaseOrder) Edit(qty map[SKU]float64) error {
 	if po.Status != POProposed && po.Status != POAwaitingApproval {
-		return fmt.Errorf("purchase order %s is %s: only proposed or awaiting orders can be edited: %w", po.Number, po.Status, ErrTransition)
+		return conflict("purchase order %s is %s: only proposed or awaiting orders can be edited", po.Number, po.Status)
 	}
 	for sku, q := range qty {
 		i := slices.IndexFunc(po.Lines, func(l POLine) bool { return l.SKU == sku })
 		if i < 0 {
-			return fmt.Errorf("purchase order %s has no line for item %s", po.Number, sku)
+			return invalid("purchase order %s has no line for item %s", po.Number, sku)
 		}
 		if !(q >= 0) || math.IsInf(q, 0) {
-			return fmt.Errorf("purchase order %s item %s: the quantity must be zero or more", po.Number, sku)
+			return invalid("purchase order %s item %s: the quantity must be zero or more", po.Number, sku)
 		}
 		po.Lines[i].Quantity = q
 		if q == 0 {
@@ -203,10 +211,10 @@ func (po *PurchaseOrder) Edit(qty map[SKU]float64) error {
 // Approve approves an order awaiting approval.
 func (po *PurchaseOrder) Approve() error {
 	if po.Status != POAwaitingApproval {
-		return fmt.Errorf("purchase order %s is %s, not awaiting approval: %w", po.Number, po.Status, ErrTransition)
+		return conflict("purchase order %s is %s, not awaiting approval", po.Number, po.Status)
 	}
 	if po.Total() == 0 {
-		return fmt.Errorf("purchase order %s has no quantity left to order; reject it instead", po.Number)
+		return invalid("purchase order %s has no quantity left to order; reject it instead", po.Number)
 	}
 	return po.moveTo(POApproved)
 }
@@ -214,7 +222,7 @@ func (po *PurchaseOrder) Approve() error {
 // Reject rejects a proposed or awaiting order; reason is required.
 func (po *PurchaseOrder) Reject(reason string) error {
 	if reason == "" {
-		return fmt.Errorf("purchase order %s: a rejection needs a reason", po.Number)
+		return invalid("purchase order %s: a rejection needs a reason", po.Number)
 	}
 	if err := po.moveTo(PORejected); err != nil {
 		return err
@@ -238,12 +246,12 @@ type LineAck struct {
 // cancelled when every line is refused, acknowledged otherwise.
 func (po *PurchaseOrder) Acknowledge(acks []LineAck) error {
 	if po.Status != POSent {
-		return fmt.Errorf("purchase order %s is %s, not sent: %w", po.Number, po.Status, ErrTransition)
+		return conflict("purchase order %s is %s, not sent", po.Number, po.Status)
 	}
 	for _, a := range acks {
 		i := slices.IndexFunc(po.Lines, func(l POLine) bool { return l.SKU == a.SKU })
 		if i < 0 {
-			return fmt.Errorf("purchase order %s: the acknowledgment names item %s, which the order does not have", po.Number, a.SKU)
+			return invalid("purchase order %s: the acknowledgment names item %s, which the order does not have", po.Number, a.SKU)
 		}
 		l := &po.Lines[i]
 		switch a.Outcome {
@@ -258,7 +266,7 @@ func (po *PurchaseOrder) Acknowledge(acks []LineAck) error {
 		case AckRefused:
 			l.Status = LineCancelled
 		default:
-			return fmt.Errorf("purchase order %s item %s: unknown acknowledgment outcome", po.Number, a.SKU)
+			return invalid("purchase order %s item %s: unknown acknowledgment outcome", po.Number, a.SKU)
 		}
 	}
 	next := POAcknowledged
@@ -289,17 +297,17 @@ func (po *PurchaseOrder) Receive(qty map[SKU]float64) error {
 	switch po.Status {
 	case POSent, POAcknowledged, POBackordered, POPartiallyReceived:
 	default:
-		return fmt.Errorf("purchase order %s is %s: nothing is expected on it: %w", po.Number, po.Status, ErrTransition)
+		return conflict("purchase order %s is %s: nothing is expected on it", po.Number, po.Status)
 	}
 	for _, sku := range sortedKeys(qty) {
 		q := qty[sku]
 		i := slices.IndexFunc(po.Lines, func(l POLine) bool { return l.SKU == sku })
 		if i < 0 {
-			return fmt.Errorf("purchase order %s has no line for item %s", po.Number, sku)
+			return invalid("purchase order %s has no line for item %s", po.Number, sku)
 		}
 		l := &po.Lines[i]
 		if !(q > 0) || q > l.Outstanding()+1e-9 {
-			return fmt.Errorf("purchase order %s item %s: the received quantity must be more than 0 and at most the %g still expected", po.Number, sku, l.Outstanding())
+			return invalid("purchase order %s item %s: the received quantity must be more than 0 and at most the %g still expected", po.Number, sku, l.Outstanding())
 		}
 	}
 	done := true
