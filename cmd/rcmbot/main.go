@@ -91,6 +91,7 @@ func commands(a *app) []*cobra.Command {
 		newBatchCmd(a),
 		newRefdataCmd(a),
 		newEligibilityCmd(a),
+		newInventoryCmd(a),
 		newX12Cmd(a),
 		newPayerSimCmd(a),
 		newClearinghouseSimCmd(a),

@@ -265,14 +265,18 @@ func (r *Reader) Layout() *Layout { return r.layout }
 func (r *Reader) Stats() Stats { return r.stats }
 
 // Close releases the file and excelize's temporary files.
-func (r *Reader) Close() error {
+func (r *Reader) Close() error { return closeAll(&r.closer) }
+
+// closeAll calls the closers last first, empties the list and returns the
+// first error.
+func closeAll(closers *[]func() error) error {
 	var first error
-	for i := len(r.closer) - 1; i >= 0; i-- {
-		if err := r.closer[i](); err != nil && first == nil {
+	for i := len(*closers) - 1; i >= 0; i-- {
+		if err := (*closers)[i](); err != nil && first == nil {
 			first = err
 		}
 	}
-	r.closer = nil
+	*closers = nil
 	return first
 }
 
