@@ -19,7 +19,8 @@ TOOLS := $(CURDIR)/.tools/bin
 # benchmarks' fixtures) runs once without it: -race costs several times
 # the CPU on two cores and finds nothing in single-goroutine code.
 RACE_PKGS := ./activities ./workflows ./internal/payer ./internal/sim ./internal/store/... ./internal/keyring \
-	./internal/blob ./internal/codec ./internal/clearinghouse ./internal/web/... ./internal/bots
+	./internal/blob ./internal/codec ./internal/clearinghouse ./internal/web/... ./internal/bots \
+	./internal/inventory/policy
 OTHER_PKGS = $(filter-out $(shell go list $(RACE_PKGS)),$(shell go list ./...))
 
 .PHONY: dev test check tools vet bench build fmt
