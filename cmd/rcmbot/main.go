@@ -94,6 +94,7 @@ func commands(a *app) []*cobra.Command {
 		newX12Cmd(a),
 		newPayerSimCmd(a),
 		newClearinghouseSimCmd(a),
+		newAuditCmd(a),
 		newConfigCmd(a),
 	}
 }
