@@ -20,7 +20,9 @@ type Windows struct {
 	DepartmentCare Window
 	// Order: an order to the user's department.
 	Order Window
-	// Claim: a claim the user or their department works.
+	// Claim: a claim the user works, or a department-level claim their
+	// department works. (A claim assigned to someone explains the rest of
+	// its department only within DepartmentCare.)
 	Claim Window
 	// Referral: a referral to the user or their department.
 	Referral Window
@@ -186,6 +188,11 @@ func (d *Directory) explainFixed(w *windowTable, u, p int32, t int64, visit func
 		case e.dept < 0:
 		case e.dept == st.dept:
 			win := w.dept[k]
+			if e.kind == KindClaim && e.user >= 0 {
+				// A claim someone works explains their department's
+				// access around the service, not for the month it is worked.
+				win = w.path
+			}
 			if lo, hi := e.start-win.before, e.end+win.after; t >= lo && t <= hi {
 				return explained{fixed: departmentTemplate(e.kind), dept: e.dept, lo: lo, hi: hi}, true
 			}

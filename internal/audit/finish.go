@@ -67,44 +67,74 @@ func (j *Judge) dayOf(sec int64) claim.Date {
 	return d
 }
 
-// curiosityBoost is the first-department rule's extra score per user:
-// how far above their peers (department × role) the number of days with
-// first-department accesses lies. Peers count with zero days too.
+// curiosity is the first-department rule's extra score for one user: how
+// far above their peers the number of days with first-department accesses
+// lies. Peers are the user's department and role; a group of fewer than
+// minPeers takes the role across departments, then everyone. Peers count
+// with zero days too.
 type curiosity struct {
 	days  int
 	peers Robust
+	group string
 	boost float64
 }
 
+// minPeers is the smallest group robust statistics are taken over.
+const minPeers = 5
+
 func (j *Judge) curiosityBoost() map[int32]curiosity {
-	groups := make(map[string][]int32)
+	exact := make(map[string][]int32)
+	byRole := make(map[string][]int32)
+	var all []int32
 	for u, ju := range j.users {
 		if ju == nil || !ju.withEvents {
 			continue
 		}
-		key, ok := j.dir.peerKey(&j.dir.staff[u])
-		if !ok {
-			key = "" // users without a department and role are each other's peers
-		}
-		groups[key] = append(groups[key], int32(u))
+		st := &j.dir.staff[u]
+		key, _ := j.dir.peerKey(st)
+		exact[key] = append(exact[key], int32(u))
+		byRole[j.dir.roles.name(st.role)] = append(byRole[j.dir.roles.name(st.role)], int32(u))
+		all = append(all, int32(u))
 	}
-	out := make(map[int32]curiosity)
-	for _, us := range groups {
+	days := func(us []int32) Robust {
 		xs := make([]float64, len(us))
 		for i, u := range us {
 			xs[i] = float64(len(j.users[u].firstDept))
 		}
-		peers := robustOf(slices.Clone(xs))
-		for i, u := range us {
-			if xs[i] == 0 {
-				continue
+		return robustOf(xs)
+	}
+	stats := make(map[string]Robust)
+	peersOf := func(u int32) (string, Robust) {
+		st := &j.dir.staff[u]
+		key, _ := j.dir.peerKey(st)
+		role := j.dir.roles.name(st.role)
+		for _, g := range []struct {
+			label string
+			us    []int32
+		}{{key, exact[key]}, {"all " + role + "s", byRole[role]}, {"all staff", all}} {
+			if len(g.us) >= minPeers || g.label == "all staff" {
+				r, ok := stats[g.label]
+				if !ok {
+					r = days(g.us)
+					stats[g.label] = r
+				}
+				return g.label, r
 			}
-			c := curiosity{days: int(xs[i]), peers: peers}
-			if c.days >= curiosityMinDays {
-				c.boost = math.Max(0, math.Min(45, 10*(peers.z(xs[i], 1)-curiosityMinZ)))
-			}
-			out[u] = c
 		}
+		return "", Robust{}
+	}
+	out := make(map[int32]curiosity)
+	for _, u := range all {
+		n := len(j.users[u].firstDept)
+		if n == 0 {
+			continue
+		}
+		c := curiosity{days: n}
+		c.group, c.peers = peersOf(u)
+		if n >= curiosityMinDays {
+			c.boost = math.Max(0, math.Min(45, 10*(c.peers.z(float64(n), 1)-curiosityMinZ)))
+		}
+		out[u] = c
 	}
 	return out
 }
@@ -176,8 +206,8 @@ func (j *Judge) pairAlerts(p *pairAcc, cur curiosity) []Alert {
 				text = "The patient's encounters are all with departments the user never works with"
 			}
 			if cur.days > 0 {
-				text += fmt.Sprintf("; the user opened such records on %s in this period, their peers on %s (median)",
-					times(cur.days, "day"), times(int(math.Round(cur.peers.Median)), "day"))
+				text += fmt.Sprintf("; the user opened such records on %s in this period, their peers (%s) on %s (median)",
+					times(cur.days, "day"), cur.group, times(int(math.Round(cur.peers.Median)), "day"))
 			}
 		}
 		if r != pSelf && r != pOffHours && n > 1 {
