@@ -115,18 +115,26 @@ func (g *gen) setupTraps() {
 			}
 		}
 	}
-	for len(g.h.Traps) < 7 {
+	for tries := 0; len(g.h.Traps) < 7 && tries < 1000; tries++ {
 		u := g.pick(dayNurses)
 		if g.scenarioUse[u] {
 			continue
 		}
 		g.scenarioUse[u] = true
 		m := g.staff[u]
-		m.extra = make(map[int]shift)
-		for len(m.extra) < 2+g.rng.IntN(2) {
-			if d := historyDays + g.rng.IntN(g.cfg.Days-1); !m.works[d] && !m.works[d+1] {
-				m.extra[d] = nightShift12
+		var free []int // days off followed by a day off: room for a night shift
+		for d := historyDays; d+1 < g.days; d++ {
+			if !m.works[d] && !m.works[d+1] {
+				free = append(free, d)
 			}
+		}
+		if len(free) < 2 {
+			continue
+		}
+		g.rng.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
+		m.extra = make(map[int]shift)
+		for _, d := range free[:min(len(free), 2+g.rng.IntN(2))] {
+			m.extra[d] = nightShift12
 		}
 		g.h.Traps = append(g.h.Traps, Trap{Kind: "explained_night_work", UserID: g.h.Staff[u].UserID})
 	}

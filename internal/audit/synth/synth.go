@@ -58,6 +58,16 @@ func DefaultConfig() Config {
 		StaffScale: 1, Load: 1.7, Instances: 12, Location: loc}
 }
 
+// DemoConfig is the small hospital of fixtures/audit (about 280 staff,
+// 3,000 patients, 17,000 accesses over 21 days): enough history for the
+// baselines, small enough to commit. Small data sets give weaker
+// baselines than the benchmark's.
+func DemoConfig() Config {
+	c := DefaultConfig()
+	c.StaffScale, c.Patients, c.Days, c.Load, c.Instances = 0.5, 3000, 21, 0.06, 2
+	return c
+}
+
 // Scenario names a kind of injected inappropriate access.
 type Scenario string
 
