@@ -342,6 +342,33 @@ func (g *gen) churn() {
 	}
 }
 
+// dropEmptyUnits removes units none of whose accesses fell inside the log
+// (a look planned at the end of a night shift on the last day): nothing
+// could detect them.
+func (g *gen) dropEmptyUnits() {
+	n := make([]int, len(g.h.Units))
+	for _, e := range g.h.events {
+		if e.unit >= 0 {
+			n[e.unit]++
+		}
+	}
+	remap := make([]int32, len(g.h.Units))
+	var units []Unit
+	for i, u := range g.h.Units {
+		remap[i] = -1
+		if n[i] > 0 {
+			remap[i] = int32(len(units))
+			units = append(units, u)
+		}
+	}
+	for i := range g.h.events {
+		if u := g.h.events[i].unit; u >= 0 {
+			g.h.events[i].unit = remap[u]
+		}
+	}
+	g.h.Units = units
+}
+
 // trimEmployment removes the legitimate accesses generated outside a
 // member's employment (their work was planned before their dates were).
 func (g *gen) trimEmployment() {
@@ -356,6 +383,7 @@ func (g *gen) trimEmployment() {
 		out = append(out, e)
 	}
 	g.h.events = out
+	g.dropEmptyUnits()
 	g.h.noise, g.h.injected = 0, 0
 	for _, e := range g.h.events {
 		switch {
