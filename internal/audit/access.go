@@ -40,9 +40,34 @@ type resolver struct {
 	last []lastSeen
 }
 
+// patientWays is how many recent patients the resolver remembers per user
+// (a nurse moves between a handful of charts).
+const patientWays = 4
+
 type lastSeen struct {
-	patient, device, ip   []byte
-	patIdx, devIdx, ipIdx int32
+	patients      [patientWays][]byte
+	patIdx        [patientWays]int32
+	nextWay       int
+	device, ip    []byte
+	devIdx, ipIdx int32
+}
+
+// patient returns the number of patient key, from the user's recent
+// patients when it is one of them.
+func (c *lastSeen) patient(t *idTable, key []byte) int32 {
+	if len(key) == 0 {
+		return -1
+	}
+	for w := range patientWays {
+		if c.patients[w] != nil && string(c.patients[w]) == string(key) {
+			return c.patIdx[w]
+		}
+	}
+	w := c.nextWay
+	c.nextWay = (w + 1) % patientWays
+	c.patIdx[w] = t.internBytes(key)
+	c.patients[w] = append(c.patients[w][:0], key...)
+	return c.patIdx[w]
 }
 
 // remember returns the number of key in t, from the cache when it is the
@@ -66,7 +91,7 @@ func (r *resolver) resolve(raw *rawAccess) access {
 		r.last = append(r.last, lastSeen{})
 	}
 	c := &r.last[a.user]
-	a.patient = remember(&d.patients, raw.patient, &c.patient, &c.patIdx)
+	a.patient = c.patient(&d.patients, raw.patient)
 	if a.patient >= 0 {
 		d.growPatients()
 	}

@@ -2,45 +2,107 @@ package audit
 
 import (
 	"cmp"
+	"hash/maphash"
 	"math"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 )
 
-// idTable numbers strings densely. Lookups from byte slices do not
+// idTable numbers strings densely. It is an open-addressing hash table
+// whose slots hold short keys inline, so a lookup of a patient ID among
+// tens of thousands touches one cache line rather than three (the map
+// bucket, the key's bytes, the value). Lookups from byte slices do not
 // allocate.
 type idTable struct {
-	ids   map[string]int32
 	names []string
+	slots []idSlot
+	seed  maphash.Seed
 }
 
-func (t *idTable) intern(s string) int32 {
-	if i, ok := t.ids[s]; ok {
-		return i
+// idInline is the longest key kept in a slot; longer ones are compared
+// with names.
+const idInline = 22
+
+type idSlot struct {
+	hash uint32
+	idx  int32 // -1 for an empty slot
+	n    uint8
+	key  [idInline]byte
+}
+
+func (t *idTable) find(b []byte) (int32, uint64, bool) {
+	if t.slots == nil {
+		t.seed = maphash.MakeSeed()
+		t.grow(64)
 	}
-	if t.ids == nil {
-		t.ids = make(map[string]int32)
+	h := maphash.Bytes(t.seed, b)
+	mask := uint64(len(t.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.idx < 0 {
+			return -1, i, false
+		}
+		if sl.hash != uint32(h>>32) || int(sl.n) != min(len(b), idInline+1) {
+			continue
+		}
+		if len(b) <= idInline {
+			if string(sl.key[:len(b)]) == string(b) {
+				return sl.idx, i, true
+			}
+		} else if t.names[sl.idx] == string(b) {
+			return sl.idx, i, true
+		}
 	}
-	i := int32(len(t.names))
-	t.ids[s] = i
-	t.names = append(t.names, s)
-	return i
+}
+
+func (t *idTable) grow(n int) {
+	old := t.slots
+	t.slots = make([]idSlot, n)
+	for i := range t.slots {
+		t.slots[i].idx = -1
+	}
+	for _, sl := range old {
+		if sl.idx >= 0 {
+			_, at, _ := t.find([]byte(t.names[sl.idx]))
+			t.slots[at] = sl
+		}
+	}
 }
 
 func (t *idTable) internBytes(b []byte) int32 {
-	if i, ok := t.ids[string(b)]; ok {
+	i, at, ok := t.find(b)
+	if ok {
 		return i
 	}
-	return t.intern(string(b))
+	i = int32(len(t.names))
+	t.names = append(t.names, string(b))
+	sl := idSlot{hash: uint32(maphash.Bytes(t.seed, b) >> 32), idx: i, n: uint8(min(len(b), idInline+1))}
+	copy(sl.key[:], b)
+	t.slots[at] = sl
+	if 2*len(t.names) > len(t.slots) {
+		t.grow(2 * len(t.slots))
+	}
+	return i
+}
+
+func (t *idTable) intern(s string) int32 {
+	if i, ok := t.lookup(s); ok {
+		return i
+	}
+	return t.internBytes([]byte(s))
 }
 
 func (t *idTable) lookup(s string) (int32, bool) {
-	i, ok := t.ids[s]
+	i, _, ok := t.find(unsafeBytes(s))
 	return i, ok
 }
+
+// unsafeBytes views a string's bytes without copying; find only reads them.
+func unsafeBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // internOrNone interns s, or returns -1 for "".
 func (t *idTable) internOrNone(s string) int32 {
@@ -232,17 +294,31 @@ func (d *Directory) AddPatient(p Patient) {
 
 // AddEncounter adds a care relationship.
 func (d *Directory) AddEncounter(e Encounter) {
-	p := d.patientIndex(e.PatientID)
 	u := int32(-1)
 	if e.UserID != "" {
 		u = d.userIndex(e.UserID)
 	}
-	end := e.End
-	if end.Before(e.Start) {
-		end = e.Start
+	d.addEncounter(d.patientIndex(e.PatientID), u, d.deptOf(e.Department), e.Kind, e.Start.Unix(), e.End.Unix())
+}
+
+// addRawEncounter adds an encounters-file row without allocating for the
+// IDs already known.
+func (d *Directory) addRawEncounter(e *rawEncounter) {
+	u := int32(-1)
+	if len(e.user) > 0 {
+		u = d.userIndexBytes(e.user)
 	}
-	d.flat = append(d.flat, encounter{patient: p, user: u, dept: d.deptOf(e.Department), kind: e.Kind,
-		start: e.Start.Unix(), end: end.Unix()})
+	p := d.patients.internBytes(e.patient)
+	d.growPatients()
+	dept, ok := d.deptRaw[string(e.dept)]
+	if !ok {
+		dept = d.deptOf(string(e.dept))
+	}
+	d.addEncounter(p, u, dept, e.kind, e.start.Unix(), e.end.Unix())
+}
+
+func (d *Directory) addEncounter(p, u, dept int32, kind EncounterKind, start, end int64) {
+	d.flat = append(d.flat, encounter{patient: p, user: u, dept: dept, kind: kind, start: start, end: max(start, end)})
 	d.indexed = false
 }
 

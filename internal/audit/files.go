@@ -531,41 +531,52 @@ func parseBool(s string) (bool, error) {
 // Times of an xlsx workbook may also be Excel date-times, read in loc.
 func ReadEncounters(path string, loc *time.Location) ([]Encounter, []RowError, error) {
 	var out []Encounter
-	errs, err := eachEncounter(path, loc, func(e Encounter) { out = append(out, e) })
+	errs, err := eachEncounter(path, loc, func(e *rawEncounter) {
+		out = append(out, Encounter{PatientID: string(e.patient), UserID: string(e.user), Department: string(e.dept),
+			Start: e.start.In(loc), End: e.end.In(loc), Kind: e.kind})
+	})
 	return out, errs, err
 }
 
+// rawEncounter is a good row of an encounters file; the byte fields alias
+// the reader's buffer until the next row.
+type rawEncounter struct {
+	patient, user, dept []byte
+	start, end          time.Time
+	kind                EncounterKind
+}
+
 // eachEncounter streams the good rows of an encounters file to f.
-func eachEncounter(path string, loc *time.Location, f func(Encounter)) ([]RowError, error) {
+func eachEncounter(path string, loc *time.Location, f func(*rawEncounter)) ([]RowError, error) {
 	if loc == nil {
 		loc = time.UTC
 	}
+	var e rawEncounter
 	return readAll(path, &encounterSpec, func(r row, errs *[]RowError) {
-		e := Encounter{PatientID: r.str(encPatient), UserID: r.str(encUser), Department: r.str(encDept)}
+		e = rawEncounter{patient: r.get(encPatient), user: r.get(encUser), dept: r.get(encDept)}
 		bad := false
-		if e.PatientID == "" {
+		if len(e.patient) == 0 {
 			*errs, bad = append(*errs, r.err(encPatient, "the patient_id is empty")), true
 		}
-		if e.Department == "" {
+		if len(e.dept) == 0 {
 			*errs, bad = append(*errs, r.err(encDept, "the department is empty")), true
 		}
-		var err error
-		if e.Kind, err = ParseEncounterKind(r.str(encKind)); err != nil {
-			*errs, bad = append(*errs, r.err(encKind, "%v", err)), true
-		}
 		var ok bool
-		if e.Start, ok = cellTime(r.get(encStart), loc); !ok {
+		if e.kind, ok = kindOf(r.get(encKind)); !ok {
+			*errs, bad = append(*errs, r.err(encKind, "not an encounter kind: expected one of %s", joinStrings(EncounterKinds))), true
+		}
+		if e.start, ok = cellTime(r.get(encStart), loc); !ok {
 			*errs, bad = append(*errs, r.err(encStart, "%s", timeExpect)), true
 		}
 		if end := r.get(encEnd); len(end) == 0 {
-			e.End = e.Start
-		} else if e.End, ok = cellTime(end, loc); !ok {
+			e.end = e.start
+		} else if e.end, ok = cellTime(end, loc); !ok {
 			*errs, bad = append(*errs, r.err(encEnd, "%s", timeExpect)), true
-		} else if e.End.Before(e.Start) {
+		} else if e.end.Before(e.start) {
 			*errs, bad = append(*errs, r.err(encEnd, "the end is before the start")), true
 		}
 		if !bad {
-			f(e)
+			f(&e)
 		}
 	})
 }
@@ -576,7 +587,7 @@ const timeExpect = "expected an RFC 3339 time with an offset, such as 2025-03-04
 // workbooks store) in loc.
 func cellTime(b []byte, loc *time.Location) (time.Time, bool) {
 	if sec, nsec, ok := parseTime(b); ok {
-		return time.Unix(sec, int64(nsec)).In(loc), true
+		return time.Unix(sec, int64(nsec)), true
 	}
 	f, err := strconv.ParseFloat(string(b), 64)
 	if err != nil || f < 1 || f > 2958465 || math.IsNaN(f) {

@@ -123,6 +123,10 @@ type learnUser struct {
 	devices map[int32]*seenStat
 	ips     map[int32]*seenStat
 	group   *groupStat
+	// the last explanation, for the next access to the same patient
+	cachePatient   int32
+	cacheLo, cache int64
+	cacheDept      int32
 	// the last device and address, to skip the map for the same again
 	lastDev, lastIP       int32
 	lastDevSt, lastIPSeen *seenStat
@@ -172,7 +176,7 @@ func (l *Learner) user(u int32) *learnUser {
 	}
 	lu := l.users[u]
 	if lu == nil {
-		lu = &learnUser{days: make(map[claim.Date]*learnDay), lastDay: noDay, lastDev: -1, lastIP: -1}
+		lu = &learnUser{days: make(map[claim.Date]*learnDay), lastDay: noDay, lastDev: -1, lastIP: -1, cachePatient: -1}
 		l.users[u] = lu
 	}
 	return lu
@@ -222,17 +226,27 @@ func (l *Learner) add(a *access) {
 	}
 	lu.group.events++
 	l.visitBuf = l.visitBuf[:0]
+	if lu.cachePatient == a.patient && a.sec >= lu.cacheLo && a.sec <= lu.cache {
+		lu.credit(lu.cacheDept)
+		return
+	}
 	if ex, ok := l.dir.explainFixed(&l.win, a.user, a.patient, a.sec, l.visitFn); ok {
-		if ex.dept >= 0 {
-			for int(ex.dept) >= len(lu.depts) {
-				lu.depts = append(lu.depts, 0)
-			}
-			lu.depts[ex.dept]++
-		}
+		lu.cachePatient, lu.cacheLo, lu.cache, lu.cacheDept = a.patient, ex.lo, ex.hi, ex.dept
+		lu.credit(ex.dept)
 		return
 	}
 	ld.unexpl++
 	l.disc.unexplained(lu.group, st, a, l.visitBuf)
+}
+
+// credit counts an explained access to a department's patients.
+func (lu *learnUser) credit(dept int32) {
+	if dept >= 0 {
+		for int(dept) >= len(lu.depts) {
+			lu.depts = append(lu.depts, 0)
+		}
+		lu.depts[dept]++
+	}
 }
 
 // seeCached records a device or address, skipping the map when it is the

@@ -41,7 +41,7 @@ func LoadDirectory(src Sources, opts Options) (*Directory, []RowError, error) {
 		}
 	}
 	if src.Encounters != "" {
-		es, err := eachEncounter(src.Encounters, opts.Location, d.AddEncounter)
+		es, err := eachEncounter(src.Encounters, opts.Location, d.addRawEncounter)
 		if err != nil {
 			return nil, nil, err
 		}

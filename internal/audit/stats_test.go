@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,5 +82,34 @@ func TestNormalizeAddress(t *testing.T) {
 	}
 	if NormalizeSurname("O'Brien") != NormalizeSurname("OBRIEN") {
 		t.Error("surname normalisation")
+	}
+}
+
+// TestIDTable checks the table against a map: short and long keys, growth.
+func TestIDTable(t *testing.T) {
+	var tab idTable
+	want := make(map[string]int32)
+	for i := range 5000 {
+		k := fmt.Sprintf("P%06d", i*7919%100000)
+		if i%10 == 0 {
+			k = strings.Repeat("long-key-", 4) + k
+		}
+		if i%13 == 0 {
+			k = ""
+		}
+		if _, ok := want[k]; !ok {
+			want[k] = int32(len(want))
+		}
+		if got := tab.internBytes([]byte(k)); got != want[k] {
+			t.Fatalf("intern(%q) = %d, want %d", k, got, want[k])
+		}
+	}
+	for k, v := range want {
+		if got, ok := tab.lookup(k); !ok || got != v || tab.names[v] != k {
+			t.Fatalf("lookup(%q) = %d %v", k, got, ok)
+		}
+	}
+	if _, ok := tab.lookup("absent"); ok {
+		t.Error("found a key never added")
 	}
 }

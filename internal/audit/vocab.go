@@ -79,13 +79,27 @@ var EncounterKinds = []EncounterKind{KindAppointment, KindAdmission, KindOrder, 
 
 // ParseEncounterKind reads an encounter kind, ignoring case and space.
 func ParseEncounterKind(s string) (EncounterKind, error) {
-	s = strings.ToLower(strings.TrimSpace(s))
-	for _, k := range EncounterKinds {
-		if s == string(k) {
-			return k, nil
-		}
+	if k, ok := kindOf([]byte(s)); ok {
+		return k, nil
 	}
 	return "", fmt.Errorf("not an encounter kind: expected one of %s", joinStrings(EncounterKinds))
+}
+
+// kindOf reads an encounter kind from raw bytes, without allocating for
+// the lower-case spellings.
+func kindOf(b []byte) (EncounterKind, bool) {
+	for _, k := range EncounterKinds {
+		if string(b) == string(k) {
+			return k, true
+		}
+	}
+	s := strings.ToLower(strings.TrimSpace(string(b)))
+	for _, k := range EncounterKinds {
+		if s == string(k) {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // index numbers the kinds for compact keys and tables.
