@@ -1,7 +1,11 @@
 package audit_test
 
 import (
+	"bytes"
 	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
 	"sync"
 	"syscall"
 	"testing"
@@ -31,11 +35,32 @@ func benchFiles(b *testing.B) audit.Sources {
 		if benchErr == nil {
 			benchSrc, benchErr = h.WriteFiles(benchDir)
 		}
+		if benchErr == nil {
+			benchErr = writeDoubled(benchSrc.AccessLog, filepath.Join(benchDir, "access2.csv"))
+		}
 	})
 	if benchErr != nil {
 		b.Fatal(benchErr)
 	}
 	return benchSrc
+}
+
+// writeDoubled writes every data row of an access log twice: twice the
+// events, the same users, patients, days and workstations.
+func writeDoubled(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	header, rows, _ := bytes.Cut(b, []byte("\n"))
+	var out bytes.Buffer
+	out.Write(header)
+	out.WriteByte('\n')
+	for _, line := range bytes.SplitAfter(rows, []byte("\n")) {
+		out.Write(line)
+		out.Write(line)
+	}
+	return os.WriteFile(to, out.Bytes(), 0o644)
 }
 
 func TestMain(m *testing.M) {
@@ -76,4 +101,60 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkScanMemory scans the benchmark log and the same log with every
+// row twice, and reports the peak live heap of each (sampled): the scan
+// streams, so twice the events should cost no more memory.
+func BenchmarkScanMemory(b *testing.B) {
+	src := benchFiles(b)
+	for _, c := range []struct {
+		name string
+		log  string
+	}{{"1x", src.AccessLog}, {"2x", filepath.Join(benchDir, "access2.csv")}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := src
+			s.AccessLog = c.log
+			var peak uint64
+			events := 0
+			for b.Loop() {
+				runtime.GC()
+				stop := sampleHeap(&peak)
+				res, _, err := audit.ScanFiles(s, audit.Options{Location: benchLoc})
+				stop()
+				if err != nil {
+					b.Fatal(err)
+				}
+				events = res.Events
+			}
+			b.ReportMetric(float64(peak)/(1<<20), "peak-live-heap-MB")
+			b.ReportMetric(float64(events), "events")
+		})
+	}
+}
+
+// sampleHeap records the largest live heap (as the last garbage
+// collection measured it) seen until stop is called.
+func sampleHeap(peak *uint64) (stop func()) {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	read := func() {
+		metrics.Read(sample)
+		*peak = max(*peak, sample[0].Value.Uint64())
+	}
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				read()
+			}
+		}
+	}()
+	return func() { close(done); <-finished; read() }
 }
