@@ -8,27 +8,6 @@ import (
 	"github.com/rcmbot/rcmbot/internal/audit"
 )
 
-// judgeOver learns from w and returns a Judge for asking Explain.
-func (w *world) judge(t *testing.T) (*audit.Judge, *audit.Baselines) {
-	t.Helper()
-	d := audit.NewDirectory()
-	for _, s := range w.staff {
-		d.AddStaff(s)
-	}
-	for _, p := range w.patients {
-		d.AddPatient(p)
-	}
-	for _, e := range w.encounters {
-		d.AddEncounter(e)
-	}
-	l := audit.NewLearner(d, w.opts)
-	for _, e := range w.events {
-		l.Add(e)
-	}
-	b := l.Baselines()
-	return audit.NewJudge(d, b, w.opts), b
-}
-
 func TestFixedTemplates(t *testing.T) {
 	w := newWorld()
 	w.staff = append(w.staff, audit.Staff{UserID: "coder", Department: "Billing", Role: "coder", LastName: "X"})

@@ -49,10 +49,9 @@ type pairAcc struct {
 // userSignal accumulates one user-level rule's findings about one user.
 type userSignal struct {
 	span
-	days     map[claim.Date]struct{}
-	notes    []string // what to name in the reason: devices, addresses, dates
-	kind     string   // which variant of the rule fired
-	strength float64
+	days  map[claim.Date]struct{}
+	notes []string // what to name in the reason: devices, addresses, dates
+	kind  string   // which variant of the rule fired
 }
 
 func (s *userSignal) addAt(t int64, d claim.Date) {
@@ -234,15 +233,7 @@ func (j *Judge) add(a *access) {
 	}
 	j.withPatient++
 	ju.withEvents = true
-	if d != ju.lastDay {
-		ju.cur = ju.days[d]
-		if ju.cur == nil {
-			ju.cur = &judgeDay{}
-			ju.days[d] = ju.cur
-		}
-		ju.lastDay = d
-	}
-	ju.cur.add(a.sec)
+	dayEntry(ju.days, &ju.lastDay, &ju.cur, d).add(a.sec)
 
 	pr := &j.dir.pats[a.patient]
 	self := st.self == a.patient || pr.employee == a.user

@@ -194,15 +194,7 @@ func (l *Learner) add(a *access) {
 	d, minute := localDay(l.zone.local(a.sec))
 	hour := minute / 60
 	lu := l.user(a.user)
-	if d != lu.lastDay {
-		lu.cur = lu.days[d]
-		if lu.cur == nil {
-			lu.cur = &learnDay{}
-			lu.days[d] = lu.cur
-		}
-		lu.lastDay = d
-	}
-	ld := lu.cur
+	ld := dayEntry(lu.days, &lu.lastDay, &lu.cur, d)
 	ld.hours |= 1 << hour
 	if a.action.bulk() {
 		if ld.bulk == nil {

@@ -155,3 +155,18 @@ func medianSorted(xs []float64) float64 {
 func (r Robust) z(x, floor float64) float64 {
 	return (x - r.Median) / (1.4826 * math.Max(r.MAD, floor))
 }
+
+// dayEntry returns the entry of day d in m, creating it, and remembers it
+// in *last and *cur: a user's accesses come day by day, so the map is
+// consulted once per user and day.
+func dayEntry[T any](m map[claim.Date]*T, last *claim.Date, cur **T, d claim.Date) *T {
+	if d != *last || *cur == nil {
+		*cur = m[d]
+		if *cur == nil {
+			*cur = new(T)
+			m[d] = *cur
+		}
+		*last = d
+	}
+	return *cur
+}

@@ -75,8 +75,9 @@ func (w *world) access(user, patient string, t time.Time, a audit.Action) {
 	w.events = append(w.events, audit.Event{Time: t, UserID: user, PatientID: patient, Action: a, Workstation: "WS-" + user, IP: "10.0.0." + fmt.Sprint(len(user))})
 }
 
-// scan learns from every event and judges every event, as ScanFiles does.
-func (w *world) scan(t *testing.T) *audit.Result {
+// judge builds the directory, learns from every event and sign-in, and
+// returns a Judge over the baselines (and the baselines).
+func (w *world) judge(t *testing.T) (*audit.Judge, *audit.Baselines) {
 	t.Helper()
 	d := audit.NewDirectory()
 	for _, s := range w.staff {
@@ -95,7 +96,14 @@ func (w *world) scan(t *testing.T) *audit.Result {
 	for _, s := range w.signins {
 		l.AddSignIn(s)
 	}
-	j := audit.NewJudge(d, l.Baselines(), w.opts)
+	b := l.Baselines()
+	return audit.NewJudge(d, b, w.opts), b
+}
+
+// scan learns from every event and judges every event, as ScanFiles does.
+func (w *world) scan(t *testing.T) *audit.Result {
+	t.Helper()
+	j, _ := w.judge(t)
 	for _, e := range w.events {
 		j.Add(e)
 	}

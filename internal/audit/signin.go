@@ -24,14 +24,7 @@ const (
 var SignInKinds = []SignInKind{SignInSuccess, SignInFailure, SignInLockout, SignInToken}
 
 // ParseSignInKind reads a sign-in kind.
-func ParseSignInKind(s string) (SignInKind, error) {
-	for _, k := range SignInKinds {
-		if s == string(k) {
-			return k, nil
-		}
-	}
-	return "", fmt.Errorf("unknown sign-in kind %q: expected one of %s", s, joinStrings(SignInKinds))
-}
+func ParseSignInKind(s string) (SignInKind, error) { return oneOf(s, SignInKinds, "sign-in kind") }
 
 // SignIn is one of rcmbot's own sign-in events, as the web app's sign-in
 // log records it. Account must be the same identifier rcmbot's PHI access

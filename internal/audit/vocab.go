@@ -209,14 +209,7 @@ const (
 var Dispositions = []Disposition{Appropriate, Inappropriate, NeedsEducation, Escalate}
 
 // ParseDisposition reads a disposition.
-func ParseDisposition(s string) (Disposition, error) {
-	for _, d := range Dispositions {
-		if s == string(d) {
-			return d, nil
-		}
-	}
-	return "", fmt.Errorf("unknown disposition %q: expected one of %s", s, joinStrings(Dispositions))
-}
+func ParseDisposition(s string) (Disposition, error) { return oneOf(s, Dispositions, "disposition") }
 
 // Confirmed reports whether the disposition confirms the alert (anything
 // but appropriate): threshold tuning keeps such alerts.
@@ -250,6 +243,16 @@ func (s CaseState) After(d Disposition) (CaseState, error) {
 		return CaseEscalated, nil
 	}
 	return CaseClosed, nil
+}
+
+// oneOf returns s as one of the vocabulary's values, or an error naming them.
+func oneOf[T ~string](s string, all []T, what string) (T, error) {
+	for _, v := range all {
+		if s == string(v) {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("unknown %s %q: expected one of %s", what, s, joinStrings(all))
 }
 
 func joinStrings[T ~string](xs []T) string {

@@ -265,16 +265,7 @@ func (r *Reader) Layout() *Layout { return r.layout }
 func (r *Reader) Stats() Stats { return r.stats }
 
 // Close releases the file and excelize's temporary files.
-func (r *Reader) Close() error {
-	var first error
-	for i := len(r.closer) - 1; i >= 0; i-- {
-		if err := r.closer[i](); err != nil && first == nil {
-			first = err
-		}
-	}
-	r.closer = nil
-	return first
-}
+func (r *Reader) Close() error { return closeAll(&r.closer) }
 
 // Next reads up to n more claims, in file order, and the row errors found
 // while reading them. It returns io.EOF, with no claims, once the file is

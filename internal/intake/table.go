@@ -93,14 +93,17 @@ func (t *Table) Next() (row int, cells []string, err error) {
 }
 
 // Close releases the file.
-func (t *Table) Close() error {
+func (t *Table) Close() error { return closeAll(&t.closer) }
+
+// closeAll runs the closers in reverse order, once, and returns the first error.
+func closeAll(closers *[]func() error) error {
 	var first error
-	for i := len(t.closer) - 1; i >= 0; i-- {
-		if err := t.closer[i](); err != nil && first == nil {
+	for i := len(*closers) - 1; i >= 0; i-- {
+		if err := (*closers)[i](); err != nil && first == nil {
 			first = err
 		}
 	}
-	t.closer = nil
+	*closers = nil
 	return first
 }
 

@@ -46,10 +46,6 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
-func (h *Hospital) rfc3339(sec int64) string {
-	return time.Unix(sec, 0).In(h.Config.Location).Format(time.RFC3339)
-}
-
 func (h *Hospital) writeAccess(w io.Writer) error {
 	if _, err := io.WriteString(w, "time,user_id,patient_id,action,workstation,ip\n"); err != nil {
 		return err
