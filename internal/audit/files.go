@@ -29,6 +29,7 @@ type RowError struct {
 	Reason string // what is wrong and what is expected
 }
 
+// Error names the file, row and column and says what is wrong (no value).
 func (e RowError) Error() string {
 	if e.Column == "" {
 		return fmt.Sprintf("%s row %d: %s", e.File, e.Row, e.Reason)

@@ -249,6 +249,7 @@ func (l *Log) Check(ctx context.Context, c Checkpoint) error {
 // Mismatch is evidence of tampering (as opposed to an error reading the log).
 type Mismatch struct{ What string }
 
+// Error says what does not match.
 func (m *Mismatch) Error() string { return m.What }
 
 // IsMismatch reports whether err is evidence of tampering.
