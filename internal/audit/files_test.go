@@ -223,3 +223,19 @@ func TestScanFilesReportsBadRowsAndKeepsTheRest(t *testing.T) {
 		t.Errorf("events %d explained %d row errors %v", res.Events, res.Explained, res.RowErrors)
 	}
 }
+
+func TestScanFilesProgress(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("time,user_id,patient_id,action\n")
+	for range audit.ProgressEvery + 5 {
+		b.WriteString("2025-03-04T08:15:00Z,u1,P1,view\n")
+	}
+	var calls [][2]int
+	opts := audit.Options{Progress: func(pass, rows int) { calls = append(calls, [2]int{pass, rows}) }}
+	if _, _, err := audit.ScanFiles(audit.Sources{AccessLog: writeFile(t, "access.csv", b.String())}, opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 || calls[0] != [2]int{1, audit.ProgressEvery} || calls[1] != [2]int{2, audit.ProgressEvery} {
+		t.Errorf("progress calls %v", calls)
+	}
+}

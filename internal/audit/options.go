@@ -24,7 +24,14 @@ type Options struct {
 	// history-based rules need before they judge the user (usual hours,
 	// new workstation); zero means 7.
 	LearningDays int
+	// Progress, when set, is called every ProgressEvery rows of each
+	// pass of ScanFiles (pass 1 learns, pass 2 judges): an activity
+	// heartbeats from it.
+	Progress func(pass, rows int)
 }
+
+// ProgressEvery is how many access-log rows pass between Progress calls.
+const ProgressEvery = 100_000
 
 func (o Options) withDefaults() Options {
 	if o.Location == nil {

@@ -62,13 +62,13 @@ func ScanFiles(src Sources, opts Options) (*Result, *Baselines, error) {
 		return nil, nil, err
 	}
 	l := NewLearner(dir, opts)
-	logErrs, err := eachAccess(src.AccessLog, opts, dir, l.add)
+	logErrs, err := eachAccess(src.AccessLog, opts, dir, 1, l.add)
 	if err != nil {
 		return nil, nil, err
 	}
 	base := l.Baselines()
 	j := NewJudge(dir, base, opts)
-	if _, err := eachAccess(src.AccessLog, opts, dir, j.add); err != nil {
+	if _, err := eachAccess(src.AccessLog, opts, dir, 2, j.add); err != nil {
 		return nil, nil, err
 	}
 	res := j.Result()
@@ -77,7 +77,7 @@ func ScanFiles(src Sources, opts Options) (*Result, *Baselines, error) {
 }
 
 // eachAccess streams an access log's good rows to f.
-func eachAccess(path string, opts Options, dir *Directory, f func(*access)) ([]RowError, error) {
+func eachAccess(path string, opts Options, dir *Directory, pass int, f func(*access)) ([]RowError, error) {
 	r, err := OpenAccessLog(path, opts.Location)
 	if err != nil {
 		return nil, err
@@ -86,7 +86,7 @@ func eachAccess(path string, opts Options, dir *Directory, f func(*access)) ([]R
 	var raw rawAccess
 	var a access
 	res := resolver{dir: dir}
-	for {
+	for n := 1; ; n++ {
 		err := r.next(&raw)
 		if errors.Is(err, io.EOF) {
 			return r.RowErrors(), nil
@@ -96,5 +96,8 @@ func eachAccess(path string, opts Options, dir *Directory, f func(*access)) ([]R
 		}
 		a = res.resolve(&raw)
 		f(&a)
+		if opts.Progress != nil && n%ProgressEvery == 0 {
+			opts.Progress(pass, n)
+		}
 	}
 }
