@@ -498,8 +498,8 @@ func (j *Judge) bulkExport(ju *judgeUser) (reason, span, bool) {
 	}
 	d, m := localDay(peakHour * 3600)
 	s := math.Min(scoreBulkMax, scoreBulk+(float64(peak)-need)/5)
-	text := fmt.Sprintf("%d exports or prints between %02d:00 and %02d:59 on %s (%s in all); the user's busiest hour usually has %.0f",
-		peak, m/60, (m/60+1)%24, d, times(sp.events, "export or print"), habit)
+	text := fmt.Sprintf("%d exports or prints between %02d:00 and %02d:59 on %s (%d in all); the user's busiest hour usually has %.0f",
+		peak, m/60, (m/60+1)%24, d, sp.events, habit)
 	return reason{RuleBulkExport, s, text, days}, sp, true
 }
 
