@@ -95,6 +95,7 @@ func commands(a *app) []*cobra.Command {
 		newX12Cmd(a),
 		newPayerSimCmd(a),
 		newClearinghouseSimCmd(a),
+		newAuditCmd(a),
 		newConfigCmd(a),
 	}
 }

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -188,3 +189,15 @@ func (t *Table) Next() (row int, cells []string, err error) {
 
 // Close releases the file.
 func (t *Table) Close() error { return closeAll(&t.closer) }
+
+// PlainCSV reports whether the start of a text file is UTF-8 (with or
+// without a byte-order mark) with comma delimiters: text a simple CSV
+// reader handles. Anything else (UTF-16, Windows-1252, semicolons, tabs)
+// needs NewCSVRows.
+func PlainCSV(head []byte) bool {
+	if bytes.HasPrefix(head, utf16LEBOM) || bytes.HasPrefix(head, utf16BEBOM) || bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	head = bytes.TrimPrefix(head, utf8BOM)
+	return validUTF8Prefix(head) && sniffDelimiter(head) == ','
+}
