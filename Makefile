@@ -14,13 +14,14 @@ TOOLS := $(CURDIR)/.tools/bin
 # client, the simulators, SQLite's single writer and PostgreSQL's pool in
 # the store, the key ring's first-run file, the blob store and payload
 # codec under the workers, the web server with the real workers behind it,
-# sign-in throttling, the workers' start and stop). The rest (parsers,
-# the scorer, intake, the workbook, end-to-end runs of whole binaries and
-# benchmarks' fixtures) runs once without it: -race costs several times
+# sign-in throttling, the workers' start and stop, the scorer shared by
+# concurrent activities). The rest (parsers, intake, the workbook,
+# end-to-end runs of whole binaries and benchmarks' fixtures) runs once
+# without it: -race costs several times
 # the CPU on two cores and finds nothing in single-goroutine code.
 RACE_PKGS := ./activities ./workflows ./internal/payer ./internal/sim ./internal/store/... ./internal/keyring \
 	./internal/blob ./internal/codec ./internal/clearinghouse ./internal/web/... ./internal/bots \
-	./internal/inventory/policy
+	./internal/inventory/policy ./internal/scrub
 OTHER_PKGS = $(filter-out $(shell go list $(RACE_PKGS)),$(shell go list ./...))
 
 .PHONY: dev test check tools vet bench build fmt

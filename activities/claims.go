@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -48,10 +47,8 @@ type Claims struct {
 	Ring  *keyring.Ring
 	// Intake bounds what an uploaded file may cost (size, rows, zip bombs).
 	Intake intake.Options
-	// Scrubber scores claims; it is not safe for concurrent use, so the
-	// activities share it under scrubMu (a scrub takes milliseconds).
+	// Scrubber scores claims; it is safe for concurrent use.
 	Scrubber *scrub.Scrubber
-	scrubMu  sync.Mutex
 	// ChunkSize is how many claims are saved per transaction and heartbeat
 	// (0 = 500).
 	ChunkSize int
@@ -98,9 +95,7 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (batch.ScrubResu
 	if err != nil {
 		return batch.ScrubResult{}, err
 	}
-	a.scrubMu.Lock()
 	report := a.Scrubber.Scrub(claims, sctx)
-	a.scrubMu.Unlock()
 
 	scrubfile.Assess(claims, report.Results, rowErrs, a.envelope())
 	res := batch.ScrubResult{Parse: batch.ParseResult{Claims: stats.Claims, Lines: stats.Lines, RowErrors: len(rowErrs), Held: len(held)}}

@@ -139,9 +139,7 @@ func (a *Claims) correct(ctx context.Context, in ReviewInput, act batch.ReviewAc
 	if err != nil {
 		return batch.ReviewOutcome{}, err
 	}
-	a.scrubMu.Lock()
 	res := a.Scrubber.Rescrub(around, at, sctx)
-	a.scrubMu.Unlock()
 
 	results := []scrub.Result{res}
 	scrubfile.Assess([]claim.Claim{fixed}, results, nil, a.envelope())

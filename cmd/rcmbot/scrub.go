@@ -73,6 +73,7 @@ practice.yaml ...); missing files fall back to the embedded starter set.`,
 				}
 			}
 			rep := scrubfile.NewReport(res.layout, res.claims, res.results, res.rowErrs)
+			rep.Notices = append(rep.Notices, res.notices...)
 			switch format {
 			case "json":
 				enc := json.NewEncoder(cmd.OutOrStdout())
@@ -100,6 +101,7 @@ type scrubbed struct {
 	layout   *intake.Layout
 	claims   []claim.Claim
 	results  []scrub.Result
+	notices  []scrub.Notice
 	rowErrs  []intake.RowError
 	practice *practice.Practice
 	ref      *refdata.Data
@@ -134,7 +136,8 @@ func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date) (
 	if err != nil {
 		return nil, err
 	}
-	s.results = scrubber.Scrub(s.claims, scrub.Context{Today: today}).Results
+	rep := scrubber.Scrub(s.claims, scrub.Context{Today: today})
+	s.results, s.notices = rep.Results, rep.Notices
 	env := s.practice.Envelope837(x12.Envelope{}, s.ref.Payers)
 	scrubfile.Assess(s.claims, s.results, s.rowErrs, &env)
 	return s, nil
@@ -182,5 +185,11 @@ func printTable(w io.Writer, rep scrubfile.Report) error {
 	for _, e := range rep.IntakeErrors {
 		fmt.Fprintf(tw, "-\t-\t-\t%s%d\terror\tINTAKE\t%s\n", e.Column, e.Row, e.Message)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range rep.Notices {
+		fmt.Fprintf(w, "note: %s\n", n.Message)
+	}
+	return nil
 }

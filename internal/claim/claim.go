@@ -26,12 +26,16 @@ type Patient struct {
 	// ID is the practice's own patient account number: an opaque identifier
 	// that may appear in logs and search attributes, unlike everything else
 	// in this struct.
-	ID        string  `json:"id"`
-	LastName  string  `json:"last_name"`
-	FirstName string  `json:"first_name"`
-	DOB       Date    `json:"dob"`
-	Sex       Sex     `json:"sex"`
-	Address   Address `json:"address"`
+	ID        string `json:"id"`
+	LastName  string `json:"last_name"`
+	FirstName string `json:"first_name"`
+	// MiddleName and Suffix (JR, SR, III) come from exports that write the
+	// whole name in one cell ("DOE JR, JOHN A"); 837P NM105 and NM107.
+	MiddleName string  `json:"middle_name,omitempty"`
+	Suffix     string  `json:"suffix,omitempty"`
+	DOB        Date    `json:"dob"`
+	Sex        Sex     `json:"sex"`
+	Address    Address `json:"address"`
 }
 
 // Provider is the billing provider (837P loop 2010AA).
@@ -102,6 +106,12 @@ type Line struct {
 
 	NDC string `json:"ndc,omitempty"`
 
+	// RenderingNPI and PlaceOfService are the line's own rendering
+	// provider (CMS-1500 24J, 837P loop 2420A) and place of service (24B,
+	// SV105) when they differ from the claim's; "" means the claim's.
+	RenderingNPI   string `json:"rendering_npi,omitempty"`
+	PlaceOfService string `json:"place_of_service,omitempty"`
+
 	// Row is the spreadsheet row of this line, 0 when not from a sheet.
 	Row int `json:"row,omitempty"`
 }
@@ -113,6 +123,24 @@ func (c *Claim) LineTotal() Money {
 		t += c.Lines[i].Charge
 	}
 	return t
+}
+
+// LineRenderingNPI returns the rendering NPI of line i (0-based): the
+// line's own, else the claim's.
+func (c *Claim) LineRenderingNPI(i int) string {
+	if r := c.Lines[i].RenderingNPI; r != "" {
+		return r
+	}
+	return c.RenderingNPI
+}
+
+// LinePlaceOfService returns the place of service of line i (0-based): the
+// line's own, else the claim's.
+func (c *Claim) LinePlaceOfService(i int) string {
+	if p := c.Lines[i].PlaceOfService; p != "" {
+		return p
+	}
+	return c.PlaceOfService
 }
 
 // FirstServiceDate returns the earliest line From date, or the zero Date

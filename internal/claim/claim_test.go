@@ -126,3 +126,21 @@ func TestValue(t *testing.T) {
 		}
 	}
 }
+
+// TestYMDMatchesTime checks the integer calendar against package time over
+// four centuries either side of today.
+func TestYMDMatchesTime(t *testing.T) {
+	for d := NewDate(1600, time.January, 1); d < NewDate(2400, time.January, 1); d += 13 {
+		y, m, dd := d.Time().Date()
+		if gy, gm, gd := d.YMD(); gy != y || gm != m || gd != dd {
+			t.Fatalf("YMD(%d) = %d-%d-%d; time says %d-%d-%d", d, gy, gm, gd, y, m, dd)
+		}
+	}
+	for _, s := range []string{"0001-01-01", "2000-02-29", "2024-02-29", "2100-03-01", "1900-02-28"} {
+		d := MustDate(s)
+		y, m, dd := d.YMD()
+		if NewDate(y, m, dd) != d {
+			t.Errorf("%s round trip", s)
+		}
+	}
+}

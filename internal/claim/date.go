@@ -40,8 +40,35 @@ func (d Date) Time() time.Time {
 	return time.Unix((int64(d)-1+epochDays)*86400, 0).UTC()
 }
 
-// YMD returns d's year, month and day.
-func (d Date) YMD() (int, time.Month, int) { return d.Time().Date() }
+// YMD returns d's year, month and day. It is integer arithmetic on the
+// proleptic Gregorian calendar (H. Hinnant's civil_from_days), as
+// time.Time.Date is, without building a time.Time: the scrubber asks for
+// it several times per claim.
+func (d Date) YMD() (int, time.Month, int) {
+	if d == 0 {
+		return time.Time{}.Date()
+	}
+	z := int64(d) - 1 + epochDays + 719468 // days since 0000-03-01
+	era := z
+	if era < 0 {
+		era -= 146096
+	}
+	era /= 146097
+	doe := z - era*146097                                  // [0, 146096]
+	yoe := (doe - doe/1460 + doe/36524 - doe/146096) / 365 // [0, 399]
+	y := yoe + era*400
+	doy := doe - (365*yoe + yoe/4 - yoe/100) // [0, 365]
+	mp := (5*doy + 2) / 153                  // [0, 11], March first
+	day := doy - (153*mp+2)/5 + 1
+	m := mp + 3
+	if m > 12 {
+		m -= 12
+	}
+	if m <= 2 {
+		y++
+	}
+	return int(y), time.Month(m), int(day)
+}
 
 // AddDays returns d moved n days.
 func (d Date) AddDays(n int) Date { return d + Date(n) }

@@ -11,33 +11,50 @@ import (
 
 // How rows become claims
 //
-// One row per service line. Rows with the same claim_id next to each other
-// are one claim; a row with a blank claim_id continues the claim above it.
+// One row per service line. Rows with the same claim_id are one claim,
+// wherever they are in the file: exports sorted by date or provider
+// interleave claims, so the reader first reads the whole file (keeping
+// only the cells of the columns it knows) and then assembles each claim
+// from its rows, in the order claims first appear. A row with a blank
+// claim_id continues the claim of the row above it.
+//
 // Claim-level columns may repeat on every row or be filled only on the
 // claim's first row: a blank claim-level cell on a later row inherits, a
 // filled one must agree with the claim's value (the same date written
-// differently agrees), else it is a row error. A row with claim-level data
-// but no line data (no code, dates, units, charge, modifiers, pointers or
-// NDC) adds no line: exports that write a claim header row above the lines
-// read naturally.
-//
-// A claim_id that reappears after other claims is a row error on every row
-// of the later group, and those rows are not read into any claim: a claim
-// must be on consecutive rows, and merging would mean holding the whole
-// file in memory. The errors carry the claim ID, so the earlier claim is
-// held too (it is missing the lines staff put further down).
+// differently agrees), else it is a row error. Rendering NPI and place of
+// service may differ per line, as on the CMS-1500 (24J, 24B): the claim
+// takes its first row's, and a line whose row gives another keeps its own.
+// A row with claim-level data but no line data (no code, dates, units,
+// charge, modifiers, pointers or NDC) adds no line: exports that write a
+// claim header row above the lines read naturally.
 //
 // A row whose claim_id cell says "Total", "Totals", "Subtotal" or "Grand
 // Total" is a report footer: it is reported (without holding anything)
 // and skipped.
+//
+// Dates: numeric dates are read month first (US) unless the file shows it
+// writes them day first: some date with a day above 12 in the first place
+// (25/09/2026) and none with one in the second. A file that does both has
+// each date that could be read either way (03/04/2026) reported as a row
+// error; a file where no date decides and some could be read either way
+// gets a row error without a claim saying they were read month first.
+//
+// A file without a units column reads every line as 1 unit, and a row
+// error without a claim (on the header row) says so.
 
 // columns holds the cell index of each field, -1 when the file has none.
 type columns struct {
 	claimID, from, to, proc, modList, units, charge, ptr, ndc, dxList int
+	rendering, pos, dob                                               int
 	dx                                                                [claim.MaxDiagnoses]int
 	mod                                                               [claim.MaxModifiers]int
+	ptrs                                                              [maxPointerColumns]int
 	claimLevel                                                        []fieldCol
 	hasUnits                                                          bool
+	// known lists the cell index of every column the reader reads, and
+	// width is one past the last: rows keep only those cells.
+	known []int
+	width int
 }
 
 type fieldCol struct {
@@ -45,14 +62,15 @@ type fieldCol struct {
 	index int
 }
 
-// claimLevelFields are the claim-level fields other than the claim ID and diagnoses.
+// claimLevelFields are the claim-level fields other than the claim ID and
+// diagnoses, the composite name column among them. Rendering NPI and
+// place of service are read apart (they may differ per line).
 var claimLevelFields = []claim.Field{
-	claim.FieldPatientID, claim.FieldPatientLastName, claim.FieldPatientFirstName, claim.FieldPatientDOB,
+	claim.FieldPatientID, claim.FieldPatientLastName, claim.FieldPatientFirstName, FieldPatientName, claim.FieldPatientDOB,
 	claim.FieldPatientSex, claim.FieldMemberID, claim.FieldGroupNumber, claim.FieldPayerID, claim.FieldPayerName,
 	claim.FieldBillingName, claim.FieldBillingNPI, claim.FieldBillingTIN, claim.FieldBillingTaxonomy,
 	claim.FieldBillingAddress, claim.FieldBillingCity, claim.FieldBillingState, claim.FieldBillingZip,
-	claim.FieldRenderingNPI, claim.FieldReferringNPI, claim.FieldPlaceOfService, claim.FieldFrequencyCode,
-	claim.FieldPriorAuth, claim.FieldTotalCharge,
+	claim.FieldReferringNPI, claim.FieldFrequencyCode, claim.FieldPriorAuth, claim.FieldTotalCharge,
 }
 
 func resolveColumns(l *Layout) columns {
@@ -67,6 +85,7 @@ func resolveColumns(l *Layout) columns {
 		to: idx(claim.FieldDateTo), proc: idx(claim.FieldProcedureCode), modList: idx(claim.FieldModifiers),
 		units: idx(claim.FieldUnits), charge: idx(claim.FieldLineCharge), ptr: idx(claim.FieldDxPointers),
 		ndc: idx(claim.FieldNDC), dxList: idx(claim.FieldDiagnosisCodes),
+		rendering: idx(claim.FieldRenderingNPI), pos: idx(claim.FieldPlaceOfService), dob: idx(claim.FieldPatientDOB),
 	}
 	c.hasUnits = c.units >= 0
 	for n := range c.dx {
@@ -75,72 +94,169 @@ func resolveColumns(l *Layout) columns {
 	for n := range c.mod {
 		c.mod[n] = idx(claim.FieldModifier(n + 1))
 	}
+	for n := range c.ptrs {
+		c.ptrs[n] = idx(FieldDxPointer(n + 1))
+	}
 	for _, f := range claimLevelFields {
 		if i := idx(f); i >= 0 {
 			c.claimLevel = append(c.claimLevel, fieldCol{f, i})
 		}
 	}
+	for _, col := range l.Columns {
+		if col.Field != "" {
+			c.known = append(c.known, col.Index)
+			c.width = max(c.width, col.Index+1)
+		}
+	}
 	return c
 }
 
-// building is the claim being read.
+// rawRow is one data row as read in the first pass: the cells of the
+// known columns, in columns.known order, stored one after the other in a
+// chunk of the row store.
+type rawRow struct {
+	row   int32
+	chunk int32  // chunk of rowStore.chunks
+	start uint32 // offset of the first cell in the chunk
+	ends  int32  // index in rowStore.ends of the row's first cell end
+}
+
+// rowStore keeps the first pass's cells in large string chunks, so a row
+// costs its text and four bytes per cell rather than an allocation each.
+type rowStore struct {
+	chunks []string
+	cur    []byte
+	ends   []uint32 // end offset of each stored cell in its chunk
+}
+
+// rowChunkSize is the size a chunk is closed at.
+const rowChunkSize = 1 << 20
+
+// add stores the known cells of a row and returns where.
+func (s *rowStore) add(row int, cells []string, known []int) rawRow {
+	size := 0
+	for _, i := range known {
+		size += len(cell(cells, i))
+	}
+	if len(s.cur) > 0 && len(s.cur)+size > rowChunkSize {
+		s.flush()
+	}
+	if s.cur == nil {
+		s.cur = make([]byte, 0, max(rowChunkSize, size))
+	}
+	raw := rawRow{row: int32(row), chunk: int32(len(s.chunks)), start: uint32(len(s.cur)), ends: int32(len(s.ends))}
+	for _, i := range known {
+		s.cur = append(s.cur, cell(cells, i)...)
+		s.ends = append(s.ends, uint32(len(s.cur)))
+	}
+	return raw
+}
+
+// flush closes the chunk being filled.
+func (s *rowStore) flush() {
+	if s.cur != nil {
+		s.chunks = append(s.chunks, string(s.cur))
+		s.cur = nil
+	}
+}
+
+// group is one claim's rows, in file order (indices into Reader.raw).
+type group struct {
+	id   string
+	rows []int32
+}
+
+// scanRow keeps row for assembly: it finds the row's claim, notes what its
+// dates say about the file's date order and stores its known cells.
+func (r *Reader) scanRow(row int, cells []string) {
+	if blankRow(cells) {
+		return
+	}
+	col := &r.col
+	id := IDText(cell(cells, col.claimID))
+	if isFooter(id) {
+		r.loose = append(r.loose, r.rowErr(row, col.claimID, cells, "", "a report total row, not a claim: it was skipped"))
+		return
+	}
+	if id == "" {
+		id = r.lastID
+	}
+	if id == "" {
+		r.loose = append(r.loose, r.rowErr(row, col.claimID, cells, "",
+			"claim ID is blank and there is no claim above to continue; fill in the claim ID"))
+		return
+	}
+	r.lastID = id
+	for _, i := range [3]int{col.from, col.to, col.dob} {
+		r.dates.note(row, i, cell(cells, i))
+	}
+	g, ok := r.byID[id]
+	if !ok {
+		g = int32(len(r.groups))
+		r.byID[id] = g
+		r.groups = append(r.groups, group{id: strings.Clone(id)})
+	}
+	r.groups[g].rows = append(r.groups[g].rows, int32(len(r.raw)))
+	r.raw = append(r.raw, r.store.add(row, cells, col.known))
+}
+
+// endScan decides the date order and adds the notes about the whole file.
+func (r *Reader) endScan() {
+	r.scanned = true
+	r.store.flush()
+	r.layout.DateOrder = r.dates.order()
+	if n, ok := r.dates.ambiguousNote(); ok {
+		r.loose = append(r.loose, r.rowErr(n.row, n.col, nil, "", fmt.Sprintf(
+			"dates such as this one can be read month first or day first, and no date in the file has a day above 12 to tell: they were read month first (%s); if the export writes day first, write the dates as YYYY-MM-DD", n.example)))
+	}
+	if !r.col.hasUnits {
+		r.loose = append(r.loose, RowError{Sheet: r.layout.Sheet, Row: r.layout.HeaderRow, Message: "the file has no units column (Units, Qty, Days/Units): every line was read as 1 unit; if any service was billed for more units, add the column and upload again"})
+	}
+}
+
+// cellsOf rebuilds a stored row's cells at their column positions.
+func (r *Reader) cellsOf(raw *rawRow) []string {
+	if cap(r.cellBuf) < r.col.width {
+		r.cellBuf = make([]string, r.col.width)
+	}
+	cells := r.cellBuf[:r.col.width]
+	text, start := r.store.chunks[raw.chunk], raw.start
+	for k, i := range r.col.known {
+		end := r.store.ends[int(raw.ends)+k]
+		cells[i] = text[start:end]
+		start = end
+	}
+	return cells
+}
+
+// assemble builds the claim of group g from its rows; the group's row
+// errors go to r.loose. It returns false when the group yields no claim.
+func (r *Reader) assemble(g *group) (claim.Claim, bool) {
+	b := &building{c: claim.Claim{ID: g.id}, firstRaw: make([]string, len(r.col.claimLevel))}
+	r.cur = b
+	for k, ri := range g.rows {
+		raw := &r.raw[ri]
+		row := int(raw.row)
+		if k == 0 {
+			b.c.Row = row
+		}
+		cells := r.cellsOf(raw)
+		r.claimLevel(row, cells)
+		r.line(row, cells)
+	}
+	return r.finish()
+}
+
+// building is the claim being assembled.
 type building struct {
 	c        claim.Claim
-	rejected bool     // a reappearing claim ID: rows are reported, not read
 	firstRaw []string // claim-level cells as first given, by claimLevel position
 	slots    []string // diagnosis slots as written (dx1..dx12 or the list)
 	dxRow    int      // row the diagnoses came from
 	ptrs     [][]int  // each line's pointers, as slot numbers
 	ptrRaw   []string // each line's pointer cell as written
+	ptrCol   []int    // the pointer column a line's pointers came from
 	errs     []RowError
-}
-
-// row reads one sheet row. It returns a claim when the row starts a new
-// one and so completes the previous.
-func (r *Reader) row(row int, cells []string) (claim.Claim, bool) {
-	if blankRow(cells) {
-		return claim.Claim{}, false
-	}
-	id := IDText(cell(cells, r.col.claimID))
-	if isFooter(id) {
-		r.loose = append(r.loose, r.rowErr(row, r.col.claimID, cells, "", "a report total row, not a claim: it was skipped"))
-		return claim.Claim{}, false
-	}
-	var done claim.Claim
-	var ok bool
-	switch {
-	case id == "" && r.cur == nil:
-		r.loose = append(r.loose, r.rowErr(row, r.col.claimID, cells, "",
-			"claim ID is blank and there is no claim above to continue; fill in the claim ID"))
-		return claim.Claim{}, false
-	case id == "" || (r.cur != nil && id == r.cur.c.ID):
-		// A continuation of the current claim.
-	default:
-		done, ok = r.finish()
-		r.start(row, id)
-	}
-	if r.cur.rejected {
-		first := r.seen[r.cur.c.ID]
-		r.cur.errs = append(r.cur.errs, r.rowErr(row, r.col.claimID, cells, r.cur.c.ID, fmt.Sprintf(
-			"claim %s already appeared on rows starting at row %d; all lines of a claim must be on consecutive rows: move this row up next to the others",
-			r.cur.c.ID, first)))
-		return done, ok
-	}
-	r.claimLevel(row, cells)
-	r.line(row, cells)
-	return done, ok
-}
-
-// start begins a claim (or a rejected group, for a reappearing ID).
-func (r *Reader) start(row int, id string) {
-	b := &building{c: claim.Claim{ID: id, Row: row}}
-	if _, dup := r.seen[id]; dup {
-		b.rejected = true
-	} else {
-		r.seen[id] = row
-		b.firstRaw = make([]string, len(r.col.claimLevel))
-	}
-	r.cur = b
 }
 
 // finish completes the current claim: diagnoses compacted, pointers
@@ -152,9 +268,6 @@ func (r *Reader) finish() (claim.Claim, bool) {
 		return claim.Claim{}, false
 	}
 	r.loose = append(r.loose, b.errs...)
-	if b.rejected {
-		return claim.Claim{}, false
-	}
 	c := b.c
 	// Diagnoses: the filled slots in order. A pointer names a slot; it is
 	// remapped to the slot's position among the filled ones.
@@ -178,7 +291,7 @@ func (r *Reader) finish() (claim.Claim, bool) {
 			case p < len(pos) && pos[p] > 0:
 				out = append(out, pos[p])
 			case p < last:
-				e := r.rowErr(c.Lines[li].Row, r.col.ptr, nil, c.ID, fmt.Sprintf(
+				e := r.rowErr(c.Lines[li].Row, b.ptrCol[li], nil, c.ID, fmt.Sprintf(
 					"points at diagnosis %d, but that diagnosis is blank; point at a filled diagnosis", p))
 				e.Value = b.ptrRaw[li]
 				r.loose = append(r.loose, e)
@@ -194,7 +307,8 @@ func (r *Reader) finish() (claim.Claim, bool) {
 	return c, true
 }
 
-// claimLevel reads (first row) or checks (later rows) the claim-level cells.
+// claimLevel reads (first row) or checks (later rows) the claim-level
+// cells, and the rendering NPI and place of service of the claim.
 func (r *Reader) claimLevel(row int, cells []string) {
 	b := r.cur
 	for i, fc := range r.col.claimLevel {
@@ -214,13 +328,27 @@ func (r *Reader) claimLevel(row int, cells []string) {
 			b.errs = append(b.errs, r.rowErr(row, fc.index, cells, b.c.ID, err.Error()))
 			continue
 		}
-		if !strings.EqualFold(r.scratch.Value(fc.field, 0), b.c.Value(fc.field, 0)) {
+		if !strings.EqualFold(fieldText(&r.scratch, fc.field), fieldText(&b.c, fc.field)) {
 			b.errs = append(b.errs, r.rowErr(row, fc.index, cells, b.c.ID, fmt.Sprintf(
 				"differs from the value given for this claim on row %d; all rows of a claim must agree on %s (or leave it blank after the first row)",
 				b.c.Row, fc.field)))
 		}
 	}
+	if b.c.RenderingNPI == "" {
+		b.c.RenderingNPI = IDText(cell(cells, r.col.rendering))
+	}
+	if b.c.PlaceOfService == "" {
+		b.c.PlaceOfService = ParsePOS(cell(cells, r.col.pos))
+	}
 	r.diagnoses(row, cells)
+}
+
+// fieldText is a claim-level field's value as text, for comparing rows.
+func fieldText(c *claim.Claim, f claim.Field) string {
+	if comp, ok := composites[f]; ok {
+		return comp.text(c)
+	}
+	return c.Value(f, 0)
 }
 
 // diagnoses reads the diagnosis cells of a row into slots and keeps or
@@ -302,6 +430,11 @@ func (r *Reader) line(row int, cells []string) {
 			has = true
 		}
 	}
+	for _, i := range col.ptrs {
+		if cell(cells, i) != "" {
+			has = true
+		}
+	}
 	if !has {
 		return
 	}
@@ -310,10 +443,10 @@ func (r *Reader) line(row int, cells []string) {
 	}
 	l := claim.Line{Number: len(b.c.Lines) + 1, Row: row}
 	var err error
-	if l.From, err = ParseDate(cell(cells, col.from), ServiceDate, r.opts.AsOf, r.date1904); err != nil {
+	if l.From, err = r.date(cell(cells, col.from), ServiceDate); err != nil {
 		fail(col.from, err)
 	}
-	if l.To, err = ParseDate(cell(cells, col.to), ServiceDate, r.opts.AsOf, r.date1904); err != nil {
+	if l.To, err = r.date(cell(cells, col.to), ServiceDate); err != nil {
 		fail(col.to, err)
 	}
 	if l.To == 0 {
@@ -353,12 +486,35 @@ func (r *Reader) line(row int, cells []string) {
 	if err != nil {
 		fail(col.ptr, err)
 	}
+	ptrCol, ptrRaw := col.ptr, cell(cells, col.ptr)
+	for _, i := range col.ptrs {
+		raw := cell(cells, i)
+		if raw == "" {
+			continue
+		}
+		if ptrCol < 0 || ptrRaw == "" {
+			ptrCol, ptrRaw = i, raw
+		}
+		p, err := ParsePointer(raw)
+		if err != nil {
+			fail(i, err)
+		} else {
+			ptrs = append(ptrs, p)
+		}
+	}
 	if l.NDC, err = ParseNDC(cell(cells, col.ndc)); err != nil {
 		fail(col.ndc, err)
 	}
+	if npi := IDText(cell(cells, col.rendering)); npi != "" && npi != b.c.RenderingNPI {
+		l.RenderingNPI = npi
+	}
+	if pos := ParsePOS(cell(cells, col.pos)); pos != "" && pos != b.c.PlaceOfService {
+		l.PlaceOfService = pos
+	}
 	b.c.Lines = append(b.c.Lines, l)
 	b.ptrs = append(b.ptrs, ptrs)
-	b.ptrRaw = append(b.ptrRaw, cell(cells, col.ptr))
+	b.ptrRaw = append(b.ptrRaw, ptrRaw)
+	b.ptrCol = append(b.ptrCol, ptrCol)
 }
 
 // setField parses raw into claim-level field f of c.
@@ -372,7 +528,7 @@ func (r *Reader) setField(c *claim.Claim, f claim.Field, raw string) error {
 	case claim.FieldPatientFirstName:
 		c.Patient.FirstName = raw
 	case claim.FieldPatientDOB:
-		c.Patient.DOB, err = ParseDate(raw, BirthDate, r.opts.AsOf, r.date1904)
+		c.Patient.DOB, err = r.date(raw, BirthDate)
 	case claim.FieldPatientSex:
 		c.Patient.Sex, err = ParseSex(raw)
 	case claim.FieldMemberID:
@@ -411,6 +567,10 @@ func (r *Reader) setField(c *claim.Claim, f claim.Field, raw string) error {
 		c.PriorAuth = IDText(raw)
 	case claim.FieldTotalCharge:
 		c.TotalCharge, c.HasTotal, err = ParseAmount(raw)
+	default:
+		if comp, ok := composites[f]; ok {
+			err = comp.set(c, raw)
+		}
 	}
 	return err
 }

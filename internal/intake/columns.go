@@ -2,6 +2,7 @@ package intake
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,7 @@ var synonyms = map[claim.Field][]string{
 	claim.FieldPatientID: {"Patient ID", "Patient Account No", "Patient Account Number", "Patient Account #",
 		"Patient Acct #", "Patient Acct No", "Account #", "Account No", "Account Number", "Acct #", "Acct No",
 		"Acct Number", "MRN", "Medical Record Number", "Medical Record #", "Patient #", "Patient Number",
-		"Chart #", "Chart Number", "Chart No", "Pt ID", "Pt Acct #", "Person Number", "Person #"},
+		"Chart #", "Chart Number", "Chart No", "Pt ID", "Pt Acct #", "Pt Account #", "Pt Account No", "Person Number", "Person #"},
 	claim.FieldPatientLastName: {"Patient Last Name", "Last Name", "Pt Last Name", "Patient Last", "Last",
 		"Surname", "Patient LName", "LName", "Patient Surname", "Pat Last Name"},
 	claim.FieldPatientFirstName: {"Patient First Name", "First Name", "Pt First Name", "Patient First", "First",
@@ -34,13 +35,15 @@ var synonyms = map[claim.Field][]string{
 		"Subscriber No", "Subscriber Number", "Policy #", "Policy No", "Policy Number", "Policy ID",
 		"Insurance ID", "Insurance #", "Ins ID", "Insured ID", "Insured's ID Number", "Insured ID Number",
 		"Primary Policy #", "Primary Policy Number", "Primary Member ID", "Primary Insurance Policy #",
-		"Primary Insurance ID", "Medicare ID", "MBI", "Medicaid ID", "Patient Insurance ID", "Certificate Number"},
+		"Primary Insurance ID", "Medicare ID", "MBI", "Medicaid ID", "Patient Insurance ID", "Certificate Number",
+		"Subscriber Member ID", "Insured's ID", "Insured ID #", "Primary Insurance Member ID", "Primary Subscriber ID"},
 	claim.FieldGroupNumber: {"Group Number", "Group #", "Group No", "Group ID", "Group", "Insurance Group",
 		"Insurance Group #", "Insurance Group Number", "Policy Group", "Policy Group Number", "Primary Group #",
 		"Primary Group Number", "Insured's Policy Group"},
 	claim.FieldPayerID: {"Payer ID", "Payor ID", "Payer Code", "Payor Code", "Payer #", "Payor #",
 		"Electronic Payer ID", "EDI Payer ID", "EDI Payor ID", "Insurance Payer ID", "Ins Payer ID",
-		"Primary Payer ID", "Primary Payor ID", "Carrier ID", "Carrier Code", "Insurance Code", "CPID", "Payer EDI ID"},
+		"Primary Payer ID", "Primary Payor ID", "Carrier ID", "Carrier Code", "Insurance Code", "CPID", "Payer EDI ID",
+		"Primary Insurance Payer ID", "Primary Insurance Payor ID", "Insurance Payor ID"},
 	claim.FieldPayerName: {"Payer Name", "Payor Name", "Payer", "Payor", "Insurance", "Insurance Name",
 		"Insurance Company", "Insurance Company Name", "Primary Insurance", "Primary Insurance Name",
 		"Primary Payer", "Primary Payor", "Primary Carrier", "Carrier", "Carrier Name", "Insurance Plan",
@@ -85,7 +88,7 @@ var synonyms = map[claim.Field][]string{
 	claim.FieldDateFrom: {"Service Date From", "DOS", "DOS From", "From DOS", "Date of Service",
 		"Date of Service From", "From Date", "From", "Date From", "Service Date", "Service From", "Service From Date",
 		"Service Start Date", "Service Begin Date", "Svc Date", "Svc From", "Begin DOS", "Start DOS", "Visit Date",
-		"Encounter Date", "FromDate", "Line DOS", "Date of Svc"},
+		"Encounter Date", "FromDate", "Line DOS", "Date of Svc", "Svc Dt", "Service Dt", "DOS Dt"},
 	claim.FieldDateTo: {"Service Date To", "DOS To", "To DOS", "Date of Service To", "To Date", "To", "Date To",
 		"Thru", "Thru Date", "Through", "Through Date", "Service To", "Service To Date", "Service Thru",
 		"Service End Date", "Svc To", "End DOS", "ToDate", "Date of Service Thru"},
@@ -95,7 +98,8 @@ var synonyms = map[claim.Field][]string{
 	claim.FieldModifiers: {"Modifiers", "Modifier", "Mods", "Mod", "CPT Modifiers", "Procedure Modifiers",
 		"Modifier Codes", "Proc Modifiers"},
 	claim.FieldUnits: {"Units", "Unit", "Qty", "Quantity", "Days/Units", "Days or Units", "Days Units",
-		"Units/Days", "Service Units", "Svc Units", "Billed Units", "Unit Count", "Procedure Units"},
+		"Units/Days", "Service Units", "Svc Units", "Billed Units", "Unit Count", "Procedure Units", "Units of Service",
+		"Unit of Service", "Service Unit Count"},
 	claim.FieldLineCharge: {"Line Charge", "Line Charges", "Charges", "Charge", "Charge Amt", "Charge Amount",
 		"Billed Amount", "Billed Amt", "Billed", "Billed Charge", "Billed Charges", "Amount Billed", "Amount",
 		"Fee", "Line Amount", "Line Billed Amount", "Service Charge", "Procedure Charge", "Line Total",
@@ -107,14 +111,81 @@ var synonyms = map[claim.Field][]string{
 		"NDC 11"},
 }
 
-// numberedSynonyms lists header stems followed by the diagnosis number
-// ("Dx 1", "ICD-10 1", "Diagnosis Code 12") or letter ("Dx A" as on the
+// dxStems are header stems followed by the diagnosis number ("Dx 1",
+// "ICD-10 1", "ICD1", "Diagnosis Code 12") or letter ("Dx A" as on the
 // CMS-1500, box 21 A–L).
 var dxStems = []string{"Dx", "Dx Code", "DX", "Diagnosis", "Diagnosis Code", "Diag", "Diag Code", "ICD-10",
-	"ICD10", "ICD-10 Code", "ICD10 Code", "ICD Code", "ICD-10-CM", "Diagnosis Code ICD-10"}
+	"ICD10", "ICD-10 Code", "ICD10 Code", "ICD Code", "ICD-10-CM", "Diagnosis Code ICD-10", "ICD",
+	"ICD-10 Diagnosis", "ICD10 Diagnosis", "ICD Diagnosis", "ICD-10 Dx"}
 
 // modifierStems are the stems of "Modifier 1" .. "Modifier 4".
 var modifierStems = []string{"Modifier", "Mod", "Modifier Code", "CPT Modifier", "Proc Modifier", "Procedure Modifier"}
+
+// pointerStems are the stems of the per-line pointer columns "Diagnosis
+// Pointer 1" .. "Diagnosis Pointer 4" (CMS-1500 box 24E holds four).
+var pointerStems = []string{"Diagnosis Pointer", "Dx Pointer", "Dx Ptr", "Diag Pointer", "ICD Pointer", "Pointer"}
+
+// procedureStems numbered 1 name the procedure ("CPT Code 1"); numbered 2
+// and up they mean a file with one row per claim and the lines across
+// (wideProcedureField), which intake refuses with advice.
+var procedureStems = []string{"CPT Code", "CPT", "Procedure Code", "Procedure", "Proc Code", "HCPCS Code", "CPT/HCPCS"}
+
+// numberedTaken are stem-and-number headers that already mean something
+// else: "ICD 10" is the ICD-10 diagnosis list, "CPT 4" the procedure code.
+var numberedTaken = map[string]bool{"ICD 10": true, "CPT 4": true}
+
+// Fields intake reads that are not claim fields of their own.
+const (
+	// FieldPatientName is a single patient name column in "LAST, FIRST
+	// MIDDLE" form, as Tebra/Kareo, AdvancedMD and eClinicalWorks export
+	// it; it fills the patient's last, first and middle names and suffix.
+	FieldPatientName claim.Field = "patient_name"
+	// wideProcedureField marks "CPT Code 2", "Procedure Code 3"...
+	wideProcedureField claim.Field = "procedure_code_n"
+)
+
+// FieldDxPointer returns the field of the n-th per-line pointer column
+// (dx_pointer1 .. dx_pointer4): together they are the line's dx_pointers.
+func FieldDxPointer(n int) claim.Field { return claim.Field("dx_pointer" + strconv.Itoa(n)) }
+
+// maxPointerColumns is how many pointer columns a line may have (box 24E).
+const maxPointerColumns = 4
+
+// composite describes a column that holds several claim fields in one
+// cell. Issue-15 style additions (an insured's name) go in composites.
+type composite struct {
+	// covers lists the fields the column stands in for (for the required
+	// columns, and for marking findings about them on the annotated workbook).
+	covers []claim.Field
+	// set parses the cell into c; text writes c's value back in the
+	// column's form, so rows of one claim can be compared.
+	set  func(c *claim.Claim, raw string) error
+	text func(c *claim.Claim) string
+}
+
+var composites = map[claim.Field]composite{
+	FieldPatientName: {
+		covers: []claim.Field{claim.FieldPatientLastName, claim.FieldPatientFirstName},
+		set: func(c *claim.Claim, raw string) error {
+			n, err := SplitPersonName(raw)
+			if err != nil {
+				return err
+			}
+			p := &c.Patient
+			p.LastName, p.FirstName, p.MiddleName, p.Suffix = n.Last, n.First, n.Middle, n.Suffix
+			return nil
+		},
+		text: func(c *claim.Claim) string {
+			p := &c.Patient
+			return PersonName{Last: p.LastName, First: p.FirstName, Middle: p.MiddleName, Suffix: p.Suffix}.String()
+		},
+	},
+}
+
+var compositeSynonyms = map[claim.Field][]string{
+	FieldPatientName: {"Patient Name", "Patient", "Pt Name", "Patient Full Name", "Patient Name (Last, First)",
+		"Patient (Last, First)", "Patient Last, First", "Patient Name Last First", "Pat Name"},
+}
 
 // extraDx are single-diagnosis headers that mean dx1 or dx2.
 var extraDx = map[string]int{
@@ -132,6 +203,9 @@ func buildHeaderIndex() map[string]claim.Field {
 		if prev, ok := idx[k]; ok && prev != f {
 			panic(fmt.Sprintf("intake: header synonym %q means both %s and %s", text, prev, f))
 		}
+		if k == "" {
+			panic(fmt.Sprintf("intake: header synonym %q normalises to nothing", text))
+		}
 		idx[k] = f
 	}
 	for f, names := range synonyms {
@@ -145,7 +219,9 @@ func buildHeaderIndex() map[string]claim.Field {
 		add(string(f), f)
 		letter := string(rune('A' + n - 1))
 		for _, s := range dxStems {
-			add(s+" "+strconv.Itoa(n), f)
+			if h := s + " " + strconv.Itoa(n); !numberedTaken[h] {
+				add(h, f)
+			}
 			add(s+" "+letter, f)
 		}
 	}
@@ -158,6 +234,27 @@ func buildHeaderIndex() map[string]claim.Field {
 	}
 	for text, n := range extraDx {
 		add(text, claim.FieldDx(n))
+	}
+	for n := 1; n <= maxPointerColumns; n++ {
+		f := FieldDxPointer(n)
+		add(string(f), f)
+		for _, s := range pointerStems {
+			add(s+" "+strconv.Itoa(n), f)
+		}
+	}
+	for _, s := range procedureStems {
+		add(s+" 1", claim.FieldProcedureCode)
+		for n := 2; n <= 20; n++ {
+			if h := s + " " + strconv.Itoa(n); !numberedTaken[h] {
+				add(h, wideProcedureField)
+			}
+		}
+	}
+	for f, names := range compositeSynonyms {
+		add(string(f), f)
+		for _, n := range names {
+			add(n, f)
+		}
 	}
 	return idx
 }
@@ -197,10 +294,12 @@ func FieldForHeader(h string) (claim.Field, bool) {
 }
 
 // Required lists the columns a claims file must have; a file without one of
-// them fails as a whole. A diagnosis column means dx1 or diagnosis_codes.
-// Other columns are optional: their absence leaves the value blank for the
-// scorer's "required" edits to report per claim (units default to 1 when
-// the file has no units column at all).
+// them fails as a whole. A diagnosis column means dx1 or diagnosis_codes;
+// a patient name column (FieldPatientName) stands for the last and first
+// names. Other columns are optional: their absence leaves the value blank
+// for the scorer's "required" edits to report per claim (units default to
+// 1 when the file has no units column at all, and a row error without a
+// claim says so).
 var Required = []claim.Field{
 	claim.FieldClaimID, claim.FieldPatientLastName, claim.FieldPatientFirstName, claim.FieldPatientDOB,
 	claim.FieldMemberID, claim.FieldPayerID, claim.FieldBillingNPI, claim.FieldDateFrom,
@@ -230,6 +329,9 @@ type Layout struct {
 	Delimiter rune `json:"delimiter,omitempty"`
 	// Date1904 reports an xlsx workbook that counts serial dates from 1904.
 	Date1904 bool `json:"date1904,omitempty"`
+	// DateOrder is how the file writes numeric dates (day_first when its
+	// dates show it, else month_first), known once the file has been read.
+	DateOrder DateOrder `json:"date_order,omitempty"`
 
 	byField map[claim.Field]int // field → index into Columns
 	atIndex []int               // cell index → index into Columns, -1 for none
@@ -296,6 +398,10 @@ func (l *Layout) ColumnFor(f claim.Field) (Column, bool) {
 		alt = []claim.Field{claim.FieldModifiers, claim.FieldModifier(1)}
 	case f == claim.FieldDateTo:
 		alt = []claim.Field{claim.FieldDateFrom}
+	case f == claim.FieldDxPointers:
+		alt = []claim.Field{FieldDxPointer(1)}
+	case f == claim.FieldPatientLastName || f == claim.FieldPatientFirstName:
+		alt = []claim.Field{FieldPatientName}
 	}
 	for _, a := range alt {
 		if c, ok := l.Column(a); ok {
@@ -384,7 +490,45 @@ func (l *Layout) missing() []claim.Field {
 				continue
 			}
 		}
+		if l.coveredByComposite(f) {
+			continue
+		}
 		m = append(m, f)
 	}
 	return m
+}
+
+// coveredByComposite reports whether a composite column of the layout
+// holds f.
+func (l *Layout) coveredByComposite(f claim.Field) bool {
+	for cf, c := range composites {
+		if _, ok := l.Column(cf); ok && slices.Contains(c.covers, f) {
+			return true
+		}
+	}
+	return false
+}
+
+// headerConflict says why the layout's columns cannot be read together, or "".
+func (l *Layout) headerConflict() string {
+	if c, ok := l.Column(wideProcedureField); ok {
+		return fmt.Sprintf("column %s (%q) numbers the procedure codes across the row: rcmbot reads one row per service line. Export the charges with one row per line (the claim's columns repeated or left blank below its first line)", c.Letter, c.Header)
+	}
+	for cf, comp := range composites {
+		cc, ok := l.Column(cf)
+		if !ok {
+			continue
+		}
+		for _, f := range comp.covers {
+			if other, dup := l.Column(f); dup {
+				return fmt.Sprintf("columns %s (%q) and %s (%q) both give %s; keep one of them", cc.Letter, cc.Header, other.Letter, other.Header, f)
+			}
+		}
+	}
+	if p, ok := l.Column(claim.FieldDxPointers); ok {
+		if q, ok2 := l.Column(FieldDxPointer(1)); ok2 {
+			return fmt.Sprintf("columns %s (%q) and %s (%q) both hold diagnosis pointers; keep either the one pointer column or the numbered ones", p.Letter, p.Header, q.Letter, q.Header)
+		}
+	}
+	return ""
 }

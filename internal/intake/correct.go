@@ -45,7 +45,7 @@ func Correct(c *claim.Claim, f claim.Field, line int, value string, asOf claim.D
 	if f == claim.FieldClaimID || f == claim.FieldPatientID {
 		return "", fmt.Errorf("%s identifies the claim and cannot be corrected in review", f)
 	}
-	if !slices.Contains(claimLevelFields, f) {
+	if !slices.Contains(claimLevelFields, f) && f != claim.FieldRenderingNPI && f != claim.FieldPlaceOfService {
 		return "", fmt.Errorf("%s is not a claim field", f)
 	}
 	old = c.Value(f, 0)

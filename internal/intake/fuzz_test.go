@@ -128,7 +128,8 @@ func FuzzCSV(f *testing.F) {
 				}
 			}
 			for _, e := range es {
-				if e.Row <= r.Layout().HeaderRow || e.Message == "" {
+				// Notes on the whole file sit on the header row, holding nothing.
+				if e.Row < r.Layout().HeaderRow || (e.Row == r.Layout().HeaderRow && (e.ClaimID != "" || e.Column != "")) || e.Message == "" {
 					t.Fatalf("row error %+v", e)
 				}
 			}

@@ -58,16 +58,25 @@ type Reader struct {
 	src    rowSource
 	closer []func() error
 
-	col      columns
-	cur      *building
-	scratch  claim.Claim
-	loose    []RowError // errors not tied to the claim being built
-	seen     map[string]int
-	rows     int
-	eof      bool
-	stats    Stats
-	failed   error
-	maxRows  int
+	col     columns
+	cur     *building
+	scratch claim.Claim
+	loose   []RowError // errors not yet returned
+	// the first pass: rows kept by claim, in order of first appearance
+	raw     []rawRow
+	store   rowStore
+	groups  []group
+	byID    map[string]int32
+	lastID  string // claim of the previous row, which a blank claim ID continues
+	dates   dateVotes
+	cellBuf []string
+	scanned bool // the whole file has been read
+	next    int  // next group to assemble
+	rows    int
+	stats   Stats
+	failed  error
+	maxRows int
+	// date1904: the workbook counts serial dates from 1904
 	date1904 bool
 }
 
@@ -108,7 +117,7 @@ func open(ra io.ReaderAt, size int64, name, path string, opts Options) (_ *Reade
 	if ferr != nil {
 		return nil, ferr
 	}
-	r := &Reader{name: name, opts: opts, seen: make(map[string]int), maxRows: opts.Limits.MaxRows}
+	r := &Reader{name: name, opts: opts, byID: make(map[string]int32), maxRows: opts.Limits.MaxRows}
 	if format == FormatXLSX {
 		err = r.openXLSX(ra, size, path)
 	} else {
@@ -242,6 +251,9 @@ func (r *Reader) findHeader(src rowSource, sheet string) (int, *Layout, *FileErr
 			return 0, nil, fileErr(r.name, BadHeader, nil, "%s row %d: %v", where, row, err)
 		}
 		layout.File = r.name
+		if why := layout.headerConflict(); why != "" {
+			return 0, nil, fileErr(r.name, BadHeader, nil, "%s row %d: %s", where, row, why)
+		}
 		d, dxCol := layout.firstDxColumn()
 		if c, ok := layout.Column(claim.FieldDiagnosisCodes); ok && dxCol {
 			return 0, nil, fileErr(r.name, BadHeader, nil, "%s row %d: column %s (%q) and columns from %s (%q) both hold diagnoses; keep either the dx1..dx12 columns or the one list column",
@@ -280,17 +292,20 @@ func closeAll(closers *[]func() error) error {
 	return first
 }
 
-// Next reads up to n more claims, in file order, and the row errors found
-// while reading them. It returns io.EOF, with no claims, once the file is
-// done. A RowError holds the claim its ClaimID names — possibly one
-// returned by an earlier call, when that claim's ID reappears further down
-// the file. A *FileError (a structural fault or the row limit found part
-// way through) means the file has failed as a whole and what was read
-// from it must be discarded.
+// Next returns up to n more claims, in the order they first appear in the
+// file, and the row errors found while reading them; it returns io.EOF,
+// with no claims, once the file is done. Since a claim's rows may be
+// anywhere in the file, the first calls read it through (a few thousand
+// rows each, so the caller can heartbeat between them) and return no
+// claims; then claims are assembled n at a time, each with its row
+// errors. The row errors that belong to no claim (report footers, a
+// missing units column, ambiguous dates) come with the first claims.
 //
-// Chunks are deterministic: reading a file with Next(k) calls of any sizes
-// yields the same claims and errors in the same order, so a retried
-// activity can skip the claims it already stored (see Skip).
+// A *FileError (a structural fault or the row limit found part way
+// through) means the file has failed as a whole and what was read from it
+// must be discarded. Chunks are deterministic: reading a file with Next(k)
+// calls of any sizes yields the same claims and errors in the same order,
+// so a retried activity can skip the claims it already stored (see Skip).
 func (r *Reader) Next(n int) (_ []claim.Claim, _ []RowError, err error) {
 	defer func() {
 		if err == nil {
@@ -308,42 +323,56 @@ func (r *Reader) Next(n int) (_ []claim.Claim, _ []RowError, err error) {
 	if n < 1 {
 		n = 1
 	}
+	if !r.scanned {
+		if err := r.scan(max(4*n, 4096)); err != nil {
+			return nil, nil, err
+		}
+		if !r.scanned {
+			return nil, nil, nil
+		}
+	}
 	var out []claim.Claim
-	var errs []RowError
-	for len(out) < n && !r.eof {
-		row, cells, err := r.src.next()
-		if errors.Is(err, io.EOF) {
-			r.eof = true
-			if c, ok := r.finish(); ok {
-				out = append(out, c)
-			}
-			break
-		}
-		if err != nil {
-			return nil, nil, fileErr(r.name, Unreadable, err, "%s cannot be read past row %d; save the file again and re-upload", r.where(), r.layout.HeaderRow+r.rows)
-		}
-		r.rows++
-		r.stats.Rows = r.rows
-		if r.rows > r.maxRows {
-			return nil, nil, fileErr(r.name, TooManyRows, nil, "%s has more than %d rows below the header; split it into smaller files", r.where(), r.maxRows)
-		}
-		if c, ok := r.row(row, cells); ok {
+	for len(out) < n && r.next < len(r.groups) {
+		g := &r.groups[r.next]
+		r.next++
+		if c, ok := r.assemble(g); ok {
 			out = append(out, c)
 		}
-		errs = append(errs, r.loose...)
-		r.loose = r.loose[:0]
+		*g = group{}
 	}
-	errs = append(errs, r.loose...)
-	r.loose = r.loose[:0]
+	errs := r.loose
+	r.loose = nil
 	r.stats.Claims += len(out)
 	for i := range out {
 		r.stats.Lines += len(out[i].Lines)
 	}
 	r.stats.RowErrors += len(errs)
-	if len(out) == 0 && len(errs) == 0 && r.eof {
+	if len(out) == 0 && len(errs) == 0 && r.next >= len(r.groups) {
+		r.raw, r.groups, r.byID, r.store = nil, nil, nil, rowStore{}
 		return nil, nil, io.EOF
 	}
 	return out, errs, nil
+}
+
+// scan reads up to budget more rows of the first pass.
+func (r *Reader) scan(budget int) error {
+	for ; budget > 0; budget-- {
+		row, cells, err := r.src.next()
+		if errors.Is(err, io.EOF) {
+			r.endScan()
+			return nil
+		}
+		if err != nil {
+			return fileErr(r.name, Unreadable, err, "%s cannot be read past row %d; save the file again and re-upload", r.where(), r.layout.HeaderRow+r.rows)
+		}
+		r.rows++
+		r.stats.Rows = r.rows
+		if r.rows > r.maxRows {
+			return fileErr(r.name, TooManyRows, nil, "%s has more than %d rows below the header; split it into smaller files", r.where(), r.maxRows)
+		}
+		r.scanRow(row, cells)
+	}
+	return nil
 }
 
 // recoverFileError turns a panic in the spreadsheet library, on a file

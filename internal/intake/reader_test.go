@@ -57,9 +57,11 @@ func TestReadXLSX(t *testing.T) {
 	if len(res.Claims) != 2 {
 		t.Fatalf("claims = %d; want 2 (errors %v)", len(res.Claims), res.Errors)
 	}
-	// The footer row is reported, holding nothing.
-	if len(res.Errors) != 1 || res.Errors[0].Row != 8 || res.Errors[0].ClaimID != "" || !strings.Contains(res.Errors[0].Message, "total") {
-		t.Errorf("errors = %+v; want one footer notice on row 8", res.Errors)
+	// The footer row is reported, holding nothing; so are the text dates,
+	// which no day above 12 tells apart (they were read month first).
+	if len(res.Errors) != 2 || res.Errors[0].Row != 8 || res.Errors[0].ClaimID != "" || !strings.Contains(res.Errors[0].Message, "total") ||
+		res.Errors[1].ClaimID != "" || res.Errors[1].Row != 6 || res.Errors[1].Column != "T" || !strings.Contains(res.Errors[1].Message, "month first") {
+		t.Errorf("errors = %+v; want the footer on row 8 and the ambiguous dates", res.Errors)
 	}
 
 	a := res.Claims[0]
@@ -115,7 +117,8 @@ func TestReadCSVVariants(t *testing.T) {
 	for name, body := range cases {
 		t.Run(name, func(t *testing.T) {
 			res := readAll(t, writeFile(t, name, body), opts())
-			if len(res.Errors) != 0 || len(res.Claims) != 1 {
+			// 03/04/1970 and 1/5/26 could be read either way: reported, read month first.
+			if len(res.Errors) != 1 || res.Errors[0].ClaimID != "" || len(res.Claims) != 1 {
 				t.Fatalf("claims %d errors %+v", len(res.Claims), res.Errors)
 			}
 			c := res.Claims[0]
@@ -160,7 +163,8 @@ func TestCSVQuotedFields(t *testing.T) {
 		`Q1,"O""Test","Ann, Jr",1/2/1990,M9,60054,1234567893,1/5/2026,99212,"$1,050.00",J06.9,"line one` + "\n" + `line two"` + "\n" +
 		"Q2,Test,Bo,1/2/1990,M9,60054,1234567893,1/6/2026,99212,50,J06.9,\n"
 	res := readAll(t, writeFile(t, "q.csv", []byte(body)), opts())
-	if len(res.Claims) != 2 || len(res.Errors) != 0 {
+	// Two notes without a claim: ambiguous dates, no units column.
+	if len(res.Claims) != 2 || len(res.Errors) != 2 || len(HeldClaims(res.Errors)) != 0 {
 		t.Fatalf("claims %d errors %v", len(res.Claims), res.Errors)
 	}
 	if c := res.Claims[0]; c.Patient.LastName != `O"Test` || c.Patient.FirstName != "Ann, Jr" || c.Lines[0].Charge != 105000 {
@@ -172,20 +176,21 @@ func TestCSVQuotedFields(t *testing.T) {
 	}
 }
 
-// baseHeader and baseRow make minimal valid CSV claims for error tests.
-var baseHeader = []string{"Claim ID", "Last Name", "First Name", "DOB", "Member ID", "Payer ID", "Billing NPI", "DOS", "CPT", "Charges", "Dx Pointer", "Dx 1", "Dx 2", "Dx 3"}
+// baseHeader and baseRow make minimal valid CSV claims for error tests
+// (units last; the date of birth's day above 12 tells the file is month first).
+var baseHeader = []string{"Claim ID", "Last Name", "First Name", "DOB", "Member ID", "Payer ID", "Billing NPI", "DOS", "CPT", "Charges", "Dx Pointer", "Dx 1", "Dx 2", "Dx 3", "Units"}
 
 // A row with a blank claim ID continues the claim above and, as exports
 // do, leaves the claim-level cells blank.
 func baseRow(id, dos, cpt, charge, ptr string, dx ...string) []string {
-	r := []string{id, "Testlast", "Pat", "02/03/1975", "MEM" + id, "60054", "1234567893", dos, cpt, charge, ptr}
+	r := []string{id, "Testlast", "Pat", "02/13/1975", "MEM" + id, "60054", "1234567893", dos, cpt, charge, ptr}
 	if id == "" {
 		r = []string{"", "", "", "", "", "", "", dos, cpt, charge, ptr}
 	}
 	for len(dx) < 3 {
 		dx = append(dx, "")
 	}
-	return append(r, dx...)
+	return append(append(r, dx...), "1")
 }
 
 func TestRowErrorsHoldOnlyTheirClaim(t *testing.T) {
@@ -227,7 +232,7 @@ func TestRowErrorsHoldOnlyTheirClaim(t *testing.T) {
 func TestClaimLevelConflicts(t *testing.T) {
 	r1 := baseRow("A1", "1/5/2026", "99213", "100", "1", "E11.9")
 	r2 := baseRow("A1", "1/5/2026", "36415", "10", "1", "E11.9")
-	r2[3] = "1975-02-03" // the same DOB written differently: agrees
+	r2[3] = "1975-02-13" // the same DOB written differently: agrees
 	r3 := baseRow("A1", "1/5/2026", "85025", "20", "1", "E11.9")
 	r3[4] = "OTHER"                                            // a different member ID: conflict
 	r4 := baseRow("A1", "1/5/2026", "80053", "30", "1", "I10") // different diagnoses: conflict
@@ -249,50 +254,63 @@ func TestClaimLevelConflicts(t *testing.T) {
 	}
 }
 
-func TestNonContiguousClaimID(t *testing.T) {
+// readChunks reads r to the end with Next(chunk), checking no chunk is
+// larger than asked.
+func readChunks(t *testing.T, r *Reader, chunk int) ([]claim.Claim, []RowError) {
+	t.Helper()
+	var claims []claim.Claim
+	var errs []RowError
+	for {
+		c, e, err := r.Next(chunk)
+		if errors.Is(err, io.EOF) {
+			return claims, errs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c) > chunk {
+			t.Fatalf("chunk of %d returned %d claims", chunk, len(c))
+		}
+		claims = append(claims, c...)
+		errs = append(errs, e...)
+	}
+}
+
+// TestClaimRowsAnywhere reads a file sorted by something else than the
+// claim: a claim's rows are gathered wherever they are.
+func TestClaimRowsAnywhere(t *testing.T) {
 	body := csvText(",", baseHeader,
 		baseRow("A1", "1/5/2026", "99213", "100", "1", "E11.9"),
 		baseRow("B2", "1/5/2026", "99213", "100", "1", "E11.9"),
 		baseRow("A1", "1/5/2026", "36415", "10", "1", "E11.9"), // A1 again, after B2
 		baseRow("", "1/5/2026", "85025", "10", "1"),            // and its continuation
 		baseRow("C3", "1/5/2026", "99213", "100", "1", "E11.9"),
+		baseRow("B2", "1/6/2026", "81002", "12", "1"), // B2 once more, at the end
 	)
-	r, err := NewReader(strings.NewReader(body), int64(len(body)), "n.csv", opts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	// Read one claim at a time: A1 is returned before its reappearance is seen.
-	var ids []string
-	var errs []RowError
-	for {
-		c, e, err := r.Next(1)
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for _, chunk := range []int{1, 2, 100} {
+		r, err := NewReader(strings.NewReader(body), int64(len(body)), "n.csv", opts())
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, x := range c {
-			ids = append(ids, x.ID)
-			if x.ID == "A1" && len(x.Lines) != 1 {
-				t.Errorf("A1 got lines from its second group: %+v", x.Lines)
-			}
+		got, errs := readChunks(t, r, chunk)
+		r.Close()
+		if len(got) != 3 || got[0].ID != "A1" || got[1].ID != "B2" || got[2].ID != "C3" || len(errs) != 0 {
+			t.Fatalf("chunk %d: claims %v errors %+v", chunk, got, errs)
 		}
-		errs = append(errs, e...)
-	}
-	if !slices.Equal(ids, []string{"A1", "B2", "C3"}) {
-		t.Errorf("claims = %v", ids)
-	}
-	if len(errs) != 2 || errs[0].Row != 4 || errs[1].Row != 5 || errs[0].ClaimID != "A1" || errs[1].ClaimID != "A1" ||
-		errs[0].Column != "A" || !strings.Contains(errs[0].Message, "row 2") {
-		t.Errorf("errors = %+v", errs)
-	}
-	if held := HeldClaims(errs); !held["A1"] || held["B2"] {
-		t.Errorf("held = %v", held)
-	}
-	if s := r.Stats(); s.Claims != 3 || s.Lines != 3 || s.Rows != 5 || s.RowErrors != 2 {
-		t.Errorf("stats = %+v", s)
+		rows := func(c claim.Claim) []int {
+			var out []int
+			for _, l := range c.Lines {
+				out = append(out, l.Row)
+			}
+			return out
+		}
+		if !slices.Equal(rows(got[0]), []int{2, 4, 5}) || !slices.Equal(rows(got[1]), []int{3, 7}) || got[0].Row != 2 || got[1].Row != 3 ||
+			got[0].Lines[2].Number != 3 || got[1].Lines[1].Procedure != "81002" {
+			t.Errorf("chunk %d: A1 rows %v, B2 rows %v", chunk, rows(got[0]), rows(got[1]))
+		}
+		if s := r.Stats(); s.Claims != 3 || s.Lines != 6 || s.Rows != 6 || s.RowErrors != 0 {
+			t.Errorf("stats = %+v", s)
+		}
 	}
 }
 
@@ -345,7 +363,7 @@ func TestClaimHeaderRowExport(t *testing.T) {
 		[]string{"", "", "", "", "", "", "", "", "1/5/2026", "93000", "1", "30", ""},
 	)
 	res := readAll(t, writeFile(t, "h.csv", []byte(body)), opts())
-	if len(res.Errors) != 0 || len(res.Claims) != 1 {
+	if len(res.Errors) != 1 || res.Errors[0].ClaimID != "" || len(res.Claims) != 1 { // 1/5/2026 either way
 		t.Fatalf("claims %d errors %+v", len(res.Claims), res.Errors)
 	}
 	c := res.Claims[0]
@@ -356,16 +374,23 @@ func TestClaimHeaderRowExport(t *testing.T) {
 }
 
 func TestUnitsDefault(t *testing.T) {
-	// No units column: each line is one unit. A blank units cell in a file
-	// that has the column stays 0 for the scorer to flag.
-	res := readAll(t, writeFile(t, "u.csv", []byte(csvText(",", baseHeader, baseRow("A1", "1/5/2026", "99213", "100", "1", "E11.9")))), opts())
+	// No units column: each line is one unit, and a row error without a
+	// claim (on the header row) says so. A blank units cell in a file that
+	// has the column stays 0 for the scorer to flag.
+	hdr := baseHeader[:len(baseHeader)-1]
+	row := baseRow("A1", "1/5/2026", "97110", "100", "1", "E11.9")
+	res := readAll(t, writeFile(t, "u.csv", []byte(csvText(",", hdr, row[:len(row)-1]))), opts())
 	if u := res.Claims[0].Lines[0].Units; u != 1 {
 		t.Errorf("units without a column = %v", u)
 	}
-	hdr := append(slices.Clone(baseHeader), "Units")
-	res = readAll(t, writeFile(t, "u2.csv", []byte(csvText(",", hdr, append(baseRow("A1", "1/5/2026", "99213", "100", "1", "E11.9"), "")))), opts())
-	if u := res.Claims[0].Lines[0].Units; u != 0 {
-		t.Errorf("blank units cell = %v", u)
+	if len(res.Errors) != 1 || res.Errors[0].Row != 1 || res.Errors[0].ClaimID != "" || res.Errors[0].Column != "" ||
+		!strings.Contains(res.Errors[0].Message, "no units column") {
+		t.Errorf("missing units column not reported: %+v", res.Errors)
+	}
+	row[len(row)-1] = ""
+	res = readAll(t, writeFile(t, "u2.csv", []byte(csvText(",", baseHeader, row))), opts())
+	if u := res.Claims[0].Lines[0].Units; u != 0 || len(res.Errors) != 0 {
+		t.Errorf("blank units cell = %v, errors %v", u, res.Errors)
 	}
 }
 
@@ -432,23 +457,10 @@ func TestChunksAndSkip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		claims, errs := readChunks(t, r, chunk)
 		var ids []string
-		var errs []RowError
-		for {
-			c, e, err := r.Next(chunk)
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(c) > chunk {
-				t.Fatalf("chunk of %d returned %d claims", chunk, len(c))
-			}
-			for _, x := range c {
-				ids = append(ids, x.ID)
-			}
-			errs = append(errs, e...)
+		for _, x := range claims {
+			ids = append(ids, x.ID)
 		}
 		if len(ids) != 23 || len(errs) != 8 || ids[0] != all.Claims[0].ID || ids[22] != all.Claims[22].ID {
 			t.Errorf("chunk %d: %d claims %d errors", chunk, len(ids), len(errs))

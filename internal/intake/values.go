@@ -51,6 +51,40 @@ var monthNames = map[string]time.Month{
 
 const dateExpect = "expected a date such as 01/31/2026, 1/31/26, 2026-01-31, 20260131 or an Excel date"
 
+// DateOrder says in which order a file writes the day and the month of
+// its numeric dates.
+type DateOrder uint8
+
+// The date orders.
+const (
+	MonthFirst DateOrder = iota // 01/31/2026, as US exports write dates
+	DayFirst                    // 31/01/2026
+)
+
+// String names the order as Layout's JSON writes it.
+func (o DateOrder) String() string {
+	if o == DayFirst {
+		return "day_first"
+	}
+	return "month_first"
+}
+
+// MarshalText writes the order's name.
+func (o DateOrder) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// UnmarshalText reads "day_first" or "month_first" ("" is month first).
+func (o *DateOrder) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "day_first":
+		*o = DayFirst
+	case "month_first", "":
+		*o = MonthFirst
+	default:
+		return errors.New("date order must be day_first or month_first")
+	}
+	return nil
+}
+
 // ParseDate reads a date as billing exports write it: an Excel serial
 // number (46053, 46053.5), MM/DD/YYYY or M/D/YY (also with - or .),
 // YYYY-MM-DD or YYYY/MM/DD, YYYYMMDD, MMDDYYYY, MMDDYY, "31-Jan-2026",
@@ -58,8 +92,14 @@ const dateExpect = "expected a date such as 01/31/2026, 1/31/26, 2026-01-31, 202
 // 00:00:00", "2026-01-31T00:00:00Z"). Blank gives the zero Date. asOf
 // (today when zero) resolves two-digit years (see DateKind); date1904
 // selects the 1904 serial-date system of some Mac workbooks. Month and day
-// are read in US order.
+// are read in US order; ParseDateOrder reads files written day first.
 func ParseDate(s string, kind DateKind, asOf claim.Date, date1904 bool) (claim.Date, error) {
+	return ParseDateOrder(s, kind, asOf, date1904, MonthFirst)
+}
+
+// ParseDateOrder is ParseDate for a file whose numeric dates put the day
+// and month in order (31/01/2026, 31012026 when DayFirst).
+func ParseDateOrder(s string, kind DateKind, asOf claim.Date, date1904 bool, order DateOrder) (claim.Date, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, nil
@@ -68,10 +108,10 @@ func ParseDate(s string, kind DateKind, asOf claim.Date, date1904 bool) (claim.D
 		asOf = claim.DateOf(time.Now())
 	}
 	s = stripTime(s)
-	if d, ok, err := parseNumericDate(s, kind, asOf, date1904); ok {
+	if d, ok, err := parseNumericDate(s, kind, asOf, date1904, order); ok {
 		return d, err
 	}
-	if d, ok := parseSeparatedDate(s, kind, asOf); ok {
+	if d, ok := parseSeparatedDate(s, kind, asOf, order); ok {
 		return d, nil
 	}
 	if d, ok := parseMonthNameDate(s, kind, asOf); ok {
@@ -95,7 +135,7 @@ func stripTime(s string) string {
 // parseNumericDate reads all-digit forms: Excel serials, YYYYMMDD,
 // MMDDYYYY, MMDDYY. ok is false when s is not all digits (with an
 // optional fraction for serials).
-func parseNumericDate(s string, kind DateKind, asOf claim.Date, date1904 bool) (claim.Date, bool, error) {
+func parseNumericDate(s string, kind DateKind, asOf claim.Date, date1904 bool, order DateOrder) (claim.Date, bool, error) {
 	intPart, frac, hasFrac := strings.Cut(s, ".")
 	if !allDigits(intPart) || (hasFrac && !allDigits(frac)) || intPart == "" {
 		return 0, false, nil
@@ -106,13 +146,15 @@ func parseNumericDate(s string, kind DateKind, asOf claim.Date, date1904 bool) (
 			if d, ok := ymd(atoi(intPart[:4]), atoi(intPart[4:6]), atoi(intPart[6:])); ok && looksLikeYear(intPart[:4]) {
 				return d, true, nil
 			}
-			if d, ok := ymd(atoi(intPart[4:]), atoi(intPart[:2]), atoi(intPart[2:4])); ok {
+			m, dd := order.monthDay(atoi(intPart[:2]), atoi(intPart[2:4]))
+			if d, ok := ymd(atoi(intPart[4:]), m, dd); ok {
 				return d, true, nil
 			}
 			return 0, true, errValue(dateExpect)
 		case 6:
-			y := resolveYear(atoi(intPart[4:]), atoi(intPart[:2]), atoi(intPart[2:4]), kind, asOf)
-			if d, ok := ymd(y, atoi(intPart[:2]), atoi(intPart[2:4])); ok {
+			m, dd := order.monthDay(atoi(intPart[:2]), atoi(intPart[2:4]))
+			y := resolveYear(atoi(intPart[4:]), m, dd, kind, asOf)
+			if d, ok := ymd(y, m, dd); ok {
 				return d, true, nil
 			}
 			return 0, true, errValue(dateExpect)
@@ -141,9 +183,18 @@ func parseNumericDate(s string, kind DateKind, asOf claim.Date, date1904 bool) (
 
 func looksLikeYear(s string) bool { return strings.HasPrefix(s, "19") || strings.HasPrefix(s, "20") }
 
-// parseSeparatedDate reads M/D/Y, M-D-Y, M.D.Y with a 2- or 4-digit year,
-// and Y-M-D, Y/M/D with a 4-digit year.
-func parseSeparatedDate(s string, kind DateKind, asOf claim.Date) (claim.Date, bool) {
+// monthDay returns the month and day of a date whose first two numbers
+// are a and b.
+func (o DateOrder) monthDay(a, b int) (month, day int) {
+	if o == DayFirst {
+		return b, a
+	}
+	return a, b
+}
+
+// dateParts splits M/D/Y, M-D-Y or M.D.Y (or the day-first forms) into its
+// three numbers; ok is false for other text, Y-M-D included.
+func dateParts(s string) (p [3]string, ok bool) {
 	var sep byte
 	for _, c := range []byte{'/', '-', '.'} {
 		if strings.Count(s, string(c)) == 2 {
@@ -152,13 +203,44 @@ func parseSeparatedDate(s string, kind DateKind, asOf claim.Date) (claim.Date, b
 		}
 	}
 	if sep == 0 {
-		return 0, false
+		return p, false
 	}
-	p := strings.Split(s, string(sep))
+	i := strings.IndexByte(s, sep)
+	j := i + 1 + strings.IndexByte(s[i+1:], sep)
+	p = [3]string{s[:i], s[i+1 : j], s[j+1:]}
 	for _, x := range p {
 		if x == "" || len(x) > 4 || !allDigits(x) {
-			return 0, false
+			return p, false
 		}
+	}
+	return p, true
+}
+
+// dateOrderVote says what one date cell tells about its file's date
+// order: DayFirst when its first number is a day above 12, MonthFirst
+// when its second is, and ambiguous when both numbers could be the month
+// (03/04/2026). Serials, ISO dates and month names tell nothing.
+func dateOrderVote(s string) (vote DateOrder, decides, ambiguous bool) {
+	p, ok := dateParts(stripTime(strings.TrimSpace(s)))
+	if !ok || len(p[0]) > 2 || len(p[1]) > 2 || (len(p[2]) != 2 && len(p[2]) != 4) {
+		return MonthFirst, false, false
+	}
+	a, b := atoi(p[0]), atoi(p[1])
+	switch {
+	case a > 12 && a <= 31 && b >= 1 && b <= 12:
+		return DayFirst, true, false
+	case b > 12 && b <= 31 && a >= 1 && a <= 12:
+		return MonthFirst, true, false
+	}
+	return MonthFirst, false, a != b && a >= 1 && b >= 1 && a <= 12 && b <= 12
+}
+
+// parseSeparatedDate reads M/D/Y, M-D-Y, M.D.Y with a 2- or 4-digit year
+// (D/M/Y when order is DayFirst), and Y-M-D, Y/M/D with a 4-digit year.
+func parseSeparatedDate(s string, kind DateKind, asOf claim.Date, order DateOrder) (claim.Date, bool) {
+	p, ok := dateParts(s)
+	if !ok {
+		return 0, false
 	}
 	if len(p[0]) == 4 { // Y-M-D
 		return ymd(atoi(p[0]), atoi(p[1]), atoi(p[2]))
@@ -166,7 +248,7 @@ func parseSeparatedDate(s string, kind DateKind, asOf claim.Date) (claim.Date, b
 	if len(p[0]) > 2 || len(p[1]) > 2 {
 		return 0, false
 	}
-	m, d := atoi(p[0]), atoi(p[1])
+	m, d := order.monthDay(atoi(p[0]), atoi(p[1]))
 	switch len(p[2]) {
 	case 4:
 		return ymd(atoi(p[2]), m, d)
@@ -249,16 +331,24 @@ func allDigits(s string) bool {
 }
 
 // ParseAmount reads money: a spreadsheet number ("125.5",
-// "1.2345E+3"), "$1,234.50", "(12.00)", "-$12.00", "$-12.00". Blank
-// gives 0 and ok false.
+// "1.2345E+3"), "$1,234.50", "(12.00)", "-$12.00", "$-12.00", with a
+// US dollar code ("135.00 USD", "USD 135.00"), or with a decimal comma as
+// European-locale exports write it ("1.234,50", "1 234,50", "135,50").
+// Blank gives 0 and ok false.
 func ParseAmount(s string) (m claim.Money, ok bool, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, false, nil
 	}
+	const expect = "expected an amount such as 125.00, $1,234.50 or 135.00 USD"
+	s, cur := stripCurrency(s)
+	if !cur {
+		return 0, false, errValue("expected an amount in US dollars, such as 125.00 or 135.00 USD")
+	}
 	if rest, ok := strings.CutPrefix(s, "$-"); ok { // "$-15.00", as some exports write a credit
 		s = "-$" + rest
 	}
+	s = decimalComma(s)
 	m, err = claim.ParseMoney(s)
 	if err == nil {
 		return m, true, nil
@@ -269,7 +359,67 @@ func ParseAmount(s string) (m claim.Money, ok bool, err error) {
 			return claim.MoneyFromFloat(f), true, nil
 		}
 	}
-	return 0, false, errValue("expected an amount such as 125.00 or $1,234.50")
+	return 0, false, errValue(expect)
+}
+
+// stripCurrency removes a US dollar code before or after an amount
+// ("135.00 USD", "USD 135.00", "US$ 135.00"); ok is false when another
+// currency's code (three letters) is written instead.
+func stripCurrency(s string) (string, bool) {
+	u := strings.ToUpper(s)
+	for _, code := range []string{"US$", "USD"} {
+		if strings.HasPrefix(u, code) {
+			return strings.TrimSpace(s[len(code):]), true
+		}
+		if strings.HasSuffix(u, code) {
+			return strings.TrimSpace(s[:len(s)-len(code)]), true
+		}
+	}
+	if len(u) > 3 && (letters(u[:3]) || letters(u[len(u)-3:])) {
+		return s, false
+	}
+	return s, true
+}
+
+// decimalComma rewrites an amount written with a decimal comma
+// ("1.234,50", "1 234,50", "135,5") as ParseMoney reads it ("1234.50");
+// anything else is returned unchanged. A comma followed by three digits
+// stays a US thousands separator ("1,234").
+func decimalComma(s string) string {
+	i := strings.LastIndexByte(s, ',')
+	if i < 0 || strings.IndexByte(s[i:], '.') >= 0 {
+		return s
+	}
+	frac := s[i+1:]
+	if frac = strings.TrimRight(frac, ")"); len(frac) < 1 || len(frac) > 2 || !allDigits(frac) {
+		return s
+	}
+	intPart := s[:i]
+	if strings.IndexByte(intPart, ',') >= 0 {
+		return s
+	}
+	// Thousands separators before the comma: dots or spaces, groups of three.
+	var b strings.Builder
+	groups := strings.FieldsFunc(intPart, func(r rune) bool { return r == '.' || r == ' ' || r == '\u00a0' || r == '\u202f' })
+	for k, g := range groups {
+		digitsFrom := strings.IndexFunc(g, func(r rune) bool { return r >= '0' && r <= '9' })
+		if k > 0 && (len(g) != 3 || !allDigits(g)) || digitsFrom < 0 {
+			return s
+		}
+		b.WriteString(g)
+	}
+	b.WriteByte('.')
+	b.WriteString(s[i+1:])
+	return b.String()
+}
+
+func letters(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i] | 0x20; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // ParseUnits reads a unit count: "1", "2.5", "1.0E+1". Blank gives 0.
@@ -289,11 +439,12 @@ func ParseUnits(s string) (float64, error) {
 // spaces trimmed, upper case.
 func Code(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
 
-// ParseProcedure reads a CPT/HCPCS cell. Excel turns anesthesia codes such
-// as 00100 into the number 100, so an all-digit code shorter than five
-// digits gets its leading zeros back. Exports that append modifiers to the
-// code ("99213-25", "99213 25 59", "99213:25") have them split off and
-// returned separately.
+// ParseProcedure reads a CPT/HCPCS cell. Excel turns anesthesia codes
+// (00100–01999) into the numbers 100–1999, so those get their leading
+// zeros back; any other all-digit code shorter than five digits ("9921",
+// a code typed short) is left as it is for the scorer to flag. Exports
+// that append modifiers to the code ("99213-25", "99213 25 59",
+// "99213:25") have them split off and returned separately.
 func ParseProcedure(s string) (code string, mods []string, err error) {
 	s = integral(Code(s))
 	if s == "" {
@@ -314,7 +465,9 @@ func ParseProcedure(s string) (code string, mods []string, err error) {
 		return "", nil, errValue("expected a CPT/HCPCS code such as 99213 or J1100")
 	}
 	if allDigits(code) && len(code) < 5 {
-		code = strings.Repeat("0", 5-len(code)) + code
+		if n := atoi(code); n >= 100 && n <= 1999 {
+			code = strings.Repeat("0", 5-len(code)) + code
+		}
 	}
 	return code, mods, nil
 }
@@ -420,6 +573,19 @@ func ParsePointers(s string) ([]int, error) {
 		}
 	}
 	return out, nil
+}
+
+// ParsePointer reads the one diagnosis pointer of a numbered pointer
+// column ("Diagnosis Pointer 2"): 1–12 or A–L.
+func ParsePointer(s string) (int, error) {
+	s = strings.ToUpper(integral(strings.TrimSpace(s)))
+	switch {
+	case allDigits(s) && s != "" && len(s) <= 2 && atoi(s) >= 1 && atoi(s) <= claim.MaxDiagnoses:
+		return atoi(s), nil
+	case len(s) == 1 && s[0] >= 'A' && s[0] <= 'L':
+		return int(s[0]-'A') + 1, nil
+	}
+	return 0, errValue("expected one diagnosis pointer, 1–12 or A–L")
 }
 
 // IDText reads an identifier Excel may have stored as a number (NPI,

@@ -70,6 +70,10 @@ func TestParseAmount(t *testing.T) {
 	good := map[string]claim.Money{
 		"125": 12500, "125.5": 12550, "$1,234.50": 123450, "(12.00)": -1200, "0.30000000000000004": 30,
 		"1.2345E+3": 123450, "1E2": 10000, " 75 ": 7500, "($15.00)": -1500, "-$15.00": -1500, "$-15.00": -1500,
+		// currency codes and decimal commas (European-locale exports)
+		"135.00 USD": 13500, "USD 135.00": 13500, "usd 5": 500, "US$ 1,234.50": 123450, "$135.00 USD": 13500,
+		"1.234,50": 123450, "1 234,50": 123450, "135,50": 13550, "12,34": 1234, "1.234.567,89": 123456789, "-1.234,50": -123450,
+		"1,234": 123400,
 	}
 	for in, want := range good {
 		got, ok, err := ParseAmount(in)
@@ -80,7 +84,7 @@ func TestParseAmount(t *testing.T) {
 	if m, ok, err := ParseAmount("  "); m != 0 || ok || err != nil {
 		t.Errorf("blank amount = %v %v %v", m, ok, err)
 	}
-	for _, bad := range []string{"abc", "12,34", "$", "1e400", "NaN", "1.2.3", "USD 5"} {
+	for _, bad := range []string{"abc", "$", "1e400", "NaN", "1.2.3", "135.00 EUR", "CAD 12", "1.23,45", "12,3456", "1,234,5", "USD"} {
 		if _, _, err := ParseAmount(bad); err == nil {
 			t.Errorf("ParseAmount(%q) succeeded", bad)
 		}

@@ -58,8 +58,28 @@ type Payer struct {
 	// CI commercial (the default when empty).
 	ClaimFilingIndicator string      `yaml:"claim_filing_indicator"`
 	Eligibility          Eligibility `yaml:"eligibility"`
-	Rules                []Rule      `yaml:"rules"`
+	// Edits says which national edit sets the scrubber applies to the
+	// payer's claims; fields left out take the defaults of the payer's
+	// plan type (see EditSet).
+	Edits Edits  `yaml:"edits"`
+	Rules []Rule `yaml:"rules"`
 }
+
+// Government plan types, by claim filing indicator (837P SBR09): their
+// claim systems apply the CMS edit sets as CMS publishes them.
+const (
+	FilingMedicarePartA = "MA"
+	FilingMedicarePartB = "MB"
+	FilingMedicaid      = "MC"
+)
+
+// Medicare reports whether the payer is traditional Medicare (Part A or B).
+func (p *Payer) Medicare() bool {
+	return p.ClaimFilingIndicator == FilingMedicarePartA || p.ClaimFilingIndicator == FilingMedicarePartB
+}
+
+// Medicaid reports whether the payer is a state Medicaid program.
+func (p *Payer) Medicaid() bool { return p.ClaimFilingIndicator == FilingMedicaid }
 
 // FilingLimitDays returns the payer's timely-filing limit in days.
 func (p *Payer) FilingLimitDays() int {
@@ -84,6 +104,91 @@ type Eligibility struct {
 	Burst         int           `yaml:"burst"`
 	Concurrency   int           `yaml:"concurrency"`
 	Timeout       time.Duration `yaml:"timeout"` // per request; 0 = 20s (CAQH CORE real-time)
+}
+
+// MUEUse says which Medically Unlikely Edits apply to a payer's claims.
+type MUEUse string
+
+// The MUE choices. A CMS MUE of 0 units does not mean "at most zero": it
+// marks a service Medicare does not pay at all (preventive visits, some
+// lab panels), which other payers often do pay.
+const (
+	MUEAll     MUEUse = "all"     // every MUE row, those of 0 units included (Medicare, Medicaid)
+	MUENonzero MUEUse = "nonzero" // the unit limits only, without the 0-unit rows (commercial default)
+	MUENone    MUEUse = "none"    // no MUEs
+)
+
+// NCCIBypass says how an NCCI-associated modifier bypasses a procedure-to-
+// procedure edit whose modifier indicator is 1, in the payer's claim system.
+type NCCIBypass string
+
+// The bypass behaviours.
+const (
+	// BypassAnyLine is Medicare's claim system: an NCCI-associated
+	// modifier on either code of the pair bypasses the edit.
+	BypassAnyLine NCCIBypass = "any_line"
+	// BypassCorrectCoding is what commercial code editors apply: the
+	// modifier must be where correct coding puts it (25/57 on an E/M, a
+	// distinct-service modifier on the column-2 code, anatomic modifiers
+	// that differ between the two lines).
+	BypassCorrectCoding NCCIBypass = "correct_coding"
+)
+
+// Edits is a payer's edit set as written in payers.yaml; nil and empty
+// fields take the plan type's defaults (see EditSet).
+type Edits struct {
+	NCCIPTP    *bool      `yaml:"ncci_ptp"`    // apply NCCI PTP edits (default true)
+	NCCIBypass NCCIBypass `yaml:"ncci_bypass"` // default any_line for Medicare and Medicaid, else correct_coding
+	MUE        MUEUse     `yaml:"mue"`         // default all for Medicare and Medicaid, else nonzero
+	// MBI checks that member IDs are Medicare Beneficiary Identifiers
+	// (default: traditional Medicare, claim filing indicator MA or MB).
+	MBI *bool `yaml:"mbi"`
+	// NDCDrugs requires an NDC on physician-administered drug lines
+	// (default: Medicaid, claim filing indicator MC).
+	NDCDrugs *bool `yaml:"ndc_drugs"`
+}
+
+// EditSet is a payer's resolved edit set.
+type EditSet struct {
+	NCCIPTP    bool
+	NCCIBypass NCCIBypass
+	MUE        MUEUse
+	MBI        bool
+	NDCDrugs   bool
+}
+
+// CommercialEdits is the edit set of a payer that is not in the directory,
+// or of one whose plan type is neither Medicare nor Medicaid.
+var CommercialEdits = EditSet{NCCIPTP: true, NCCIBypass: BypassCorrectCoding, MUE: MUENonzero}
+
+// EditSet resolves the payer's edit set: what payers.yaml says, else the
+// default of its plan type. Medicare and Medicaid claim systems apply NCCI
+// and every MUE with Medicare's bypass rule; commercial payers NCCI with
+// correct-coding bypass and the MUE unit limits without the 0-unit rows.
+func (p *Payer) EditSet() EditSet {
+	es := CommercialEdits
+	gov := p.Medicare() || p.Medicaid()
+	if gov {
+		es.NCCIBypass, es.MUE = BypassAnyLine, MUEAll
+	}
+	es.MBI, es.NDCDrugs = p.Medicare(), p.Medicaid()
+	e := p.Edits
+	if e.NCCIPTP != nil {
+		es.NCCIPTP = *e.NCCIPTP
+	}
+	if e.NCCIBypass != "" {
+		es.NCCIBypass = e.NCCIBypass
+	}
+	if e.MUE != "" {
+		es.MUE = e.MUE
+	}
+	if e.MBI != nil {
+		es.MBI = *e.MBI
+	}
+	if e.NDCDrugs != nil {
+		es.NDCDrugs = *e.NDCDrugs
+	}
+	return es
 }
 
 // Rule is a payer's custom scrubbing rule as written in YAML. Package scrub
@@ -205,6 +310,16 @@ func parse(b []byte, name string) (*Directory, error) {
 		case FormatJSON, FormatX12:
 		default:
 			return nil, fmt.Errorf("%s: payer %s: eligibility format %q is not json or x12", name, p.ID, p.Eligibility.Format)
+		}
+		switch p.Edits.NCCIBypass {
+		case "", BypassAnyLine, BypassCorrectCoding:
+		default:
+			return nil, fmt.Errorf("%s: payer %s: edits.ncci_bypass %q is not any_line or correct_coding", name, p.ID, p.Edits.NCCIBypass)
+		}
+		switch p.Edits.MUE {
+		case "", MUEAll, MUENonzero, MUENone:
+		default:
+			return nil, fmt.Errorf("%s: payer %s: edits.mue %q is not all, nonzero or none", name, p.ID, p.Edits.MUE)
 		}
 		if p.TimelyFilingDays < 0 {
 			return nil, fmt.Errorf("%s: payer %s: timely_filing_days %d is negative", name, p.ID, p.TimelyFilingDays)

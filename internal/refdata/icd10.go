@@ -73,6 +73,7 @@ func (a AgeEdit) String() string {
 type FiscalYear struct {
 	Year  int  // the fiscal year whose set is used
 	Exact bool // Year is the date of service's own fiscal year (false: the nearest loaded one)
+	Of    int  // the date of service's own fiscal year
 	bit   int8
 }
 
@@ -106,7 +107,7 @@ func (t *ICD10) YearFor(dos claim.Date) FiscalYear {
 		b = 63
 	}
 	u := t.use[b]
-	return FiscalYear{Year: firstFY + int(u), Exact: int(u) == fy-firstFY, bit: u}
+	return FiscalYear{Year: firstFY + int(u), Exact: int(u) == fy-firstFY, Of: fy, bit: u}
 }
 
 // Lookup returns what the fiscal year's set says about code (upper case,
@@ -116,6 +117,10 @@ func (t *ICD10) Lookup(code string, fy FiscalYear) ICDCode {
 	if !ok {
 		return ICDCode{}
 	}
+	return t.entryCode(e, fy)
+}
+
+func (t *ICD10) entryCode(e icdEntry, fy FiscalYear) ICDCode {
 	m := uint64(1) << fy.bit
 	return ICDCode{Known: e.exists != 0, InSet: e.exists&m != 0, Billable: e.billable&m != 0, MCE: e.mce}
 }
@@ -140,6 +145,13 @@ func (t *ICD10) BillableChildren(code string, fy FiscalYear, max int) []string {
 // Complete reports whether the set came from full order files rather than
 // the starter set: only then is a code missing from it invalid.
 func (t *ICD10) Complete() bool { return t.complete }
+
+// HasYear reports whether fiscal year fy's own order file is loaded (the
+// starter set counts for every year).
+func (t *ICD10) HasYear(fy int) bool {
+	b := fy - firstFY
+	return b >= 0 && b < 64 && t.years&(1<<b) != 0
+}
 
 // Years returns the loaded fiscal years, ascending.
 func (t *ICD10) Years() []int {

@@ -114,7 +114,13 @@ func (t *PTP) FindPair(a, b CodeKey, dos claim.Date) (ab PTPEdit, okAB bool, ba 
 		return
 	}
 	first, n := t.spans[s]>>10, t.spans[s]&(maxPairRows-1)
-	for _, r := range t.rows[first : first+n] {
+	return pairEdits(t.rows[first:first+n], a, b, aLow, dos)
+}
+
+// pairEdits picks from the rows of one code pair the edits in force on
+// dos in each direction (aLow: a is the lower code of the pair).
+func pairEdits(rows []ptpRow, a, b CodeKey, aLow bool, dos claim.Date) (ab PTPEdit, okAB bool, ba PTPEdit, okBA bool) {
+	for _, r := range rows {
 		if r.ind == 9 || (r.eff != 0 && dos < r.eff) || (r.del != 0 && dos > r.del) {
 			continue
 		}
@@ -286,6 +292,7 @@ func (t *MUE) load(tb *table) (int, error) {
 type HCPCS struct {
 	codes    map[CodeKey]HCPCSCode
 	complete bool
+	latest   claim.Date // the latest added or termination date, for the file's vintage
 }
 
 // HCPCSCode is one Level II code's validity.
@@ -325,6 +332,19 @@ func (t *HCPCS) load(tb *table) (int, error) {
 			return false, tb.errorf("termination date: %v", err)
 		}
 		t.codes[k] = HCPCSCode{Added: add, Terminated: term}
+		t.latest = max(t.latest, add, term)
 		return true, nil
 	})
+}
+
+// vintage tells the quarter of the HCPCS files from their names, else from
+// the latest date they hold (a quarterly file adds codes as of its quarter).
+func (t *HCPCS) vintage(files []string) (Vintage, bool) {
+	if v, ok := quarterOfFiles(files); ok {
+		return v, true
+	}
+	if t.latest == 0 {
+		return Vintage{}, false
+	}
+	return quarterOf(t.latest), true
 }

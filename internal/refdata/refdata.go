@@ -1,14 +1,15 @@
 // Package refdata loads the reference data the claim scrubber checks
 // against: ICD-10-CM by fiscal year, HCPCS Level II, Place of Service,
 // modifiers, NUCC taxonomy, NCCI procedure-to-procedure edits, Medically
-// Unlikely Edits, Medicare Code Editor age/sex lists and the payer
-// directory.
+// Unlikely Edits, NCCI add-on code edits, Medicare Code Editor age/sex
+// lists, the procedure and Excludes1 rule packs and the payer directory.
 //
 // Load reads a directory laid out like the public distributions, so staff
 // can drop the quarterly files in; every table whose files are missing
 // falls back to a small starter set embedded in the binary (see
-// starter/SOURCES.md), and Sources says which is which. Tables are
-// immutable once loaded and safe for concurrent use.
+// starter/SOURCES.md), and Sources says which is which; Currency says
+// which dated code sets cover a given day. Tables are immutable once
+// loaded and safe for concurrent use.
 package refdata
 
 import (
@@ -31,8 +32,16 @@ type Data struct {
 	Taxonomy  *Taxonomy
 	PTP       *PTP
 	MUE       *MUE
-	Payers    *payers.Directory
-	sources   []Source
+	AOC       *AOC
+	// ProcEdits is the procedure rule pack (age, sex, place of service,
+	// combination codes, drug codes needing an NDC).
+	ProcEdits *ProcEdits
+	// Excludes1 holds the ICD-10-CM Excludes1 pairs.
+	Excludes1 *Excludes1
+	// Proc gathers MUE, HCPCS, AOC and rule-pack data per procedure code.
+	Proc    *ProcIndex
+	Payers  *payers.Directory
+	sources []Source
 }
 
 // Source says where one table came from.
@@ -42,6 +51,9 @@ type Source struct {
 	Starter bool     // the embedded starter set was used
 	Rows    int      // rows (codes, edits) loaded
 	Detail  string   // e.g. the fiscal years loaded
+	// Vintage is the period the files are current for, when their names
+	// (or, for HCPCS, their dates) tell it; see Currency.
+	Vintage Vintage
 }
 
 // String formats s for `rcmbot refdata`: "icd10cm  196,372 rows  files: a, b (FY2024, FY2026)".
@@ -50,9 +62,16 @@ func (s Source) String() string {
 	if !s.Starter {
 		from = strings.Join(s.Files, ", ")
 	}
-	out := fmt.Sprintf("%-10s %9s rows  %s", s.Table, groupDigits(s.Rows), from)
+	out := fmt.Sprintf("%-15s %9s rows  %s", s.Table, groupDigits(s.Rows), from)
+	var notes []string
+	if s.Vintage.Label != "" && !s.Starter {
+		notes = append(notes, s.Vintage.Label)
+	}
 	if s.Detail != "" {
-		out += " (" + s.Detail + ")"
+		notes = append(notes, s.Detail)
+	}
+	if len(notes) > 0 {
+		out += " (" + strings.Join(notes, "; ") + ")"
 	}
 	return out
 }
@@ -87,6 +106,9 @@ func Load(dir string) (*Data, error) {
 		Modifiers: newModifiers(),
 		Taxonomy:  &Taxonomy{codes: make(map[string]struct{})},
 		MUE:       &MUE{codes: make(map[CodeKey]MUEEdit)},
+		AOC:       newAOC(),
+		ProcEdits: newProcEdits(),
+		Excludes1: newExcludes1(),
 	}
 	if err := d.loadICD(dir); err != nil {
 		return nil, err
@@ -97,15 +119,19 @@ func Load(dir string) (*Data, error) {
 		required [][]string
 		load     func(*table) (int, error)
 		complete func()
+		vintage  func(files []string) (Vintage, bool)
 	}
 	specs := []spec{
-		{"mce", []string{"mce*.csv"}, [][]string{{"icd_code", "code"}, {"icd_conflict_rule", "rule"}}, d.ICD10.loadMCE, nil},
-		{"hcpcs", []string{"hcpcs*.csv", "hcpcs*.txt", "hcpc*.csv", "hcpc*.txt"}, [][]string{{"hcpcs_code", "hcpc", "hcpcs", "code"}}, d.HCPCS.load, func() { d.HCPCS.complete = true }},
-		{"pos", []string{"pos*.csv"}, [][]string{{"pos_code", "code", "place of service code", "pos"}}, d.POS.load, nil},
-		{"modifiers", []string{"modifiers*.csv", "modifier*.csv"}, [][]string{{"modifier", "code", "mod"}}, d.Modifiers.load, func() { d.Modifiers.complete = true }},
-		{"taxonomy", []string{"taxonomy*.csv", "nucc*.csv"}, [][]string{{"code", "taxonomy code", "taxonomy", "provider taxonomy code"}}, d.Taxonomy.load, func() { d.Taxonomy.complete = true }},
-		{"ncci_ptp", []string{"ncci_ptp*.csv", "ncci_ptp*.csv.gz", "ncci_ptp*.txt", "ncci_ptp*.txt.gz", "ncci_ptp*.xlsx"}, ptpColumns, nil, nil},
-		{"mue", []string{"mue*.csv", "mue*.xlsx", "mue*.csv.gz", "mue*.txt"}, mueColumns, d.MUE.load, nil},
+		{"mce", []string{"mce*.csv"}, [][]string{{"icd_code", "code"}, {"icd_conflict_rule", "rule"}}, d.ICD10.loadMCE, nil, fiscalYearFromFiles},
+		{"hcpcs", []string{"hcpcs*.csv", "hcpcs*.txt", "hcpc*.csv", "hcpc*.txt"}, [][]string{{"hcpcs_code", "hcpc", "hcpcs", "code"}}, d.HCPCS.load, func() { d.HCPCS.complete = true }, d.HCPCS.vintage},
+		{"pos", []string{"pos*.csv"}, [][]string{{"pos_code", "code", "place of service code", "pos"}}, d.POS.load, nil, nil},
+		{"modifiers", []string{"modifiers*.csv", "modifier*.csv"}, [][]string{{"modifier", "code", "mod"}}, d.Modifiers.load, func() { d.Modifiers.complete = true }, nil},
+		{"taxonomy", []string{"taxonomy*.csv", "nucc*.csv"}, [][]string{{"code", "taxonomy code", "taxonomy", "provider taxonomy code"}}, d.Taxonomy.load, func() { d.Taxonomy.complete = true }, nil},
+		{"ncci_ptp", []string{"ncci_ptp*.csv", "ncci_ptp*.csv.gz", "ncci_ptp*.txt", "ncci_ptp*.txt.gz", "ncci_ptp*.xlsx"}, ptpColumns, nil, nil, quarterOfFiles},
+		{"mue", []string{"mue*.csv", "mue*.xlsx", "mue*.csv.gz", "mue*.txt"}, mueColumns, d.MUE.load, nil, quarterOfFiles},
+		{"aoc", []string{"aoc*.csv", "aoc*.xlsx", "aoc*.txt", "*add_on_code*.csv", "*add-on*.xlsx"}, aocColumns, d.AOC.load, nil, quarterOfFiles},
+		{"procedure_edits", []string{"procedure_edits*.csv"}, procEditColumns, d.ProcEdits.load, nil, nil},
+		{"excludes1", []string{"excludes1*.csv"}, excludes1Columns[:3], d.Excludes1.load, nil, nil},
 	}
 	for _, s := range specs {
 		var files []string
@@ -139,6 +165,9 @@ func Load(dir string) (*Data, error) {
 			if s.complete != nil {
 				s.complete()
 			}
+			if s.vintage != nil {
+				src.Vintage, _ = s.vintage(files)
+			}
 		}
 		d.sources = append(d.sources, src)
 	}
@@ -146,6 +175,10 @@ func Load(dir string) (*Data, error) {
 	if err := d.PTP.finish(); err != nil {
 		return nil, fmt.Errorf("NCCI PTP: %w", err)
 	}
+	if err := d.AOC.finish(); err != nil {
+		return nil, fmt.Errorf("NCCI add-on code edits: %w", err)
+	}
+	d.Proc = buildProcIndex(d.MUE, d.HCPCS, d.AOC, d.ProcEdits)
 	var err error
 	if dir == "" {
 		d.Payers = payers.Starter()

@@ -186,7 +186,8 @@ func TestLoadDirectory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fromFile := map[string]bool{"icd10cm": true, "hcpcs": true, "pos": true, "modifiers": true, "taxonomy": true, "ncci_ptp": true, "mue": true, "payers": true, "mce": false}
+	fromFile := map[string]bool{"icd10cm": true, "hcpcs": true, "pos": true, "modifiers": true, "taxonomy": true, "ncci_ptp": true, "mue": true, "payers": true, "mce": false,
+		"aoc": false, "procedure_edits": false, "excludes1": false}
 	for _, s := range d.Sources() {
 		want, ok := fromFile[s.Table]
 		if !ok {
@@ -338,7 +339,8 @@ func TestLoadPublicCodesets(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range d.Sources() {
-		if s.Table != "payers" && s.Table != "modifiers" && s.Starter { // the shared folder has no modifier list
+		// the shared folder has no modifier list and no rule packs
+		if s.Table != "payers" && s.Table != "modifiers" && s.Table != "procedure_edits" && s.Table != "excludes1" && s.Starter {
 			t.Errorf("%s came from the starter set", s.Table)
 		}
 		t.Log(s)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -255,8 +256,8 @@ func normHeader(s string) string {
 
 // glob lists the files in dir, and in its direct subdirectories other than
 // rules, whose lower-cased names match one of the patterns, sorted by path.
-// The subdirectories let a distribution's own layout (icd10cm/, ncci/, …)
-// be used as it is.
+// The subdirectories (or links to directories) let a distribution's own
+// layout (icd10cm/, ncci/, …) be used as it is.
 func glob(dir string, patterns ...string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -264,7 +265,13 @@ func glob(dir string, patterns ...string) ([]string, error) {
 	}
 	var out []string
 	for _, e := range entries {
-		if e.IsDir() {
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 {
+			if st, err := os.Stat(filepath.Join(dir, e.Name())); err == nil && st.IsDir() {
+				isDir = true
+			}
+		}
+		if isDir {
 			if e.Name() == "rules" || strings.HasPrefix(e.Name(), ".") {
 				continue
 			}

@@ -35,13 +35,18 @@ func full(tb testing.TB) *refdata.Data {
 // seen more than once (so the cross-claim checks have work), about one
 // claim in eight carrying a typical error.
 func benchBatch(n int, ref *refdata.Data) []claim.Claim {
-	rng := rand.New(rand.NewPCG(1, 2))
 	dxPool := []string{"E119", "I10", "E785", "E1165", "J069", "J209", "M545" + "0", "M25561", "K219", "N390", "F411", "F32A",
 		"G4733", "R0602", "R051", "Z23", "Z0000", "E039", "E559", "D649", "M1711", "R7303", "Z79899", "J449", "I4891"}
 	// Pairs with NCCI edits between them (80053/82374, 90471/G0008) are
 	// left out: clean claims must be clean.
 	procPool := []string{"99213", "99214", "99212", "36415", "85025", "80053", "81002", "93000", "96372", "J1100",
 		"97110", "71046", "90686", "90471", "20610", "J3301", "73721"}
+	return benchBatchOf(n, ref, dxPool, procPool)
+}
+
+// benchBatchOf is benchBatch drawing diagnoses and codes from the pools given.
+func benchBatchOf(n int, ref *refdata.Data, dxPool, procPool []string) []claim.Claim {
+	rng := rand.New(rand.NewPCG(1, 2))
 	base := claim.MustDate("2025-12-01")
 	out := make([]claim.Claim, n)
 	for i := range out {
@@ -65,7 +70,7 @@ func benchBatch(n int, ref *refdata.Data) []claim.Claim {
 		c.Diagnoses = make([]string, 0, ndx)
 		for len(c.Diagnoses) < ndx {
 			dx := dxPool[rng.IntN(len(dxPool))]
-			if indexOf(c.Diagnoses, dx) < 0 {
+			if indexOf(c.Diagnoses, dx) < 0 && !excludes1With(ref, c.Diagnoses, dx) {
 				c.Diagnoses = append(c.Diagnoses, dx)
 			}
 		}
@@ -78,10 +83,14 @@ func benchBatch(n int, ref *refdata.Data) []claim.Claim {
 			}
 			l := claim.Line{Number: len(c.Lines) + 1, From: dos, To: dos, Procedure: p, Units: 1, Charge: claim.Money(2000 + rng.IntN(20000)),
 				DxPointers: []int{1 + rng.IntN(ndx)}, Row: c.Row + len(c.Lines)}
-			if p == "20610" || p == "96372" {
+			switch {
+			case p == "20610":
 				l.Modifiers = []string{"RT"}
-			}
-			if p == "99213" || p == "99214" || p == "99212" {
+			case p == "96372" || p == "93000":
+				// distinct from a joint injection billed the same day
+				// (NCCI edits with 20610, indicator 1)
+				l.Modifiers = []string{"XU"}
+			case isEM(p):
 				l.Modifiers = []string{"25"}
 			}
 			c.Lines = append(c.Lines, l)
@@ -118,6 +127,16 @@ func plantedKind(i int) int {
 		return plantNone
 	}
 	return 1 + (i/8)%5
+}
+
+// excludes1With reports whether dx forms an Excludes1 pair with one of have.
+func excludes1With(ref *refdata.Data, have []string, dx string) bool {
+	for _, h := range have {
+		if _, ok := ref.Excludes1.Conflict(h, dx); ok {
+			return true
+		}
+	}
+	return false
 }
 
 func slicesContainsProc(ls []claim.Line, p string) bool {
@@ -157,9 +176,13 @@ func TestFullCodesets(t *testing.T) {
 		{name: "codes outside the starter set", refdat: ref, edit: func(c *claim.Claim) { c.Diagnoses = []string{"E1122", "N1830", "Z794"} }},
 		{name: "unknown ICD code", refdat: ref, edit: func(c *claim.Claim) { c.Diagnoses[1] = "E1199" }, want: []string{"ICD-002"}},
 		{name: "header with children", refdat: ref, edit: func(c *claim.Claim) { c.Diagnoses[0] = "I25" }, want: []string{"ICD-003"}, inFix: "I25.10"},
-		{name: "unknown HCPCS", refdat: ref, edit: func(c *claim.Claim) { c.Lines[1].Procedure = "J0001" }, want: []string{"PRC-002"}},
+		{name: "unknown HCPCS in the HCPCS file's quarter", refdat: ref, edit: func(c *claim.Claim) {
+			atDOS(claim.MustDate("2024-08-05"))(c)
+			c.Lines[1].Procedure = "J0001"
+		}, ctx: func(x *Context) { x.Today = claim.MustDate("2024-08-20") }, want: []string{"PRC-002"}},
+		{name: "unknown HCPCS after the HCPCS file's quarter", refdat: ref, edit: func(c *claim.Claim) { c.Lines[1].Procedure = "J0001" }, want: []string{"PRC-005"}, inMsg: "2024 Q3"},
 		{name: "unknown taxonomy", refdat: ref, edit: func(c *claim.Claim) { c.Billing.Taxonomy = "207Q99999X" }, want: []string{"TAX-002"}},
-		{name: "NCCI 11042 with 99213 needs 25", refdat: ref, edit: ncciLines(claim.Line{Procedure: "11042"}, claim.Line{Procedure: "99213"}), want: []string{"NCCI-PTP-002"}},
+		{name: "NCCI 11042 with 99213 needs 25", refdat: ref, edit: ncciLines(claim.Line{Procedure: "11042"}, claim.Line{Procedure: "99213"}), want: []string{"NCCI-PTP-004"}},
 		{name: "NCCI 11042 with 99213-25", refdat: ref, edit: ncciLines(claim.Line{Procedure: "11042"}, claim.Line{Procedure: "99213", Modifiers: []string{"25"}})},
 		{name: "MUE J1100 121 units", refdat: ref, edit: func(c *claim.Claim) {
 			c.Lines[1] = claim.Line{From: c.Lines[0].From, Procedure: "J1100", Units: 121, Charge: 12100, DxPointers: []int{1}}
@@ -174,7 +197,7 @@ func TestFullCodesets(t *testing.T) {
 		for _, f := range r.Findings {
 			k := plantedKind(i)
 			planted := (k == plantNPI && f.RuleID == "NPI-001") || (k == plantHeader && f.RuleID == "ICD-003") ||
-				(k == plantPointer && f.RuleID == "PTR-003") || (k == plantNCCI && f.RuleID == "NCCI-PTP-001") ||
+				(k == plantPointer && f.RuleID == "PTR-003") || (k == plantNCCI && f.Category == CatNCCIPTP) ||
 				// a repeated claim: duplicates, and the day's MUE totals double
 				(k == plantDuplicate && (f.Category == CatDuplicate || f.Category == CatMUE))
 			if !planted {
@@ -195,8 +218,13 @@ func BenchmarkScrub(b *testing.B) {
 		b.Log("shared code sets not found: benchmarking against the starter set")
 		ref = starter(b)
 	}
-	const n = 10_000
-	batch := benchBatch(n, ref)
+	benchScrub(b, ref, benchBatch(10_000, ref))
+}
+
+// benchScrub scrubs batch (with a stored history of earlier visits)
+// b.N times and reports claims per second, per CPU second and allocations.
+func benchScrub(b *testing.B, ref *refdata.Data, batch []claim.Claim) {
+	n := len(batch)
 	ctx := Context{Today: today, History: benchHistory(batch)}
 	s := newScrubber(b, ref)
 	s.Scrub(batch, ctx) // warm the buffers
@@ -211,7 +239,7 @@ func BenchmarkScrub(b *testing.B) {
 	b.StopTimer()
 	cpu := cpuTime() - cpu0
 	runtime.ReadMemStats(&after)
-	claims := float64(b.N) * n
+	claims := float64(b.N) * float64(n)
 	b.ReportMetric(claims/b.Elapsed().Seconds(), "claims/s")
 	// claims per CPU second of the whole process (GC included) is the
 	// figure to trust on a busy machine, where wall time includes waiting.

@@ -35,7 +35,8 @@ import (
 //
 //	.number int, .procedure string, .modifiers []string, .units float,
 //	.charge float (dollars), .from and .to string (YYYY-MM-DD),
-//	.diagnoses []string (the codes its pointers name), .ndc string
+//	.diagnoses []string (the codes its pointers name), .ndc string,
+//	.pos and .rendering_npi string (the line's own, else the claim's)
 //
 // A rule whose expression mentions `line` is a line rule: it is evaluated
 // once per service line with `line` bound to it and its findings point at
@@ -71,15 +72,17 @@ type ClaimEnv struct {
 
 // LineEnv is a service line in RuleEnv.
 type LineEnv struct {
-	Number    int      `expr:"number"`
-	Procedure string   `expr:"procedure"`
-	Modifiers []string `expr:"modifiers"`
-	Units     float64  `expr:"units"`
-	Charge    float64  `expr:"charge"`
-	From      string   `expr:"from"`
-	To        string   `expr:"to"`
-	Diagnoses []string `expr:"diagnoses"`
-	NDC       string   `expr:"ndc"`
+	Number       int      `expr:"number"`
+	Procedure    string   `expr:"procedure"`
+	Modifiers    []string `expr:"modifiers"`
+	Units        float64  `expr:"units"`
+	Charge       float64  `expr:"charge"`
+	From         string   `expr:"from"`
+	To           string   `expr:"to"`
+	Diagnoses    []string `expr:"diagnoses"`
+	NDC          string   `expr:"ndc"`
+	POS          string   `expr:"pos"`
+	RenderingNPI string   `expr:"rendering_npi"`
 }
 
 // noLine is `line` in claim rules: a line rule never sees it, but the
@@ -90,6 +93,7 @@ var noLine LineEnv
 type compiledRule struct {
 	rule     payers.Rule
 	when     *vm.Program
+	fast     boolFn // when compiled to Go as well (see rulefast.go), nil otherwise
 	perLine  bool
 	msg, fix []tmplPart
 	eff, exp claim.Date
@@ -104,16 +108,13 @@ type tmplPart struct {
 	prog *vm.Program
 }
 
+// payerRules are the compiled payer rules, shared by every call.
 type payerRules struct {
 	global  []*compiledRule
 	byPayer map[string][]*compiledRule
 	// needDates / needLineDx: some rule reads dates / line diagnoses, so
 	// the environment must carry them (they cost time to build).
 	needDates, needLineDx bool
-	machine               vm.VM
-	dxBuf                 []string
-	lines                 []LineEnv  // backing store of the environment's lines
-	linePtrs              []*LineEnv // what claim.lines holds (pointers: expr boxes no copies)
 }
 
 func (s *Scrubber) compilePayerRules() error {
@@ -121,7 +122,7 @@ func (s *Scrubber) compilePayerRules() error {
 	if d == nil {
 		return nil
 	}
-	pr := &s.payer
+	pr := &s.rules
 	pr.byPayer = make(map[string][]*compiledRule)
 	for _, r := range d.Rules {
 		cr, err := s.compileRule(r)
@@ -174,7 +175,8 @@ func (s *Scrubber) compileRule(r payers.Rule) (*compiledRule, error) {
 		return nil, bad("when: %v", err)
 	}
 	cr.when = prog
-	names := s.payer.noteNames(prog)
+	cr.fast = compileFast(r.When)
+	names := s.rules.noteNames(prog)
 	cr.perLine = names["line"]
 	if cr.msg, err = s.compileTemplate(r.Message); err != nil {
 		return nil, bad("message: %v", err)
@@ -243,14 +245,14 @@ func (s *Scrubber) compileTemplate(t string) ([]tmplPart, error) {
 		if err != nil {
 			return nil, fmt.Errorf("{{%s}}: %v", src, err)
 		}
-		s.payer.noteNames(prog)
+		s.rules.noteNames(prog)
 		parts = append(parts, tmplPart{prog: prog})
 		t = t[i+j+2:]
 	}
 	return parts, nil
 }
 
-func (s *Scrubber) render(parts []tmplPart) string {
+func (r *run) render(parts []tmplPart) string {
 	if len(parts) == 1 && parts[0].prog == nil {
 		return parts[0].lit
 	}
@@ -260,7 +262,7 @@ func (s *Scrubber) render(parts []tmplPart) string {
 			b.WriteString(p.lit)
 			continue
 		}
-		v, err := s.payer.machine.Run(p.prog, &s.env)
+		v, err := r.machine.Run(p.prog, &r.env)
 		if err != nil {
 			b.WriteString("?")
 			continue
@@ -271,83 +273,129 @@ func (s *Scrubber) render(parts []tmplPart) string {
 }
 
 // checkPayerRules runs the payer's rules and the rules for every payer.
-func (s *Scrubber) checkPayerRules(c *claim.Claim, dos claim.Date, ctx Context) {
-	pr := &s.payer
-	specific := pr.byPayer[c.PayerID]
+func (r *run) checkPayerRules(c *claim.Claim, p *payerSetup, dos claim.Date, ctx Context) {
+	pr := &r.s.rules
+	specific := p.rules
 	if len(pr.global) == 0 && len(specific) == 0 {
 		return
 	}
-	built := false
+	r.envBuilt, r.fastReady = false, false
 	for _, list := range [2][]*compiledRule{pr.global, specific} {
-		for _, r := range list {
-			if dos != 0 && ((r.eff != 0 && dos < r.eff) || (r.exp != 0 && dos > r.exp)) {
+		for _, rule := range list {
+			if dos != 0 && ((rule.eff != 0 && dos < rule.eff) || (rule.exp != 0 && dos > rule.exp)) {
 				continue
 			}
-			if !built {
-				s.buildEnv(c, dos, ctx)
-				built = true
-			}
-			if !r.perLine {
-				s.evalRule(r, 0)
+			if rule.fast != nil {
+				r.evalFast(rule, c, dos, ctx)
 				continue
 			}
-			for i, l := range s.env.Claim.Lines {
-				s.env.Line = l
-				s.evalRule(r, i+1)
+			r.ensureEnv(c, dos, ctx)
+			if !rule.perLine {
+				r.evalRule(rule, 0)
+				continue
 			}
-			s.env.Line = &noLine
+			for i, l := range r.env.Claim.Lines {
+				r.env.Line = l
+				r.evalRule(rule, i+1)
+			}
+			r.env.Line = &noLine
 		}
 	}
 }
 
-func (s *Scrubber) evalRule(r *compiledRule, line int) {
-	out, err := s.payer.machine.Run(r.when, &s.env)
-	if err != nil {
-		s.out = append(s.out, Finding{Line: line, Category: CatPayerRule, RuleID: r.rule.ID, Severity: SevWarning, Field: r.field,
-			Message: fmt.Sprintf("Payer rule %s could not be evaluated on this claim: %v", r.rule.ID, err),
-			Fix:     "Ask whoever maintains the payer rules to correct rule " + r.rule.ID + " (" + r.rule.Source + ").", Points: r.weight})
-		return
+// ensureEnv builds the expr environment of claim c once per claim.
+func (r *run) ensureEnv(c *claim.Claim, dos claim.Date, ctx Context) {
+	if !r.envBuilt {
+		r.buildEnv(c, dos, ctx)
+		r.envBuilt = true
 	}
-	if hit, _ := out.(bool); !hit {
-		return
-	}
-	s.out = append(s.out, Finding{Line: line, Category: CatPayerRule, RuleID: r.rule.ID, Severity: r.sev, Field: r.field,
-		Message: s.render(r.msg), Fix: s.render(r.fix), CARC: r.rule.CARC, Points: r.weight})
 }
 
-// buildEnv fills s.env from c, reusing its slices.
-func (s *Scrubber) buildEnv(c *claim.Claim, dos claim.Date, ctx Context) {
-	pr := &s.payer
-	e := &s.env
+// evalFast runs a rule compiled to Go; only a rule that fires needs the
+// expr environment (to render its message).
+func (r *run) evalFast(rule *compiledRule, c *claim.Claim, dos claim.Date, ctx Context) {
+	fe := &r.fast
+	if !r.fastReady {
+		age := -1 // as buildEnv has it: unknown when the DOB or date of service is missing or the DOB later
+		if c.Patient.DOB != 0 && dos >= c.Patient.DOB {
+			age = r.age
+		}
+		*fe = fastEnv{c: c, line: -1, dos: dos, today: ctx.Today, age: age, dxBuf: fe.dxBuf}
+		r.fastReady = true
+	}
+	if !rule.perLine {
+		if rule.fast(fe) {
+			r.ensureEnv(c, dos, ctx)
+			r.fire(rule, 0)
+		}
+		return
+	}
+	for i := range c.Lines {
+		fe.line = i
+		if rule.fast(fe) {
+			r.ensureEnv(c, dos, ctx)
+			r.env.Line = r.env.Claim.Lines[i]
+			r.fire(rule, i+1)
+			r.env.Line = &noLine
+		}
+	}
+	fe.line = -1
+}
+
+func (r *run) evalRule(rule *compiledRule, line int) {
+	out, err := r.machine.Run(rule.when, &r.env)
+	if err != nil {
+		r.out = append(r.out, Finding{Line: line, Category: CatPayerRule, RuleID: rule.rule.ID, Severity: SevWarning, Field: rule.field,
+			Message: fmt.Sprintf("Payer rule %s could not be evaluated on this claim: %v", rule.rule.ID, err),
+			Fix:     "Ask whoever maintains the payer rules to correct rule " + rule.rule.ID + " (" + rule.rule.Source + ").", Points: rule.weight})
+		return
+	}
+	if hit, _ := out.(bool); hit {
+		r.fire(rule, line)
+	}
+}
+
+// fire records a finding of rule on line (0: the claim), its message and
+// fix rendered in the environment.
+func (r *run) fire(rule *compiledRule, line int) {
+	r.out = append(r.out, Finding{Line: line, Category: CatPayerRule, RuleID: rule.rule.ID, Severity: rule.sev, Field: rule.field,
+		Message: r.render(rule.msg), Fix: r.render(rule.fix), CARC: rule.rule.CARC, Points: rule.weight})
+}
+
+// buildEnv fills r.env from c, reusing its slices.
+func (r *run) buildEnv(c *claim.Claim, dos claim.Date, ctx Context) {
+	pr := &r.s.rules
+	e := &r.env
 	age := -1
 	if c.Patient.DOB != 0 && dos >= c.Patient.DOB {
 		age = dos.YearsSince(c.Patient.DOB)
 	}
-	lines := pr.lines[:0]
-	pr.dxBuf = pr.dxBuf[:0]
+	lines := r.lines[:0]
+	r.dxBuf = r.dxBuf[:0]
 	for i := range c.Lines {
 		l := &c.Lines[i]
-		le := LineEnv{Number: i + 1, Procedure: l.Procedure, Modifiers: l.Modifiers, Units: l.Units, Charge: l.Charge.Float(), NDC: l.NDC}
+		le := LineEnv{Number: i + 1, Procedure: l.Procedure, Modifiers: l.Modifiers, Units: l.Units, Charge: l.Charge.Float(), NDC: l.NDC,
+			POS: c.LinePlaceOfService(i), RenderingNPI: c.LineRenderingNPI(i)}
 		if pr.needDates {
 			le.From, le.To = l.From.String(), l.To.String()
 		}
 		if pr.needLineDx {
-			start := len(pr.dxBuf)
+			start := len(r.dxBuf)
 			for _, p := range l.DxPointers {
 				if p >= 1 && p <= len(c.Diagnoses) {
-					pr.dxBuf = append(pr.dxBuf, c.Diagnoses[p-1])
+					r.dxBuf = append(r.dxBuf, c.Diagnoses[p-1])
 				}
 			}
-			le.Diagnoses = pr.dxBuf[start:len(pr.dxBuf):len(pr.dxBuf)]
+			le.Diagnoses = r.dxBuf[start:len(r.dxBuf):len(r.dxBuf)]
 		}
 		lines = append(lines, le)
 	}
-	pr.lines = lines
-	ptrs := pr.linePtrs[:0]
+	r.lines = lines
+	ptrs := r.linePtrs[:0]
 	for i := range lines {
 		ptrs = append(ptrs, &lines[i])
 	}
-	pr.linePtrs = ptrs
+	r.linePtrs = ptrs
 	*e = RuleEnv{Line: &noLine, Claim: ClaimEnv{ID: c.ID, PayerID: c.PayerID, POS: c.PlaceOfService, Frequency: c.FrequencyCode,
 		PriorAuth: c.PriorAuth, TotalCharge: c.LineTotal().Float(), Diagnoses: c.Diagnoses, Lines: ptrs,
 		BillingNPI: c.Billing.NPI, BillingTaxonomy: c.Billing.Taxonomy, BillingState: c.Billing.Address.State,

@@ -33,6 +33,8 @@ var catalogue = [...]Rule{
 	rReqCharge:         {"REQ-015", CatRequired, SevError, "16", 30, "each line has a charge (Category II codes may be $0.00)"},
 	rReqTooManyLines:   {"REQ-016", CatRequired, SevError, "16", 40, "at most 50 service lines (837P limit)"},
 	rReqTooManyDx:      {"REQ-017", CatRequired, SevError, "16", 40, "at most 12 diagnoses (837P limit)"},
+	rMBI:               {"MBI-001", CatRequired, SevError, "16", 40, "a Medicare member ID is a Medicare Beneficiary Identifier (MBI format)"},
+	rNDCRequired:       {"NDC-001", CatRequired, SevError, "16", 40, "a drug line billed to a payer that requires NDCs (Medicaid) carries one"},
 
 	rNPIBilling:   {"NPI-001", CatNPI, SevError, "16", 40, "billing NPI is 10 digits with a valid check digit"},
 	rNPIRendering: {"NPI-002", CatNPI, SevError, "16", 40, "rendering NPI is 10 digits with a valid check digit"},
@@ -48,16 +50,26 @@ var catalogue = [...]Rule{
 	rICDSequela:       {"ICD-005", CatICD10, SevError, "16", 30, "a sequela code (7th character S) is not the principal diagnosis"},
 	rICDManifestation: {"ICD-006", CatICD10, SevError, "16", 30, "a manifestation code is not the principal diagnosis (MCE)"},
 	rICDDuplicate:     {"ICD-007", CatICD10, SevWarning, "", 10, "no diagnosis appears twice"},
+	rICDExternalFirst: {"ICD-008", CatICD10, SevError, "16", 40, "an external-cause code (V00–Y99) is not the first diagnosis"},
+	rICDExcludes1:     {"ICD-009", CatICD10, SevError, "16", 30, "no two diagnoses form an Excludes1 pair (Excludes1 rule pack)"},
+	rICDExcludes1Ok:   {"ICD-010", CatICD10, SevWarning, "16", 10, "no Excludes1 pair whose conditions may be coded together only when unrelated (guideline I.A.12.a)"},
 
 	rProcFormat:     {"PRC-001", CatProcedure, SevError, "181", 40, "procedure code has a CPT (Cat I/II/III, PLA) or HCPCS Level II shape"},
 	rProcUnknown:    {"PRC-002", CatProcedure, SevError, "181", 40, "HCPCS Level II code is in the HCPCS list (when loaded)"},
 	rProcNotOnDOS:   {"PRC-003", CatProcedure, SevError, "181", 40, "HCPCS Level II code is valid on the date of service (added / terminated)"},
 	rProcNOC:        {"PRC-004", CatProcedure, SevWarning, "189", 10, "not-otherwise-classified code: payers want a description and may ask for a specific code"},
+	rProcStale:      {"PRC-005", CatProcedure, SevWarning, "181", 15, "HCPCS Level II code missing from a HCPCS list older than the date of service (it may be a newer code)"},
+	rProcCombined:   {"PRC-006", CatProcedure, SevError, "97", 40, "two codes billed together that have a combined code (procedure rule pack: e.g. 20610 + 76942 is 20611)"},
+	rAOCType1:       {"AOC-001", CatProcedure, SevError, "107", 40, "add-on code (CMS type 1) billed with one of its listed primary codes, same patient, provider and day"},
+	rAOCType3:       {"AOC-002", CatProcedure, SevWarning, "107", 20, "add-on code (CMS type 3) billed with a listed primary code (contractors may allow others)"},
+	rAOCType2:       {"AOC-003", CatProcedure, SevWarning, "107", 20, "add-on code (CMS type 2, no listed primaries) billed with some primary procedure"},
 	rModFormat:      {"MOD-001", CatModifier, SevError, "4", 30, "modifier is two letters or digits"},
 	rModUnknown:     {"MOD-002", CatModifier, SevError, "4", 30, "modifier is a known CPT/HCPCS modifier (when the modifier list is loaded)"},
 	rModTooMany:     {"MOD-003", CatModifier, SevError, "4", 30, "at most 4 modifiers per line"},
 	rModDuplicate:   {"MOD-004", CatModifier, SevError, "4", 20, "no modifier repeated on a line"},
-	rPOS:            {"POS-001", CatPOS, SevError, "5", 40, "place of service is a CMS POS code"},
+	rModNotBuiltIn:  {"MOD-005", CatModifier, SevWarning, "4", 15, "modifier is in rcmbot's built-in list of CPT/HCPCS modifiers (no full modifier list loaded)"},
+	rPOS:            {"POS-001", CatPOS, SevError, "5", 40, "place of service is a CMS POS code (on the claim and on each line that gives its own)"},
+	rPOSFamily:      {"POS-002", CatPOS, SevError, "58", 40, "procedure is billed at a place of service its code family allows (procedure rule pack: office E/M not at inpatient POS ...)"},
 	rPtrMissing:     {"PTR-001", CatDxPointer, SevError, "16", 30, "each line points to at least one diagnosis"},
 	rPtrTooMany:     {"PTR-002", CatDxPointer, SevError, "16", 20, "at most 4 diagnosis pointers per line"},
 	rPtrDangling:    {"PTR-003", CatDxPointer, SevError, "16", 30, "each pointer names a diagnosis on the claim (1–12 / A–L)"},
@@ -76,9 +88,16 @@ var catalogue = [...]Rule{
 	rPTPNoBypass:    {"NCCI-PTP-001", CatNCCIPTP, SevError, "97", 50, "NCCI column-2 code billed with its column-1 code (modifier indicator 0: no bypass)"},
 	rPTPNeedsMod:    {"NCCI-PTP-002", CatNCCIPTP, SevError, "97", 40, "NCCI column-2 code billed with its column-1 code without an NCCI-associated modifier (indicator 1)"},
 	rPTPAfterCol2:   {"NCCI-PTP-003", CatNCCIPTP, SevWarning, "97", 20, "column-1 code billed after its column-2 code was billed on a stored claim"},
+	rPTPEMNeeds25:   {"NCCI-PTP-004", CatNCCIPTP, SevError, "97", 40, "an E/M billed with a procedure it has an NCCI edit with carries 25 (or 57) on the E/M"},
+	rPTPEM59:        {"NCCI-PTP-005", CatNCCIPTP, SevError, "4", 40, "59 or XE/XS/XP/XU is not on an E/M billed with a procedure (use 25 or 57)"},
+	rPTPAuditSite:   {"NCCI-PTP-006", CatNCCIPTP, SevWarning, "97", 20, "an edit the payer's claim system bypasses is also bypassed under correct coding (the modifier on the column-2 code; anatomic modifiers that differ)"},
+	rPTPPrefer59X:   {"NCCI-PTP-007", CatNCCIPTP, SevWarning, "", 5, "59 bypasses an NCCI edit where XE, XS, XP or XU would be more specific"},
 	rMUELine:        {"MUE-001", CatMUE, SevError, "151", 40, "units on the line within the MUE (MAI 1, per line)"},
 	rMUEDayPolicy:   {"MUE-002", CatMUE, SevError, "151", 40, "units per patient per day within the MUE (MAI 2, absolute)"},
 	rMUEDayClinical: {"MUE-003", CatMUE, SevError, "151", 30, "units per patient per day within the MUE (MAI 3, clinical)"},
+	rMUEZero:        {"MUE-004", CatMUE, SevError, "151", 40, "code with an MUE of 0 (not payable by Medicare) not billed to a payer that applies every MUE"},
+	rProcAge:        {"PRA-001", CatAgeSex, SevError, "6", 40, "procedure fits the patient's age on the date of service (procedure rule pack: preventive visit age bands ...)"},
+	rProcSex:        {"PRS-001", CatAgeSex, SevError, "7", 40, "procedure fits the patient's sex (procedure rule pack; modifier KX marks a gender-specific service that fits)"},
 	rMCEAge:         {"MCE-001", CatAgeSex, SevError, "9", 40, "diagnosis fits the patient's age (MCE newborn, pediatric, maternity, adult)"},
 	rMCESex:         {"MCE-002", CatAgeSex, SevError, "10", 40, "diagnosis fits the patient's sex (MCE)"},
 	rEligInactive:   {"ELIG-001", CatEligibility, SevError, "27", 70, "coverage active on the date of service"},
@@ -103,6 +122,8 @@ const (
 	rReqCharge
 	rReqTooManyLines
 	rReqTooManyDx
+	rMBI
+	rNDCRequired
 	rNPIBilling
 	rNPIRendering
 	rNPIReferring
@@ -115,15 +136,25 @@ const (
 	rICDSequela
 	rICDManifestation
 	rICDDuplicate
+	rICDExternalFirst
+	rICDExcludes1
+	rICDExcludes1Ok
 	rProcFormat
 	rProcUnknown
 	rProcNotOnDOS
 	rProcNOC
+	rProcStale
+	rProcCombined
+	rAOCType1
+	rAOCType3
+	rAOCType2
 	rModFormat
 	rModUnknown
 	rModTooMany
 	rModDuplicate
+	rModNotBuiltIn
 	rPOS
+	rPOSFamily
 	rPtrMissing
 	rPtrTooMany
 	rPtrDangling
@@ -142,9 +173,16 @@ const (
 	rPTPNoBypass
 	rPTPNeedsMod
 	rPTPAfterCol2
+	rPTPEMNeeds25
+	rPTPEM59
+	rPTPAuditSite
+	rPTPPrefer59X
 	rMUELine
 	rMUEDayPolicy
 	rMUEDayClinical
+	rMUEZero
+	rProcAge
+	rProcSex
 	rMCEAge
 	rMCESex
 	rEligInactive
@@ -156,14 +194,14 @@ const (
 // documentation and the CLI.
 func Catalogue() []Rule { return append([]Rule(nil), catalogue[:]...) }
 
-// finding builds a finding of built-in rule r (ClaimID and Row are filled in later).
-func (s *Scrubber) finding(r int, line int, field claim.Field, msg, fix string) Finding {
-	c := &catalogue[r]
+// finding builds a finding of built-in rule id (ClaimID and Row are filled in later).
+func (s *Scrubber) finding(id int, line int, field claim.Field, msg, fix string) Finding {
+	c := &catalogue[id]
 	return Finding{Line: line, Category: c.Category, RuleID: c.ID, Severity: c.Severity, Field: field,
-		Message: msg, Fix: fix, CARC: c.CARC, Points: s.weights[r]}
+		Message: msg, Fix: fix, CARC: c.CARC, Points: s.weights[id]}
 }
 
-// add records a finding of built-in rule r on the claim being checked.
-func (s *Scrubber) add(r int, line int, field claim.Field, msg, fix string) {
-	s.out = append(s.out, s.finding(r, line, field, msg, fix))
+// add records a finding of built-in rule id on the claim being checked.
+func (r *run) add(id int, line int, field claim.Field, msg, fix string) {
+	r.out = append(r.out, r.s.finding(id, line, field, msg, fix))
 }

@@ -11,13 +11,17 @@
 //
 // The package does no I/O: stored history (for duplicates) and eligibility
 // results come in through Context. It is deterministic: the same input
-// gives the same findings in the same order.
+// gives the same findings in the same order. A Scrubber is safe for
+// concurrent use: each call keeps its state to itself.
 package scrub
 
 import (
+	"hash/maphash"
 	"slices"
+	"sync"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/refdata"
 )
 
@@ -133,6 +137,9 @@ type Summary struct {
 type Report struct {
 	Results []Result `json:"results"` // in input order
 	Summary Summary  `json:"summary"`
+	// Notices say, once per batch, where the reference data did not cover
+	// the dates of service (a fiscal year or quarter not loaded).
+	Notices []Notice `json:"notices"`
 }
 
 // Config tunes scoring.
@@ -171,14 +178,17 @@ type HistoryLine struct {
 	ClaimID string
 	// PatientID is the practice's patient account number (claim.Patient.ID);
 	// when empty, PayerID and MemberID identify the patient.
-	PatientID    string
-	PayerID      string
-	MemberID     string
-	DOS          claim.Date
-	Procedure    string
-	Modifiers    []string
-	Units        float64
-	Charge       claim.Money
+	PatientID string
+	PayerID   string
+	MemberID  string
+	DOS       claim.Date
+	Procedure string
+	Modifiers []string
+	Units     float64
+	Charge    claim.Money
+	// NDC is the line's drug code, "" when none or not recorded: lines
+	// with different NDCs are not duplicates.
+	NDC          string
 	BillingNPI   string
 	RenderingNPI string
 }
@@ -189,8 +199,8 @@ func HistoryFromClaim(c *claim.Claim) []HistoryLine {
 	for i := range c.Lines {
 		l := &c.Lines[i]
 		out[i] = HistoryLine{ClaimID: c.ID, PatientID: c.Patient.ID, PayerID: c.PayerID, MemberID: c.MemberID,
-			DOS: l.From, Procedure: l.Procedure, Modifiers: l.Modifiers, Units: l.Units, Charge: l.Charge,
-			BillingNPI: c.Billing.NPI, RenderingNPI: c.RenderingNPI}
+			DOS: l.From, Procedure: l.Procedure, Modifiers: l.Modifiers, Units: l.Units, Charge: l.Charge, NDC: l.NDC,
+			BillingNPI: c.Billing.NPI, RenderingNPI: c.LineRenderingNPI(i)}
 	}
 	return out
 }
@@ -208,36 +218,63 @@ type Context struct {
 	Coverage CoverageLookup
 }
 
-// Scrubber scores claims against one set of reference data. Create one per
-// worker with New; a Scrubber reuses buffers between calls and is not safe
-// for concurrent use.
+// Scrubber scores claims against one set of reference data. Create one
+// with New and share it: it is safe for concurrent use (each call takes
+// its own working state from a pool).
 type Scrubber struct {
 	ref     *refdata.Data
 	cfg     Config
 	weights []int // by rule index
-	payer   payerRules
-	// per-call state
-	b     batch
-	out   []Finding // findings of the claim being scrubbed
-	cross []crossFinding
-	env   RuleEnv
+	rules   payerRules
+	// payers holds each directory payer's edit set and rules; unknown is
+	// used for payer IDs the directory does not list.
+	payers  map[string]*payerSetup
+	unknown *payerSetup
+	seed    maphash.Seed // for patient hashes (table layout only: results do not depend on it)
+	pool    sync.Pool    // *run
+}
+
+// payerSetup is what the scrubber applies to one payer's claims.
+type payerSetup struct {
+	id         string
+	known      bool
+	name       string
+	edits      payers.EditSet
+	filingDays int
+	rules      []*compiledRule // the payer's own rules (the global ones are in payerRules)
 }
 
 // New prepares a Scrubber: it compiles the payer rules in ref.Payers (a
 // bad rule fails with its file, rule id and the expression error) and
-// resolves the weights.
+// resolves the weights and each payer's edit set.
 func New(ref *refdata.Data, cfg Config) (*Scrubber, error) {
 	if cfg.HoldScore <= 0 {
 		cfg.HoldScore = DefaultHoldScore
 	}
-	s := &Scrubber{ref: ref, cfg: cfg, weights: make([]int, len(catalogue))}
+	s := &Scrubber{ref: ref, cfg: cfg, weights: make([]int, len(catalogue)), payers: map[string]*payerSetup{},
+		unknown: &payerSetup{edits: payers.CommercialEdits, filingDays: payers.MedicareTimelyFilingDays}, seed: maphash.MakeSeed()}
 	for i, r := range catalogue {
 		s.weights[i] = s.weightFor(r.ID, r.Category, r.Weight)
 	}
 	if err := s.compilePayerRules(); err != nil {
 		return nil, err
 	}
+	if ref.Payers != nil {
+		for i := range ref.Payers.Payers {
+			p := &ref.Payers.Payers[i]
+			s.payers[p.ID] = &payerSetup{id: p.ID, known: true, name: p.Name, edits: p.EditSet(), filingDays: p.FilingLimitDays(),
+				rules: s.rules.byPayer[p.ID]}
+		}
+	}
+	s.pool.New = func() any { return &run{s: s} }
 	return s, nil
+}
+
+func (s *Scrubber) payer(id string) *payerSetup {
+	if p, ok := s.payers[id]; ok {
+		return p
+	}
+	return s.unknown
 }
 
 func (s *Scrubber) weightFor(id string, cat Category, def int) int {
@@ -251,24 +288,69 @@ func (s *Scrubber) weightFor(id string, cat Category, def int) int {
 }
 
 // Scrub checks a batch of claims: every claim on its own, and duplicates,
-// NCCI pairs and MUE day totals across the batch and ctx.History.
+// NCCI pairs, add-on codes and MUE day totals across the batch and
+// ctx.History.
 func (s *Scrubber) Scrub(claims []claim.Claim, ctx Context) Report {
 	results := make([]Result, len(claims))
-	s.run(claims, -1, ctx, results)
-	return Report{Results: results, Summary: summarize(claims, results)}
+	r := s.get()
+	defer s.put(r)
+	lines := r.scrub(claims, -1, ctx, results)
+	return Report{Results: results, Summary: summarize(claims, results, lines), Notices: r.notices.list()}
 }
 
 // Rescrub checks claims[i] again (after staff corrected it) in the context
 // of its batch, so cross-claim edits still see the other claims.
 func (s *Scrubber) Rescrub(claims []claim.Claim, i int, ctx Context) Result {
-	var r [1]Result
-	s.run(claims, i, ctx, r[:])
-	return r[0]
+	var res [1]Result
+	r := s.get()
+	defer s.put(r)
+	r.scrub(claims, i, ctx, res[:])
+	return res[0]
 }
 
-// run scrubs claims (only claims[only] when only ≥ 0) into results.
-func (s *Scrubber) run(claims []claim.Claim, only int, ctx Context, results []Result) {
-	s.crossChecks(claims, only, ctx)
+func (s *Scrubber) get() *run { return s.pool.Get().(*run) }
+
+// put returns a run to the pool without the references it held into the
+// caller's claims and history.
+func (s *Scrubber) put(r *run) {
+	r.b.claims, r.b.history = nil, nil
+	clear(r.claimPayer)
+	clear(r.infos)
+	clear(r.lines)
+	clear(r.dxBuf)
+	clear(r.fast.dxBuf)
+	r.env, r.fast = RuleEnv{}, fastEnv{dxBuf: r.fast.dxBuf[:0]}
+	s.pool.Put(r)
+}
+
+// scrub checks claims (only claims[only] when only ≥ 0) into results and
+// returns the number of service lines. It makes one pass over the claims:
+// each claim's lines join the cross-claim index and its own checks run
+// while it is in the cache; the cross-claim findings (which later claims
+// may add to earlier ones) join the claims' own at the end.
+func (r *run) scrub(claims []claim.Claim, only int, ctx Context, results []Result) int {
+	r.start(claims, ctx)
+	r.indexHistory(ctx)
+	r.own, r.ownEnd = r.own[:0], r.ownEnd[:0]
+	lines := 0
+	for i := range claims {
+		c := &claims[i]
+		lines += len(c.Lines)
+		r.resolve(i, c)
+		r.indexClaim(i, c, only)
+		if only >= 0 && i != only {
+			r.ownEnd = append(r.ownEnd, int32(len(r.own)))
+			continue
+		}
+		r.out = r.out[:0]
+		r.checkClaim(i, c, ctx)
+		r.own = append(r.own, r.out...)
+		r.ownEnd = append(r.ownEnd, int32(len(r.own)))
+		if only < 0 {
+			results[i] = Result{ClaimID: c.ID, Tier: TierClean}
+		}
+	}
+	r.finishCross()
 	// All findings of the batch share one backing array.
 	var all []Finding
 	ci := 0 // next cross finding
@@ -276,29 +358,37 @@ func (s *Scrubber) run(claims []claim.Claim, only int, ctx Context, results []Re
 		if only >= 0 && i != only {
 			continue
 		}
-		c := &claims[i]
-		s.out = s.out[:0]
-		s.checkClaim(c, ctx)
-		for ; ci < len(s.cross) && s.cross[ci].claim < i; ci++ {
+		start := int32(0)
+		if i > 0 {
+			start = r.ownEnd[i-1]
 		}
-		for ; ci < len(s.cross) && s.cross[ci].claim == i; ci++ {
-			s.out = append(s.out, s.cross[ci].f)
+		for ; ci < len(r.cross) && r.cross[ci].claim < i; ci++ {
+		}
+		ce := ci
+		for ; ce < len(r.cross) && r.cross[ce].claim == i; ce++ {
 		}
 		slot := &results[0]
 		if only < 0 {
 			slot = &results[i]
 		}
-		*slot = Result{ClaimID: c.ID, Tier: TierClean}
-		if len(s.out) == 0 {
+		n := int(r.ownEnd[i]-start) + ce - ci
+		if n == 0 {
+			if only >= 0 {
+				*slot = Result{ClaimID: claims[i].ID, Tier: TierClean}
+			}
 			continue
 		}
-		slices.SortStableFunc(s.out, func(a, b Finding) int { return a.Line - b.Line })
+		c := &claims[i]
 		if all == nil {
-			all = make([]Finding, 0, len(s.out)*4)
+			all = make([]Finding, 0, n*4)
 		}
-		start := len(all)
-		all = append(all, s.out...)
-		fs := all[start:len(all):len(all)]
+		first := len(all)
+		all = append(all, r.own[start:r.ownEnd[i]]...)
+		for ; ci < ce; ci++ {
+			all = append(all, r.cross[ci].f)
+		}
+		fs := all[first:len(all):len(all)]
+		slices.SortStableFunc(fs, func(a, b Finding) int { return a.Line - b.Line })
 		for k := range fs {
 			fs[k].ClaimID = c.ID
 			fs[k].Row = c.Row
@@ -306,9 +396,10 @@ func (s *Scrubber) run(claims []claim.Claim, only int, ctx Context, results []Re
 				fs[k].Row = c.Lines[fs[k].Line-1].Row
 			}
 		}
-		slot.Findings = fs
-		slot.Score, slot.Tier = score(fs, s.cfg.HoldScore)
+		*slot = Result{ClaimID: c.ID, Findings: fs}
+		slot.Score, slot.Tier = score(fs, r.s.cfg.HoldScore)
 	}
+	return lines
 }
 
 // score assigns each finding its points (capped at 100 in all, the
@@ -342,11 +433,10 @@ func score(fs []Finding, holdScore int) (int, Tier) {
 	}
 }
 
-func summarize(claims []claim.Claim, results []Result) Summary {
-	sum := Summary{Claims: len(claims), ByCategory: make(map[Category]CategorySummary)}
+func summarize(claims []claim.Claim, results []Result, lines int) Summary {
+	sum := Summary{Claims: len(claims), Lines: lines, ByCategory: make(map[Category]CategorySummary)}
 	for i := range results {
 		r := &results[i]
-		sum.Lines += len(claims[i].Lines)
 		switch r.Tier {
 		case TierClean:
 			sum.Clean++

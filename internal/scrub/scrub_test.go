@@ -34,6 +34,19 @@ func starter(t testing.TB) *refdata.Data {
 
 var today = claim.MustDate("2026-02-02")
 
+// testMBI is a Medicare Beneficiary Identifier in the CMS format (the
+// example CMS publishes), for claims billed to Medicare.
+const testMBI = "1EG4TE5MK73"
+
+// atDOS moves every line of a claim to dos.
+func atDOS(dos claim.Date) func(c *claim.Claim) {
+	return func(c *claim.Claim) {
+		for i := range c.Lines {
+			c.Lines[i].From, c.Lines[i].To = dos, dos
+		}
+	}
+}
+
 // cleanClaim is a correct office-visit claim: it must produce no findings.
 func cleanClaim(id string) claim.Claim {
 	dos := claim.MustDate("2026-01-05")
@@ -156,8 +169,10 @@ func checkFinding(t *testing.T, f Finding, c claim.Claim) {
 		t.Errorf("finding field %q is not a canonical claim field", f.Field)
 	}
 	// Claim-level payer rules may name a line field (they cannot tell which
-	// line); built-in rules point line fields at their line.
-	if f.Category != CatPayerRule && (f.Line == 0) == claim.IsLineField(f.Field) && f.Field != claim.FieldProcedureCode && f.Field != claim.FieldDateFrom {
+	// line); built-in rules point line fields at their line. Place of
+	// service and rendering NPI are claim fields a line may override.
+	perLine := f.Field == claim.FieldPlaceOfService || f.Field == claim.FieldRenderingNPI
+	if f.Category != CatPayerRule && (f.Line == 0) == claim.IsLineField(f.Field) && f.Field != claim.FieldProcedureCode && f.Field != claim.FieldDateFrom && !(perLine && f.Line > 0) {
 		t.Errorf("finding %s: line %d with field %s", f.RuleID, f.Line, f.Field)
 	}
 	for _, phi := range []string{c.Patient.LastName, c.Patient.FirstName, c.MemberID, c.Patient.DOB.String()} {
@@ -198,7 +213,7 @@ func TestCleanClaimHasNoFindings(t *testing.T) {
 			}
 		}},
 		{name: "codes unknown to the starter set are not judged", edit: func(c *claim.Claim) {
-			c.Diagnoses = []string{"E1122", "R7303", "J0190"}
+			c.Diagnoses = []string{"E1122", "N1830", "J0190"}
 			c.Lines[0].Modifiers = []string{"25"}
 			c.Lines[0].Procedure = "99214"
 			c.Billing.Taxonomy = "207RG0100X"
@@ -289,7 +304,7 @@ func TestICD10FiscalYears(t *testing.T) {
 	at := func(dos string, dx ...string) func(c *claim.Claim) {
 		return func(c *claim.Claim) {
 			d := claim.MustDate(dos)
-			c.PayerID = "01112" // Medicare: 365-day filing limit
+			c.PayerID, c.MemberID = "01112", testMBI // Medicare: 365-day filing limit
 			c.Diagnoses = dx
 			c.Lines = c.Lines[:1]
 			c.Lines[0].From, c.Lines[0].To, c.Lines[0].DxPointers = d, d, []int{1}
@@ -304,13 +319,21 @@ func TestICD10FiscalYears(t *testing.T) {
 		{name: "unknown code with full order files", edit: at("2021-10-01", "E1199"), ctx: ctx, refdat: ref, want: []string{"ICD-002"}},
 	})
 	// A date in a fiscal year with no order file is checked against the
-	// nearest one, as a warning.
+	// nearest one: the finding keeps its severity, and the batch says once
+	// that the year is missing.
 	s := newScrubber(t, ref)
-	c := cleanClaim("C1")
+	c, c2 := cleanClaim("C1"), cleanClaim("C2")
 	at("2023-01-10", "M545")(&c)
-	r := s.Scrub([]claim.Claim{c}, Context{Today: claim.MustDate("2023-02-01")}).Results[0]
-	if len(r.Findings) != 1 || r.Findings[0].Severity != SevWarning || !strings.Contains(r.Findings[0].Message, "FY2022") || r.Tier != TierReview {
+	at("2023-01-12", "M5450")(&c2)
+	rep := s.Scrub([]claim.Claim{c, c2}, Context{Today: claim.MustDate("2023-02-01")})
+	r := rep.Results[0]
+	if len(r.Findings) != 1 || r.Findings[0].Severity != SevError || !strings.Contains(r.Findings[0].Message, "FY2022") || r.Tier != TierHold {
 		t.Errorf("approximate fiscal year: %s", dump(r.Findings))
+	}
+	if len(rep.Notices) != 1 || rep.Notices[0].Code != NoticeICDYear || rep.Notices[0].Claims != 2 ||
+		rep.Notices[0].From != claim.MustDate("2023-01-10") || rep.Notices[0].Through != claim.MustDate("2023-01-12") ||
+		!strings.Contains(rep.Notices[0].Message, "FY2023") || !strings.Contains(rep.Notices[0].Message, "against FY2022") {
+		t.Errorf("notices %+v", rep.Notices)
 	}
 }
 
@@ -366,14 +389,14 @@ func TestDatesChargesTimely(t *testing.T) {
 			}
 		}, want: []string{"TF-001"}, inMsg: "90 days"},
 		{name: "Medicare 366 days", edit: func(c *claim.Claim) {
-			c.PayerID = "01112"
+			c.PayerID, c.MemberID = "01112", testMBI
 			d := today.AddDays(-366)
 			for i := range c.Lines {
 				c.Lines[i].From, c.Lines[i].To = d, d
 			}
 		}, want: []string{"TF-001"}, inMsg: "365 days"},
 		{name: "Medicare 365 days is in time", edit: func(c *claim.Claim) {
-			c.PayerID = "01112"
+			c.PayerID, c.MemberID = "01112", testMBI
 			d := today.AddDays(-365)
 			for i := range c.Lines {
 				c.Lines[i].From, c.Lines[i].To = d, d
@@ -485,11 +508,12 @@ func TestNCCIPTP(t *testing.T) {
 		{name: "29881 with 29877, indicator 0", edit: ncciLines(claim.Line{Procedure: "29881", Modifiers: []string{"RT"}}, claim.Line{Procedure: "29877", Modifiers: []string{"RT"}}),
 			want: []string{"NCCI-PTP-001"}, line: 2, field: claim.FieldProcedureCode, inMsg: "29877 is NCCI column 2 of 29881"},
 		{name: "indicator 0 is not bypassed by 59", edit: ncciLines(claim.Line{Procedure: "29881"}, claim.Line{Procedure: "29877", Modifiers: []string{"59"}}), want: []string{"NCCI-PTP-001"}},
-		{name: "20610 with 76942, indicator 1, no modifier", edit: ncciLines(claim.Line{Procedure: "20610"}, claim.Line{Procedure: "76942"}),
+		{name: "29881 with 29875, indicator 1, no modifier", edit: ncciLines(claim.Line{Procedure: "29881"}, claim.Line{Procedure: "29875"}),
 			want: []string{"NCCI-PTP-002"}, line: 2, field: claim.FieldModifiers, inFix: "59"},
-		{name: "column 2 listed first", edit: ncciLines(claim.Line{Procedure: "76942"}, claim.Line{Procedure: "20610"}), want: []string{"NCCI-PTP-002"}, line: 1},
-		{name: "indicator 1 with 59", edit: ncciLines(claim.Line{Procedure: "20610"}, claim.Line{Procedure: "76942", Modifiers: []string{"59"}})},
-		{name: "indicator 1 with XS", edit: ncciLines(claim.Line{Procedure: "20610"}, claim.Line{Procedure: "76942", Modifiers: []string{"XS"}})},
+		{name: "column 2 listed first", edit: ncciLines(claim.Line{Procedure: "29875"}, claim.Line{Procedure: "29881"}), want: []string{"NCCI-PTP-002"}, line: 1},
+		{name: "indicator 1 with 59: bypassed, X modifier preferred", edit: ncciLines(claim.Line{Procedure: "29881"}, claim.Line{Procedure: "29875", Modifiers: []string{"59"}}),
+			want: []string{"NCCI-PTP-007"}},
+		{name: "indicator 1 with XS", edit: ncciLines(claim.Line{Procedure: "29881"}, claim.Line{Procedure: "29875", Modifiers: []string{"XS"}})},
 		{name: "indicator 1 with 25 on the E/M", edit: ncciLines(claim.Line{Procedure: "20610", Modifiers: []string{"RT"}}, claim.Line{Procedure: "99213", Modifiers: []string{"25"}})},
 		{name: "edit deleted before the DOS", edit: ncciLines(claim.Line{Procedure: "97140"}, claim.Line{Procedure: "97530"})},
 		{name: "different rendering provider", batch: twoClaims(func(a, b *claim.Claim) {
@@ -656,12 +680,12 @@ func TestStarterPayerRulesCompile(t *testing.T) {
 	ref := *starter(t)
 	ref.Payers = payers.Starter()
 	s := newScrubber(t, &ref)
-	n := len(s.payer.global)
-	for _, rs := range s.payer.byPayer {
+	n := len(s.rules.global)
+	for _, rs := range s.rules.byPayer {
 		n += len(rs)
 	}
-	if n != 3 {
-		t.Errorf("compiled %d starter rules; want 3", n)
+	if n != 4 {
+		t.Errorf("compiled %d starter rules; want 4", n)
 	}
 }
 

@@ -139,6 +139,9 @@ type Report struct {
 	Summary      Summary       `json:"summary"`
 	IntakeErrors []IntakeError `json:"intake_errors"`
 	Claims       []ClaimReport `json:"claims"`
+	// Notices say once for the file where the reference data did not
+	// cover its dates of service (scrub.Report.Notices).
+	Notices []scrub.Notice `json:"notices"`
 }
 
 // Summary counts a scrubbed file.
@@ -186,7 +189,7 @@ type FindingReport struct {
 // NewReport builds the report of a scrubbed file (results as completed by
 // Assess, in claim order).
 func NewReport(layout *intake.Layout, claims []claim.Claim, results []scrub.Result, rowErrs []intake.RowError) Report {
-	rep := Report{IntakeErrors: []IntakeError{}, Claims: make([]ClaimReport, 0, len(results))}
+	rep := Report{IntakeErrors: []IntakeError{}, Claims: make([]ClaimReport, 0, len(results)), Notices: []scrub.Notice{}}
 	if layout != nil {
 		rep.File = layout.File
 	}

@@ -34,11 +34,11 @@ func upload(t testing.TB) string {
 	rows := [][]any{
 		{"January charges"},
 		{},
-		{"Claim #", "Last Name", "First Name", "DOB", "Member ID", "Payer ID", "Billing NPI", "DOS", "CPT", "Mod 1", "Charges", "Dx Pointer", "Dx 1", "Dx 2", "Notes"},
-		{"C1", "Testwood", "Ann", time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC), "M1", "60054", "1234567890", time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), "99213", nil, 135.0, "1", "E11", "I10", "=HYPERLINK(\"http://x\")"},
-		{nil, nil, nil, nil, nil, nil, nil, time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), "36415", "Z9", 15.0, "1", nil, nil, "@SUM(1)"},
-		{"C2", "Testfield", "Bo", time.Date(1980, 5, 6, 0, 0, 0, 0, time.UTC), nil, "87726", "1234567893", "2/30/2026", "99212", nil, 95.0, "1", "J06.9", nil, "+1"},
-		{"C3", "Testmore", "Cy", time.Date(1990, 7, 8, 0, 0, 0, 0, time.UTC), "M3", "62308", "1234567893", time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC), "99212", nil, 95.0, "1", "K21.9", nil, "-2"},
+		{"Claim #", "Last Name", "First Name", "DOB", "Member ID", "Payer ID", "Billing NPI", "DOS", "CPT", "Mod 1", "Charges", "Dx Pointer", "Dx 1", "Dx 2", "Notes", "Units"},
+		{"C1", "Testwood", "Ann", time.Date(1970, 1, 2, 0, 0, 0, 0, time.UTC), "M1", "60054", "1234567890", time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), "99213", nil, 135.0, "1", "E11", "I10", "=HYPERLINK(\"http://x\")", 1},
+		{nil, nil, nil, nil, nil, nil, nil, time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC), "36415", "Z9", 15.0, "1", nil, nil, "@SUM(1)", 1},
+		{"C2", "Testfield", "Bo", time.Date(1980, 5, 6, 0, 0, 0, 0, time.UTC), nil, "87726", "1234567893", "2/30/2026", "99212", nil, 95.0, "1", "J06.9", nil, "+1", 1},
+		{"C3", "Testmore", "Cy", time.Date(1990, 7, 8, 0, 0, 0, 0, time.UTC), "M3", "62308", "1234567893", time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC), "99212", nil, 95.0, "1", "K21.9", nil, "-2", 1},
 	}
 	for i, r := range rows {
 		if err := f.SetSheetRow("Charges", "A"+strconv.Itoa(i+1), &r); err != nil {

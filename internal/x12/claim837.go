@@ -203,6 +203,17 @@ func Check837P(env *Envelope837, c *claim.Claim) error {
 	}
 	for i := range c.Lines {
 		checkLine(c, i, bad)
+		l := &c.Lines[i]
+		if pos := l.PlaceOfService; pos != "" && pos != c.PlaceOfService && (!isDigits(pos) || len(pos) != 2) {
+			bad(i+1, claim.FieldPlaceOfService, "line place of service %q must be a 2-digit CMS code (SV105)", pos)
+		}
+		if npi := l.RenderingNPI; npi != "" && npi != c.RenderingNPI {
+			if !validNPI(npi) {
+				bad(i+1, claim.FieldRenderingNPI, "line rendering NPI %q must be 10 digits", npi)
+			} else if env.Practitioners[npi].LastName == "" {
+				bad(i+1, claim.FieldRenderingNPI, "rendering provider NPI %s has no name: add it to the practitioners list (loop 2420A requires NM103)", npi)
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -487,7 +498,11 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 		w.raw(l.Charge.X12())
 		w.raw("UN")
 		w.raw(units(l.Units))
-		w.raw("") // SV105 place of service: only when it differs from CLM05-1
+		pos := "" // SV105 place of service: only when it differs from CLM05-1
+		if l.PlaceOfService != "" && l.PlaceOfService != c.PlaceOfService {
+			pos = l.PlaceOfService
+		}
+		w.raw(pos)
 		w.raw("")
 		ptrs = ptrs[:0]
 		for _, p := range l.DxPointers {
@@ -504,6 +519,14 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 			code, _ := ndc11(l.NDC) // checked by Check837P
 			w.seg("LIN", "", "N4", code)
 			w.seg("CTP", "", "", "", units(l.Units), "UN")
+		}
+		// 2420A rendering provider: only when the line's differs from the claim's.
+		if npi := l.RenderingNPI; npi != "" && npi != c.RenderingNPI && npi != c.Billing.NPI {
+			p := env.Practitioners[npi]
+			w.seg("NM1", "82", "1", upper(p.LastName), upper(p.FirstName), "", "", "", "XX", npi)
+			if p.Taxonomy != "" {
+				w.seg("PRV", "PE", "PXC", upper(p.Taxonomy))
+			}
 		}
 	}
 }

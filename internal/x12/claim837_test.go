@@ -384,3 +384,49 @@ func TestIsPOBox(t *testing.T) {
 		}
 	}
 }
+
+// TestWrite837PLineRenderingAndPOS: a line with its own rendering provider
+// and place of service gets loop 2420A and SV105; lines that repeat the
+// claim's get neither.
+func TestWrite837PLineRenderingAndPOS(t *testing.T) {
+	env := testEnvelope837()
+	c := demoClaims()[0]
+	c.Lines = append(c.Lines[:1:1], c.Lines[0])
+	c.Lines[1].Number, c.Lines[1].Procedure = 2, "71046"
+	var other string
+	for npi := range env.Practitioners {
+		if npi != c.RenderingNPI && npi != c.ReferringNPI {
+			other = npi
+			break
+		}
+	}
+	c.Lines[1].RenderingNPI, c.Lines[1].PlaceOfService = other, "22"
+	c.Lines[0].RenderingNPI, c.Lines[0].PlaceOfService = c.RenderingNPI, c.PlaceOfService // the claim's own: nothing extra
+	data, _ := write837(t, env, []claim.Claim{c})
+	check837(t, data, []claim.Claim{c})
+	segs := strings.Split(string(data), "~")
+	var sv1 []string
+	nm182 := 0
+	for _, s := range segs {
+		s = strings.TrimSpace(s)
+		if strings.HasPrefix(s, "SV1*") {
+			sv1 = append(sv1, s)
+		}
+		if strings.HasPrefix(s, "NM1*82*") && strings.HasSuffix(s, "*XX*"+other) {
+			nm182++
+		}
+	}
+	if len(sv1) != 2 || strings.Split(sv1[0], "*")[5] != "" || strings.Split(sv1[1], "*")[5] != "22" {
+		t.Errorf("SV1 segments %q", sv1)
+	}
+	if nm182 != 1 {
+		t.Errorf("loop 2420A for the line's rendering provider: %d NM1*82 with NPI %s", nm182, other)
+	}
+	// A line rendering NPI the practitioners list does not name is refused.
+	c.Lines[1].RenderingNPI = "1234567893"
+	env.Practitioners = map[string]Practitioner{c.RenderingNPI: env.Practitioners[c.RenderingNPI], c.ReferringNPI: env.Practitioners[c.ReferringNPI]}
+	var ce *ClaimError
+	if err := Check837P(&env, &c); !errors.As(err, &ce) || ce.Line != 2 || ce.Field != claim.FieldRenderingNPI {
+		t.Errorf("Check837P = %v", err)
+	}
+}
