@@ -96,7 +96,6 @@ func idOf(raw json.RawMessage) string {
 	return s
 }
 
-
 func str(dst *string) func(json.RawMessage) error {
 	return func(v json.RawMessage) error {
 		if json.Unmarshal(v, dst) != nil {
