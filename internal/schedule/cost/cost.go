@@ -88,8 +88,13 @@ func (w Weights) Of(e Expectation) float64 {
 // exact.
 const DefaultStep = 1.0
 
-// negligible is the mass below which a trailing grid point is dropped.
-const negligible = 1e-15
+// negligible is the mass below which a trailing grid point is dropped;
+// screenCut is NewScreen's, for which the dropped tail joins the last
+// point kept.
+const (
+	negligible = 1e-15
+	screenCut  = 1e-9
+)
 
 // Evaluator computes Expectations for one service-time variability and
 // grid step. It caches the service distributions per visit length and
@@ -97,6 +102,9 @@ const negligible = 1e-15
 // goroutine.
 type Evaluator struct {
 	cv, step float64
+	tailZ    float64
+	merge    float64 // Chain.Eval's early-stop tolerance
+	cut      float64 // trailing mass below which a distribution is cut short
 	kernels  map[float64]*kernel
 	bufA     []float64
 	bufB     []float64
@@ -108,7 +116,22 @@ func New(cv, step float64) *Evaluator {
 	if step <= 0 {
 		step = DefaultStep
 	}
-	return &Evaluator{cv: cv, step: step, kernels: map[float64]*kernel{}}
+	return &Evaluator{cv: cv, step: step, tailZ: tailZ, merge: mergeTolerance, cut: negligible, kernels: map[float64]*kernel{}}
+}
+
+// NewScreen returns an Evaluator for screening many alternatives quickly
+// before the best few are priced with New: on a grid of step minutes
+// (typically a third of a slot), with the service-time tails beyond
+// screenTailZ standard deviations (2·10⁻⁴ of the mass each side) placed
+// at their conditional means, which keeps mass and mean exact and the
+// kernels short; with the free time's upper tail cut at screenCut of
+// its mass (folded into the last point kept); and with Chain.Eval
+// stopping once a change has faded to screenMerge of the free-time
+// distribution.
+func NewScreen(cv, step float64) *Evaluator {
+	e := New(cv, step)
+	e.tailZ, e.merge, e.cut = screenTailZ, screenMerge, screenCut
+	return e
 }
 
 // Step returns the grid spacing.
@@ -212,17 +235,35 @@ func (e *Evaluator) visit(d dist, v Visit) (dist, float64) {
 		out[i] = (1 - show) * m
 	}
 	clear(out[len(g):])
+	kp := k.p
 	for i, m := range g {
-		if m == 0 {
+		if m < negligible {
 			continue
 		}
 		m *= show
-		dst := out[i+k.lo : i+k.lo+len(k.p)]
-		for j, q := range k.p {
+		dst := out[i+k.lo:]
+		dst = dst[:len(kp)]
+		for j, q := range kp {
 			dst[j] += m * q
 		}
 	}
-	return dist{lo: lo, p: trim(out)}, wait
+	return dist{lo: lo, p: e.cutTail(out)}, wait
+}
+
+// cutTail drops the upper tail below the evaluator's cut: exactly (the
+// mass is negligible) for New, folded into the last point kept for
+// NewScreen.
+func (e *Evaluator) cutTail(p []float64) []float64 {
+	if e.cut <= negligible {
+		return trim(p)
+	}
+	n, tail := len(p), 0.0
+	for n > 1 && tail+p[n-1] < e.cut {
+		tail += p[n-1]
+		n--
+	}
+	p[n-1] += tail
+	return p[:n]
 }
 
 // grow returns (*buf)[:n], reallocating when too short. The two buffers
@@ -254,7 +295,7 @@ func (e *Evaluator) kernel(minutes float64) *kernel {
 	if k, ok := e.kernels[minutes]; ok {
 		return k
 	}
-	k := newKernel(minutes, e.cv, e.step)
+	k := newKernel(minutes, e.cv, e.step, e.tailZ)
 	e.kernels[minutes] = k
 	return k
 }
@@ -262,11 +303,15 @@ func (e *Evaluator) kernel(minutes float64) *kernel {
 // tailZ is how many standard deviations of log service time the kernel
 // spans densely either side; the mass beyond (3·10⁻⁷ each side) is
 // placed at its conditional mean, so mass and mean stay exact.
-const tailZ = 5.0
+// screenTailZ is NewScreen's.
+const (
+	tailZ       = 5.0
+	screenTailZ = 3.5
+)
 
 // newKernel discretises a lognormal service time of the given mean and
 // coefficient of variation with tent functions on a grid of step h.
-func newKernel(mean, cv, h float64) *kernel {
+func newKernel(mean, cv, h, tailZ float64) *kernel {
 	u := mean / h // mean in steps
 	sigma := math.Sqrt(math.Log1p(cv * cv))
 	if sigma < 1e-7 {

@@ -331,40 +331,76 @@ type Estimate struct {
 	Capped  bool     `json:"capped,omitempty"` // the product exceeded MaxProbability
 }
 
+// factors returns the multiplier of each group for features f (1 where
+// the group does not apply) and whether it applies.
+func (m *Model) factors(f Features) (v [nGroups]float64, ok [nGroups]bool) {
+	if f.LeadDays >= 0 {
+		v[gLead], ok[gLead] = m.lead[leadBucket(f.LeadDays)], true
+	}
+	if f.Weekday.Valid() {
+		v[gWeekday], ok[gWeekday] = m.weekday[f.Weekday], true
+	}
+	v[gPart], ok[gPart] = m.part[dayPart(f.Start)], true
+	v[gVisit], ok[gVisit] = m.visit[f.VisitType]
+	if p, found := m.patients[f.PatientID]; found && f.PatientID != "" {
+		v[gPatient], ok[gPatient] = p.Factor, true
+	}
+	return v, ok
+}
+
+// clamp caps a product of factors into [MinProbability, MaxProbability].
+func clamp(p float64) (float64, bool) {
+	if p > MaxProbability {
+		return MaxProbability, true
+	}
+	return max(MinProbability, p), false
+}
+
+// P returns the no-show probability of an appointment with features f
+// (Estimate without the explanation, for the planner's many candidates).
+func (m *Model) P(f Features) float64 {
+	if m.Visits == 0 {
+		return MinProbability
+	}
+	v, ok := m.factors(f)
+	p := m.Base
+	for g := range nGroups {
+		if ok[g] {
+			p *= v[g]
+		}
+	}
+	p, _ = clamp(p)
+	return p
+}
+
 // Estimate returns the no-show probability of an appointment with
-// features f.
+// features f and its parts.
 func (m *Model) Estimate(f Features) Estimate {
 	if m.Visits == 0 {
 		return Estimate{P: MinProbability}
 	}
+	v, ok := m.factors(f)
 	e := Estimate{Base: m.Base}
-	if f.LeadDays >= 0 {
-		e.Factors = append(e.Factors, Factor{FactorLead, fmt.Sprintf("lead time %d %s", f.LeadDays, plural(f.LeadDays, "day", "days")), m.lead[leadBucket(f.LeadDays)]})
+	add := func(g int, kind FactorKind, label string) {
+		if ok[g] {
+			e.Factors = append(e.Factors, Factor{kind, label, v[g]})
+		}
 	}
-	if f.Weekday.Valid() {
-		e.Factors = append(e.Factors, Factor{FactorWeekday, f.Weekday.String(), m.weekday[f.Weekday]})
-	}
-	e.Factors = append(e.Factors, Factor{FactorTime, dayParts[dayPart(f.Start)].name, m.part[dayPart(f.Start)]})
-	if v, ok := m.visit[f.VisitType]; ok {
-		e.Factors = append(e.Factors, Factor{FactorVisit, "visit " + f.VisitType, v})
-	}
-	if p, ok := m.patients[f.PatientID]; ok && f.PatientID != "" {
-		e.Factors = append(e.Factors, Factor{FactorPatient, fmt.Sprintf("%d %s in %d earlier %s", p.NoShows, plural(p.NoShows, "no-show", "no-shows"),
-			p.Visits, plural(p.Visits, "visit", "visits")), p.Factor})
+	add(gLead, FactorLead, fmt.Sprintf("lead time %d %s", f.LeadDays, plural(f.LeadDays, "day", "days")))
+	add(gWeekday, FactorWeekday, f.Weekday.String())
+	add(gPart, FactorTime, dayParts[dayPart(f.Start)].name)
+	add(gVisit, FactorVisit, "visit "+f.VisitType)
+	if p := m.patients[f.PatientID]; ok[gPatient] {
+		add(gPatient, FactorPatient, fmt.Sprintf("%d %s in %d earlier %s", p.NoShows, plural(p.NoShows, "no-show", "no-shows"),
+			p.Visits, plural(p.Visits, "visit", "visits")))
 	}
 	p := e.Base
 	for _, x := range e.Factors {
 		p *= x.Value
 	}
-	e.P = max(MinProbability, p)
-	if p > MaxProbability {
-		e.P, e.Capped = MaxProbability, true
-	}
+	e.P, e.Capped = clamp(p)
 	return e
 }
-
-// P returns the probability alone.
-func (m *Model) P(f Features) float64 { return m.Estimate(f).P }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
