@@ -92,6 +92,7 @@ func commands(a *app) []*cobra.Command {
 		newRefdataCmd(a),
 		newEligibilityCmd(a),
 		newX12Cmd(a),
+		newScheduleCmd(a),
 		newPayerSimCmd(a),
 		newClearinghouseSimCmd(a),
 		newConfigCmd(a),

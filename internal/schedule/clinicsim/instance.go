@@ -149,3 +149,11 @@ func SmallInstance(seed uint64) *schedule.Instance {
 	}
 	return in
 }
+
+// LargeInstance is the size goal for planning time: 400 requests
+// for 10 providers over 10 working days (two weeks), half the slots
+// already booked, no-show probabilities estimated from 5,000 past visits.
+func LargeInstance() *schedule.Instance {
+	c := NewClinic(ClinicConfig{Seed: 400, Providers: 10, Patients: 3000, PatientSpread: 0.8})
+	return c.Instance(InstanceConfig{Seed: 400, Start: claim.MustDate("2026-12-07"), Days: 14, Requests: 400, Fill: 0.5, History: 5000})
+}

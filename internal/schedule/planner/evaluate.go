@@ -1,8 +1,12 @@
 package planner
 
 import (
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
+	"math"
 	"slices"
+	"sync"
 
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/schedule"
@@ -115,7 +119,7 @@ func Evaluate(pb *Problem, plan *schedule.Plan) (*schedule.Breakdown, error) {
 		for i, p := range vs {
 			visits[i] = p.visit
 		}
-		total = total.Add(e.Session(s.length, visits))
+		total = total.Add(pb.cache.price(e, s.length, visits))
 	}
 	b.WaitMinutes, b.IdleMinutes, b.OvertimeMinutes = total.Wait, total.Idle, total.Overtime
 	b.Cost = b.CostOf(in.Costs)
@@ -125,4 +129,51 @@ func Evaluate(pb *Problem, plan *schedule.Plan) (*schedule.Breakdown, error) {
 func containsKey(m map[string]int, k string) bool {
 	_, ok := m[k]
 	return ok
+}
+
+// SessionCache remembers the expectations of sessions priced by
+// Evaluate, keyed by everything they depend on (service variability, grid
+// step, length, visits in order), so that problems of one calendar share
+// the work for the sessions they have in common. It is safe for
+// concurrent use. The zero value is not usable; use NewSessionCache. A
+// nil *SessionCache prices every session afresh.
+type SessionCache struct {
+	mu sync.Mutex
+	m  map[uint64]cost.Expectation
+}
+
+// NewSessionCache returns an empty cache.
+func NewSessionCache() *SessionCache { return &SessionCache{m: map[uint64]cost.Expectation{}} }
+
+// price returns e.Session(length, vs), from the cache when it has it.
+func (c *SessionCache) price(e *cost.Evaluator, length float64, vs []cost.Visit) cost.Expectation {
+	if c == nil {
+		return e.Session(length, vs)
+	}
+	h := fnv.New64a()
+	var buf [8]byte
+	put := func(x float64) {
+		binary.LittleEndian.PutUint64(buf[:], math.Float64bits(x))
+		h.Write(buf[:])
+	}
+	put(e.CV())
+	put(e.Step())
+	put(length)
+	for _, v := range vs {
+		put(v.At)
+		put(v.Minutes)
+		put(v.NoShow)
+	}
+	k := h.Sum64()
+	c.mu.Lock()
+	x, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		return x
+	}
+	x = e.Session(length, vs)
+	c.mu.Lock()
+	c.m[k] = x
+	c.mu.Unlock()
+	return x
 }

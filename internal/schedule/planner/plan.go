@@ -28,7 +28,7 @@ func Plan(pb *Problem) (*schedule.Plan, error) {
 		}
 	}
 	st.improve(order)
-	if rule := pb.newRuleState(FCFS()); rule.total() < st.total()-improvement {
+	if rule := pb.newRuleState(FCFS(), true); rule.total() < st.total()-improvement {
 		rule.improve(order)
 		if rule.total() < st.total() {
 			st = rule
@@ -100,17 +100,11 @@ func (st *state) improve(order []int) {
 		if st.swaps(order, dirty) {
 			moved = true
 		}
-		if !moved && !st.rebuild(rebuildBudget) {
+		if !moved && !st.rebuild() {
 			return
 		}
 	}
 }
-
-// rebuildBudget bounds the bookings one rebuild round tries over all
-// sessions; rebuild spreads it over the orders it tries per session
-// (between 2 and 120): many on small instances, where a local optimum of
-// single moves can sit a few percent above the optimum, few on large ones.
-const rebuildBudget = 1000
 
 // relocate moves request r to its cheapest place if that gains more than
 // improvement; it reports whether r moved.
@@ -119,9 +113,9 @@ func (st *state) relocate(r int) bool {
 	var u undo
 	if st.choice[r] >= 0 {
 		c := &st.pb.requests[r].cands[st.choice[r]]
-		before := st.pb.weights.Of(st.sess[c.sess].fine.Expect())
+		before := st.pb.weights.Of(st.fineChain(c.sess).Expect())
 		u = st.unbookUndoably(r)
-		here = before - st.pb.weights.Of(st.sess[c.sess].fine.Expect()) + c.static
+		here = before - st.pb.weights.Of(st.fineChain(c.sess).Expect()) + c.static
 	}
 	best := st.bestOption(r, here)
 	if best.delta < here-improvement {

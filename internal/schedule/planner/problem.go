@@ -15,8 +15,9 @@ import (
 // once built and may be shared by concurrent plans.
 type Problem struct {
 	Instance *schedule.Instance
-	// Model is the no-show model fitted on the instance's history; nil
-	// when every probability is given.
+	// Model estimates the probabilities not given: fitted on the
+	// instance's history, or given to CompileWith; nil when every
+	// probability is given.
 	Model *noshow.Model
 
 	sessions []session
@@ -25,6 +26,7 @@ type Problem struct {
 	perSlot  int     // 1 + max_overbook_per_slot
 	coarse   float64 // screening grid step
 	bySlot   map[schedule.Slot]slotRef
+	cache    *SessionCache
 }
 
 // session is one provider-session with its slots and fixed appointments.
@@ -69,14 +71,29 @@ type cand struct {
 // slotRef locates a slot.
 type slotRef struct{ sess, slot int }
 
-// Compile checks nothing (ParseInstance did) and builds the problem,
-// fitting the no-show model on the history when some probability must be
-// estimated.
-func Compile(in *schedule.Instance) *Problem {
+// Options tune CompileWith.
+type Options struct {
+	// Model estimates the probabilities not given (the clinic's model,
+	// fitted once on its whole history) instead of a model fitted on the
+	// instance's history.
+	Model *noshow.Model
+	// Cache remembers priced sessions across the problems of one
+	// calendar (a nightly re-plan, a simulation day by day), so that
+	// Evaluate prices only the sessions that changed.
+	Cache *SessionCache
+}
+
+// Compile builds the problem of a checked instance (ParseInstance or
+// Instance.Check; Compile checks nothing), fitting the no-show model on
+// the instance's history when some probability must be estimated.
+func Compile(in *schedule.Instance) *Problem { return CompileWith(in, Options{}) }
+
+// CompileWith is Compile with options.
+func CompileWith(in *schedule.Instance, opts Options) *Problem {
 	pb := &Problem{Instance: in, perSlot: 1 + in.MaxOverbookPerSlot, bySlot: map[schedule.Slot]slotRef{},
 		weights: cost.Weights{Wait: in.Costs.WaitPerMinute, Idle: in.Costs.IdlePerMinute, Overtime: in.Costs.OvertimePerMinute},
-		coarse:  max(1, float64(in.SlotMinutes)/2)}
-	if needsModel(in) {
+		coarse:  max(1, float64(in.SlotMinutes)/2), Model: opts.Model, cache: opts.Cache}
+	if pb.Model == nil && needsModel(in) {
 		pb.Model = noshow.Fit(in.History)
 	}
 	for _, s := range in.Sessions() {

@@ -41,11 +41,15 @@ func BaileyWelch() Rule {
 }
 
 // Apply plans the instance with the rule.
-func (pb *Problem) Apply(rule Rule) (*schedule.Plan, error) { return pb.newRuleState(rule).plan() }
+func (pb *Problem) Apply(rule Rule) (*schedule.Plan, error) {
+	return pb.newRuleState(rule, false).plan()
+}
 
-// newRuleState books the requests by the rule.
-func (pb *Problem) newRuleState(rule Rule) *state {
+// newRuleState books the requests by the rule; priced says whether the
+// state keeps its chains (to compare with or improve on it).
+func (pb *Problem) newRuleState(rule Rule, priced bool) *state {
 	st := newState(pb)
+	st.unpriced = !priced
 	// Nominal occupancy of regular bookings, per session: intervals in
 	// minutes after the session's start. Existing appointments are
 	// regular unless another existing one already starts in their slot.

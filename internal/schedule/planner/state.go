@@ -11,11 +11,15 @@ type entry struct {
 	visit cost.Visit
 }
 
-// sessState is a session of a plan being built.
+// sessState is a session of a plan being built. Its chains are made
+// when first needed (most sessions of a large horizon are only screened,
+// on the coarse grid, or not looked at at all); a session's entries
+// differ from its existing appointments only once both exist.
 type sessState struct {
 	entries      []entry
 	count        []int // appointments starting in each slot
 	fine, coarse *cost.Chain
+	base         float64 // the fine cost of its existing appointments alone
 }
 
 // state is a plan being built: each request's chosen candidate and the
@@ -38,6 +42,9 @@ type state struct {
 	// memo[r][ci] is the best coarse insertion of request r at candidate
 	// ci, valid while the session's version is memo's.
 	memo [][]memoEntry
+	// unpriced states (a rule's bookings) keep no chains: book only
+	// records, and the plan is priced by Evaluate alone.
+	unpriced bool
 }
 
 // memoEntry is a remembered coarse insertion: position and delta
@@ -66,11 +73,34 @@ func newState(pb *Problem) *state {
 		for _, f := range s.existing {
 			ss.entries = append(ss.entries, entry{req: -1, slot: f.slot, visit: cost.Visit{At: f.at, Minutes: f.minutes, NoShow: f.p}})
 		}
-		vs := st.visits(ss.entries)
-		ss.fine = st.fine.NewChain(s.length, vs)
-		ss.coarse = st.coarse.NewChain(s.length, vs)
 	}
 	return st
+}
+
+// fineChain returns session si's fine chain, making it if need be.
+func (st *state) fineChain(si int) *cost.Chain {
+	ss := &st.sess[si]
+	if ss.fine == nil {
+		ss.fine = st.fine.NewChain(st.pb.sessions[si].length, st.visits(ss.entries))
+		ss.base = st.pb.weights.Of(ss.fine.Expect())
+	}
+	return ss.fine
+}
+
+// coarseChain returns session si's coarse chain, making it if need be.
+func (st *state) coarseChain(si int) *cost.Chain {
+	ss := &st.sess[si]
+	if ss.coarse == nil {
+		ss.coarse = st.coarse.NewChain(st.pb.sessions[si].length, st.visits(ss.entries))
+	}
+	return ss.coarse
+}
+
+// editable returns session si with both chains made, ready to change.
+func (st *state) editable(si int) *sessState {
+	st.fineChain(si)
+	st.coarseChain(si)
+	return &st.sess[si]
 }
 
 func (st *state) visits(es []entry) []cost.Visit {
@@ -81,11 +111,15 @@ func (st *state) visits(es []entry) []cost.Visit {
 	return vs
 }
 
-// total returns the plan's expected cost.
+// total returns the plan's expected cost less that of the calendar of
+// existing appointments alone (a constant of the problem): what plans of
+// one problem are compared by.
 func (st *state) total() float64 {
 	c := st.static + st.pb.Instance.Costs.Unscheduled*float64(st.unscheduled)
 	for i := range st.sess {
-		c += st.pb.weights.Of(st.sess[i].fine.Expect())
+		if ss := &st.sess[i]; ss.fine != nil {
+			c += st.pb.weights.Of(ss.fine.Expect()) - ss.base
+		}
 	}
 	return c
 }
@@ -109,18 +143,18 @@ func positions(es []entry, at float64) (lo, hi int) {
 	return lo, hi
 }
 
-// chain returns the session's fine or coarse chain.
-func (ss *sessState) chain(coarse bool) *cost.Chain {
+// chain returns session si's fine or coarse chain.
+func (st *state) chain(si int, coarse bool) *cost.Chain {
 	if coarse {
-		return ss.coarse
+		return st.coarseChain(si)
 	}
-	return ss.fine
+	return st.fineChain(si)
 }
 
 // insertDelta returns what inserting v at position pos of session si
 // adds to the session's expected cost.
 func (st *state) insertDelta(si, pos int, v cost.Visit, coarse bool) float64 {
-	c := st.sess[si].chain(coarse)
+	c := st.chain(si, coarse)
 	st.scratch = append(st.scratch[:0], v)
 	return st.pb.weights.Of(c.Eval(pos, pos, st.scratch)) - st.pb.weights.Of(c.Expect())
 }
@@ -129,13 +163,18 @@ func (st *state) insertDelta(si, pos int, v cost.Visit, coarse bool) float64 {
 func (st *state) book(r, ci, pos int) {
 	c := &st.pb.requests[r].cands[ci]
 	ss := &st.sess[c.sess]
+	if !st.unpriced {
+		ss = st.editable(c.sess)
+	}
 	v := st.pb.visitAt(r, c)
 	ss.entries = append(ss.entries, entry{})
 	copy(ss.entries[pos+1:], ss.entries[pos:])
 	ss.entries[pos] = entry{req: r, slot: c.slot, visit: v}
 	ss.count[c.slot]++
-	ss.fine.Replace(pos, pos, []cost.Visit{v})
-	ss.coarse.Replace(pos, pos, []cost.Visit{v})
+	if !st.unpriced {
+		ss.fine.Replace(pos, pos, []cost.Visit{v})
+		ss.coarse.Replace(pos, pos, []cost.Visit{v})
+	}
 	st.choice[r] = ci
 	st.static += c.static
 	st.unscheduled--
@@ -147,7 +186,7 @@ func (st *state) book(r, ci, pos int) {
 func (st *state) unbook(r int) {
 	ci := st.choice[r]
 	c := &st.pb.requests[r].cands[ci]
-	ss := &st.sess[c.sess]
+	ss := st.editable(c.sess)
 	pos := st.pos[r]
 	ss.entries = append(ss.entries[:pos], ss.entries[pos+1:]...)
 	ss.count[c.slot]--
@@ -177,7 +216,7 @@ type undo struct {
 // back.
 func (st *state) unbookUndoably(r int) undo {
 	c := &st.pb.requests[r].cands[st.choice[r]]
-	ss := &st.sess[c.sess]
+	ss := st.editable(c.sess)
 	u := undo{r: r, cand: st.choice[r], pos: st.pos[r], version: st.version[c.sess],
 		fine: ss.fine.Mark(st.pos[r]), coarse: ss.coarse.Mark(st.pos[r])}
 	st.unbook(r)
@@ -290,7 +329,7 @@ func (st *state) coarseInsertion(r, ci int, limit float64) (option, bool) {
 	lo, hi := positions(ss.entries, v.At)
 	best := option{cand: ci, pos: -1}
 	for pos := lo; pos <= hi; pos++ {
-		if c.bound+st.pb.weights.Wait*ss.coarse.WaitBound(pos, v) >= limit {
+		if c.bound+st.pb.weights.Wait*st.coarseChain(c.sess).WaitBound(pos, v) >= limit {
 			continue
 		}
 		if d := c.static + st.insertDelta(c.sess, pos, v, true); best.pos < 0 || d < best.delta {

@@ -73,15 +73,14 @@ func (st *state) trySwap(r1, r2 int) bool {
 	pa, pbPos := st.pos[r1], st.pos[r2]
 	// The queue's part, screened on the coarse grid and then priced.
 	queue := func(coarse bool) float64 {
-		sa, sb := &st.sess[a.sess], &st.sess[b.sess]
 		if a.sess == b.sess {
-			c := sa.chain(coarse)
+			c := st.chain(a.sess, coarse)
 			from, to := min(pa, pbPos), max(pa, pbPos)
 			rest := slices.Clone(c.Visits()[from : to+1])
 			rest[pa-from], rest[pbPos-from] = va, vb
 			return pb.weights.Of(c.Eval(from, to+1, rest)) - pb.weights.Of(c.Expect())
 		}
-		ca, cb := sa.chain(coarse), sb.chain(coarse)
+		ca, cb := st.chain(a.sess, coarse), st.chain(b.sess, coarse)
 		return pb.weights.Of(ca.Eval(pa, pa+1, []cost.Visit{va})) - pb.weights.Of(ca.Expect()) +
 			pb.weights.Of(cb.Eval(pbPos, pbPos+1, []cost.Visit{vb})) - pb.weights.Of(cb.Expect())
 	}
@@ -90,7 +89,7 @@ func (st *state) trySwap(r1, r2 int) bool {
 	}
 	if a.sess == b.sess {
 		from, to := min(pa, pbPos), max(pa, pbPos)
-		rest := slices.Clone(st.sess[a.sess].fine.Visits()[from : to+1])
+		rest := slices.Clone(st.fineChain(a.sess).Visits()[from : to+1])
 		rest[pa-from], rest[pbPos-from] = va, vb
 		st.setVisits(a.sess, from, rest)
 	} else {
@@ -109,7 +108,7 @@ func (st *state) trySwap(r1, r2 int) bool {
 // setVisits replaces the visits of session si from position from on with
 // vs (same count), in the entries and both chains.
 func (st *state) setVisits(si, from int, vs []cost.Visit) {
-	ss := &st.sess[si]
+	ss := st.editable(si)
 	st.touch(si)
 	for i, v := range vs {
 		ss.entries[from+i].visit = v
