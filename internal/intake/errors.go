@@ -36,10 +36,26 @@ type FileError struct {
 	Missing []claim.Field
 	Headers []string
 	Err     error // underlying cause, if any
+	// Noun says what the file holds, for messages: "claims" when empty
+	// (Reader), the Table's TableOptions.Noun otherwise.
+	Noun string
 }
 
 func (e *FileError) Error() string {
-	return fmt.Sprintf("claims file %q: %s", e.File, e.Reason)
+	return fmt.Sprintf("%s file %q: %s", nounOr(e.Noun), e.File, e.Reason)
+}
+
+// as sets the noun the error is told with.
+func (e *FileError) as(noun string) *FileError {
+	e.Noun = noun
+	return e
+}
+
+func nounOr(noun string) string {
+	if noun == "" {
+		return "claims"
+	}
+	return noun
 }
 
 // Unwrap returns the underlying cause.

@@ -47,12 +47,19 @@ type Costs struct {
 	Unscheduled       float64 `json:"unscheduled"`         // per request left unbooked
 }
 
-// Limits on an instance's size, so a hostile file cannot exhaust memory.
+// Limits on an instance, so that a hostile or mistaken file cannot
+// exhaust memory or time: far beyond any clinic's planning run.
 const (
-	MaxDays        = 366
-	MaxRecords     = 200_000 // providers, visit types, existing, requests, history: each
-	MaxOverbook    = 10
-	MaxServiceCV   = 5
+	MaxDays      = 366
+	MaxRecords   = 200_000 // existing appointments, requests, history entries: each
+	MaxOverbook  = 10
+	MaxServiceCV = 1.5 // clinic service times vary with CV 0.2–0.8
+	// MaxVisitMinutes bounds a visit type's length.
+	MaxVisitMinutes = 480
+	// MaxSessions bounds the provider-sessions in the horizon, and
+	// MaxPairs the requests times the slots they could choose from.
+	MaxSessions    = 50_000
+	MaxPairs       = 20_000_000
 	maxSlotMinutes = int(MinutesPerDay)
 )
 
@@ -242,7 +249,7 @@ func (in *Instance) Check() error {
 	case in.SlotMinutes < 1 || in.SlotMinutes > maxSlotMinutes:
 		return fmt.Errorf("field slot_minutes: must be 1 to %d", maxSlotMinutes)
 	case !(in.ServiceCV >= 0 && in.ServiceCV <= MaxServiceCV):
-		return fmt.Errorf("field service_cv: must be between 0 and %d", MaxServiceCV)
+		return fmt.Errorf("field service_cv: must be between 0 and %g", MaxServiceCV)
 	case in.MaxOverbookPerSlot < 0 || in.MaxOverbookPerSlot > MaxOverbook:
 		return fmt.Errorf("field max_overbook_per_slot: must be 0 to %d", MaxOverbook)
 	}
@@ -285,8 +292,8 @@ func (in *Instance) Check() error {
 			return fmt.Errorf("%s: field id is empty", where)
 		case types[v.ID]:
 			return fmt.Errorf("%s: duplicate id", where)
-		case v.Minutes < 1 || v.Minutes > int(MinutesPerDay):
-			return fmt.Errorf("%s: field minutes: must be 1 to %d", where, MinutesPerDay)
+		case v.Minutes < 1 || v.Minutes > MaxVisitMinutes:
+			return fmt.Errorf("%s: field minutes: must be 1 to %d", where, MaxVisitMinutes)
 		}
 		types[v.ID] = true
 		for _, id := range v.ProviderIDs {
@@ -294,6 +301,20 @@ func (in *Instance) Check() error {
 				return fmt.Errorf("%s: field provider_ids: unknown provider %q", where, id)
 			}
 		}
+	}
+	templates := 0
+	for _, p := range in.Providers {
+		templates += len(p.Sessions)
+	}
+	if templates*(in.Days/7+1) > MaxSessions {
+		return fmt.Errorf("the horizon holds more than %d provider-sessions; plan fewer days or providers at a time", MaxSessions)
+	}
+	slots := 0
+	for _, s := range in.Sessions() {
+		slots += (s.Minutes() + in.SlotMinutes - 1) / in.SlotMinutes
+	}
+	if len(in.Requests)*slots > MaxPairs {
+		return fmt.Errorf("%d requests over %d slots is too large to plan at once; split the requests by provider or by week", len(in.Requests), slots)
 	}
 	needsModel := ""
 	if err := in.checkExisting(providers, &needsModel); err != nil {
@@ -335,6 +356,7 @@ func checkProbability(p *float64) bool { return p == nil || (*p >= 0 && *p <= 1)
 
 func (in *Instance) checkExisting(providers map[string]bool, needsModel *string) error {
 	sessions := in.Sessions()
+	index := NewSessionIndex(sessions)
 	ids := map[string]bool{}
 	perSlot := map[Slot]int{}
 	h := in.Horizon()
@@ -366,10 +388,11 @@ func (in *Instance) checkExisting(providers map[string]bool, needsModel *string)
 		if !a.Holds() {
 			continue
 		}
-		s, ok := SessionAt(sessions, a.ProviderID, a.Date, a.Start)
+		si, ok := index.At(a.ProviderID, a.Date, a.Start)
 		if !ok {
 			return fmt.Errorf("%s: field start: not inside a session of the provider on that date", where)
 		}
+		s := &sessions[si]
 		slot := Slot{ProviderID: a.ProviderID, Date: a.Date, Start: s.SlotOf(a.Start, in.SlotMinutes)}
 		perSlot[slot]++
 		if perSlot[slot] > 1+in.MaxOverbookPerSlot {
@@ -435,14 +458,34 @@ type Slot struct {
 	Start      Clock      `json:"start"`
 }
 
-// SessionAt returns the session of provider id on date d that contains
+// SessionIndex finds the session that contains a time.
+type SessionIndex struct {
+	sessions []Session
+	by       map[sessionKey][]int
+}
+
+type sessionKey struct {
+	provider string
+	date     claim.Date
+}
+
+// NewSessionIndex indexes sessions (it keeps the slice).
+func NewSessionIndex(sessions []Session) *SessionIndex {
+	x := &SessionIndex{sessions: sessions, by: map[sessionKey][]int{}}
+	for i, s := range sessions {
+		k := sessionKey{s.ProviderID, s.Date}
+		x.by[k] = append(x.by[k], i)
+	}
+	return x
+}
+
+// At returns the index of provider id's session on date d that contains
 // time t.
-func SessionAt(sessions []Session, id string, d claim.Date, t Clock) (*Session, bool) {
-	for i := range sessions {
-		s := &sessions[i]
-		if s.ProviderID == id && s.Date == d && t >= s.Start && t < s.End {
-			return s, true
+func (x *SessionIndex) At(id string, d claim.Date, t Clock) (int, bool) {
+	for _, i := range x.by[sessionKey{id, d}] {
+		if s := &x.sessions[i]; t >= s.Start && t < s.End {
+			return i, true
 		}
 	}
-	return nil, false
+	return -1, false
 }

@@ -96,7 +96,8 @@ func CompileWith(in *schedule.Instance, opts Options) *Problem {
 	if pb.Model == nil && needsModel(in) {
 		pb.Model = noshow.Fit(in.History)
 	}
-	for _, s := range in.Sessions() {
+	sessions := in.Sessions()
+	for _, s := range sessions {
 		ps := session{Session: s, length: float64(s.Minutes()), slots: s.Slots(in.SlotMinutes)}
 		ps.held = make([]int, len(ps.slots))
 		for i, t := range ps.slots {
@@ -104,13 +105,14 @@ func CompileWith(in *schedule.Instance, opts Options) *Problem {
 		}
 		pb.sessions = append(pb.sessions, ps)
 	}
+	index := schedule.NewSessionIndex(sessions) // indexes match pb.sessions
 	for i := range in.Existing {
 		a := &in.Existing[i]
 		if !a.Holds() {
 			continue
 		}
-		si := pb.sessionAt(a.ProviderID, a.Date, a.Start)
-		if si < 0 {
+		si, ok := index.At(a.ProviderID, a.Date, a.Start)
+		if !ok {
 			continue // Check refuses such instances
 		}
 		s := &pb.sessions[si]
@@ -153,18 +155,6 @@ func cmpFloat(a, b float64) int {
 		return 1
 	}
 	return 0
-}
-
-// sessionAt returns the index of the session of the provider on the date
-// that contains time t, or -1.
-func (pb *Problem) sessionAt(provider string, date claim.Date, t schedule.Clock) int {
-	for i := range pb.sessions {
-		s := &pb.sessions[i]
-		if s.ProviderID == provider && s.Date == date && t >= s.Start && t < s.End {
-			return i
-		}
-	}
-	return -1
 }
 
 // existingP returns an existing appointment's no-show probability: the

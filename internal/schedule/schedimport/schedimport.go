@@ -1,0 +1,256 @@
+// Package schedimport reads the scheduling exports practices already
+// have — provider session templates, blocked days and hours, booked
+// appointments, attendance history — from .xlsx or .csv files, through
+// intake's Table: the same format detection, limits and failed-file
+// messages as claims files, headers in any of the first rows matched
+// through synonyms ("Provider", "Resource", "Doctor"; "Appt Date",
+// "Visit Date"; "Show/No Show", "Status" …) compared as intake compares
+// them, without case, spaces or punctuation.
+//
+// A file that cannot be used at all is an *intake.FileError and nothing
+// is read. A cell that cannot be read is a RowError naming file, sheet,
+// row, column and what was expected — never the value, which may be
+// patient data and is kept in RowError.Value for the person fixing the
+// file — and only its row is left out.
+package schedimport
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/intake"
+)
+
+// Options control how an export is read.
+type Options struct {
+	Sheet  string        // "" means the first sheet with a matching header row
+	Limits intake.Limits // zero fields take intake's defaults
+	AsOf   claim.Date    // resolves two-digit years; zero means today
+}
+
+// RowError is a cell (or row) that could not be read; the row is left
+// out and every other row is read.
+type RowError struct {
+	File    string `json:"file"`
+	Sheet   string `json:"sheet,omitempty"`
+	Row     int    `json:"row"`              // as the spreadsheet shows it
+	Column  string `json:"column,omitempty"` // letter; "" for the whole row
+	Header  string `json:"header,omitempty"` // that column's header text
+	Field   string `json:"field,omitempty"`  // the field it holds
+	Message string `json:"message"`          // what is wrong and what is expected (no values)
+	// Value is the cell as read, for the staff report only: it may be
+	// patient data and is not part of Error().
+	Value string `json:"value,omitempty"`
+}
+
+// Error describes the error without the cell value.
+func (e RowError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s", e.File)
+	if e.Sheet != "" {
+		fmt.Fprintf(&b, " sheet %q", e.Sheet)
+	}
+	fmt.Fprintf(&b, " row %d", e.Row)
+	if e.Column != "" {
+		fmt.Fprintf(&b, " column %s", e.Column)
+		if e.Header != "" {
+			fmt.Fprintf(&b, " (%s)", e.Header)
+		}
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+// column is a field of an export and the header texts that name it.
+type column struct {
+	field    string
+	synonyms []string
+	required bool
+}
+
+// layout is an export's fields: which cell holds each.
+type layout struct {
+	cols   []column
+	at     map[string]int // field → cell index
+	header []string
+}
+
+// spec describes one kind of export.
+type spec struct {
+	noun    string
+	columns []column
+	// oneOf lists groups of which at least one field must be present.
+	oneOf [][]string
+}
+
+// match recognises the header row: at least two known columns; then
+// every required one must be there, no field twice.
+func (s *spec) match(l *layout) func(cells []string) (bool, error) {
+	return func(cells []string) (bool, error) {
+		at := map[string]int{}
+		known := 0
+		for i, c := range cells {
+			f, ok := s.fieldFor(c)
+			if !ok {
+				continue
+			}
+			known++
+			if j, dup := at[f]; dup {
+				return false, fmt.Errorf("columns %s (%q) and %s (%q) both mean %s; rename or delete one", intake.ColumnLetter(j), cells[j], intake.ColumnLetter(i), c, f)
+			}
+			at[f] = i
+		}
+		if known < 2 {
+			return false, nil
+		}
+		var missing []string
+		for _, c := range s.columns {
+			if _, ok := at[c.field]; c.required && !ok {
+				missing = append(missing, c.field)
+			}
+		}
+		for _, group := range s.oneOf {
+			if !slices.ContainsFunc(group, func(f string) bool { _, ok := at[f]; return ok }) {
+				missing = append(missing, strings.Join(group, " or "))
+			}
+		}
+		if len(missing) > 0 {
+			return false, fmt.Errorf("%w: lacks %s (it has %s)", intake.ErrMissingColumns, strings.Join(missing, ", "), quoted(cells))
+		}
+		l.cols, l.at, l.header = s.columns, at, slices.Clone(cells)
+		return true, nil
+	}
+}
+
+func (s *spec) fieldFor(header string) (string, bool) {
+	k := intake.NormalizeHeader(header)
+	if k == "" {
+		return "", false
+	}
+	for _, c := range s.columns {
+		if intake.NormalizeHeader(c.field) == k {
+			return c.field, true
+		}
+		for _, syn := range c.synonyms {
+			if intake.NormalizeHeader(syn) == k {
+				return c.field, true
+			}
+		}
+	}
+	return "", false
+}
+
+func (s *spec) example() string {
+	var names []string
+	for _, c := range s.columns {
+		if c.required && len(c.synonyms) > 0 {
+			names = append(names, c.synonyms[0])
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func quoted(cells []string) string {
+	var q []string
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			q = append(q, strconv.Quote(c))
+		}
+	}
+	return strings.Join(q, ", ")
+}
+
+// rowReader reads one row's cells by field, collecting errors.
+type rowReader struct {
+	t      *intake.Table
+	l      *layout
+	row    int
+	cells  []string
+	errs   []RowError
+	asOf   claim.Date
+	broken bool
+}
+
+// get returns the trimmed cell of field f ("" when the file has no such
+// column or the row is short).
+func (r *rowReader) get(f string) string {
+	i, ok := r.l.at[f]
+	if !ok || i >= len(r.cells) {
+		return ""
+	}
+	return strings.TrimSpace(r.cells[i])
+}
+
+// has reports whether the file has a column for f.
+func (r *rowReader) has(f string) bool { _, ok := r.l.at[f]; return ok }
+
+// bad records an error for field f's cell.
+func (r *rowReader) bad(f, msg string) {
+	i := r.l.at[f]
+	e := RowError{File: r.t.File(), Sheet: r.t.Sheet(), Row: r.row, Column: intake.ColumnLetter(i), Field: f, Message: msg, Value: r.get(f)}
+	if i < len(r.l.header) {
+		e.Header = r.l.header[i]
+	}
+	r.errs = append(r.errs, e)
+	r.broken = true
+}
+
+// need returns field f's cell, recording an error when it is blank.
+func (r *rowReader) need(f string) string {
+	v := r.get(f)
+	if v == "" {
+		r.bad(f, "is empty; every row needs it")
+	}
+	return v
+}
+
+// read opens the export (path, or src of size bytes named name) and runs
+// each non-blank row through parse, which reads cells with r's methods
+// and keeps the record unless r.broken.
+func read(path string, src io.ReaderAt, size int64, name string, s *spec, o Options, parse func(r *rowReader)) ([]RowError, error) {
+	l := &layout{}
+	to := intake.TableOptions{Noun: s.noun, Sheet: o.Sheet, Limits: o.Limits, Header: s.match(l), Example: s.example()}
+	var t *intake.Table
+	var err error
+	if path != "" {
+		t, err = intake.OpenTable(path, to)
+	} else {
+		t, err = intake.NewTable(src, size, name, to)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer t.Close()
+	asOf := o.AsOf
+	var errs []RowError
+	for {
+		row, cells, err := t.Next()
+		if errors.Is(err, io.EOF) {
+			return errs, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if blank(cells) {
+			continue
+		}
+		r := &rowReader{t: t, l: l, row: row, cells: cells, asOf: asOf}
+		parse(r)
+		errs = append(errs, r.errs...)
+	}
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
