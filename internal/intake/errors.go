@@ -87,22 +87,28 @@ type RowError struct {
 
 // Error describes the error without the cell value.
 func (e RowError) Error() string {
-	var b strings.Builder
-	if e.Sheet != "" {
-		fmt.Fprintf(&b, "sheet %q ", e.Sheet)
+	where := CellPlace(e.Sheet, e.Row, e.Column, e.Header)
+	if e.ClaimID != "" {
+		where += " claim " + e.ClaimID
 	}
-	fmt.Fprintf(&b, "row %d", e.Row)
-	if e.Column != "" {
-		fmt.Fprintf(&b, " column %s", e.Column)
-		if e.Header != "" {
-			fmt.Fprintf(&b, " (%s)", e.Header)
+	return where + ": " + e.Message
+}
+
+// CellPlace names a cell (or a row, when column is "") the way row
+// errors do: `sheet "Charges" row 17 column D (DOS)`; the sheet is left
+// out for CSV files ("") and the header when unknown.
+func CellPlace(sheet string, row int, column, header string) string {
+	var b strings.Builder
+	if sheet != "" {
+		fmt.Fprintf(&b, "sheet %q ", sheet)
+	}
+	fmt.Fprintf(&b, "row %d", row)
+	if column != "" {
+		fmt.Fprintf(&b, " column %s", column)
+		if header != "" {
+			fmt.Fprintf(&b, " (%s)", header)
 		}
 	}
-	if e.ClaimID != "" {
-		fmt.Fprintf(&b, " claim %s", e.ClaimID)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Message)
 	return b.String()
 }
 

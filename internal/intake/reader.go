@@ -159,14 +159,9 @@ func (r *Reader) Stats() Stats { return r.stats }
 
 // Close releases the file and excelize's temporary files.
 func (r *Reader) Close() error {
-	var first error
-	for i := len(r.closer) - 1; i >= 0; i-- {
-		if err := r.closer[i](); err != nil && first == nil {
-			first = err
-		}
-	}
+	err := closeAll(r.closer)
 	r.closer = nil
-	return first
+	return err
 }
 
 // Next reads up to n more claims, in file order, and the row errors found

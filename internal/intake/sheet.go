@@ -176,12 +176,18 @@ func (s *openedSheet) where() string {
 }
 
 func (s *openedSheet) close() error {
+	err := closeAll(s.closers)
+	s.closers = nil
+	return err
+}
+
+// closeAll calls the closers last first and returns the first error.
+func closeAll(closers []func() error) error {
 	var first error
-	for i := len(s.closers) - 1; i >= 0; i-- {
-		if err := s.closers[i](); err != nil && first == nil {
+	for i := len(closers) - 1; i >= 0; i-- {
+		if err := closers[i](); err != nil && first == nil {
 			first = err
 		}
 	}
-	s.closers = nil
 	return first
 }

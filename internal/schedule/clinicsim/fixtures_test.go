@@ -58,7 +58,7 @@ func TestCommittedFixtures(t *testing.T) {
 func TestDemoExportsReadBack(t *testing.T) {
 	demo := DemoInstance()
 	o := schedimport.Options{AsOf: demo.Start}
-	tm, err := schedimport.ReadTemplates(filepath.Join(committedFixtures, "imports/templates.csv"), o)
+	tm, err := schedimport.ReadTemplates(schedimport.File(filepath.Join(committedFixtures, "imports/templates.csv")), o)
 	if err != nil || len(tm.Errors) > 0 || len(tm.Providers) != len(demo.Providers) {
 		t.Fatalf("templates: %v %+v", err, tm)
 	}
@@ -67,7 +67,7 @@ func TestDemoExportsReadBack(t *testing.T) {
 			t.Errorf("provider %s sessions %+v", p.ID, p.Sessions)
 		}
 	}
-	ap, err := schedimport.ReadAppointments(filepath.Join(committedFixtures, "imports/appointments.xlsx"), o)
+	ap, err := schedimport.ReadAppointments(schedimport.File(filepath.Join(committedFixtures, "imports/appointments.xlsx")), o)
 	if err != nil || len(ap.Errors) > 0 || len(ap.Appointments) != len(demo.Existing) {
 		t.Fatalf("appointments: %v %d errors, %d of %d", err, len(ap.Errors), len(ap.Appointments), len(demo.Existing))
 	}
@@ -77,15 +77,15 @@ func TestDemoExportsReadBack(t *testing.T) {
 			t.Fatalf("appointment %d: %+v, want %+v", i, a, e)
 		}
 	}
-	h, err := schedimport.ReadHistory(filepath.Join(committedFixtures, "imports/history.csv"), o)
+	h, err := schedimport.ReadHistory(schedimport.File(filepath.Join(committedFixtures, "imports/history.csv")), o)
 	if err != nil || len(h.Errors) > 0 || len(h.Visits) != len(demo.History) || h.Visits[7] != demo.History[7] {
 		t.Fatalf("history: %v %+v", err, h.Errors)
 	}
-	bad, err := schedimport.ReadAppointments(filepath.Join(committedFixtures, "imports/appointments-with-errors.csv"), o)
+	bad, err := schedimport.ReadAppointments(schedimport.File(filepath.Join(committedFixtures, "imports/appointments-with-errors.csv")), o)
 	if err != nil || len(bad.Appointments) != 1 || len(bad.Errors) != 5 {
 		t.Fatalf("appointments with errors: %v %+v", err, bad)
 	}
-	b, err := schedimport.ReadBlocks(filepath.Join(committedFixtures, "imports/blocked.csv"), o)
+	b, err := schedimport.ReadBlocks(schedimport.File(filepath.Join(committedFixtures, "imports/blocked.csv")), o)
 	if err != nil || len(b.Holidays) != 1 || len(b.Blocked["P2"]) != 1 {
 		t.Fatalf("blocks: %v %+v", err, b)
 	}

@@ -28,16 +28,16 @@ func FuzzReadExports(f *testing.F) {
 				}
 			}
 		}
-		if a, err := ReadAppointmentsFrom(r, size, "f.csv", asOf); err == nil {
+		if a, err := ReadAppointments(Upload(r, size, "f.csv"), asOf); err == nil {
 			check(a.Errors)
 		}
-		if tm, err := ReadTemplatesFrom(r, size, "f.csv", asOf); err == nil {
+		if tm, err := ReadTemplates(Upload(r, size, "f.csv"), asOf); err == nil {
 			check(tm.Errors)
 		}
-		if h, err := ReadHistoryFrom(r, size, "f.csv", asOf); err == nil {
+		if h, err := ReadHistory(Upload(r, size, "f.csv"), asOf); err == nil {
 			check(h.Errors)
 		}
-		if b, err := ReadBlocksFrom(r, size, "f.csv", asOf); err == nil {
+		if b, err := ReadBlocks(Upload(r, size, "f.csv"), asOf); err == nil {
 			check(b.Errors)
 		}
 	})

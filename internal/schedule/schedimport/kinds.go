@@ -1,7 +1,6 @@
 package schedimport
 
 import (
-	"io"
 	"slices"
 
 	"github.com/rcmbot/rcmbot/internal/schedule"
@@ -87,19 +86,10 @@ type Templates struct {
 // ReadTemplates reads a templates export (columns provider, weekday,
 // start, end). Sessions that overlap another of the same provider and
 // weekday are row errors.
-func ReadTemplates(path string, o Options) (*Templates, error) {
-	return readTemplates(path, nil, 0, "", o)
-}
-
-// ReadTemplatesFrom is ReadTemplates on an upload of size bytes named name.
-func ReadTemplatesFrom(r io.ReaderAt, size int64, name string, o Options) (*Templates, error) {
-	return readTemplates("", r, size, name, o)
-}
-
-func readTemplates(path string, src io.ReaderAt, size int64, name string, o Options) (*Templates, error) {
+func ReadTemplates(src Source, o Options) (*Templates, error) {
 	out := &Templates{}
 	index := map[string]int{}
-	errs, err := read(path, src, size, name, &templateSpec, o, func(r *rowReader) {
+	errs, err := read(src, &templateSpec, o, func(r *rowReader) {
 		out.File, out.Sheet = r.t.File(), r.t.Sheet()
 		id := r.need(fProvider)
 		w := schedule.Window{Weekday: value(r, fWeekday, true, ParseWeekday), Start: value(r, fStart, true, ParseTime), End: value(r, fEnd, true, ParseTime)}
@@ -143,16 +133,9 @@ type Blocks struct {
 // ReadBlocks reads a blocked-days export (columns date, and optionally
 // provider, start, end, kind). A row without a provider closes the
 // clinic that day; with start and end it blocks those hours.
-func ReadBlocks(path string, o Options) (*Blocks, error) { return readBlocks(path, nil, 0, "", o) }
-
-// ReadBlocksFrom is ReadBlocks on an upload of size bytes named name.
-func ReadBlocksFrom(r io.ReaderAt, size int64, name string, o Options) (*Blocks, error) {
-	return readBlocks("", r, size, name, o)
-}
-
-func readBlocks(path string, src io.ReaderAt, size int64, name string, o Options) (*Blocks, error) {
+func ReadBlocks(src Source, o Options) (*Blocks, error) {
 	out := &Blocks{Blocked: map[string][]schedule.Exception{}}
-	errs, err := read(path, src, size, name, &blockSpec, o, func(r *rowReader) {
+	errs, err := read(src, &blockSpec, o, func(r *rowReader) {
 		out.File, out.Sheet = r.t.File(), r.t.Sheet()
 		e := schedule.Exception{Date: r.date(fDate, true), Start: value(r, fStart, false, ParseTime), End: value(r, fEnd, false, ParseTime),
 			Kind: schedule.ExceptionBlocked}
@@ -195,20 +178,10 @@ type Appointments struct {
 // provider, date, start, visit type, and optionally patient, booked-on
 // date, status and no-show probability). A repeated appointment ID is a
 // row error on the later row.
-func ReadAppointments(path string, o Options) (*Appointments, error) {
-	return readAppointments(path, nil, 0, "", o)
-}
-
-// ReadAppointmentsFrom is ReadAppointments on an upload of size bytes
-// named name.
-func ReadAppointmentsFrom(r io.ReaderAt, size int64, name string, o Options) (*Appointments, error) {
-	return readAppointments("", r, size, name, o)
-}
-
-func readAppointments(path string, src io.ReaderAt, size int64, name string, o Options) (*Appointments, error) {
+func ReadAppointments(src Source, o Options) (*Appointments, error) {
 	out := &Appointments{Appointments: []schedule.Appointment{}}
 	seen := map[string]bool{}
-	errs, err := read(path, src, size, name, &appointmentSpec, o, func(r *rowReader) {
+	errs, err := read(src, &appointmentSpec, o, func(r *rowReader) {
 		out.File, out.Sheet = r.t.File(), r.t.Sheet()
 		a := schedule.Appointment{ID: r.need(fID), ProviderID: r.need(fProvider), Date: r.date(fDate, true), Start: value(r, fStart, true, ParseTime),
 			VisitType: r.need(fVisitType), PatientID: r.get(fPatient), BookedOn: r.date(fBookedOn, false), Status: value(r, fStatus, false, ParseStatus)}
@@ -247,16 +220,9 @@ type History struct {
 // ReadHistory reads an attendance-history export (columns patient, date,
 // start, outcome, and lead days or booked-on date; optionally visit
 // type, provider, appointment ID).
-func ReadHistory(path string, o Options) (*History, error) { return readHistory(path, nil, 0, "", o) }
-
-// ReadHistoryFrom is ReadHistory on an upload of size bytes named name.
-func ReadHistoryFrom(r io.ReaderAt, size int64, name string, o Options) (*History, error) {
-	return readHistory("", r, size, name, o)
-}
-
-func readHistory(path string, src io.ReaderAt, size int64, name string, o Options) (*History, error) {
+func ReadHistory(src Source, o Options) (*History, error) {
 	out := &History{Visits: []schedule.Attendance{}}
-	errs, err := read(path, src, size, name, &historySpec, o, func(r *rowReader) {
+	errs, err := read(src, &historySpec, o, func(r *rowReader) {
 		out.File, out.Sheet = r.t.File(), r.t.Sheet()
 		a := schedule.Attendance{PatientID: r.need(fPatient), Date: r.date(fDate, true), Start: value(r, fStart, true, ParseTime),
 			Outcome: value(r, fOutcome, true, ParseOutcome), VisitType: r.get(fVisitType), ProviderID: r.get(fProvider), AppointmentID: r.get(fID)}

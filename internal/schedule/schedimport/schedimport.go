@@ -50,21 +50,7 @@ type RowError struct {
 
 // Error describes the error without the cell value.
 func (e RowError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s", e.File)
-	if e.Sheet != "" {
-		fmt.Fprintf(&b, " sheet %q", e.Sheet)
-	}
-	fmt.Fprintf(&b, " row %d", e.Row)
-	if e.Column != "" {
-		fmt.Fprintf(&b, " column %s", e.Column)
-		if e.Header != "" {
-			fmt.Fprintf(&b, " (%s)", e.Header)
-		}
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Message)
-	return b.String()
+	return e.File + " " + intake.CellPlace(e.Sheet, e.Row, e.Column, e.Header) + ": " + e.Message
 }
 
 // column is a field of an export and the header texts that name it.
@@ -210,18 +196,35 @@ func (r *rowReader) need(f string) string {
 	return v
 }
 
-// read opens the export (path, or src of size bytes named name) and runs
-// each non-blank row through parse, which reads cells with r's methods
-// and keeps the record unless r.broken.
-func read(path string, src io.ReaderAt, size int64, name string, s *spec, o Options, parse func(r *rowReader)) ([]RowError, error) {
+// Source is where an export comes from: a file on disk (File) or an
+// upload (Upload).
+type Source struct {
+	path string
+	r    io.ReaderAt
+	size int64
+	name string
+}
+
+// File is the export at path.
+func File(path string) Source { return Source{path: path} }
+
+// Upload is an export of size bytes read from r; name is the file name
+// messages use. The caller keeps r open while it is read.
+func Upload(r io.ReaderAt, size int64, name string) Source {
+	return Source{r: r, size: size, name: name}
+}
+
+// read opens the export and runs each non-blank row through parse, which
+// reads cells with r's methods and keeps the record unless r.broken.
+func read(src Source, s *spec, o Options, parse func(r *rowReader)) ([]RowError, error) {
 	l := &layout{}
 	to := intake.TableOptions{Noun: s.noun, Sheet: o.Sheet, Limits: o.Limits, Header: s.match(l), Example: s.example()}
 	var t *intake.Table
 	var err error
-	if path != "" {
-		t, err = intake.OpenTable(path, to)
+	if src.path != "" {
+		t, err = intake.OpenTable(src.path, to)
 	} else {
-		t, err = intake.NewTable(src, size, name, to)
+		t, err = intake.NewTable(src.r, src.size, src.name, to)
 	}
 	if err != nil {
 		return nil, err

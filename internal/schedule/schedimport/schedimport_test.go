@@ -40,7 +40,7 @@ P1,Mon,11:00,13:00
 P3,3,08:00,07:00
 ,Fri,08:00,12:00
 `)
-	got, err := ReadTemplates(p, asOf)
+	got, err := ReadTemplates(File(p), asOf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func TestReadAppointmentsXLSX(t *testing.T) {
 	if err := f.SaveAs(p); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadAppointments(p, asOf)
+	got, err := ReadAppointments(File(p), asOf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestReadHistory(t *testing.T) {
 		"PT1,2026-10-15,09:00,NS,2026-09-01,FU\n"+
 		"PT2,2026-10-16,14:30,Cancelled,2026-10-10,NEW\n"+
 		"PT2,2026-10-17,14:30,maybe,2026-10-10,NEW\n")
-	got, err := ReadHistory(p, asOf)
+	got, err := ReadHistory(File(p), asOf)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,20 +148,20 @@ func TestReadHistory(t *testing.T) {
 // Files that fail as a whole name themselves as what they hold.
 func TestFailedFiles(t *testing.T) {
 	var fe *intake.FileError
-	_, err := ReadHistory(write(t, "h.csv", "Patient ID,Visit Date,Time,Outcome\nPT1,2026-10-01,09:00,Y\n"), asOf)
+	_, err := ReadHistory(File(write(t, "h.csv", "Patient ID,Visit Date,Time,Outcome\nPT1,2026-10-01,09:00,Y\n")), asOf)
 	if !errors.As(err, &fe) || fe.Kind != intake.MissingColumns || !strings.Contains(err.Error(), `attendance history file "h.csv"`) ||
 		!strings.Contains(err.Error(), "lead_days or booked_on") {
 		t.Errorf("missing lead column: %v", err)
 	}
-	_, err = ReadAppointments(write(t, "a.csv", "nothing,to,see\n1,2,3\n"), asOf)
+	_, err = ReadAppointments(File(write(t, "a.csv", "nothing,to,see\n1,2,3\n")), asOf)
 	if !errors.As(err, &fe) || fe.Kind != intake.NoHeader {
 		t.Errorf("no header: %v", err)
 	}
-	_, err = ReadTemplates(write(t, "t.csv", "Provider,Resource,Day,Start,End\n"), asOf)
+	_, err = ReadTemplates(File(write(t, "t.csv", "Provider,Resource,Day,Start,End\n")), asOf)
 	if !errors.As(err, &fe) || fe.Kind != intake.BadHeader || !strings.Contains(err.Error(), "both mean provider_id") {
 		t.Errorf("two provider columns: %v", err)
 	}
-	_, err = ReadBlocks(write(t, "b.pdf", "%PDF-1.4 ..."), asOf)
+	_, err = ReadBlocks(File(write(t, "b.pdf", "%PDF-1.4 ...")), asOf)
 	if !errors.As(err, &fe) || fe.Kind != intake.NotSpreadsheet || !strings.Contains(err.Error(), "export the blocked days") {
 		t.Errorf("pdf: %v", err)
 	}
@@ -169,7 +169,7 @@ func TestFailedFiles(t *testing.T) {
 
 func TestReadBlocks(t *testing.T) {
 	p := write(t, "blocks.csv", "Date,Provider,Start,End,Reason\n12/24/2026,,,,holiday\n12/08/2026,P1,10:00,11:00,meeting\n12/09/2026,P2,,,leave\n12/10/2026,,10:00,11:00,\n")
-	got, err := ReadBlocks(p, asOf)
+	got, err := ReadBlocks(File(p), asOf)
 	if err != nil {
 		t.Fatal(err)
 	}
