@@ -30,6 +30,10 @@ type Assignment struct {
 	// NoShowReason (an extension) is the model's explanation, for staff,
 	// when the probability was estimated.
 	NoShowReason string `json:"no_show_reason,omitempty"`
+	// Overbooked (an extension) marks a booking into a slot where another
+	// appointment (existing, or listed earlier) already starts: what a
+	// person confirms before it is booked.
+	Overbooked bool `json:"overbooked,omitempty"`
 }
 
 // Breakdown is a plan's expected cost term by term.

@@ -160,3 +160,14 @@ func outcomeOf(showed *bool, o Outcome) (Outcome, error) {
 func (a *Attendance) Attended() (counts, noShow bool) {
 	return a.Outcome == OutcomeArrived || a.Outcome == OutcomeNoShow, a.Outcome == OutcomeNoShow
 }
+
+// AttendanceOf is the history entry an appointment's outcome makes: lead
+// time from BookedOn (0 when unknown).
+func AttendanceOf(a *Appointment, o Outcome) Attendance {
+	lead := 0
+	if !a.BookedOn.IsZero() {
+		lead = a.Date.DaysSince(a.BookedOn)
+	}
+	return Attendance{AppointmentID: a.ID, PatientID: a.PatientID, ProviderID: a.ProviderID, VisitType: a.VisitType,
+		Date: a.Date, Start: a.Start, LeadDays: lead, Outcome: o}
+}

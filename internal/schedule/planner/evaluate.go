@@ -2,6 +2,7 @@ package planner
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math"
@@ -50,25 +51,14 @@ func Evaluate(pb *Problem, plan *schedule.Plan) (*schedule.Breakdown, error) {
 		seen[a.RequestID] = true
 		r := &in.Requests[ri]
 		vt, _ := in.VisitType(r.VisitType)
-		ref, ok := pb.bySlot[schedule.Slot{ProviderID: a.ProviderID, Date: a.Date, Start: a.Start}]
-		switch {
-		case !in.Horizon().Contains(a.Date):
-			return nil, bad(r.ID, "date outside the horizon")
-		case a.Date < r.Earliest || a.Date > r.Latest:
-			return nil, bad(r.ID, "date outside the request's earliest–latest window")
-		case !r.Allows(a.ProviderID):
-			return nil, bad(r.ID, "provider not allowed by the request")
-		case !vt.OfferedBy(a.ProviderID):
-			return nil, bad(r.ID, "the provider does not offer the visit type")
-		case !ok:
-			return nil, bad(r.ID, "start is not a slot boundary inside a session of the provider")
-		case !(a.NoShowProbability >= 0 && a.NoShowProbability <= 1):
+		ref, err := pb.checkPlace(r, schedule.Slot{ProviderID: a.ProviderID, Date: a.Date, Start: a.Start})
+		if err != nil {
+			return nil, bad(r.ID, "%v", err)
+		}
+		if !(a.NoShowProbability >= 0 && a.NoShowProbability <= 1) {
 			return nil, bad(r.ID, "no_show_probability must be between 0 and 1")
 		}
 		s := &pb.sessions[ref.sess]
-		if a.Start+schedule.Clock(vt.Minutes) > s.End {
-			return nil, bad(r.ID, "the visit would end after the session")
-		}
 		if count[ref.sess][ref.slot] > 0 {
 			b.Overbooked++
 		}
@@ -124,6 +114,29 @@ func Evaluate(pb *Problem, plan *schedule.Plan) (*schedule.Breakdown, error) {
 	b.WaitMinutes, b.IdleMinutes, b.OvertimeMinutes = total.Wait, total.Idle, total.Overtime
 	b.Cost = b.CostOf(in.Costs)
 	return b, nil
+}
+
+// checkPlace checks every feasibility rule but the slot's capacity for
+// booking request r at slot, and returns where the slot is.
+func (pb *Problem) checkPlace(r *schedule.Request, slot schedule.Slot) (slotRef, error) {
+	in := pb.Instance
+	vt, _ := in.VisitType(r.VisitType)
+	ref, ok := pb.bySlot[slot]
+	switch {
+	case !in.Horizon().Contains(slot.Date):
+		return ref, errors.New("date outside the horizon")
+	case slot.Date < r.Earliest || slot.Date > r.Latest:
+		return ref, errors.New("date outside the request's earliest–latest window")
+	case !r.Allows(slot.ProviderID):
+		return ref, errors.New("provider not allowed by the request")
+	case !vt.OfferedBy(slot.ProviderID):
+		return ref, errors.New("the provider does not offer the visit type")
+	case !ok:
+		return ref, errors.New("start is not a slot boundary inside a session of the provider")
+	case slot.Start+schedule.Clock(vt.Minutes) > pb.sessions[ref.sess].End:
+		return ref, errors.New("the visit would end after the session")
+	}
+	return ref, nil
 }
 
 func containsKey(m map[string]int, k string) bool {

@@ -138,13 +138,16 @@ func (st *state) plan() (*schedule.Plan, error) {
 	p := &schedule.Plan{Assignments: []schedule.Assignment{}, Unscheduled: []string{}}
 	for si, ss := range st.sess {
 		s := &pb.sessions[si]
+		starts := slices.Clone(s.held) // appointments starting in each slot so far
 		for _, e := range ss.entries {
 			if e.req < 0 {
 				continue
 			}
 			r := &pb.requests[e.req]
 			c := &r.cands[st.choice[e.req]]
-			a := schedule.Assignment{RequestID: r.ID, ProviderID: s.ProviderID, Date: s.Date, Start: s.slots[c.slot], NoShowProbability: c.p}
+			a := schedule.Assignment{RequestID: r.ID, ProviderID: s.ProviderID, Date: s.Date, Start: s.slots[c.slot], NoShowProbability: c.p,
+				Overbooked: starts[c.slot] > 0}
+			starts[c.slot]++
 			if r.NoShowProbability == nil {
 				a.NoShowReason = pb.Estimate(r.Request, s.Date, a.Start).String()
 			}

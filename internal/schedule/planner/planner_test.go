@@ -1,7 +1,6 @@
 package planner_test
 
 import (
-	"math"
 	"testing"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -50,6 +49,15 @@ func TestPlanProperties(t *testing.T) {
 		if got := len(plan.Assignments) + len(plan.Unscheduled); got != len(in.Requests) {
 			t.Errorf("instance %d: %d requests accounted for, want %d", i, got, len(in.Requests))
 		}
+		flagged := 0
+		for _, a := range plan.Assignments {
+			if a.Overbooked {
+				flagged++
+			}
+		}
+		if flagged != b.Overbooked {
+			t.Errorf("instance %d: %d assignments flagged overbooked, breakdown counts %d", i, flagged, b.Overbooked)
+		}
 		fcfs, err := pb.Apply(planner.FCFS())
 		if err != nil {
 			t.Fatalf("instance %d: FCFS: %v", i, err)
@@ -59,6 +67,5 @@ func TestPlanProperties(t *testing.T) {
 		}
 		t.Logf("instance %d: %d requests, plan %.1f (%d unscheduled) FCFS %.1f (%d unscheduled) gain %.1f%%", i, len(in.Requests),
 			plan.ExpectedCost, len(plan.Unscheduled), fcfs.ExpectedCost, len(fcfs.Unscheduled), 100*(1-plan.ExpectedCost/fcfs.ExpectedCost))
-		_ = math.Abs
 	}
 }

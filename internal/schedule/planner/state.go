@@ -268,10 +268,10 @@ const (
 )
 
 // bestOption returns the cheapest place for unbooked request r that adds
-// less than limit to the cost, or the unscheduled option when there is
-// none or leaving it out is cheaper.
+// less than limit (at most the unscheduled cost) to the cost, or the
+// unscheduled option when there is none.
 func (st *state) bestOption(r int, limit float64) option {
-	top := st.screen(r, screenTop, limit)
+	top := st.screen(r, screenTop, min(limit, st.pb.Instance.Costs.Unscheduled))
 	best := option{cand: -1, pos: -1, delta: st.pb.Instance.Costs.Unscheduled}
 	for _, o := range top {
 		if o.delta > top[0].delta+screenMargin {
@@ -292,7 +292,6 @@ func (st *state) bestOption(r int, limit float64) option {
 func (st *state) screen(r, k int, limit float64) []option {
 	req := &st.pb.requests[r]
 	var top []option
-	limit = min(limit, st.pb.Instance.Costs.Unscheduled)
 	for ci := range req.cands {
 		c := &req.cands[ci]
 		if c.bound >= limit {
