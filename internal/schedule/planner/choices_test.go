@@ -92,7 +92,7 @@ func TestRankWaitlist(t *testing.T) {
 	in := &schedule.Instance{Start: mon, Days: 5, SlotMinutes: 15, ServiceCV: 0.35, MaxOverbookPerSlot: 0, Costs: clinicsim.DefaultCosts,
 		Providers:  []schedule.Provider{{ID: "P1", Sessions: []schedule.Window{{Weekday: 1, Start: 480, End: 600}, {Weekday: 5, Start: 480, End: 600}}}},
 		VisitTypes: []schedule.VisitType{{ID: "FU", Minutes: 15}},
-		Existing: []schedule.Appointment{{ID: "E1", ProviderID: "P1", Date: mon.AddDays(4), Start: 480, VisitType: "FU", NoShowProbability: &p, RequestID: "LATE"}},
+		Existing:   []schedule.Appointment{{ID: "E1", ProviderID: "P1", Date: mon.AddDays(4), Start: 480, VisitType: "FU", NoShowProbability: &p, RequestID: "LATE"}},
 	}
 	for _, r := range []struct {
 		id string
