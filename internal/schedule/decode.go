@@ -29,6 +29,7 @@ type field struct {
 // was expected and never repeats the value.
 type badValue string
 
+// Error returns the message.
 func (e badValue) Error() string { return string(e) }
 
 // decodeObject decodes raw, a JSON object, into fields. where names the
