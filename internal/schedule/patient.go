@@ -28,7 +28,9 @@ func (s Slot) At(loc *time.Location) time.Time {
 
 // SlotOf returns the slot an appointment starts in (its own start time;
 // for the slot grid see Session.SlotOf).
-func (a *Appointment) SlotOf() Slot { return Slot{ProviderID: a.ProviderID, Date: a.Date, Start: a.Start} }
+func (a *Appointment) SlotOf() Slot {
+	return Slot{ProviderID: a.ProviderID, Date: a.Date, Start: a.Start}
+}
 
 // ReminderTimes returns when to remind the patient of an appointment
 // starting at slot: each lead (72 h, 24 h …) before the start, in the
