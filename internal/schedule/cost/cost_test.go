@@ -152,6 +152,7 @@ func TestAgainstMonteCarlo(t *testing.T) {
 		got := New(cv, DefaultStep).Session(length, vs)
 		mc, se := monteCarlo(rng, length, vs, cv, samples)
 		check := func(name string, g, m, s float64) {
+			t.Logf("trial %d (%d visits) %s: grid %.3f, Monte Carlo %.3f ± %.3f (%.1f SE)", trial, len(vs), name, g, m, s, math.Abs(g-m)/s)
 			if math.Abs(g-m) > 4*s+0.05 {
 				t.Errorf("trial %d (%d visits) %s: grid %.4f, Monte Carlo %.4f ± %.4f", trial, len(vs), name, g, m, s)
 			}
