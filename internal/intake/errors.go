@@ -36,26 +36,10 @@ type FileError struct {
 	Missing []claim.Field
 	Headers []string
 	Err     error // underlying cause, if any
-	// Noun says what the file holds, for messages: "claims" when empty
-	// (Reader), the Table's TableOptions.Noun otherwise.
-	Noun string
 }
 
 func (e *FileError) Error() string {
-	return fmt.Sprintf("%s file %q: %s", nounOr(e.Noun), e.File, e.Reason)
-}
-
-// as sets the noun the error is told with.
-func (e *FileError) as(noun string) *FileError {
-	e.Noun = noun
-	return e
-}
-
-func nounOr(noun string) string {
-	if noun == "" {
-		return "claims"
-	}
-	return noun
+	return fmt.Sprintf("claims file %q: %s", e.File, e.Reason)
 }
 
 // Unwrap returns the underlying cause.
@@ -87,28 +71,22 @@ type RowError struct {
 
 // Error describes the error without the cell value.
 func (e RowError) Error() string {
-	where := CellPlace(e.Sheet, e.Row, e.Column, e.Header)
-	if e.ClaimID != "" {
-		where += " claim " + e.ClaimID
-	}
-	return where + ": " + e.Message
-}
-
-// CellPlace names a cell (or a row, when column is "") the way row
-// errors do: `sheet "Charges" row 17 column D (DOS)`; the sheet is left
-// out for CSV files ("") and the header when unknown.
-func CellPlace(sheet string, row int, column, header string) string {
 	var b strings.Builder
-	if sheet != "" {
-		fmt.Fprintf(&b, "sheet %q ", sheet)
+	if e.Sheet != "" {
+		fmt.Fprintf(&b, "sheet %q ", e.Sheet)
 	}
-	fmt.Fprintf(&b, "row %d", row)
-	if column != "" {
-		fmt.Fprintf(&b, " column %s", column)
-		if header != "" {
-			fmt.Fprintf(&b, " (%s)", header)
+	fmt.Fprintf(&b, "row %d", e.Row)
+	if e.Column != "" {
+		fmt.Fprintf(&b, " column %s", e.Column)
+		if e.Header != "" {
+			fmt.Fprintf(&b, " (%s)", e.Header)
 		}
 	}
+	if e.ClaimID != "" {
+		fmt.Fprintf(&b, " claim %s", e.ClaimID)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Message)
 	return b.String()
 }
 

@@ -104,51 +104,158 @@ func open(ra io.ReaderAt, size int64, name, path string, opts Options) (_ *Reade
 	if opts.AsOf == 0 {
 		opts.AsOf = today()
 	}
+	format, ferr := detect(ra, size, name, opts.Limits)
+	if ferr != nil {
+		return nil, ferr
+	}
 	r := &Reader{name: name, opts: opts, seen: make(map[string]int), maxRows: opts.Limits.MaxRows}
-	so := sheetOptions{sheet: opts.Sheet, limits: opts.Limits, tempDir: opts.TempDir, example: exampleColumns()}
-	s, err := openSheet(ra, size, name, path, so, r.matchHeader)
+	if format == FormatXLSX {
+		err = r.openXLSX(ra, size, path)
+	} else {
+		err = r.openCSV(ra, size)
+	}
 	if err != nil {
+		r.Close()
 		return nil, err
 	}
-	r.closer = append(r.closer, s.closers...)
-	r.layout.Format, r.layout.Sheet, r.layout.HeaderRow = s.format, s.name, s.headerRow
-	r.layout.Date1904, r.layout.Delimiter = s.date1904, s.delimiter
-	r.src, r.date1904 = s.src, s.date1904
 	r.col = resolveColumns(r.layout)
 	return r, nil
 }
 
-// matchHeader recognises the claims header: a row with at least
-// minHeaderFields known column names. It keeps the row's Layout, and
-// refuses a header whose columns clash or lack a required field.
-func (r *Reader) matchHeader(where string, row int, cells []string) (bool, *FileError) {
-	known := 0
-	for _, c := range cells {
-		if _, ok := FieldForHeader(c); ok {
-			known++
-		}
+func (r *Reader) openXLSX(ra io.ReaderAt, size int64, path string) error {
+	xo := excelize.Options{
+		RawCellValue:      true,
+		UnzipSizeLimit:    r.opts.Limits.MaxUnzippedBytes,
+		UnzipXMLSizeLimit: min(r.opts.Limits.MaxUnzippedBytes, excelize.StreamChunkSize),
+		TmpDir:            r.opts.TempDir,
 	}
-	if known < minHeaderFields {
-		return false, nil
+	var f *excelize.File
+	var err error
+	if path != "" {
+		f, err = excelize.OpenFile(path, xo)
+	} else {
+		f, err = excelize.OpenReader(io.NewSectionReader(ra, 0, size), xo)
 	}
-	layout, err := newLayout(cells)
 	if err != nil {
-		return false, fileErr(r.name, BadHeader, nil, "%s row %d: %v", where, row, err)
+		// Encrypted workbooks and oversized packages were refused by detect.
+		return fileErr(r.name, Unreadable, err, "the workbook cannot be read; open it in Excel, save it again as .xlsx and upload that")
 	}
-	layout.File = r.name
-	d, dxCol := layout.firstDxColumn()
-	if c, ok := layout.Column(claim.FieldDiagnosisCodes); ok && dxCol {
-		return false, fileErr(r.name, BadHeader, nil, "%s row %d: column %s (%q) and columns from %s (%q) both hold diagnoses; keep either the dx1..dx12 columns or the one list column",
-			where, row, c.Letter, c.Header, d.Letter, d.Header)
+	r.closer = append(r.closer, f.Close)
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		r.date1904 = *props.Date1904
 	}
-	if missing := layout.missing(); len(missing) > 0 {
-		fe := fileErr(r.name, MissingColumns, nil, "%s is missing required column%s %s (header row %d has: %s)",
-			where, plural(len(missing)), fieldList(missing), row, quoteList(layout.Headers()))
-		fe.Missing, fe.Headers = missing, layout.Headers()
-		return false, fe
+	sheets := f.GetSheetList()
+	if r.opts.Sheet != "" {
+		found := false
+		for _, s := range sheets {
+			if s == r.opts.Sheet {
+				found = true
+			}
+		}
+		if !found {
+			return fileErr(r.name, NoSheet, nil, "the workbook has no sheet named %q; its sheets are %s", r.opts.Sheet, quoteList(sheets))
+		}
+		sheets = []string{r.opts.Sheet}
 	}
-	r.layout = layout
-	return true, nil
+	var partial *FileError
+	for _, sheet := range sheets {
+		rows, err := f.Rows(sheet)
+		if err != nil {
+			continue // a chart sheet or dialog sheet
+		}
+		src := &xlsxRows{rows: rows}
+		hdrRow, layout, ferr := r.findHeader(src, sheet)
+		if ferr != nil {
+			rows.Close()
+			if partial == nil && ferr.Kind != NoHeader {
+				partial = ferr
+			}
+			continue
+		}
+		layout.Format, layout.Sheet, layout.HeaderRow, layout.Date1904 = FormatXLSX, sheet, hdrRow, r.date1904
+		r.layout, r.src = layout, src
+		r.closer = append(r.closer, rows.Close)
+		if dim, err := f.GetSheetDimension(sheet); err == nil {
+			if last := lastRow(dim); last-hdrRow > r.maxRows {
+				return fileErr(r.name, TooManyRows, nil, "sheet %q has %d rows below the header; the limit is %d. Split it into smaller files",
+					sheet, last-hdrRow, r.maxRows)
+			}
+		}
+		return nil
+	}
+	if partial != nil {
+		return partial
+	}
+	return fileErr(r.name, NoHeader, nil, "no header row in the first %d rows of %s; the header needs column names such as %s",
+		headerScanRows, sheetWord(sheets), exampleColumns())
+}
+
+func (r *Reader) openCSV(ra io.ReaderAt, size int64) error {
+	n, err := countLines(io.NewSectionReader(ra, 0, size))
+	if err != nil {
+		return fileErr(r.name, Unreadable, err, "the file cannot be read")
+	}
+	rows, err := NewCSVRows(io.NewSectionReader(ra, 0, size))
+	if err != nil {
+		return fileErr(r.name, Unreadable, err, "the file cannot be read")
+	}
+	src := &csvSource{rows}
+	hdrRow, layout, ferr := r.findHeader(src, "")
+	if ferr != nil {
+		return ferr
+	}
+	layout.Format, layout.HeaderRow, layout.Delimiter = FormatCSV, hdrRow, rows.Delimiter
+	r.layout, r.src = layout, src
+	if n-hdrRow > r.maxRows {
+		return fileErr(r.name, TooManyRows, nil, "the file has %d lines below the header; the limit is %d. Split it into smaller files", n-hdrRow, r.maxRows)
+	}
+	return nil
+}
+
+// findHeader reads up to headerScanRows rows looking for the header. It
+// returns a NoHeader error when there is none, MissingColumns or BadHeader
+// when the header is unusable.
+func (r *Reader) findHeader(src rowSource, sheet string) (int, *Layout, *FileError) {
+	where := "the file"
+	if sheet != "" {
+		where = fmt.Sprintf("sheet %q", sheet)
+	}
+	for i := 0; i < headerScanRows; i++ {
+		row, cells, err := src.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, nil, fileErr(r.name, Unreadable, err, "%s cannot be read", where)
+		}
+		known := 0
+		for _, c := range cells {
+			if _, ok := FieldForHeader(c); ok {
+				known++
+			}
+		}
+		if known < minHeaderFields {
+			continue
+		}
+		layout, err := newLayout(cells)
+		if err != nil {
+			return 0, nil, fileErr(r.name, BadHeader, nil, "%s row %d: %v", where, row, err)
+		}
+		layout.File = r.name
+		d, dxCol := layout.firstDxColumn()
+		if c, ok := layout.Column(claim.FieldDiagnosisCodes); ok && dxCol {
+			return 0, nil, fileErr(r.name, BadHeader, nil, "%s row %d: column %s (%q) and columns from %s (%q) both hold diagnoses; keep either the dx1..dx12 columns or the one list column",
+				where, row, c.Letter, c.Header, d.Letter, d.Header)
+		}
+		if missing := layout.missing(); len(missing) > 0 {
+			fe := fileErr(r.name, MissingColumns, nil, "%s is missing required column%s %s (header row %d has: %s)",
+				where, plural(len(missing)), fieldList(missing), row, quoteList(layout.Headers()))
+			fe.Missing, fe.Headers = missing, layout.Headers()
+			return 0, nil, fe
+		}
+		return row, layout, nil
+	}
+	return 0, nil, fileErr(r.name, NoHeader, nil, "no header row in the first %d rows of %s", headerScanRows, where)
 }
 
 // Layout returns where the file keeps each field.
@@ -158,10 +265,19 @@ func (r *Reader) Layout() *Layout { return r.layout }
 func (r *Reader) Stats() Stats { return r.stats }
 
 // Close releases the file and excelize's temporary files.
-func (r *Reader) Close() error {
-	err := closeAll(r.closer)
-	r.closer = nil
-	return err
+func (r *Reader) Close() error { return closeAll(&r.closer) }
+
+// closeAll calls the closers last first, empties the list and returns the
+// first error.
+func closeAll(closers *[]func() error) error {
+	var first error
+	for i := len(*closers) - 1; i >= 0; i-- {
+		if err := (*closers)[i](); err != nil && first == nil {
+			first = err
+		}
+	}
+	*closers = nil
+	return first
 }
 
 // Next reads up to n more claims, in file order, and the row errors found

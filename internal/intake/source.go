@@ -61,7 +61,7 @@ var (
 
 // detect decides what a file is from its first bytes and, for zip and OLE
 // containers, their directory. name is only used in messages.
-func detect(r io.ReaderAt, size int64, name, noun string, lim Limits) (Format, *FileError) {
+func detect(r io.ReaderAt, size int64, name string, lim Limits) (Format, *FileError) {
 	if size > lim.MaxBytes {
 		return "", fileErr(name, TooLarge, nil, "the file is %s; the limit is %s. Split it into smaller files", byteSize(size), byteSize(lim.MaxBytes))
 	}
@@ -78,7 +78,7 @@ func detect(r io.ReaderAt, size int64, name, noun string, lim Limits) (Format, *
 	case bytes.HasPrefix(head, magicOLE):
 		return "", oleError(r, name)
 	case bytes.HasPrefix(head, []byte("%PDF")):
-		return "", fileErr(name, NotSpreadsheet, nil, "this is a PDF, not a spreadsheet; export the %s from your practice-management system as .xlsx or .csv", nounOr(noun))
+		return "", fileErr(name, NotSpreadsheet, nil, "this is a PDF, not a spreadsheet; export the claims from your practice-management system as .xlsx or .csv")
 	}
 	text := bytes.TrimLeft(bytes.TrimPrefix(head, utf8BOM), " \t\r\n")
 	lower := bytes.ToLower(text[:min(len(text), 512)])

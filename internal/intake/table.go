@@ -1,147 +1,203 @@
 package intake
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/xuri/excelize/v2"
 )
 
-// Table reads any spreadsheet export that has one record per row below a
-// header row — schedules, appointments, attendance history — with the
-// same format detection, limits, header search and failed-file messages
-// as claims files. What the columns mean is the caller's: it recognises
-// the header row (TableOptions.Header, usually by NormalizeHeader and a
-// synonym table) and reads the cells (ParseDate and the other value
-// parsers here). Not safe for concurrent use.
+// Table reads the rows of a spreadsheet that is not a claims file (an
+// item master, a usage export, a cycle count) with the claims reader's
+// front end: the format told by content, the same refusals of xls, PDF,
+// encrypted and oversized files, the same CSV encoding and delimiter
+// sniffing, the same limits. Which row is the header is the caller's
+// business (TableOptions.IsHeader); so is what the columns mean.
 type Table struct {
-	file    string
-	s       *openedSheet
+	Name      string   // base name of the file, for messages
+	Format    Format   // FormatXLSX or FormatCSV
+	Sheet     string   // the sheet read; "" for CSV
+	HeaderRow int      // 1-based row of the header
+	Header    []string // the header cells as written
+	// Date1904 reports a workbook that counts serial dates from 1904
+	// (pass it to ParseDate).
+	Date1904 bool
+
+	src     rowSource
+	closer  []func() error
 	rows    int
 	maxRows int
-	noun    string
-	failed  error
 }
 
-// ErrMissingColumns marks a TableOptions.Header error as a header that
-// lacks required columns (FileError kind MissingColumns rather than
-// BadHeader).
-var ErrMissingColumns = errors.New("missing required columns")
-
-// TableOptions control how a table is read.
+// TableOptions control OpenTable.
 type TableOptions struct {
-	// Noun says what the file holds, for messages ("appointments" gives
-	// `appointments file "x.csv": …`).
-	Noun string
-	// Sheet names the sheet to read; "" means the first sheet with a
-	// header row Header accepts.
+	Limits Limits // zero fields take DefaultLimits
+	// Sheet names the sheet to read; "" means the first sheet with a header.
 	Sheet string
-	// Limits bound the file; zero fields take DefaultLimits.
-	Limits Limits
-	// TempDir is where excelize unpacks large worksheets; "" means the
-	// system default.
+	// IsHeader reports whether a row is the header; it is asked about each
+	// of the first rows of a sheet (reports often put a title above it).
+	IsHeader func(cells []string) bool
+	// Describe names what the header should hold, for the error when no
+	// row is a header ("columns such as sku, date, quantity").
+	Describe string
+	// TempDir is where excelize unpacks large worksheets; "" is the default.
 	TempDir string
-	// Header is asked about each of the first rows of a sheet: ok when
-	// cells are its header row; an error, worded for staff (column names
-	// may be quoted, cell values never), when they are but cannot be used
-	// — wrap ErrMissingColumns for absent required columns.
-	Header func(cells []string) (ok bool, err error)
-	// Example lists column names to suggest when no header row is found.
-	Example string
 }
 
-// OpenTable opens a table file (.xlsx or .csv, told apart by content) and
-// finds its header row. A file that fails as a whole returns a
-// *FileError.
+// OpenTable opens a spreadsheet (.xlsx or .csv, told apart by content)
+// and reads down to its header row. A file that cannot be used at all
+// returns a *FileError.
 func OpenTable(path string, o TableOptions) (*Table, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s file: %w", nounOr(o.Noun), err)
+		return nil, fmt.Errorf("open %s: %w", filepath.Base(path), err)
 	}
 	fi, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("open %s file: %w", nounOr(o.Noun), err)
+		return nil, fmt.Errorf("open %s: %w", filepath.Base(path), err)
 	}
-	t, err := openTable(f, fi.Size(), filepath.Base(path), path, o)
+	t, err := NewTable(f, fi.Size(), filepath.Base(path), o)
 	if err != nil {
 		f.Close()
 		return nil, err
 	}
-	t.s.closers = append([]func() error{f.Close}, t.s.closers...)
+	t.closer = append(t.closer, f.Close)
 	return t, nil
 }
 
-// NewTable reads a table file of the given size from r; name is the file
-// name used in messages. The caller keeps r open until Close.
-func NewTable(r io.ReaderAt, size int64, name string, o TableOptions) (*Table, error) {
-	return openTable(r, size, name, "", o)
-}
-
-func openTable(ra io.ReaderAt, size int64, name, path string, o TableOptions) (_ *Table, err error) {
+// NewTable is OpenTable on r, of the given size; name is used in messages.
+// The caller keeps r open until Close.
+func NewTable(r io.ReaderAt, size int64, name string, o TableOptions) (_ *Table, err error) {
 	defer recoverFileError(name, &err)
-	lim := o.Limits.withDefaults()
-	match := func(where string, row int, cells []string) (bool, *FileError) {
-		ok, err := o.Header(cells)
-		if err == nil {
-			return ok, nil
-		}
-		kind := BadHeader
-		if errors.Is(err, ErrMissingColumns) {
-			kind = MissingColumns
-		}
-		return false, fileErr(name, kind, nil, "%s row %d: %v", where, row, err)
+	o.Limits = o.Limits.withDefaults()
+	format, ferr := detect(r, size, name, o.Limits)
+	if ferr != nil {
+		return nil, ferr
 	}
-	s, err := openSheet(ra, size, name, path, sheetOptions{sheet: o.Sheet, limits: lim, tempDir: o.TempDir, noun: o.Noun, example: o.Example}, match)
+	t := &Table{Name: name, Format: format, maxRows: o.Limits.MaxRows}
+	if format == FormatXLSX {
+		err = t.openXLSX(r, size, o)
+	} else {
+		err = t.openCSV(r, size, o)
+	}
 	if err != nil {
+		t.Close()
 		return nil, err
 	}
-	return &Table{file: name, s: s, maxRows: lim.MaxRows, noun: o.Noun}, nil
+	return t, nil
 }
 
-// Next returns the next row below the header: its row number as the
-// spreadsheet shows it and its cells (valid until the next call), or
-// io.EOF. Blank rows are returned too. A *FileError (unreadable past
-// some row, over the row limit) means the file has failed as a whole.
-func (t *Table) Next() (_ int, _ []string, err error) {
-	defer recoverFileError(t.file, &err)
-	if t.failed != nil {
-		return 0, nil, t.failed
+func (t *Table) openXLSX(r io.ReaderAt, size int64, o TableOptions) error {
+	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
+		RawCellValue: true, UnzipSizeLimit: o.Limits.MaxUnzippedBytes,
+		UnzipXMLSizeLimit: min(o.Limits.MaxUnzippedBytes, excelize.StreamChunkSize), TmpDir: o.TempDir,
+	})
+	if err != nil {
+		return fileErr(t.Name, Unreadable, err, "the workbook cannot be read; open it in Excel, save it again as .xlsx and upload that")
 	}
-	row, cells, err := t.s.src.next()
+	t.closer = append(t.closer, f.Close)
+	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		t.Date1904 = *props.Date1904
+	}
+	sheets := f.GetSheetList()
+	if o.Sheet != "" {
+		found := false
+		for _, s := range sheets {
+			found = found || s == o.Sheet
+		}
+		if !found {
+			return fileErr(t.Name, NoSheet, nil, "the workbook has no sheet named %q; its sheets are %s", o.Sheet, quoteList(sheets))
+		}
+		sheets = []string{o.Sheet}
+	}
+	for _, sheet := range sheets {
+		rows, err := f.Rows(sheet)
+		if err != nil {
+			continue // a chart or dialog sheet
+		}
+		src := &xlsxRows{rows: rows}
+		if ok, err := t.findHeader(src, o.IsHeader); err != nil {
+			rows.Close()
+			return fileErr(t.Name, Unreadable, err, "sheet %q cannot be read", sheet)
+		} else if ok {
+			t.Sheet, t.src = sheet, src
+			t.closer = append(t.closer, rows.Close)
+			return nil
+		}
+		rows.Close()
+	}
+	return fileErr(t.Name, NoHeader, nil, "no header row in the first %d rows of %s; the header needs %s", headerScanRows, sheetWord(sheets), o.Describe)
+}
+
+func (t *Table) openCSV(r io.ReaderAt, size int64, o TableOptions) error {
+	rows, err := NewCSVRows(io.NewSectionReader(r, 0, size))
+	if err != nil {
+		return fileErr(t.Name, Unreadable, err, "the file cannot be read")
+	}
+	src := &csvSource{rows}
+	ok, err := t.findHeader(src, o.IsHeader)
+	if err != nil {
+		return fileErr(t.Name, Unreadable, err, "the file cannot be read")
+	}
+	if !ok {
+		return fileErr(t.Name, NoHeader, nil, "no header row in the first %d rows; the header needs %s", headerScanRows, o.Describe)
+	}
+	t.src = src
+	return nil
+}
+
+func (t *Table) findHeader(src rowSource, isHeader func([]string) bool) (bool, error) {
+	for range headerScanRows {
+		row, cells, err := src.next()
+		if errors.Is(err, io.EOF) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		if isHeader(cells) {
+			t.HeaderRow, t.Header = row, append([]string(nil), cells...)
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Next returns the next row below the header and its 1-based row number,
+// or io.EOF. The cells slice may be reused by the following call. A
+// *FileError means the rest of the file cannot be read (damaged, or more
+// rows than the limit allows).
+func (t *Table) Next() (row int, cells []string, err error) {
+	defer recoverFileError(t.Name, &err)
+	row, cells, err = t.src.next()
 	if errors.Is(err, io.EOF) {
 		return 0, nil, io.EOF
 	}
 	if err != nil {
-		t.failed = fileErr(t.file, Unreadable, err, "%s cannot be read past row %d; save the file again and re-upload", t.s.where(), t.s.headerRow+t.rows).as(t.noun)
-		return 0, nil, t.failed
+		return 0, nil, fileErr(t.Name, Unreadable, err, "the file cannot be read past row %d; save it again and re-upload", t.HeaderRow+t.rows)
 	}
 	if t.rows++; t.rows > t.maxRows {
-		t.failed = fileErr(t.file, TooManyRows, nil, "%s has more than %d rows below the header; split it into smaller files", t.s.where(), t.maxRows).as(t.noun)
-		return 0, nil, t.failed
+		return 0, nil, fileErr(t.Name, TooManyRows, nil, "the file has more than %d rows below the header; split it into smaller files", t.maxRows)
 	}
 	return row, cells, nil
 }
 
-// File returns the file's base name.
-func (t *Table) File() string { return t.file }
+// Close releases the file.
+func (t *Table) Close() error { return closeAll(&t.closer) }
 
-// Sheet returns the sheet read; "" for CSV.
-func (t *Table) Sheet() string { return t.s.name }
-
-// Format returns FormatXLSX or FormatCSV.
-func (t *Table) Format() Format { return t.s.format }
-
-// HeaderRow returns the header's 1-based row number.
-func (t *Table) HeaderRow() int { return t.s.headerRow }
-
-// Header returns the header row's cells.
-func (t *Table) Header() []string { return t.s.header }
-
-// Date1904 reports a workbook that counts serial dates from 1904 (pass
-// it to ParseDate).
-func (t *Table) Date1904() bool { return t.s.date1904 }
-
-// Close releases the file and excelize's temporary files.
-func (t *Table) Close() error { return t.s.close() }
+// PlainCSV reports whether the start of a text file is UTF-8 (with or
+// without a byte-order mark) with comma delimiters: text a simple CSV
+// reader handles. Anything else (UTF-16, Windows-1252, semicolons, tabs)
+// needs NewCSVRows.
+func PlainCSV(head []byte) bool {
+	if bytes.HasPrefix(head, utf16LEBOM) || bytes.HasPrefix(head, utf16BEBOM) || bytes.IndexByte(head, 0) >= 0 {
+		return false
+	}
+	head = bytes.TrimPrefix(head, utf8BOM)
+	return validUTF8Prefix(head) && sniffDelimiter(head) == ','
+}

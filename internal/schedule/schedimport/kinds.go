@@ -90,7 +90,7 @@ func ReadTemplates(src Source, o Options) (*Templates, error) {
 	out := &Templates{}
 	index := map[string]int{}
 	errs, err := read(src, &templateSpec, o, func(r *rowReader) {
-		out.File, out.Sheet = r.t.File(), r.t.Sheet()
+		out.File, out.Sheet = r.t.Name, r.t.Sheet
 		id := r.need(fProvider)
 		w := schedule.Window{Weekday: value(r, fWeekday, true, ParseWeekday), Start: value(r, fStart, true, ParseTime), End: value(r, fEnd, true, ParseTime)}
 		if r.broken {
@@ -136,7 +136,7 @@ type Blocks struct {
 func ReadBlocks(src Source, o Options) (*Blocks, error) {
 	out := &Blocks{Blocked: map[string][]schedule.Exception{}}
 	errs, err := read(src, &blockSpec, o, func(r *rowReader) {
-		out.File, out.Sheet = r.t.File(), r.t.Sheet()
+		out.File, out.Sheet = r.t.Name, r.t.Sheet
 		e := schedule.Exception{Date: r.date(fDate, true), Start: value(r, fStart, false, ParseTime), End: value(r, fEnd, false, ParseTime),
 			Kind: schedule.ExceptionBlocked}
 		provider := r.get(fProvider)
@@ -182,7 +182,7 @@ func ReadAppointments(src Source, o Options) (*Appointments, error) {
 	out := &Appointments{Appointments: []schedule.Appointment{}}
 	seen := map[string]bool{}
 	errs, err := read(src, &appointmentSpec, o, func(r *rowReader) {
-		out.File, out.Sheet = r.t.File(), r.t.Sheet()
+		out.File, out.Sheet = r.t.Name, r.t.Sheet
 		a := schedule.Appointment{ID: r.need(fID), ProviderID: r.need(fProvider), Date: r.date(fDate, true), Start: value(r, fStart, true, ParseTime),
 			VisitType: r.need(fVisitType), PatientID: r.get(fPatient), BookedOn: r.date(fBookedOn, false), Status: value(r, fStatus, false, ParseStatus)}
 		if r.get(fProbability) != "" {
@@ -223,7 +223,7 @@ type History struct {
 func ReadHistory(src Source, o Options) (*History, error) {
 	out := &History{Visits: []schedule.Attendance{}}
 	errs, err := read(src, &historySpec, o, func(r *rowReader) {
-		out.File, out.Sheet = r.t.File(), r.t.Sheet()
+		out.File, out.Sheet = r.t.Name, r.t.Sheet
 		a := schedule.Attendance{PatientID: r.need(fPatient), Date: r.date(fDate, true), Start: value(r, fStart, true, ParseTime),
 			Outcome: value(r, fOutcome, true, ParseOutcome), VisitType: r.get(fVisitType), ProviderID: r.get(fProvider), AppointmentID: r.get(fID)}
 		switch {

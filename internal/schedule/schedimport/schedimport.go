@@ -7,8 +7,8 @@
 // "Visit Date"; "Show/No Show", "Status" …) compared as intake compares
 // them, without case, spaces or punctuation.
 //
-// A file that cannot be used at all is an *intake.FileError and nothing
-// is read. A cell that cannot be read is a RowError naming file, sheet,
+// A file that cannot be used at all is a *FileError (wrapping intake's)
+// and nothing is read. A cell that cannot be read is a RowError naming file, sheet,
 // row, column and what was expected — never the value, which may be
 // patient data and is kept in RowError.Value for the person fixing the
 // file — and only its row is left out.
@@ -50,8 +50,23 @@ type RowError struct {
 
 // Error describes the error without the cell value.
 func (e RowError) Error() string {
-	return e.File + " " + intake.CellPlace(e.Sheet, e.Row, e.Column, e.Header) + ": " + e.Message
+	cell := intake.RowError{Sheet: e.Sheet, Row: e.Row, Column: e.Column, Header: e.Header, Message: e.Message}
+	return e.File + " " + cell.Error()
 }
+
+// FileError is an export refused as a whole: intake's FileError (why,
+// for programs and people: which limit, which columns) told as the kind
+// of export it is ("appointments file …").
+type FileError struct {
+	Noun string
+	*intake.FileError
+}
+
+// Error names the export and why it was refused.
+func (e *FileError) Error() string { return fmt.Sprintf("%s file %q: %s", e.Noun, e.File, e.Reason) }
+
+// Unwrap returns intake's error, for errors.As.
+func (e *FileError) Unwrap() error { return e.FileError }
 
 // column is a field of an export and the header texts that name it.
 type column struct {
@@ -59,6 +74,9 @@ type column struct {
 	synonyms []string
 	required bool
 }
+
+// errMissingColumns marks a header without a required column.
+var errMissingColumns = errors.New("missing required columns")
 
 // layout is an export's fields: which cell holds each.
 type layout struct {
@@ -107,7 +125,7 @@ func (s *spec) match(l *layout) func(cells []string) (bool, error) {
 			}
 		}
 		if len(missing) > 0 {
-			return false, fmt.Errorf("%w: lacks %s (it has %s)", intake.ErrMissingColumns, strings.Join(missing, ", "), quoted(cells))
+			return false, fmt.Errorf("%w: it lacks %s (it has %s)", errMissingColumns, strings.Join(missing, ", "), quoted(cells))
 		}
 		l.cols, l.at, l.header = s.columns, at, slices.Clone(cells)
 		return true, nil
@@ -179,7 +197,7 @@ func (r *rowReader) has(f string) bool { _, ok := r.l.at[f]; return ok }
 // bad records an error for field f's cell.
 func (r *rowReader) bad(f, msg string) {
 	i := r.l.at[f]
-	e := RowError{File: r.t.File(), Sheet: r.t.Sheet(), Row: r.row, Column: intake.ColumnLetter(i), Field: f, Message: msg, Value: r.get(f)}
+	e := RowError{File: r.t.Name, Sheet: r.t.Sheet, Row: r.row, Column: intake.ColumnLetter(i), Field: f, Message: msg, Value: r.get(f)}
 	if i < len(r.l.header) {
 		e.Header = r.l.header[i]
 	}
@@ -216,11 +234,26 @@ func Upload(r io.ReaderAt, size int64, name string) Source {
 
 // read opens the export and runs each non-blank row through parse, which
 // reads cells with r's methods and keeps the record unless r.broken.
-func read(src Source, s *spec, o Options, parse func(r *rowReader)) ([]RowError, error) {
+func read(src Source, s *spec, o Options, parse func(r *rowReader)) (_ []RowError, err error) {
+	defer func() {
+		var fe *intake.FileError
+		if errors.As(err, &fe) {
+			err = &FileError{Noun: s.noun, FileError: fe}
+		}
+	}()
 	l := &layout{}
-	to := intake.TableOptions{Noun: s.noun, Sheet: o.Sheet, Limits: o.Limits, Header: s.match(l), Example: s.example()}
+	match := s.match(l)
+	var headerErr error
+	to := intake.TableOptions{Sheet: o.Sheet, Limits: o.Limits, Describe: "column names such as " + s.example(),
+		IsHeader: func(cells []string) bool {
+			ok, err := match(cells)
+			if err != nil {
+				headerErr = err // the header, but unusable: stop here and say why
+				return true
+			}
+			return ok
+		}}
 	var t *intake.Table
-	var err error
 	if src.path != "" {
 		t, err = intake.OpenTable(src.path, to)
 	} else {
@@ -230,7 +263,17 @@ func read(src Source, s *spec, o Options, parse func(r *rowReader)) ([]RowError,
 		return nil, err
 	}
 	defer t.Close()
-	asOf := o.AsOf
+	if headerErr != nil {
+		kind := intake.BadHeader
+		if errors.Is(headerErr, errMissingColumns) {
+			kind = intake.MissingColumns
+		}
+		where := "the file"
+		if t.Sheet != "" {
+			where = fmt.Sprintf("sheet %q", t.Sheet)
+		}
+		return nil, &intake.FileError{File: t.Name, Kind: kind, Reason: fmt.Sprintf("%s row %d: %v", where, t.HeaderRow, headerErr), Headers: t.Header}
+	}
 	var errs []RowError
 	for {
 		row, cells, err := t.Next()
@@ -243,7 +286,7 @@ func read(src Source, s *spec, o Options, parse func(r *rowReader)) ([]RowError,
 		if blank(cells) {
 			continue
 		}
-		r := &rowReader{t: t, l: l, row: row, cells: cells, asOf: asOf}
+		r := &rowReader{t: t, l: l, row: row, cells: cells, asOf: o.AsOf}
 		parse(r)
 		errs = append(errs, r.errs...)
 	}

@@ -162,7 +162,7 @@ func TestFailedFiles(t *testing.T) {
 		t.Errorf("two provider columns: %v", err)
 	}
 	_, err = ReadBlocks(File(write(t, "b.pdf", "%PDF-1.4 ...")), asOf)
-	if !errors.As(err, &fe) || fe.Kind != intake.NotSpreadsheet || !strings.Contains(err.Error(), "export the blocked days") {
+	if !errors.As(err, &fe) || fe.Kind != intake.NotSpreadsheet || !strings.Contains(err.Error(), `blocked days file "b.pdf": this is a PDF`) {
 		t.Errorf("pdf: %v", err)
 	}
 }

@@ -185,7 +185,7 @@ func (r *rowReader) date(f string, required bool) claim.Date {
 		}
 		return 0
 	}
-	d, err := intake.ParseDate(v, intake.ServiceDate, r.asOf, r.t.Date1904())
+	d, err := intake.ParseDate(v, intake.ServiceDate, r.asOf, r.t.Date1904)
 	if err != nil {
 		r.bad(f, "is not a date: "+err.Error())
 	}
