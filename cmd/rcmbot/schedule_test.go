@@ -10,23 +10,30 @@ import (
 	"testing"
 )
 
-// run runs rcmbot with args and returns stdout, stderr and the error.
-func run(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	root := newRootCmd()
-	var out, errOut bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), errOut.String(), err
+const example = "../../fixtures/scheduling/issue-example.json"
+
+// TestScheduleCommands runs `rcmbot schedule plan` and `evaluate` in
+// process.
+func TestScheduleCommands(t *testing.T) {
+	run := func(t *testing.T, args ...string) (string, string, error) {
+		t.Helper()
+		root := newRootCmd()
+		var out, errOut bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&errOut)
+		root.SetArgs(args)
+		err := root.Execute()
+		return out.String(), errOut.String(), err
+	}
+	t.Run("plan", func(t *testing.T) { testSchedulePlan(t, run) })
+	t.Run("bad instance", func(t *testing.T) { testSchedulePlanBadInstance(t, run) })
 }
 
-const example = "../../fixtures/scheduling/issue-example.json"
+type runFunc func(t *testing.T, args ...string) (string, string, error)
 
 // `rcmbot schedule plan` prints the issue's output format, and `rcmbot
 // schedule evaluate` agrees with its expected cost.
-func TestSchedulePlan(t *testing.T) {
+func testSchedulePlan(t *testing.T, run runFunc) {
 	out, errOut, err := run(t, "schedule", "plan", "--instance", example, "--format", "json")
 	if err != nil {
 		t.Fatalf("%v: %s", err, errOut)
@@ -70,7 +77,7 @@ func TestSchedulePlan(t *testing.T) {
 }
 
 // A bad instance exits 1 with one line naming the field and the request.
-func TestSchedulePlanBadInstance(t *testing.T) {
+func testSchedulePlanBadInstance(t *testing.T, run runFunc) {
 	b, err := os.ReadFile(example)
 	if err != nil {
 		t.Fatal(err)
