@@ -93,6 +93,7 @@ func commands(a *app) []*cobra.Command {
 		newEligibilityCmd(a),
 		newInventoryCmd(a),
 		newX12Cmd(a),
+		newScheduleCmd(a),
 		newPayerSimCmd(a),
 		newClearinghouseSimCmd(a),
 		newAuditCmd(a),
