@@ -79,7 +79,8 @@ all; the next run keeps the earlier state.`,
 		},
 	}
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "http-addr", "public-url",
-		"keys", "keys-file", "refdata", "timezone", "eligibility-url", "clearinghouse-url")
+		"keys", "keys-file", "refdata", "timezone", "eligibility-url", "clearinghouse-url",
+		"smtp-host", "smtp-port", "smtp-tls", "smtp-username", "smtp-password", "smtp-from", "smtp-sink-url")
 	return cmd
 }
 
@@ -149,7 +150,7 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	}
 
 	// The outside world, simulated: payers and the clearinghouse.
-	simErr := make(chan error, 3)
+	simErr := make(chan error, 4)
 	for _, sv := range []struct {
 		name, url string
 		run       func(context.Context, string) error
@@ -168,6 +169,11 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 				simErr <- fmt.Errorf("%s on %s: %w", sv.name, addr, err)
 			}
 		}()
+	}
+
+	sinkURL, err := a.startDevSMTPSink(workerCtx, &wg, simErr)
+	if err != nil {
+		return err
 	}
 
 	webSrv, err := a.newWebServer(db, ring, c)
@@ -198,6 +204,9 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	say("Temporal Web UI:  %s", a.cfg.TemporalUIURL)
 	say("Temporal server:  %s (namespace %s)", a.cfg.TemporalAddress, a.cfg.TemporalNamespace)
 	say("Simulators:       payers %s, clearinghouse %s", a.cfg.EligibilityURL, a.cfg.ClearingURL)
+	if sinkURL != "" {
+		say("Email:            SMTP sink on %s:%d, received messages at %s", a.cfg.SMTPHost, a.cfg.SMTPPort, sinkURL)
+	}
 	say("Data directory:   %s", a.cfg.DataDir)
 	say("Workers:          %v", bots.Queues())
 	say("")
@@ -377,4 +386,31 @@ func trimNewline(b []byte) []byte {
 		b = b[:len(b)-1]
 	}
 	return b
+}
+
+// startDevSMTPSink runs the SMTP sink where rcmbot sends its email, when
+// that is this machine (RCMBOT_SMTP_HOST localhost, the default): its
+// page of received messages is at RCMBOT_SMTP_SINK_URL, which it returns.
+// A configured mail server elsewhere gets no sink ("").
+func (a *app) startDevSMTPSink(ctx context.Context, wg *sync.WaitGroup, errs chan<- error) (string, error) {
+	if h := a.cfg.SMTPHost; h != "localhost" && h != "127.0.0.1" && h != "::1" {
+		return "", nil
+	}
+	httpAddr, err := hostPort(a.cfg.SMTPSinkURL)
+	if err != nil {
+		return "", fmt.Errorf("RCMBOT_SMTP_SINK_URL: %w", err)
+	}
+	sink, err := sim.NewSMTPSink(sim.SMTPSinkConfig{Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword})
+	if err != nil {
+		return "", err
+	}
+	smtpAddr := net.JoinHostPort(a.cfg.SMTPHost, strconv.Itoa(a.cfg.SMTPPort))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := sink.Run(ctx, smtpAddr, httpAddr); err != nil {
+			errs <- fmt.Errorf("SMTP sink on %s: %w", smtpAddr, err)
+		}
+	}()
+	return a.cfg.SMTPSinkURL, waitHTTP(ctx, a.cfg.SMTPSinkURL+"/api/messages", 10*time.Second)
 }

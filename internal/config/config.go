@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -57,6 +58,15 @@ type Config struct {
 	HighDeductible  int    // RCMBOT_HIGH_DEDUCTIBLE, whole dollars
 	ProviderNPI     string // RCMBOT_PROVIDER_NPI
 	ProviderName    string // RCMBOT_PROVIDER_NAME
+
+	// Email (internal/mail): alerts, reminders and daily checkpoints.
+	SMTPHost     string // RCMBOT_SMTP_HOST
+	SMTPPort     int    // RCMBOT_SMTP_PORT
+	SMTPTLS      string // RCMBOT_SMTP_TLS
+	SMTPUsername string // RCMBOT_SMTP_USERNAME
+	SMTPPassword string // RCMBOT_SMTP_PASSWORD
+	SMTPFrom     string // RCMBOT_SMTP_FROM
+	SMTPSinkURL  string // RCMBOT_SMTP_SINK_URL
 }
 
 // Setting describes one configuration value.
@@ -110,6 +120,13 @@ var Settings = []Setting{
 	{"RCMBOT_HIGH_DEDUCTIBLE", "high-deductible", "1000", "remaining in-network deductible (whole dollars) at which the eligibility worklist flags a visit; 0 turns it off", kindInt, func(c *Config) any { return &c.HighDeductible }},
 	{"RCMBOT_PROVIDER_NPI", "provider-npi", "1234567893", "NPI eligibility checks are asked under when an appointment names no provider (the default is a test NPI: set yours)", kindString, func(c *Config) any { return &c.ProviderNPI }},
 	{"RCMBOT_PROVIDER_NAME", "provider-name", "", "organisation name eligibility checks are asked under; empty uses the practice file's submitter name", kindString, func(c *Config) any { return &c.ProviderName }},
+	{"RCMBOT_SMTP_HOST", "smtp-host", "localhost", "SMTP server rcmbot sends its email through (alerts, reminders, daily audit checkpoints); `rcmbot dev` runs a sink there", kindString, func(c *Config) any { return &c.SMTPHost }},
+	{"RCMBOT_SMTP_PORT", "smtp-port", "2525", "SMTP server port", kindInt, func(c *Config) any { return &c.SMTPPort }},
+	{"RCMBOT_SMTP_TLS", "smtp-tls", "opportunistic", "SMTP transport security: none, opportunistic (STARTTLS when offered), starttls (required) or tls (implicit TLS, usually port 465)", kindString, func(c *Config) any { return &c.SMTPTLS }},
+	{"RCMBOT_SMTP_USERNAME", "smtp-username", "", "SMTP user name; empty sends without authentication", kindString, func(c *Config) any { return &c.SMTPUsername }},
+	{"RCMBOT_SMTP_PASSWORD", "smtp-password", "", "SMTP password (`rcmbot config` masks it)", kindString, func(c *Config) any { return &c.SMTPPassword }},
+	{"RCMBOT_SMTP_FROM", "smtp-from", "rcmbot@localhost", "sender address of rcmbot's email", kindString, func(c *Config) any { return &c.SMTPFrom }},
+	{"RCMBOT_SMTP_SINK_URL", "smtp-sink-url", "http://localhost:8025", "where `rcmbot dev` serves its SMTP sink's list of received messages (the sink listens on RCMBOT_SMTP_HOST:RCMBOT_SMTP_PORT)", kindString, func(c *Config) any { return &c.SMTPSinkURL }},
 }
 
 // Lookup returns the setting with the given flag name.
@@ -186,6 +203,12 @@ func Load(c *Config, fs *pflag.FlagSet, getenv func(string) string) error {
 	if c.X12Usage != "T" && c.X12Usage != "P" {
 		return fmt.Errorf("RCMBOT_X12_USAGE %q must be T (test) or P (production)", c.X12Usage)
 	}
+	if !slices.Contains(SMTPTLSModes, c.SMTPTLS) {
+		return fmt.Errorf("RCMBOT_SMTP_TLS %q must be one of %s", c.SMTPTLS, strings.Join(SMTPTLSModes, ", "))
+	}
+	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
+		return fmt.Errorf("RCMBOT_SMTP_PORT %d is not a TCP port", c.SMTPPort)
+	}
 	return nil
 }
 
@@ -215,6 +238,9 @@ func set(s Setting, c *Config, v string) error {
 	return nil
 }
 
+// SMTPTLSModes are the values of RCMBOT_SMTP_TLS.
+var SMTPTLSModes = []string{"none", "opportunistic", "starttls", "tls"}
+
 // Location returns the practice's time zone (validated by Load).
 func (c *Config) Location() *time.Location {
 	loc, err := time.LoadLocation(c.TimeZone)
@@ -242,7 +268,7 @@ func PrintTable(w io.Writer, c *Config) error {
 	fmt.Fprintln(tw, "ENV\tFLAG\tVALUE\tDESCRIPTION")
 	for _, s := range Settings {
 		v := fmt.Sprint(reflectValue(s.ptr(c)))
-		if s.Env == "RCMBOT_KEYS" && v != "" {
+		if (s.Env == "RCMBOT_KEYS" || s.Env == "RCMBOT_SMTP_PASSWORD") && v != "" {
 			v = "(set)"
 		}
 		fmt.Fprintf(tw, "%s\t--%s\t%s\t%s\n", s.Env, s.Flag, v, s.Usage)

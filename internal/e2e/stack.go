@@ -8,8 +8,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -54,8 +56,10 @@ type Stack struct {
 	Ring          *keyring.Ring
 	Clearinghouse *sim.ClearinghouseSim
 	Payer         *sim.PayerSim
-	Claims        *claimsbot.Service
-	Log           *slog.Logger
+	// Mail is the SMTP sink rcmbot's email goes to (RCMBOT_SMTP_*).
+	Mail   *sim.SMTPSink
+	Claims *claimsbot.Service
+	Log    *slog.Logger
 	// DataDir holds the SQLite file, the key file and the blobs.
 	DataDir string
 }
@@ -86,9 +90,14 @@ func Start(t testing.TB, o Options) *Stack {
 	paySrv := httptest.NewServer(payer)
 	t.Cleanup(paySrv.Close)
 
+	mailSink, smtpPort := startSMTPSink(t)
+
 	dir := t.TempDir()
 	var cfg config.Config
 	env := map[string]string{
+		"RCMBOT_SMTP_HOST":         "127.0.0.1",
+		"RCMBOT_SMTP_PORT":         strconv.Itoa(smtpPort),
+		"RCMBOT_SMTP_TLS":          "none",
 		"RCMBOT_DATA_DIR":          dir,
 		"TEMPORAL_ADDRESS":         tsrv.Address,
 		"RCMBOT_CLEARINGHOUSE_URL": chSrv.URL,
@@ -122,7 +131,7 @@ func Start(t testing.TB, o Options) *Stack {
 	codec.ConfigureClient(&copts, ring)
 	c := tsrv.Client(t, temporaltest.Options{DataConverter: copts.DataConverter, FailureConverter: copts.FailureConverter, Logger: log})
 
-	s := &Stack{Config: &cfg, Temporal: tsrv, Client: c, DB: db, Ring: ring, Clearinghouse: ch, Payer: payer, Log: log, DataDir: dir}
+	s := &Stack{Config: &cfg, Temporal: tsrv, Client: c, DB: db, Ring: ring, Clearinghouse: ch, Payer: payer, Mail: mailSink, Log: log, DataDir: dir}
 	benv := bots.Env{Config: &cfg, DB: db, Ring: ring, Log: log}
 	if s.Claims, err = bots.ClaimsService(benv, c); err != nil {
 		t.Fatal(err)
@@ -162,6 +171,7 @@ func (s *Stack) Env() []string {
 		"TEMPORAL_ADDRESS=" + c.TemporalAddress, "TEMPORAL_NAMESPACE=" + c.TemporalNamespace,
 		"RCMBOT_CLEARINGHOUSE_URL=" + c.ClearingURL, "RCMBOT_ELIGIBILITY_URL=" + c.EligibilityURL,
 		"RCMBOT_TIMEZONE=" + c.TimeZone, "RCMBOT_LOG_FORMAT=json",
+		"RCMBOT_SMTP_HOST=" + c.SMTPHost, "RCMBOT_SMTP_PORT=" + strconv.Itoa(c.SMTPPort), "RCMBOT_SMTP_TLS=" + c.SMTPTLS,
 	}
 }
 
@@ -190,4 +200,26 @@ func (s *Stack) WaitStatus(t testing.TB, batchID string, timeout time.Duration, 
 // Fixture returns the path of a file under fixtures/.
 func Fixture(name string) string {
 	return filepath.Join("..", "..", "fixtures", name)
+}
+
+// startSMTPSink runs an SMTP sink on a free port until the test ends.
+func startSMTPSink(t testing.TB) (*sim.SMTPSink, int) {
+	t.Helper()
+	sink, err := sim.NewSMTPSink(sim.SMTPSinkConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- sink.ServeSMTP(ln) }()
+	t.Cleanup(func() {
+		ln.Close()
+		if err := <-done; err != nil {
+			t.Errorf("SMTP sink: %v", err)
+		}
+	})
+	return sink, ln.Addr().(*net.TCPAddr).Port
 }
