@@ -45,7 +45,8 @@ on every deployment (docker-compose runs it before the workers start).`,
 			return a.prepareTemporal(cmd.Context(), k.c)
 		},
 	}
-	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "keys", "keys-file", "timezone")
+	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "keys", "keys-file", "timezone")
 	return cmd
 }
 
@@ -80,7 +81,8 @@ all; the next run keeps the earlier state.`,
 			return a.runDev(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
-	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "http-addr", "public-url",
+	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-ui-url", "http-addr", "public-url",
 		"keys", "keys-file", "refdata", "timezone", "eligibility-url", "clearinghouse-url")
 	return cmd
 }
