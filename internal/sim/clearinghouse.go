@@ -56,6 +56,7 @@ type ClearinghouseStats struct {
 	Replays      int64 `json:"replays"`       // same Idempotency-Key, answered from the store
 	Conflicts    int64 `json:"conflicts"`     // key reused with another body, or key in progress, or ICN reused
 	BadRequests  int64 `json:"bad_requests"`  // missing key, not an 837
+	Throttled    int64 `json:"throttled"`     // injected 429s
 	ServerErrors int64 `json:"server_errors"` // injected 5xx
 	Hung         int64 `json:"hung"`          // injected hangs
 	Claims       int64 `json:"claims"`        // claims received (counted once per submission)
@@ -265,6 +266,10 @@ func (s *ClearinghouseSim) submit(w http.ResponseWriter, r *http.Request) {
 	retryAfter := s.faults.RetryAfter
 	s.mu.Unlock()
 	switch f {
+	case faultThrottled:
+		s.bump(func(st *ClearinghouseStats) { st.Throttled++ })
+		f.write(w, r, retryAfter, s.cfg.Hang)
+		return
 	case faultServerError, faultServerErrorNext:
 		s.bump(func(st *ClearinghouseStats) { st.ServerErrors++ })
 		f.write(w, r, retryAfter, s.cfg.Hang)
