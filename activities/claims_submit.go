@@ -119,9 +119,18 @@ func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (SubmitResult, er
 			}
 		}
 	}
-	if _, err := s.DB.RecountBatch(ctx, in.BatchID); err != nil {
+	counts, err := s.DB.RecountBatch(ctx, in.BatchID)
+	if err != nil {
 		return res, err
 	}
+	// A retry after a crash sends only what the crashed attempt had not
+	// confirmed: report the batch's whole submission from the ledger, so
+	// the workflow collects the 277CAs of every claim sent.
+	ics, err := s.DB.Interchanges(ctx, in.BatchID, "")
+	if err != nil {
+		return res, err
+	}
+	res.Claims, res.Interchanges = counts.Submitted, len(ics)
 	return res, nil
 }
 

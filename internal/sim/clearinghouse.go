@@ -77,7 +77,7 @@ type ClearinghouseStats struct {
 //	GET  /claims/277ca?interchange=N  404 unknown ICN; 202 + Retry-After until the 277CA is ready; 200 277CA
 //	GET  /admin/stats                 ClearinghouseStats
 //	POST /admin/stats/reset
-//	GET|POST|DELETE /admin/faults     the FaultPlan (plus "delay" in Go duration syntax)
+//	GET|POST|DELETE /admin/faults     the FaultPlan (plus "delay" in Go duration syntax; DELETE restores the configured one)
 //
 // Idempotency: the first request with a key is processed and its answer
 // stored; the same key with the same body gets the stored answer again
@@ -95,6 +95,7 @@ type ClearinghouseSim struct {
 	byKey    map[string]*stored
 	byICN    map[string]*received
 	faults   FaultPlan
+	delay    time.Duration // starts as cfg.Delay; /admin/faults may change it
 	stats    ClearinghouseStats
 	rng      *rand.Rand
 	nextCtl  int
@@ -144,7 +145,7 @@ func NewClearinghouseSim(cfg ClearinghouseConfig) (*ClearinghouseSim, error) {
 		return nil, fmt.Errorf("clearinghouse simulator: reject-every and delay cannot be negative")
 	}
 	s := &ClearinghouseSim{cfg: cfg, rejectPayers: map[string]bool{}, byKey: map[string]*stored{},
-		byICN: map[string]*received{}, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xc1ea)), nextCtl: 1}
+		byICN: map[string]*received{}, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xc1ea)), nextCtl: 1, delay: cfg.Delay}
 	for _, p := range strings.Split(cfg.RejectPayers, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			s.rejectPayers[p] = true
@@ -206,15 +207,22 @@ func (s *ClearinghouseSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// clearinghouseFaults is the body of /admin/faults: the fault plan and,
+// optionally, a new delay before each submission's answer.
+type clearinghouseFaults struct {
+	FaultPlan
+	Delay string `json:"delay,omitempty"`
+}
+
 func (s *ClearinghouseSim) serveFaults(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:
 		s.mu.Lock()
-		f := s.faults
+		f := clearinghouseFaults{FaultPlan: s.faults, Delay: s.delay.String()}
 		s.mu.Unlock()
 		writeJSON(w, http.StatusOK, f)
 	case http.MethodPost:
-		var f FaultPlan
+		var f clearinghouseFaults
 		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<16))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&f); err != nil {
@@ -225,15 +233,32 @@ func (s *ClearinghouseSim) serveFaults(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		s.SetFaults(f)
+		if f.Delay != "" {
+			d, err := time.ParseDuration(f.Delay)
+			if err != nil || d < 0 {
+				http.Error(w, "faults: delay: want a duration such as 2s", http.StatusBadRequest)
+				return
+			}
+			s.SetDelay(d)
+		}
+		s.SetFaults(f.FaultPlan)
 		writeJSON(w, http.StatusOK, f)
 	case http.MethodDelete:
 		s.SetFaults(FaultPlan{})
+		s.SetDelay(s.cfg.Delay)
 		w.WriteHeader(http.StatusNoContent)
 	default:
 		w.Header().Set("Allow", "GET, POST, DELETE")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
+}
+
+// SetDelay changes how long each submission's answer is held back (after
+// the submission is processed: a slow answer, not a slow clearinghouse).
+func (s *ClearinghouseSim) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
 }
 
 func (s *ClearinghouseSim) bump(f func(*ClearinghouseStats)) {
@@ -313,7 +338,10 @@ func (s *ClearinghouseSim) submit(w http.ResponseWriter, r *http.Request) {
 		entry.status, entry.header, entry.body, entry.done = status, header, out, true
 		s.mu.Unlock()
 	}
-	if !sleep(r.Context(), s.cfg.Delay) {
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	if !sleep(r.Context(), delay) {
 		return
 	}
 	(&stored{status: status, header: header, body: out}).replay(w)
