@@ -10,20 +10,24 @@ const TemporalVersion = "1.29.1"
 const PostgresMajor = 15
 
 // Service is one service of rcmbot's deployment, named as docker-compose.yml
-// names it, and how the topology runs it on one machine. For rcmbot's own
-// services Command is the exact argument list both run, Env the settings
-// both pass; TestComposeMatchesTopology holds compose to it.
+// names it, and how the topology runs it on one machine: the same command
+// or script with the same environment variables (values differ: hosts,
+// ports, paths). TestComposeMatchesTopology holds compose to it.
 type Service struct {
 	Name string
 	// Image is the image compose runs ("" for rcmbot's, built from the
 	// Dockerfile).
 	Image string
 	// Command is rcmbot's arguments. Compose may add the flags named in
-	// HostFlags (paths and addresses, which differ per host).
+	// HostFlags (paths, groups and names of its containers).
 	Command   []string
 	HostFlags []string
-	// Env lists the environment variables rcmbot's services are given.
-	Env []string
+	// Script is the file of temporal/ an admin-tools service runs.
+	Script string
+	// Env lists the environment variables both compose and the topology
+	// set; HostEnv those only the topology sets (ports picked at run time,
+	// tool paths). Nil Env: not compared (PostgreSQL's image settings).
+	Env, HostEnv []string
 	// Replicas is how many copies the topology runs (compose: --scale).
 	Replicas int
 	// Topology says how the topology stands it up, or why it does not.
@@ -50,20 +54,33 @@ const (
 	ServiceWeb          = "rcmbot-web"
 )
 
+// temporalPorts are the server's listening ports (rcmbot.yaml): compose
+// keeps the defaults, the topology picks free ones.
+var temporalPorts = []string{"FRONTEND_GRPC_PORT", "FRONTEND_HTTP_PORT", "FRONTEND_MEMBERSHIP_PORT", "HISTORY_GRPC_PORT",
+	"HISTORY_MEMBERSHIP_PORT", "MATCHING_GRPC_PORT", "MATCHING_MEMBERSHIP_PORT", "WORKER_GRPC_PORT", "WORKER_MEMBERSHIP_PORT"}
+
+// adminToolsImage runs temporal-sql-tool and the Temporal CLI in compose.
+const adminToolsImage = "temporalio/admin-tools:" + TemporalVersion + "-tctl-1.18.4-cli-1.5.0"
+
 // Services is rcmbot's deployment, in start-up order.
 var Services = []Service{
 	{Name: "postgresql", Image: "postgres:15",
 		Topology: "a Debian PostgreSQL cluster (pg_ctl) holding rcmbot's database rcmbot"},
 	{Name: "temporal-postgresql", Image: "postgres:15",
 		Topology: "a second Debian PostgreSQL cluster holding Temporal's temporal and temporal_visibility"},
-	{Name: "temporal-tls", Command: []string{"keys", "tls"}, HostFlags: []string{"--out", "--group"},
+	{Name: "temporal-tls", Command: []string{"keys", "tls"}, HostFlags: []string{"--out", "--group", "--hosts", "--clients"}, Env: []string{"RCMBOT_LOG_FORMAT"},
 		Topology: "rcmbot keys tls: the CA, the frontend's certificate and the client certificates"},
-	{Name: "temporal-schema", Image: "temporalio/admin-tools:" + TemporalVersion + "-tctl-1.18.4-cli-1.5.0",
-		Topology: "internal/topology/temporal/schema.sh with temporal-sql-tool " + TemporalVersion + " (go install)"},
+	{Name: "temporal-schema", Image: adminToolsImage, Script: "schema.sh",
+		Env: []string{"SQL_HOST", "SQL_PORT", "SQL_USER", "SQL_PASSWORD"}, HostEnv: []string{"SQL_TOOL", "SCHEMA_DIR"},
+		Topology: "temporal/schema.sh with temporal-sql-tool " + TemporalVersion + " (go install)"},
 	{Name: "temporal", Image: "temporalio/server:" + TemporalVersion,
-		Topology: "the Temporal server " + TemporalVersion + " (go install) on internal/topology/temporal/rcmbot.yaml, frontend with mutual TLS"},
-	{Name: "temporal-namespace", Image: "temporalio/admin-tools:" + TemporalVersion + "-tctl-1.18.4-cli-1.5.0",
-		Topology: "internal/topology/temporal/namespace.sh with the pinned Temporal CLI and the temporal-admin certificate"},
+		Env:      []string{"POSTGRES_SEEDS", "DB_PORT", "POSTGRES_USER", "POSTGRES_PWD", "TEMPORAL_TLS_DIR"},
+		HostEnv:  append([]string{"FRONTEND_BIND_ON_IP", "DYNAMIC_CONFIG_FILE_PATH"}, temporalPorts...),
+		Topology: "the Temporal server " + TemporalVersion + " (go install) on temporal/rcmbot.yaml, frontend with mutual TLS"},
+	{Name: "temporal-namespace", Image: adminToolsImage, Script: "namespace.sh",
+		Env: []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_KEY_PATH",
+			"TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_NAME"}, HostEnv: []string{"TEMPORAL_CLI"},
+		Topology: "temporal/namespace.sh with the pinned Temporal CLI and the temporal-admin certificate"},
 	{Name: "temporal-ui", Image: "temporalio/ui:2.44.1", NotRun: true,
 		Topology: "not run: the UI ships only as an image (the issue makes it optional)"},
 	{Name: "rcmbot-setup", Command: []string{"setup"}, Env: withEnv(),

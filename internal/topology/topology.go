@@ -51,8 +51,9 @@ type Options struct {
 	// postgres user can reach them).
 	Dir string
 	// DevServer runs `temporal server start-dev` (SQLite, plaintext, no
-	// TLS) in place of the Temporal server on PostgreSQL: the baseline the
-	// benchmark compares with. Everything else stays the same.
+	// TLS) in place of the Temporal server on PostgreSQL and its schema,
+	// namespace and certificates: the baseline the benchmark compares
+	// with. Everything else stays the same.
 	DevServer bool
 	// Replicas overrides Services' replica counts by service name (0
 	// leaves a service out).
@@ -99,9 +100,8 @@ type Topology struct {
 
 	Timings []Timing
 
-	opts      Options
-	ports     ports
-	devServer *devstack.DevServer
+	opts  Options
+	ports ports
 }
 
 // TemporalCLIModule, ServerModule and SQLToolModule are the tools the
@@ -175,11 +175,6 @@ func (t *Topology) Close() error {
 	}
 	if t.Temporal != nil {
 		if err := t.Temporal.Stop(30 * time.Second); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if t.devServer != nil {
-		if err := t.devServer.Stop(20 * time.Second); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -260,8 +255,13 @@ func (t *Topology) certificates(ctx context.Context) error {
 		return nil
 	}
 	t.TLSDir = filepath.Join(t.Dir, "tls")
-	cmd := exec.CommandContext(ctx, t.Bin, "keys", "tls", "--out", t.TLSDir)
-	cmd.Env = minimalEnv()
+	svc, _ := ServiceNamed("temporal-tls")
+	env, err := serviceEnv(svc, map[string]string{"RCMBOT_LOG_FORMAT": "json"})
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, t.Bin, append(svc.Command, "--out", t.TLSDir)...)
+	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("rcmbot keys tls: %v\n%s", err, out)
 	}
@@ -324,15 +324,39 @@ func (t *Topology) schema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkVersion(ctx, sqlTool); err != nil {
+		return err
+	}
 	dir, err := serverModuleDir(ctx)
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, "sh", filepath.Join(t.temporalConfigDir(), "schema.sh"))
-	cmd.Env = append(minimalEnv(), "SQL_TOOL="+sqlTool, "SCHEMA_DIR="+filepath.Join(dir, "schema", "postgresql", "v12"),
-		"SQL_HOST=127.0.0.1", "SQL_PORT="+strconv.Itoa(t.TemporalPG.Port), "SQL_USER=postgres", "SQL_PASSWORD=")
+	return t.runScript(ctx, "temporal-schema", map[string]string{
+		"SQL_HOST": "127.0.0.1", "SQL_PORT": strconv.Itoa(t.TemporalPG.Port), "SQL_USER": "postgres", "SQL_PASSWORD": "",
+		"SQL_TOOL": sqlTool, "SCHEMA_DIR": filepath.Join(dir, "schema", "postgresql", "v12")})
+}
+
+// runScript runs an admin-tools service's script of temporal/ with the
+// service's environment.
+func (t *Topology) runScript(ctx context.Context, service string, values map[string]string) error {
+	svc, _ := ServiceNamed(service)
+	env, err := serviceEnv(svc, values)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "sh", filepath.Join(t.temporalConfigDir(), svc.Script))
+	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("schema.sh: %v\n%s", err, tail(string(out), 20))
+		return fmt.Errorf("%s: %v\n%s", svc.Script, err, tail(string(out), 20))
+	}
+	return nil
+}
+
+// checkVersion makes sure a cached tool is of TemporalVersion.
+func checkVersion(ctx context.Context, tool string) error {
+	out, err := exec.CommandContext(ctx, tool, "--version").Output()
+	if err != nil || !strings.Contains(string(out), TemporalVersion) {
+		return fmt.Errorf("%s is not of Temporal %s (%q): delete it and run `make topology`", tool, TemporalVersion, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
@@ -361,27 +385,26 @@ func (t *Topology) startTemporal(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := exec.CommandContext(ctx, server, "--version").Output()
-	if err != nil || !strings.Contains(string(out), TemporalVersion) {
-		return fmt.Errorf("%s is not Temporal %s (%q): reinstall it with `make topology`", server, TemporalVersion, strings.TrimSpace(string(out)))
+	if err := checkVersion(ctx, server); err != nil {
+		return err
 	}
-	env := append(minimalEnv(),
-		"POSTGRES_SEEDS=127.0.0.1", "DB_PORT="+strconv.Itoa(t.TemporalPG.Port), "POSTGRES_USER=postgres", "POSTGRES_PWD=",
-		"TEMPORAL_TLS_DIR="+t.TLSDir, "FRONTEND_BIND_ON_IP=127.0.0.1",
-		"DYNAMIC_CONFIG_FILE_PATH="+filepath.Join(t.temporalConfigDir(), "dynamicconfig.yaml"))
-	var frontend int
-	for _, name := range []string{"FRONTEND_GRPC_PORT", "FRONTEND_HTTP_PORT", "FRONTEND_MEMBERSHIP_PORT", "HISTORY_GRPC_PORT",
-		"HISTORY_MEMBERSHIP_PORT", "MATCHING_GRPC_PORT", "MATCHING_MEMBERSHIP_PORT", "WORKER_GRPC_PORT", "WORKER_MEMBERSHIP_PORT"} {
+	values := map[string]string{"POSTGRES_SEEDS": "127.0.0.1", "DB_PORT": strconv.Itoa(t.TemporalPG.Port), "POSTGRES_USER": "postgres",
+		"POSTGRES_PWD": "", "TEMPORAL_TLS_DIR": t.TLSDir, "FRONTEND_BIND_ON_IP": "127.0.0.1",
+		"DYNAMIC_CONFIG_FILE_PATH": filepath.Join(t.temporalConfigDir(), "dynamicconfig.yaml")}
+	for _, name := range temporalPorts {
 		p, err := t.ports.next()
 		if err != nil {
 			return err
 		}
-		if frontend == 0 {
-			frontend = p
-		}
-		env = append(env, name+"="+strconv.Itoa(p))
+		values[name] = strconv.Itoa(p)
 	}
-	t.TemporalAddress = "127.0.0.1:" + strconv.Itoa(frontend)
+	svc, _ := ServiceNamed("temporal")
+	env, err := serviceEnv(svc, values)
+	if err != nil {
+		return err
+	}
+	frontend := values["FRONTEND_GRPC_PORT"]
+	t.TemporalAddress = "127.0.0.1:" + frontend
 	t.Temporal = &Process{Name: "temporal", Log: filepath.Join(t.Dir, "temporal.log"), env: env,
 		args: []string{server, "--root", filepath.Dir(t.temporalConfigDir()), "--config", "temporal", "--env", "rcmbot", "start"}}
 	return t.StartTemporal(ctx)
@@ -406,7 +429,7 @@ func (t *Topology) StartTemporal(ctx context.Context) error {
 // StopTemporal stops the Temporal server (SIGTERM) and waits for it.
 func (t *Topology) StopTemporal() error { return t.Temporal.Stop(30 * time.Second) }
 
-func (t *Topology) startDevServer(context.Context) error {
+func (t *Topology) startDevServer(ctx context.Context) error {
 	cli := devstack.FindTemporalCLI()
 	if cli == "" {
 		return errors.New("the Temporal CLI is missing: `make tools` installs it")
@@ -420,20 +443,13 @@ func (t *Topology) startDevServer(context.Context) error {
 		return err
 	}
 	t.TemporalAddress = "127.0.0.1:" + strconv.Itoa(port)
-	t.devServer, err = devstack.StartDevServer(devstack.DevServerOptions{CLI: cli, Address: t.TemporalAddress, UIPort: ui,
-		Namespace: "default", DBFile: filepath.Join(t.Dir, "temporal.db"), LogFile: filepath.Join(t.Dir, "temporal.log"),
-		ExtraArgs: []string{"--log-level", "error"}})
+	args, err := devstack.DevServerOptions{CLI: cli, Address: t.TemporalAddress, UIPort: ui, Namespace: "default",
+		DBFile: filepath.Join(t.Dir, "temporal.db"), ExtraArgs: []string{"--log-level", "error"}}.Args()
 	if err != nil {
 		return err
 	}
-	wctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	c, err := temporalx.WaitReady(wctx, t.dialOptions(nil, ""), nil)
-	if err != nil {
-		return err
-	}
-	c.Close()
-	return nil
+	t.Temporal = &Process{Name: "temporal-dev", Log: filepath.Join(t.Dir, "temporal.log"), env: minimalEnv(), args: append([]string{cli}, args...)}
+	return t.StartTemporal(ctx)
 }
 
 // dialOptions are how the topology's own checks reach Temporal: with the
@@ -463,14 +479,10 @@ func (t *Topology) namespace(ctx context.Context) error {
 		return errors.New("the Temporal CLI is missing: `make tools` installs it")
 	}
 	cert, key := pki.ClientFiles("temporal-admin")
-	cmd := exec.CommandContext(ctx, "sh", filepath.Join(t.temporalConfigDir(), "namespace.sh"))
-	cmd.Env = append(minimalEnv(), "TEMPORAL_CLI="+cli, "TEMPORAL_ADDRESS="+t.TemporalAddress, "TEMPORAL_NAMESPACE=default",
-		"TEMPORAL_TLS_CLIENT_CERT_PATH="+filepath.Join(t.TLSDir, cert), "TEMPORAL_TLS_CLIENT_KEY_PATH="+filepath.Join(t.TLSDir, key),
-		"TEMPORAL_TLS_SERVER_CA_CERT_PATH="+filepath.Join(t.TLSDir, pki.CAFile), "TEMPORAL_TLS_SERVER_NAME=temporal")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("namespace.sh: %v\n%s", err, out)
-	}
-	return nil
+	return t.runScript(ctx, "temporal-namespace", map[string]string{"TEMPORAL_CLI": cli, "TEMPORAL_ADDRESS": t.TemporalAddress,
+		"TEMPORAL_NAMESPACE": "default", "TEMPORAL_TLS_CLIENT_CERT_PATH": filepath.Join(t.TLSDir, cert),
+		"TEMPORAL_TLS_CLIENT_KEY_PATH": filepath.Join(t.TLSDir, key), "TEMPORAL_TLS_SERVER_CA_CERT_PATH": filepath.Join(t.TLSDir, pki.CAFile),
+		"TEMPORAL_TLS_SERVER_NAME": "temporal"})
 }
 
 // setup fills the settings and runs `rcmbot setup`.
@@ -535,18 +547,23 @@ func minimalEnv() []string {
 	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "TMPDIR=" + os.TempDir()}
 }
 
-// envFor returns the environment of an rcmbot service: exactly the
-// settings Services declares for it.
+// envFor returns the environment of an rcmbot service, from Settings.
 func (t *Topology) envFor(name string) ([]string, error) {
 	svc, ok := ServiceNamed(name)
 	if !ok {
 		return nil, fmt.Errorf("no service %s", name)
 	}
+	return serviceEnv(svc, t.Settings)
+}
+
+// serviceEnv is a service's environment: minimalEnv and exactly the
+// variables Services declares for it, valued from values.
+func serviceEnv(svc Service, values map[string]string) ([]string, error) {
 	env := minimalEnv()
-	for _, k := range svc.Env {
-		v, ok := t.Settings[k]
+	for _, k := range append(append([]string(nil), svc.Env...), svc.HostEnv...) {
+		v, ok := values[k]
 		if !ok {
-			return nil, fmt.Errorf("service %s: no value for %s", name, k)
+			return nil, fmt.Errorf("service %s: no value for %s", svc.Name, k)
 		}
 		env = append(env, k+"="+v)
 	}

@@ -22,7 +22,7 @@ import (
 // start brings a topology up for the test and down after it; its
 // directory (logs, data) is kept under test-artifacts/topology when the
 // test fails.
-func start(t *testing.T, o topology.Options) *topology.Topology {
+func start(t testing.TB, o topology.Options) *topology.Topology {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "rcmbot-topology-")
 	if err != nil {
