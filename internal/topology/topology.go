@@ -652,6 +652,28 @@ func (p *Process) queues() []string {
 	return nil
 }
 
+// taskQueuePartitions are the names of a task queue's partitions: the
+// server splits each queue in four by default (matching.numTaskqueueReadPartitions)
+// and DescribeTaskQueue reports the pollers of the one it is asked about.
+func taskQueuePartitions(q string) []string {
+	return []string{q, "/_sys/" + q + "/1", "/_sys/" + q + "/2", "/_sys/" + q + "/3"}
+}
+
+// polls says whether any partition of queue lists a poller of identity
+// prefix.
+func (t *Topology) polls(ctx context.Context, queue, prefix string) (bool, error) {
+	for _, part := range taskQueuePartitions(queue) {
+		d, err := t.Client.DescribeTaskQueue(ctx, part, enumspb.TASK_QUEUE_TYPE_ACTIVITY)
+		if err != nil {
+			return false, err
+		}
+		if slices.ContainsFunc(d.GetPollers(), func(pi *taskqueuepb.PollerInfo) bool { return strings.HasPrefix(pi.GetIdentity(), prefix) }) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // WaitPolling waits until a worker process polls every task queue it
 // serves: Temporal lists its identity (the SDK's "PID@host@") among the
 // queue's pollers.
@@ -661,10 +683,8 @@ func (t *Topology) WaitPolling(ctx context.Context, p *Process) error {
 	prefix := strconv.Itoa(p.Pid()) + "@"
 	for _, q := range p.queues() {
 		for {
-			d, err := t.Client.DescribeTaskQueue(ctx, q, enumspb.TASK_QUEUE_TYPE_ACTIVITY)
-			if err == nil && slices.ContainsFunc(d.GetPollers(), func(pi *taskqueuepb.PollerInfo) bool {
-				return strings.HasPrefix(pi.GetIdentity(), prefix)
-			}) {
+			ok, err := t.polls(ctx, q, prefix)
+			if ok {
 				break
 			}
 			select {
