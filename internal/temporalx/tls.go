@@ -25,7 +25,9 @@ type TLSFiles struct {
 }
 
 // Enabled says whether the connection uses TLS at all.
-func (f TLSFiles) Enabled() bool { return f.CertFile != "" || f.KeyFile != "" || f.CAFile != "" || f.ServerName != "" }
+func (f TLSFiles) Enabled() bool {
+	return f.CertFile != "" || f.KeyFile != "" || f.CAFile != "" || f.ServerName != ""
+}
 
 // Config builds the client's TLS configuration. The client certificate is
 // read again whenever its file changes, so a renewed certificate is used on
@@ -38,11 +40,11 @@ func (f TLSFiles) Config() (*tls.Config, error) {
 	if f.CAFile != "" {
 		pem, err := os.ReadFile(f.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("Temporal CA (TEMPORAL_TLS_SERVER_CA_CERT_PATH): %w", err)
+			return nil, fmt.Errorf("read the Temporal CA (TEMPORAL_TLS_SERVER_CA_CERT_PATH): %w", err)
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("Temporal CA %s holds no PEM certificate", f.CAFile)
+			return nil, fmt.Errorf("the Temporal CA file %s holds no PEM certificate", f.CAFile)
 		}
 		cfg.RootCAs = pool
 	}
@@ -73,7 +75,7 @@ func (k *keyPair) load() (*tls.Certificate, error) {
 	for i, p := range []string{k.cert, k.key} {
 		st, err := os.Stat(p)
 		if err != nil {
-			return nil, fmt.Errorf("Temporal client certificate: %w", err)
+			return nil, fmt.Errorf("read the Temporal client certificate: %w", err)
 		}
 		mt[i] = st.ModTime()
 	}
@@ -82,7 +84,7 @@ func (k *keyPair) load() (*tls.Certificate, error) {
 	}
 	c, err := tls.LoadX509KeyPair(k.cert, k.key)
 	if err != nil {
-		return nil, fmt.Errorf("Temporal client certificate %s: %w", k.cert, err)
+		return nil, fmt.Errorf("load the Temporal client certificate %s: %w", k.cert, err)
 	}
 	k.current, k.mtimes = &c, mt
 	return k.current, nil

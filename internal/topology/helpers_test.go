@@ -222,9 +222,9 @@ func pendingActivity(t testing.TB, top *topology.Topology, workflowID, activityT
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		d, err := top.Client.DescribeWorkflowExecution(context.Background(), workflowID, "")
+		d, err := top.Client.DescribeWorkflow(context.Background(), workflowID, "")
 		if err == nil {
-			for _, pa := range d.GetPendingActivities() {
+			for _, pa := range d.RawResponse.GetPendingActivities() {
 				if pa.GetActivityType().GetName() == activityType && ok(pa) {
 					return pa
 				}

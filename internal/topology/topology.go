@@ -274,7 +274,7 @@ func (t *Topology) postgres(context.Context) error {
 		return err
 	}
 	if major != PostgresMajor {
-		return fmt.Errorf("Debian's PostgreSQL is %d but docker-compose.yml runs postgres:%d: change PostgresMajor and the compose images together", major, PostgresMajor)
+		return fmt.Errorf("the PostgreSQL Debian installed is %d but docker-compose.yml runs postgres:%d: change PostgresMajor and the compose images together", major, PostgresMajor)
 	}
 	clusters := []struct {
 		pg   **Postgres
