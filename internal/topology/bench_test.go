@@ -134,7 +134,7 @@ func benchClaims(b *testing.B, top *topology.Topology) {
 	b.ResetTimer()
 	for i := range b.N {
 		ids := uploadAll(b, top, files[i])
-		batches := make([]batch, len(ids))
+		batches := make([]reviewed, len(ids))
 		var wg sync.WaitGroup
 		for k, id := range ids {
 			wg.Go(func() { batches[k] = review(b, top, id) })

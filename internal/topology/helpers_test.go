@@ -47,8 +47,8 @@ func claimsFile(t testing.TB, dir, name string, claims int, seed uint64) string 
 	return path
 }
 
-// batch is one uploaded claims file followed through the topology.
-type batch struct {
+// reviewed is an uploaded claims batch whose review was sent, with what it must submit.
+type reviewed struct {
 	ID string
 	// Expect holds the claims that must reach the clearinghouse: the clean
 	// ones and those the review approved.
@@ -81,7 +81,7 @@ func waitStatus(t testing.TB, top *topology.Topology, id string, timeout time.Du
 // review works a batch's review queue through the REST API as a reviewer
 // would: warnings approved, claims with errors rejected. It returns the
 // claims that must be submitted.
-func review(t testing.TB, top *topology.Topology, id string) batch {
+func review(t testing.TB, top *topology.Topology, id string) reviewed {
 	t.Helper()
 	ctx := context.Background()
 	waitStatus(t, top, id, 10*time.Minute, store.BatchAwaitingReview, store.BatchSubmitting, store.BatchCompleted)
@@ -90,7 +90,7 @@ func review(t testing.TB, top *topology.Topology, id string) batch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := batch{ID: id, Expect: map[string]bool{}}
+	b := reviewed{ID: id, Expect: map[string]bool{}}
 	var actions []topology.ReviewAction
 	for _, c := range claims {
 		switch store.Tier(c.Tier) {
@@ -116,7 +116,7 @@ func review(t testing.TB, top *topology.Topology, id string) batch {
 // finish waits for the batch's workflow to complete and checks the
 // outcome it reports, the store's batch and its submission ledger against
 // what the review decided.
-func finish(t testing.TB, top *topology.Topology, b batch, timeout time.Duration) {
+func finish(t testing.TB, top *topology.Topology, b reviewed, timeout time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -152,7 +152,7 @@ func finish(t testing.TB, top *topology.Topology, b batch, timeout time.Duration
 
 // exactlyOnce checks the clearinghouse's received log: every expected
 // claim arrived once, and nothing else arrived since the counters were reset.
-func exactlyOnce(t testing.TB, top *topology.Topology, batches ...batch) sim.ClearinghouseStats {
+func exactlyOnce(t testing.TB, top *topology.Topology, batches ...reviewed) sim.ClearinghouseStats {
 	t.Helper()
 	st, err := top.ClearinghouseStats(context.Background())
 	if err != nil {

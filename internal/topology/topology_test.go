@@ -108,7 +108,7 @@ func scenarioConcurrentUploads(t *testing.T, top *topology.Topology) {
 	}
 	start := time.Now()
 	ids := uploadAll(t, top, files)
-	batches := make([]batch, len(ids))
+	batches := make([]reviewed, len(ids))
 	var wg sync.WaitGroup
 	for i, id := range ids {
 		wg.Go(func() { batches[i] = review(t, top, id) })
