@@ -123,14 +123,7 @@ func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (SubmitResult, er
 	if err != nil {
 		return res, err
 	}
-	// A retry after a crash sends only what the crashed attempt had not
-	// confirmed: report the batch's whole submission from the ledger, so
-	// the workflow collects the 277CAs of every claim sent.
-	ics, err := s.DB.Interchanges(ctx, in.BatchID, "")
-	if err != nil {
-		return res, err
-	}
-	res.Claims, res.Interchanges = counts.Submitted, len(ics)
+	res.Ledgered = counts.Submitted
 	return res, nil
 }
 

@@ -145,8 +145,8 @@ func finish(t testing.TB, top *topology.Topology, b reviewed, timeout time.Durat
 	if missing, extra := diff(b.Expect, got); len(missing)+len(extra) > 0 {
 		t.Errorf("batch %s ledger: %d expected claims missing %v, %d unexpected %v", b.ID, len(missing), head(missing), len(extra), head(extra))
 	}
-	if res.Submit.Claims != len(b.Expect) {
-		t.Errorf("batch %s: the workflow submitted %d claims, want %d", b.ID, res.Submit.Claims, len(b.Expect))
+	if res.Submit.Ledgered != len(b.Expect) {
+		t.Errorf("batch %s: the workflow reports %d claims submitted, want %d", b.ID, res.Submit.Ledgered, len(b.Expect))
 	}
 }
 
