@@ -215,6 +215,23 @@ func uploadAll(t testing.TB, top *topology.Topology, files []string) []string {
 	return ids
 }
 
+// submitAll uploads the files at once, reviews every batch through the
+// API as its review queue fills, and waits for all of them to complete.
+func submitAll(t testing.TB, top *topology.Topology, files []string) []reviewed {
+	t.Helper()
+	ids := uploadAll(t, top, files)
+	batches := make([]reviewed, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() { batches[i] = review(t, top, id) })
+	}
+	wg.Wait()
+	for _, b := range batches {
+		finish(t, top, b, 10*time.Minute)
+	}
+	return batches
+}
+
 // pendingActivity waits until the workflow has a pending activity of the
 // type for which ok holds, and returns it.
 func pendingActivity(t testing.TB, top *topology.Topology, workflowID, activityType string, timeout time.Duration,
