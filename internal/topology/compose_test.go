@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/rcmbot/rcmbot/internal/temporalx"
 )
 
 // composeService is the part of a docker-compose.yml service the test reads.
@@ -147,6 +149,10 @@ func TestComposeMatchesTopology(t *testing.T) {
 				}
 			}
 		}
+	}
+	// A new bot's queue is served by the all-queue workers of both.
+	if got := flagValue(compose[ServiceWorker].Command, "--queues"); got != strings.Join(temporalx.Queues, ",") {
+		t.Errorf("%s serves --queues %s; every bot's queue is %s", ServiceWorker, got, strings.Join(temporalx.Queues, ","))
 	}
 	if ui := compose["temporal-ui"]; ui.Environment["TEMPORAL_AUTH_ENABLED"] != "true" {
 		t.Error("temporal-ui: sign-in (TEMPORAL_AUTH_ENABLED) is off")
