@@ -3,6 +3,7 @@
 #   make test   check the code (gofmt, go mod tidy, go vet, staticcheck) and run every
 #               test, the concurrent packages under the race detector (installs the
 #               pinned Temporal CLI and staticcheck first if missing)
+#   make topology   the production topology under faults (internal/topology; after make test in CI)
 
 TEMPORAL_CLI_MODULE := github.com/temporalio/cli/cmd/temporal@v1.5.1
 STATICCHECK_MODULE := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -24,7 +25,7 @@ RACE_PKGS := ./activities ./workflows ./internal/payer ./internal/sim ./internal
 	./internal/inventory/policy ./internal/scrub
 OTHER_PKGS = $(filter-out $(shell go list $(RACE_PKGS)),$(shell go list ./...))
 
-.PHONY: dev test check tools vet bench build fmt
+.PHONY: dev test check tools vet bench build fmt topology topology-tools topology-bench
 
 dev:
 	go run ./cmd/rcmbot dev
@@ -63,3 +64,24 @@ fmt:
 
 bench:
 	go test -run '^$$' -bench . -benchmem ./...
+
+# The production topology (internal/topology): Temporal server and
+# temporal-sql-tool of the release docker-compose.yml runs, installed into
+# .tools/bin like the CLI (cached there; never in go.mod).
+topology-tools: tools $(TOOLS)/server $(TOOLS)/sql
+
+$(TOOLS)/server:
+	@echo "installing the Temporal server; the first build takes a few minutes"
+	GOBIN=$(TOOLS) go install go.temporal.io/server/cmd/server@v1.29.1
+
+$(TOOLS)/sql:
+	@echo "installing temporal-sql-tool; the first build takes a few minutes"
+	GOBIN=$(TOOLS) go install go.temporal.io/server/cmd/tools/sql@v1.29.1
+
+topology: topology-tools
+	go vet -tags topology ./internal/topology/
+	go test -tags topology -count=1 -timeout 20m -run TestTopology -v ./internal/topology/
+
+# Throughput on the topology against the dev server (a few minutes).
+topology-bench: topology-tools
+	go test -tags topology -run '^$$' -bench Topology -benchtime 1x -timeout 30m ./internal/topology/

@@ -120,9 +120,11 @@ func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (batch.SubmitResu
 			}
 		}
 	}
-	if _, err := s.DB.RecountBatch(ctx, in.BatchID); err != nil {
+	counts, err := s.DB.RecountBatch(ctx, in.BatchID)
+	if err != nil {
 		return res, err
 	}
+	res.Ledgered = counts.Submitted
 	return res, nil
 }
 

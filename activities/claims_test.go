@@ -321,7 +321,7 @@ func TestSubmitBatchSendsEachClaimOnce(t *testing.T) {
 	if res.Interchanges != 1 || res.Claims != 2 || res.Accepted999 != 1 || res.ClaimsCharge != claim.Money(30500) {
 		t.Errorf("submit result %+v", res)
 	}
-	if res, err := f.submit(t, id); err != nil || res.Claims != 0 || res.Interchanges != 0 {
+	if res, err := f.submit(t, id); err != nil || res.Claims != 0 || res.Interchanges != 0 || res.Ledgered != 2 {
 		t.Errorf("a second run sent %+v (%v)", res, err)
 	}
 	st := f.ch.Stats()

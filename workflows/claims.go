@@ -149,7 +149,10 @@ func (w *claimsBatch) run(ctx workflow.Context) (batch.Progress, error) {
 		activities.BatchRef{BatchID: w.in.BatchID}).Get(ctx, &w.progress.Submit); err != nil {
 		return w.fail(ctx, err)
 	}
-	if w.progress.Submit.Claims > 0 {
+	// Ledgered also counts claims sent by an attempt whose worker died
+	// before reporting them (histories written before it existed have 0
+	// there, and replay as they ran).
+	if w.progress.Submit.Claims > 0 || w.progress.Submit.Ledgered > 0 {
 		if err := w.collectAcks(ctx); err != nil {
 			return w.fail(ctx, err)
 		}

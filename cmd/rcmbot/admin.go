@@ -79,7 +79,7 @@ RCMBOT_KEYS ("active=ID;tag=ID;ID=KEY").`,
 		},
 	}
 	config.Bind(rotate.Flags(), &a.cfg, "keys-file")
-	keys.AddCommand(newCmd, rotate)
+	keys.AddCommand(newCmd, rotate, newKeysTLSCmd())
 	return keys
 }
 
@@ -92,7 +92,8 @@ func newSchedulesCmd(a *app) *cobra.Command {
 'rcmbot dev' and 'rcmbot setup'). Times are in the practice time zone
 (RCMBOT_TIMEZONE); overlapping runs are skipped.`,
 	}
-	config.Bind(cmd.PersistentFlags(), &a.cfg, "temporal-address", "temporal-namespace", "keys", "keys-file", "timezone")
+	config.Bind(cmd.PersistentFlags(), &a.cfg, config.TemporalFlags...)
+	config.Bind(cmd.PersistentFlags(), &a.cfg, "keys", "keys-file", "timezone")
 	withClient := func(run func(cmd *cobra.Command, args []string, c client.Client) error) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
 			ring, err := a.openRing(false)

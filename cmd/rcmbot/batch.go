@@ -24,7 +24,8 @@ func newBatchCmd(a *app) *cobra.Command {
 		Use:   "batch",
 		Short: "Submit claims spreadsheets to the claims bot and follow their batches",
 	}
-	config.Bind(cmd.PersistentFlags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "public-url",
+	config.Bind(cmd.PersistentFlags(), &a.cfg, config.TemporalFlags...)
+	config.Bind(cmd.PersistentFlags(), &a.cfg, "db-url", "temporal-ui-url", "public-url",
 		"keys", "keys-file", "timezone", "upload-max-bytes", "max-rows", "max-unzipped-bytes", "review-reminder", "review-deadline")
 	var wait bool
 	var by string

@@ -43,7 +43,8 @@ on every deployment (docker-compose runs it before the workers start).`,
 			return a.prepareTemporal(cmd.Context(), k.c)
 		},
 	}
-	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "keys", "keys-file", "timezone")
+	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "keys", "keys-file", "timezone")
 	return cmd
 }
 
@@ -78,7 +79,8 @@ all; the next run keeps the earlier state.`,
 			return a.runDev(cmd.Context(), cmd.OutOrStdout())
 		},
 	}
-	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "http-addr", "public-url",
+	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-ui-url", "http-addr", "public-url",
 		"keys", "keys-file", "refdata", "timezone", "eligibility-url", "clearinghouse-url",
 		"smtp-host", "smtp-port", "smtp-tls", "smtp-username", "smtp-password", "smtp-from", "smtp-sink-url")
 	return cmd

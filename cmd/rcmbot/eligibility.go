@@ -39,7 +39,8 @@ Answers are stored for the claims scrubber's eligibility edits; refusals
 (unknown member, invalid ID, HTTP 4xx) and payers that never answer open
 work items for staff. The workers (rcmbot worker or rcmbot dev) must run.`,
 	}
-	config.Bind(cmd.PersistentFlags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url",
+	config.Bind(cmd.PersistentFlags(), &a.cfg, config.TemporalFlags...)
+	config.Bind(cmd.PersistentFlags(), &a.cfg, "db-url", "temporal-ui-url",
 		"keys", "keys-file", "timezone", "refdata", "high-deductible")
 	cmd.AddCommand(newEligibilityCheckCmd(a), newEligibilityRosterCmd(a), newEligibilitySweepCmd(a), newEligibilityWorklistCmd(a))
 	return cmd

@@ -103,6 +103,8 @@ func (a *app) temporalOptions(ring *keyring.Ring) temporalx.DialOptions {
 		DataConverter:    o.DataConverter,
 		FailureConverter: o.FailureConverter,
 		Logger:           a.log,
+		TLS: temporalx.TLSFiles{CertFile: a.cfg.TemporalTLSCert, KeyFile: a.cfg.TemporalTLSKey,
+			CAFile: a.cfg.TemporalTLSCA, ServerName: a.cfg.TemporalTLSServerName},
 	}
 }
 

@@ -46,7 +46,8 @@ in flight finish.`,
 			return srv.Run(ctx, a.cfg.HTTPAddr)
 		},
 	}
-	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "http-addr", "public-url",
+	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-ui-url", "http-addr", "public-url",
 		"keys", "keys-file", "refdata", "timezone", "codec-origins", "session-idle", "upload-max-bytes", "max-rows", "max-unzipped-bytes",
 		"review-reminder", "review-deadline", "eligibility-cron", "high-deductible", "provider-npi", "provider-name")
 	return cmd

@@ -50,7 +50,8 @@ On SIGINT or SIGTERM the workers stop polling and running activities get
 	}
 	cmd.Flags().StringVar(&queues, "queues", strings.Join(bots.Queues(), ","), "comma-separated task queues to serve")
 	cmd.Flags().DurationVar(&stopTimeout, "stop-timeout", 30*time.Second, "how long running activities may finish after a stop signal")
-	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "keys", "keys-file", "refdata", "timezone",
+	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "keys", "keys-file", "refdata", "timezone",
 		"eligibility-url", "clearinghouse-url", "submitter-id", "receiver-id", "x12-usage")
 	return cmd
 }

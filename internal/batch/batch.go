@@ -194,6 +194,11 @@ type SubmitResult struct {
 	// Unsubmittable counts approved claims the 837P cannot carry: they
 	// stay unsubmitted (review refuses to approve such claims).
 	Unsubmittable int `json:"unsubmittable,omitempty"`
+	// Ledgered is how many of the batch's claims the submission ledger
+	// holds after this run: those it sent and those an earlier attempt sent
+	// before its worker died (a retry sends only the rest). They are the
+	// claims whose 277CA the workflow collects.
+	Ledgered int `json:"ledgered,omitempty"`
 }
 
 // AckResult counts claims by their 277CA status.

@@ -16,7 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
@@ -148,10 +148,15 @@ func RunWorkers(ctx context.Context, c client.Client, queues []string, d Deps, l
 		}
 	}
 	var started []worker.Worker
+	// Stop every queue's worker at once: each lets its running activities
+	// finish for up to stopTimeout, so the process exits within one
+	// stopTimeout, not one per queue.
 	stopAll := func() {
-		for _, w := range slices.Backward(started) {
-			w.Stop()
+		var wg sync.WaitGroup
+		for _, w := range started {
+			wg.Go(w.Stop)
 		}
+		wg.Wait()
 	}
 	for _, q := range queues {
 		w := worker.New(c, q, worker.Options{

@@ -31,6 +31,13 @@ type Config struct {
 	TemporalNamespace string // TEMPORAL_NAMESPACE
 	TemporalUIURL     string // TEMPORAL_UI_URL
 
+	// Mutual TLS to the Temporal frontend (names shared with the
+	// Temporal CLI and SDKs); all empty means plaintext (the dev server).
+	TemporalTLSCert       string // TEMPORAL_TLS_CLIENT_CERT_PATH
+	TemporalTLSKey        string // TEMPORAL_TLS_CLIENT_KEY_PATH
+	TemporalTLSCA         string // TEMPORAL_TLS_SERVER_CA_CERT_PATH
+	TemporalTLSServerName string // TEMPORAL_TLS_SERVER_NAME
+
 	HTTPAddr       string // RCMBOT_HTTP_ADDR
 	PublicURL      string // RCMBOT_PUBLIC_URL
 	RefdataDir     string // RCMBOT_REFDATA_DIR
@@ -95,6 +102,10 @@ var Settings = []Setting{
 	{"TEMPORAL_ADDRESS", "temporal-address", "localhost:7233", "Temporal frontend host:port", kindString, func(c *Config) any { return &c.TemporalAddress }},
 	{"TEMPORAL_NAMESPACE", "temporal-namespace", "default", "Temporal namespace the bots run in", kindString, func(c *Config) any { return &c.TemporalNamespace }},
 	{"TEMPORAL_UI_URL", "temporal-ui-url", "http://localhost:8233", "Temporal Web UI base URL, for links from rcmbot pages", kindString, func(c *Config) any { return &c.TemporalUIURL }},
+	{"TEMPORAL_TLS_CLIENT_CERT_PATH", "temporal-tls-cert", "", "client certificate (PEM) presented to a Temporal frontend that requires mutual TLS (`rcmbot keys tls` makes one); with the key, turns TLS on", kindString, func(c *Config) any { return &c.TemporalTLSCert }},
+	{"TEMPORAL_TLS_CLIENT_KEY_PATH", "temporal-tls-key", "", "private key (PEM) of the Temporal client certificate", kindString, func(c *Config) any { return &c.TemporalTLSKey }},
+	{"TEMPORAL_TLS_SERVER_CA_CERT_PATH", "temporal-tls-ca", "", "CA certificate (PEM) the Temporal frontend's certificate must chain to; empty trusts the system's roots", kindString, func(c *Config) any { return &c.TemporalTLSCA }},
+	{"TEMPORAL_TLS_SERVER_NAME", "temporal-tls-server-name", "", "name the Temporal frontend's certificate must carry; empty uses the host of TEMPORAL_ADDRESS", kindString, func(c *Config) any { return &c.TemporalTLSServerName }},
 	{"RCMBOT_HTTP_ADDR", "http-addr", ":8080", "address the web app, REST API and codec server listen on", kindString, func(c *Config) any { return &c.HTTPAddr }},
 	{"RCMBOT_PUBLIC_URL", "public-url", "http://localhost:8080", "URL staff use to reach the web app (links, cookies' Secure flag when https, codec CORS)", kindString, func(c *Config) any { return &c.PublicURL }},
 	{"RCMBOT_REFDATA_DIR", "refdata", "", "reference-data directory (ICD-10-CM, HCPCS, NCCI, MUE, payers.yaml...); missing files fall back to the embedded starter set", kindString, func(c *Config) any { return &c.RefdataDir }},
@@ -200,6 +211,9 @@ func Load(c *Config, fs *pflag.FlagSet, getenv func(string) string) error {
 	if c.HighDeductible < 0 {
 		return fmt.Errorf("RCMBOT_HIGH_DEDUCTIBLE %d must be 0 (off) or a positive number of dollars", c.HighDeductible)
 	}
+	if (c.TemporalTLSCert == "") != (c.TemporalTLSKey == "") {
+		return fmt.Errorf("TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together: set both (mutual TLS) or neither")
+	}
 	if c.X12Usage != "T" && c.X12Usage != "P" {
 		return fmt.Errorf("RCMBOT_X12_USAGE %q must be T (test) or P (production)", c.X12Usage)
 	}
@@ -240,6 +254,11 @@ func set(s Setting, c *Config, v string) error {
 
 // SMTPTLSModes are the values of RCMBOT_SMTP_TLS.
 var SMTPTLSModes = []string{"none", "opportunistic", "starttls", "tls"}
+
+// TemporalFlags are the settings every command that talks to Temporal
+// binds: where the frontend is and how to authenticate to it.
+var TemporalFlags = []string{"temporal-address", "temporal-namespace",
+	"temporal-tls-cert", "temporal-tls-key", "temporal-tls-ca", "temporal-tls-server-name"}
 
 // Location returns the practice's time zone (validated by Load).
 func (c *Config) Location() *time.Location {

@@ -54,6 +54,9 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"RCMBOT_X12_USAGE":       "T (test) or P",
 		"RCMBOT_REVIEW_DEADLINE": "duration",
 		"RCMBOT_MAX_ROWS":        "whole number",
+		// A client certificate without its key (and the other way round).
+		"TEMPORAL_TLS_CLIENT_CERT_PATH": "go together",
+		"TEMPORAL_TLS_CLIENT_KEY_PATH":  "go together",
 	} {
 		var c Config
 		err := Load(&c, nil, func(k string) string {

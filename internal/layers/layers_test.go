@@ -21,7 +21,7 @@ const (
 	workflow         // deterministic orchestration
 	frontDoor        // internal/<bot>bot: what the web app and CLI call
 	webApp           // internal/web and below: pages, REST API, codec server
-	wiring           // cmd, internal/bots, end-to-end tests, fixtures
+	wiring           // cmd, internal/bots, end-to-end tests (internal/e2e, internal/topology), fixtures
 )
 
 var layerNames = []string{"domain", "adapter", "activities", "workflows", "front door", "web", "wiring"}
@@ -34,7 +34,7 @@ func layerOf(rel string) int {
 		return activity
 	case rel == "workflows":
 		return workflow
-	case strings.HasPrefix(rel, "cmd/"), rel == "internal/bots", strings.HasPrefix(rel, "internal/e2e"), strings.HasPrefix(rel, "fixtures/"):
+	case strings.HasPrefix(rel, "cmd/"), rel == "internal/bots", strings.HasPrefix(rel, "internal/e2e"), rel == "internal/topology", strings.HasPrefix(rel, "fixtures/"):
 		return wiring
 	case rel == "internal/web", strings.HasPrefix(rel, "internal/web/"):
 		return webApp

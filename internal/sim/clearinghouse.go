@@ -55,6 +55,7 @@ type ClearinghouseStats struct {
 	Replays      int64 `json:"replays"`       // same Idempotency-Key, answered from the store
 	Conflicts    int64 `json:"conflicts"`     // key reused with another body, or key in progress, or ICN reused
 	BadRequests  int64 `json:"bad_requests"`  // missing key, not an 837
+	Throttled    int64 `json:"throttled"`     // injected 429s
 	ServerErrors int64 `json:"server_errors"` // injected 5xx
 	Hung         int64 `json:"hung"`          // injected hangs
 	Claims       int64 `json:"claims"`        // claims received (counted once per submission)
@@ -75,7 +76,7 @@ type ClearinghouseStats struct {
 //	GET  /claims/277ca?interchange=N  404 unknown ICN; 202 + Retry-After until the 277CA is ready; 200 277CA
 //	GET  /admin/stats                 ClearinghouseStats
 //	POST /admin/stats/reset
-//	GET|POST|DELETE /admin/faults     the FaultPlan (plus "delay" in Go duration syntax)
+//	GET|POST|DELETE /admin/faults     the FaultPlan (plus "delay" in Go duration syntax; DELETE restores the configured one)
 //
 // Idempotency: the first request with a key is processed and its answer
 // stored; the same key with the same body gets the stored answer again
@@ -94,6 +95,7 @@ type ClearinghouseSim struct {
 	byKey    map[string]*stored
 	byICN    map[string]*received
 	faults   FaultPlan
+	delay    time.Duration // starts as cfg.Delay; /admin/faults may change it
 	stats    ClearinghouseStats
 	rng      *rand.Rand
 	nextCtl  int
@@ -143,7 +145,7 @@ func NewClearinghouseSim(cfg ClearinghouseConfig) (*ClearinghouseSim, error) {
 		return nil, fmt.Errorf("clearinghouse simulator: reject-every and delay cannot be negative")
 	}
 	s := &ClearinghouseSim{cfg: cfg, rejectPayers: map[string]bool{}, byKey: map[string]*stored{},
-		byICN: map[string]*received{}, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xc1ea)), nextCtl: 1}
+		byICN: map[string]*received{}, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xc1ea)), nextCtl: 1, delay: cfg.Delay}
 	for _, p := range strings.Split(cfg.RejectPayers, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			s.rejectPayers[p] = true
@@ -194,9 +196,9 @@ func (s *ClearinghouseSim) routes() {
 		faults: func() any {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			return s.faults
+			return clearinghouseFaults{FaultPlan: s.faults, Delay: s.delay.String()}
 		},
-		setFaults: s.postFaults, clearFaults: func() { s.SetFaults(FaultPlan{}) }})
+		setFaults: s.postFaults, clearFaults: func() { s.SetFaults(FaultPlan{}); s.SetDelay(s.cfg.Delay) }})
 	s.mux.HandleFunc("POST /claims/837", s.submit)
 	s.mux.HandleFunc("GET /claims/277ca", s.fetch277CA)
 }
@@ -204,8 +206,15 @@ func (s *ClearinghouseSim) routes() {
 // ServeHTTP serves the simulator's endpoints.
 func (s *ClearinghouseSim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
+// clearinghouseFaults is the body of /admin/faults: the fault plan and,
+// optionally, a new delay before each submission's answer.
+type clearinghouseFaults struct {
+	FaultPlan
+	Delay string `json:"delay,omitempty"`
+}
+
 func (s *ClearinghouseSim) postFaults(w http.ResponseWriter, r *http.Request) {
-	var f FaultPlan
+	var f clearinghouseFaults
 	if !readFaults(w, r, &f) {
 		return
 	}
@@ -213,8 +222,24 @@ func (s *ClearinghouseSim) postFaults(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "faults: "+err.Error(), http.StatusBadRequest)
 		return
 	}
-	s.SetFaults(f)
+	if f.Delay != "" {
+		d, err := time.ParseDuration(f.Delay)
+		if err != nil || d < 0 {
+			http.Error(w, "faults: delay: want a duration such as 2s", http.StatusBadRequest)
+			return
+		}
+		s.SetDelay(d)
+	}
+	s.SetFaults(f.FaultPlan)
 	writeJSON(w, http.StatusOK, f)
+}
+
+// SetDelay changes how long each submission's answer is held back (after
+// the submission is processed: a slow answer, not a slow clearinghouse).
+func (s *ClearinghouseSim) SetDelay(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delay = d
 }
 
 func (s *ClearinghouseSim) bump(f func(*ClearinghouseStats)) {
@@ -247,6 +272,10 @@ func (s *ClearinghouseSim) submit(w http.ResponseWriter, r *http.Request) {
 	retryAfter := s.faults.RetryAfter
 	s.mu.Unlock()
 	switch f {
+	case faultThrottled:
+		s.bump(func(st *ClearinghouseStats) { st.Throttled++ })
+		f.write(w, r, retryAfter, s.cfg.Hang)
+		return
 	case faultServerError, faultServerErrorNext:
 		s.bump(func(st *ClearinghouseStats) { st.ServerErrors++ })
 		f.write(w, r, retryAfter, s.cfg.Hang)
@@ -290,7 +319,10 @@ func (s *ClearinghouseSim) submit(w http.ResponseWriter, r *http.Request) {
 		entry.status, entry.header, entry.body, entry.done = status, header, out, true
 		s.mu.Unlock()
 	}
-	if !sleep(r.Context(), s.cfg.Delay) {
+	s.mu.Lock()
+	delay := s.delay
+	s.mu.Unlock()
+	if !sleep(r.Context(), delay) {
 		return
 	}
 	(&stored{status: status, header: header, body: out}).replay(w)

@@ -9,9 +9,12 @@ import (
 	"time"
 )
 
-// FaultPlan is the failures both simulators can inject: server errors and
-// hangs, the next N requests first, then a fraction of the rest.
+// FaultPlan is the failures both simulators can inject: throttling, server
+// errors and hangs, the next N requests first, then a fraction of the rest.
 type FaultPlan struct {
+	// Throttles answers the next N requests 429 Too Many Requests, with
+	// Retry-After (RetryAfter seconds, at least 1).
+	Throttles int `json:"throttles,omitempty"`
 	// ServerErrors answers the next N requests 503; ServerErrorRate
 	// answers that fraction of later ones 500.
 	ServerErrors    int     `json:"server_errors,omitempty"`
@@ -31,7 +34,7 @@ func (p *FaultPlan) check(more ...float64) error {
 			return errors.New("rates are fractions between 0 and 1")
 		}
 	}
-	if p.ServerErrors < 0 || p.Hangs < 0 || p.RetryAfter < 0 {
+	if p.Throttles < 0 || p.ServerErrors < 0 || p.Hangs < 0 || p.RetryAfter < 0 {
 		return errors.New("counts cannot be negative")
 	}
 	return nil
@@ -42,6 +45,7 @@ type fault int
 
 const (
 	faultNone fault = iota
+	faultThrottled
 	faultServerError
 	faultServerErrorNext
 	faultHang
@@ -52,6 +56,9 @@ const (
 // caller holds the lock that guards p and rng.
 func (p *FaultPlan) next(rng *rand.Rand) fault {
 	switch {
+	case p.Throttles > 0:
+		p.Throttles--
+		return faultThrottled
 	case p.ServerErrors > 0:
 		p.ServerErrors--
 		return faultServerErrorNext
@@ -72,11 +79,15 @@ func (p *FaultPlan) next(rng *rand.Rand) fault {
 	return faultNone
 }
 
-// write answers a server-error or hang fault: 503 (next-N) or 500 (rate)
-// with Retry-After when retryAfter > 0, or nothing until the client gives
-// up or hang passes (then 504).
+// write answers a throttling, server-error or hang fault: 429 with
+// Retry-After (at least 1 s); 503 (next-N) or 500 (rate) with Retry-After
+// when retryAfter > 0; or nothing until the client gives up or hang
+// passes (then 504).
 func (f fault) write(w http.ResponseWriter, r *http.Request, retryAfter int, hang time.Duration) {
 	switch f {
+	case faultThrottled:
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, retryAfter)))
+		http.Error(w, "simulated rate limit", http.StatusTooManyRequests)
 	case faultServerError, faultServerErrorNext:
 		status := http.StatusInternalServerError
 		if f == faultServerErrorNext {

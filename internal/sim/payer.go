@@ -69,7 +69,7 @@ type PayerStats struct {
 	JSON         int64 `json:"json"`          // of which JSON
 	X12          int64 `json:"x12"`           // of which X12
 	Answered     int64 `json:"answered"`      // 200 answers
-	Throttled    int64 `json:"throttled"`     // 429 answers
+	Throttled    int64 `json:"throttled"`     // 429 answers (rate limit and injected)
 	ServerErrors int64 `json:"server_errors"` // 5xx answers (faults)
 	Hung         int64 `json:"hung"`          // requests held by a timeout fault
 	Unavailable  int64 `json:"unavailable"`   // AAA 42 answers
@@ -381,6 +381,10 @@ func (s *PayerSim) respond(w http.ResponseWriter, r *http.Request, payer, format
 	s.count(payer, func(st *PayerStats) { st.InFlight++; st.MaxInFlight = max(st.MaxInFlight, st.InFlight) })
 	defer s.count(payer, func(st *PayerStats) { st.InFlight-- })
 	switch f {
+	case faultThrottled:
+		s.count(payer, func(st *PayerStats) { st.Throttled++ })
+		f.write(w, r, ra503, s.cfg.Hang)
+		return false, false
 	case faultServerError, faultServerErrorNext:
 		s.count(payer, func(st *PayerStats) { st.ServerErrors++ })
 		f.write(w, r, ra503, s.cfg.Hang)

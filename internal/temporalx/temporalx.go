@@ -18,6 +18,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	tlog "go.temporal.io/sdk/log"
@@ -70,6 +71,9 @@ type DialOptions struct {
 	DataConverter    converter.DataConverter
 	FailureConverter converter.FailureConverter
 	Logger           *slog.Logger
+	// TLS is the client certificate and CA for a frontend with mutual
+	// TLS; the zero value dials in plaintext.
+	TLS TLSFiles
 }
 
 // Dial connects to Temporal and checks that the frontend answers.
@@ -83,6 +87,13 @@ func Dial(ctx context.Context, o DialOptions) (client.Client, error) {
 	if o.Logger != nil {
 		opts.Logger = tlog.NewStructuredLogger(o.Logger.With("component", "temporal"))
 	}
+	if o.TLS.Enabled() {
+		tc, err := o.TLS.Config()
+		if err != nil {
+			return nil, err
+		}
+		opts.ConnectionOptions.TLS = tc
+	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", o.Address, o.Namespace, err)
@@ -94,9 +105,9 @@ func Dial(ctx context.Context, o DialOptions) (client.Client, error) {
 // namespace, adding only those missing. Safe to call at every start.
 func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace string) error {
 	ops := c.OperatorService()
-	have, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	have, err := listSearchAttributes(ctx, ops, namespace)
 	if err != nil {
-		return fmt.Errorf("list search attributes: %w", err)
+		return err
 	}
 	missing := map[string]enumspb.IndexedValueType{}
 	for name, typ := range SearchAttributes {
@@ -116,7 +127,63 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	if err != nil && !errors.As(err, &exists) {
 		return fmt.Errorf("add search attributes %s: %w", strings.Join(sortedKeys(missing), ", "), err)
 	}
-	return nil
+	return awaitSearchAttributes(ctx, c, namespace, sortedKeys(missing))
+}
+
+// listSearchAttributes lists the namespace's search attributes, waiting
+// (up to searchAttributeWait) for a namespace registered moments ago to
+// reach the frontend's namespace cache.
+func listSearchAttributes(ctx context.Context, ops operatorservice.OperatorServiceClient, namespace string) (*operatorservice.ListSearchAttributesResponse, error) {
+	ctx, cancel := context.WithTimeout(ctx, searchAttributeWait)
+	defer cancel()
+	for {
+		have, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+		var nf *serviceerror.NamespaceNotFound
+		if err == nil || !errors.As(err, &nf) {
+			if err != nil {
+				return nil, fmt.Errorf("list search attributes: %w", err)
+			}
+			return have, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("list search attributes: %w (register it first: docker-compose's temporal-namespace service does)", err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// searchAttributeWait bounds how long EnsureSearchAttributes waits for new
+// search attributes to be usable: a server on SQL visibility maps them
+// through its namespace cache, refreshed every 10 s by default.
+const searchAttributeWait = time.Minute
+
+// awaitSearchAttributes waits until a visibility query naming each new
+// attribute is accepted, so that workflows and schedules created right after
+// (rcmbot setup applies the schedules next) can set them.
+func awaitSearchAttributes(ctx context.Context, c client.Client, namespace string, names []string) error {
+	ctx, cancel := context.WithTimeout(ctx, searchAttributeWait)
+	defer cancel()
+	var clauses []string
+	for _, n := range names {
+		if SearchAttributes[n] == enumspb.INDEXED_VALUE_TYPE_INT {
+			clauses = append(clauses, n+" = 0")
+		} else {
+			clauses = append(clauses, n+" = 'probe'")
+		}
+	}
+	query := strings.Join(clauses, " AND ")
+	for {
+		_, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Namespace: namespace, Query: query})
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("search attributes %s were added but Temporal does not accept them yet: %w", strings.Join(names, ", "), err)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // WaitReady polls Temporal until the frontend answers a health check or ctx
