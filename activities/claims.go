@@ -37,6 +37,7 @@ type ClaimsStore interface {
 	EachClaim(ctx context.Context, f store.ClaimFilter, fn func(store.ClaimRecord) error) error
 	UpdateClaim(ctx context.Context, rec store.ClaimRecord) error
 	ApplyReview(ctx context.Context, a store.ReviewAction) error
+	RecordDecision(ctx context.Context, sd store.SignedDecision) error
 	HistoryForPatients(ctx context.Context, excludeBatchID string, patientKeys []string, from, to claim.Date) ([]store.HistoryRow, error)
 	LatestCoverage(ctx context.Context, payerID, memberKey string, dos claim.Date) (store.EligibilityResult, error)
 }
@@ -89,11 +90,6 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (batch.ScrubResu
 		return batch.ScrubResult{}, err
 	}
 	held := intake.HeldClaims(rowErrs)
-	for i := range claims {
-		if claims[i].Patient.ID == "" {
-			claims[i].Patient.ID = patientKey(a.Ring, &claims[i])
-		}
-	}
 	sctx, err := a.scrubContext(ctx, b.ID, claims, in.AsOf)
 	if err != nil {
 		return batch.ScrubResult{}, err
@@ -237,7 +233,7 @@ func failedFile(err error) error {
 // scorer itself does no I/O.
 func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []claim.Claim, asOf claim.Date) (scrub.Context, error) {
 	sctx := scrub.Context{Today: asOf}
-	keys := map[string]bool{}
+	keys := patientKeys{}
 	var from, to claim.Date
 	type covKey struct {
 		payer, member string
@@ -246,7 +242,9 @@ func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []clai
 	coverage := map[covKey]scrub.CoverageStatus{}
 	for i := range claims {
 		c := &claims[i]
-		keys[c.Patient.ID] = true
+		if c.Patient.ID != "" || c.MemberID != "" {
+			keys.add(a.Ring, c)
+		}
 		for _, l := range c.Lines {
 			if l.From.IsZero() {
 				continue
@@ -264,7 +262,7 @@ func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []clai
 			continue
 		}
 		st := scrub.CoverageNoData
-		r, err := a.DB.LatestCoverage(ctx, c.PayerID, memberKey(a.Ring, c.PayerID, c.MemberID), dos)
+		r, err := a.DB.LatestCoverage(ctx, c.PayerID, claim.MemberKey(a.Ring, c.PayerID, c.MemberID), dos)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
@@ -287,8 +285,11 @@ func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []clai
 			if r.State == batch.StateRejected {
 				continue // never sent: not a duplicate of anything
 			}
+			// The stored key stands for the patient of a claim in this
+			// batch: the scorer compares that claim's own identity.
+			same := keys[r.PatientKey]
 			sctx.History = append(sctx.History, scrub.HistoryLine{
-				ClaimID: r.BatchID + "/" + r.ClaimID, PatientID: r.PatientKey, PayerID: r.PayerID,
+				ClaimID: r.BatchID + "/" + r.ClaimID, PatientID: same.Patient.ID, MemberID: same.MemberID, PayerID: r.PayerID,
 				DOS: r.From, Procedure: r.Procedure, Modifiers: r.Modifiers, Units: r.Units, Charge: r.Charge,
 				BillingNPI: r.BillingNPI, RenderingNPI: r.RenderingNPI,
 			})
@@ -325,7 +326,7 @@ func (a *Claims) envelope() *x12.Envelope837 {
 // record is a claim as stored with its verdict: clean claims need no one,
 // others wait for review.
 func (a *Claims) record(batchID string, c *claim.Claim, r scrub.Result, layout *intake.Layout) store.ClaimRecord {
-	rec := store.ClaimRecord{BatchID: batchID, Claim: *c, Score: r.Score, Tier: r.Tier, State: batch.StateClean}
+	rec := store.ClaimRecord{BatchID: batchID, Claim: *c, PatientKey: claim.PatientKey(a.Ring, c), Score: r.Score, Tier: r.Tier, State: batch.StateClean}
 	if rec.Tier != scrub.TierClean {
 		rec.State = batch.StatePending
 	}

@@ -34,12 +34,13 @@ func TestReplaySavedHistories(t *testing.T) {
 				t.Fatal(err)
 			}
 			var o client.Options
-			codec.ConfigureClient(&o, ring)
+			codec.ConfigureClient(&o, ring, codec.RefusePlaintext)
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: o.DataConverter, FailureConverter: o.FailureConverter})
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.RegisterWorkflow(ClaimsBatch)
+			// Validators do not run on replay: no decision keys are needed.
+			r.RegisterWorkflow((&Claims{}).ClaimsBatch)
 			r.RegisterWorkflow(EligibilitySweep)
 			r.RegisterWorkflow(EligibilityCheck)
 			r.RegisterWorkflow(HealthCheck)

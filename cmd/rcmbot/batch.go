@@ -25,7 +25,7 @@ func newBatchCmd(a *app) *cobra.Command {
 		Short: "Submit claims spreadsheets to the claims bot and follow their batches",
 	}
 	config.Bind(cmd.PersistentFlags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "public-url",
-		"keys", "keys-file", "timezone", "upload-max-bytes", "max-rows", "max-unzipped-bytes", "review-reminder", "review-deadline")
+		"keys", "keys-file", "decision-key", "decision-key-file", "timezone", "upload-max-bytes", "max-rows", "max-unzipped-bytes", "review-reminder", "review-deadline")
 	var wait bool
 	var by string
 	submit := &cobra.Command{
@@ -80,7 +80,7 @@ With --wait, follow the batch until it needs review, completes or fails.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx, false)
+			db, err := a.openDB(ctx, nil, false)
 			if err != nil {
 				return err
 			}
@@ -103,7 +103,12 @@ func (a *app) claimsService(ctx context.Context) (*claimsbot.Service, func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := bots.ClaimsService(a.env(k.db, k.ring), k.c)
+	env := a.env(k.db, k.ring)
+	if env.Signer, err = a.decisionSigner(); err != nil {
+		k.Close()
+		return nil, nil, err
+	}
+	svc, err := bots.ClaimsService(env, k.c)
 	if err != nil {
 		k.Close()
 		return nil, nil, err

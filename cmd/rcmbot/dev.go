@@ -79,7 +79,8 @@ all; the next run keeps the earlier state.`,
 		},
 	}
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "http-addr", "public-url",
-		"keys", "keys-file", "refdata", "timezone", "eligibility-url", "clearinghouse-url")
+		"keys", "keys-file", "decision-key", "decision-key-file", "decision-public-keys", "decision-public-keys-file",
+		"refdata", "timezone", "eligibility-url", "clearinghouse-url")
 	return cmd
 }
 
@@ -95,7 +96,10 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, err := a.openDB(ctx, true)
+	if err := a.ensureDevDecisionKeys(); err != nil {
+		return fmt.Errorf("dev decision keys: %w", err)
+	}
+	db, err := a.openDB(ctx, ring, true)
 	if err != nil {
 		return err
 	}
@@ -127,7 +131,11 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	deps, err := bots.Build(a.env(db, ring))
+	env := a.env(db, ring)
+	if env.Verifier, err = a.decisionVerifier(); err != nil {
+		return err
+	}
+	deps, err := bots.Build(env)
 	if err != nil {
 		return err
 	}

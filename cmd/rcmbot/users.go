@@ -33,7 +33,7 @@ can do the same on the web app's Users page.`,
 	config.Bind(cmd.PersistentFlags(), &a.cfg, "db-url")
 	withDB := func(run func(ctx context.Context, cmd *cobra.Command, args []string, db *store.DB) error) func(*cobra.Command, []string) error {
 		return func(cmd *cobra.Command, args []string) error {
-			db, err := a.openDB(cmd.Context(), false)
+			db, err := a.openDB(cmd.Context(), nil, false)
 			if err != nil {
 				return err
 			}

@@ -47,7 +47,7 @@ in flight finish.`,
 		},
 	}
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-address", "temporal-namespace", "temporal-ui-url", "http-addr", "public-url",
-		"keys", "keys-file", "refdata", "timezone", "codec-origins", "session-idle", "upload-max-bytes", "max-rows", "max-unzipped-bytes",
+		"keys", "keys-file", "decision-key", "decision-key-file", "refdata", "timezone", "codec-origins", "session-idle", "upload-max-bytes", "max-rows", "max-unzipped-bytes",
 		"review-reminder", "review-deadline", "eligibility-cron", "high-deductible", "provider-npi", "provider-name")
 	return cmd
 }
@@ -55,7 +55,12 @@ in flight finish.`,
 // newWebServer builds the web app on the bots' front doors; `rcmbot dev`
 // serves the same.
 func (a *app) newWebServer(db *store.DB, ring *keyring.Ring, c client.Client) (*web.Server, error) {
-	webBots, err := bots.WebBots(a.env(db, ring), c)
+	env := a.env(db, ring)
+	var err error
+	if env.Signer, err = a.decisionSigner(); err != nil {
+		return nil, err
+	}
+	webBots, err := bots.WebBots(env, c)
 	if err != nil {
 		return nil, err
 	}

@@ -89,7 +89,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if len(hold) == 0 || len(review) == 0 {
 		t.Fatalf("want claims on hold and in review: %d / %d", len(hold), len(review))
 	}
-	_, err = s.Claims.Review(ctx, b.ID, "rita", []batch.ReviewAction{{ClaimID: hold[0].Claim.ID, Action: batch.Approve}})
+	_, err = s.Claims.Review(ctx, b.ID, "rita", "reviewer", []batch.ReviewAction{{ClaimID: hold[0].Claim.ID, Action: batch.Approve}})
 	if !fault.Is(err, fault.Invalid) || !strings.Contains(fault.MessageOf(err), "has errors") {
 		t.Fatalf("approving a held claim: %v", err)
 	}
@@ -120,7 +120,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	for _, r := range review {
 		actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Approve})
 	}
-	out, err := s.Claims.Review(ctx, b.ID, "rita", actions)
+	out, err := s.Claims.Review(ctx, b.ID, "rita", "reviewer", actions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if len(again) == 0 {
 		t.Error("no override was refused; the demo has claims the 837P cannot carry (0 units)")
 	}
-	if _, err := s.Claims.Review(ctx, b.ID, "rita", again); err != nil {
+	if _, err := s.Claims.Review(ctx, b.ID, "rita", "reviewer", again); err != nil {
 		t.Fatal(err)
 	}
 

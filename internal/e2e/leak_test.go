@@ -75,7 +75,7 @@ func TestNoPHIInPlaintext(t *testing.T) {
 	for _, r := range flagged {
 		actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Reject, Reason: note})
 	}
-	if _, err := s.Claims.Review(ctx, b.ID, "rita", actions); err != nil {
+	if _, err := s.Claims.Review(ctx, b.ID, "rita", "reviewer", actions); err != nil {
 		t.Fatal(err)
 	}
 	var res batch.Progress

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
 	"github.com/rcmbot/rcmbot/internal/codec"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/logging"
 	"github.com/rcmbot/rcmbot/internal/sim"
@@ -115,15 +117,17 @@ func Start(t testing.TB, o Options) *Stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	db.SetSealer(ring)
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	signer, verifier := decisionKeys(t, &cfg)
 	var copts client.Options
-	codec.ConfigureClient(&copts, ring)
+	codec.ConfigureClient(&copts, ring, codec.RefusePlaintext)
 	c := tsrv.Client(t, temporaltest.Options{DataConverter: copts.DataConverter, FailureConverter: copts.FailureConverter, Logger: log})
 
 	s := &Stack{Config: &cfg, Temporal: tsrv, Client: c, DB: db, Ring: ring, Clearinghouse: ch, Payer: payer, Log: log, DataDir: dir}
-	benv := bots.Env{Config: &cfg, DB: db, Ring: ring, Log: log}
+	benv := bots.Env{Config: &cfg, DB: db, Ring: ring, Log: log, Signer: signer, Verifier: verifier}
 	if s.Claims, err = bots.ClaimsService(benv, c); err != nil {
 		t.Fatal(err)
 	}
@@ -153,12 +157,38 @@ func Start(t testing.TB, o Options) *Stack {
 	return s
 }
 
+// decisionKeys makes the stack's decision key pair, written where the
+// settings say (for rcmbot commands run as separate processes).
+func decisionKeys(t testing.TB, cfg *config.Config) (*decision.Signer, *decision.Verifier) {
+	t.Helper()
+	priv, pub, err := decision.GenerateKey("rcmbot-e2e")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.DecisionKeyFile, []byte(priv+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.DecisionPublicKeysFile, []byte(pub+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := decision.NewSigner(priv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := decision.NewVerifier(0, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, v
+}
+
 // Env is the stack's settings as environment variables, for running
 // rcmbot commands as separate processes against it.
 func (s *Stack) Env() []string {
 	c := s.Config
 	return []string{
 		"RCMBOT_DATA_DIR=" + c.DataDir, "RCMBOT_DB_URL=" + c.DBURL, "RCMBOT_KEYS_FILE=" + c.KeysFile,
+		"RCMBOT_DECISION_KEY_FILE=" + c.DecisionKeyFile, "RCMBOT_DECISION_PUBLIC_KEYS_FILE=" + c.DecisionPublicKeysFile,
 		"TEMPORAL_ADDRESS=" + c.TemporalAddress, "TEMPORAL_NAMESPACE=" + c.TemporalNamespace,
 		"RCMBOT_CLEARINGHOUSE_URL=" + c.ClearingURL, "RCMBOT_ELIGIBILITY_URL=" + c.EligibilityURL,
 		"RCMBOT_TIMEZONE=" + c.TimeZone, "RCMBOT_LOG_FORMAT=json",

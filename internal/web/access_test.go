@@ -192,7 +192,7 @@ func TestCodecServer(t *testing.T) {
 	}
 	const uiOrigin = "http://localhost:8233"
 	h := newHarness(t, func(_ *harness, o *Options) { o.Ring = ring })
-	payload, err := codec.NewDataConverter(ring).ToPayload(map[string]string{"patient_last_name": "Roe", "member_id": "MEM1002"})
+	payload, err := codec.NewDataConverter(ring, codec.RefusePlaintext).ToPayload(map[string]string{"patient_last_name": "Roe", "member_id": "MEM1002"})
 	if err != nil {
 		t.Fatal(err)
 	}

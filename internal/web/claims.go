@@ -331,7 +331,7 @@ func (s *claimsWeb) reviewClaimForm(w http.ResponseWriter, r *http.Request, id a
 		s.renderClaim(w, r, id, http.StatusUnprocessableEntity, reviewFormMessage(a, err))
 		return
 	}
-	outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, []batch.ReviewAction{a})
+	outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, string(id.User.Role), []batch.ReviewAction{a})
 	if err != nil {
 		if staffFacing(err) {
 			s.renderClaim(w, r, id, statusOf(fault.CodeOf(err)), fault.MessageOf(err))

@@ -64,7 +64,7 @@ func (s *claimsWeb) apiReview(w http.ResponseWriter, r *http.Request, id auth.Id
 		s.failErr(w, r, "batch "+r.PathValue("id"), err)
 		return
 	}
-	outs, err := s.claims.Review(r.Context(), b.ID, id.User.Username, actions)
+	outs, err := s.claims.Review(r.Context(), b.ID, id.User.Username, string(id.User.Role), actions)
 	if err != nil {
 		s.failErr(w, r, "the review of batch "+b.ID, err)
 		return
@@ -230,7 +230,7 @@ func (s *claimsWeb) reviewForm(w http.ResponseWriter, r *http.Request, id auth.I
 	done := 0
 	var problems []string
 	for _, batchID := range order {
-		outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, byBatch[batchID])
+		outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, string(id.User.Role), byBatch[batchID])
 		if err != nil {
 			msg := fault.MessageOf(err)
 			if !staffFacing(err) {

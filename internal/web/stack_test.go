@@ -12,6 +12,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/codec"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -34,7 +35,7 @@ func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
 	}
 	srv := temporaltest.Start(t)
 	var co client.Options
-	codec.ConfigureClient(&co, ring)
+	codec.ConfigureClient(&co, ring, codec.RefusePlaintext)
 	c := srv.Client(t, temporaltest.Options{DataConverter: co.DataConverter, FailureConverter: co.FailureConverter})
 
 	ch, err := sim.NewClearinghouseSim(sim.ClearinghouseConfig{AckDelay: time.Second})
@@ -54,7 +55,19 @@ func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
 	if err := temporalx.Apply(context.Background(), c, cfg.TimeZone, bots.Schedules(cfg)); err != nil {
 		t.Fatal(err)
 	}
-	env := bots.Env{Config: cfg, DB: db, Ring: ring, Log: slog.New(slog.DiscardHandler)}
+	priv, pub, err := decision.GenerateKey("rcmbot-web-test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := decision.NewSigner(priv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := decision.NewVerifier(0, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := bots.Env{Config: cfg, DB: db, Ring: ring, Log: slog.New(slog.DiscardHandler), Signer: signer, Verifier: verifier}
 	deps, err := bots.Build(env)
 	if err != nil {
 		t.Fatal(err)
