@@ -212,7 +212,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if err := s.Claims.Write837P(ctx, b.ID, &x837); err != nil || !strings.HasPrefix(x837.String(), "ISA*") {
 		t.Fatalf("837P download: %v %.40q", err, x837.String())
 	}
-	saveHistory(t, s, claimsbot.WorkflowID(b.ID), "claims-batch")
+	saveHistory(t, s, claimsbot.WorkflowID(b.ID), "claims-batch-signed")
 	final, err := s.DB.Batch(ctx, b.ID)
 	if err != nil || final.Status != batch.Completed || final.Counts.Accepted != accepted {
 		t.Errorf("final batch: %+v %v", final, err)
