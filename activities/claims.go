@@ -164,7 +164,7 @@ func (a *Claims) readUpload(ctx context.Context, b store.Batch, asOf claim.Date)
 	opts.AsOf = asOf
 	r, err := intake.NewReader(bytes.NewReader(data), int64(len(data)), b.FileName, opts)
 	if err != nil {
-		return nil, nil, readStats{}, failedFile(err)
+		return nil, nil, readStats{}, failedFile(b.ID, err)
 	}
 	defer r.Close()
 	var claims []claim.Claim
@@ -177,7 +177,7 @@ func (a *Claims) readUpload(ctx context.Context, b store.Batch, asOf claim.Date)
 			break
 		}
 		if err != nil {
-			return nil, nil, readStats{}, failedFile(err)
+			return nil, nil, readStats{}, failedFile(b.ID, err)
 		}
 		activity.RecordHeartbeat(ctx, 0)
 	}
@@ -196,7 +196,7 @@ func (a *Claims) layout(b store.Batch) (*intake.Layout, error) {
 	}
 	r, err := intake.NewReader(bytes.NewReader(data), int64(len(data)), b.FileName, a.Intake)
 	if err != nil {
-		return nil, failedFile(err)
+		return nil, failedFile(b.ID, err)
 	}
 	defer r.Close()
 	return r.Layout(), nil
@@ -218,13 +218,25 @@ func (a *Claims) upload(b store.Batch) ([]byte, error) {
 }
 
 // failedFile turns intake's whole-file refusal into the non-retryable
-// error the workflow reports as the batch's failure reason.
-func failedFile(err error) error {
+// error the workflow reports as the batch's failure reason. Intake's
+// reason names the uploaded file, and files are often named after a
+// patient: it goes in the encrypted details (see staffFailure).
+func failedFile(batchID string, err error) error {
 	var fe *intake.FileError
 	if errors.As(err, &fe) {
-		return temporal.NewNonRetryableApplicationError(fe.Error(), ErrFailedFile, nil)
+		return staffFailure(fmt.Sprintf("the upload of batch %s cannot be read as a claims file (%s)", batchID, fe.Kind), fe.Error(), ErrFailedFile)
 	}
 	return err
+}
+
+// staffFailure is a permanent failure with a reason for staff. Its message,
+// which the Temporal SDK prints into the worker's log ("Activity error.")
+// and which no codec encrypts there, says only what failed in terms of
+// opaque IDs and kinds; reason, which may name a file or quote what staff
+// uploaded, travels as the error's details: a payload, encrypted by the
+// codec. The workflow shows the reason (workflows.failureReason).
+func staffFailure(summary, reason, errType string) error {
+	return temporal.NewNonRetryableApplicationError(summary, errType, nil, reason)
 }
 
 // scrubContext gathers what the scorer needs besides the claims: stored

@@ -368,10 +368,16 @@ func (w *claimsBatch) fail(ctx workflow.Context, cause error) (batch.Progress, e
 	return w.progress, nil
 }
 
-// failureReason extracts the message an activity meant for staff.
+// failureReason extracts the reason an activity meant for staff: its
+// error's details when it gave one (kept out of the worker's log lines,
+// see activities.staffFailure), else its message.
 func failureReason(err error) string {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
+		var reason string
+		if app.HasDetails() && app.Details(&reason) == nil && reason != "" {
+			return reason
+		}
 		return app.Message()
 	}
 	return err.Error()

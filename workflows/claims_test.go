@@ -259,12 +259,21 @@ func TestClaimsBatchCloseReviewSignal(t *testing.T) {
 }
 
 func TestClaimsBatchFailedFile(t *testing.T) {
+	// The reason for staff is in the error's details (encrypted); the
+	// message, which workers log, names no file.
+	testFailedFile(t, temporal.NewNonRetryableApplicationError("the upload of batch b-5 cannot be read (not_spreadsheet)",
+		activities.ErrFailedFile, nil, "claims.pdf is not an xlsx or csv file"))
+	// Failures recorded before reasons moved to details show their message.
+	testFailedFile(t, temporal.NewNonRetryableApplicationError("claims.pdf is not an xlsx or csv file", activities.ErrFailedFile, nil))
+}
+
+func testFailedFile(t *testing.T, scrubErr error) {
+	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflow((&Claims{}).ClaimsBatch)
 	var a *activities.Claims
-	env.OnActivity(a.ScrubBatch, mock.Anything, mock.Anything).Return(batch.ScrubResult{},
-		temporal.NewNonRetryableApplicationError("claims.pdf is not an xlsx or csv file", activities.ErrFailedFile, nil))
+	env.OnActivity(a.ScrubBatch, mock.Anything, mock.Anything).Return(batch.ScrubResult{}, scrubErr)
 	var finish activities.FinishInput
 	env.OnActivity(a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) (batch.Outcome, error) {
 		finish = in

@@ -45,6 +45,8 @@ type Options struct {
 	AsOf claim.Date
 	// Log receives rcmbot's log lines (the leak test reads them); nil discards them.
 	Log io.Writer
+	// Env sets more settings, as environment variables would.
+	Env map[string]string
 }
 
 // Stack is rcmbot running for one test.
@@ -96,6 +98,9 @@ func Start(t testing.TB, o Options) *Stack {
 		"RCMBOT_CLEARINGHOUSE_URL": chSrv.URL,
 		"RCMBOT_ELIGIBILITY_URL":   paySrv.URL,
 		"RCMBOT_TIMEZONE":          "America/New_York",
+	}
+	for k, v := range o.Env {
+		env[k] = v
 	}
 	if err := config.Load(&cfg, nil, func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
