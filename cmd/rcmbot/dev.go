@@ -198,7 +198,7 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	}
 
 	say("")
-	if _, err := web.EnsureFirstAdmin(ctx, db, a.cfg.PublicURL, out); err != nil {
+	if _, err := web.EnsureFirstAdmin(ctx, db, a.cfg.PublicURL, a.firstAdminPasswordFile(), out); err != nil {
 		return err
 	}
 	say("")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -69,7 +70,13 @@ func (a *app) newWebServer(db *store.DB, ring *keyring.Ring, c client.Client) (*
 		return nil, err
 	}
 	return web.New(web.Options{DB: db, Ring: ring, Bots: webBots, Temporal: c, Schedules: bots.Schedules(&a.cfg),
-		Payers: dir, Config: &a.cfg, Log: a.log})
+		Payers: dir, Config: &a.cfg, Log: a.log, FirstAdminPasswordFile: a.firstAdminPasswordFile()})
+}
+
+// firstAdminPasswordFile is where `rcmbot dev` puts the first
+// administrator's one-time password (never in its output).
+func (a *app) firstAdminPasswordFile() string {
+	return filepath.Join(a.cfg.DataDir, "first-admin-password.txt")
 }
 
 // hintNoUsers says how to create the first user when there is none.

@@ -226,7 +226,7 @@ func decodeThroughCodecServer(t *testing.T, s *Stack, histories []byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := auth.IssueAPIToken(ctx, s.DB, u.ID, "leak test")
+	token, _, err := auth.IssueAPIToken(ctx, s.DB, u.ID, "leak test", 0, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
