@@ -125,7 +125,14 @@ func (d *DB) SaveClaims(ctx context.Context, batchID string, chunkIndex int, rec
 		if err := insertRows(ctx, tx, "claim_lines", lineInsertCols, lines, ""); err != nil {
 			return err
 		}
-		return insertRows(ctx, tx, "findings", findingInsertCols, findings, "")
+		if err := insertRows(ctx, tx, "findings", findingInsertCols, findings, ""); err != nil {
+			return err
+		}
+		keys := make([]string, len(recs))
+		for i := range recs {
+			keys[i] = recs[i].PatientKey
+		}
+		return insertBatchPatients(ctx, tx, batchID, keys)
 	})
 	if err != nil {
 		return fmt.Errorf("save claims of batch %s chunk %d: %w", batchID, chunkIndex, err)
@@ -276,6 +283,9 @@ func (d *DB) UpdateClaim(ctx context.Context, rec ClaimRecord) error {
 			}
 		}
 		if err := insertRows(ctx, tx, "claim_lines", lineInsertCols, rec.appendLineRows(nil, rec.BatchID), ""); err != nil {
+			return err
+		}
+		if err := insertBatchPatients(ctx, tx, rec.BatchID, []string{rec.PatientKey}); err != nil {
 			return err
 		}
 		return insertRows(ctx, tx, "findings", findingInsertCols, rec.appendFindingRows(nil, rec.BatchID), "")

@@ -152,6 +152,9 @@ func (d *DB) sealLegacyClaims(ctx context.Context) (int, error) {
 				key, r.batchID, r.claimID); err != nil {
 				return err
 			}
+			if err := insertBatchPatients(ctx, tx, r.batchID, []string{key}); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

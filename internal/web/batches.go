@@ -565,7 +565,26 @@ func (s *claimsWeb) batchPage(w http.ResponseWriter, r *http.Request, id auth.Id
 		return
 	}
 	d.HasSubmission = len(ics) > 0
-	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewFindings, batchID: b.ID, claimID: d.Filter.ClaimID, detail: "batch page"}); err != nil {
+	// Whom the page shows: the claims its findings, flagged list and row
+	// errors name.
+	var shown []string
+	for _, g := range d.Groups {
+		for _, f := range g.Findings {
+			shown = append(shown, f.ClaimID)
+		}
+	}
+	for _, e := range d.RowErrors {
+		if e.ClaimID != "" {
+			shown = append(shown, e.ClaimID)
+		}
+	}
+	keys, err := s.db.PatientKeys(ctx, b.ID, shown)
+	if err != nil {
+		s.failErr(w, r, "the findings of batch "+b.ID, err)
+		return
+	}
+	keys = append(keys, claimPatients(d.Flagged)...)
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewFindings, batchID: b.ID, claimID: d.Filter.ClaimID, patients: keys, detail: "batch page"}); err != nil {
 		s.failAccess(w, r)
 		return
 	}

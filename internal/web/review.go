@@ -180,7 +180,11 @@ func (s *claimsWeb) renderQueue(w http.ResponseWriter, r *http.Request, id auth.
 		return
 	}
 	if len(d.Rows) > 0 {
-		if err := s.recordAccess(r, id, phiEvent{action: accessViewReviewQueue, batchID: d.Batch,
+		keys := make([]string, len(d.Rows))
+		for i, row := range d.Rows {
+			keys[i] = row.Rec.PatientKey
+		}
+		if err := s.recordAccess(r, id, phiEvent{action: accessViewReviewQueue, batchID: d.Batch, patients: keys,
 			detail: fmt.Sprintf("%d flagged claims in %d batches", len(d.Rows), len(d.Batches))}); err != nil {
 			s.failAccess(w, r)
 			return

@@ -25,6 +25,7 @@ var wantRoles = map[string]string{
 	"POST /account/tokens":                                "biller reviewer admin auditor",
 	"POST /account/tokens/{tid}/revoke":                   "biller reviewer admin auditor",
 	"POST /users/{uid}/tokens/{tid}/revoke":               "admin",
+	"GET /api/v1/access-log/patient":                      "admin auditor",
 	"GET /upload":                                         "biller reviewer admin",
 	"POST /upload":                                        "biller reviewer admin",
 	"GET /batches":                                        "biller reviewer admin auditor",

@@ -36,6 +36,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/codec"
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/fault"
@@ -109,6 +110,9 @@ type Server struct {
 
 	firstAdminFile             string
 	bodyTimeout, uploadTimeout time.Duration
+	// tags makes patient keys from identifiers (the key ring; nil without
+	// one, when lookups by patient are unavailable).
+	tags claim.Tagger
 }
 
 // Sign-in throttling per client address: 10 attempts at once, then one
@@ -127,6 +131,9 @@ func New(o Options) (*Server, error) {
 		db: o.DB, cfg: o.Config, log: o.Log, now: o.Now,
 		bots: o.Bots, payers: o.Payers, firstAdminFile: o.FirstAdminPasswordFile,
 		bodyTimeout: o.BodyTimeout, uploadTimeout: o.UploadTimeout,
+	}
+	if o.Ring != nil {
+		s.tags = o.Ring
 	}
 	if s.bodyTimeout <= 0 {
 		s.bodyTimeout = DefaultBodyTimeout
@@ -288,6 +295,7 @@ func (s *Server) routes(m registrar) {
 	h("GET /api/v1/schedules", route{perm: permView}, s.apiSchedules)
 	h("POST /api/v1/schedules/{schedule}/{action}", route{perm: permOperate}, s.apiScheduleAction)
 	h("GET /api/v1/access-log", route{perm: permAudit}, s.apiAccessLog)
+	h("GET /api/v1/access-log/patient", route{perm: permAudit}, s.apiWhoSaw)
 
 	// Each bot's own pages and API (bots.go).
 	for _, b := range s.bots {
