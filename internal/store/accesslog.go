@@ -41,14 +41,14 @@ const (
 // Hash = SHA-256(PrevHash || canonical entry), so an edit made by someone
 // who bypassed the triggers shows in VerifyAuditChain.
 type AccessEvent struct {
-	Seq        int64 // 1, 2, 3 ... assigned on append
-	At         time.Time
-	UserID     string
-	Username   string
-	Role       Role
-	Action     AccessAction
-	BatchID    string
-	ClaimID    string
+	Seq      int64 // 1, 2, 3 ... assigned on append
+	At       time.Time
+	UserID   string
+	Username string
+	Role     Role
+	Action   AccessAction
+	BatchID  string
+	ClaimID  string
 	// PatientID is the patient key (claim.PatientKey) of the one patient
 	// an access was about; entries written before patient keys hold the
 	// practice's account number.
