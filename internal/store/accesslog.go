@@ -41,23 +41,21 @@ const (
 // Hash = SHA-256(PrevHash || canonical entry), so an edit made by someone
 // who bypassed the triggers shows in VerifyAuditChain.
 type AccessEvent struct {
-	Seq      int64 // 1, 2, 3 ... assigned on append
-	At       time.Time
-	UserID   string
-	Username string
-	Role     Role
-	Action   AccessAction
-	BatchID  string
-	ClaimID  string
-	// PatientID is the patient key (claim.PatientKey) of the one patient
-	// an access was about; entries written before patient keys hold the
-	// practice's account number.
-	PatientID  string
+	Seq        int64 // 1, 2, 3 ... assigned on append
+	At         time.Time
+	UserID     string
+	Username   string
+	Role       Role
+	Action     AccessAction
+	BatchID    string
+	ClaimID    string
+	PatientID  string // the one patient's key (claim.PatientKey); older entries: the account number
 	ClientAddr string
 	Outcome    AccessOutcome
 	Detail     string // no PHI
 	PrevHash   string // hex
 	Hash       string // hex
+
 	// Patients are the patient keys of every patient the access showed
 	// (a page of claims, a sweep's results), and ShowedBatch the batch
 	// whose every patient it showed (an export); see accesspatients.go.
