@@ -26,7 +26,9 @@ const (
 	// UpdateReview takes a ReviewRequest and returns []batch.ReviewOutcome.
 	UpdateReview = "review"
 	// SignalCloseReview ends the review wait early: claims still unreviewed
-	// stay unsubmitted and are reported, as at the deadline.
+	// stay unsubmitted and are reported, as at the deadline. It takes a
+	// CloseReviewRequest: a decision signed by a front door (kind
+	// batch.DecisionCloseReview); any other signal is ignored.
 	SignalCloseReview = "close-review"
 	// QueryProgress returns a batch.Progress (claims) or an
 	// eligibility.SweepProgress (sweeps).
@@ -83,6 +85,15 @@ type ReviewRequest struct {
 	Reviewer string               `json:"reviewer,omitempty"`
 	Actions  []batch.ReviewAction `json:"actions,omitempty"`
 }
+
+// CloseReviewRequest is the close-review signal's argument.
+type CloseReviewRequest struct {
+	Decision decision.Signed `json:"decision"`
+}
+
+// signedCloseReview is the GetVersion change ID of the signed close-review
+// signal: runs started before it close on any signal.
+const signedCloseReview = "signed-close-review"
 
 // signedReviews is the GetVersion change ID of signed review decisions:
 // version 1 acts on the signed decision; DefaultVersion is a review
@@ -150,10 +161,14 @@ func (w *claimsBatch) run(ctx workflow.Context) (batch.Progress, error) {
 		workflow.UpdateHandlerOptions{Validator: w.validateReview}); err != nil {
 		return w.progress, err
 	}
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		workflow.GetSignalChannel(ctx, SignalCloseReview).Receive(ctx, nil)
-		w.closed = true
-	})
+	if workflow.GetVersion(ctx, signedCloseReview, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			workflow.GetSignalChannel(ctx, SignalCloseReview).Receive(ctx, nil)
+			w.closed = true
+		})
+	} else {
+		workflow.Go(ctx, w.awaitCloseReview)
+	}
 
 	// Read and scrub the spreadsheet (a failed file ends the batch).
 	w.setStatus(ctx, batch.Parsing)
@@ -204,6 +219,44 @@ func (w *claimsBatch) asOf(ctx workflow.Context) claim.Date {
 		w.in.AsOf = claim.DateOf(workflow.Now(ctx).UTC())
 	}
 	return w.in.AsOf
+}
+
+// awaitCloseReview closes the review on the first close-review signal
+// whose decision a front door signed for this workflow. Signals have no
+// validator: the check runs once in a SideEffect, whose answer the history
+// keeps, so a replay after the signing key was retired gives the same one.
+// A refused signal is logged (no patient data) and changes nothing.
+func (w *claimsBatch) awaitCloseReview(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, SignalCloseReview)
+	wfID := workflow.GetInfo(ctx).WorkflowExecution.ID
+	for !w.closed {
+		var req CloseReviewRequest
+		ch.Receive(ctx, &req)
+		var refusal string
+		if err := workflow.SideEffect(ctx, func(ctx workflow.Context) any {
+			if w.decisions == nil {
+				return "this worker holds no public keys for staff decisions"
+			}
+			d, err := w.decisions.Open(req.Decision, batch.DecisionCloseReview, wfID, workflow.Now(ctx), nil)
+			if err == nil {
+				err = w.seen.Check(d)
+			}
+			if err != nil {
+				return err.Error()
+			}
+			return ""
+		}).Get(&refusal); err != nil {
+			refusal = err.Error()
+		}
+		if refusal != "" {
+			workflow.GetLogger(ctx).Warn("close-review signal refused", "batch_id", w.in.BatchID, "reason", refusal)
+			continue
+		}
+		if d, err := decision.Read(req.Decision, nil); err == nil {
+			w.seen.Add(d, workflow.Now(ctx), w.maxDecisionAge())
+		}
+		w.closed = true
+	}
 }
 
 // awaitReview waits until every flagged claim is reviewed, the review is

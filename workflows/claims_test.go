@@ -248,12 +248,42 @@ func TestClaimsBatchReminderAndDeadline(t *testing.T) {
 	}
 }
 
+// TestClaimsBatchCloseReviewSignal: only a close-review signal a front
+// door signed for this batch ends the review; a bare one (anyone with
+// access to Temporal can send it) and a forged one change nothing.
 func TestClaimsBatchCloseReviewSignal(t *testing.T) {
 	e := newClaimsEnv(t, flagged("C1"))
+	forger, _ := decisionKeys(t, e.Now)
+	closeBy := func(s *decision.Signer, kind decision.Kind) CloseReviewRequest {
+		signed, err := s.Sign(kind, testWorkflowID, "rita", "admin", struct{}{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return CloseReviewRequest{Decision: signed}
+	}
+	var progress []batch.Progress
+	query := func() {
+		v, err := e.QueryWorkflow(QueryProgress)
+		var p batch.Progress
+		if err == nil {
+			err = v.Get(&p)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+		progress = append(progress, p)
+	}
 	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalCloseReview, nil) }, time.Hour)
-	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-4"})
+	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalCloseReview, closeBy(forger, batch.DecisionCloseReview)) }, 2*time.Hour)
+	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalCloseReview, closeBy(e.signer, batch.DecisionReview)) }, 3*time.Hour)
+	e.RegisterDelayedCallback(query, 4*time.Hour)
+	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalCloseReview, closeBy(e.signer, batch.DecisionCloseReview)) }, 5*time.Hour)
+	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-test"})
 	p := e.result(t)
-	if p.Unreviewed != 1 || p.Reminded || e.submits != 1 {
+	if len(progress) != 1 || progress[0].Status != batch.AwaitingReview {
+		t.Fatalf("after the unsigned, forged and wrong-kind signals: %+v", progress)
+	}
+	if p.Unreviewed != 1 || p.Reminded || e.submits != 1 || p.Status != batch.Completed {
 		t.Fatalf("progress: %+v", p)
 	}
 }

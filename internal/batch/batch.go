@@ -141,6 +141,10 @@ func (a ReviewAction) Validate() error {
 // decision): its payload is a Review, its subject the batch's workflow ID.
 const DecisionReview decision.Kind = "claims.review"
 
+// DecisionCloseReview is the kind of a signed decision to stop waiting for
+// review (its payload is empty): claims still unreviewed stay unsubmitted.
+const DecisionCloseReview decision.Kind = "claims.close-review"
+
 // Review is one reviewer's actions on one batch's flagged claims, as the
 // front door signs them: the payload of a DecisionReview decision.
 type Review struct {

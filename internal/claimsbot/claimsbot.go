@@ -192,6 +192,29 @@ func (s *Service) Review(ctx context.Context, batchID, reviewer, role string, ac
 	return nil, fmt.Errorf("review batch %s: %w", batchID, err)
 }
 
+// CloseReview signs actor's decision to stop waiting for review and sends
+// it as the batch's close-review signal: claims still unreviewed stay
+// unsubmitted and the batch goes on to submit the rest. The workflow
+// ignores the signal unless the decision is signed.
+func (s *Service) CloseReview(ctx context.Context, batchID, actor, role string) error {
+	if s.Decisions == nil {
+		return fault.Errorf(fault.Unavailable, "The review cannot be closed: this rcmbot has no key to sign decisions with (RCMBOT_DECISION_KEY). Tell your rcmbot administrator.")
+	}
+	signed, err := s.Decisions.Sign(batch.DecisionCloseReview, WorkflowID(batchID), actor, role, struct{}{})
+	if err != nil {
+		return fmt.Errorf("close review of batch %s: %w", batchID, err)
+	}
+	err = s.Temporal.SignalWorkflow(ctx, WorkflowID(batchID), "", workflows.SignalCloseReview, workflows.CloseReviewRequest{Decision: signed})
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return fault.Wrap(err, fault.Invalid, "batch %s is no longer open for review", batchID)
+	}
+	if err != nil {
+		return fmt.Errorf("close review of batch %s: %w", batchID, err)
+	}
+	return nil
+}
+
 // WriteAnnotated writes the annotated workbook: the upload with every
 // finding's cell marked, a Findings sheet and a Summary sheet, from the
 // findings as they stand now (corrections included).

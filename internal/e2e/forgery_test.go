@@ -107,7 +107,21 @@ func TestReviewForgeryThroughTemporalIsRefused(t *testing.T) {
 		}
 	}
 
-	// The front door's own decision goes through...
+	// 5. Closing the review (claims left unreviewed stay unsent) with the
+	// close-review signal: bare, with plain JSON, encrypted but unsigned.
+	for _, args := range [][]string{{}, {"--input", `{"decision":{"note":"forged"}}`}} {
+		out, err := exec.Command(cli, append([]string{"workflow", "signal", "--address", s.Config.TemporalAddress,
+			"--namespace", s.Config.TemporalNamespace, "--workflow-id", wfID, "--name", workflows.SignalCloseReview}, args...)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("temporal workflow signal: %v\n%s", err, out) // Temporal takes any signal; the workflow ignores it
+		}
+	}
+	if err := s.Client.SignalWorkflow(ctx, wfID, "", workflows.SignalCloseReview, workflows.CloseReviewRequest{Decision: wrong}); err != nil {
+		t.Fatal(err)
+	}
+
+	// The front door's own decision goes through (after the signals in
+	// the history)...
 	if _, err := s.Claims.Review(ctx, b.ID, "rita", "reviewer", []batch.ReviewAction{{ClaimID: warned, Action: batch.Approve}}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,6 +131,9 @@ func TestReviewForgeryThroughTemporalIsRefused(t *testing.T) {
 		t.Errorf("replayed decision: %v, want a refusal", err)
 	}
 
+	if p, err := s.Claims.Progress(ctx, b.ID); err != nil || p.Status != batch.AwaitingReview {
+		t.Errorf("after the forged close-review signals: %+v %v, want the batch still awaiting review", p.Status, err)
+	}
 	rec, err := s.DB.Claim(ctx, b.ID, held)
 	if err != nil {
 		t.Fatal(err)
