@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +196,46 @@ func acceptedDecision(t *testing.T, s *Stack, wfID string) decision.Signed {
 		t.Fatal("no accepted review in the history")
 	}
 	return found
+}
+
+// TestCLIReviewIsSigned: `rcmbot batch review`, the CLI front door, signs
+// its decision with the key file like the web app; its reviewer is the
+// signed actor.
+func TestCLIReviewIsSigned(t *testing.T) {
+	s := Start(t, Options{})
+	ctx := context.Background()
+	bin := filepath.Join(t.TempDir(), "rcmbot")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/rcmbot").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	f, err := os.Open(Fixture("demo-claims.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := s.Claims.SubmitBatch(ctx, f, "demo-claims.xlsx", "tester")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview)
+	flagged, err := s.DB.Claims(ctx, store.ClaimFilter{BatchID: b.ID, Flagged: true}, store.Page{Limit: 1})
+	if err != nil || len(flagged) == 0 {
+		t.Fatalf("no flagged claim: %v", err)
+	}
+	claimID := flagged[0].Claim.ID
+	cmd := exec.Command(bin, "batch", "review", b.ID, "--claim", claimID, "--action", "reject", "--reason", "rebill", "--by", "cli:tester")
+	cmd.Env = append(os.Environ(), s.Env()...)
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "claim "+claimID+": rejected") {
+		t.Fatalf("rcmbot batch review: %v\n%s", err, out)
+	}
+	log, err := s.DB.ReviewActions(ctx, b.ID, claimID)
+	if err != nil || len(log) != 1 || log[0].Reviewer != "cli:tester" || log[0].DecisionID == "" {
+		t.Fatalf("review log %+v %v", log, err)
+	}
+	// Without the key the CLI cannot review at all.
+	cmd = exec.Command(bin, "batch", "review", b.ID, "--claim", claimID, "--action", "reject", "--reason", "x")
+	cmd.Env = append(os.Environ(), append(s.Env(), "RCMBOT_DECISION_KEY_FILE="+filepath.Join(t.TempDir(), "none"))...)
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "decision signing key") {
+		t.Errorf("review without the key: %v\n%s", err, out)
+	}
 }

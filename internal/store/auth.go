@@ -246,14 +246,6 @@ func (d *DB) ClearLoginFailures(ctx context.Context, id, addr string) error {
 	return nil
 }
 
-// DeleteSessionsOf ends every session of a user except keep ("" = all).
-func (d *DB) DeleteSessionsOf(ctx context.Context, id, keep string) error {
-	if _, err := exec(ctx, d.w, "DELETE FROM sessions WHERE user_id = ? AND id <> ?", id, keep); err != nil {
-		return fmt.Errorf("end sessions of user %s: %w", id, err)
-	}
-	return nil
-}
-
 // Session is a signed-in browser. ID is a hash of the cookie's token;
 // the token itself is never stored.
 type Session struct {

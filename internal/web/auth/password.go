@@ -1,7 +1,8 @@
 // Package auth identifies the people and programs that use rcmbot's web app,
-// REST API and codec server: password hashing (argon2id), browser sessions
-// with an idle timeout, bearer API tokens, sign-in with per-account lockout
-// and per-address rate limiting.
+// REST API and codec server: password hashing (argon2id) and the password
+// policy, browser sessions with an idle timeout, bearer API tokens that
+// expire, sign-in with a lock per account and client address (with
+// backoff) and per-address rate limiting.
 //
 // Secrets are never stored: the database holds argon2id hashes of passwords
 // and SHA-256 hashes of session and API tokens (tokens are 256-bit random
