@@ -44,19 +44,11 @@ func flagged(ids ...string) []batch.FlaggedClaim {
 // verifier workers hold.
 func decisionKeys(t *testing.T, clock func() time.Time) (*decision.Signer, *decision.Verifier) {
 	t.Helper()
-	priv, pub, err := decision.GenerateKey("rcmbot-test")
+	p, err := decision.NewPair("rcmbot-test", clock)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := decision.NewSigner(priv, clock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := decision.NewVerifier(0, pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, v
+	return p.Signer, p.Verifier
 }
 
 // testWorkflowID is the workflow ID every test batch runs under.

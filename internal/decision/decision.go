@@ -87,6 +87,32 @@ func GenerateKey(name string) (privateKey, publicKey string, err error) {
 	return note.GenerateKey(rand.Reader, name)
 }
 
+// Pair is a fresh key pair as note key strings, with a Signer on the
+// private key and a Verifier of the public one: what `rcmbot dev` and
+// tests start from.
+type Pair struct {
+	PrivateKey, PublicKey string
+	Signer                *Signer
+	Verifier              *Verifier
+}
+
+// NewPair makes a Pair named name; now is the Signer's clock (nil:
+// time.Now).
+func NewPair(name string, now func() time.Time) (Pair, error) {
+	priv, pub, err := GenerateKey(name)
+	if err != nil {
+		return Pair{}, err
+	}
+	p := Pair{PrivateKey: priv, PublicKey: pub}
+	if p.Signer, err = NewSigner(priv, now); err != nil {
+		return Pair{}, err
+	}
+	if p.Verifier, err = NewVerifier(0, pub); err != nil {
+		return Pair{}, err
+	}
+	return p, nil
+}
+
 // Sign signs actor's decision of kind on the workflow subject.
 func (s *Signer) Sign(kind Kind, subject, actor, role string, payload any) (Signed, error) {
 	if kind == "" || subject == "" || actor == "" {

@@ -14,20 +14,12 @@ type actions struct {
 
 func keys(t *testing.T, name string) (*Signer, *Verifier, time.Time) {
 	t.Helper()
-	priv, pub, err := GenerateKey(name)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
-	s, err := NewSigner(priv, func() time.Time { return now })
+	p, err := NewPair(name, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := NewVerifier(0, pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, v, now
+	return p.Signer, p.Verifier, now
 }
 
 func TestOpenReturnsWhatWasSigned(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -31,19 +30,7 @@ import (
 func TestClaimsBatchEndToEnd(t *testing.T) {
 	s := Start(t, Options{Clearinghouse: ClearinghouseRejectingPrefix("CLM1002")})
 	ctx := context.Background()
-	f, err := os.Open(Fixture("demo-claims.xlsx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := s.Claims.SubmitBatch(ctx, f, "demo-claims.xlsx", "tester")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview, batch.Failed)
-	if b.Status != batch.AwaitingReview {
-		t.Fatalf("batch %s: %s %s", b.ID, b.Status, b.FailureReason)
-	}
+	b := s.SubmitDemo(t)
 	c := b.Counts
 	want := demoManifest(t)
 	if c.Claims != want.Claims || c.Lines != want.Lines || c.Flagged == 0 || c.Clean < want.Claims*2/3 {

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -35,19 +34,7 @@ import (
 func TestReviewForgeryThroughTemporalIsRefused(t *testing.T) {
 	s := Start(t, Options{})
 	ctx := context.Background()
-	f, err := os.Open(Fixture("demo-claims.xlsx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := s.Claims.SubmitBatch(ctx, f, "demo-claims.xlsx", "tester")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview, batch.Failed)
-	if b.Status != batch.AwaitingReview {
-		t.Fatalf("batch %s: %s %s", b.ID, b.Status, b.FailureReason)
-	}
+	b := s.SubmitDemo(t)
 	flagged, err := s.DB.Claims(ctx, store.ClaimFilter{BatchID: b.ID, Flagged: true, WithFindings: true}, store.All)
 	if err != nil {
 		t.Fatal(err)
@@ -85,15 +72,11 @@ func TestReviewForgeryThroughTemporalIsRefused(t *testing.T) {
 	}
 
 	// 2. Encrypted with the key ring, unsigned; 3. signed with another key.
-	priv, _, err := decision.GenerateKey("rcmbot-decisions")
+	other, err := decision.NewPair("rcmbot-decisions", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := decision.NewSigner(priv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	wrong, err := other.Sign(batch.DecisionReview, wfID, "admin", "admin", batch.Review{Actions: forged})
+	wrong, err := other.Signer.Sign(batch.DecisionReview, wfID, "admin", "admin", batch.Review{Actions: forged})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,16 +191,7 @@ func TestCLIReviewIsSigned(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/rcmbot").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	f, err := os.Open(Fixture("demo-claims.xlsx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := s.Claims.SubmitBatch(ctx, f, "demo-claims.xlsx", "tester")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview)
+	b := s.SubmitDemo(t)
 	flagged, err := s.DB.Claims(ctx, store.ClaimFilter{BatchID: b.ID, Flagged: true}, store.Page{Limit: 1})
 	if err != nil || len(flagged) == 0 {
 		t.Fatalf("no flagged claim: %v", err)

@@ -166,25 +166,37 @@ func Start(t testing.TB, o Options) *Stack {
 // settings say (for rcmbot commands run as separate processes).
 func decisionKeys(t testing.TB, cfg *config.Config) (*decision.Signer, *decision.Verifier) {
 	t.Helper()
-	priv, pub, err := decision.GenerateKey("rcmbot-e2e")
+	p, err := decision.NewPair("rcmbot-e2e", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(cfg.DecisionKeyFile, []byte(priv+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg.DecisionKeyFile, []byte(p.PrivateKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(cfg.DecisionPublicKeysFile, []byte(pub+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(cfg.DecisionPublicKeysFile, []byte(p.PublicKey+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s, err := decision.NewSigner(priv, nil)
+	return p.Signer, p.Verifier
+}
+
+// SubmitDemo uploads the demo workbook through the claims bot's front
+// door and waits until its batch awaits review.
+func (s *Stack) SubmitDemo(t testing.TB) store.Batch {
+	t.Helper()
+	f, err := os.Open(Fixture("demo-claims.xlsx"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := decision.NewVerifier(0, pub)
+	defer f.Close()
+	b, err := s.Claims.SubmitBatch(context.Background(), f, "demo-claims.xlsx", "tester")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, v
+	b = s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview, batch.Failed)
+	if b.Status != batch.AwaitingReview {
+		t.Fatalf("batch %s: %s %s", b.ID, b.Status, b.FailureReason)
+	}
+	return b
 }
 
 // Env is the stack's settings as environment variables, for running

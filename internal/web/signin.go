@@ -244,9 +244,16 @@ func (s *Server) issueTokenForm(w http.ResponseWriter, r *http.Request, id auth.
 
 // revokeTokenForm revokes one of the signed-in user's API tokens.
 func (s *Server) revokeTokenForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	s.revokeToken(w, r, id, id.User.ID, "/account?done=revoked")
+}
+
+// revokeToken revokes the API token in the address if it belongs to the
+// user owner (someone else's token is not found: not theirs to see), then
+// sends the browser to done.
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, id auth.Identity, owner, done string) {
 	t, err := s.db.APIToken(r.Context(), r.PathValue("tid"))
-	if err == nil && t.UserID != id.User.ID {
-		err = store.ErrNotFound // someone else's token is not yours to see
+	if err == nil && t.UserID != owner {
+		err = store.ErrNotFound
 	}
 	if err != nil {
 		s.failErr(w, r, "the API token", lookup(err, "API token "+r.PathValue("tid")))
@@ -256,6 +263,6 @@ func (s *Server) revokeTokenForm(w http.ResponseWriter, r *http.Request, id auth
 		s.failErr(w, r, "revoking the token", err)
 		return
 	}
-	s.log.Info("web: API token revoked", "username", id.User.Username, "token", t.ID)
-	http.Redirect(w, r, "/account?done=revoked", http.StatusSeeOther)
+	s.log.Info("web: API token revoked", "token", t.ID, "user_id", t.UserID, "by", id.User.Username)
+	http.Redirect(w, r, done, http.StatusSeeOther)
 }

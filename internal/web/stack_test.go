@@ -55,19 +55,11 @@ func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
 	if err := temporalx.Apply(context.Background(), c, cfg.TimeZone, bots.Schedules(cfg)); err != nil {
 		t.Fatal(err)
 	}
-	priv, pub, err := decision.GenerateKey("rcmbot-web-test")
+	keys, err := decision.NewPair("rcmbot-web-test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := decision.NewSigner(priv, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	verifier, err := decision.NewVerifier(0, pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := bots.Env{Config: cfg, DB: db, Ring: ring, Log: slog.New(slog.DiscardHandler), Signer: signer, Verifier: verifier}
+	env := bots.Env{Config: cfg, DB: db, Ring: ring, Log: slog.New(slog.DiscardHandler), Signer: keys.Signer, Verifier: keys.Verifier}
 	deps, err := bots.Build(env)
 	if err != nil {
 		t.Fatal(err)

@@ -209,18 +209,5 @@ func (s *Server) userActionForm(w http.ResponseWriter, r *http.Request, id auth.
 
 // revokeUserTokenForm revokes another user's API token (administrators).
 func (s *Server) revokeUserTokenForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
-	t, err := s.db.APIToken(r.Context(), r.PathValue("tid"))
-	if err == nil && t.UserID != r.PathValue("uid") {
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		s.failErr(w, r, "the API token", lookup(err, "API token "+r.PathValue("tid")))
-		return
-	}
-	if err := s.db.RevokeAPIToken(r.Context(), t.ID); err != nil {
-		s.failErr(w, r, "revoking the token", err)
-		return
-	}
-	s.log.Info("web: API token revoked", "token", t.ID, "user_id", t.UserID, "by", id.User.Username)
-	http.Redirect(w, r, "/users?done=revoke", http.StatusSeeOther)
+	s.revokeToken(w, r, id, r.PathValue("uid"), "/users?done=revoke")
 }
