@@ -36,6 +36,7 @@ type ClaimsStore interface {
 	EachClaim(ctx context.Context, f store.ClaimFilter, fn func(store.ClaimRecord) error) error
 	UpdateClaim(ctx context.Context, rec store.ClaimRecord) error
 	ApplyReview(ctx context.Context, a store.ReviewAction) error
+	RecordDecision(ctx context.Context, sd store.SignedDecision) error
 	HistoryForPatients(ctx context.Context, excludeBatchID string, patientKeys []string, from, to claim.Date) ([]store.HistoryRow, error)
 	LatestCoverage(ctx context.Context, payerID, memberKey string, dos claim.Date) (store.EligibilityResult, error)
 }
@@ -86,11 +87,6 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (batch.ScrubResu
 		return batch.ScrubResult{}, err
 	}
 	held := intake.HeldClaims(rowErrs)
-	for i := range claims {
-		if claims[i].Patient.ID == "" {
-			claims[i].Patient.ID = patientKey(a.Ring, &claims[i])
-		}
-	}
 	sctx, err := a.scrubContext(ctx, b.ID, claims, in.AsOf)
 	if err != nil {
 		return batch.ScrubResult{}, err
@@ -163,7 +159,7 @@ func (a *Claims) readUpload(ctx context.Context, b store.Batch, asOf claim.Date)
 	opts.AsOf = asOf
 	r, err := intake.NewReader(bytes.NewReader(data), int64(len(data)), b.FileName, opts)
 	if err != nil {
-		return nil, nil, readStats{}, failedFile(err)
+		return nil, nil, readStats{}, failedFile(b.ID, err)
 	}
 	defer r.Close()
 	var claims []claim.Claim
@@ -176,7 +172,7 @@ func (a *Claims) readUpload(ctx context.Context, b store.Batch, asOf claim.Date)
 			break
 		}
 		if err != nil {
-			return nil, nil, readStats{}, failedFile(err)
+			return nil, nil, readStats{}, failedFile(b.ID, err)
 		}
 		activity.RecordHeartbeat(ctx, 0)
 	}
@@ -195,7 +191,7 @@ func (a *Claims) layout(b store.Batch) (*intake.Layout, error) {
 	}
 	r, err := intake.NewReader(bytes.NewReader(data), int64(len(data)), b.FileName, a.Intake)
 	if err != nil {
-		return nil, failedFile(err)
+		return nil, failedFile(b.ID, err)
 	}
 	defer r.Close()
 	return r.Layout(), nil
@@ -217,13 +213,25 @@ func (a *Claims) upload(b store.Batch) ([]byte, error) {
 }
 
 // failedFile turns intake's whole-file refusal into the non-retryable
-// error the workflow reports as the batch's failure reason.
-func failedFile(err error) error {
+// error the workflow reports as the batch's failure reason. Intake's
+// reason names the uploaded file, and files are often named after a
+// patient: it goes in the encrypted details (see staffFailure).
+func failedFile(batchID string, err error) error {
 	var fe *intake.FileError
 	if errors.As(err, &fe) {
-		return temporal.NewNonRetryableApplicationError(fe.Error(), ErrFailedFile, nil)
+		return staffFailure(fmt.Sprintf("the upload of batch %s cannot be read as a claims file (%s)", batchID, fe.Kind), fe.Error(), ErrFailedFile)
 	}
 	return err
+}
+
+// staffFailure is a permanent failure with a reason for staff. Its message,
+// which the Temporal SDK prints into the worker's log ("Activity error.")
+// and which no codec encrypts there, says only what failed in terms of
+// opaque IDs and kinds; reason, which may name a file or quote what staff
+// uploaded, travels as the error's details: a payload, encrypted by the
+// codec. The workflow shows the reason (workflows.failureReason).
+func staffFailure(summary, reason, errType string) error {
+	return temporal.NewNonRetryableApplicationError(summary, errType, nil, reason)
 }
 
 // scrubContext gathers what the scorer needs besides the claims: stored
@@ -232,7 +240,7 @@ func failedFile(err error) error {
 // scorer itself does no I/O.
 func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []claim.Claim, asOf claim.Date) (scrub.Context, error) {
 	sctx := scrub.Context{Today: asOf}
-	keys := map[string]bool{}
+	keys := patientKeys{}
 	var from, to claim.Date
 	type covKey struct {
 		payer, member string
@@ -241,7 +249,9 @@ func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []clai
 	coverage := map[covKey]scrub.CoverageStatus{}
 	for i := range claims {
 		c := &claims[i]
-		keys[c.Patient.ID] = true
+		if c.Patient.ID != "" || c.MemberID != "" {
+			keys.add(a.Ring, c)
+		}
 		for _, l := range c.Lines {
 			if l.From.IsZero() {
 				continue
@@ -259,7 +269,7 @@ func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []clai
 			continue
 		}
 		st := scrub.CoverageNoData
-		r, err := a.DB.LatestCoverage(ctx, c.PayerID, memberKey(a.Ring, c.PayerID, c.MemberID), dos)
+		r, err := a.DB.LatestCoverage(ctx, c.PayerID, claim.MemberKey(a.Ring, c.PayerID, c.MemberID), dos)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 		case err != nil:
@@ -282,8 +292,11 @@ func (a *Claims) scrubContext(ctx context.Context, batchID string, claims []clai
 			if r.State == batch.StateRejected {
 				continue // never sent: not a duplicate of anything
 			}
+			// The stored key stands for the patient of a claim in this
+			// batch: the scorer compares that claim's own identity.
+			same := keys[r.PatientKey]
 			sctx.History = append(sctx.History, scrub.HistoryLine{
-				ClaimID: r.BatchID + "/" + r.ClaimID, PatientID: r.PatientKey, PayerID: r.PayerID,
+				ClaimID: r.BatchID + "/" + r.ClaimID, PatientID: same.Patient.ID, MemberID: same.MemberID, PayerID: r.PayerID,
 				DOS: r.From, Procedure: r.Procedure, Modifiers: r.Modifiers, Units: r.Units, Charge: r.Charge,
 				BillingNPI: r.BillingNPI, RenderingNPI: r.RenderingNPI,
 			})
@@ -320,7 +333,7 @@ func (a *Claims) envelope() *x12.Envelope837 {
 // record is a claim as stored with its verdict: clean claims need no one,
 // others wait for review.
 func (a *Claims) record(batchID string, c *claim.Claim, r scrub.Result, layout *intake.Layout) store.ClaimRecord {
-	rec := store.ClaimRecord{BatchID: batchID, Claim: *c, Score: r.Score, Tier: r.Tier, State: batch.StateClean}
+	rec := store.ClaimRecord{BatchID: batchID, Claim: *c, PatientKey: claim.PatientKey(a.Ring, c), Score: r.Score, Tier: r.Tier, State: batch.StateClean}
 	if rec.Tier != scrub.TierClean {
 		rec.State = batch.StatePending
 	}

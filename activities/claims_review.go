@@ -12,6 +12,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/scrubfile"
@@ -24,19 +25,26 @@ import (
 // changes field values, re-scrubs the claim in the context of its batch
 // and stored history, and leaves it pending if findings remain.
 //
-// Each action is recorded under an ID derived from the workflow and
-// activity IDs, so a retried activity does not log an action twice.
+// The signed decision the actions came from is kept first, as evidence,
+// and every action names it. Each action is recorded under an ID derived
+// from the workflow and activity IDs, so a retried activity does not log
+// an action twice.
 func (a *Claims) ApplyReview(ctx context.Context, in ReviewInput) ([]batch.ReviewOutcome, error) {
 	info := activity.GetInfo(ctx)
+	decisionID, err := a.recordDecision(ctx, in, info.WorkflowExecution.ID)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]batch.ReviewOutcome, 0, len(in.Actions))
 	for i, act := range in.Actions {
-		id := fmt.Sprintf("ra-%s-%s-%d", info.WorkflowExecution.RunID, info.ActivityID, i)
+		ra := store.ReviewAction{ID: fmt.Sprintf("ra-%s-%s-%d", info.WorkflowExecution.RunID, info.ActivityID, i),
+			BatchID: in.BatchID, ClaimID: act.ClaimID, Reviewer: in.Reviewer, Reason: act.Reason, DecisionID: decisionID}
 		var o batch.ReviewOutcome
 		var err error
 		if act.Action == batch.Correct {
-			o, err = a.correct(ctx, in, act, id)
+			o, err = a.correct(ctx, in, act, ra)
 		} else {
-			o, err = a.decide(ctx, in, act, id)
+			o, err = a.decide(ctx, in, act, ra)
 		}
 		if err != nil {
 			return nil, err
@@ -49,7 +57,24 @@ func (a *Claims) ApplyReview(ctx context.Context, in ReviewInput) ([]batch.Revie
 	return out, nil
 }
 
-func (a *Claims) decide(ctx context.Context, in ReviewInput, act batch.ReviewAction, id string) (batch.ReviewOutcome, error) {
+// recordDecision keeps the signed decision behind a review and returns
+// its ID ("" for a review recorded before decisions were signed).
+func (a *Claims) recordDecision(ctx context.Context, in ReviewInput, workflowID string) (string, error) {
+	if in.Decision.Note == "" {
+		return "", nil
+	}
+	// The workflow's validator opened it with the public keys.
+	d, err := decision.Read(in.Decision, nil)
+	if err != nil {
+		return "", err
+	}
+	id := store.DecisionID(d)
+	err = a.DB.RecordDecision(ctx, store.SignedDecision{ID: id, Kind: d.Kind, Subject: workflowID, BatchID: in.BatchID,
+		Actor: d.Actor, Role: d.Role, SignedAt: d.At, Note: in.Decision.Note})
+	return id, err
+}
+
+func (a *Claims) decide(ctx context.Context, in ReviewInput, act batch.ReviewAction, ra store.ReviewAction) (batch.ReviewOutcome, error) {
 	if act.Action != batch.Reject {
 		// Approving or overriding means "send it": refuse when the 837P
 		// cannot carry the claim, so staff fix it instead of losing it.
@@ -64,7 +89,8 @@ func (a *Claims) decide(ctx context.Context, in ReviewInput, act batch.ReviewAct
 			}
 		}
 	}
-	err := a.DB.ApplyReview(ctx, store.ReviewAction{ID: id, BatchID: in.BatchID, ClaimID: act.ClaimID, Action: act.Action, Reviewer: in.Reviewer, Reason: act.Reason})
+	ra.Action = act.Action
+	err := a.DB.ApplyReview(ctx, ra)
 	if err != nil {
 		return batch.ReviewOutcome{}, err
 	}
@@ -74,7 +100,7 @@ func (a *Claims) decide(ctx context.Context, in ReviewInput, act batch.ReviewAct
 
 // correct applies corrected values and re-scrubs. A value that cannot be
 // read leaves the claim unchanged and pending, with the reason.
-func (a *Claims) correct(ctx context.Context, in ReviewInput, act batch.ReviewAction, id string) (batch.ReviewOutcome, error) {
+func (a *Claims) correct(ctx context.Context, in ReviewInput, act batch.ReviewAction, ra store.ReviewAction) (batch.ReviewOutcome, error) {
 	rec, err := a.DB.Claim(ctx, in.BatchID, act.ClaimID)
 	if err != nil {
 		return batch.ReviewOutcome{}, err
@@ -100,8 +126,8 @@ func (a *Claims) correct(ctx context.Context, in ReviewInput, act batch.ReviewAc
 			return o, nil
 		}
 	}
-	if err := a.DB.ApplyReview(ctx, store.ReviewAction{ID: id, BatchID: in.BatchID, ClaimID: act.ClaimID, Action: batch.Correct,
-		Reviewer: in.Reviewer, Reason: act.Reason, Changes: changes}); err != nil {
+	ra.Action, ra.Changes = batch.Correct, changes
+	if err := a.DB.ApplyReview(ctx, ra); err != nil {
 		return batch.ReviewOutcome{}, err
 	}
 

@@ -204,12 +204,22 @@ func TestScrubBatchResumesFromHeartbeat(t *testing.T) {
 }
 
 // A file that cannot be used as a whole fails for good with ErrFailedFile
-// and a reason staff can act on, naming the file, not patient data.
+// and a reason staff can act on. The reason names the file, whose name may
+// be a patient's: it is in the error's details (a payload, encrypted), and
+// the message the SDK logs names only the batch and the kind of failure.
 func TestScrubBatchRefusesUnusableFiles(t *testing.T) {
 	f := newClaimsFixture(t, sim.ClearinghouseConfig{})
-	_, err := f.env.ExecuteActivity(f.a.ScrubBatch, ScrubInput{BatchID: f.upload(t, "claims.pdf", "%PDF-1.7\n"), AsOf: claimsAsOf})
-	if app := appError(err); app == nil || app.Type() != ErrFailedFile || !app.NonRetryable() || !strings.Contains(app.Message(), "claims.pdf") {
-		t.Errorf("PDF: %v", err)
+	const name = "DOE_JANE_DOB_1980-01-02_MRN12345.pdf"
+	_, err := f.env.ExecuteActivity(f.a.ScrubBatch, ScrubInput{BatchID: f.upload(t, name, "%PDF-1.7\n"), AsOf: claimsAsOf})
+	app := appError(err)
+	var reason string
+	if app == nil || app.Type() != ErrFailedFile || !app.NonRetryable() || app.Details(&reason) != nil || !strings.Contains(reason, name) {
+		t.Errorf("PDF: %v (details %q)", err, reason)
+	}
+	for _, s := range []string{"DOE", "JANE", "1980", "MRN12345"} {
+		if app != nil && strings.Contains(app.Error(), s) {
+			t.Errorf("the logged error %q names the file (%s)", app.Error(), s)
+		}
 	}
 	// An upload the retention sweep already removed.
 	b, err := f.db.CreateBatch(context.Background(), store.NewBatch{FileName: "old.csv"})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/decision"
 )
 
 // ApplicationError types of the claims activities
@@ -39,12 +40,16 @@ type ScrubInput struct {
 	AsOf    claim.Date `json:"as_of"`
 }
 
-// ReviewInput is what ApplyReview gets from the workflow. Reviewer is the
-// identity the front door vouched for.
+// ReviewInput is what ApplyReview gets from the workflow. Reviewer and
+// Role are the actor of the signed decision the workflow's validator
+// opened; Decision is that decision, kept in the review log as evidence
+// (empty only for reviews recorded before decisions were signed).
 type ReviewInput struct {
 	BatchID  string               `json:"batch_id"`
 	Reviewer string               `json:"reviewer"`
+	Role     string               `json:"role,omitempty"`
 	Actions  []batch.ReviewAction `json:"actions"`
+	Decision decision.Signed      `json:"decision,omitzero"`
 }
 
 // ReminderInput tells RemindReviewers what is waiting.

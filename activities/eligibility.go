@@ -238,7 +238,7 @@ func (a *Eligibility) record(ctx context.Context, ap store.Appointment, resultID
 	}
 	status := eligibility.CheckStatusOf(model.Status)
 	saved, err := a.DB.SaveEligibilityResult(ctx, store.EligibilityResult{ID: resultID, SweepID: sweepID, PatientID: ap.PatientID,
-		PayerID: ap.PayerID, MemberKey: memberKey(a.Ring, ap.PayerID, ap.MemberID), DOS: ap.Date, Status: status,
+		PayerID: ap.PayerID, MemberKey: claim.MemberKey(a.Ring, ap.PayerID, ap.MemberID), DOS: ap.Date, Status: status,
 		Result: body, RawRef: rawRef, CheckedAt: a.now()})
 	if err != nil {
 		return eligibility.CheckOutcome{}, nil, err

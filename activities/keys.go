@@ -2,22 +2,17 @@ package activities
 
 import (
 	"github.com/rcmbot/rcmbot/internal/claim"
-	"github.com/rcmbot/rcmbot/internal/keyring"
 )
 
-// memberKey is the opaque, keyed hash that stands for a payer's member ID
-// in indexed columns (eligibility results) and patient keys: the same
-// member at the same payer always gets the same key, and the key reveals
-// nothing without the key ring.
-func memberKey(ring *keyring.Ring, payerID, memberID string) string {
-	return ring.Tag("member", payerID+"|"+memberID)
-}
+// patientKeys maps each claim's patient key (what the store indexes and
+// history rows carry) to the claim's own patient identity, so that stored
+// lines of the same patient compare with the batch's claims in the scorer.
+type patientKeys map[string]*claim.Claim
 
-// patientKey identifies a claim's patient across batches: the practice's
-// own patient account number when the file has one, else the member key.
-func patientKey(ring *keyring.Ring, c *claim.Claim) string {
-	if c.Patient.ID != "" {
-		return c.Patient.ID
+func (k patientKeys) add(t claim.Tagger, c *claim.Claim) string {
+	key := claim.PatientKey(t, c)
+	if _, ok := k[key]; !ok {
+		k[key] = c
 	}
-	return "mk-" + memberKey(ring, c.PayerID, c.MemberID)
+	return key
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 )
@@ -25,7 +26,9 @@ const (
 	// UpdateReview takes a ReviewRequest and returns []batch.ReviewOutcome.
 	UpdateReview = "review"
 	// SignalCloseReview ends the review wait early: claims still unreviewed
-	// stay unsubmitted and are reported, as at the deadline.
+	// stay unsubmitted and are reported, as at the deadline. It takes a
+	// CloseReviewRequest: a decision signed by a front door (kind
+	// batch.DecisionCloseReview); any other signal is ignored.
 	SignalCloseReview = "close-review"
 	// QueryProgress returns a batch.Progress (claims) or an
 	// eligibility.SweepProgress (sweeps).
@@ -63,32 +66,71 @@ const (
 	DefaultAckWait         = 24 * time.Hour
 )
 
+// ClaimsBatchWorkflow is the ClaimsBatch workflow's type name, for
+// starting it (the front door) and in histories.
+const ClaimsBatchWorkflow = "ClaimsBatch"
+
 // ReviewRequest is the review Update's argument: one reviewer's actions on
-// one or more flagged claims.
+// one or more flagged claims, signed by the front door that authenticated
+// the reviewer.
 type ReviewRequest struct {
-	Reviewer string               `json:"reviewer"`
-	Actions  []batch.ReviewAction `json:"actions"`
+	// Decision is the signed decision: kind batch.DecisionReview, subject
+	// the batch's workflow ID, payload a batch.Review. The workflow acts
+	// on what is signed and records the signed actor as the reviewer.
+	Decision decision.Signed `json:"decision,omitzero"`
+	// Reviewer and Actions are the unsigned request of rcmbot before
+	// decisions were signed. They appear only in histories recorded then,
+	// which replay as they ran (see review); the validator refuses every
+	// new Update that lacks a valid Decision, whatever these say.
+	Reviewer string               `json:"reviewer,omitempty"`
+	Actions  []batch.ReviewAction `json:"actions,omitempty"`
+}
+
+// CloseReviewRequest is the close-review signal's argument.
+type CloseReviewRequest struct {
+	Decision decision.Signed `json:"decision"`
+}
+
+// signedCloseReview is the GetVersion change ID of the signed close-review
+// signal: runs started before it close on any signal.
+const signedCloseReview = "signed-close-review"
+
+// signedReviews is the GetVersion change ID of signed review decisions:
+// version 1 acts on the signed decision; DefaultVersion is a review
+// recorded before, replayed as it ran.
+const signedReviews = "signed-review-decisions"
+
+// Claims holds the claims bot's workflows and what they need that must
+// never come from a workflow's input or an Update: the public keys that
+// open staff decisions. Workers register its methods (internal/bots).
+type Claims struct {
+	// Decisions opens the review Update's signed decisions; nil refuses
+	// every review (a worker without decision keys).
+	Decisions *decision.Verifier
 }
 
 // ClaimsBatch is the claims bot: it parses an uploaded claims spreadsheet,
 // scrubs every claim, waits for staff to review the flagged ones (the
-// "review" Update), submits clean and approved claims to the clearinghouse
-// as 837P exactly once, and collects the 999 and 277CA acknowledgements.
+// "review" Update, signed by a front door), submits clean and approved
+// claims to the clearinghouse as 837P exactly once, and collects the 999
+// and 277CA acknowledgements.
 //
 // Claims live in the store; the workflow holds only the batch ID, counts
 // and the IDs of claims awaiting review.
-func ClaimsBatch(ctx workflow.Context, in ClaimsBatchInput) (batch.Progress, error) {
-	w := &claimsBatch{in: withDefaults(in), pending: map[string]bool{}}
+func (c *Claims) ClaimsBatch(ctx workflow.Context, in ClaimsBatchInput) (batch.Progress, error) {
+	w := &claimsBatch{in: withDefaults(in), pending: map[string]bool{}, decisions: c.Decisions}
 	w.progress.BatchID, w.progress.Links = in.BatchID, in.Links
 	return w.run(ctx)
 }
 
 type claimsBatch struct {
-	in       ClaimsBatchInput
-	progress batch.Progress
-	pending  map[string]bool // flagged claim IDs not yet reviewed → whether on hold (has errors)
-	closed   bool            // review closed early by a signal
-	acts     *activities.Claims
+	in        ClaimsBatchInput
+	progress  batch.Progress
+	pending   map[string]bool // flagged claim IDs not yet reviewed → whether on hold (has errors)
+	closed    bool            // review closed early by a signal
+	acts      *activities.Claims
+	decisions *decision.Verifier
+	seen      decision.Seen // nonces of the review decisions accepted
 }
 
 func withDefaults(in ClaimsBatchInput) ClaimsBatchInput {
@@ -119,10 +161,14 @@ func (w *claimsBatch) run(ctx workflow.Context) (batch.Progress, error) {
 		workflow.UpdateHandlerOptions{Validator: w.validateReview}); err != nil {
 		return w.progress, err
 	}
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		workflow.GetSignalChannel(ctx, SignalCloseReview).Receive(ctx, nil)
-		w.closed = true
-	})
+	if workflow.GetVersion(ctx, signedCloseReview, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			workflow.GetSignalChannel(ctx, SignalCloseReview).Receive(ctx, nil)
+			w.closed = true
+		})
+	} else {
+		workflow.Go(ctx, w.awaitCloseReview)
+	}
 
 	// Read and scrub the spreadsheet (a failed file ends the batch).
 	w.setStatus(ctx, batch.Parsing)
@@ -178,6 +224,44 @@ func (w *claimsBatch) asOf(ctx workflow.Context) claim.Date {
 	return w.in.AsOf
 }
 
+// awaitCloseReview closes the review on the first close-review signal
+// whose decision a front door signed for this workflow. Signals have no
+// validator: the check runs once in a SideEffect, whose answer the history
+// keeps, so a replay after the signing key was retired gives the same one.
+// A refused signal is logged (no patient data) and changes nothing.
+func (w *claimsBatch) awaitCloseReview(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, SignalCloseReview)
+	wfID := workflow.GetInfo(ctx).WorkflowExecution.ID
+	for !w.closed {
+		var req CloseReviewRequest
+		ch.Receive(ctx, &req)
+		var refusal string
+		if err := workflow.SideEffect(ctx, func(ctx workflow.Context) any {
+			if w.decisions == nil {
+				return "this worker holds no public keys for staff decisions"
+			}
+			d, err := w.decisions.Open(req.Decision, batch.DecisionCloseReview, wfID, workflow.Now(ctx), nil)
+			if err == nil {
+				err = w.seen.Check(d)
+			}
+			if err != nil {
+				return err.Error()
+			}
+			return ""
+		}).Get(&refusal); err != nil {
+			refusal = err.Error()
+		}
+		if refusal != "" {
+			workflow.GetLogger(ctx).Warn("close-review signal refused", "batch_id", w.in.BatchID, "reason", refusal)
+			continue
+		}
+		if d, err := decision.Read(req.Decision, nil); err == nil {
+			w.seen.Add(d, workflow.Now(ctx), w.maxDecisionAge())
+		}
+		w.closed = true
+	}
+}
+
 // awaitReview waits until every flagged claim is reviewed, the review is
 // closed, or the deadline passes; it reminds reviewers once on the way.
 func (w *claimsBatch) awaitReview(ctx workflow.Context) error {
@@ -214,20 +298,31 @@ func (w *claimsBatch) awaitReview(ctx workflow.Context) error {
 	return nil
 }
 
-// validateReview rejects malformed requests before they reach the history:
-// unknown actions, overrides without a reason, claims not awaiting review.
-func (w *claimsBatch) validateReview(req ReviewRequest) error {
-	if strings.TrimSpace(req.Reviewer) == "" {
-		return errors.New("reviewer is required")
+// validateReview refuses, before anything reaches the history, a request
+// whose decision is not signed by an rcmbot front door for this batch's
+// workflow (forged, altered, stale, replayed, or not signed at all), and
+// malformed ones: unknown actions, overrides without a reason, claims not
+// awaiting review.
+func (w *claimsBatch) validateReview(ctx workflow.Context, req ReviewRequest) error {
+	if w.decisions == nil {
+		return errors.New("this worker holds no public keys for staff decisions (RCMBOT_DECISION_PUBLIC_KEYS): no review is accepted")
 	}
-	if len(req.Actions) == 0 {
+	var rv batch.Review
+	d, err := w.decisions.Open(req.Decision, batch.DecisionReview, workflow.GetInfo(ctx).WorkflowExecution.ID, workflow.Now(ctx), &rv)
+	if err != nil {
+		return err
+	}
+	if err := w.seen.Check(d); err != nil {
+		return err
+	}
+	if len(rv.Actions) == 0 {
 		return errors.New("no review actions given")
 	}
 	if w.progress.Status != batch.AwaitingReview {
 		return fmt.Errorf("batch %s is %s, not awaiting review", w.in.BatchID, w.progress.Status)
 	}
 	seen := map[string]bool{}
-	for i, a := range req.Actions {
+	for i, a := range rv.Actions {
 		if err := a.Validate(); err != nil {
 			return fmt.Errorf("action %d (claim %s): %w", i+1, a.ClaimID, err)
 		}
@@ -247,11 +342,31 @@ func (w *claimsBatch) validateReview(req ReviewRequest) error {
 }
 
 // review applies a reviewer's actions through an activity (which records
-// who did what and re-scrubs corrected claims) and updates the pending set.
+// who did what, with the signed decision as evidence, and re-scrubs
+// corrected claims) and updates the pending set. The validator has opened
+// the decision; the handler reads it again (decision.Read) so that a
+// replay does not depend on keys retired since.
 func (w *claimsBatch) review(ctx workflow.Context, req ReviewRequest) ([]batch.ReviewOutcome, error) {
+	in := activities.ReviewInput{BatchID: w.in.BatchID}
+	if workflow.GetVersion(ctx, signedReviews, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		// A review accepted before decisions were signed: replayed as it ran.
+		in.Reviewer, in.Actions = req.Reviewer, req.Actions
+	} else {
+		var rv batch.Review
+		d, err := decision.Read(req.Decision, &rv)
+		if err != nil {
+			return nil, err
+		}
+		// Two copies of one decision validated in the same workflow task
+		// both pass the validator; only the first is acted on.
+		if err := w.seen.Check(d); err != nil {
+			return nil, err
+		}
+		w.seen.Add(d, workflow.Now(ctx), w.maxDecisionAge())
+		in.Reviewer, in.Role, in.Actions, in.Decision = d.Actor, d.Role, rv.Actions, req.Decision
+	}
 	var out []batch.ReviewOutcome
-	err := workflow.ExecuteActivity(shortActivity(ctx, "apply review actions"), w.acts.ApplyReview,
-		activities.ReviewInput{BatchID: w.in.BatchID, Reviewer: req.Reviewer, Actions: req.Actions}).Get(ctx, &out)
+	err := workflow.ExecuteActivity(shortActivity(ctx, "apply review actions"), w.acts.ApplyReview, in).Get(ctx, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -265,6 +380,15 @@ func (w *claimsBatch) review(ctx workflow.Context, req ReviewRequest) ([]batch.R
 	}
 	w.upsertCounts(ctx)
 	return out, nil
+}
+
+// maxDecisionAge is how long accepted nonces are kept: as long as the
+// verifier accepts a decision (the default age on a replayer without one).
+func (w *claimsBatch) maxDecisionAge() time.Duration {
+	if w.decisions == nil {
+		return decision.MaxAge
+	}
+	return w.decisions.MaxAge()
 }
 
 // collectAcks polls for 277CA acknowledgements until none is pending or
@@ -300,10 +424,16 @@ func (w *claimsBatch) fail(ctx workflow.Context, cause error) (batch.Progress, e
 	return w.progress, nil
 }
 
-// failureReason extracts the message an activity meant for staff.
+// failureReason extracts the reason an activity meant for staff: its
+// error's details when it gave one (kept out of the worker's log lines,
+// see activities.staffFailure), else its message.
 func failureReason(err error) string {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
+		var reason string
+		if app.HasDetails() && app.Details(&reason) == nil && reason != "" {
+			return reason
+		}
 		return app.Message()
 	}
 	return err.Error()

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 )
 
@@ -20,6 +22,7 @@ import (
 // replaced by functions recording what the workflow asked for.
 type claimsEnv struct {
 	*testsuite.TestWorkflowEnvironment
+	signer   *decision.Signer // the front door's key, on the test's clock
 	a        *activities.Claims
 	statuses []string
 	finish   *activities.FinishInput
@@ -37,10 +40,36 @@ func flagged(ids ...string) []batch.FlaggedClaim {
 	return out
 }
 
+// decisionKeys makes a front door's signing key on clock and the
+// verifier workers hold.
+func decisionKeys(t *testing.T, clock func() time.Time) (*decision.Signer, *decision.Verifier) {
+	t.Helper()
+	p, err := decision.NewPair("rcmbot-test", clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Signer, p.Verifier
+}
+
+// testWorkflowID is the workflow ID every test batch runs under.
+const testWorkflowID = "claims-batch-b-test"
+
 func newClaimsEnv(t *testing.T, flagged []batch.FlaggedClaim) *claimsEnv {
+	return newClaimsEnvKeys(t, flagged, true)
+}
+
+// newClaimsEnvKeys is newClaimsEnv with a worker that holds the decision
+// public key, or (keys false) none.
+func newClaimsEnvKeys(t *testing.T, flagged []batch.FlaggedClaim, keys bool) *claimsEnv {
 	var s testsuite.WorkflowTestSuite
 	e := &claimsEnv{TestWorkflowEnvironment: s.NewTestWorkflowEnvironment()}
-	e.RegisterWorkflow(ClaimsBatch)
+	var verifier *decision.Verifier
+	e.signer, verifier = decisionKeys(t, e.Now)
+	if !keys {
+		verifier = nil
+	}
+	e.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: testWorkflowID})
+	e.RegisterWorkflow((&Claims{Decisions: verifier}).ClaimsBatch)
 	e.OnActivity(e.a.ScrubBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ScrubInput) (batch.ScrubResult, error) {
 		e.asOf = in.AsOf
 		return batch.ScrubResult{Parse: batch.ParseResult{Claims: 10, Lines: 31}, Claims: 10, Clean: 10 - len(flagged), FlaggedCount: len(flagged), Flagged: flagged}, nil
@@ -90,14 +119,26 @@ func newClaimsEnv(t *testing.T, flagged []batch.FlaggedClaim) *claimsEnv {
 	return e
 }
 
-// update sends a review Update and returns the error it was rejected or
+// update sends reviewer's actions as a review Update signed by the front
+// door at the time it is sent, and returns the error it was rejected or
 // failed with (nil when it completed).
-func (e *claimsEnv) update(t *testing.T, after time.Duration, req ReviewRequest, result *error) {
+func (e *claimsEnv) update(t *testing.T, after time.Duration, reviewer string, actions []batch.ReviewAction, result *error) {
+	e.send(after, func() ReviewRequest {
+		signed, err := e.signer.Sign(batch.DecisionReview, testWorkflowID, reviewer, "reviewer", batch.Review{Actions: actions})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ReviewRequest{Decision: signed}
+	}, result)
+}
+
+// send sends the request req makes as a review Update after a delay.
+func (e *claimsEnv) send(after time.Duration, req func() ReviewRequest, result *error) {
 	e.RegisterDelayedCallback(func() {
 		e.UpdateWorkflow(UpdateReview, "", &testsuite.TestUpdateCallback{
 			OnReject:   func(err error) { *result = err },
 			OnComplete: func(_ any, err error) { *result = err },
-		}, req)
+		}, req())
 	}, after)
 }
 
@@ -118,7 +159,7 @@ func (e *claimsEnv) result(t *testing.T) batch.Progress {
 
 func TestClaimsBatchCleanBatchSubmitsWithoutReview(t *testing.T) {
 	e := newClaimsEnv(t, nil)
-	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-1", Links: batch.Links{Web: "http://rcmbot.example/batches/b-1"}})
+	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-1", Links: batch.Links{Web: "http://rcmbot.example/batches/b-1"}})
 	p := e.result(t)
 	if p.Outcome.CleanClaimRate != 0.8 || p.Links.Web != "http://rcmbot.example/batches/b-1" {
 		t.Errorf("outcome %+v links %+v", p.Outcome, p.Links)
@@ -140,18 +181,18 @@ func TestClaimsBatchCleanBatchSubmitsWithoutReview(t *testing.T) {
 func TestClaimsBatchReviewPaths(t *testing.T) {
 	e := newClaimsEnv(t, flagged("C2", "C5", "H7"))
 	var badOverride, unknownClaim, approve, approveHold, correctPartial, correctFull, afterDone error
-	e.update(t, time.Minute, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{{ClaimID: "C2", Action: batch.Override}}}, &badOverride)
-	e.update(t, 2*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{{ClaimID: "C9", Action: batch.Approve}}}, &unknownClaim)
-	e.update(t, 3*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{
+	e.update(t, time.Minute, "rita", []batch.ReviewAction{{ClaimID: "C2", Action: batch.Override}}, &badOverride)
+	e.update(t, 2*time.Minute, "rita", []batch.ReviewAction{{ClaimID: "C9", Action: batch.Approve}}, &unknownClaim)
+	e.update(t, 3*time.Minute, "rita", []batch.ReviewAction{
 		{ClaimID: "C2", Action: batch.Override, Reason: "payer confirmed by phone"},
-		{ClaimID: "C5", Action: batch.Reject}}}, &approve)
-	e.update(t, 3*time.Minute+30*time.Second, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{{ClaimID: "H7", Action: batch.Approve}}}, &approveHold)
-	e.update(t, 4*time.Minute, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{
-		{ClaimID: "H7", Action: batch.Correct, Fields: map[string]string{"billing_npi": "1234567890"}}}}, &correctPartial)
-	e.update(t, 5*time.Minute, ReviewRequest{Reviewer: "sam", Actions: []batch.ReviewAction{
-		{ClaimID: "H7", Action: batch.Correct, Fields: map[string]string{"billing_npi": "1234567893"}}}}, &correctFull)
-	e.update(t, 6*time.Minute, ReviewRequest{Reviewer: "sam", Actions: []batch.ReviewAction{{ClaimID: "H7", Action: batch.Approve}}}, &afterDone)
-	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-2"})
+		{ClaimID: "C5", Action: batch.Reject}}, &approve)
+	e.update(t, 3*time.Minute+30*time.Second, "rita", []batch.ReviewAction{{ClaimID: "H7", Action: batch.Approve}}, &approveHold)
+	e.update(t, 4*time.Minute, "rita", []batch.ReviewAction{
+		{ClaimID: "H7", Action: batch.Correct, Fields: map[string]string{"billing_npi": "1234567890"}}}, &correctPartial)
+	e.update(t, 5*time.Minute, "sam", []batch.ReviewAction{
+		{ClaimID: "H7", Action: batch.Correct, Fields: map[string]string{"billing_npi": "1234567893"}}}, &correctFull)
+	e.update(t, 6*time.Minute, "sam", []batch.ReviewAction{{ClaimID: "H7", Action: batch.Approve}}, &afterDone)
+	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-2"})
 	p := e.result(t)
 
 	if badOverride == nil || !strings.Contains(badOverride.Error(), "reason") {
@@ -185,8 +226,8 @@ func TestClaimsBatchReminderAndDeadline(t *testing.T) {
 	e := newClaimsEnv(t, flagged("C1", "C2"))
 	var approve error
 	// One claim is reviewed after the reminder; the other never is.
-	e.update(t, 30*time.Hour, ReviewRequest{Reviewer: "rita", Actions: []batch.ReviewAction{{ClaimID: "C1", Action: batch.Approve}}}, &approve)
-	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-3", ReviewReminder: 24 * time.Hour, ReviewDeadline: 72 * time.Hour})
+	e.update(t, 30*time.Hour, "rita", []batch.ReviewAction{{ClaimID: "C1", Action: batch.Approve}}, &approve)
+	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-3", ReviewReminder: 24 * time.Hour, ReviewDeadline: 72 * time.Hour})
 	p := e.result(t)
 	if approve != nil {
 		t.Fatal(approve)
@@ -199,28 +240,68 @@ func TestClaimsBatchReminderAndDeadline(t *testing.T) {
 	}
 }
 
+// TestClaimsBatchCloseReviewSignal: only a close-review signal a front
+// door signed for this batch ends the review; a bare one (anyone with
+// access to Temporal can send it) and a forged one change nothing.
 func TestClaimsBatchCloseReviewSignal(t *testing.T) {
 	e := newClaimsEnv(t, flagged("C1"))
+	forger, _ := decisionKeys(t, e.Now)
+	closeBy := func(s *decision.Signer, kind decision.Kind) CloseReviewRequest {
+		signed, err := s.Sign(kind, testWorkflowID, "rita", "admin", struct{}{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return CloseReviewRequest{Decision: signed}
+	}
+	var progress []batch.Progress
+	query := func() {
+		v, err := e.QueryWorkflow(QueryProgress)
+		var p batch.Progress
+		if err == nil {
+			err = v.Get(&p)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+		progress = append(progress, p)
+	}
 	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalCloseReview, nil) }, time.Hour)
-	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-4"})
+	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalCloseReview, closeBy(forger, batch.DecisionCloseReview)) }, 2*time.Hour)
+	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalCloseReview, closeBy(e.signer, batch.DecisionReview)) }, 3*time.Hour)
+	e.RegisterDelayedCallback(query, 4*time.Hour)
+	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalCloseReview, closeBy(e.signer, batch.DecisionCloseReview)) }, 5*time.Hour)
+	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-test"})
 	p := e.result(t)
-	if p.Unreviewed != 1 || p.Reminded || e.submits != 1 {
+	if len(progress) != 1 || progress[0].Status != batch.AwaitingReview {
+		t.Fatalf("after the unsigned, forged and wrong-kind signals: %+v", progress)
+	}
+	if p.Unreviewed != 1 || p.Reminded || e.submits != 1 || p.Status != batch.Completed {
 		t.Fatalf("progress: %+v", p)
 	}
 }
 
 func TestClaimsBatchFailedFile(t *testing.T) {
+	// The reason for staff is in the error's details (encrypted); the
+	// message, which workers log, names no file.
+	testFailedFile(t, temporal.NewNonRetryableApplicationError("the upload of batch b-5 cannot be read (not_spreadsheet)",
+		activities.ErrFailedFile, nil, "claims.pdf is not an xlsx or csv file"))
+	// Failures recorded before reasons moved to details show their message.
+	testFailedFile(t, temporal.NewNonRetryableApplicationError("claims.pdf is not an xlsx or csv file", activities.ErrFailedFile, nil))
+}
+
+func testFailedFile(t *testing.T, scrubErr error) {
+	t.Helper()
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflow((&Claims{}).ClaimsBatch)
 	var a *activities.Claims
-	env.OnActivity(a.ScrubBatch, mock.Anything, mock.Anything).Return(batch.ScrubResult{},
-		temporal.NewNonRetryableApplicationError("claims.pdf is not an xlsx or csv file", activities.ErrFailedFile, nil))
+	env.OnActivity(a.ScrubBatch, mock.Anything, mock.Anything).Return(batch.ScrubResult{}, scrubErr)
 	var finish activities.FinishInput
 	env.OnActivity(a.FinishBatch, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.FinishInput) (batch.Outcome, error) {
 		finish = in
 		return batch.Outcome{}, nil
 	})
-	env.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-5"})
+	env.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-5"})
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +326,7 @@ func TestClaimsBatchProgressQuery(t *testing.T) {
 		}
 		qerr = v.Get(&got)
 	}, time.Hour)
-	e.ExecuteWorkflow(ClaimsBatch, ClaimsBatchInput{BatchID: "b-6", ReviewDeadline: 2 * time.Hour})
+	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-6", ReviewDeadline: 2 * time.Hour})
 	e.result(t)
 	if qerr != nil {
 		t.Fatal(qerr)
@@ -270,5 +351,93 @@ func TestReviewActionValidate(t *testing.T) {
 	}
 	if err := (batch.ReviewAction{ClaimID: "C1", Action: batch.Correct, Fields: map[string]string{"line_charge@2": "125.00"}}).Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestClaimsBatchRefusesUnsignedForgedStaleAndReplayedReviews sends the
+// review Update as someone who reaches the Temporal frontend would: with a
+// plain reviewer name, signed by another key, for another batch, too old,
+// twice. Only the decision signed by the front door for this batch, once,
+// reaches the activity, and the activity records its signed actor.
+func TestClaimsBatchRefusesUnsignedForgedStaleAndReplayedReviews(t *testing.T) {
+	e := newClaimsEnv(t, flagged("C1", "H2"))
+	forger, _ := decisionKeys(t, e.Now)
+	override := []batch.ReviewAction{{ClaimID: "H2", Action: batch.Override, Reason: "payer said so"}}
+	sign := func(s *decision.Signer, subject, actor string, actions []batch.ReviewAction) ReviewRequest {
+		signed, err := s.Sign(batch.DecisionReview, subject, actor, "admin", batch.Review{Actions: actions})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ReviewRequest{Decision: signed}
+	}
+	var plain, forged, otherBatch, otherKind, stale, edited, good, replayed error
+	e.send(time.Minute, func() ReviewRequest { return ReviewRequest{Reviewer: "admin", Actions: override} }, &plain)
+	e.send(2*time.Minute, func() ReviewRequest { return sign(forger, testWorkflowID, "admin", override) }, &forged)
+	e.send(3*time.Minute, func() ReviewRequest { return sign(e.signer, "claims-batch-b-other", "rita", override) }, &otherBatch)
+	e.send(4*time.Minute, func() ReviewRequest {
+		signed, _ := e.signer.Sign("inventory.approve", testWorkflowID, "rita", "admin", batch.Review{Actions: override})
+		return ReviewRequest{Decision: signed}
+	}, &otherKind)
+	var early ReviewRequest
+	e.RegisterDelayedCallback(func() { early = sign(e.signer, testWorkflowID, "rita", override) }, 5*time.Minute)
+	e.send(5*time.Minute+decision.MaxAge+time.Second, func() ReviewRequest { return early }, &stale)
+	e.send(30*time.Minute, func() ReviewRequest {
+		r := sign(e.signer, testWorkflowID, "rita", override)
+		r.Decision.Note = strings.Replace(r.Decision.Note, `"rita"`, `"admin"`, 1)
+		return r
+	}, &edited)
+	var accepted ReviewRequest
+	e.send(40*time.Minute, func() ReviewRequest {
+		accepted = sign(e.signer, testWorkflowID, "rita", []batch.ReviewAction{{ClaimID: "C1", Action: batch.Approve}})
+		return accepted
+	}, &good)
+	e.send(41*time.Minute, func() ReviewRequest { return accepted }, &replayed)
+	e.update(t, 50*time.Minute, "sam", override, new(error))
+	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-test"})
+	p := e.result(t)
+
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"plain reviewer name", plain, "not signed by rcmbot"},
+		{"another key", forged, "not signed by rcmbot"},
+		{"another batch", otherBatch, "signed for workflow claims-batch-b-other"},
+		{"another kind", otherKind, "inventory.approve"},
+		{"stale", stale, "ago"},
+		{"edited actor", edited, "not signed by rcmbot"},
+		{"replayed", replayed, "already acted on"},
+	} {
+		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
+			t.Errorf("%s: %v, want a refusal mentioning %q", c.name, c.err, c.want)
+		}
+	}
+	if good != nil {
+		t.Fatalf("the front door's decision was refused: %v", good)
+	}
+	if len(e.reviews) != 2 {
+		t.Fatalf("%d reviews reached the activity, want the two signed ones: %+v", len(e.reviews), e.reviews)
+	}
+	r := e.reviews[0]
+	if r.Reviewer != "rita" || r.Role != "admin" || r.Decision.Note != accepted.Decision.Note ||
+		len(r.Actions) != 1 || r.Actions[0].ClaimID != "C1" {
+		t.Errorf("activity got %+v", r)
+	}
+	if e.reviews[1].Reviewer != "sam" || p.Status != batch.Completed || p.PendingReview != 0 {
+		t.Errorf("second review %+v, progress %+v", e.reviews[1], p)
+	}
+}
+
+// TestClaimsBatchWithoutDecisionKeysRefusesReviews: a worker started
+// without public keys accepts no review at all.
+func TestClaimsBatchWithoutDecisionKeysRefusesReviews(t *testing.T) {
+	e := newClaimsEnvKeys(t, flagged("C1"), false)
+	var err error
+	e.update(t, time.Minute, "rita", []batch.ReviewAction{{ClaimID: "C1", Action: batch.Approve}}, &err)
+	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-test", ReviewDeadline: time.Hour})
+	p := e.result(t)
+	if err == nil || !strings.Contains(err.Error(), "no public keys") || len(e.reviews) != 0 || p.Unreviewed != 1 {
+		t.Fatalf("review on a worker without keys: %v, %d reviews, progress %+v", err, len(e.reviews), p)
 	}
 }

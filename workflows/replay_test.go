@@ -16,6 +16,8 @@ import (
 // saveHistory in internal/e2e) against the current workflow code: a change
 // that would break running workflows fails here. Regenerate with
 // RCMBOT_UPDATE_HISTORIES=1 go test ./internal/e2e -run TestClaimsBatchEndToEnd
+// (claims-batch-signed.json; claims-batch.json is a run from before review
+// decisions were signed, kept to prove that such runs still replay)
 // when a change is deliberately versioned (workflow.GetVersion).
 func TestReplaySavedHistories(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("..", "fixtures", "histories", "*.json"))
@@ -34,12 +36,13 @@ func TestReplaySavedHistories(t *testing.T) {
 				t.Fatal(err)
 			}
 			var o client.Options
-			codec.ConfigureClient(&o, ring)
+			codec.ConfigureClient(&o, ring, codec.RefusePlaintext)
 			r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{DataConverter: o.DataConverter, FailureConverter: o.FailureConverter})
 			if err != nil {
 				t.Fatal(err)
 			}
-			r.RegisterWorkflow(ClaimsBatch)
+			// Validators do not run on replay: no decision keys are needed.
+			r.RegisterWorkflow((&Claims{}).ClaimsBatch)
 			r.RegisterWorkflow(EligibilitySweep)
 			r.RegisterWorkflow(EligibilityCheck)
 			r.RegisterWorkflow(HealthCheck)

@@ -23,7 +23,14 @@ RCMBOT_DB_URL (SQLite or PostgreSQL). Applied migrations are recorded, so
 running it again does nothing; several processes may run it at once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := a.openDB(cmd.Context(), true)
+			// The key ring seals rows written before patient data was
+			// encrypted; without it only the schema is migrated.
+			ring, err := a.openRing(false)
+			if err != nil {
+				a.log.Warn("migrate without the key ring", "err", err)
+				ring = nil
+			}
+			db, err := a.openDB(cmd.Context(), ring, true)
 			if err != nil {
 				return err
 			}
@@ -36,14 +43,14 @@ running it again does nothing; several processes may run it at once.`,
 			return nil
 		},
 	}
-	config.Bind(cmd.Flags(), &a.cfg, "db-url")
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "keys", "keys-file")
 	return cmd
 }
 
 func newKeysCmd(a *app) *cobra.Command {
 	keys := &cobra.Command{
 		Use:   "keys",
-		Short: "Create and rotate the encryption keys for Temporal payloads and stored files",
+		Short: "Create and rotate the encryption keys (payloads, stored files) and the decision signing keys",
 	}
 	var ring bool
 	newCmd := &cobra.Command{
@@ -79,7 +86,7 @@ RCMBOT_KEYS ("active=ID;tag=ID;ID=KEY").`,
 		},
 	}
 	config.Bind(rotate.Flags(), &a.cfg, "keys-file")
-	keys.AddCommand(newCmd, rotate, newKeysTLSCmd())
+	keys.AddCommand(newCmd, rotate, newKeysTLSCmd(), newDecisionKeysCmd(a))
 	return keys
 }
 

@@ -26,7 +26,7 @@ func newBatchCmd(a *app) *cobra.Command {
 	}
 	config.Bind(cmd.PersistentFlags(), &a.cfg, config.TemporalFlags...)
 	config.Bind(cmd.PersistentFlags(), &a.cfg, "db-url", "temporal-ui-url", "public-url",
-		"keys", "keys-file", "timezone", "upload-max-bytes", "max-rows", "max-unzipped-bytes", "review-reminder", "review-deadline")
+		"keys", "keys-file", "decision-key", "decision-key-file", "timezone", "upload-max-bytes", "max-rows", "max-unzipped-bytes", "review-reminder", "review-deadline")
 	var wait bool
 	var by string
 	submit := &cobra.Command{
@@ -81,7 +81,7 @@ With --wait, follow the batch until it needs review, completes or fails.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, err := a.openDB(ctx, false)
+			db, err := a.openDB(ctx, nil, false)
 			if err != nil {
 				return err
 			}
@@ -94,7 +94,61 @@ With --wait, follow the batch until it needs review, completes or fails.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(submit, status)
+	var claims []string
+	var action, reason, role string
+	review := &cobra.Command{
+		Use:   "review BATCH --claim ID... --action approve|override|reject --reason TEXT",
+		Short: "Approve, override or reject flagged claims, as the review queue does (signed as you)",
+		Long: `Send a review decision to the batch's workflow, signed with the decision key
+(RCMBOT_DECISION_KEY) as the web app signs the review queue's: the workflow
+records you (cli:USER, or --by) as the reviewer and refuses the claims it would
+refuse in the queue (approving a claim with errors, a claim not waiting). Use
+the web app to correct values.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			svc, closeAll, err := a.claimsService(ctx)
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			if by == "" {
+				by = cliUser()
+			}
+			acts := make([]batch.ReviewAction, len(claims))
+			for i, c := range claims {
+				acts[i] = batch.ReviewAction{ClaimID: c, Action: batch.Action(action), Reason: reason}
+				if err := acts[i].Validate(); err != nil {
+					return userFacing(cmd, err)
+				}
+			}
+			outs, err := svc.Review(ctx, args[0], by, role, acts)
+			if err != nil {
+				return userFacing(cmd, err)
+			}
+			failed := false
+			for _, o := range outs {
+				if o.Error != "" {
+					failed = true
+					fmt.Fprintf(cmd.ErrOrStderr(), "claim %s: %s\n", o.ClaimID, o.Error)
+					continue
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "claim %s: %s\n", o.ClaimID, o.State)
+			}
+			if failed {
+				return exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	review.Flags().StringSliceVar(&claims, "claim", nil, "claim ID to review (repeat, or comma-separated)")
+	review.Flags().StringVar(&action, "action", "", "approve, override or reject")
+	review.Flags().StringVar(&reason, "reason", "", "why (required to override)")
+	review.Flags().StringVar(&by, "by", "", "who reviews (recorded; default cli:USER)")
+	review.Flags().StringVar(&role, "role", "admin", "the reviewer's role, recorded with the decision")
+	_ = review.MarkFlagRequired("claim")
+	_ = review.MarkFlagRequired("action")
+	cmd.AddCommand(submit, status, review)
 	return cmd
 }
 
@@ -104,7 +158,12 @@ func (a *app) claimsService(ctx context.Context) (*claimsbot.Service, func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := bots.ClaimsService(a.env(k.db, k.ring), k.c)
+	env := a.env(k.db, k.ring)
+	if env.Signer, err = a.decisionSigner(); err != nil {
+		k.Close()
+		return nil, nil, err
+	}
+	svc, err := bots.ClaimsService(env, k.c)
 	if err != nil {
 		k.Close()
 		return nil, nil, err

@@ -81,7 +81,8 @@ all; the next run keeps the earlier state.`,
 	}
 	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-ui-url", "http-addr", "public-url",
-		"keys", "keys-file", "refdata", "timezone", "eligibility-url", "clearinghouse-url",
+		"keys", "keys-file", "decision-key", "decision-key-file", "decision-public-keys", "decision-public-keys-file",
+		"refdata", "timezone", "eligibility-url", "clearinghouse-url",
 		"smtp-host", "smtp-port", "smtp-tls", "smtp-username", "smtp-password", "smtp-from", "smtp-sink-url")
 	return cmd
 }
@@ -98,7 +99,10 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, err := a.openDB(ctx, true)
+	if err := a.ensureDevDecisionKeys(); err != nil {
+		return fmt.Errorf("dev decision keys: %w", err)
+	}
+	db, err := a.openDB(ctx, ring, true)
 	if err != nil {
 		return err
 	}
@@ -130,7 +134,11 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	deps, err := bots.Build(a.env(db, ring))
+	env := a.env(db, ring)
+	if env.Verifier, err = a.decisionVerifier(); err != nil {
+		return err
+	}
+	deps, err := bots.Build(env)
 	if err != nil {
 		return err
 	}
@@ -198,7 +206,7 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	}
 
 	say("")
-	if _, err := web.EnsureFirstAdmin(ctx, db, a.cfg.PublicURL, out); err != nil {
+	if _, err := web.EnsureFirstAdmin(ctx, db, a.cfg.PublicURL, a.firstAdminPasswordFile(), out); err != nil {
 		return err
 	}
 	say("")

@@ -53,7 +53,7 @@ func (a *app) eligibilityService(ctx context.Context, temporal bool) (*eligibili
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := a.openDB(ctx, false)
+	db, err := a.openDB(ctx, ring, false)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -71,7 +71,7 @@ environment variables, then defaults: 'rcmbot config' lists them all.`,
 			return nil
 		},
 	}
-	config.Bind(root.PersistentFlags(), &a.cfg, "data-dir", "log-level", "log-format")
+	config.Bind(root.PersistentFlags(), &a.cfg, "data-dir", "log-level", "log-format", "codec-allow-plaintext")
 	root.AddCommand(commands(a)...)
 	return root
 }

@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
 
 	"go.temporal.io/sdk/client"
 
@@ -32,21 +37,43 @@ func (a *app) openRing(createDev bool) (*keyring.Ring, error) {
 	return ring, nil
 }
 
-// openDB opens rcmbot's database; with migrate, pending migrations are applied.
-func (a *app) openDB(ctx context.Context, migrate bool) (*store.DB, error) {
+// openDB opens rcmbot's database, sealing patient data with ring (nil:
+// the command reads no patient data, and the store refuses to). With
+// migrate, pending migrations are applied and rows written before rows
+// were sealed are sealed.
+func (a *app) openDB(ctx context.Context, ring *keyring.Ring, migrate bool) (*store.DB, error) {
+	if err := a.tightenDataDir(); err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, a.cfg.DBURL)
 	if err != nil {
 		return nil, err
 	}
-	if migrate {
-		applied, err := db.Migrate(ctx)
-		if err != nil {
-			db.Close()
-			return nil, err
-		}
-		for _, m := range applied {
-			a.log.Info("applied migration", "migration", m)
-		}
+	if ring != nil {
+		db.SetSealer(ring)
+	}
+	if !migrate {
+		return db, nil
+	}
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		a.log.Info("applied migration", "migration", m)
+	}
+	if ring == nil {
+		a.log.Warn("no key ring: rows written before patient data was sealed stay as they are until `rcmbot setup` runs with the key ring")
+		return db, nil
+	}
+	n, err := db.SealLegacyRows(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if n > 0 {
+		a.log.Info("sealed rows written before patient data was encrypted", "rows", n)
 	}
 	return db, nil
 }
@@ -72,7 +99,7 @@ func (a *app) connect(ctx context.Context, migrate bool) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := a.openDB(ctx, migrate)
+	db, err := a.openDB(ctx, ring, migrate)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +123,12 @@ func (a *app) dialTemporal(ctx context.Context, ring *keyring.Ring) (client.Clie
 
 func (a *app) temporalOptions(ring *keyring.Ring) temporalx.DialOptions {
 	var o client.Options
-	codec.ConfigureClient(&o, ring)
+	plaintext := codec.RefusePlaintext
+	if a.cfg.CodecAllowPlaintext {
+		a.log.Warn("RCMBOT_CODEC_ALLOW_PLAINTEXT is set: unencrypted Temporal payloads are accepted (development only)")
+		plaintext = codec.AllowPlaintext
+	}
+	codec.ConfigureClient(&o, ring, plaintext)
 	return temporalx.DialOptions{
 		Address:          a.cfg.TemporalAddress,
 		Namespace:        a.cfg.TemporalNamespace,
@@ -117,4 +149,38 @@ func userFacing(cmd *cobra.Command, err error) error {
 		return exitError{code: 1}
 	}
 	return err
+}
+
+// tightenDataDir makes the data directory 0700 and the SQLite database
+// files 0600 where they already exist with looser modes (a directory made
+// before rcmbot started, a file copied in), warning about each: they hold
+// the key ring and patient data. New ones are created that strict.
+func (a *app) tightenDataDir() error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	type want struct {
+		path string
+		mode fs.FileMode
+	}
+	paths := []want{{a.cfg.DataDir, 0o700}}
+	if db, ok := strings.CutPrefix(a.cfg.DBURL, "sqlite://"); ok && db != "" {
+		paths = append(paths, want{filepath.Dir(db), 0o700}, want{db, 0o600}, want{db + "-wal", 0o600}, want{db + "-shm", 0o600})
+	}
+	for _, p := range paths {
+		fi, err := os.Stat(p.path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if perm := fi.Mode().Perm(); perm&^p.mode != 0 {
+			if err := os.Chmod(p.path, p.mode); err != nil {
+				return fmt.Errorf("%s is accessible to other users (mode %04o) and cannot be tightened: %w", p.path, perm, err)
+			}
+			a.log.Warn("tightened permissions: it holds patient data or keys", "path", p.path, "was", fmt.Sprintf("%04o", perm), "now", fmt.Sprintf("%04o", p.mode))
+		}
+	}
+	return nil
 }

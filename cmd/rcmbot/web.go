@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -48,7 +49,7 @@ in flight finish.`,
 	}
 	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-ui-url", "http-addr", "public-url",
-		"keys", "keys-file", "refdata", "timezone", "codec-origins", "session-idle", "upload-max-bytes", "max-rows", "max-unzipped-bytes",
+		"keys", "keys-file", "decision-key", "decision-key-file", "refdata", "timezone", "codec-origins", "session-idle", "upload-max-bytes", "max-rows", "max-unzipped-bytes",
 		"review-reminder", "review-deadline", "eligibility-cron", "high-deductible", "provider-npi", "provider-name")
 	return cmd
 }
@@ -56,7 +57,12 @@ in flight finish.`,
 // newWebServer builds the web app on the bots' front doors; `rcmbot dev`
 // serves the same.
 func (a *app) newWebServer(db *store.DB, ring *keyring.Ring, c client.Client) (*web.Server, error) {
-	webBots, err := bots.WebBots(a.env(db, ring), c)
+	env := a.env(db, ring)
+	var err error
+	if env.Signer, err = a.decisionSigner(); err != nil {
+		return nil, err
+	}
+	webBots, err := bots.WebBots(env, c)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +71,13 @@ func (a *app) newWebServer(db *store.DB, ring *keyring.Ring, c client.Client) (*
 		return nil, err
 	}
 	return web.New(web.Options{DB: db, Ring: ring, Bots: webBots, Temporal: c, Schedules: bots.Schedules(&a.cfg),
-		Payers: dir, Config: &a.cfg, Log: a.log})
+		Payers: dir, Config: &a.cfg, Log: a.log, FirstAdminPasswordFile: a.firstAdminPasswordFile()})
+}
+
+// firstAdminPasswordFile is where `rcmbot dev` puts the first
+// administrator's one-time password (never in its output).
+func (a *app) firstAdminPasswordFile() string {
+	return filepath.Join(a.cfg.DataDir, "first-admin-password.txt")
 }
 
 // hintNoUsers says how to create the first user when there is none.

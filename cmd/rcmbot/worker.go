@@ -38,7 +38,11 @@ On SIGINT or SIGTERM the workers stop polling and running activities get
 				return err
 			}
 			defer k.Close()
-			deps, err := bots.Build(a.env(k.db, k.ring))
+			env := a.env(k.db, k.ring)
+			if env.Verifier, err = a.decisionVerifier(); err != nil {
+				return err
+			}
+			deps, err := bots.Build(env)
 			if err != nil {
 				return err
 			}
@@ -51,7 +55,8 @@ On SIGINT or SIGTERM the workers stop polling and running activities get
 	cmd.Flags().StringVar(&queues, "queues", strings.Join(bots.Queues(), ","), "comma-separated task queues to serve")
 	cmd.Flags().DurationVar(&stopTimeout, "stop-timeout", 30*time.Second, "how long running activities may finish after a stop signal")
 	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
-	config.Bind(cmd.Flags(), &a.cfg, "db-url", "keys", "keys-file", "refdata", "timezone",
+	config.Bind(cmd.Flags(), &a.cfg, "db-url", "keys", "keys-file",
+		"decision-public-keys", "decision-public-keys-file", "refdata", "timezone",
 		"eligibility-url", "clearinghouse-url", "submitter-id", "receiver-id", "x12-usage")
 	return cmd
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 )
@@ -134,6 +135,20 @@ func (a ReviewAction) Validate() error {
 		return fault.Errorf(fault.Invalid, "action %q is not one of approve, override, reject, correct", a.Action)
 	}
 	return nil
+}
+
+// DecisionReview is the kind of a reviewer's signed decision (package
+// decision): its payload is a Review, its subject the batch's workflow ID.
+const DecisionReview decision.Kind = "claims.review"
+
+// DecisionCloseReview is the kind of a signed decision to stop waiting for
+// review (its payload is empty): claims still unreviewed stay unsubmitted.
+const DecisionCloseReview decision.Kind = "claims.close-review"
+
+// Review is one reviewer's actions on one batch's flagged claims, as the
+// front door signs them: the payload of a DecisionReview decision.
+type Review struct {
+	Actions []ReviewAction `json:"actions"`
 }
 
 // ReviewOutcome is the result of one review action.

@@ -24,6 +24,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/opaqueid"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/web"
@@ -39,8 +40,10 @@ type Bot struct {
 	// starts workflows on (one queue per bot, so bots scale and deploy
 	// separately).
 	Queue string
-	// Workflows are the workflow functions its workers register.
-	Workflows []any
+	// Workflows returns the workflow functions its workers register, from
+	// the process's Deps (workflows that verify staff decisions are
+	// methods of a struct holding the public keys).
+	Workflows func(Deps) []any
 	// Activities returns the activity structs its workers register, from
 	// the process's Deps; nil entries mean this process was built without
 	// them.
@@ -63,6 +66,9 @@ type Deps struct {
 	Claims      *activities.Claims
 	Retention   *activities.Retention
 	Eligibility *activities.Eligibility
+	// Decisions opens staff decisions in the workflows' Update
+	// validators: public keys only, never the signing key.
+	Decisions *decision.Verifier
 }
 
 // Queues lists every bot's task queue, in start-up order.
@@ -102,7 +108,7 @@ func register(w worker.Registry, queue string, d Deps) error {
 			return fmt.Errorf("queue %s: the %s bot's activities are not configured", queue, b.Name)
 		}
 	}
-	for _, wf := range b.Workflows {
+	for _, wf := range b.Workflows(d) {
 		w.RegisterWorkflow(wf)
 	}
 	for _, a := range acts {

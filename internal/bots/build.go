@@ -1,6 +1,7 @@
 package bots
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/blob"
 	"github.com/rcmbot/rcmbot/internal/clearinghouse"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/payer"
@@ -18,13 +20,19 @@ import (
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
-// Env is what every bot is built from: the settings, the database and the
-// key ring.
+// Env is what every bot is built from: the settings, the database, the
+// key ring and the decision keys of the process's part (front doors sign
+// staff decisions; workers verify them).
 type Env struct {
 	Config *config.Config
 	DB     *store.DB
 	Ring   *keyring.Ring
 	Log    *slog.Logger
+	// Signer signs staff decisions in front doors (web app, CLI); nil in
+	// workers, which never hold the signing key.
+	Signer *decision.Signer
+	// Verifier opens staff decisions in workers' Update validators.
+	Verifier *decision.Verifier
 }
 
 // IntakeOptions are the upload limits from the settings, shared by the
@@ -55,8 +63,12 @@ func (e Env) Reference() (*refdata.Data, *practice.Practice, error) {
 	return ref, pr, nil
 }
 
-// Build makes every bot's activities with their dependencies injected.
+// Build makes every bot's activities with their dependencies injected,
+// and hands the workflows the decision public keys.
 func Build(e Env) (Deps, error) {
+	if e.Verifier == nil {
+		return Deps{}, errors.New("workers need the public keys of staff decisions: set RCMBOT_DECISION_PUBLIC_KEYS or RCMBOT_DECISION_PUBLIC_KEYS_FILE (`rcmbot keys decision new` makes a pair)")
+	}
 	ref, pr, err := e.Reference()
 	if err != nil {
 		return Deps{}, err
@@ -93,6 +105,7 @@ func Build(e Env) (Deps, error) {
 			},
 		},
 		Retention: &activities.Retention{DB: e.DB, Blobs: blobs, Uploads: c.UploadRetention},
+		Decisions: e.Verifier,
 	}, nil
 }
 

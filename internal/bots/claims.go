@@ -18,9 +18,11 @@ const UploadsRetention = "uploads-retention"
 // Claims is the claims bot: claims batches from upload to 277CA, and the
 // daily deletion of expired uploads.
 var Claims = Bot{
-	Name:      workflows.ClaimsBot,
-	Queue:     claimsbot.TaskQueue,
-	Workflows: []any{workflows.ClaimsBatch, workflows.UploadRetention},
+	Name:  workflows.ClaimsBot,
+	Queue: claimsbot.TaskQueue,
+	Workflows: func(d Deps) []any {
+		return []any{(&workflows.Claims{Decisions: d.Decisions}).ClaimsBatch, workflows.UploadRetention}
+	},
 	Activities: func(d Deps) []any {
 		return []any{d.Claims, d.Retention}
 	},
@@ -52,7 +54,7 @@ func ClaimsService(e Env, c client.Client) (*claimsbot.Service, error) {
 		return nil, err
 	}
 	cfg := e.Config
-	return &claimsbot.Service{DB: e.DB, Blobs: blobs, Temporal: c, Intake: e.IntakeOptions(), Location: cfg.Location(),
+	return &claimsbot.Service{DB: e.DB, Blobs: blobs, Temporal: c, Decisions: e.Signer, Intake: e.IntakeOptions(), Location: cfg.Location(),
 		ReviewReminder: cfg.ReviewReminder, ReviewDeadline: cfg.ReviewDeadline,
 		PublicURL: cfg.PublicURL, TemporalUIURL: cfg.TemporalUIURL, Namespace: cfg.TemporalNamespace}, nil
 }

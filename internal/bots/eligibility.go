@@ -23,7 +23,7 @@ const EligibilityNightly = "eligibility-nightly"
 var Eligibility = Bot{
 	Name:      workflows.EligibilityBot,
 	Queue:     eligibilitybot.TaskQueue,
-	Workflows: []any{workflows.EligibilityCheck, workflows.EligibilitySweep},
+	Workflows: func(Deps) []any { return []any{workflows.EligibilityCheck, workflows.EligibilitySweep} },
 	Activities: func(d Deps) []any {
 		return []any{d.Eligibility}
 	},

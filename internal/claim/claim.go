@@ -23,9 +23,9 @@ type Address struct {
 // subscriber as the patient (837P 2000B SBR02 = 18, "self"); dependants are
 // billed under their own member ID, as most payers issue them today.
 type Patient struct {
-	// ID is the practice's own patient account number: an opaque identifier
-	// that may appear in logs and search attributes, unlike everything else
-	// in this struct.
+	// ID is the practice's own patient account number. It is often the
+	// medical record number, an identifier under HIPAA: indexed columns
+	// and access records hold its keyed tag (PatientKey), never the number.
 	ID        string `json:"id"`
 	LastName  string `json:"last_name"`
 	FirstName string `json:"first_name"`

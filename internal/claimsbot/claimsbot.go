@@ -21,6 +21,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/blob"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/opaqueid"
@@ -48,6 +49,9 @@ type Service struct {
 	// PublicURL, TemporalUIURL and Namespace make the links a batch's
 	// result and Temporal page show.
 	PublicURL, TemporalUIURL, Namespace string
+	// Decisions signs reviewers' decisions: the workflow acts only on a
+	// review signed by a key its workers accept. Nil refuses reviews.
+	Decisions *decision.Signer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -112,7 +116,7 @@ func (s *Service) SubmitBatch(ctx context.Context, file io.Reader, fileName, upl
 		StaticSummary: "Claims batch " + id,
 		TypedSearchAttributes: temporal.NewSearchAttributes(temporalx.AttrBot.ValueSet(workflows.ClaimsBot),
 			temporalx.AttrBatchID.ValueSet(id), temporalx.AttrBatchStatus.ValueSet(string(batch.Parsing))),
-	}, workflows.ClaimsBatch, in)
+	}, workflows.ClaimsBatchWorkflow, in)
 	if err != nil {
 		_ = s.DB.SetBatchStatus(ctx, id, batch.Failed, "the claims bot could not be started: try again")
 		return b, fault.Wrap(err, fault.Unavailable, "The claims bot could not be started for batch %s: try again in a minute.", id)
@@ -149,17 +153,26 @@ func (s *Service) Progress(ctx context.Context, batchID string) (batch.Progress,
 	return p, v.Get(&p)
 }
 
-// Review sends a reviewer's actions to the batch's workflow as its review
-// Update and waits for their outcomes. reviewer is the identity the caller
-// authenticated (the web app's signed-in user, the CLI's user): the
-// workflow records it as given, so only a front door may name it. Actions
-// the workflow's validator refuses, and a batch no longer open for
-// review, come back as fault.Invalid with the reason for the reviewer.
-func (s *Service) Review(ctx context.Context, batchID, reviewer string, actions []batch.ReviewAction) ([]batch.ReviewOutcome, error) {
+// Review signs a reviewer's actions as a decision (who, when, which
+// batch, what) and sends it to the batch's workflow as its review Update,
+// then waits for the outcomes. reviewer and role are the identity the
+// caller authenticated (the web app's signed-in user, the CLI's user):
+// the workflow records the signed actor, so only a front door holding
+// the signing key can name one. Actions the workflow's validator refuses,
+// and a batch no longer open for review, come back as fault.Invalid with
+// the reason for the reviewer.
+func (s *Service) Review(ctx context.Context, batchID, reviewer, role string, actions []batch.ReviewAction) ([]batch.ReviewOutcome, error) {
+	if s.Decisions == nil {
+		return nil, fault.Errorf(fault.Unavailable, "Reviews cannot be sent: this rcmbot has no key to sign decisions with (RCMBOT_DECISION_KEY). Tell your rcmbot administrator.")
+	}
+	signed, err := s.Decisions.Sign(batch.DecisionReview, WorkflowID(batchID), reviewer, role, batch.Review{Actions: actions})
+	if err != nil {
+		return nil, fmt.Errorf("review batch %s: %w", batchID, err)
+	}
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   WorkflowID(batchID),
 		UpdateName:   workflows.UpdateReview,
-		Args:         []any{workflows.ReviewRequest{Reviewer: reviewer, Actions: actions}},
+		Args:         []any{workflows.ReviewRequest{Decision: signed}},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
 	if err == nil {
@@ -177,6 +190,29 @@ func (s *Service) Review(ctx context.Context, batchID, reviewer string, actions 
 		return nil, fault.Wrap(err, fault.Invalid, "batch %s is no longer open for review", batchID)
 	}
 	return nil, fmt.Errorf("review batch %s: %w", batchID, err)
+}
+
+// CloseReview signs actor's decision to stop waiting for review and sends
+// it as the batch's close-review signal: claims still unreviewed stay
+// unsubmitted and the batch goes on to submit the rest. The workflow
+// ignores the signal unless the decision is signed.
+func (s *Service) CloseReview(ctx context.Context, batchID, actor, role string) error {
+	if s.Decisions == nil {
+		return fault.Errorf(fault.Unavailable, "The review cannot be closed: this rcmbot has no key to sign decisions with (RCMBOT_DECISION_KEY). Tell your rcmbot administrator.")
+	}
+	signed, err := s.Decisions.Sign(batch.DecisionCloseReview, WorkflowID(batchID), actor, role, struct{}{})
+	if err != nil {
+		return fmt.Errorf("close review of batch %s: %w", batchID, err)
+	}
+	err = s.Temporal.SignalWorkflow(ctx, WorkflowID(batchID), "", workflows.SignalCloseReview, workflows.CloseReviewRequest{Decision: signed})
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return fault.Wrap(err, fault.Invalid, "batch %s is no longer open for review", batchID)
+	}
+	if err != nil {
+		return fmt.Errorf("close review of batch %s: %w", batchID, err)
+	}
+	return nil
 }
 
 // WriteAnnotated writes the annotated workbook: the upload with every

@@ -23,12 +23,19 @@
 //
 // # Unencrypted payloads
 //
-// Decode passes payloads whose encoding is not binary/encrypted through
-// unchanged, so the codec can sit in front of histories written before
-// encryption was enabled, and payloads that are nil or empty keep working.
-// This does not weaken confidentiality: a plaintext payload in a history was
-// plaintext already. It does mean Decode does not prove a payload came from
-// rcmbot; payloads are not signed, only encrypted.
+// Workers and clients refuse payloads that are not encrypted: anyone who
+// can reach the Temporal frontend can write one (`temporal workflow update
+// execute --input '{...}'`), and a worker that decoded it would act on
+// input no rcmbot process wrote. Decode fails on such a payload, so an
+// Update carrying one is rejected before its validator runs. Only an
+// explicit development setting (RCMBOT_CODEC_ALLOW_PLAINTEXT, Plaintext
+// AllowPlaintext) passes them through, for histories written before
+// encryption and hand-written CLI input. The codec server, which only
+// shows payloads to signed-in staff, returns a plaintext payload as it is.
+//
+// Encryption is not authentication of a person: whoever holds the key ring
+// could still write an Update. Staff decisions are therefore also signed
+// (package decision) and checked in the workflows' Update validators.
 package codec
 
 import (
@@ -75,15 +82,30 @@ const MaxDecodedSize = 64 << 20
 // Codec is a converter.PayloadCodec that compresses and encrypts payloads
 // with a key ring. It is safe for concurrent use.
 type Codec struct {
-	ring     *keyring.Ring
-	deflates sync.Pool // *flate.Writer
-	inflates sync.Pool // io.ReadCloser from flate.NewReader
+	ring      *keyring.Ring
+	plaintext Plaintext
+	deflates  sync.Pool // *flate.Writer
+	inflates  sync.Pool // io.ReadCloser from flate.NewReader
 }
 
-// New returns a Codec that seals with ring's active key and opens with any
-// of its keys.
-func New(ring *keyring.Ring) *Codec {
-	return &Codec{ring: ring}
+// Plaintext says whether Decode accepts payloads that are not encrypted.
+type Plaintext bool
+
+// The two answers: refuse them (always, outside development), or pass
+// them through unchanged.
+const (
+	RefusePlaintext Plaintext = false
+	AllowPlaintext  Plaintext = true
+)
+
+// ErrPlaintext is wrapped by Decode's error for a payload that is not
+// encrypted when the codec refuses them.
+var ErrPlaintext = errors.New("payload is not encrypted by rcmbot; refused (RCMBOT_CODEC_ALLOW_PLAINTEXT allows it in development only)")
+
+// New returns a Codec that seals with ring's active key, opens with any
+// of its keys and treats unencrypted payloads as plaintext says.
+func New(ring *keyring.Ring, plaintext Plaintext) *Codec {
+	return &Codec{ring: ring, plaintext: plaintext}
 }
 
 // Encode compresses and encrypts each payload. It fails only if a payload
@@ -132,13 +154,17 @@ func (c *Codec) pack(b []byte) []byte {
 	return append([]byte{formatRaw}, b...)
 }
 
-// Decode decrypts and decompresses each encrypted payload and passes the
-// others through (see the package documentation). Errors name the payload's
-// position and key ID, never its content.
+// Decode decrypts and decompresses each encrypted payload; others are
+// refused, or passed through when the codec allows plaintext (see the
+// package documentation). Errors name the payload's position and the key
+// ID it names, never its content or the ring's keys.
 func (c *Codec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, error) {
 	out := make([]*commonpb.Payload, len(payloads))
 	for i, p := range payloads {
 		if string(p.GetMetadata()[converter.MetadataEncoding]) != EncodingEncrypted {
+			if c.plaintext != AllowPlaintext {
+				return payloads, fmt.Errorf("codec: decode payload %d: %w", i, ErrPlaintext)
+			}
 			out[i] = p
 			continue
 		}
@@ -203,23 +229,24 @@ func (c *Codec) inflate(b []byte) ([]byte, error) {
 
 // NewDataConverter returns Temporal's default data converter with payloads
 // encrypted by a Codec on ring.
-func NewDataConverter(ring *keyring.Ring) converter.DataConverter {
-	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), New(ring))
+func NewDataConverter(ring *keyring.Ring, plaintext Plaintext) converter.DataConverter {
+	return converter.NewCodecDataConverter(converter.GetDefaultDataConverter(), New(ring, plaintext))
 }
 
 // NewFailureConverter returns a failure converter that moves error messages
 // and stack traces into an encrypted payload (EncodeCommonAttributes), so
 // that failures recorded in history show only "Encoded failure".
-func NewFailureConverter(ring *keyring.Ring) converter.FailureConverter {
+func NewFailureConverter(ring *keyring.Ring, plaintext Plaintext) converter.FailureConverter {
 	return temporal.NewDefaultFailureConverter(temporal.DefaultFailureConverterOptions{
-		DataConverter:          NewDataConverter(ring),
+		DataConverter:          NewDataConverter(ring, plaintext),
 		EncodeCommonAttributes: true,
 	})
 }
 
 // ConfigureClient sets o.DataConverter and o.FailureConverter to encrypt
-// with ring. Workers created from the client inherit both.
-func ConfigureClient(o *client.Options, ring *keyring.Ring) {
-	o.DataConverter = NewDataConverter(ring)
-	o.FailureConverter = NewFailureConverter(ring)
+// with ring. Workers created from the client inherit both; plaintext is
+// RefusePlaintext outside development.
+func ConfigureClient(o *client.Options, ring *keyring.Ring, plaintext Plaintext) {
+	o.DataConverter = NewDataConverter(ring, plaintext)
+	o.FailureConverter = NewFailureConverter(ring, plaintext)
 }

@@ -76,7 +76,7 @@ func assertEncrypted(t testing.TB, ring *keyring.Ring, p *commonpb.Payload) {
 
 func TestDataConverterRoundTrip(t *testing.T) {
 	ring := newRing(t)
-	dc := NewDataConverter(ring)
+	dc := NewDataConverter(ring, RefusePlaintext)
 	values := []any{
 		fixture,
 		"Margarethe Oyelaran-Whitfield",
@@ -129,7 +129,7 @@ func TestDataConverterRoundTrip(t *testing.T) {
 
 func TestCompressOnlyWhenItHelps(t *testing.T) {
 	ring := newRing(t)
-	c := New(ring)
+	c := New(ring, RefusePlaintext)
 	random := make([]byte, 64<<10)
 	rand.Read(random)
 	for _, tt := range []struct {
@@ -174,7 +174,7 @@ func TestCompressOnlyWhenItHelps(t *testing.T) {
 
 func TestRotation(t *testing.T) {
 	r1 := newRing(t)
-	old, err := New(r1).Encode([]*commonpb.Payload{jsonPayload(t, fixture)})
+	old, err := New(r1, RefusePlaintext).Encode([]*commonpb.Payload{jsonPayload(t, fixture)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c2 := New(r2)
+	c2 := New(r2, RefusePlaintext)
 	cur, err := c2.Encode([]*commonpb.Payload{jsonPayload(t, "after rotation")})
 	if err != nil {
 		t.Fatal(err)
@@ -199,13 +199,19 @@ func TestRotation(t *testing.T) {
 	}
 
 	// A ring without the new key names it.
-	_, err = New(r1).Decode(cur)
+	_, err = New(r1, RefusePlaintext).Decode(cur)
 	var uk *keyring.UnknownKeyError
 	if !errors.As(err, &uk) || uk.ID != r2.ActiveID() {
 		t.Fatalf("old ring decoding new payload: %v, want UnknownKeyError naming %s", err, r2.ActiveID())
 	}
 	if !strings.Contains(err.Error(), "decode payload 0") || !strings.Contains(err.Error(), r2.ActiveID()) {
 		t.Errorf("error %q should name the payload and the key", err)
+	}
+	// Whoever sent the payload learns nothing of the decoding ring's keys.
+	for _, id := range r1.IDs() {
+		if strings.Contains(err.Error(), id) {
+			t.Errorf("error %q names the ring's own key %s", err, id)
+		}
 	}
 	assertNoPHI(t, "error", []byte(err.Error()))
 }
@@ -222,7 +228,7 @@ func jsonPayload(t testing.TB, v any) *commonpb.Payload {
 func TestTamperingDetected(t *testing.T) {
 	ring := newRing(t)
 	other := newRing(t)
-	c := New(ring)
+	c := New(ring, RefusePlaintext)
 	enc, err := c.Encode([]*commonpb.Payload{jsonPayload(t, "unrelated"), jsonPayload(t, fixture)})
 	if err != nil {
 		t.Fatal(err)
@@ -268,7 +274,7 @@ func TestTamperingDetected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(wrong).Decode(enc); !errors.Is(err, keyring.ErrAuthFailed) || !strings.Contains(err.Error(), ring.ActiveID()) {
+	if _, err := New(wrong, RefusePlaintext).Decode(enc); !errors.Is(err, keyring.ErrAuthFailed) || !strings.Contains(err.Error(), ring.ActiveID()) {
 		t.Errorf("wrong key with the right ID: %v", err)
 	}
 }
@@ -278,11 +284,22 @@ func freshKey() string {
 	return k
 }
 
-func TestDecodePassesPlaintextThrough(t *testing.T) {
-	c := New(newRing(t))
-	plain := jsonPayload(t, "written before encryption")
+func TestDecodeRefusesPlaintext(t *testing.T) {
+	ring := newRing(t)
+	plain := jsonPayload(t, `{"reviewer":"admin","actions":[{"claim_id":"C1","action":"override","reason":"x"}]}`)
 	var nilPayload *commonpb.Payload
-	out, err := c.Decode([]*commonpb.Payload{plain, nilPayload, {}})
+	for name, ps := range map[string][]*commonpb.Payload{
+		"plain JSON":         {plain},
+		"nil":                {nilPayload},
+		"no metadata":        {{}},
+		"after an encrypted": append(must(New(ring, RefusePlaintext).Encode([]*commonpb.Payload{jsonPayload(t, "ok")})), plain),
+	} {
+		if _, err := New(ring, RefusePlaintext).Decode(ps); !errors.Is(err, ErrPlaintext) {
+			t.Errorf("%s: Decode = %v, want ErrPlaintext", name, err)
+		}
+	}
+	// The codec server and development settings pass them through.
+	out, err := New(ring, AllowPlaintext).Decode([]*commonpb.Payload{plain, nilPayload, {}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,9 +308,16 @@ func TestDecodePassesPlaintextThrough(t *testing.T) {
 	}
 }
 
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 func TestLargePayloads(t *testing.T) {
 	ring := newRing(t)
-	c := New(ring)
+	c := New(ring, RefusePlaintext)
 	random := make([]byte, 1900<<10) // just under Temporal's 2 MiB limit
 	rand.Read(random)
 	text := bytes.Repeat([]byte(`{"patient":"Margarethe Oyelaran-Whitfield","cpt":"99213"},`), 200_000) // 12 MB
@@ -327,7 +351,7 @@ func sealRaw(ring *keyring.Ring, plain []byte) []*commonpb.Payload {
 
 func TestDecodeRejectsHostilePlaintext(t *testing.T) {
 	ring := newRing(t)
-	c := New(ring)
+	c := New(ring, RefusePlaintext)
 	var bomb bytes.Buffer
 	bomb.WriteByte(formatDeflate)
 	w, _ := flate.NewWriter(&bomb, flate.BestCompression)
@@ -366,7 +390,7 @@ func TestDecodeRejectsHostilePlaintext(t *testing.T) {
 
 func TestFailureConverterEncryptsMessages(t *testing.T) {
 	ring := newRing(t)
-	fc := NewFailureConverter(ring)
+	fc := NewFailureConverter(ring, RefusePlaintext)
 	cause := fmt.Errorf("payer rejected member W4815162342 for Margarethe Oyelaran-Whitfield")
 	appErr := temporal.NewApplicationErrorWithCause("eligibility failed for DOB 1957-11-23", "EligibilityRejected", cause, fixture)
 	f := fc.ErrorToFailure(appErr)
@@ -408,7 +432,7 @@ func TestFailureConverterEncryptsMessages(t *testing.T) {
 	}
 
 	// Without the key, the failure shows only the placeholder.
-	stranger := NewFailureConverter(newRing(t)).FailureToError(encoded)
+	stranger := NewFailureConverter(newRing(t), RefusePlaintext).FailureToError(encoded)
 	if msg := stranger.Error(); !strings.HasPrefix(msg, "Encoded failure") {
 		t.Errorf("failure decoded without the key: %q", msg)
 	}
@@ -418,7 +442,7 @@ func TestFailureConverterEncryptsMessages(t *testing.T) {
 func TestConfigureClient(t *testing.T) {
 	ring := newRing(t)
 	var o client.Options
-	ConfigureClient(&o, ring)
+	ConfigureClient(&o, ring, RefusePlaintext)
 	p, err := o.DataConverter.ToPayload(fixture)
 	if err != nil {
 		t.Fatal(err)
@@ -432,7 +456,7 @@ func TestConfigureClient(t *testing.T) {
 
 func BenchmarkEncodeDecode(b *testing.B) {
 	ring := newRing(b)
-	c := New(ring)
+	c := New(ring, RefusePlaintext)
 	for _, size := range []int{200, 16 << 10, 1 << 20} {
 		// Claims-like JSON: compressible but not trivially.
 		var buf bytes.Buffer

@@ -115,7 +115,7 @@ func startServer(t *testing.T, mutate func(*ServerConfig)) *fixtureServer {
 // encrypted returns the fixture as an encrypted payload, as history holds it.
 func (f *fixtureServer) encrypted(t *testing.T) []*commonpb.Payload {
 	t.Helper()
-	p, err := NewDataConverter(f.ring).ToPayload(fixture)
+	p, err := NewDataConverter(f.ring, RefusePlaintext).ToPayload(fixture)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,7 +342,7 @@ func TestServerRoundTripOverHTTP(t *testing.T) {
 		assertEncrypted(t, f.ring, p)
 	}
 	// The server encrypted with the ring: a local codec decodes it...
-	local, err := New(f.ring).Decode(enc)
+	local, err := New(f.ring, RefusePlaintext).Decode(enc)
 	if err != nil || !bytes.Equal(local[0].Data, in[0].Data) {
 		t.Fatalf("local decode of server-encoded payloads: %v", err)
 	}

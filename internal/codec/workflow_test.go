@@ -136,8 +136,8 @@ func newEnv(t *testing.T) (*testsuite.TestWorkflowEnvironment, *wire) {
 	s.SetLogger(log.NewStructuredLogger(slog.New(slog.DiscardHandler)))
 	env := s.NewTestWorkflowEnvironment()
 	w := &wire{}
-	env.SetDataConverter(recordingDC{NewDataConverter(ring), w})
-	env.SetFailureConverter(recordingFC{NewFailureConverter(ring), w})
+	env.SetDataConverter(recordingDC{NewDataConverter(ring, RefusePlaintext), w})
+	env.SetFailureConverter(recordingFC{NewFailureConverter(ring, RefusePlaintext), w})
 	env.RegisterWorkflow(eligibilityWorkflow)
 	env.RegisterWorkflow(failingWorkflow)
 	env.RegisterActivity(lookupCoverage)

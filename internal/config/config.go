@@ -38,20 +38,28 @@ type Config struct {
 	TemporalTLSCA         string // TEMPORAL_TLS_SERVER_CA_CERT_PATH
 	TemporalTLSServerName string // TEMPORAL_TLS_SERVER_NAME
 
-	HTTPAddr       string // RCMBOT_HTTP_ADDR
-	PublicURL      string // RCMBOT_PUBLIC_URL
-	RefdataDir     string // RCMBOT_REFDATA_DIR
-	TimeZone       string // RCMBOT_TIMEZONE
-	LogLevel       string // RCMBOT_LOG_LEVEL
-	LogFormat      string // RCMBOT_LOG_FORMAT
-	Keys           string // RCMBOT_KEYS
-	KeysFile       string // RCMBOT_KEYS_FILE
-	CodecOrigins   string // RCMBOT_CODEC_ORIGINS
-	EligibilityURL string // RCMBOT_ELIGIBILITY_URL
-	ClearingURL    string // RCMBOT_CLEARINGHOUSE_URL
-	SubmitterID    string // RCMBOT_SUBMITTER_ID
-	ReceiverID     string // RCMBOT_RECEIVER_ID
-	X12Usage       string // RCMBOT_X12_USAGE
+	HTTPAddr     string // RCMBOT_HTTP_ADDR
+	PublicURL    string // RCMBOT_PUBLIC_URL
+	RefdataDir   string // RCMBOT_REFDATA_DIR
+	TimeZone     string // RCMBOT_TIMEZONE
+	LogLevel     string // RCMBOT_LOG_LEVEL
+	LogFormat    string // RCMBOT_LOG_FORMAT
+	Keys         string // RCMBOT_KEYS
+	KeysFile     string // RCMBOT_KEYS_FILE
+	CodecOrigins string // RCMBOT_CODEC_ORIGINS
+	// CodecAllowPlaintext (RCMBOT_CODEC_ALLOW_PLAINTEXT) lets the codec
+	// pass unencrypted payloads: development only.
+	CodecAllowPlaintext bool
+
+	DecisionKey            string // RCMBOT_DECISION_KEY
+	DecisionKeyFile        string // RCMBOT_DECISION_KEY_FILE
+	DecisionPublicKeys     string // RCMBOT_DECISION_PUBLIC_KEYS
+	DecisionPublicKeysFile string // RCMBOT_DECISION_PUBLIC_KEYS_FILE
+	EligibilityURL         string // RCMBOT_ELIGIBILITY_URL
+	ClearingURL            string // RCMBOT_CLEARINGHOUSE_URL
+	SubmitterID            string // RCMBOT_SUBMITTER_ID
+	ReceiverID             string // RCMBOT_RECEIVER_ID
+	X12Usage               string // RCMBOT_X12_USAGE
 
 	UploadMaxBytes   int64         // RCMBOT_UPLOAD_MAX_BYTES
 	MaxRows          int           // RCMBOT_MAX_ROWS
@@ -93,6 +101,7 @@ const (
 	kindInt
 	kindInt64
 	kindDuration
+	kindBool
 )
 
 // Settings lists every setting, in the order `rcmbot config` prints them.
@@ -115,6 +124,11 @@ var Settings = []Setting{
 	{"RCMBOT_KEYS", "keys", "", "payload/at-rest key ring inline: 'active=ID;ID=BASE64KEY;ID2=BASE64KEY' (overrides --keys-file)", kindString, func(c *Config) any { return &c.Keys }},
 	{"RCMBOT_KEYS_FILE", "keys-file", "{data-dir}/keys.txt", "file holding the key ring in the RCMBOT_KEYS format, one entry per line; `rcmbot dev` creates one", kindString, func(c *Config) any { return &c.KeysFile }},
 	{"RCMBOT_CODEC_ORIGINS", "codec-origins", "{temporal-ui-url}", "comma-separated origins (the Temporal UI) allowed to call the codec server", kindString, func(c *Config) any { return &c.CodecOrigins }},
+	{"RCMBOT_CODEC_ALLOW_PLAINTEXT", "codec-allow-plaintext", "false", "development only: accept unencrypted Temporal payloads (hand-written `temporal` CLI input, histories from before encryption); workers otherwise refuse them", kindBool, func(c *Config) any { return &c.CodecAllowPlaintext }},
+	{"RCMBOT_DECISION_KEY", "decision-key", "", "private key the web app and CLI sign staff decisions (reviews, approvals) with: `rcmbot keys decision new` (overrides --decision-key-file)", kindString, func(c *Config) any { return &c.DecisionKey }},
+	{"RCMBOT_DECISION_KEY_FILE", "decision-key-file", "{data-dir}/decision.key", "file holding the decision signing key; `rcmbot dev` creates one, `rcmbot keys decision rotate` replaces it", kindString, func(c *Config) any { return &c.DecisionKeyFile }},
+	{"RCMBOT_DECISION_PUBLIC_KEYS", "decision-public-keys", "", "public keys workers accept staff decisions from, separated by ';' (several while a signing key is rotated; overrides --decision-public-keys-file)", kindString, func(c *Config) any { return &c.DecisionPublicKeys }},
+	{"RCMBOT_DECISION_PUBLIC_KEYS_FILE", "decision-public-keys-file", "{data-dir}/decision.pub", "file listing the decision public keys workers accept, one per line; `rcmbot dev` creates one, `rcmbot keys decision rotate` adds to it", kindString, func(c *Config) any { return &c.DecisionPublicKeysFile }},
 	{"RCMBOT_ELIGIBILITY_URL", "eligibility-url", "http://localhost:9091", "default eligibility API base URL for payers without their own url", kindString, func(c *Config) any { return &c.EligibilityURL }},
 	{"RCMBOT_CLEARINGHOUSE_URL", "clearinghouse-url", "http://localhost:9092", "clearinghouse base URL claims are submitted to", kindString, func(c *Config) any { return &c.ClearingURL }},
 	{"RCMBOT_SUBMITTER_ID", "submitter-id", "RCMBOT", "ISA06/GS02 sender ID and 1000A submitter ID on 837P and 270", kindString, func(c *Config) any { return &c.SubmitterID }},
@@ -171,6 +185,8 @@ func Bind(fs *pflag.FlagSet, c *Config, flags ...string) {
 			fs.Int64Var(p, s.Flag, 0, usage)
 		case *time.Duration:
 			fs.DurationVar(p, s.Flag, 0, usage)
+		case *bool:
+			fs.BoolVar(p, s.Flag, false, usage)
 		}
 	}
 }
@@ -201,6 +217,12 @@ func Load(c *Config, fs *pflag.FlagSet, getenv func(string) string) error {
 	}
 	if c.KeysFile == "{data-dir}/keys.txt" {
 		c.KeysFile = filepath.Join(c.DataDir, "keys.txt")
+	}
+	if c.DecisionKeyFile == "{data-dir}/decision.key" {
+		c.DecisionKeyFile = filepath.Join(c.DataDir, "decision.key")
+	}
+	if c.DecisionPublicKeysFile == "{data-dir}/decision.pub" {
+		c.DecisionPublicKeysFile = filepath.Join(c.DataDir, "decision.pub")
 	}
 	if c.CodecOrigins == "{temporal-ui-url}" {
 		c.CodecOrigins = c.TemporalUIURL
@@ -248,6 +270,12 @@ func set(s Setting, c *Config, v string) error {
 			return fmt.Errorf("%s=%q: want a duration such as 30m or 24h", s.Env, v)
 		}
 		*p = d
+	case *bool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%s=%q: want true or false", s.Env, v)
+		}
+		*p = b
 	}
 	return nil
 }
@@ -287,7 +315,7 @@ func PrintTable(w io.Writer, c *Config) error {
 	fmt.Fprintln(tw, "ENV\tFLAG\tVALUE\tDESCRIPTION")
 	for _, s := range Settings {
 		v := fmt.Sprint(reflectValue(s.ptr(c)))
-		if (s.Env == "RCMBOT_KEYS" || s.Env == "RCMBOT_SMTP_PASSWORD") && v != "" {
+		if (s.Env == "RCMBOT_KEYS" || s.Env == "RCMBOT_SMTP_PASSWORD" || s.Env == "RCMBOT_DECISION_KEY") && v != "" {
 			v = "(set)"
 		}
 		fmt.Fprintf(tw, "%s\t--%s\t%s\t%s\n", s.Env, s.Flag, v, s.Usage)
@@ -304,6 +332,8 @@ func reflectValue(p any) any {
 	case *int64:
 		return *v
 	case *time.Duration:
+		return *v
+	case *bool:
 		return *v
 	}
 	return nil

@@ -50,10 +50,11 @@ func TestLoadPrecedenceAndDerivedDefaults(t *testing.T) {
 
 func TestLoadRejectsBadValues(t *testing.T) {
 	for env, want := range map[string]string{
-		"RCMBOT_TIMEZONE":        "IANA",
-		"RCMBOT_X12_USAGE":       "T (test) or P",
-		"RCMBOT_REVIEW_DEADLINE": "duration",
-		"RCMBOT_MAX_ROWS":        "whole number",
+		"RCMBOT_TIMEZONE":              "IANA",
+		"RCMBOT_X12_USAGE":             "T (test) or P",
+		"RCMBOT_REVIEW_DEADLINE":       "duration",
+		"RCMBOT_MAX_ROWS":              "whole number",
+		"RCMBOT_CODEC_ALLOW_PLAINTEXT": "true or false",
 		// A client certificate without its key (and the other way round).
 		"TEMPORAL_TLS_CLIENT_CERT_PATH": "go together",
 		"TEMPORAL_TLS_CLIENT_KEY_PATH":  "go together",
@@ -72,12 +73,12 @@ func TestLoadRejectsBadValues(t *testing.T) {
 }
 
 func TestPrintTableMasksKeys(t *testing.T) {
-	c := Config{Keys: "active=k1;k1=c2VjcmV0"}
+	c := Config{Keys: "active=k1;k1=c2VjcmV0", DecisionKey: "PRIVATE+KEY+rcmbot-decisions+01020304+ZGVjaXNpb24="}
 	var out bytes.Buffer
 	if err := PrintTable(&out, &c); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(out.String(), "c2VjcmV0") || !strings.Contains(out.String(), "(set)") {
+	if strings.Contains(out.String(), "c2VjcmV0") || strings.Contains(out.String(), "ZGVjaXNpb24") || strings.Count(out.String(), "(set)") != 2 {
 		t.Errorf("key material printed: %s", out.String())
 	}
 }

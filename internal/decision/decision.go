@@ -19,7 +19,9 @@ package decision
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -83,6 +85,32 @@ func NewSigner(privateKey string, now func() time.Time) (*Signer, error) {
 // GenerateKey makes a new signing key pair named name, as note key strings.
 func GenerateKey(name string) (privateKey, publicKey string, err error) {
 	return note.GenerateKey(rand.Reader, name)
+}
+
+// Pair is a fresh key pair as note key strings, with a Signer on the
+// private key and a Verifier of the public one: what `rcmbot dev` and
+// tests start from.
+type Pair struct {
+	PrivateKey, PublicKey string
+	Signer                *Signer
+	Verifier              *Verifier
+}
+
+// NewPair makes a Pair named name; now is the Signer's clock (nil:
+// time.Now).
+func NewPair(name string, now func() time.Time) (Pair, error) {
+	priv, pub, err := GenerateKey(name)
+	if err != nil {
+		return Pair{}, err
+	}
+	p := Pair{PrivateKey: priv, PublicKey: pub}
+	if p.Signer, err = NewSigner(priv, now); err != nil {
+		return Pair{}, err
+	}
+	if p.Verifier, err = NewVerifier(0, pub); err != nil {
+		return Pair{}, err
+	}
+	return p, nil
 }
 
 // Sign signs actor's decision of kind on the workflow subject.
@@ -155,11 +183,9 @@ func (v *Verifier) Open(s Signed, kind Kind, subject string, now time.Time, payl
 	if err != nil {
 		return Decision{}, fmt.Errorf("%w: not signed by rcmbot (%v)", ErrRefused, err)
 	}
-	var d Decision
-	dec := json.NewDecoder(strings.NewReader(n.Text))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		return Decision{}, fmt.Errorf("%w: unreadable decision: %v", ErrRefused, err)
+	d, err := decode(n.Text)
+	if err != nil {
+		return Decision{}, err
 	}
 	switch {
 	case d.Kind != kind:
@@ -173,14 +199,93 @@ func (v *Verifier) Open(s Signed, kind Kind, subject string, now time.Time, payl
 	case d.At.Sub(now) > time.Minute:
 		return Decision{}, fmt.Errorf("%w: signed at %s, in the future", ErrRefused, d.At.Format(time.RFC3339))
 	}
-	if payload != nil {
-		pd := json.NewDecoder(bytes.NewReader(d.Payload))
-		pd.DisallowUnknownFields()
-		if err := pd.Decode(payload); err != nil {
-			return Decision{}, fmt.Errorf("%w: unreadable payload: %v", ErrRefused, err)
-		}
+	if err := d.decodePayload(payload); err != nil {
+		return Decision{}, err
 	}
 	return d, nil
+}
+
+// Read returns the decision inside s and decodes its payload into payload
+// (a pointer, or nil) without checking the signature, the kind, the
+// subject or the age. It is for an Update handler only: Temporal runs the
+// validator, which calls Open, before the handler of every new Update, and
+// skips validators when it replays history, where the key that signed an
+// old decision may have been retired since. Nothing else may act on a
+// decision that was only Read.
+func Read(s Signed, payload any) (Decision, error) {
+	_, err := note.Open([]byte(s.Note), note.VerifierList())
+	var unverified *note.UnverifiedNoteError
+	if !errors.As(err, &unverified) {
+		return Decision{}, fmt.Errorf("%w: not a signed decision (%v)", ErrRefused, err)
+	}
+	d, err := decode(unverified.Note.Text)
+	if err != nil {
+		return Decision{}, err
+	}
+	if err := d.decodePayload(payload); err != nil {
+		return Decision{}, err
+	}
+	return d, nil
+}
+
+// decode reads a note's text as a Decision.
+func decode(text string) (Decision, error) {
+	var d Decision
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return Decision{}, fmt.Errorf("%w: unreadable decision: %v", ErrRefused, err)
+	}
+	return d, nil
+}
+
+// decodePayload decodes d's payload into payload (nil: skipped).
+func (d Decision) decodePayload(payload any) error {
+	if payload == nil {
+		return nil
+	}
+	pd := json.NewDecoder(bytes.NewReader(d.Payload))
+	pd.DisallowUnknownFields()
+	if err := pd.Decode(payload); err != nil {
+		return fmt.Errorf("%w: unreadable payload: %v", ErrRefused, err)
+	}
+	return nil
+}
+
+// ParseKeys splits a list of note keys as settings and key files hold
+// them: separated by ';' or newlines, blank entries and lines starting
+// with '#' ignored.
+func ParseKeys(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		for _, k := range strings.Split(line, ";") {
+			if k = strings.TrimSpace(k); k != "" {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// PublicKey returns the note public key of a private key made by
+// GenerateKey: what workers must list to accept its decisions.
+func PublicKey(privateKey string) (string, error) {
+	privateKey = strings.TrimSpace(privateKey)
+	if _, err := note.NewSigner(privateKey); err != nil {
+		return "", fmt.Errorf("decision signing key: %w", err)
+	}
+	// NewSigner accepted "PRIVATE+KEY+<name>+<hash>+<base64 of 0x01 and the ed25519 seed>".
+	parts := strings.SplitN(privateKey, "+", 5)
+	name, raw := parts[2], parts[4]
+	b, err := base64.StdEncoding.DecodeString(raw)
+	if err != nil || len(b) != 1+ed25519.SeedSize {
+		return "", errors.New("decision signing key: not an ed25519 key")
+	}
+	pub := ed25519.NewKeyFromSeed(b[1:]).Public().(ed25519.PublicKey)
+	return note.NewEd25519VerifierKey(name, pub)
 }
 
 // Seen remembers the nonces of decisions a workflow accepted, for as long

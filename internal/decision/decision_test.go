@@ -14,20 +14,12 @@ type actions struct {
 
 func keys(t *testing.T, name string) (*Signer, *Verifier, time.Time) {
 	t.Helper()
-	priv, pub, err := GenerateKey(name)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
-	s, err := NewSigner(priv, func() time.Time { return now })
+	p, err := NewPair(name, func() time.Time { return now })
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := NewVerifier(0, pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, v, now
+	return p.Signer, p.Verifier, now
 }
 
 func TestOpenReturnsWhatWasSigned(t *testing.T) {
@@ -110,5 +102,57 @@ func TestPayloadMustMatchItsType(t *testing.T) {
 	var got actions
 	if _, err := v.Open(signed, "claims.review", "wf-1", now, &got); err == nil || !strings.Contains(err.Error(), "unreadable payload") {
 		t.Fatalf("Open with an unknown payload field = %v", err)
+	}
+}
+
+func TestReadSkipsOnlyTheSignatureCheck(t *testing.T) {
+	s, _, _ := keys(t, "rcmbot-decisions")
+	signed, err := s.Sign("claims.review", "wf-1", "alice", "reviewer", actions{Action: "reject"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got actions
+	d, err := Read(signed, &got)
+	if err != nil || d.Actor != "alice" || d.Subject != "wf-1" || got.Action != "reject" {
+		t.Fatalf("Read = %+v %+v, %v", d, got, err)
+	}
+	for _, bad := range []Signed{{}, {Note: `{"kind":"claims.review","actor":"admin"}`}, {Note: "not a note\n\n— k x\n"}} {
+		if _, err := Read(bad, nil); !errors.Is(err, ErrRefused) {
+			t.Errorf("Read(%q) = %v, want a refusal", bad.Note, err)
+		}
+	}
+}
+
+func TestPublicKeyMatchesGenerateKey(t *testing.T) {
+	priv, pub, err := GenerateKey("rcmbot-decisions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := PublicKey(priv)
+	if err != nil || got != pub {
+		t.Fatalf("PublicKey = %q, %v; want %q", got, err, pub)
+	}
+	if _, err := PublicKey(pub); err == nil {
+		t.Error("PublicKey accepted a public key as a private one")
+	}
+}
+
+func TestRotationAcceptsEveryListedKey(t *testing.T) {
+	oldPriv, oldPub, _ := GenerateKey("rcmbot-decisions")
+	newPriv, newPub, _ := GenerateKey("rcmbot-decisions")
+	now := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC)
+	v, err := NewVerifier(0, ParseKeys("# rotated 2026-12-01\n"+oldPub+"\n\n"+newPub+";")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, priv := range []string{oldPriv, newPriv} {
+		s, _ := NewSigner(priv, func() time.Time { return now })
+		signed, _ := s.Sign("claims.review", "wf-1", "alice", "reviewer", nil)
+		if _, err := v.Open(signed, "claims.review", "wf-1", now, nil); err != nil {
+			t.Errorf("a listed key is refused: %v", err)
+		}
+	}
+	if got := ParseKeys(" a ; b\n#c\n\nd"); strings.Join(got, ",") != "a,b,d" {
+		t.Errorf("ParseKeys = %q", got)
 	}
 }

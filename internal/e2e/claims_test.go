@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -31,19 +30,7 @@ import (
 func TestClaimsBatchEndToEnd(t *testing.T) {
 	s := Start(t, Options{Clearinghouse: ClearinghouseRejectingPrefix("CLM1002")})
 	ctx := context.Background()
-	f, err := os.Open(Fixture("demo-claims.xlsx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	b, err := s.Claims.SubmitBatch(ctx, f, "demo-claims.xlsx", "tester")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b = s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview, batch.Failed)
-	if b.Status != batch.AwaitingReview {
-		t.Fatalf("batch %s: %s %s", b.ID, b.Status, b.FailureReason)
-	}
+	b := s.SubmitDemo(t)
 	c := b.Counts
 	want := demoManifest(t)
 	if c.Claims != want.Claims || c.Lines != want.Lines || c.Flagged == 0 || c.Clean < want.Claims*2/3 {
@@ -89,7 +76,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if len(hold) == 0 || len(review) == 0 {
 		t.Fatalf("want claims on hold and in review: %d / %d", len(hold), len(review))
 	}
-	_, err = s.Claims.Review(ctx, b.ID, "rita", []batch.ReviewAction{{ClaimID: hold[0].Claim.ID, Action: batch.Approve}})
+	_, err = s.Claims.Review(ctx, b.ID, "rita", "reviewer", []batch.ReviewAction{{ClaimID: hold[0].Claim.ID, Action: batch.Approve}})
 	if !fault.Is(err, fault.Invalid) || !strings.Contains(fault.MessageOf(err), "has errors") {
 		t.Fatalf("approving a held claim: %v", err)
 	}
@@ -120,7 +107,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	for _, r := range review {
 		actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Approve})
 	}
-	out, err := s.Claims.Review(ctx, b.ID, "rita", actions)
+	out, err := s.Claims.Review(ctx, b.ID, "rita", "reviewer", actions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +126,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if len(again) == 0 {
 		t.Error("no override was refused; the demo has claims the 837P cannot carry (0 units)")
 	}
-	if _, err := s.Claims.Review(ctx, b.ID, "rita", again); err != nil {
+	if _, err := s.Claims.Review(ctx, b.ID, "rita", "reviewer", again); err != nil {
 		t.Fatal(err)
 	}
 
@@ -212,7 +199,7 @@ func TestClaimsBatchEndToEnd(t *testing.T) {
 	if err := s.Claims.Write837P(ctx, b.ID, &x837); err != nil || !strings.HasPrefix(x837.String(), "ISA*") {
 		t.Fatalf("837P download: %v %.40q", err, x837.String())
 	}
-	saveHistory(t, s, claimsbot.WorkflowID(b.ID), "claims-batch")
+	saveHistory(t, s, claimsbot.WorkflowID(b.ID), "claims-batch-signed")
 	final, err := s.DB.Batch(ctx, b.ID)
 	if err != nil || final.Status != batch.Completed || final.Counts.Accepted != accepted {
 		t.Errorf("final batch: %+v %v", final, err)

@@ -66,7 +66,7 @@ func TestWorkerKilledMidSubmission(t *testing.T) {
 	for _, r := range flagged {
 		actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Reject, Reason: "rebill later"})
 	}
-	if _, err := s.Claims.Review(ctx, b.ID, "rita", actions); err != nil {
+	if _, err := s.Claims.Review(ctx, b.ID, "rita", "reviewer", actions); err != nil {
 		t.Fatal(err)
 	}
 	want := b.Counts.Claims - len(flagged)

@@ -75,7 +75,7 @@ func TestNoPHIInPlaintext(t *testing.T) {
 	for _, r := range flagged {
 		actions = append(actions, batch.ReviewAction{ClaimID: r.Claim.ID, Action: batch.Reject, Reason: note})
 	}
-	if _, err := s.Claims.Review(ctx, b.ID, "rita", actions); err != nil {
+	if _, err := s.Claims.Review(ctx, b.ID, "rita", "reviewer", actions); err != nil {
 		t.Fatal(err)
 	}
 	var res batch.Progress
@@ -226,7 +226,7 @@ func decodeThroughCodecServer(t *testing.T, s *Stack, histories []byte) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token, _, err := auth.IssueAPIToken(ctx, s.DB, u.ID, "leak test")
+	token, _, err := auth.IssueAPIToken(ctx, s.DB, u.ID, "leak test", 0, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -348,4 +348,36 @@ func (b *syncBuffer) Bytes() []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return bytes.Clone(b.buf.Bytes())
+}
+
+// TestFailedFileNameStaysOutOfLogs uploads a file named after a patient
+// that the activity refuses as a whole (more rows than allowed): staff see
+// the reason naming the file on the batch, and no log line names it (the
+// Temporal SDK logs every activity error's message).
+func TestFailedFileNameStaysOutOfLogs(t *testing.T) {
+	var logs syncBuffer
+	s := Start(t, Options{Log: &logs, Env: map[string]string{"RCMBOT_MAX_ROWS": "3"}})
+	ctx := context.Background()
+	f, err := os.Open(Fixture("demo-claims.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const name = "DOE_JANE_DOB_1980-01-02_MRN12345.xlsx"
+	b, err := s.Claims.SubmitBatch(ctx, f, name, "tester")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = s.WaitStatus(t, b.ID, 2*time.Minute, batch.Failed, batch.AwaitingReview)
+	if b.Status != batch.Failed || !strings.Contains(b.FailureReason, name) {
+		t.Fatalf("batch %s %s, reason %q: want it failed naming the file", b.ID, b.Status, b.FailureReason)
+	}
+	if !bytes.Contains(logs.Bytes(), []byte("Activity error")) || !bytes.Contains(logs.Bytes(), []byte(b.ID)) {
+		t.Fatalf("the logs hold no activity error of batch %s: nothing was checked", b.ID)
+	}
+	for _, v := range []string{"DOE_JANE", "MRN12345", "1980-01-02"} {
+		if bytes.Contains(logs.Bytes(), []byte(v)) {
+			t.Errorf("the logs name the file (%q)", v)
+		}
+	}
 }

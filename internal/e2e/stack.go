@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -24,6 +25,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
 	"github.com/rcmbot/rcmbot/internal/codec"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/logging"
 	"github.com/rcmbot/rcmbot/internal/sim"
@@ -45,6 +47,8 @@ type Options struct {
 	AsOf claim.Date
 	// Log receives rcmbot's log lines (the leak test reads them); nil discards them.
 	Log io.Writer
+	// Env sets more settings, as environment variables would.
+	Env map[string]string
 }
 
 // Stack is rcmbot running for one test.
@@ -104,6 +108,9 @@ func Start(t testing.TB, o Options) *Stack {
 		"RCMBOT_ELIGIBILITY_URL":   paySrv.URL,
 		"RCMBOT_TIMEZONE":          "America/New_York",
 	}
+	for k, v := range o.Env {
+		env[k] = v
+	}
 	if err := config.Load(&cfg, nil, func(k string) string { return env[k] }); err != nil {
 		t.Fatal(err)
 	}
@@ -124,15 +131,17 @@ func Start(t testing.TB, o Options) *Stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	db.SetSealer(ring)
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
+	signer, verifier := decisionKeys(t, &cfg)
 	var copts client.Options
-	codec.ConfigureClient(&copts, ring)
+	codec.ConfigureClient(&copts, ring, codec.RefusePlaintext)
 	c := tsrv.Client(t, temporaltest.Options{DataConverter: copts.DataConverter, FailureConverter: copts.FailureConverter, Logger: log})
 
 	s := &Stack{Config: &cfg, Temporal: tsrv, Client: c, DB: db, Ring: ring, Clearinghouse: ch, Payer: payer, Mail: mailSink, Log: log, DataDir: dir}
-	benv := bots.Env{Config: &cfg, DB: db, Ring: ring, Log: log}
+	benv := bots.Env{Config: &cfg, DB: db, Ring: ring, Log: log, Signer: signer, Verifier: verifier}
 	if s.Claims, err = bots.ClaimsService(benv, c); err != nil {
 		t.Fatal(err)
 	}
@@ -162,12 +171,50 @@ func Start(t testing.TB, o Options) *Stack {
 	return s
 }
 
+// decisionKeys makes the stack's decision key pair, written where the
+// settings say (for rcmbot commands run as separate processes).
+func decisionKeys(t testing.TB, cfg *config.Config) (*decision.Signer, *decision.Verifier) {
+	t.Helper()
+	p, err := decision.NewPair("rcmbot-e2e", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.DecisionKeyFile, []byte(p.PrivateKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(cfg.DecisionPublicKeysFile, []byte(p.PublicKey+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p.Signer, p.Verifier
+}
+
+// SubmitDemo uploads the demo workbook through the claims bot's front
+// door and waits until its batch awaits review.
+func (s *Stack) SubmitDemo(t testing.TB) store.Batch {
+	t.Helper()
+	f, err := os.Open(Fixture("demo-claims.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := s.Claims.SubmitBatch(context.Background(), f, "demo-claims.xlsx", "tester")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = s.WaitStatus(t, b.ID, 2*time.Minute, batch.AwaitingReview, batch.Failed)
+	if b.Status != batch.AwaitingReview {
+		t.Fatalf("batch %s: %s %s", b.ID, b.Status, b.FailureReason)
+	}
+	return b
+}
+
 // Env is the stack's settings as environment variables, for running
 // rcmbot commands as separate processes against it.
 func (s *Stack) Env() []string {
 	c := s.Config
 	return []string{
 		"RCMBOT_DATA_DIR=" + c.DataDir, "RCMBOT_DB_URL=" + c.DBURL, "RCMBOT_KEYS_FILE=" + c.KeysFile,
+		"RCMBOT_DECISION_KEY_FILE=" + c.DecisionKeyFile, "RCMBOT_DECISION_PUBLIC_KEYS_FILE=" + c.DecisionPublicKeysFile,
 		"TEMPORAL_ADDRESS=" + c.TemporalAddress, "TEMPORAL_NAMESPACE=" + c.TemporalNamespace,
 		"RCMBOT_CLEARINGHOUSE_URL=" + c.ClearingURL, "RCMBOT_ELIGIBILITY_URL=" + c.EligibilityURL,
 		"RCMBOT_TIMEZONE=" + c.TimeZone, "RCMBOT_LOG_FORMAT=json",

@@ -81,13 +81,15 @@ const (
 var ErrAuthFailed = errors.New("message authentication failed: data corrupted or tampered with, or sealed under a different key with this ID")
 
 // UnknownKeyError reports data sealed under a key the ring does not hold.
+// Its message names only the key the data names: the ring's own key IDs
+// (the active one among them) are not told to whoever sent the data;
+// operators see them with `rcmbot config` and in the key file.
 type UnknownKeyError struct {
-	ID   string   // the key ID the data names
-	Have []string // the IDs the ring holds
+	ID string // the key ID the data names
 }
 
 func (e *UnknownKeyError) Error() string {
-	return fmt.Sprintf("key %q is not in the key ring (it holds %s): add the key that sealed this data to RCMBOT_KEYS or the key file", e.ID, strings.Join(e.Have, ", "))
+	return fmt.Sprintf("key %q is not in the key ring: add the key that sealed this data to RCMBOT_KEYS or the key file", e.ID)
 }
 
 // Ring is an immutable key ring, safe for concurrent use. All key material
@@ -207,7 +209,7 @@ func (r *Ring) GoString() string { return r.String() }
 func (r *Ring) lookup(id string) (*key, error) {
 	k, ok := r.keys[id]
 	if !ok {
-		return nil, &UnknownKeyError{ID: id, Have: r.IDs()}
+		return nil, &UnknownKeyError{ID: id}
 	}
 	return k, nil
 }

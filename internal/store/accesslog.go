@@ -49,12 +49,19 @@ type AccessEvent struct {
 	Action     AccessAction
 	BatchID    string
 	ClaimID    string
-	PatientID  string // the practice's opaque patient ID
+	PatientID  string // the one patient's key (claim.PatientKey); older entries: the account number
 	ClientAddr string
 	Outcome    AccessOutcome
 	Detail     string // no PHI
 	PrevHash   string // hex
 	Hash       string // hex
+
+	// Patients are the patient keys of every patient the access showed
+	// (a page of claims, a sweep's results), and ShowedBatch the batch
+	// whose every patient it showed (an export); see accesspatients.go.
+	// AccessEvents and AccessEventsForPatient leave them empty.
+	Patients    []string
+	ShowedBatch string
 }
 
 // genesisHash is the PrevHash of the first entry.
@@ -69,10 +76,15 @@ func accessDest(e *AccessEvent) []any {
 }
 
 // chainHash returns the hash of e given its PrevHash. The canonical entry
-// is the JSON array of its fields in column order, with At as stored.
+// is the JSON array of its fields in column order, with At as stored, and
+// the digest of the patients it showed when it names any.
 func (e *AccessEvent) chainHash() string {
-	canon, _ := json.Marshal([]any{e.Seq, e.At.UTC().Format(timeLayout), e.UserID, e.Username, e.Role, e.Action,
-		e.BatchID, e.ClaimID, e.PatientID, e.ClientAddr, e.Outcome, e.Detail})
+	fields := []any{e.Seq, e.At.UTC().Format(timeLayout), e.UserID, e.Username, e.Role, e.Action,
+		e.BatchID, e.ClaimID, e.PatientID, e.ClientAddr, e.Outcome, e.Detail}
+	if d := e.scopeDigest(); d != "" {
+		fields = append(fields, d)
+	}
+	canon, _ := json.Marshal(fields)
 	h := sha256.New()
 	h.Write([]byte(e.PrevHash))
 	h.Write(canon)
@@ -114,7 +126,10 @@ func (d *DB) AppendAccess(ctx context.Context, e AccessEvent) (AccessEvent, erro
 		_, err = exec(ctx, tx, "INSERT INTO phi_access_log ("+accessCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			e.Seq, ts(e.At), e.UserID, e.Username, e.Role, e.Action, e.BatchID, e.ClaimID, e.PatientID, e.ClientAddr,
 			e.Outcome, e.Detail, e.PrevHash, e.Hash)
-		return err
+		if err != nil {
+			return err
+		}
+		return insertScope(ctx, tx, &e)
 	})
 	if err != nil {
 		return e, fmt.Errorf("append access event %s: %w", e.Action, err)
@@ -192,7 +207,15 @@ func (e *ChainError) Error() string {
 func (d *DB) VerifyAuditChain(ctx context.Context) (int64, error) {
 	var n int64
 	prev := AccessEvent{Hash: genesisHash}
-	err := each(ctx, d.r, accessDest, func(e AccessEvent) error {
+	scopes, err := d.openScopes(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("verify PHI access log: %w", err)
+	}
+	defer scopes.rows.Close()
+	err = each(ctx, d.r, accessDest, func(e AccessEvent) error {
+		if err := scopes.take(&e); err != nil {
+			return err
+		}
 		switch {
 		case e.Seq != prev.Seq+1:
 			return &ChainError{Seq: prev.Seq + 1, Reason: fmt.Sprintf("entry missing (next entry is %d)", e.Seq)}
@@ -205,6 +228,9 @@ func (d *DB) VerifyAuditChain(ctx context.Context) (int64, error) {
 		n++
 		return nil
 	}, "SELECT "+accessCols+" FROM phi_access_log ORDER BY seq")
+	if err == nil {
+		err = scopes.rest()
+	}
 	if err != nil {
 		if ce := (*ChainError)(nil); errors.As(err, &ce) {
 			return n, err

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -38,7 +39,7 @@ func TestAccessLogAppendAndList(t *testing.T) {
 			t.Errorf("bad outcome: %v", err)
 		}
 		all := must[[]store.AccessEvent](t)(e.db.AccessEvents(ctx, store.AccessFilter{}, store.Page{}))
-		if len(all) != 4 || all[0].Seq != 4 || all[3] != evs[0] {
+		if len(all) != 4 || all[0].Seq != 4 || !reflect.DeepEqual(all[3], evs[0]) {
 			t.Errorf("newest first / round trip:\n%+v\n%+v", all[3], evs[0])
 		}
 		cases := []struct {

@@ -278,6 +278,11 @@ func (d *DB) SweepChecks(ctx context.Context, sweepID string, seqs []int) ([]Swe
 		if err != nil {
 			return nil, fmt.Errorf("load checks of sweep %s: %w", sweepID, err)
 		}
+		for i := range items {
+			if items[i].Result, err = d.openResult(items[i].ResultID, items[i].Result); err != nil {
+				return nil, fmt.Errorf("load check %d of sweep %s: %w", items[i].Seq, sweepID, err)
+			}
+		}
 		out = append(out, items...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Seq < out[j].Seq })
@@ -287,7 +292,13 @@ func (d *DB) SweepChecks(ctx context.Context, sweepID string, seqs []int) ([]Swe
 // EachSweepItem calls fn for every check of a sweep in sequence order,
 // streaming.
 func (d *DB) EachSweepItem(ctx context.Context, sweepID string, fn func(SweepItem) error) error {
-	err := each(ctx, d.r, sweepItemDest, fn, "SELECT "+sweepItemCols+sweepItemFrom+" WHERE k.sweep_id = ? ORDER BY k.seq", sweepID)
+	err := each(ctx, d.r, sweepItemDest, func(it SweepItem) error {
+		var err error
+		if it.Result, err = d.openResult(it.ResultID, it.Result); err != nil {
+			return fmt.Errorf("check %d: %w", it.Seq, err)
+		}
+		return fn(it)
+	}, "SELECT "+sweepItemCols+sweepItemFrom+" WHERE k.sweep_id = ? ORDER BY k.seq", sweepID)
 	if err != nil {
 		return fmt.Errorf("read checks of sweep %s: %w", sweepID, err)
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -36,17 +37,19 @@ type User struct {
 	PasswordHash string // bcrypt or argon2 encoded hash; never the password
 	Role         Role
 	Disabled     bool
-	FailedLogins int       // consecutive failed sign-ins since the last success or lock
-	LockedUntil  time.Time // zero unless locked
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// MustChangePassword is set while the password is one someone else
+	// chose (generated for a new account, reset by an administrator): the
+	// user may do nothing but change it.
+	MustChangePassword bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
-const userCols = "id, username, display_name, password_hash, role, disabled, failed_logins, locked_until, created_at, updated_at"
+const userCols = "id, username, display_name, password_hash, role, disabled, must_change_password, created_at, updated_at"
 
 func userDest(u *User) []any {
-	return []any{&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.Disabled, &u.FailedLogins,
-		scanTime(&u.LockedUntil), scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt)}
+	return []any{&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &u.Disabled, &u.MustChangePassword,
+		scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt)}
 }
 
 // NormalizeUsername is how usernames are stored and looked up: trimmed
@@ -59,18 +62,21 @@ type NewUser struct {
 	DisplayName  string
 	PasswordHash string
 	Role         Role
+	// MustChangePassword: the password was chosen for the user, who must
+	// change it at the first sign-in.
+	MustChangePassword bool
 }
 
 // CreateUser adds a user. A taken username is ErrConflict.
 func (d *DB) CreateUser(ctx context.Context, nu NewUser) (User, error) {
 	u := User{ID: opaqueid.New("u-"), Username: NormalizeUsername(nu.Username), DisplayName: nu.DisplayName,
-		PasswordHash: nu.PasswordHash, Role: nu.Role, CreatedAt: now()}
+		PasswordHash: nu.PasswordHash, Role: nu.Role, MustChangePassword: nu.MustChangePassword, CreatedAt: now()}
 	u.UpdatedAt = u.CreatedAt
 	if u.Username == "" || !u.Role.Valid() {
 		return User{}, fmt.Errorf("create user %q: a username and a role (biller, reviewer, admin, auditor) are required: %w", u.Username, ErrInvalid)
 	}
-	_, err := exec(ctx, d.w, `INSERT INTO users (id, username, display_name, password_hash, role, disabled, failed_logins, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`, u.ID, u.Username, u.DisplayName, u.PasswordHash, u.Role, false, ts(u.CreatedAt), ts(u.UpdatedAt))
+	_, err := exec(ctx, d.w, `INSERT INTO users (id, username, display_name, password_hash, role, disabled, must_change_password, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, u.ID, u.Username, u.DisplayName, u.PasswordHash, u.Role, false, u.MustChangePassword, ts(u.CreatedAt), ts(u.UpdatedAt))
 	if isUniqueViolation(err) {
 		return User{}, fmt.Errorf("create user %q: %w", u.Username, ErrConflict)
 	}
@@ -126,10 +132,24 @@ func (d *DB) SetUserDisabled(ctx context.Context, id string, disabled bool) erro
 	return nil
 }
 
-// SetPasswordHash replaces a user's password hash and clears any lock.
-func (d *DB) SetPasswordHash(ctx context.Context, id, hash string) error {
-	if err := execOne(ctx, d.w, "UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?",
-		hash, ts(now()), id); err != nil {
+// SetPasswordHash replaces a user's password hash, ends every session of
+// the user except keepSession (the one changing its own password; "" ends
+// them all, as an administrator's reset does) and clears failed sign-ins.
+// mustChange makes the user change it at the next sign-in (a password
+// someone else chose).
+func (d *DB) SetPasswordHash(ctx context.Context, id, hash string, mustChange bool, keepSession string) error {
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := execOne(ctx, tx, "UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? WHERE id = ?",
+			hash, mustChange, ts(now()), id); err != nil {
+			return err
+		}
+		if _, err := exec(ctx, tx, "DELETE FROM sessions WHERE user_id = ? AND id <> ?", id, keepSession); err != nil {
+			return err
+		}
+		_, err := exec(ctx, tx, "DELETE FROM login_failures WHERE user_id = ?", id)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("set password of user %s: %w", id, err)
 	}
 	return nil
@@ -146,37 +166,82 @@ func (d *DB) SetUserRole(ctx context.Context, id string, role Role) error {
 	return nil
 }
 
-// RecordLoginFailure counts a failed sign-in. On the maxFailures-th
-// consecutive failure the user is locked until now+lockFor and the count
-// starts again. It returns the user as updated.
-func (d *DB) RecordLoginFailure(ctx context.Context, id string, maxFailures int, lockFor time.Duration) (User, error) {
-	var u User
-	if maxFailures < 1 {
-		return u, fmt.Errorf("record failed sign-in of user %s: maxFailures %d must be at least 1: %w", id, maxFailures, ErrInvalid)
-	}
+// LoginFailures is the failed sign-ins of one account from one client
+// address since its last success there.
+type LoginFailures struct {
+	UserID      string
+	ClientAddr  string
+	Failures    int
+	LastAt      time.Time
+	LockedUntil time.Time // zero unless locked
+}
+
+const loginFailureCols = "user_id, client_addr, failures, last_at, locked_until"
+
+func loginFailureDest(f *LoginFailures) []any {
+	return []any{&f.UserID, &f.ClientAddr, &f.Failures, scanTime(&f.LastAt), scanTime(&f.LockedUntil)}
+}
+
+// RecordLoginFailure counts a failed sign-in of a user from addr at t and
+// locks that pair (only) until t+lockFor(failures) when that is positive.
+// It returns the count as updated.
+func (d *DB) RecordLoginFailure(ctx context.Context, id, addr string, t time.Time, lockFor func(failures int) time.Duration) (LoginFailures, error) {
+	var f LoginFailures
+	t = t.UTC().Truncate(time.Microsecond)
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		t := now()
-		if err := execOne(ctx, tx, "UPDATE users SET failed_logins = failed_logins + 1, updated_at = ? WHERE id = ?", ts(t), id); err != nil {
-			return err
-		}
-		if _, err := exec(ctx, tx, "UPDATE users SET failed_logins = 0, locked_until = ? WHERE id = ? AND failed_logins >= ?",
-			ts(t.Add(lockFor)), id, maxFailures); err != nil {
+		if _, err := exec(ctx, tx, `INSERT INTO login_failures (user_id, client_addr, failures, last_at) VALUES (?, ?, 1, ?)
+			ON CONFLICT (user_id, client_addr) DO UPDATE SET failures = login_failures.failures + 1, last_at = excluded.last_at`,
+			id, addr, ts(t)); err != nil {
 			return err
 		}
 		var err error
-		u, err = queryOne(ctx, tx, userDest, "SELECT "+userCols+" FROM users WHERE id = ?", id)
+		if f, err = queryOne(ctx, tx, loginFailureDest, "SELECT "+loginFailureCols+" FROM login_failures WHERE user_id = ? AND client_addr = ?", id, addr); err != nil {
+			return err
+		}
+		if d := lockFor(f.Failures); d > 0 {
+			f.LockedUntil = t.Add(d)
+			_, err = exec(ctx, tx, "UPDATE login_failures SET locked_until = ? WHERE user_id = ? AND client_addr = ?", ts(f.LockedUntil), id, addr)
+		}
 		return err
 	})
 	if err != nil {
-		return u, fmt.Errorf("record failed sign-in of user %s: %w", id, err)
+		return f, fmt.Errorf("record failed sign-in of user %s: %w", id, err)
 	}
-	return u, nil
+	return f, nil
 }
 
-// RecordLoginSuccess clears a user's failed sign-in count and lock.
-func (d *DB) RecordLoginSuccess(ctx context.Context, id string) error {
-	if err := execOne(ctx, d.w, "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = ? WHERE id = ?", ts(now()), id); err != nil {
-		return fmt.Errorf("record sign-in of user %s: %w", id, err)
+// LoginFailuresOf returns the failed sign-ins of a user from addr (zero
+// counts when there are none).
+func (d *DB) LoginFailuresOf(ctx context.Context, id, addr string) (LoginFailures, error) {
+	f, err := queryOne(ctx, d.r, loginFailureDest, "SELECT "+loginFailureCols+" FROM login_failures WHERE user_id = ? AND client_addr = ?", id, addr)
+	if errors.Is(err, ErrNotFound) {
+		return LoginFailures{UserID: id, ClientAddr: addr}, nil
+	}
+	if err != nil {
+		return f, fmt.Errorf("failed sign-ins of user %s: %w", id, err)
+	}
+	return f, nil
+}
+
+// LockedLogins lists the account and address pairs locked at t.
+func (d *DB) LockedLogins(ctx context.Context, t time.Time) ([]LoginFailures, error) {
+	out, err := queryAll(ctx, d.r, loginFailureDest, "SELECT "+loginFailureCols+" FROM login_failures WHERE locked_until > ? ORDER BY user_id, client_addr", ts(t))
+	if err != nil {
+		return nil, fmt.Errorf("list locked sign-ins: %w", err)
+	}
+	return out, nil
+}
+
+// ClearLoginFailures forgets a user's failed sign-ins from addr (a
+// success there), or from everywhere when addr is "" (an administrator's
+// unlock).
+func (d *DB) ClearLoginFailures(ctx context.Context, id, addr string) error {
+	q, args := "DELETE FROM login_failures WHERE user_id = ?", []any{id}
+	if addr != "" {
+		q, args = q+" AND client_addr = ?", append(args, addr)
+	}
+	if _, err := exec(ctx, d.w, q, args...); err != nil {
+		return fmt.Errorf("clear failed sign-ins of user %s: %w", id, err)
 	}
 	return nil
 }
@@ -262,22 +327,25 @@ type APIToken struct {
 	CreatedAt  time.Time
 	LastUsedAt time.Time
 	RevokedAt  time.Time
+	// ExpiresAt is when the token stops working; zero for tokens issued
+	// before tokens expired (package auth gives them a lifetime).
+	ExpiresAt time.Time
 }
 
-const tokenCols = "id, user_id, token_hash, name, created_at, last_used_at, revoked_at"
+const tokenCols = "id, user_id, token_hash, name, created_at, last_used_at, revoked_at, expires_at"
 
 func tokenDest(t *APIToken) []any {
-	return []any{&t.ID, &t.UserID, &t.TokenHash, &t.Name, scanTime(&t.CreatedAt), scanTime(&t.LastUsedAt), scanTime(&t.RevokedAt)}
+	return []any{&t.ID, &t.UserID, &t.TokenHash, &t.Name, scanTime(&t.CreatedAt), scanTime(&t.LastUsedAt), scanTime(&t.RevokedAt), scanTime(&t.ExpiresAt)}
 }
 
-// CreateAPIToken stores a new token hash for a user.
-func (d *DB) CreateAPIToken(ctx context.Context, userID, tokenHash, name string) (APIToken, error) {
-	t := APIToken{ID: opaqueid.New("tk-"), UserID: userID, TokenHash: tokenHash, Name: name, CreatedAt: now()}
-	if userID == "" || tokenHash == "" {
-		return APIToken{}, fmt.Errorf("create API token: user and hash are required: %w", ErrInvalid)
+// CreateAPIToken stores a new token hash for a user, valid until expires.
+func (d *DB) CreateAPIToken(ctx context.Context, userID, tokenHash, name string, expires time.Time) (APIToken, error) {
+	t := APIToken{ID: opaqueid.New("tk-"), UserID: userID, TokenHash: tokenHash, Name: name, CreatedAt: now(), ExpiresAt: expires.UTC().Truncate(time.Microsecond)}
+	if userID == "" || tokenHash == "" || expires.IsZero() {
+		return APIToken{}, fmt.Errorf("create API token: user, hash and expiry are required: %w", ErrInvalid)
 	}
-	_, err := exec(ctx, d.w, "INSERT INTO api_tokens (id, user_id, token_hash, name, created_at) VALUES (?, ?, ?, ?, ?)",
-		t.ID, t.UserID, t.TokenHash, t.Name, ts(t.CreatedAt))
+	_, err := exec(ctx, d.w, "INSERT INTO api_tokens (id, user_id, token_hash, name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+		t.ID, t.UserID, t.TokenHash, t.Name, ts(t.CreatedAt), ts(t.ExpiresAt))
 	if isUniqueViolation(err) {
 		return APIToken{}, fmt.Errorf("create API token for user %s: %w", userID, ErrConflict)
 	}
@@ -310,6 +378,15 @@ func (d *DB) TouchAPIToken(ctx context.Context, id string, t time.Time) error {
 		return fmt.Errorf("touch API token %s: %w", id, err)
 	}
 	return nil
+}
+
+// APIToken returns one token (revoked or not).
+func (d *DB) APIToken(ctx context.Context, id string) (APIToken, error) {
+	t, err := queryOne(ctx, d.r, tokenDest, "SELECT "+tokenCols+" FROM api_tokens WHERE id = ?", id)
+	if err != nil {
+		return t, fmt.Errorf("get API token %s: %w", id, err)
+	}
+	return t, nil
 }
 
 // RevokeAPIToken revokes a token; revoking twice keeps the first time.

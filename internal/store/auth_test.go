@@ -31,33 +31,61 @@ func TestUsers(t *testing.T) {
 			t.Errorf("users %+v", list)
 		}
 		check(t, e.db.SetUserRole(ctx, alice.ID, store.RoleAdmin))
-		check(t, e.db.SetPasswordHash(ctx, alice.ID, "$2a$10$new"))
+		// A password change ends every other session of the user.
+		exp := time.Now().Add(time.Hour)
+		for _, id := range []string{"s-here", "s-laptop", "s-phone"} {
+			check(t, e.db.CreateSession(ctx, store.Session{ID: id, UserID: alice.ID, CSRFToken: "c", ExpiresAt: exp}))
+		}
+		check(t, e.db.SetPasswordHash(ctx, alice.ID, "$2a$10$new", false, "s-here"))
 		got = must[store.User](t)(e.db.User(ctx, alice.ID))
-		if got.Role != store.RoleAdmin || got.PasswordHash != "$2a$10$new" {
+		if got.Role != store.RoleAdmin || got.PasswordHash != "$2a$10$new" || got.MustChangePassword {
 			t.Errorf("after changes %+v", got)
+		}
+		if n := e.count(t, "SELECT COUNT(*) FROM sessions WHERE user_id = ?", alice.ID); n != 1 {
+			t.Errorf("%d sessions after the change, want only the one that changed it", n)
+		}
+		// An administrator's reset ends them all and asks for a new one.
+		check(t, e.db.SetPasswordHash(ctx, alice.ID, "$2a$10$reset", true, ""))
+		if n := e.count(t, "SELECT COUNT(*) FROM sessions WHERE user_id = ?", alice.ID); n != 0 {
+			t.Errorf("%d sessions after a reset", n)
+		}
+		if got := must[store.User](t)(e.db.User(ctx, alice.ID)); !got.MustChangePassword {
+			t.Error("a reset password need not be changed")
 		}
 		if _, err := e.db.User(ctx, "u-none"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown: %v", err)
 		}
 
-		// Lockout after three failures; success resets.
+		// Failures count per address; the lock is the caller's policy.
+		at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		lock := func(n int) time.Duration {
+			if n < 3 {
+				return 0
+			}
+			return time.Duration(n) * time.Minute
+		}
 		for i := 1; i <= 2; i++ {
-			u := must[store.User](t)(e.db.RecordLoginFailure(ctx, alice.ID, 3, 15*time.Minute))
-			if u.FailedLogins != i || !u.LockedUntil.IsZero() {
-				t.Errorf("failure %d: %+v", i, u)
+			f := must[store.LoginFailures](t)(e.db.RecordLoginFailure(ctx, alice.ID, "10.0.0.9", at, lock))
+			if f.Failures != i || !f.LockedUntil.IsZero() {
+				t.Errorf("failure %d: %+v", i, f)
 			}
 		}
-		u := must[store.User](t)(e.db.RecordLoginFailure(ctx, alice.ID, 3, 15*time.Minute))
-		if u.LockedUntil.Before(time.Now().Add(14*time.Minute)) || u.FailedLogins != 0 {
-			t.Errorf("not locked: %+v", u)
+		f := must[store.LoginFailures](t)(e.db.RecordLoginFailure(ctx, alice.ID, "10.0.0.9", at, lock))
+		if !f.LockedUntil.Equal(at.Add(3*time.Minute)) || f.Failures != 3 {
+			t.Errorf("not locked: %+v", f)
 		}
-		check(t, e.db.RecordLoginSuccess(ctx, alice.ID))
-		if u := must[store.User](t)(e.db.User(ctx, alice.ID)); !u.LockedUntil.IsZero() || u.FailedLogins != 0 {
-			t.Errorf("after success %+v", u)
+		if other := must[store.LoginFailures](t)(e.db.LoginFailuresOf(ctx, alice.ID, "10.0.0.10")); other.Failures != 0 || !other.LockedUntil.IsZero() {
+			t.Errorf("another address is affected: %+v", other)
+		}
+		if locks := must[[]store.LoginFailures](t)(e.db.LockedLogins(ctx, at.Add(time.Minute))); len(locks) != 1 || locks[0].ClientAddr != "10.0.0.9" {
+			t.Errorf("locked logins %+v", locks)
+		}
+		check(t, e.db.ClearLoginFailures(ctx, alice.ID, ""))
+		if f := must[store.LoginFailures](t)(e.db.LoginFailuresOf(ctx, alice.ID, "10.0.0.9")); f.Failures != 0 {
+			t.Errorf("after unlock %+v", f)
 		}
 
 		// Disabling ends sessions.
-		exp := time.Now().Add(time.Hour)
 		check(t, e.db.CreateSession(ctx, store.Session{ID: "sess-hash-1", UserID: alice.ID, CSRFToken: "csrf", ExpiresAt: exp}))
 		check(t, e.db.SetUserDisabled(ctx, alice.ID, true))
 		if _, err := e.db.Session(ctx, "sess-hash-1"); !errors.Is(err, store.ErrNotFound) {
@@ -100,12 +128,16 @@ func TestSessionsAndTokens(t *testing.T) {
 			t.Errorf("deleted: %v", err)
 		}
 
-		tok := must[store.APIToken](t)(e.db.CreateAPIToken(ctx, u.ID, "sha256:aa", "codec server"))
-		if _, err := e.db.CreateAPIToken(ctx, u.ID, "sha256:aa", "dup"); !errors.Is(err, store.ErrConflict) {
+		expires := start.Add(90 * 24 * time.Hour)
+		tok := must[store.APIToken](t)(e.db.CreateAPIToken(ctx, u.ID, "sha256:aa", "codec server", expires))
+		if _, err := e.db.CreateAPIToken(ctx, u.ID, "sha256:aa", "dup", expires); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("duplicate hash: %v", err)
 		}
+		if _, err := e.db.CreateAPIToken(ctx, u.ID, "sha256:bb", "forever", time.Time{}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("token without expiry: %v", err)
+		}
 		gt, gu, err := e.db.APITokenByHash(ctx, "sha256:aa")
-		if err != nil || gt.ID != tok.ID || gu.Username != "rita" || gu.Role != store.RoleReviewer || gt.Name != "codec server" {
+		if err != nil || gt.ID != tok.ID || gu.Username != "rita" || gu.Role != store.RoleReviewer || gt.Name != "codec server" || !gt.ExpiresAt.Equal(expires) {
 			t.Errorf("by hash %+v %+v %v", gt, gu, err)
 		}
 		used := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)

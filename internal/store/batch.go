@@ -213,7 +213,7 @@ func (d *DB) DeleteBatch(ctx context.Context, id string) error {
 		}
 		// Children first: SQLite checks composite foreign keys per statement.
 		for _, table := range []string{"submitted_claims", "interchanges", "findings", "claim_lines", "claims",
-			"row_errors", "review_actions", "batch_chunks"} {
+			"row_errors", "review_actions", "signed_decisions", "batch_chunks"} {
 			if _, err := exec(ctx, tx, "DELETE FROM "+table+" WHERE batch_id = ?", id); err != nil {
 				return fmt.Errorf("delete %s: %w", table, err)
 			}

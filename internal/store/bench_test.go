@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
@@ -39,6 +40,11 @@ func BenchmarkSaveClaims(b *testing.B) {
 
 func benchSaveClaims(b *testing.B, db *store.DB) {
 	ctx := context.Background()
+	ring, err := keyring.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	db.SetSealer(ring) // claims are sealed as in production
 	if _, err := db.Migrate(ctx); err != nil {
 		b.Fatal(err)
 	}

@@ -43,8 +43,8 @@ type ClaimRecord struct {
 	BatchID string
 	Claim   claim.Claim
 	// PatientKey identifies the patient for duplicate checks across
-	// batches (e.g. a keyed hash of member ID and date of birth, or the
-	// practice's patient ID); "" stores Claim.Patient.ID.
+	// batches and in access records: an opaque key, never a plaintext
+	// identifier; "" stores claim.PatientKey of the claim.
 	PatientKey string
 	Score      int
 	Tier       scrub.Tier
@@ -108,7 +108,7 @@ func (d *DB) SaveClaims(ctx context.Context, batchID string, chunkIndex int, rec
 		claims := make([][]any, 0, len(recs))
 		var lines, findings [][]any
 		for i := range recs {
-			row, err := recs[i].row(batchID, chunkIndex, i, t)
+			row, err := d.claimRow(&recs[i], batchID, chunkIndex, i, t)
 			if err != nil {
 				return err
 			}
@@ -125,7 +125,14 @@ func (d *DB) SaveClaims(ctx context.Context, batchID string, chunkIndex int, rec
 		if err := insertRows(ctx, tx, "claim_lines", lineInsertCols, lines, ""); err != nil {
 			return err
 		}
-		return insertRows(ctx, tx, "findings", findingInsertCols, findings, "")
+		if err := insertRows(ctx, tx, "findings", findingInsertCols, findings, ""); err != nil {
+			return err
+		}
+		keys := make([]string, len(recs))
+		for i := range recs {
+			keys[i] = recs[i].PatientKey
+		}
+		return insertBatchPatients(ctx, tx, batchID, keys)
 	})
 	if err != nil {
 		return fmt.Errorf("save claims of batch %s chunk %d: %w", batchID, chunkIndex, err)
@@ -169,13 +176,6 @@ func (r *ClaimRecord) check() error {
 	return nil
 }
 
-func (r *ClaimRecord) patientKey() string {
-	if r.PatientKey != "" {
-		return r.PatientKey
-	}
-	return r.Claim.Patient.ID
-}
-
 func (r *ClaimRecord) countFindings() (errs, warns int) {
 	for _, f := range r.Findings {
 		if f.Severity == scrub.SevError {
@@ -191,16 +191,40 @@ var claimInsertCols = []string{"batch_id", "claim_id", "chunk_index", "chunk_pos
 	"payer_id", "billing_npi", "first_dos", "total_charge", "line_count", "score", "tier", "state", "errors", "warnings",
 	"data", "created_at", "updated_at"}
 
-func (r *ClaimRecord) row(batchID string, chunk, pos int, t any) ([]any, error) {
-	data, err := json.Marshal(&r.Claim)
+// claimRow is a claim's row in claims, its data sealed. patient_id is
+// left empty: the patient is indexed by its opaque key only.
+func (d *DB) claimRow(r *ClaimRecord, batchID string, chunk, pos int, t any) ([]any, error) {
+	data, err := d.sealClaimData(batchID, &r.Claim)
 	if err != nil {
-		return nil, fmt.Errorf("claim %s: encode: %w", r.Claim.ID, err)
+		return nil, err
 	}
+	d.keyPatient(r)
 	c := &r.Claim
 	errs, warns := r.countFindings()
-	return []any{batchID, c.ID, chunk, pos, c.Patient.ID, r.patientKey(), c.PayerID, c.Billing.NPI,
+	return []any{batchID, c.ID, chunk, pos, "", r.PatientKey, c.PayerID, c.Billing.NPI,
 		c.FirstServiceDate(), c.LineTotal(), len(c.Lines), r.Score, r.Tier, r.State, errs, warns,
-		string(data), t, t}, nil
+		data, t, t}, nil
+}
+
+// sealClaimData is a claim as the data column holds it: JSON, sealed.
+func (d *DB) sealClaimData(batchID string, c *claim.Claim) (string, error) {
+	data, err := json.Marshal(c)
+	if err != nil {
+		return "", fmt.Errorf("claim %s: encode: %w", c.ID, err)
+	}
+	sealed, err := d.seal(sealClaim, claimRow(batchID, c.ID), data)
+	if err != nil {
+		return "", fmt.Errorf("claim %s: %w", c.ID, err)
+	}
+	return sealed, nil
+}
+
+// keyPatient fills r.PatientKey when the caller left it empty (d has a
+// sealer: sealClaimData succeeded).
+func (d *DB) keyPatient(r *ClaimRecord) {
+	if r.PatientKey == "" {
+		r.PatientKey = claim.PatientKey(d.sealer, &r.Claim)
+	}
 }
 
 var lineInsertCols = []string{"batch_id", "claim_id", "line_no", "patient_key", "payer_id", "dos_from", "dos_to",
@@ -213,7 +237,7 @@ func (r *ClaimRecord) appendLineRows(rows [][]any, batchID string) [][]any {
 		if n == 0 {
 			n = i + 1
 		}
-		rows = append(rows, []any{batchID, c.ID, n, r.patientKey(), c.PayerID, l.From, l.To,
+		rows = append(rows, []any{batchID, c.ID, n, r.PatientKey, c.PayerID, l.From, l.To,
 			l.Procedure, strings.Join(l.Modifiers, ","), l.Units, l.Charge, c.RenderingNPI, c.Billing.NPI})
 	}
 	return rows
@@ -239,17 +263,18 @@ func (d *DB) UpdateClaim(ctx context.Context, rec ClaimRecord) error {
 		return fmt.Errorf("update claim %s of batch %s: %w", id, rec.BatchID, err)
 	}
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		data, err := json.Marshal(&rec.Claim)
+		data, err := d.sealClaimData(rec.BatchID, &rec.Claim)
 		if err != nil {
-			return fmt.Errorf("encode: %w", err)
+			return err
 		}
+		d.keyPatient(&rec)
 		c := &rec.Claim
 		errs, warns := rec.countFindings()
 		if err := execOne(ctx, tx, `UPDATE claims SET patient_id = ?, patient_key = ?, payer_id = ?, billing_npi = ?,
 			first_dos = ?, total_charge = ?, line_count = ?, score = ?, tier = ?, state = ?, errors = ?, warnings = ?,
 			data = ?, updated_at = ? WHERE batch_id = ? AND claim_id = ?`,
-			c.Patient.ID, rec.patientKey(), c.PayerID, c.Billing.NPI, c.FirstServiceDate(), c.LineTotal(), len(c.Lines),
-			rec.Score, rec.Tier, rec.State, errs, warns, string(data), ts(now()), rec.BatchID, id); err != nil {
+			"", rec.PatientKey, c.PayerID, c.Billing.NPI, c.FirstServiceDate(), c.LineTotal(), len(c.Lines),
+			rec.Score, rec.Tier, rec.State, errs, warns, data, ts(now()), rec.BatchID, id); err != nil {
 			return err
 		}
 		for _, table := range []string{"claim_lines", "findings"} {
@@ -258,6 +283,9 @@ func (d *DB) UpdateClaim(ctx context.Context, rec ClaimRecord) error {
 			}
 		}
 		if err := insertRows(ctx, tx, "claim_lines", lineInsertCols, rec.appendLineRows(nil, rec.BatchID), ""); err != nil {
+			return err
+		}
+		if err := insertBatchPatients(ctx, tx, rec.BatchID, []string{rec.PatientKey}); err != nil {
 			return err
 		}
 		return insertRows(ctx, tx, "findings", findingInsertCols, rec.appendFindingRows(nil, rec.BatchID), "")
@@ -278,7 +306,7 @@ type ClaimFilter struct {
 	WithFindings bool                // load each claim's findings
 }
 
-const claimCols = `c.batch_id, c.patient_key, c.score, c.tier, c.state, c.errors, c.warnings,
+const claimCols = `c.batch_id, c.claim_id, c.patient_key, c.score, c.tier, c.state, c.errors, c.warnings,
 	c.reviewer, c.review_reason, c.reviewed_at, c.created_at, c.updated_at, c.data`
 
 // where returns f's WHERE clause over claims c, and its arguments.
@@ -385,13 +413,13 @@ func (d *DB) scanClaims(ctx context.Context, where string, args []any, withFindi
 	}
 	defer rows.Close()
 	var cur ClaimRecord
-	var data, curKey string
+	var claimID, data, curKey string
 	have := false
 	for rows.Next() {
 		var r ClaimRecord
 		var seq int
 		var fd Finding
-		dest := []any{&r.BatchID, &r.PatientKey, &r.Score, &r.Tier, &r.State, &r.Errors, &r.Warnings,
+		dest := []any{&r.BatchID, &claimID, &r.PatientKey, &r.Score, &r.Tier, &r.State, &r.Errors, &r.Warnings,
 			&r.Reviewer, &r.Reason, scanTime(&r.ReviewedAt), scanTime(&r.CreatedAt), scanTime(&r.UpdatedAt), &data}
 		if withFindings {
 			dest = append(dest, &seq, &fd.Line, &fd.Category, &fd.RuleID, &fd.Severity, &fd.Field, &fd.Message,
@@ -400,10 +428,7 @@ func (d *DB) scanClaims(ctx context.Context, where string, args []any, withFindi
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		if err := json.Unmarshal([]byte(data), &r.Claim); err != nil {
-			return fmt.Errorf("decode claim of batch %s: %w", r.BatchID, err)
-		}
-		key := r.BatchID + "\x00" + r.Claim.ID
+		key := claimRow(r.BatchID, claimID)
 		if have && key != curKey {
 			if err := fn(cur); err != nil {
 				return err
@@ -411,6 +436,13 @@ func (d *DB) scanClaims(ctx context.Context, where string, args []any, withFindi
 			have = false
 		}
 		if !have {
+			plain, err := d.open(sealClaim, key, data)
+			if err != nil {
+				return fmt.Errorf("claim %s of batch %s: %w", claimID, r.BatchID, err)
+			}
+			if err := json.Unmarshal(plain, &r.Claim); err != nil {
+				return fmt.Errorf("decode claim %s of batch %s: %w", claimID, r.BatchID, err)
+			}
 			cur, curKey, have = r, key, true
 		}
 		if withFindings && seq >= 0 {

@@ -218,11 +218,13 @@ func TestHistoryForPatients(t *testing.T) {
 		ic := must[store.Interchange](t)(e.db.ReserveInterchange(ctx, store.Interchange{BatchID: old.ID, IdempotencyKey: "k"}, []string{"H-1"}))
 		check(t, e.db.MarkInterchangeSent(ctx, ic.ID))
 
-		// Many keys: more than one IN list.
-		keys := []string{"P-1"}
+		// Claims saved without a key are keyed by the tag of their
+		// patient account number. Many keys: more than one IN list.
+		p1 := claim.AccountKey(e.ring, "P-1")
+		keys := []string{p1}
 		for i := range 1200 {
 			if i == 700 {
-				keys = append(keys, "P-1") // a repeat must not repeat rows
+				keys = append(keys, p1) // a repeat must not repeat rows
 			}
 			keys = append(keys, fmt.Sprintf("P-x%d", i))
 		}
@@ -231,7 +233,7 @@ func TestHistoryForPatients(t *testing.T) {
 			t.Fatalf("history rows %+v", rows)
 		}
 		r := rows[1]
-		if r.BatchID != "b-old" || r.ClaimID != "H-1" || r.Line != 2 || r.PatientKey != "P-1" || r.From != claim.MustDate("2026-01-05") ||
+		if r.BatchID != "b-old" || r.ClaimID != "H-1" || r.Line != 2 || r.PatientKey != p1 || r.From != claim.MustDate("2026-01-05") ||
 			r.Procedure != "36415" || !reflect.DeepEqual(r.Modifiers, []string{"59", "XU"}) || r.Charge != 2000 || r.Units != 1 ||
 			r.RenderingNPI != "1558598797" || r.BillingNPI != "1234567893" || r.PayerID != "SX123" ||
 			r.State != batch.StateClean || r.Submission != "sent" {
@@ -241,7 +243,7 @@ func TestHistoryForPatients(t *testing.T) {
 			t.Errorf("row 0 %+v", rows[0])
 		}
 		// The current batch itself is excluded; without exclusion it appears.
-		all := must[[]store.HistoryRow](t)(e.db.HistoryForPatients(ctx, "", []string{"P-1"}, claim.MustDate("2026-01-05"), claim.MustDate("2026-01-05")))
+		all := must[[]store.HistoryRow](t)(e.db.HistoryForPatients(ctx, "", []string{p1}, claim.MustDate("2026-01-05"), claim.MustDate("2026-01-05")))
 		if len(all) != 3 {
 			t.Errorf("unexcluded %d rows", len(all))
 		}

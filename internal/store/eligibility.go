@@ -47,9 +47,16 @@ func (d *DB) SaveEligibilityResult(ctx context.Context, r EligibilityResult) (El
 	if r.CheckedAt.IsZero() {
 		r.CheckedAt = now()
 	}
+	result := ""
+	if len(r.Result) > 0 {
+		var err error
+		if result, err = d.seal(sealEligibility, r.ID, r.Result); err != nil {
+			return r, fmt.Errorf("save eligibility result %s: %w", r.ID, err)
+		}
+	}
 	_, err := exec(ctx, d.w, "INSERT INTO eligibility_results ("+eligibilityCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO NOTHING`, r.ID, r.SweepID, r.PatientID, r.PayerID, r.MemberKey, r.DOS, r.Status,
-		string(r.Result), r.RawRef, ts(r.CheckedAt))
+		result, r.RawRef, ts(r.CheckedAt))
 	if err != nil {
 		return r, fmt.Errorf("save eligibility result %s: %w", r.ID, err)
 	}
@@ -59,10 +66,21 @@ func (d *DB) SaveEligibilityResult(ctx context.Context, r EligibilityResult) (El
 // EligibilityResult returns one stored result.
 func (d *DB) EligibilityResult(ctx context.Context, id string) (EligibilityResult, error) {
 	r, err := queryOne(ctx, d.r, eligibilityDest, "SELECT "+eligibilityCols+" FROM eligibility_results WHERE id = ?", id)
+	if err == nil {
+		r.Result, err = d.openResult(r.ID, r.Result)
+	}
 	if err != nil {
 		return r, fmt.Errorf("get eligibility result %s: %w", id, err)
 	}
 	return r, nil
+}
+
+// openResult decrypts a result model as scanned from the result column.
+func (d *DB) openResult(id string, stored json.RawMessage) (json.RawMessage, error) {
+	if len(stored) == 0 {
+		return nil, nil
+	}
+	return d.open(sealEligibility, id, string(stored))
 }
 
 // LatestCoverage returns the most recent definitive result (active,
@@ -73,6 +91,9 @@ func (d *DB) LatestCoverage(ctx context.Context, payerID, memberKey string, dos 
 	r, err := queryOne(ctx, d.r, eligibilityDest, "SELECT "+eligibilityCols+` FROM eligibility_results
 		WHERE payer_id = ? AND member_key = ? AND dos = ? AND status IN ('active', 'inactive', 'unknown_member')
 		ORDER BY checked_at DESC, id DESC LIMIT 1`, payerID, memberKey, dos)
+	if err == nil {
+		r.Result, err = d.openResult(r.ID, r.Result)
+	}
 	if err != nil {
 		// No date of service here: with a member it identifies a visit.
 		return r, fmt.Errorf("latest coverage for payer %s: %w", payerID, err)
@@ -112,6 +133,9 @@ func (d *DB) EligibilityResults(ctx context.Context, f EligibilityFilter, p Page
 	out, err := queryAll(ctx, d.r, eligibilityDest, "SELECT "+eligibilityCols+" FROM eligibility_results WHERE "+
 		strings.Join(conds, " AND ")+` ORDER BY CASE status WHEN 'unknown_member' THEN 0 WHEN 'inactive' THEN 1
 		WHEN 'error' THEN 2 WHEN 'pending' THEN 3 ELSE 4 END, checked_at, id`+p.clause(), args...)
+	for i := 0; err == nil && i < len(out); i++ {
+		out[i].Result, err = d.openResult(out[i].ID, out[i].Result)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list eligibility results: %w", err)
 	}

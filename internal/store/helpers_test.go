@@ -11,17 +11,20 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 )
 
 // env is a migrated database plus a raw connection to the same data, for
-// checks (and tampering) the store's API does not allow.
+// checks (and tampering) the store's API does not allow. Patient data is
+// sealed with ring.
 type env struct {
-	db  *store.DB
-	raw *sqlx.DB
-	url string
+	db   *store.DB
+	raw  *sqlx.DB
+	url  string
+	ring *keyring.Ring
 }
 
 // exec runs a raw statement written with ? placeholders.
@@ -66,6 +69,11 @@ func openEnv(t testing.TB, url, driver, dsn string) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	ring, err := keyring.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetSealer(ring)
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +82,7 @@ func openEnv(t testing.TB, url, driver, dsn string) env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { raw.Close() })
-	return env{db: db, raw: raw, url: url}
+	return env{db: db, raw: raw, url: url, ring: ring}
 }
 
 func must[T any](t testing.TB) func(T, error) T {

@@ -29,7 +29,11 @@ type ReviewAction struct {
 	Reviewer string // username
 	Reason   string
 	Changes  []FieldChange // for correct
-	At       time.Time     // zero = now
+	// DecisionID names the signed decision the action came from
+	// (RecordDecision); "" for actions recorded before decisions were
+	// signed.
+	DecisionID string
+	At         time.Time // zero = now
 }
 
 // ApplyReview appends a review action to the log and moves the claim to
@@ -61,9 +65,9 @@ func (d *DB) ApplyReview(ctx context.Context, a ReviewAction) error {
 		changes = string(b)
 	}
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := exec(ctx, tx, `INSERT INTO review_actions (id, batch_id, claim_id, action, reviewer, reason, changed_fields, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-			a.ID, a.BatchID, a.ClaimID, a.Action, a.Reviewer, a.Reason, changes, ts(a.At))
+		res, err := exec(ctx, tx, `INSERT INTO review_actions (id, batch_id, claim_id, action, reviewer, reason, changed_fields, decision_id, at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+			a.ID, a.BatchID, a.ClaimID, a.Action, a.Reviewer, a.Reason, changes, a.DecisionID, ts(a.At))
 		if err != nil {
 			return err
 		}
@@ -82,14 +86,14 @@ func (d *DB) ApplyReview(ctx context.Context, a ReviewAction) error {
 // ReviewActions lists the review log of a batch (claimID "" = every
 // claim), oldest first.
 func (d *DB) ReviewActions(ctx context.Context, batchID, claimID string) ([]ReviewAction, error) {
-	q := `SELECT id, batch_id, claim_id, action, reviewer, reason, changed_fields, at FROM review_actions WHERE batch_id = ?`
+	q := `SELECT id, batch_id, claim_id, action, reviewer, reason, changed_fields, decision_id, at FROM review_actions WHERE batch_id = ?`
 	args := []any{batchID}
 	if claimID != "" {
 		q += " AND claim_id = ?"
 		args = append(args, claimID)
 	}
 	out, err := queryAll(ctx, d.r, func(a *ReviewAction) []any {
-		return []any{&a.ID, &a.BatchID, &a.ClaimID, &a.Action, &a.Reviewer, &a.Reason, jsonDest{&a.Changes}, scanTime(&a.At)}
+		return []any{&a.ID, &a.BatchID, &a.ClaimID, &a.Action, &a.Reviewer, &a.Reason, jsonDest{&a.Changes}, &a.DecisionID, scanTime(&a.At)}
 	}, q+" ORDER BY at, id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("list review actions of batch %s: %w", batchID, err)

@@ -69,6 +69,7 @@ type DB struct {
 	dialect Dialect
 	w       *sqlx.DB // writes and transactions
 	r       *sqlx.DB // reads outside transactions; == w on PostgreSQL
+	sealer  Sealer   // encrypts patient data; nil refuses it (see SetSealer)
 }
 
 // Open connects to the database at url: sqlite://PATH (the file and its
@@ -98,9 +99,16 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if path == "" || path == ":memory:" {
 		return nil, fmt.Errorf("open database: sqlite:// needs a file path, e.g. sqlite://./var/rcmbot.db")
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open database: create directory for %s: %w", path, err)
 	}
+	// Create the file owner-only before SQLite does (it would use the
+	// umask); its -wal and -shm files take the database file's mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	f.Close()
 	uri := "file:" + uriPathEscaper.Replace(path)
 	w, err := sqlx.Open("sqlite", uri+"?"+sqlitePragmas+"&_txlock=immediate")
 	if err != nil {

@@ -85,11 +85,11 @@ var Services = []Service{
 		Topology: "not run: the UI ships only as an image (the issue makes it optional)"},
 	{Name: "rcmbot-setup", Command: []string{"setup"}, Env: withEnv(),
 		Topology: "rcmbot setup, once"},
-	{Name: ServiceWorker, Command: []string{"worker", "--queues", "claims,eligibility"}, Env: withEnv("GOMEMLIMIT"), Replicas: 2,
+	{Name: ServiceWorker, Command: []string{"worker", "--queues", "claims,eligibility"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS"), Replicas: 2,
 		Topology: "two rcmbot worker processes serving every queue"},
-	{Name: ServiceWorkerClaims, Command: []string{"worker", "--queues", "claims"}, Env: withEnv("GOMEMLIMIT"), Replicas: 1,
+	{Name: ServiceWorkerClaims, Command: []string{"worker", "--queues", "claims"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS"), Replicas: 1,
 		Topology: "a third rcmbot worker serving only claims"},
-	{Name: ServiceWeb, Command: []string{"web"}, Env: withEnv("RCMBOT_HTTP_ADDR", "RCMBOT_CODEC_ORIGINS"), Replicas: 1,
+	{Name: ServiceWeb, Command: []string{"web"}, Env: withEnv("RCMBOT_HTTP_ADDR", "RCMBOT_CODEC_ORIGINS", "RCMBOT_DECISION_KEY"), Replicas: 1,
 		Topology: "rcmbot web"},
 }
 

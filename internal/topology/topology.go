@@ -38,6 +38,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
 	"github.com/rcmbot/rcmbot/internal/codec"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/devstack"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/opaqueid"
@@ -467,7 +468,7 @@ func (t *Topology) dialOptions(ring *keyring.Ring, clientName string) temporalx.
 	}
 	if ring != nil {
 		var co client.Options
-		codec.ConfigureClient(&co, ring)
+		codec.ConfigureClient(&co, ring, codec.RefusePlaintext)
 		o.DataConverter, o.FailureConverter = co.DataConverter, co.FailureConverter
 	}
 	return o
@@ -531,6 +532,10 @@ func (t *Topology) setup(ctx context.Context) error {
 	s["GOMEMLIMIT"] = "200MiB"
 	s["RCMBOT_HTTP_ADDR"] = strings.TrimPrefix(t.WebURL, "http://")
 	s["RCMBOT_CODEC_ORIGINS"] = "http://localhost:8233"
+	// Staff decisions: the web server signs, workers hold the public key.
+	if s["RCMBOT_DECISION_KEY"], s["RCMBOT_DECISION_PUBLIC_KEYS"], err = decision.GenerateKey("rcmbot-topology"); err != nil {
+		return err
+	}
 	if t.Ring, err = keyring.Load(s["RCMBOT_KEYS"], ""); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/codec"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -19,13 +20,16 @@ const (
 	accessViewReviewQueue store.AccessAction = "view_review_queue"
 	// accessDownloadWorklist: the eligibility worklist for the front desk.
 	accessDownloadWorklist store.AccessAction = "download_worklist"
+	// accessPatientLookup: an auditor asked who saw a patient (the answer
+	// holds no patient data, but the question names the patient).
+	accessPatientLookup store.AccessAction = "patient_lookup"
 )
 
 // accessActions lists every action, for the access-log page's filter.
 var accessActions = []store.AccessAction{
 	store.AccessViewClaim, store.AccessViewFindings, store.AccessDownloadWorkbook, store.AccessDownload837P,
 	store.AccessExportFindings, store.AccessViewEligibility, store.AccessCodecDecode,
-	accessViewReviewQueue, accessDownloadWorklist,
+	accessViewReviewQueue, accessDownloadWorklist, accessPatientLookup,
 }
 
 // errAccessLog means the access log could not record an access: the
@@ -33,12 +37,18 @@ var accessActions = []store.AccessAction{
 var errAccessLog = errors.New("PHI access log unavailable")
 
 // phiEvent is what a handler knows about one access to patient data.
+// Patients are patient keys (claim.PatientKey), never identifiers: the
+// one patient an access was about (patientID), every patient it showed
+// (patients: a page, a sweep's results), or every patient of a batch
+// (showedBatch: an export of the whole batch).
 type phiEvent struct {
-	action    store.AccessAction
-	batchID   string
-	claimID   string
-	patientID string
-	detail    string // no PHI
+	action      store.AccessAction
+	batchID     string
+	claimID     string
+	patientID   string
+	patients    []string
+	showedBatch string
+	detail      string // no PHI
 }
 
 // recordAccess appends an allowed access to the PHI access log. Handlers
@@ -48,6 +58,7 @@ func (s *Server) recordAccess(r *http.Request, id auth.Identity, e phiEvent) err
 	_, err := s.db.AppendAccess(r.Context(), store.AccessEvent{
 		At: s.now(), UserID: id.User.ID, Username: id.User.Username, Role: id.User.Role,
 		Action: e.action, BatchID: e.batchID, ClaimID: e.claimID, PatientID: e.patientID,
+		Patients: e.patients, ShowedBatch: e.showedBatch,
 		ClientAddr: clientAddr(r), Outcome: store.AccessAllowed, Detail: e.detail,
 	})
 	if err != nil {
@@ -120,4 +131,24 @@ func (l codecAccessLog) RecordDecode(ctx context.Context, p codec.Principal, nam
 	}
 	_, err := l.s.db.AppendAccess(ctx, e)
 	return err
+}
+
+// resultPatients are the patient keys of an eligibility answer: its
+// member key, and the key of the practice's account number when there is
+// one (and the key ring to make it).
+func (s *Server) resultPatients(res store.EligibilityResult) []string {
+	keys := []string{claim.PatientKeyMember + res.MemberKey}
+	if res.PatientID != "" && s.tags != nil {
+		keys = append(keys, claim.AccountKey(s.tags, res.PatientID))
+	}
+	return keys
+}
+
+// claimPatients are the patient keys of the claims a page shows.
+func claimPatients(recs []store.ClaimRecord) []string {
+	keys := make([]string, 0, len(recs))
+	for _, r := range recs {
+		keys = append(keys, r.PatientKey)
+	}
+	return keys
 }

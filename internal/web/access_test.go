@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,14 +78,14 @@ func accessLogScenario(t *testing.T, h *harness) {
 	}
 	views := []view{
 		{rev, "/batches/" + id, store.AccessViewFindings, "", ""},
-		{rev, "/batches/" + id + "/claims/C1002", store.AccessViewClaim, "C1002", "P502"},
+		{rev, "/batches/" + id + "/claims/C1002", store.AccessViewClaim, "C1002", claim.AccountKey(h.stack.Ring, "P502")},
 		{rev, "/review", accessViewReviewQueue, "", ""},
 		{api, "/api/v1/batches/" + id + "/findings", store.AccessViewFindings, "", ""},
 		{api, "/api/v1/batches/" + id + "/findings.csv", store.AccessExportFindings, "", ""},
-		{api, "/api/v1/batches/" + id + "/claims/C1003", store.AccessViewClaim, "C1003", "P503"},
+		{api, "/api/v1/batches/" + id + "/claims/C1003", store.AccessViewClaim, "C1003", claim.AccountKey(h.stack.Ring, "P503")},
 		{api, "/api/v1/batches/" + id + "/annotated.xlsx", store.AccessDownloadWorkbook, "", ""},
 		{rev, "/eligibility?date=" + date.String(), store.AccessViewEligibility, "", ""},
-		{rev, "/eligibility/" + date.String() + "/results/" + sweepResult.ID, store.AccessViewEligibility, "", sweepResult.PatientID},
+		{rev, "/eligibility/" + date.String() + "/results/" + sweepResult.ID, store.AccessViewEligibility, "", ""},
 		{api, "/api/v1/eligibility/sweeps/" + date.String(), store.AccessViewEligibility, "", ""},
 		{api, "/api/v1/eligibility/sweeps/" + date.String() + "/worklist.xlsx", accessDownloadWorklist, "", ""},
 	}
@@ -182,6 +184,69 @@ func accessLogScenario(t *testing.T, h *harness) {
 	if res := rev.get("/access-log"); res.StatusCode != http.StatusForbidden {
 		t.Errorf("reviewer reads the access log: %d", res.StatusCode)
 	}
+	// Who saw patient P502? Every view above that showed C1002: the batch
+	// page (it is flagged), the claim page, the review queue, the findings
+	// report, the CSV and the annotated workbook (whole batch), and the
+	// question itself; and the eligibility result's patient, found by
+	// account number and by member ID.
+	whoSaw := func(q string) []int64 {
+		t.Helper()
+		res := api.get("/api/v1/access-log/patient?" + q)
+		if res.StatusCode != 200 {
+			t.Fatalf("who saw %s: %d %s", q, res.StatusCode, res.body)
+		}
+		out := decodeJSON[struct {
+			Events []struct {
+				Seq    int64  `json:"seq"`
+				Action string `json:"action"`
+			} `json:"events"`
+		}](t, res)
+		var seqs []int64
+		for _, e := range out.Events {
+			if e.Action != string(accessPatientLookup) {
+				seqs = append(seqs, e.Seq)
+			}
+		}
+		return seqs
+	}
+	if got := whoSaw("account=P502"); len(got) != 6 {
+		t.Errorf("who saw P502: %d accesses %v, want the batch page, the claim, the queue, the report, the CSV and the workbook", len(got), got)
+	}
+	if got := whoSaw("account=" + url.QueryEscape(sweepResult.PatientID)); len(got) < 3 {
+		t.Errorf("who saw the sweep's patient: %v, want the sweep page, the result and the sweep API at least", got)
+	}
+	var member store.Appointment
+	if err := func() error {
+		as, err := h.db.RosterAppointments(context.Background(), date)
+		for _, a := range as {
+			if a.PatientID == sweepResult.PatientID {
+				member = a
+			}
+		}
+		return err
+	}(); err != nil || member.MemberID == "" {
+		t.Fatalf("the sweep's appointment: %v", err)
+	}
+	if byAccount, byMember := whoSaw("account="+url.QueryEscape(sweepResult.PatientID)), whoSaw("payer_id="+member.PayerID+"&member_id="+url.QueryEscape(member.MemberID)); !slices.Equal(byAccount, byMember) {
+		t.Errorf("by account %v, by member %v", byAccount, byMember)
+	}
+	if e := h.lastEvent(); e.Action != accessPatientLookup || e.Username != "auditor" {
+		t.Errorf("the lookup itself logged %+v", e)
+	}
+	if res := api.get("/api/v1/access-log/patient?member_id=X"); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a member ID without its payer: %d", res.StatusCode)
+	}
+	// The record outlives the batch.
+	whoBefore := whoSaw("account=P502")
+	if res := h.bearer(store.RoleAdmin).do(h.bearer(store.RoleAdmin).newRequest("DELETE", "/api/v1/batches/"+id, nil)); res.StatusCode >= 300 {
+		t.Fatalf("delete batch: %d %s", res.StatusCode, res.body)
+	}
+	if after := whoSaw("account=P502"); !slices.Equal(whoBefore, after) {
+		t.Errorf("after deleting the batch: %v, before %v", after, whoBefore)
+	}
+	// The access-log page answers it too, without showing any patient data.
+	whoPage := h.signIn(store.RoleAuditor).get("/access-log?account=P502")
+	has(t, "who-saw section", whoPage.body, `id="who-saw"`, "view_claim", "export_findings", "download_workbook")
 }
 
 func TestCodecServer(t *testing.T) {
@@ -192,7 +257,7 @@ func TestCodecServer(t *testing.T) {
 	}
 	const uiOrigin = "http://localhost:8233"
 	h := newHarness(t, func(_ *harness, o *Options) { o.Ring = ring })
-	payload, err := codec.NewDataConverter(ring).ToPayload(map[string]string{"patient_last_name": "Roe", "member_id": "MEM1002"})
+	payload, err := codec.NewDataConverter(ring, codec.RefusePlaintext).ToPayload(map[string]string{"patient_last_name": "Roe", "member_id": "MEM1002"})
 	if err != nil {
 		t.Fatal(err)
 	}

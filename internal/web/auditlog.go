@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -51,8 +52,68 @@ func (s *Server) accessFilter(r *http.Request) (store.AccessFilter, accessFilter
 	return f, form, nil
 }
 
+// patientForm is the "who saw this patient?" question: the practice's
+// account number, or a payer and member ID, or both.
+type patientForm struct {
+	Account, PayerID, MemberID string
+}
+
+func (f patientForm) asked() bool { return f.Account != "" || f.PayerID != "" || f.MemberID != "" }
+
+// errNoTags refuses patient lookups where the key ring is missing.
+var errNoTags = fault.Errorf(fault.Unavailable, "Looking up a patient needs rcmbot's key ring, which this web server was started without. Tell your rcmbot administrator.")
+
+// patientKeys turns the question into the patient keys access records
+// hold (claim.PatientKey): the tag of the account number (and the number
+// itself, which entries written before patient keys hold) and the member
+// key of payer and member ID.
+func (s *Server) patientKeys(f patientForm) ([]string, error) {
+	if s.tags == nil {
+		return nil, errNoTags
+	}
+	var keys []string
+	if f.Account != "" {
+		keys = append(keys, claim.AccountKey(s.tags, f.Account), f.Account)
+	}
+	switch {
+	case f.PayerID != "" && f.MemberID != "":
+		keys = append(keys, claim.PatientKeyMember+claim.MemberKey(s.tags, f.PayerID, f.MemberID))
+	case f.PayerID != "" || f.MemberID != "":
+		return nil, fault.Errorf(fault.Invalid, "A member ID needs its payer ID, and a payer ID a member ID: give both, or the account number alone.")
+	}
+	if len(keys) == 0 {
+		return nil, fault.Errorf(fault.Invalid, "Give the patient's account number, or a payer ID and member ID.")
+	}
+	return keys, nil
+}
+
+func patientQuestion(r *http.Request) patientForm {
+	q := r.URL.Query()
+	return patientForm{Account: strings.TrimSpace(q.Get("account")), PayerID: strings.TrimSpace(q.Get("payer_id")), MemberID: strings.TrimSpace(q.Get("member_id"))}
+}
+
+// whoSaw answers the question and records that it was asked.
+func (s *Server) whoSaw(r *http.Request, id auth.Identity, f patientForm) ([]store.AccessEvent, error) {
+	keys, err := s.patientKeys(f)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := s.db.AccessEventsForPatient(r.Context(), keys, store.Page{Limit: store.MaxPageSize})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.recordAccess(r, id, phiEvent{action: accessPatientLookup, patients: keys, detail: fmt.Sprintf("%d accesses found", len(evs))}); err != nil {
+		return nil, errAccessLogDown
+	}
+	return evs, nil
+}
+
 type accessLogPageData struct {
-	Form     accessFilterForm
+	Form    accessFilterForm
+	Patient patientForm
+	// WhoSaw answers Patient (nil when not asked).
+	WhoSaw   []store.AccessEvent
+	Asked    bool
 	Events   []store.AccessEvent
 	Actions  []store.AccessAction
 	Page     int
@@ -67,12 +128,23 @@ const eventsPerPage = 100
 func (s *Server) accessLogPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	v := newView(id, "PHI access log", "access", nil)
 	f, form, err := s.accessFilter(r)
-	d := accessLogPageData{Form: form, Actions: accessActions}
+	d := accessLogPageData{Form: form, Actions: accessActions, Patient: patientQuestion(r)}
 	status := http.StatusOK
+	if d.Patient.asked() {
+		evs, perr := s.whoSaw(r, id, d.Patient)
+		if perr != nil && !staffFacing(perr) {
+			s.failErr(w, r, "the patient lookup", perr)
+			return
+		}
+		if perr != nil {
+			v.Error, status = fault.MessageOf(perr), statusOf(fault.CodeOf(perr))
+		}
+		d.WhoSaw, d.Asked = evs, perr == nil
+	}
 	if err != nil {
 		v.Error = fault.MessageOf(err)
 		status = statusOf(fault.CodeOf(err))
-	} else {
+	} else if !d.Asked {
 		pg, n := pageParam(r, eventsPerPage+1)
 		pg.Offset = (n - 1) * eventsPerPage
 		evs, err := s.db.AccessEvents(r.Context(), f, pg)
@@ -130,13 +202,29 @@ func (s *Server) apiAccessLog(w http.ResponseWriter, r *http.Request, id auth.Id
 		s.failErr(w, r, "the access log", err)
 		return
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": eventsJSON(evs)})
+}
+
+func eventsJSON(evs []store.AccessEvent) []accessEventJSON {
 	out := []accessEventJSON{}
 	for _, e := range evs {
 		out = append(out, accessEventJSON{Seq: e.Seq, At: e.At, UserID: e.UserID, Username: e.Username, Role: string(e.Role),
 			Action: string(e.Action), BatchID: e.BatchID, ClaimID: e.ClaimID, PatientID: e.PatientID, ClientAddr: e.ClientAddr,
 			Outcome: string(e.Outcome), Detail: e.Detail, Hash: e.Hash})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"events": out})
+	return out
+}
+
+// apiWhoSaw answers GET /api/v1/access-log/patient?account=…&payer_id=…&member_id=…:
+// every access that showed the patient, newest first (at most
+// store.MaxPageSize).
+func (s *Server) apiWhoSaw(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	evs, err := s.whoSaw(r, id, patientQuestion(r))
+	if err != nil {
+		s.failErr(w, r, "the patient lookup", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": eventsJSON(evs)})
 }
 
 // apiMe says who the credentials belong to (handy to test a token).

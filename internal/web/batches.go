@@ -96,9 +96,8 @@ func (s *claimsWeb) receiveUpload(r *http.Request, id auth.Identity, formCSRF bo
 		return store.Batch{}, &uploadError{http.StatusUnsupportedMediaType, "Send the file as multipart/form-data in a field named \"file\"."}
 	}
 	// The whole request may be a little larger than the file (boundaries,
-	// the CSRF field).
-	const overhead = 64 << 10
-	if r.ContentLength > s.cfg.UploadMaxBytes+overhead {
+	// the CSRF field); guard bounds a chunked body the same way.
+	if r.ContentLength > s.cfg.UploadMaxBytes+multipartOverhead {
 		return store.Batch{}, &uploadError{http.StatusRequestEntityTooLarge, s.uploadTooLargeMessage()}
 	}
 	mr, err := r.MultipartReader()
@@ -112,11 +111,14 @@ func (s *claimsWeb) receiveUpload(r *http.Request, id auth.Identity, formCSRF bo
 			return store.Batch{}, &uploadError{http.StatusBadRequest, "No file was sent. Choose a claims spreadsheet (.xlsx or .csv) and upload it."}
 		}
 		if err != nil {
-			return store.Batch{}, &uploadError{http.StatusBadRequest, "The upload was interrupted. Check your connection and try again."}
+			return store.Batch{}, s.multipartError(err)
 		}
 		switch part.FormName() {
 		case csrfField:
-			tok, _ := io.ReadAll(io.LimitReader(part, 256))
+			tok, err := readPart(part, 256)
+			if err != nil {
+				return store.Batch{}, s.multipartError(err)
+			}
 			csrfChecked = tokenEqual(string(tok), id.Session.CSRFToken)
 		case "file":
 			if !csrfChecked {
@@ -137,11 +139,38 @@ func (s *claimsWeb) receiveUpload(r *http.Request, id auth.Identity, formCSRF bo
 			s.log.Info("web: batch uploaded", "batch", b.ID, "user", id.User.Username)
 			return b, nil
 		default:
-			if _, err := io.Copy(io.Discard, io.LimitReader(part, overhead)); err != nil {
-				return store.Batch{}, &uploadError{http.StatusBadRequest, "The upload was interrupted. Check your connection and try again."}
+			if _, err := readPart(part, maxPartBytes); err != nil {
+				return store.Batch{}, s.multipartError(err)
 			}
 		}
 	}
+}
+
+// errPartTooLarge is a form field (not the file) over its size limit.
+var errPartTooLarge = errors.New("form field too large")
+
+// readPart reads a form field of at most max bytes, refusing a larger one
+// rather than reading (or skipping) the rest of it.
+func readPart(part io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(part, max+1))
+	if err == nil && int64(len(b)) > max {
+		err = errPartTooLarge
+	}
+	return b, err
+}
+
+// multipartError is what to answer when the multipart body cannot be
+// read: a field or the whole request over its limit, or an interrupted
+// upload.
+func (s *claimsWeb) multipartError(err error) *uploadError {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.Is(err, errPartTooLarge):
+		return &uploadError{http.StatusRequestEntityTooLarge, fmt.Sprintf("A form field other than the file is larger than %s. Send only the file (and the form's token).", humanBytes(maxPartBytes))}
+	case errors.As(err, &mbe):
+		return &uploadError{http.StatusRequestEntityTooLarge, s.uploadTooLargeMessage()}
+	}
+	return &uploadError{http.StatusBadRequest, "The upload was interrupted. Check your connection and try again."}
 }
 
 // uploadResponse is the body of POST /api/v1/batches.
@@ -536,7 +565,26 @@ func (s *claimsWeb) batchPage(w http.ResponseWriter, r *http.Request, id auth.Id
 		return
 	}
 	d.HasSubmission = len(ics) > 0
-	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewFindings, batchID: b.ID, claimID: d.Filter.ClaimID, detail: "batch page"}); err != nil {
+	// Whom the page shows: the claims its findings, flagged list and row
+	// errors name.
+	var shown []string
+	for _, g := range d.Groups {
+		for _, f := range g.Findings {
+			shown = append(shown, f.ClaimID)
+		}
+	}
+	for _, e := range d.RowErrors {
+		if e.ClaimID != "" {
+			shown = append(shown, e.ClaimID)
+		}
+	}
+	keys, err := s.db.PatientKeys(ctx, b.ID, shown)
+	if err != nil {
+		s.failErr(w, r, "the findings of batch "+b.ID, err)
+		return
+	}
+	keys = append(keys, claimPatients(d.Flagged)...)
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewFindings, batchID: b.ID, claimID: d.Filter.ClaimID, patients: keys, detail: "batch page"}); err != nil {
 		s.failAccess(w, r)
 		return
 	}

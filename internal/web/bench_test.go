@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -115,7 +116,7 @@ func benchServer(b *testing.B, db *store.DB) (string, string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, _, err := auth.IssueAPIToken(context.Background(), db, u.ID, "bench")
+	tok, _, err := auth.IssueAPIToken(context.Background(), db, u.ID, "bench", 0, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}

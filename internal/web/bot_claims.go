@@ -26,9 +26,10 @@ type ClaimsBot interface {
 	SubmitBatch(ctx context.Context, file io.Reader, fileName string, uploadedBy string) (store.Batch, error)
 	// Progress is the running workflow's progress query.
 	Progress(ctx context.Context, batchID string) (batch.Progress, error)
-	// Review sends the review Update and returns its outcomes. reviewer is
-	// the signed-in user: the web app vouches for it.
-	Review(ctx context.Context, batchID, reviewer string, actions []batch.ReviewAction) ([]batch.ReviewOutcome, error)
+	// Review signs the reviewer's decision, sends it as the review Update
+	// and returns its outcomes. reviewer and role are the signed-in user:
+	// the web app vouches for them with the decision signing key.
+	Review(ctx context.Context, batchID, reviewer, role string, actions []batch.ReviewAction) ([]batch.ReviewOutcome, error)
 	// WriteAnnotated writes the annotated workbook (xlsx).
 	WriteAnnotated(ctx context.Context, batchID string, w io.Writer) error
 	// Write837P writes the batch's submitted 837P interchanges.

@@ -484,3 +484,28 @@ func TestBrowserClaimsFlow(t *testing.T) {
 	}
 	admin.shot("claims-14-access-log")
 }
+
+// TestBrowserSignInNextStaysOnSite is issue 14's open redirect in a real
+// browser: Chromium drops the tab of "/\t/host" and would follow it to
+// //host. Signed in or signing in through the link, it stays on rcmbot.
+func TestBrowserSignInNextStaysOnSite(t *testing.T) {
+	h := newHarness(t)
+	bctx := newBrowser(t)
+	tb := openTab(t, bctx, h.srv.URL)
+	const link = "/login?next=/%09/127.0.0.1:9/phish"
+	tb.open(link)
+	tb.do("sign in through the link",
+		chromedp.SendKeys(chromedp.ID("username"), "biller"),
+		chromedp.SendKeys(chromedp.ID("password"), rolePassword),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS("nav[aria-label=Main]")),
+	)
+	if origin := eval[string](tb, `location.origin`); origin != h.srv.URL {
+		t.Fatalf("after signing in through the link the browser is at %s", origin)
+	}
+	tb.open(link) // signed in: the sign-in page redirects at once
+	tb.do("wait", chromedp.WaitVisible(chromedp.CSS("nav[aria-label=Main]")))
+	if origin := eval[string](tb, `location.origin`); origin != h.srv.URL {
+		t.Fatalf("a signed-in user following the link is at %s", origin)
+	}
+}

@@ -301,7 +301,7 @@ func (s *claimsWeb) renderClaim(w http.ResponseWriter, r *http.Request, id auth.
 		s.failErr(w, r, "claim "+r.PathValue("claim"), err)
 		return
 	}
-	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewClaim, batchID: d.Batch.ID, claimID: d.Rec.Claim.ID, patientID: d.Rec.Claim.Patient.ID, detail: "claim page"}); err != nil {
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewClaim, batchID: d.Batch.ID, claimID: d.Rec.Claim.ID, patientID: d.Rec.PatientKey, detail: "claim page"}); err != nil {
 		s.failAccess(w, r)
 		return
 	}
@@ -331,7 +331,7 @@ func (s *claimsWeb) reviewClaimForm(w http.ResponseWriter, r *http.Request, id a
 		s.renderClaim(w, r, id, http.StatusUnprocessableEntity, reviewFormMessage(a, err))
 		return
 	}
-	outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, []batch.ReviewAction{a})
+	outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, string(id.User.Role), []batch.ReviewAction{a})
 	if err != nil {
 		if staffFacing(err) {
 			s.renderClaim(w, r, id, statusOf(fault.CodeOf(err)), fault.MessageOf(err))
@@ -439,7 +439,7 @@ func (s *claimsWeb) apiClaim(w http.ResponseWriter, r *http.Request, id auth.Ide
 	for _, a := range ras {
 		out.Reviews = append(out.Reviews, reviewJSON{Action: string(a.Action), Reviewer: a.Reviewer, Reason: a.Reason, Changes: a.Changes, At: a.At})
 	}
-	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewClaim, batchID: b.ID, claimID: rec.Claim.ID, patientID: rec.Claim.Patient.ID, detail: "claim (API)"}); err != nil {
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewClaim, batchID: b.ID, claimID: rec.Claim.ID, patientID: rec.PatientKey, detail: "claim (API)"}); err != nil {
 		s.failAccess(w, r)
 		return
 	}

@@ -61,7 +61,7 @@ func (s *eligibilityWeb) apiCheck(w http.ResponseWriter, r *http.Request, id aut
 		s.failErr(w, r, "the eligibility check", err)
 		return
 	}
-	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, patientID: res.PatientID, detail: "check " + res.ID + " (API)"}); err != nil {
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, patients: s.resultPatients(res), detail: "check " + res.ID + " (API)"}); err != nil {
 		s.failAccess(w, r)
 		return
 	}
@@ -103,7 +103,7 @@ func (s *eligibilityWeb) apiSweep(w http.ResponseWriter, r *http.Request, id aut
 		s.failErr(w, r, "the eligibility sweep for "+date.String(), err)
 		return
 	}
-	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: sw.ID,
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: sw.ID, patients: s.sweepPatients(results),
 		detail: fmt.Sprintf("sweep %s: %d results (API)", date, len(results))}); err != nil {
 		s.failAccess(w, r)
 		return
@@ -131,7 +131,13 @@ func (s *eligibilityWeb) apiWorklist(w http.ResponseWriter, r *http.Request, id 
 		s.failErr(w, r, "the worklist", err)
 		return
 	}
-	if err := s.recordAccess(r, id, phiEvent{action: accessDownloadWorklist, detail: "worklist " + date.String()}); err != nil {
+	// The worklist lists every patient checked for the date.
+	sw, results, err := s.eligibility.SweepResults(r.Context(), date)
+	if err != nil {
+		s.failErr(w, r, "the worklist for "+date.String(), err)
+		return
+	}
+	if err := s.recordAccess(r, id, phiEvent{action: accessDownloadWorklist, batchID: sw.ID, patients: s.sweepPatients(results), detail: "worklist " + date.String()}); err != nil {
 		s.failAccess(w, r)
 		return
 	}
@@ -208,6 +214,7 @@ func (s *eligibilityWeb) eligibilityPage(w http.ResponseWriter, r *http.Request,
 
 func (s *eligibilityWeb) renderEligibility(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, v view, date claim.Date, form checkForm) {
 	d := eligibilityPageData{Date: date, Form: form, Payers: s.payerOptions(), Available: s.eligibility != nil}
+	var shown []string // patient keys of the results the page lists
 	if s.eligibility != nil {
 		sw, results, err := s.eligibility.SweepResults(r.Context(), date)
 		switch {
@@ -218,6 +225,7 @@ func (s *eligibilityWeb) renderEligibility(w http.ResponseWriter, r *http.Reques
 		default:
 			d.Sweep = &sw
 			d.SweepLink = s.temporalUILink(sw.WorkflowID)
+			shown = s.sweepPatients(results)
 			for _, res := range results {
 				row := decodeResult(res)
 				if res.Status != eligibility.CheckActive {
@@ -232,7 +240,7 @@ func (s *eligibilityWeb) renderEligibility(w http.ResponseWriter, r *http.Reques
 		}
 	}
 	if d.Sweep != nil {
-		if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: d.Sweep.ID,
+		if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: d.Sweep.ID, patients: shown,
 			detail: fmt.Sprintf("sweep %s: %d results", date, len(d.Results))}); err != nil {
 			s.failAccess(w, r)
 			return
@@ -272,7 +280,7 @@ func (s *eligibilityWeb) eligibilityResultPage(w http.ResponseWriter, r *http.Re
 }
 
 func (s *eligibilityWeb) showResult(w http.ResponseWriter, r *http.Request, id auth.Identity, date claim.Date, res store.EligibilityResult, detail string) {
-	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: res.SweepID, patientID: res.PatientID, detail: detail + " " + res.ID}); err != nil {
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewEligibility, batchID: res.SweepID, patients: s.resultPatients(res), detail: detail + " " + res.ID}); err != nil {
 		s.failAccess(w, r)
 		return
 	}
@@ -327,4 +335,13 @@ func (s *eligibilityWeb) checkNow(w http.ResponseWriter, r *http.Request, id aut
 		v.Error = "The check could not be completed. Try again in a minute; if it keeps failing, tell your rcmbot administrator."
 	}
 	s.renderEligibility(w, r, id, http.StatusUnprocessableEntity, v, date, f)
+}
+
+// sweepPatients are the patient keys of a sweep's results.
+func (s *eligibilityWeb) sweepPatients(results []store.EligibilityResult) []string {
+	var keys []string
+	for _, res := range results {
+		keys = append(keys, s.resultPatients(res)...)
+	}
+	return keys
 }

@@ -69,7 +69,7 @@ func (s *claimsWeb) apiFindings(w http.ResponseWriter, r *http.Request, id auth.
 		head.IntakeErrors = append(head.IntakeErrors, intakeErrorWithClaim{
 			IntakeError: scrubfile.IntakeError{Sheet: e.Sheet, Row: e.Row, Column: e.Column, Value: e.Value, Message: e.Message}, ClaimID: e.ClaimID})
 	}
-	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewFindings, batchID: b.ID, detail: "findings report (API)"}); err != nil {
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessViewFindings, batchID: b.ID, showedBatch: b.ID, detail: "findings report (API)"}); err != nil {
 		s.failAccess(w, r)
 		return
 	}
@@ -122,7 +122,7 @@ func (s *claimsWeb) apiFindingsCSV(w http.ResponseWriter, r *http.Request, id au
 		s.failErr(w, r, "the findings of batch "+b.ID, err)
 		return
 	}
-	if err := s.recordAccess(r, id, phiEvent{action: store.AccessExportFindings, batchID: b.ID, detail: "findings CSV"}); err != nil {
+	if err := s.recordAccess(r, id, phiEvent{action: store.AccessExportFindings, batchID: b.ID, showedBatch: b.ID, detail: "findings CSV"}); err != nil {
 		s.failAccess(w, r)
 		return
 	}
@@ -188,7 +188,7 @@ func (s *claimsWeb) serveDownload(w http.ResponseWriter, r *http.Request, id aut
 			s.failErr(w, r, "the download of batch "+b.ID, err)
 			return
 		}
-		s.log.Error("web: download failed midway", "batch", b.ID, "file", name, "err", err)
+		s.log.Error("web: download failed midway", "batch", b.ID, "action", e.action, "err", err)
 		panic(http.ErrAbortHandler)
 	}
 }
@@ -209,7 +209,7 @@ func (s *claimsWeb) apiAnnotated(w http.ResponseWriter, r *http.Request, id auth
 		s.failErr(w, r, "the annotated workbook", fault.Errorf(fault.Conflict, "The annotated workbook is ready once the file has been read and scrubbed. Wait for the batch to finish scrubbing."))
 		return
 	}
-	s.serveDownload(w, r, id, b, phiEvent{action: store.AccessDownloadWorkbook, batchID: b.ID, detail: "annotated workbook"},
+	s.serveDownload(w, r, id, b, phiEvent{action: store.AccessDownloadWorkbook, batchID: b.ID, showedBatch: b.ID, detail: "annotated workbook"},
 		xlsxType, baseName(b.FileName)+"-annotated.xlsx", func(d *download) error {
 			return s.claims.WriteAnnotated(r.Context(), b.ID, d)
 		})
@@ -230,7 +230,7 @@ func (s *claimsWeb) api837P(w http.ResponseWriter, r *http.Request, id auth.Iden
 		s.failErr(w, r, "the 837P", fault.Errorf(fault.NotFound, "This batch has not submitted any claims yet, so there is no 837P. It is built when the batch moves on from review."))
 		return
 	}
-	s.serveDownload(w, r, id, b, phiEvent{action: store.AccessDownload837P, batchID: b.ID, detail: strconv.Itoa(len(ics)) + " interchanges"},
+	s.serveDownload(w, r, id, b, phiEvent{action: store.AccessDownload837P, batchID: b.ID, showedBatch: b.ID, detail: strconv.Itoa(len(ics)) + " interchanges"},
 		"application/edi-x12", baseName(b.FileName)+"-837P.x12", func(d *download) error {
 			return s.claims.Write837P(r.Context(), b.ID, d)
 		})

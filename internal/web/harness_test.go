@@ -66,6 +66,7 @@ type harness struct {
 	// stack is the real product behind the server (withBots), else nil.
 	stack     *Stack
 	wantStack bool
+	noUsers   bool
 }
 
 // Stack is the product behind a test server: the claims and eligibility
@@ -97,6 +98,9 @@ type harnessOption func(*harness, *Options)
 // withBots puts the real bots behind the server (after every other option
 // has changed the settings).
 func withBots(h *harness, _ *Options) { h.wantStack = true }
+
+// withoutRoleUsers leaves the database's users as they are.
+func withoutRoleUsers(h *harness, _ *Options) { h.noUsers = true }
 
 // newHarness is newHarnessOn a fresh SQLite database.
 func newHarness(t *testing.T, opts ...harnessOption) *harness {
@@ -130,6 +134,9 @@ func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
 	h.web = w
 	h.srv.Config.Handler = w
 	for _, r := range allRoles {
+		if h.noUsers {
+			break
+		}
 		if _, _, err := auth.CreateAccount(context.Background(), db, auth.NewAccount{Username: string(r), DisplayName: "Test " + string(r), Role: r, Password: rolePassword}); err != nil {
 			t.Fatal(err)
 		}
@@ -187,7 +194,7 @@ func (h *harness) bearer(role store.Role) *agent {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	tok, _, err := auth.IssueAPIToken(context.Background(), h.db, u.ID, "test")
+	tok, _, err := auth.IssueAPIToken(context.Background(), h.db, u.ID, "test", 0, h.clock.now())
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -21,6 +22,24 @@ import (
 // forms only to rcmbot.
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// bodyDeadline bounds how long each request's body may take to arrive:
+// uploads (multipart) and codec requests get the upload timeout, all
+// others the body timeout. The server's ReadHeaderTimeout covers the
+// headers; without this a client could hold a connection (and its
+// goroutine) for as long as it liked by sending one byte now and then.
+func (s *Server) bodyDeadline(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := s.bodyTimeout
+		if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" || strings.HasPrefix(r.URL.Path, "/codec/") {
+			d = s.uploadTimeout
+		}
+		// Not every ResponseWriter supports deadlines (tests' recorders);
+		// the server's connections do.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(d))
+		h.ServeHTTP(w, r)
+	})
+}
 
 // securityHeaders sets the headers every response carries. Dynamic
 // responses are never cached: they may hold patient data.
@@ -71,6 +90,10 @@ type route struct {
 	// csrfInBody: the handler checks the CSRF token itself (the multipart
 	// upload form, whose token is its first part).
 	csrfInBody bool
+	// beforeNewPassword: open to a user whose password someone else
+	// chose and who has not changed it yet (the Account page, the
+	// password change, "who am I"); every other route sends them there.
+	beforeNewPassword bool
 }
 
 // handlerFunc is a route's handler, given the authenticated user.
@@ -84,6 +107,14 @@ const (
 
 // maxFormBytes bounds urlencoded and JSON request bodies.
 const maxFormBytes = 1 << 20
+
+// maxPartBytes bounds each part of a multipart upload other than the file
+// (the CSRF token, any other field), and multipartOverhead the request
+// beyond the file's own bytes.
+const (
+	maxPartBytes      = 64 << 10
+	multipartOverhead = 256 << 10
+)
 
 // guarded is a route's handler behind authentication, its permission and
 // CSRF checks.
@@ -101,6 +132,14 @@ func (s *Server) guard(rt route, fn handlerFunc) guarded {
 			s.unauthenticated(w, r, rt, id, err)
 			return
 		}
+		if id.User.MustChangePassword && !rt.beforeNewPassword {
+			if isAPI(r) {
+				s.fail(w, r, http.StatusForbidden, "This account's password was set by someone else: change it in the web app (Account page) before using the API.")
+				return
+			}
+			http.Redirect(w, r, mustChangePage, http.StatusSeeOther)
+			return
+		}
 		if !can(id.User.Role, rt.perm) {
 			if rt.phi != "" {
 				s.recordDenied(r, id.User, rt.phi, "role "+string(id.User.Role)+" may not do this")
@@ -110,7 +149,11 @@ func (s *Server) guard(rt route, fn handlerFunc) guarded {
 		}
 		if !safeMethod(r.Method) {
 			ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-			if ct != "multipart/form-data" {
+			if ct == "multipart/form-data" {
+				// Chunked bodies have no length to check up front: the
+				// whole request is bounded here, each part by its handler.
+				r.Body = http.MaxBytesReader(w, r.Body, s.cfg.UploadMaxBytes+multipartOverhead)
+			} else {
 				r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 			}
 			if !id.ViaToken() && !rt.csrfInBody && !s.csrfOK(r, id, ct) {
@@ -164,6 +207,8 @@ func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, rt rout
 		w.Header().Set("WWW-Authenticate", `Bearer realm="rcmbot"`)
 		msg := "Sign in, or send an API token (Authorization: Bearer ...) from `rcmbot users token`."
 		switch {
+		case expired && id.ViaToken():
+			msg = "This API token has expired. Issue a new one on your Account page (or with `rcmbot users token`)."
 		case expired:
 			msg = "Your session has expired. Sign in again."
 		case disabled:

@@ -3,9 +3,12 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -381,26 +384,64 @@ func TestWithoutBots(t *testing.T) {
 	has(t, "eligibility without the bot", page, "eligibility bot is not running")
 }
 
+// TestEnsureFirstAdmin: the first administrator's generated password goes
+// into an owner-only file, never into the output (a log), must be changed
+// at the first sign-in, and the file goes when it is.
 func TestEnsureFirstAdmin(t *testing.T) {
 	h := newHarness(t)
 	var out bytes.Buffer
-	if created, err := EnsureFirstAdmin(context.Background(), h.db, h.srv.URL, &out); err != nil || created {
+	file := filepath.Join(t.TempDir(), "first-admin-password.txt")
+	if created, err := EnsureFirstAdmin(context.Background(), h.db, h.srv.URL, file, &out); err != nil || created {
 		t.Fatalf("with users present: created=%t err=%v", created, err)
 	}
 	db := newEmptyDB(t)
-	created, err := EnsureFirstAdmin(context.Background(), db, "http://localhost:8080/", &out)
+	created, err := EnsureFirstAdmin(context.Background(), db, "http://localhost:8080/", file, &out)
 	if err != nil || !created {
 		t.Fatalf("empty database: created=%t err=%v", created, err)
 	}
-	m := regexp.MustCompile(`Sign in at http://localhost:8080/login\n  username: admin\n  password: ([A-Z2-7]{26})\n`).FindStringSubmatch(out.String())
-	if m == nil {
-		t.Fatalf("output:\n%s", out.String())
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw := strings.TrimSpace(string(b))
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o600 || !regexp.MustCompile(`^[A-Z2-7]{26}$`).MatchString(pw) {
+		t.Fatalf("password file mode %v, content %q", fi.Mode().Perm(), pw)
+	}
+	if strings.Contains(out.String(), pw) || !strings.Contains(out.String(), file) || !strings.Contains(out.String(), "http://localhost:8080/login") {
+		t.Fatalf("output names the password or not the file:\n%s", out.String())
 	}
 	u, err := db.UserByUsername(context.Background(), "admin")
-	if err != nil || u.Role != store.RoleAdmin || strings.Contains(u.PasswordHash, m[1]) {
+	if err != nil || u.Role != store.RoleAdmin || !u.MustChangePassword || strings.Contains(u.PasswordHash, pw) {
 		t.Fatalf("admin %+v %v", u, err)
 	}
-	if again, _ := EnsureFirstAdmin(context.Background(), db, "http://localhost:8080", &out); again {
+	if again, _ := EnsureFirstAdmin(context.Background(), db, "http://localhost:8080", file, &out); again {
 		t.Error("a second admin was created")
+	}
+
+	// Signing in leads only to the password change; changing it removes the file.
+	a := newHarnessOn(t, db, withoutRoleUsers, func(_ *harness, o *Options) { o.FirstAdminPasswordFile = file })
+	c := a.anonymous()
+	if res := c.signIn("admin", pw); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != mustChangePage {
+		t.Fatalf("first sign-in: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	for _, path := range []string{"/batches", "/users", "/access-log"} {
+		if res := c.get(path); res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != mustChangePage {
+			t.Errorf("%s before the password change: %d to %q", path, res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	page := c.get("/account")
+	has(t, "account page before the change", page.body, "Choose your own before you go on")
+	c.csrf = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindStringSubmatch(page.body)[1]
+	if res := c.postForm("/account/password", url.Values{"current": {pw}, "new": {"aaaaaaaaaaaaaaaa"}, "confirm": {"aaaaaaaaaaaaaaaa"}}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a repeated-character password: %d", res.StatusCode)
+	}
+	if res := c.postForm("/account/password", url.Values{"current": {pw}, "new": {"lantern orchid 1947"}, "confirm": {"lantern orchid 1947"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("password change: %d %s", res.StatusCode, res.body)
+	}
+	if _, err := os.Stat(file); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the one-time password file is still there: %v", err)
+	}
+	if res := c.get("/batches"); res.StatusCode != http.StatusOK {
+		t.Errorf("after the change: %d", res.StatusCode)
 	}
 }

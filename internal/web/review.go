@@ -64,7 +64,7 @@ func (s *claimsWeb) apiReview(w http.ResponseWriter, r *http.Request, id auth.Id
 		s.failErr(w, r, "batch "+r.PathValue("id"), err)
 		return
 	}
-	outs, err := s.claims.Review(r.Context(), b.ID, id.User.Username, actions)
+	outs, err := s.claims.Review(r.Context(), b.ID, id.User.Username, string(id.User.Role), actions)
 	if err != nil {
 		s.failErr(w, r, "the review of batch "+b.ID, err)
 		return
@@ -180,7 +180,11 @@ func (s *claimsWeb) renderQueue(w http.ResponseWriter, r *http.Request, id auth.
 		return
 	}
 	if len(d.Rows) > 0 {
-		if err := s.recordAccess(r, id, phiEvent{action: accessViewReviewQueue, batchID: d.Batch,
+		keys := make([]string, len(d.Rows))
+		for i, row := range d.Rows {
+			keys[i] = row.Rec.PatientKey
+		}
+		if err := s.recordAccess(r, id, phiEvent{action: accessViewReviewQueue, batchID: d.Batch, patients: keys,
 			detail: fmt.Sprintf("%d flagged claims in %d batches", len(d.Rows), len(d.Batches))}); err != nil {
 			s.failAccess(w, r)
 			return
@@ -230,7 +234,7 @@ func (s *claimsWeb) reviewForm(w http.ResponseWriter, r *http.Request, id auth.I
 	done := 0
 	var problems []string
 	for _, batchID := range order {
-		outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, byBatch[batchID])
+		outs, err := s.claims.Review(r.Context(), batchID, id.User.Username, string(id.User.Role), byBatch[batchID])
 		if err != nil {
 			msg := fault.MessageOf(err)
 			if !staffFacing(err) {

@@ -22,6 +22,10 @@ import (
 var wantRoles = map[string]string{
 	"GET /account":                                        "biller reviewer admin auditor",
 	"POST /account/password":                              "biller reviewer admin auditor",
+	"POST /account/tokens":                                "biller reviewer admin auditor",
+	"POST /account/tokens/{tid}/revoke":                   "biller reviewer admin auditor",
+	"POST /users/{uid}/tokens/{tid}/revoke":               "admin",
+	"GET /api/v1/access-log/patient":                      "admin auditor",
 	"GET /upload":                                         "biller reviewer admin",
 	"POST /upload":                                        "biller reviewer admin",
 	"GET /batches":                                        "biller reviewer admin auditor",
@@ -424,7 +428,7 @@ func lockout(t *testing.T, h *harness) {
 		}
 	}
 	res := c.signIn("reviewer", rolePassword)
-	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.body, "locked for 15 minutes") {
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(res.body, "pauses for 1 minute") {
 		t.Fatalf("right password on a locked account: %d %s", res.StatusCode, res.body)
 	}
 	// Unknown users get the same page as wrong passwords.
@@ -439,7 +443,7 @@ func lockout(t *testing.T, h *harness) {
 	// The admin sees the lock and lifts it.
 	admin := h.signIn(store.RoleAdmin)
 	u, _ := h.db.UserByUsername(context.Background(), "reviewer")
-	if page := admin.get("/users"); !strings.Contains(page.body, "locked until") {
+	if page := admin.get("/users"); !strings.Contains(page.body, "locked at 1 address") {
 		t.Errorf("users page does not show the lock")
 	}
 	if res := admin.postForm("/users/"+u.ID+"/unlock", nil); res.StatusCode != http.StatusSeeOther {

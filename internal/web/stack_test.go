@@ -12,6 +12,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/codec"
 	"github.com/rcmbot/rcmbot/internal/config"
+	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -34,7 +35,7 @@ func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
 	}
 	srv := temporaltest.Start(t)
 	var co client.Options
-	codec.ConfigureClient(&co, ring)
+	codec.ConfigureClient(&co, ring, codec.RefusePlaintext)
 	c := srv.Client(t, temporaltest.Options{DataConverter: co.DataConverter, FailureConverter: co.FailureConverter})
 
 	ch, err := sim.NewClearinghouseSim(sim.ClearinghouseConfig{AckDelay: time.Second})
@@ -54,7 +55,11 @@ func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
 	if err := temporalx.Apply(context.Background(), c, cfg.TimeZone, bots.Schedules(cfg)); err != nil {
 		t.Fatal(err)
 	}
-	env := bots.Env{Config: cfg, DB: db, Ring: ring, Log: slog.New(slog.DiscardHandler)}
+	keys, err := decision.NewPair("rcmbot-web-test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := bots.Env{Config: cfg, DB: db, Ring: ring, Log: slog.New(slog.DiscardHandler), Signer: keys.Signer, Verifier: keys.Verifier}
 	deps, err := bots.Build(env)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/rcmbot/rcmbot/internal/fault"
@@ -13,11 +14,17 @@ import (
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
 
+// firstAdminName is the username of the administrator EnsureFirstAdmin makes.
+const firstAdminName = "admin"
+
 // EnsureFirstAdmin creates an administrator "admin" with a random password
-// when the database has no users, and writes to out how to sign in at
-// publicURL (the password is shown this once; only its hash is stored). With
-// users present it does nothing and reports false.
-func EnsureFirstAdmin(ctx context.Context, accounts auth.Accounts, publicURL string, out io.Writer) (bool, error) {
+// when the database has no users. The password goes into passwordFile
+// (created owner-only, never overwritten), never into out, which is often
+// a log: out says where to find it and how to sign in at publicURL. The
+// password must be changed at the first sign-in, and the web app removes
+// the file when it is (Options.FirstAdminPasswordFile). With users present
+// it does nothing and reports false.
+func EnsureFirstAdmin(ctx context.Context, accounts auth.Accounts, publicURL, passwordFile string, out io.Writer) (bool, error) {
 	us, err := accounts.Users(ctx)
 	if err != nil {
 		return false, fmt.Errorf("first admin: %w", err)
@@ -25,24 +32,41 @@ func EnsureFirstAdmin(ctx context.Context, accounts auth.Accounts, publicURL str
 	if len(us) > 0 {
 		return false, nil
 	}
-	u, pw, err := auth.CreateAccount(ctx, accounts, auth.NewAccount{Username: "admin", DisplayName: "Administrator", Role: store.RoleAdmin})
-	if errors.Is(err, store.ErrConflict) {
-		return false, nil // another process created it first
+	pw := auth.GeneratePassword()
+	f, err := os.OpenFile(passwordFile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return false, fmt.Errorf("first admin: write its one-time password: %w", err)
+	}
+	_, err = fmt.Fprintf(f, "%s\n", pw)
+	if cerr := f.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
+		return false, fmt.Errorf("first admin: write its one-time password: %w", err)
+	}
+	u, _, err := auth.CreateAccount(ctx, accounts, auth.NewAccount{Username: firstAdminName, DisplayName: "Administrator", Role: store.RoleAdmin,
+		Password: pw, MustChange: true})
+	if err != nil {
+		os.Remove(passwordFile)
+		if errors.Is(err, store.ErrConflict) {
+			return false, nil // another process created it first
+		}
 		return false, fmt.Errorf("first admin: %w", err)
 	}
-	fmt.Fprintf(out, "\nFirst administrator created. Sign in at %s/login\n  username: %s\n  password: %s\n"+
-		"This password is shown once. Change it on the Account page, then add staff on the Users page\n"+
-		"(or with `rcmbot users add NAME --role biller|reviewer|admin|auditor`).\n\n",
-		strings.TrimRight(publicURL, "/"), u.Username, pw)
+	fmt.Fprintf(out, "\nFirst administrator created. Sign in at %s/login as %s with the one-time password in\n  %s\n"+
+		"(readable only by you). rcmbot asks for a new password at once and then deletes the file. Add staff on\n"+
+		"the Users page (or with `rcmbot users add NAME --role biller|reviewer|admin|auditor`).\n\n",
+		strings.TrimRight(publicURL, "/"), u.Username, passwordFile)
 	return true, nil
 }
 
 type userRow struct {
 	store.User
-	Locked bool
-	Self   bool
+	// LockedAt counts the client addresses the user's sign-in is locked
+	// at after failures there (never everywhere at once).
+	LockedAt int
+	Tokens   []tokenRow
+	Self     bool
 }
 
 type usersPageData struct {
@@ -62,7 +86,8 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, id auth.Ident
 		"role":    "Role changed. It applies from the user's next request.",
 		"disable": "User disabled and signed out everywhere. Their API tokens stop working.",
 		"enable":  "User enabled. They can sign in again.",
-		"unlock":  "User unlocked. They can sign in again.",
+		"unlock":  "Sign-in locks lifted: they can sign in from everywhere again.",
+		"revoke":  "API token revoked: it stops working at once.",
 	}[r.URL.Query().Get("done")]
 	s.renderUsers(w, r, id, http.StatusOK, v, usersPageData{})
 }
@@ -73,9 +98,22 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, id auth.Ide
 		s.failErr(w, r, "the user list", err)
 		return
 	}
-	now := s.now()
+	locks, err := s.db.LockedLogins(r.Context(), s.now())
+	if err != nil {
+		s.failErr(w, r, "the user list", err)
+		return
+	}
+	lockedAt := map[string]int{}
+	for _, l := range locks {
+		lockedAt[l.UserID]++
+	}
 	for _, u := range us {
-		d.Users = append(d.Users, userRow{User: u, Locked: now.Before(u.LockedUntil), Self: u.ID == id.User.ID})
+		row := userRow{User: u, LockedAt: lockedAt[u.ID], Self: u.ID == id.User.ID}
+		if row.Tokens, err = s.tokenRows(r, u.ID); err != nil {
+			s.failErr(w, r, "the user list", err)
+			return
+		}
+		d.Users = append(d.Users, row)
 	}
 	d.Roles = allRoles
 	v.Data = d
@@ -86,8 +124,10 @@ func (s *Server) addUserForm(w http.ResponseWriter, r *http.Request, id auth.Ide
 	var d usersPageData
 	d.Form.Username, d.Form.DisplayName, d.Form.Role = r.PostFormValue("username"), r.PostFormValue("display_name"), r.PostFormValue("role")
 	v := newView(id, "Users", "users", nil)
+	// A password the administrator chose is theirs to know: the user
+	// replaces it at the first sign-in, as a generated one.
 	u, pw, err := auth.CreateAccount(r.Context(), s.db, auth.NewAccount{Username: d.Form.Username, DisplayName: d.Form.DisplayName,
-		Role: store.Role(d.Form.Role), Password: r.PostFormValue("password")})
+		Role: store.Role(d.Form.Role), Password: r.PostFormValue("password"), MustChange: true})
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		v.Error = fmt.Sprintf("There is already a user %q. Pick another username.", store.NormalizeUsername(d.Form.Username))
@@ -137,7 +177,7 @@ func (s *Server) userActionForm(w http.ResponseWriter, r *http.Request, id auth.
 	case "disable", "enable":
 		err = s.db.SetUserDisabled(ctx, u.ID, action == "disable")
 	case "unlock":
-		err = s.db.RecordLoginSuccess(ctx, u.ID)
+		err = s.db.ClearLoginFailures(ctx, u.ID, "")
 	case "reset":
 		pw := auth.GeneratePassword()
 		hash, herr := auth.HashPassword(pw)
@@ -145,12 +185,14 @@ func (s *Server) userActionForm(w http.ResponseWriter, r *http.Request, id auth.
 			s.failErr(w, r, "resetting the password", herr)
 			return
 		}
-		if err := s.db.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		// Every session of the user ends; the new password must be
+		// replaced at the next sign-in.
+		if err := s.db.SetPasswordHash(ctx, u.ID, hash, true, ""); err != nil {
 			s.failErr(w, r, "resetting the password", err)
 			return
 		}
 		s.log.Info("web: password reset", "username", u.Username, "by", id.User.Username)
-		v.Flash = "Password reset for " + u.Username + "."
+		v.Flash = "Password reset for " + u.Username + ": they are signed out everywhere and choose a new password at their next sign-in."
 		s.renderUsers(w, r, id, http.StatusOK, v, usersPageData{Secret: pw, SecretUser: u.Username})
 		return
 	default:
@@ -163,4 +205,9 @@ func (s *Server) userActionForm(w http.ResponseWriter, r *http.Request, id auth.
 	}
 	s.log.Info("web: user "+action, "username", u.Username, "by", id.User.Username)
 	http.Redirect(w, r, "/users?done="+action, http.StatusSeeOther)
+}
+
+// revokeUserTokenForm revokes another user's API token (administrators).
+func (s *Server) revokeUserTokenForm(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	s.revokeToken(w, r, id, r.PathValue("uid"), "/users?done=revoke")
 }

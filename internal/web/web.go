@@ -36,6 +36,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/codec"
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/fault"
@@ -69,7 +70,24 @@ type Options struct {
 	Log    *slog.Logger
 	// Now is the clock (sessions, "today"); nil means time.Now.
 	Now func() time.Time
+	// FirstAdminPasswordFile is where EnsureFirstAdmin put the first
+	// administrator's one-time password; it is removed when they change
+	// it. "" when there is none.
+	FirstAdminPasswordFile string
+	// BodyTimeout bounds how long a request's body may take to arrive
+	// (0 = DefaultBodyTimeout); UploadTimeout the same for uploads
+	// (multipart) and codec requests (0 = DefaultUploadTimeout).
+	BodyTimeout, UploadTimeout time.Duration
 }
+
+// Defaults for Options' body timeouts: a form or JSON body (at most 1 MB)
+// arrives in seconds; an upload of the largest file allowed over a slow
+// office line in minutes. A client trickling bytes to hold a connection
+// open (1 byte every 5 seconds) is cut off at the timeout.
+const (
+	DefaultBodyTimeout   = 30 * time.Second
+	DefaultUploadTimeout = 10 * time.Minute
+)
 
 // Server is the web app, REST API and codec server as one http.Handler.
 type Server struct {
@@ -89,6 +107,12 @@ type Server struct {
 	cookieName string // session cookie
 	origin     string // RCMBOT_PUBLIC_URL's origin
 	handler    http.Handler
+
+	firstAdminFile             string
+	bodyTimeout, uploadTimeout time.Duration
+	// tags makes patient keys from identifiers (the key ring; nil without
+	// one, when lookups by patient are unavailable).
+	tags claim.Tagger
 }
 
 // Sign-in throttling per client address: 10 attempts at once, then one
@@ -105,7 +129,17 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		db: o.DB, cfg: o.Config, log: o.Log, now: o.Now,
-		bots: o.Bots, payers: o.Payers,
+		bots: o.Bots, payers: o.Payers, firstAdminFile: o.FirstAdminPasswordFile,
+		bodyTimeout: o.BodyTimeout, uploadTimeout: o.UploadTimeout,
+	}
+	if o.Ring != nil {
+		s.tags = o.Ring
+	}
+	if s.bodyTimeout <= 0 {
+		s.bodyTimeout = DefaultBodyTimeout
+	}
+	if s.uploadTimeout <= 0 {
+		s.uploadTimeout = DefaultUploadTimeout
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -162,7 +196,7 @@ func New(o Options) (*Server, error) {
 		// Temporal UI calls it from another origin by design.
 		root.Handle("/codec/", ch)
 	}
-	s.handler = s.recoverer(s.securityHeaders(root))
+	s.handler = s.recoverer(s.securityHeaders(s.bodyDeadline(root)))
 	return s, nil
 }
 
@@ -245,19 +279,23 @@ func (s *Server) routes(m registrar) {
 	h := func(pattern string, rt route, fn handlerFunc) { m.Handle(pattern, s.guard(rt, fn)) }
 
 	// Pages every process serves, whatever its bots.
-	h("GET /account", route{perm: permAccount}, s.accountPage)
-	h("POST /account/password", route{perm: permAccount}, s.changePassword)
+	h("GET /account", route{perm: permAccount, beforeNewPassword: true}, s.accountPage)
+	h("POST /account/password", route{perm: permAccount, beforeNewPassword: true}, s.changePassword)
+	h("POST /account/tokens", route{perm: permAccount}, s.issueTokenForm)
+	h("POST /account/tokens/{tid}/revoke", route{perm: permAccount}, s.revokeTokenForm)
 	h("GET /bots", route{perm: permView}, s.botsPage)
 	h("POST /bots/{schedule}/{action}", route{perm: permOperate}, s.botsAction)
 	h("GET /users", route{perm: permUsers}, s.usersPage)
 	h("POST /users", route{perm: permUsers}, s.addUserForm)
 	h("POST /users/{uid}/{action}", route{perm: permUsers}, s.userActionForm)
+	h("POST /users/{uid}/tokens/{tid}/revoke", route{perm: permUsers}, s.revokeUserTokenForm)
 	h("GET /access-log", route{perm: permAudit}, s.accessLogPage)
 
-	h("GET /api/v1/me", route{perm: permAccount}, s.apiMe)
+	h("GET /api/v1/me", route{perm: permAccount, beforeNewPassword: true}, s.apiMe)
 	h("GET /api/v1/schedules", route{perm: permView}, s.apiSchedules)
 	h("POST /api/v1/schedules/{schedule}/{action}", route{perm: permOperate}, s.apiScheduleAction)
 	h("GET /api/v1/access-log", route{perm: permAudit}, s.apiAccessLog)
+	h("GET /api/v1/access-log/patient", route{perm: permAudit}, s.apiWhoSaw)
 
 	// Each bot's own pages and API (bots.go).
 	for _, b := range s.bots {
@@ -298,10 +336,34 @@ func hostOnly(addr string) string {
 	return host
 }
 
-// safeNext returns a same-site path to go to after sign-in, or "/".
+// safeNext returns the path to go to after sign-in when next is a path on
+// this site, else "/". It accepts only what a same-origin link can be: a
+// single leading slash followed by path characters, with no control
+// characters or spaces anywhere (browsers drop tabs and newlines, so
+// "/\t/host" becomes "//host": another site), no backslashes (which
+// browsers read as slashes) and no percent-encoded slash or backslash
+// (decoded by some proxies and frameworks into the same), and nothing
+// that parses as a scheme or host.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	if next == "" || next[0] != '/' || len(next) > 2048 {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c == 0x7f || c == '\\' || c >= 0x80 {
+			return "/"
+		}
+	}
+	if len(next) > 1 && next[1] == '/' {
+		return "/"
+	}
+	lower := strings.ToLower(next)
+	for _, enc := range []string{"%2f", "%5c", "%09", "%0a", "%0d", "%00"} {
+		if strings.Contains(lower, enc) {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
 	return next

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 )
@@ -201,6 +202,7 @@ func Check837P(env *Envelope837, c *claim.Claim) error {
 			bad(0, p.field, "%s provider NPI %s has no name: add it to the practitioners list (the 837P requires NM103)", p.role, p.npi)
 		}
 	}
+	checkLengths(env, c, bad)
 	for i := range c.Lines {
 		checkLine(c, i, bad)
 		l := &c.Lines[i]
@@ -216,6 +218,62 @@ func Check837P(env *Envelope837, c *claim.Claim) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// elementLimit is the longest value the 005010X222A1 guide allows in an
+// element the writer fills from the claim.
+type elementLimit struct {
+	field   claim.Field
+	line    int
+	what    string // for the reviewer: "patient last name"
+	element string // where it goes: "2010BA NM103"
+	value   string
+	max     int
+}
+
+// checkLengths reports claim values longer than their 837P element
+// allows (a name pasted with a whole note in it, a 10 MB cell): the
+// writer would otherwise send them and the clearinghouse reject the file.
+// Messages give the length, never the value.
+func checkLengths(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, string, ...any)) {
+	p, b := &c.Patient, &c.Billing
+	limits := []elementLimit{
+		{claim.FieldPatientLastName, 0, "patient last name", "2010BA NM103", p.LastName, 60},
+		{claim.FieldPatientFirstName, 0, "patient first name", "2010BA NM104", p.FirstName, 35},
+		{claim.FieldMemberID, 0, "member ID", "2010BA NM109", c.MemberID, 80},
+		{claim.FieldGroupNumber, 0, "group number", "SBR03", c.GroupNumber, 50},
+		{claim.FieldPayerName, 0, "payer name", "2010BB NM103", c.PayerName, 60},
+		{claim.FieldPayerID, 0, "payer ID", "2010BB NM109", c.PayerID, 80},
+		{claim.FieldBillingName, 0, "billing provider name", "2010AA NM103", b.Name, 60},
+		{claim.FieldBillingTaxonomy, 0, "billing taxonomy", "PRV03", b.Taxonomy, 50},
+		{claim.FieldBillingAddress, 0, "billing address line 1", "2010AA N301", b.Address.Line1, 55},
+		{claim.FieldBillingAddress, 0, "billing address line 2", "2010AA N302", b.Address.Line2, 55},
+		{claim.FieldBillingCity, 0, "billing city", "2010AA N401", b.Address.City, 30},
+		{claim.FieldBillingZip, 0, "billing ZIP code", "2010AA N403", b.Address.Zip, 15},
+		{"", 0, "patient address line 1", "2010BA N301", p.Address.Line1, 55},
+		{"", 0, "patient address line 2", "2010BA N302", p.Address.Line2, 55},
+		{"", 0, "patient city", "2010BA N401", p.Address.City, 30},
+		{"", 0, "patient ZIP code", "2010BA N403", p.Address.Zip, 15},
+		{claim.FieldPriorAuth, 0, "prior authorisation number", "2300 REF02", c.PriorAuth, 50},
+	}
+	for _, npi := range []struct {
+		npi   string
+		field claim.Field
+		role  string
+	}{{c.ReferringNPI, claim.FieldReferringNPI, "referring"}, {c.RenderingNPI, claim.FieldRenderingNPI, "rendering"}} {
+		if pr, ok := env.Practitioners[npi.npi]; ok && npi.npi != "" {
+			limits = append(limits, elementLimit{npi.field, 0, npi.role + " provider's last name", "NM103", pr.LastName, 60},
+				elementLimit{npi.field, 0, npi.role + " provider's first name", "NM104", pr.FirstName, 35})
+		}
+	}
+	for i := range c.Lines {
+		limits = append(limits, elementLimit{claim.FieldNDC, i + 1, "NDC", "2410 LIN03", c.Lines[i].NDC, 48})
+	}
+	for _, l := range limits {
+		if n := utf8.RuneCountInString(l.value); n > l.max {
+			bad(l.line, l.field, "the %s is %d characters; %s allows at most %d", l.what, n, l.element, l.max)
+		}
+	}
 }
 
 func checkLine(c *claim.Claim, i int, bad func(int, claim.Field, string, ...any)) {

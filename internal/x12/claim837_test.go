@@ -430,3 +430,45 @@ func TestWrite837PLineRenderingAndPOS(t *testing.T) {
 		t.Errorf("Check837P = %v", err)
 	}
 }
+
+// TestCheck837PReportsValuesLongerThanX12Allows: a 10 MB patient name (and
+// every other value past its element's length) is a finding naming the
+// field, the element and the length, never the value.
+func TestCheck837PReportsValuesLongerThanX12Allows(t *testing.T) {
+	env := testEnvelope837()
+	c := demoClaims()[0]
+	c.Patient.LastName = strings.Repeat("Q", 10<<20)
+	c.Patient.FirstName = strings.Repeat("Ä", 36) // characters, not bytes
+	c.MemberID = strings.Repeat("9", 81)
+	c.PayerName = strings.Repeat("P", 61)
+	c.Billing.Address.Line1 = strings.Repeat("1", 56)
+	c.PriorAuth = strings.Repeat("A", 51)
+	c.Lines[0].NDC = strings.Repeat("0", 49)
+	err := Check837P(&env, &c)
+	for _, tc := range []struct {
+		field claim.Field
+		line  int
+		msg   string
+	}{
+		{claim.FieldPatientLastName, 0, "patient last name is 10485760 characters; 2010BA NM103 allows at most 60"},
+		{claim.FieldPatientFirstName, 0, "36 characters; 2010BA NM104 allows at most 35"},
+		{claim.FieldMemberID, 0, "NM109 allows at most 80"},
+		{claim.FieldPayerName, 0, "2010BB NM103"},
+		{claim.FieldBillingAddress, 0, "2010AA N301 allows at most 55"},
+		{claim.FieldPriorAuth, 0, "REF02 allows at most 50"},
+		{claim.FieldNDC, 1, "LIN03 allows at most 48"},
+	} {
+		if !hasClaimError(err, c.ID, tc.line, tc.field, tc.msg) {
+			t.Errorf("no finding for %s (line %d) %q in %v", tc.field, tc.line, tc.msg, err)
+		}
+	}
+	if strings.Contains(err.Error(), "QQQQ") || len(err.Error()) > 4096 {
+		t.Errorf("the error carries the value (%d bytes)", len(err.Error()))
+	}
+	// At the limits, nothing is reported.
+	ok := demoClaims()[0]
+	ok.Patient.LastName, ok.Patient.FirstName, ok.MemberID = strings.Repeat("Q", 60), strings.Repeat("Ä", 35), strings.Repeat("9", 80)
+	if err := Check837P(&env, &ok); err != nil {
+		t.Errorf("values at the limits refused: %v", err)
+	}
+}

@@ -224,7 +224,7 @@ func readISA(s string, start int) (Delimiters, int, error) {
 		return d, 0, &SyntaxError{Offset: start, Msg: "an interchange starts with an ISA segment"}
 	}
 	if len(s)-start < isaLength {
-		return d, 0, &SyntaxError{Offset: start, Msg: fmt.Sprintf("the ISA segment is %d characters; it must be %d", isaLength, isaLength)}
+		return d, 0, &SyntaxError{Offset: start, Msg: fmt.Sprintf("the file ends %d characters into the ISA segment; an ISA segment is %d characters", len(s)-start, isaLength)}
 	}
 	d.Element = s[start+3]
 	// ISA16 follows the 16th element separator; the segment terminator

@@ -174,6 +174,10 @@ func TestParseSyntaxErrors(t *testing.T) {
 			t.Errorf("%s: %v, %v", name, ic, err)
 		}
 	}
+	// A truncated ISA says how much of it there is, not "106; it must be 106".
+	if _, err := Parse([]byte(isaLine[:80])); err == nil || !strings.Contains(err.Error(), "ends 80 characters into the ISA segment; an ISA segment is 106") {
+		t.Errorf("short ISA: %v", err)
+	}
 	if _, err := Parse(readSample(t, "imsweb/837_5010/x12_no_isa_line.txt")); err == nil || !strings.Contains(err.Error(), "starts with an ISA") {
 		t.Errorf("file without ISA: %v", err)
 	}

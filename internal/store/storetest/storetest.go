@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -21,7 +22,7 @@ import (
 const PGEnv = "RCMBOT_TEST_PG"
 
 // Open returns a migrated SQLite database in t.TempDir(), closed when the
-// test ends.
+// test ends. Patient data is sealed with a fresh key ring.
 func Open(t testing.TB) *store.DB {
 	t.Helper()
 	return open(t, "sqlite://"+filepath.Join(t.TempDir(), "rcmbot.db"))
@@ -79,6 +80,11 @@ func open(t testing.TB, dbURL string) *store.DB {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() { db.Close() })
+	ring, err := keyring.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetSealer(ring)
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate test database: %v", err)
 	}

@@ -15,6 +15,9 @@ type NewAccount struct {
 	Role        store.Role
 	// Password is the initial password; "" generates one.
 	Password string
+	// MustChange makes the user change the password at the first sign-in;
+	// a generated password always must be.
+	MustChange bool
 }
 
 // AccountError says why an account cannot be created as described, for
@@ -40,10 +43,10 @@ func ValidUsername(name string) error {
 }
 
 // CreateAccount checks and creates an account, and returns it with its
-// initial password (generated when a.Password is ""), which the caller
-// shows once: only its hash is stored. A bad username or role is an
-// *AccountError, a weak password ErrWeakPassword, a taken username
-// store.ErrConflict.
+// initial password (generated when a.Password is "", and then to be
+// changed at the first sign-in), which the caller shows once: only its
+// hash is stored. A bad username or role is an *AccountError, a weak
+// password ErrWeakPassword, a taken username store.ErrConflict.
 func CreateAccount(ctx context.Context, accounts Accounts, a NewAccount) (store.User, string, error) {
 	if err := ValidUsername(a.Username); err != nil {
 		return store.User{}, "", err
@@ -53,13 +56,16 @@ func CreateAccount(ctx context.Context, accounts Accounts, a NewAccount) (store.
 	}
 	pw := a.Password
 	if pw == "" {
-		pw = GeneratePassword()
+		pw, a.MustChange = GeneratePassword(), true
+	} else if err := CheckPasswordPolicy(pw, a.Username, a.DisplayName); err != nil {
+		return store.User{}, "", err
 	}
 	hash, err := HashPassword(pw)
 	if err != nil {
 		return store.User{}, "", err
 	}
-	u, err := accounts.CreateUser(ctx, store.NewUser{Username: a.Username, DisplayName: strings.TrimSpace(a.DisplayName), PasswordHash: hash, Role: a.Role})
+	u, err := accounts.CreateUser(ctx, store.NewUser{Username: a.Username, DisplayName: strings.TrimSpace(a.DisplayName), PasswordHash: hash,
+		Role: a.Role, MustChangePassword: a.MustChange})
 	if err != nil {
 		return store.User{}, "", err
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -21,7 +22,16 @@ const (
 	DefaultIdle        = 30 * time.Minute
 	DefaultMaxAge      = 12 * time.Hour
 	DefaultMaxFailures = 5
-	DefaultLockFor     = 15 * time.Minute
+	DefaultLockFor     = time.Minute
+	DefaultMaxLock     = time.Hour
+)
+
+// API token lifetimes: DefaultTokenLifetime when none is asked for, at
+// most MaxTokenLifetime. Tokens issued before tokens expired count as
+// issued with DefaultTokenLifetime.
+const (
+	DefaultTokenLifetime = 90 * 24 * time.Hour
+	MaxTokenLifetime     = 366 * 24 * time.Hour
 )
 
 // APITokenPrefix starts every API token, so a leaked one is recognisable
@@ -45,9 +55,13 @@ var (
 	// ErrBadSignIn: wrong username or password (or a disabled account:
 	// sign-in does not tell them apart).
 	ErrBadSignIn = errors.New("username or password not recognised")
-	// ErrLocked: too many failed sign-ins; the account is locked for a
-	// while (sign-in shows the same message as ErrBadSignIn).
-	ErrLocked = errors.New("account locked after repeated failed sign-ins")
+	// ErrLocked: too many failed sign-ins from this address; the account
+	// is locked for a while here, and only here (sign-in shows the same
+	// message as ErrBadSignIn).
+	ErrLocked = errors.New("sign-in from this address locked after repeated failures")
+	// ErrMustChangePassword: the password was set by someone else and
+	// must be changed before anything else.
+	ErrMustChangePassword = errors.New("the password must be changed first")
 )
 
 // Accounts is what sign-in, sessions and API tokens need of the database;
@@ -57,15 +71,16 @@ type Accounts interface {
 	User(ctx context.Context, id string) (store.User, error)
 	UserByUsername(ctx context.Context, username string) (store.User, error)
 	Users(ctx context.Context) ([]store.User, error)
-	RecordLoginFailure(ctx context.Context, id string, maxFailures int, lockFor time.Duration) (store.User, error)
-	RecordLoginSuccess(ctx context.Context, id string) error
+	RecordLoginFailure(ctx context.Context, id, addr string, t time.Time, lockFor func(failures int) time.Duration) (store.LoginFailures, error)
+	LoginFailuresOf(ctx context.Context, id, addr string) (store.LoginFailures, error)
+	ClearLoginFailures(ctx context.Context, id, addr string) error
 
 	CreateSession(ctx context.Context, s store.Session) error
 	Session(ctx context.Context, id string) (store.Session, error)
 	TouchSession(ctx context.Context, id string, lastSeen, expires time.Time) error
 	DeleteSession(ctx context.Context, id string) error
 
-	CreateAPIToken(ctx context.Context, userID, tokenHash, name string) (store.APIToken, error)
+	CreateAPIToken(ctx context.Context, userID, tokenHash, name string, expires time.Time) (store.APIToken, error)
 	APITokenByHash(ctx context.Context, tokenHash string) (store.APIToken, store.User, error)
 	TouchAPIToken(ctx context.Context, id string, t time.Time) error
 }
@@ -77,9 +92,12 @@ type Config struct {
 	Idle time.Duration
 	// MaxAge ends a session this long after sign-in, however active.
 	MaxAge time.Duration
-	// MaxFailures consecutive failed sign-ins lock an account for LockFor.
+	// MaxFailures consecutive failed sign-ins of one account from one
+	// client address lock that account there (nowhere else) for LockFor,
+	// doubling with every further failure up to MaxLock.
 	MaxFailures int
 	LockFor     time.Duration
+	MaxLock     time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -91,6 +109,7 @@ type Service struct {
 	maxAge      time.Duration
 	maxFailures int
 	lockFor     time.Duration
+	maxLock     time.Duration
 	now         func() time.Time
 
 	dummyOnce sync.Once
@@ -99,7 +118,7 @@ type Service struct {
 
 // New returns a Service; zero Config fields take the defaults.
 func New(c Config) *Service {
-	s := &Service{accounts: c.Accounts, idle: c.Idle, maxAge: c.MaxAge, maxFailures: c.MaxFailures, lockFor: c.LockFor, now: c.Now}
+	s := &Service{accounts: c.Accounts, idle: c.Idle, maxAge: c.MaxAge, maxFailures: c.MaxFailures, lockFor: c.LockFor, maxLock: c.MaxLock, now: c.Now}
 	if s.idle <= 0 {
 		s.idle = DefaultIdle
 	}
@@ -112,6 +131,9 @@ func New(c Config) *Service {
 	if s.lockFor <= 0 {
 		s.lockFor = DefaultLockFor
 	}
+	if s.maxLock < s.lockFor {
+		s.maxLock = max(DefaultMaxLock, s.lockFor)
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -121,12 +143,26 @@ func New(c Config) *Service {
 // Idle returns the idle timeout.
 func (s *Service) Idle() time.Duration { return s.idle }
 
-// MaxFailures returns how many failed sign-ins lock an account, and LockFor
-// for how long.
+// MaxFailures returns how many failed sign-ins from one address lock an
+// account there.
 func (s *Service) MaxFailures() int { return s.maxFailures }
 
-// LockFor returns how long a locked account stays locked.
+// LockFor returns how long the first lock lasts (each further failure
+// doubles it, up to MaxLock).
 func (s *Service) LockFor() time.Duration { return s.lockFor }
+
+// lockAfter is the lock after the n-th consecutive failure from one
+// address: none before MaxFailures, then LockFor doubling each time.
+func (s *Service) lockAfter(n int) time.Duration {
+	if n < s.maxFailures {
+		return 0
+	}
+	d := s.lockFor
+	for i := s.maxFailures; i < n && d < s.maxLock; i++ {
+		d *= 2
+	}
+	return min(d, s.maxLock)
+}
 
 // NewToken returns a fresh random token (prefix + 256 random bits,
 // base64url) and the hash under which it is stored.
@@ -190,6 +226,9 @@ func (s *Service) identifyToken(ctx context.Context, token string) (Identity, er
 		return id, fmt.Errorf("API token of %s: %w", u.Username, ErrDisabled)
 	}
 	now := s.now()
+	if !now.Before(TokenExpiry(t)) {
+		return id, fmt.Errorf("API token %s of %s: %w", t.ID, u.Username, ErrExpired)
+	}
 	if now.Sub(t.LastUsedAt) >= time.Minute {
 		if err := s.accounts.TouchAPIToken(ctx, t.ID, now); err != nil {
 			return Identity{}, err
@@ -251,11 +290,34 @@ func (s *Service) expiry(created, now time.Time) time.Time {
 	return exp
 }
 
-// SignIn checks a username and password. On success it starts a session
-// and returns the cookie token (to send once, never stored) with the
-// session. Wrong credentials are ErrBadSignIn, a locked account ErrLocked;
-// both take as long as a right password would.
-func (s *Service) SignIn(ctx context.Context, username, password string) (string, store.Session, store.User, error) {
+// ClientKey is the address under which failed sign-ins are counted: an
+// IPv4 address as it is, an IPv6 address as its /64 (one host commonly
+// holds a whole /64, so rotating within it would dodge the count).
+func ClientKey(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil || !ip.Is6() || ip.Is4In6() {
+		return addr
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
+}
+
+// TokenExpiry is when an API token stops working.
+func TokenExpiry(t store.APIToken) time.Time {
+	if t.ExpiresAt.IsZero() {
+		return t.CreatedAt.Add(DefaultTokenLifetime)
+	}
+	return t.ExpiresAt
+}
+
+// SignIn checks a username and password from the client address addr. On
+// success it starts a session and returns the cookie token (to send once,
+// never stored) with the session. Wrong credentials are ErrBadSignIn; an
+// account locked at addr after repeated failures there is ErrLocked (it
+// stays open from every other address); both take as long as a right
+// password would. A user who must change the password gets a session all
+// the same: the web app lets it do nothing else.
+func (s *Service) SignIn(ctx context.Context, username, password, addr string) (string, store.Session, store.User, error) {
 	u, err := s.accounts.UserByUsername(ctx, username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", store.Session{}, store.User{}, err
@@ -269,21 +331,28 @@ func (s *Service) SignIn(ctx context.Context, username, password string) (string
 	if err != nil {
 		return "", store.Session{}, u, fmt.Errorf("user %s: %w", u.Username, err)
 	}
-	if now.Before(u.LockedUntil) {
+	addr = ClientKey(addr)
+	fails, err := s.accounts.LoginFailuresOf(ctx, u.ID, addr)
+	if err != nil {
+		return "", store.Session{}, u, err
+	}
+	if now.Before(fails.LockedUntil) {
 		return "", store.Session{}, u, ErrLocked
 	}
 	if !ok {
-		u, err = s.accounts.RecordLoginFailure(ctx, u.ID, s.maxFailures, s.lockFor)
+		fails, err = s.accounts.RecordLoginFailure(ctx, u.ID, addr, now, s.lockAfter)
 		if err != nil {
 			return "", store.Session{}, u, err
 		}
-		if now.Before(u.LockedUntil) {
+		if now.Before(fails.LockedUntil) {
 			return "", store.Session{}, u, ErrLocked
 		}
 		return "", store.Session{}, u, ErrBadSignIn
 	}
-	if err := s.accounts.RecordLoginSuccess(ctx, u.ID); err != nil {
-		return "", store.Session{}, u, err
+	if fails.Failures > 0 {
+		if err := s.accounts.ClearLoginFailures(ctx, u.ID, addr); err != nil {
+			return "", store.Session{}, u, err
+		}
 	}
 	token, hash := NewToken("")
 	csrf, _ := NewToken("")
@@ -306,11 +375,22 @@ func (s *Service) dummyHash() string {
 	return s.dummy
 }
 
-// IssueAPIToken creates an API token for a user and returns it; only its
-// hash is kept, so this is the one time it can be shown.
-func IssueAPIToken(ctx context.Context, accounts Accounts, userID, name string) (string, store.APIToken, error) {
+// ErrTokenLifetime is wrapped by IssueAPIToken's error for a lifetime
+// over MaxTokenLifetime.
+var ErrTokenLifetime = fmt.Errorf("an API token lasts at most %d days", int(MaxTokenLifetime.Hours()/24))
+
+// IssueAPIToken creates an API token for a user, valid for lifetime (0 =
+// DefaultTokenLifetime, at most MaxTokenLifetime) from now, and returns
+// it; only its hash is kept, so this is the one time it can be shown.
+func IssueAPIToken(ctx context.Context, accounts Accounts, userID, name string, lifetime time.Duration, now time.Time) (string, store.APIToken, error) {
+	switch {
+	case lifetime == 0:
+		lifetime = DefaultTokenLifetime
+	case lifetime < 0 || lifetime > MaxTokenLifetime:
+		return "", store.APIToken{}, ErrTokenLifetime
+	}
 	token, hash := NewToken(APITokenPrefix)
-	t, err := accounts.CreateAPIToken(ctx, userID, hash, name)
+	t, err := accounts.CreateAPIToken(ctx, userID, hash, name, now.Add(lifetime))
 	if err != nil {
 		return "", store.APIToken{}, err
 	}

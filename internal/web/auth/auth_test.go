@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -48,6 +49,35 @@ func TestPasswordPolicy(t *testing.T) {
 	}
 	if err := CheckPasswordPolicy("twelve chars"); err != nil {
 		t.Errorf("12 characters refused: %v", err)
+	}
+	// Common passwords (from the bundled list, with digits and symbols
+	// around them), repeated characters and patterns, runs, and the
+	// user's own name are refused.
+	for _, pw := range []string{"aaaaaaaaaaaa", "abcabcabcabc", "121212121212", "123456789012", "abcdefghijklm", "zyxwvutsrqpo",
+		"qwertyuiop123", "Password2024!", "dragon123456", "1qaz2wsx3edc", "iloveyou1234", "football!!!!", "rcmbot-is-great"} {
+		if err := CheckPasswordPolicy(pw); !errors.Is(err, ErrWeakPassword) {
+			t.Errorf("CheckPasswordPolicy(%q) = %v, want ErrWeakPassword", pw, err)
+		}
+	}
+	if err := CheckPasswordPolicy("margarethe-in-march", "margarethe"); !errors.Is(err, ErrWeakPassword) {
+		t.Errorf("a password holding the username: %v", err)
+	}
+	for _, pw := range []string{"correct horse battery", "violet tractor umbrella", "Xk2#pq9!Lm04", "blue-cactus-on-mars"} {
+		if err := CheckPasswordPolicy(pw, "margarethe", "Margarethe Ng"); err != nil {
+			t.Errorf("CheckPasswordPolicy(%q) refused: %v", pw, err)
+		}
+	}
+}
+
+func TestCommonPasswordListIsSortedAndComplete(t *testing.T) {
+	l := commonPasswords()
+	if len(l) < 40000 || !sort.StringsAreSorted(l) {
+		t.Fatalf("%d common passwords, sorted %t", len(l), sort.StringsAreSorted(l))
+	}
+	for _, p := range l {
+		if p != strings.ToLower(p) || len([]rune(p)) < 6 {
+			t.Fatalf("entry %q is not lower case or is shorter than 6", p)
+		}
 	}
 }
 
@@ -118,7 +148,7 @@ func TestSessionIdleTimeoutAndMaxAge(t *testing.T) {
 		clk := &clock{t: time.Now()}
 		s := New(Config{Accounts: db, Idle: 10 * time.Minute, MaxAge: time.Hour, Now: clk.now})
 
-		token, sess, u, err := s.SignIn(ctx, "Alice", "alice password 1")
+		token, sess, u, err := s.SignIn(ctx, "Alice", "alice password 1", "10.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +170,7 @@ func TestSessionIdleTimeoutAndMaxAge(t *testing.T) {
 		}
 
 		// Idle: a fresh session, then 10 minutes of silence.
-		token, _, _, err = s.SignIn(ctx, "alice", "alice password 1")
+		token, _, _, err = s.SignIn(ctx, "alice", "alice password 1", "10.0.0.1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,38 +189,63 @@ func TestSessionIdleTimeoutAndMaxAge(t *testing.T) {
 	})
 }
 
+// TestSignInLockout: failures lock an account at the address they come
+// from, with a lock that doubles with each further failure; the same
+// account signs in from anywhere else, so guessing an administrator's
+// password cannot lock the administrator out everywhere.
 func TestSignInLockout(t *testing.T) {
 	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		u := newUser(t, db, "bob", store.RoleReviewer, "bob password 12")
-		s := New(Config{Accounts: db, MaxFailures: 3, LockFor: time.Hour})
+		u := newUser(t, db, "bob", store.RoleAdmin, "bob password 12")
+		clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+		s := New(Config{Accounts: db, MaxFailures: 3, LockFor: time.Minute, MaxLock: 4 * time.Minute, Now: clk.now})
+		const attacker, office = "203.0.113.9", "198.51.100.20"
 		for i := 1; i <= 2; i++ {
-			if _, _, _, err := s.SignIn(ctx, "bob", "wrong password!"); !errors.Is(err, ErrBadSignIn) {
+			if _, _, _, err := s.SignIn(ctx, "bob", "wrong password!", attacker); !errors.Is(err, ErrBadSignIn) {
 				t.Fatalf("failure %d: %v, want ErrBadSignIn", i, err)
 			}
 		}
-		if _, _, _, err := s.SignIn(ctx, "bob", "wrong password!"); !errors.Is(err, ErrLocked) {
+		if _, _, _, err := s.SignIn(ctx, "bob", "wrong password!", attacker); !errors.Is(err, ErrLocked) {
 			t.Fatalf("third failure: %v, want ErrLocked", err)
 		}
-		// Locked: even the right password fails.
-		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12"); !errors.Is(err, ErrLocked) {
+		// Locked there: even the right password fails there...
+		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12", attacker); !errors.Is(err, ErrLocked) {
 			t.Fatalf("right password while locked: %v, want ErrLocked", err)
 		}
-		// An admin unlocking (RecordLoginSuccess clears the lock) lets bob in.
-		if err := db.RecordLoginSuccess(ctx, u.ID); err != nil {
+		// ...and works from the office.
+		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12", office); err != nil {
+			t.Fatalf("admin from another address while locked at the attacker's: %v", err)
+		}
+		// Backoff: each failure after the lock doubles it, up to MaxLock.
+		for _, want := range []time.Duration{2 * time.Minute, 4 * time.Minute, 4 * time.Minute} {
+			clk.add(time.Hour)
+			if _, _, _, err := s.SignIn(ctx, "bob", "wrong password!", attacker); !errors.Is(err, ErrLocked) {
+				t.Fatalf("failure after the lock: %v", err)
+			}
+			f, err := db.LoginFailuresOf(ctx, u.ID, attacker)
+			if err != nil || f.LockedUntil.Sub(clk.now()) != want {
+				t.Fatalf("lock %v (%v), want %v", f.LockedUntil.Sub(clk.now()), err, want)
+			}
+		}
+		// IPv6 addresses count per /64.
+		if ClientKey("2001:db8:1:2::1") != ClientKey("2001:db8:1:2:ffff::9") || ClientKey("2001:db8:1:3::1") == ClientKey("2001:db8:1:2::1") {
+			t.Error("IPv6 /64s are not counted together")
+		}
+		// An administrator's unlock lifts every lock.
+		if err := db.ClearLoginFailures(ctx, u.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12"); err != nil {
+		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12", attacker); err != nil {
 			t.Fatalf("after unlock: %v", err)
 		}
 		// Unknown users and disabled users get the same answer as a wrong password.
-		if _, _, _, err := s.SignIn(ctx, "nobody", "bob password 12"); !errors.Is(err, ErrBadSignIn) {
+		if _, _, _, err := s.SignIn(ctx, "nobody", "bob password 12", office); !errors.Is(err, ErrBadSignIn) {
 			t.Fatalf("unknown user: %v", err)
 		}
 		if err := db.SetUserDisabled(ctx, u.ID, true); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12"); !errors.Is(err, ErrBadSignIn) {
+		if _, _, _, err := s.SignIn(ctx, "bob", "bob password 12", office); !errors.Is(err, ErrBadSignIn) {
 			t.Fatalf("disabled user: %v", err)
 		}
 	})
@@ -200,8 +255,9 @@ func TestBearerTokens(t *testing.T) {
 	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		u := newUser(t, db, "carol", store.RoleAuditor, "carol password")
-		s := New(Config{Accounts: db})
-		token, tk, err := IssueAPIToken(ctx, db, u.ID, "scripts")
+		clk := &clock{t: time.Now()}
+		s := New(Config{Accounts: db, Now: clk.now})
+		token, tk, err := IssueAPIToken(ctx, db, u.ID, "scripts", 30*24*time.Hour, clk.now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -234,11 +290,33 @@ func TestBearerTokens(t *testing.T) {
 		if err := db.SetUserDisabled(ctx, u.ID, false); err != nil {
 			t.Fatal(err)
 		}
+		// Expiry: the token works until it expires, then it is expired.
+		clk.add(30*24*time.Hour - time.Second)
+		if _, err := s.Identify(req("Bearer "+token), "s"); err != nil {
+			t.Fatalf("a second before expiry: %v", err)
+		}
+		clk.add(time.Second)
+		if id, err := s.Identify(req("Bearer "+token), "s"); !errors.Is(err, ErrExpired) || id.User.Username != "carol" {
+			t.Fatalf("expired token: %v", err)
+		}
+		// Revoking one token leaves the others working.
+		other, _, err := IssueAPIToken(ctx, db, u.ID, "other", 0, clk.now())
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := db.RevokeAPIToken(ctx, tk.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Identify(req("Bearer "+token), "s"); !errors.Is(err, ErrInvalidCredentials) {
 			t.Fatalf("revoked token: %v", err)
+		}
+		if _, err := s.Identify(req("Bearer "+other), "s"); err != nil {
+			t.Fatalf("the other token after one was revoked: %v", err)
+		}
+		for _, life := range []time.Duration{-time.Hour, MaxTokenLifetime + time.Hour} {
+			if _, _, err := IssueAPIToken(ctx, db, u.ID, "x", life, clk.now()); !errors.Is(err, ErrTokenLifetime) {
+				t.Errorf("lifetime %v: %v", life, err)
+			}
 		}
 	})
 }

@@ -1,7 +1,8 @@
 // Package auth identifies the people and programs that use rcmbot's web app,
-// REST API and codec server: password hashing (argon2id), browser sessions
-// with an idle timeout, bearer API tokens, sign-in with per-account lockout
-// and per-address rate limiting.
+// REST API and codec server: password hashing (argon2id) and the password
+// policy, browser sessions with an idle timeout, bearer API tokens that
+// expire, sign-in with a lock per account and client address (with
+// backoff) and per-address rate limiting.
 //
 // Secrets are never stored: the database holds argon2id hashes of passwords
 // and SHA-256 hashes of session and API tokens (tokens are 256-bit random
@@ -11,11 +12,15 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed" // the common password list
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -44,8 +49,13 @@ const maxPasswordLength = 256
 var ErrWeakPassword = errors.New("password does not meet the policy")
 
 // CheckPasswordPolicy says whether pw may be set as a password; its error
-// tells the user what to change.
-func CheckPasswordPolicy(pw string) error {
+// tells the user what to change. Following NIST SP 800-63B (5.1.1.2), it
+// asks for length rather than character classes and refuses what guessing
+// tries first: a common password (a bundled list, see commonPassword),
+// one character or a short pattern repeated, a run such as "123456789012"
+// or "abcdefghijkl", and a password built on one of the given words (the
+// username, the display name) or on "rcmbot".
+func CheckPasswordPolicy(pw string, words ...string) error {
 	n := utf8.RuneCountInString(pw)
 	switch {
 	case n < MinPasswordLength:
@@ -54,8 +64,84 @@ func CheckPasswordPolicy(pw string) error {
 		return fmt.Errorf("%w: use at most %d characters", ErrWeakPassword, maxPasswordLength)
 	case strings.TrimSpace(pw) == "":
 		return fmt.Errorf("%w: a password cannot be only spaces", ErrWeakPassword)
+	case repetitive(pw):
+		return fmt.Errorf("%w: it repeats one character or a short pattern; use a few unrelated words", ErrWeakPassword)
+	case sequential(pw):
+		return fmt.Errorf("%w: it is a run of consecutive characters; use a few unrelated words", ErrWeakPassword)
+	case commonPassword(pw):
+		return fmt.Errorf("%w: it is one of the most common passwords (or one with digits or symbols added); choose something less guessable", ErrWeakPassword)
+	}
+	lower := strings.ToLower(pw)
+	for _, w := range append(words, "rcmbot") {
+		if w = strings.ToLower(strings.TrimSpace(w)); utf8.RuneCountInString(w) >= 4 && strings.Contains(lower, w) {
+			return fmt.Errorf("%w: it contains your username, your name or the product's name", ErrWeakPassword)
+		}
 	}
 	return nil
+}
+
+// repetitive reports whether pw is a pattern of at most four characters
+// repeated ("aaaaaaaaaaaa", "abcabcabcabc", "12121212121212").
+func repetitive(pw string) bool {
+	r := []rune(strings.ToLower(pw))
+	for period := 1; period <= 4 && period < len(r); period++ {
+		same := true
+		for i := period; i < len(r) && same; i++ {
+			same = r[i] == r[i-period]
+		}
+		if same {
+			return true
+		}
+	}
+	return false
+}
+
+// sequential reports whether pw is one run of consecutive characters,
+// up or down ("123456789012" counts: digits wrap from 9 to 0).
+func sequential(pw string) bool {
+	r := []rune(strings.ToLower(pw))
+	for _, step := range []rune{1, -1} {
+		run := true
+		for i := 1; i < len(r) && run; i++ {
+			d := r[i] - r[i-1]
+			run = d == step || r[i-1] == '9' && r[i] == '0' && step == 1 || r[i-1] == '0' && r[i] == '9' && step == -1
+		}
+		if run {
+			return true
+		}
+	}
+	return false
+}
+
+// commonPasswordsText is the bundled list: lower case, sorted, one per
+// line after '#' comments (source and licence in its header and in
+// COMMON-PASSWORDS-LICENSE.txt).
+//
+//go:embed common-passwords.txt
+var commonPasswordsText string
+
+var commonPasswords = sync.OnceValue(func() []string {
+	var out []string
+	for _, line := range strings.Split(commonPasswordsText, "\n") {
+		if line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	return out
+})
+
+// commonPassword reports whether pw, lower-cased, is on the list, with or
+// without the digits and symbols people put around a common word
+// ("Dragon2024!" is "dragon").
+func commonPassword(pw string) bool {
+	list := commonPasswords()
+	in := func(s string) bool {
+		i := sort.SearchStrings(list, s)
+		return i < len(list) && list[i] == s
+	}
+	lower := strings.ToLower(pw)
+	core := strings.TrimFunc(lower, func(r rune) bool { return !unicode.IsLetter(r) })
+	return in(lower) || utf8.RuneCountInString(core) >= 6 && in(core)
 }
 
 // HashPassword returns the argon2id hash of pw in the PHC string format
