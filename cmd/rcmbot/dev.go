@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,6 +96,11 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	if err := os.MkdirAll(a.cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data dir %s: %w", a.cfg.DataDir, err)
 	}
+	ls, err := a.listenDev()
+	if err != nil {
+		return err
+	}
+	defer ls.close()
 	ring, err := a.openRing(true)
 	if err != nil {
 		return err
@@ -159,44 +165,44 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	// The outside world, simulated: payers and the clearinghouse.
-	simErr := make(chan error, 4)
-	for _, sv := range []struct {
-		name, url string
-		run       func(context.Context, string) error
-	}{
-		{"payer simulator", a.cfg.EligibilityURL, devPayerSim},
-		{"clearinghouse simulator", a.cfg.ClearingURL, devClearinghouseSim},
-	} {
-		addr, err := hostPort(sv.url)
-		if err != nil {
-			return fmt.Errorf("%s: %w", sv.name, err)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := sv.run(workerCtx, addr); err != nil {
-				simErr <- fmt.Errorf("%s on %s: %w", sv.name, addr, err)
-			}
-		}()
-	}
-
-	sinkURL, err := a.startDevSMTPSink(workerCtx, &wg, simErr)
+	// The outside world, simulated: payers, the clearinghouse and a mail
+	// server; then the web app. Each serves on the listener opened above.
+	simErr := make(chan error, 5)
+	payerSim, err := sim.NewPayerSim(sim.PayerConfig{LatencyMin: 100 * time.Millisecond, LatencyMax: 800 * time.Millisecond, Rate: 60})
 	if err != nil {
 		return err
 	}
-
+	// The clearinghouse rejects every 25th claim in its 277CA so the demo
+	// shows both outcomes.
+	chSim, err := sim.NewClearinghouseSim(sim.ClearinghouseConfig{AckDelay: 5 * time.Second, RejectEvery: 25})
+	if err != nil {
+		return err
+	}
 	webSrv, err := a.newWebServer(db, ring, c)
 	if err != nil {
 		return err
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := webSrv.Run(workerCtx, a.cfg.HTTPAddr); err != nil {
-			simErr <- fmt.Errorf("web server on %s: %w", a.cfg.HTTPAddr, err)
+	serve := func(name string, ln net.Listener, run func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := run(); err != nil {
+				simErr <- fmt.Errorf("%s on %s: %w", name, ln.Addr(), err)
+			}
+		}()
+	}
+	serve("payer simulator", ls.payer, func() error { return sim.Serve(workerCtx, ls.payer, payerSim) })
+	serve("clearinghouse simulator", ls.clearinghouse, func() error { return sim.Serve(workerCtx, ls.clearinghouse, chSim) })
+	sinkURL := ""
+	if ls.smtp != nil {
+		sink, err := sim.NewSMTPSink(sim.SMTPSinkConfig{Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword})
+		if err != nil {
+			return err
 		}
-	}()
+		sinkURL = a.cfg.SMTPSinkURL
+		serve("SMTP sink", ls.smtp, func() error { return sink.Serve(workerCtx, ls.smtp, ls.sinkPage) })
+	}
+	serve("web server", ls.web, func() error { return webSrv.Serve(workerCtx, ls.web) })
 	if err := waitHTTP(ctx, a.cfg.PublicURL+"/healthz", 30*time.Second); err != nil {
 		return err
 	}
@@ -258,26 +264,6 @@ func (a *app) writeDemoFiles() (claimsFile, rosterDir string, err error) {
 		return "", "", fmt.Errorf("write demo roster: %w", err)
 	}
 	return claimsFile, rosterDir, nil
-}
-
-// devPayerSim runs the payer simulator with realistic latency and a rate
-// limit above what the starter payers.yaml lets rcmbot send.
-func devPayerSim(ctx context.Context, addr string) error {
-	p, err := sim.NewPayerSim(sim.PayerConfig{LatencyMin: 100 * time.Millisecond, LatencyMax: 800 * time.Millisecond, Rate: 60})
-	if err != nil {
-		return err
-	}
-	return p.Run(ctx, addr)
-}
-
-// devClearinghouseSim runs the clearinghouse simulator; it rejects every
-// 25th claim in its 277CA so the demo shows both outcomes.
-func devClearinghouseSim(ctx context.Context, addr string) error {
-	c, err := sim.NewClearinghouseSim(sim.ClearinghouseConfig{AckDelay: 5 * time.Second, RejectEvery: 25})
-	if err != nil {
-		return err
-	}
-	return c.Run(ctx, addr)
 }
 
 // hostPort returns the host:port to listen on for a base URL.
@@ -398,29 +384,60 @@ func trimNewline(b []byte) []byte {
 	return b
 }
 
-// startDevSMTPSink runs the SMTP sink where rcmbot sends its email, when
-// that is this machine (RCMBOT_SMTP_HOST localhost, the default): its
-// page of received messages is at RCMBOT_SMTP_SINK_URL, which it returns.
-// A configured mail server elsewhere gets no sink ("").
-func (a *app) startDevSMTPSink(ctx context.Context, wg *sync.WaitGroup, errs chan<- error) (string, error) {
-	if h := a.cfg.SMTPHost; h != "localhost" && h != "127.0.0.1" && h != "::1" {
-		return "", nil
-	}
-	httpAddr, err := hostPort(a.cfg.SMTPSinkURL)
-	if err != nil {
-		return "", fmt.Errorf("RCMBOT_SMTP_SINK_URL: %w", err)
-	}
-	sink, err := sim.NewSMTPSink(sim.SMTPSinkConfig{Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword})
-	if err != nil {
-		return "", err
-	}
-	smtpAddr := net.JoinHostPort(a.cfg.SMTPHost, strconv.Itoa(a.cfg.SMTPPort))
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := sink.Run(ctx, smtpAddr, httpAddr); err != nil {
-			errs <- fmt.Errorf("SMTP sink on %s: %w", smtpAddr, err)
+// devListeners are the ports `rcmbot dev` serves on, opened before
+// anything starts so that a port already in use is a clear error at once,
+// never a health check answered by some other program.
+type devListeners struct {
+	web, payer, clearinghouse net.Listener
+	// smtp and sinkPage are the SMTP sink's, when mail goes to this
+	// machine (RCMBOT_SMTP_HOST localhost, the default); nil otherwise.
+	smtp, sinkPage net.Listener
+}
+
+// listenDev opens the listeners of the web app, the simulators and the
+// SMTP sink.
+func (a *app) listenDev() (*devListeners, error) {
+	ls := &devListeners{}
+	listen := func(setting, rawURL string, dst *net.Listener) error {
+		addr := rawURL
+		if strings.Contains(rawURL, "://") {
+			var err error
+			if addr, err = hostPort(rawURL); err != nil {
+				return fmt.Errorf("%s: %w", setting, err)
+			}
 		}
-	}()
-	return a.cfg.SMTPSinkURL, waitHTTP(ctx, a.cfg.SMTPSinkURL+"/api/messages", 10*time.Second)
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("%s: cannot listen on %s (is another rcmbot dev running? choose a free port): %w", setting, addr, err)
+		}
+		*dst = ln
+		return nil
+	}
+	err := listen("RCMBOT_HTTP_ADDR", a.cfg.HTTPAddr, &ls.web)
+	if err == nil {
+		err = listen("RCMBOT_ELIGIBILITY_URL", a.cfg.EligibilityURL, &ls.payer)
+	}
+	if err == nil {
+		err = listen("RCMBOT_CLEARINGHOUSE_URL", a.cfg.ClearingURL, &ls.clearinghouse)
+	}
+	if h := a.cfg.SMTPHost; err == nil && (h == "localhost" || h == "127.0.0.1" || h == "::1") {
+		err = listen("RCMBOT_SMTP_PORT", net.JoinHostPort(h, strconv.Itoa(a.cfg.SMTPPort)), &ls.smtp)
+		if err == nil {
+			err = listen("RCMBOT_SMTP_SINK_URL", a.cfg.SMTPSinkURL, &ls.sinkPage)
+		}
+	}
+	if err != nil {
+		ls.close()
+		return nil, err
+	}
+	return ls, nil
+}
+
+// close closes the listeners still open (serving closes them too).
+func (ls *devListeners) close() {
+	for _, ln := range []net.Listener{ls.web, ls.payer, ls.clearinghouse, ls.smtp, ls.sinkPage} {
+		if ln != nil {
+			_ = ln.Close()
+		}
+	}
 }

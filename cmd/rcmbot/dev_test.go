@@ -10,7 +10,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,7 +34,7 @@ func TestDevRunsTheProduct(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	ports := freePorts(t, 5)
+	ports := freePorts(t, 7)
 	data := t.TempDir()
 	env := append(os.Environ(),
 		"RCMBOT_TEMPORAL_CLI="+cli,
@@ -43,7 +45,17 @@ func TestDevRunsTheProduct(t *testing.T) {
 		"RCMBOT_PUBLIC_URL=http://127.0.0.1:"+ports[2],
 		"RCMBOT_ELIGIBILITY_URL=http://127.0.0.1:"+ports[3],
 		"RCMBOT_CLEARINGHOUSE_URL=http://127.0.0.1:"+ports[4],
+		"RCMBOT_SMTP_HOST=127.0.0.1",
+		"RCMBOT_SMTP_PORT="+ports[5],
+		"RCMBOT_SMTP_SINK_URL=http://127.0.0.1:"+ports[6],
 	)
+	// log holds everything rcmbot dev printed, for the failure messages.
+	var log syncBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("rcmbot dev printed:\n%s", log.String())
+		}
+	})
 	start := func() (*exec.Cmd, <-chan error) {
 		cmd := exec.Command(bin, "dev")
 		cmd.Env = env
@@ -59,17 +71,17 @@ func TestDevRunsTheProduct(t *testing.T) {
 		ready := make(chan error, 1)
 		go func() {
 			sc := bufio.NewScanner(out)
-			var seen []string
+			isReady := false
 			for sc.Scan() {
-				seen = append(seen, sc.Text())
-				if sc.Text() == "rcmbot ready" {
+				log.WriteLine(sc.Text())
+				if sc.Text() == "rcmbot ready" && !isReady {
+					isReady = true
 					ready <- nil
-					for sc.Scan() {
-					}
-					return
 				}
 			}
-			ready <- fmt.Errorf("rcmbot dev ended before it was ready:\n%s", strings.Join(seen, "\n"))
+			if !isReady {
+				ready <- fmt.Errorf("rcmbot dev ended before it was ready")
+			}
 		}()
 		select {
 		case err := <-ready:
@@ -129,6 +141,56 @@ func TestDevRunsTheProduct(t *testing.T) {
 		t.Fatalf("the batch did not survive the restart: %v\n%s", err, out)
 	}
 	stop(cmd, done)
+}
+
+// syncBuffer collects lines written from one goroutine and read from another.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+// WriteLine appends line and a newline.
+func (s *syncBuffer) WriteLine(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(line)
+	s.b.WriteByte('\n')
+}
+
+// String returns what was written.
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestDevRefusesAPortInUse: a port rcmbot dev needs that another program
+// holds is an error naming the setting, before anything starts.
+func TestDevRefusesAPortInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	ports := freePorts(t, 4)
+	a := &app{}
+	a.cfg.DataDir = t.TempDir()
+	a.cfg.HTTPAddr = "127.0.0.1:" + ports[0]
+	a.cfg.EligibilityURL = "http://127.0.0.1:" + ports[1]
+	a.cfg.ClearingURL = "http://" + taken.Addr().String()
+	a.cfg.SMTPHost = "127.0.0.1"
+	a.cfg.SMTPPort, _ = strconv.Atoi(ports[2])
+	a.cfg.SMTPSinkURL = "http://127.0.0.1:" + ports[3]
+	_, err = a.listenDev()
+	if err == nil || !strings.Contains(err.Error(), "RCMBOT_CLEARINGHOUSE_URL") || !strings.Contains(err.Error(), taken.Addr().String()) {
+		t.Fatalf("listenDev with the clearinghouse port taken: %v", err)
+	}
+	// What it opened before the taken port is closed again.
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		t.Fatalf("the web port is still held after the refusal: %v", err)
+	}
+	ln.Close()
 }
 
 // freePorts returns n TCP ports free on the loopback interface now.

@@ -26,6 +26,13 @@ func serve(ctx context.Context, addr string, h http.Handler) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	return Serve(ctx, ln, h)
+}
+
+// Serve runs h on a listener the caller opened (so that a port already in
+// use is the caller's error before anything else starts) until ctx ends,
+// then shuts down gracefully (requests in flight get 5 seconds).
+func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()

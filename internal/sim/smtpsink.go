@@ -122,14 +122,25 @@ func (s *SMTPSink) ServeSMTP(ln net.Listener) error {
 // Run serves SMTP on smtpAddr and the message list on httpAddr until ctx
 // ends.
 func (s *SMTPSink) Run(ctx context.Context, smtpAddr, httpAddr string) error {
-	ln, err := net.Listen("tcp", smtpAddr)
+	smtpLn, err := net.Listen("tcp", smtpAddr)
 	if err != nil {
 		return fmt.Errorf("smtp sink: listen on %s: %w", smtpAddr, err)
 	}
+	httpLn, err := net.Listen("tcp", httpAddr)
+	if err != nil {
+		smtpLn.Close()
+		return fmt.Errorf("smtp sink: listen on %s: %w", httpAddr, err)
+	}
+	return s.Serve(ctx, smtpLn, httpLn)
+}
+
+// Serve is Run on listeners the caller opened: SMTP on smtpLn, the
+// message list on httpLn.
+func (s *SMTPSink) Serve(ctx context.Context, smtpLn, httpLn net.Listener) error {
 	srv := s.server()
 	smtpDone := make(chan error, 1)
-	go func() { smtpDone <- srv.Serve(ln) }()
-	httpErr := serve(ctx, httpAddr, s.Handler())
+	go func() { smtpDone <- srv.Serve(smtpLn) }()
+	httpErr := Serve(ctx, httpLn, s.Handler())
 	_ = srv.Close()
 	if err := <-smtpDone; err != nil && !errors.Is(err, smtp.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
 		return fmt.Errorf("smtp sink: %w", err)
