@@ -69,3 +69,39 @@ func benchSaveClaims(b *testing.B, db *store.DB) {
 	}
 	b.ReportMetric(float64(b.N*perChunk)/b.Elapsed().Seconds(), "claims/s")
 }
+
+// BenchmarkAppendAccess appends PHI access events as the web app does (one
+// in five a page showing 25 patients) and reports events/s.
+func BenchmarkAppendAccess(b *testing.B) {
+	forEachBenchDB(b, func(b *testing.B, db *store.DB) {
+		benchAppendAccess(b, db)
+	})
+}
+
+// forEachBenchDB runs fn on a fresh migrated SQLite database and, when
+// RCMBOT_TEST_PG is set, PostgreSQL.
+func forEachBenchDB(b *testing.B, fn func(b *testing.B, db *store.DB)) {
+	b.Run("sqlite", func(b *testing.B) { fn(b, storetest.Open(b)) })
+	b.Run("postgres", func(b *testing.B) { fn(b, storetest.OpenPG(b)) })
+}
+
+func benchAppendAccess(b *testing.B, db *store.DB) {
+	ctx := context.Background()
+	page := make([]string, 25)
+	for i := range page {
+		page[i] = fmt.Sprintf("a:%040d", i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		e := store.AccessEvent{UserID: "u-1", Username: "rita", Role: store.RoleReviewer, Action: store.AccessViewClaim,
+			BatchID: "b-1", ClaimID: fmt.Sprintf("C-%d", n), PatientID: "a:1", ClientAddr: "10.0.0.5", Outcome: store.AccessAllowed}
+		if n%5 == 0 {
+			e.Action, e.ClaimID, e.PatientID, e.Patients = store.AccessViewFindings, "", "", page
+		}
+		if _, err := db.AppendAccess(ctx, e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
