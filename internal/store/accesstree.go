@@ -48,9 +48,12 @@ type auditSigner struct {
 // checkpoint of the log with signer and append it to sink, after the
 // entry commits. Call it before the DB is used. A failure to sign or keep
 // the checkpoint fails the append (the entry stays recorded; the next
-// append's checkpoint covers it).
+// append's checkpoint covers it). A nil signer stops signing.
 func (d *DB) SetAuditSigner(signer note.Signer, sink CheckpointSink) {
-	d.audit = &auditSigner{signer: signer, sink: sink}
+	d.audit = nil
+	if signer != nil {
+		d.audit = &auditSigner{signer: signer, sink: sink}
+	}
 }
 
 // accessBody is the canonical text of an entry in the Merkle tree: every
