@@ -61,11 +61,11 @@ type Config struct {
 	AuditVerifierKey string // RCMBOT_AUDIT_VERIFIER_KEY
 	AuditCheckpoints string // RCMBOT_AUDIT_CHECKPOINTS
 
-	EligibilityURL         string // RCMBOT_ELIGIBILITY_URL
-	ClearingURL            string // RCMBOT_CLEARINGHOUSE_URL
-	SubmitterID            string // RCMBOT_SUBMITTER_ID
-	ReceiverID             string // RCMBOT_RECEIVER_ID
-	X12Usage               string // RCMBOT_X12_USAGE
+	EligibilityURL string // RCMBOT_ELIGIBILITY_URL
+	ClearingURL    string // RCMBOT_CLEARINGHOUSE_URL
+	SubmitterID    string // RCMBOT_SUBMITTER_ID
+	ReceiverID     string // RCMBOT_RECEIVER_ID
+	X12Usage       string // RCMBOT_X12_USAGE
 
 	UploadMaxBytes   int64         // RCMBOT_UPLOAD_MAX_BYTES
 	MaxRows          int           // RCMBOT_MAX_ROWS
