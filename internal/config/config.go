@@ -55,17 +55,16 @@ type Config struct {
 	DecisionKeyFile        string // RCMBOT_DECISION_KEY_FILE
 	DecisionPublicKeys     string // RCMBOT_DECISION_PUBLIC_KEYS
 	DecisionPublicKeysFile string // RCMBOT_DECISION_PUBLIC_KEYS_FILE
+	EligibilityURL         string // RCMBOT_ELIGIBILITY_URL
+	ClearingURL            string // RCMBOT_CLEARINGHOUSE_URL
+	SubmitterID            string // RCMBOT_SUBMITTER_ID
+	ReceiverID             string // RCMBOT_RECEIVER_ID
+	X12Usage               string // RCMBOT_X12_USAGE
 
 	// The PHI access log's signed checkpoints (issue 14).
 	AuditKeyFile     string // RCMBOT_AUDIT_KEY_FILE
 	AuditVerifierKey string // RCMBOT_AUDIT_VERIFIER_KEY
 	AuditCheckpoints string // RCMBOT_AUDIT_CHECKPOINTS
-
-	EligibilityURL string // RCMBOT_ELIGIBILITY_URL
-	ClearingURL    string // RCMBOT_CLEARINGHOUSE_URL
-	SubmitterID    string // RCMBOT_SUBMITTER_ID
-	ReceiverID     string // RCMBOT_RECEIVER_ID
-	X12Usage       string // RCMBOT_X12_USAGE
 
 	UploadMaxBytes   int64         // RCMBOT_UPLOAD_MAX_BYTES
 	MaxRows          int           // RCMBOT_MAX_ROWS
