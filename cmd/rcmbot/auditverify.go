@@ -250,11 +250,12 @@ func newAuditKeygenCmd(*app) *cobra.Command {
 		Use:   "keygen [--name NAME] [--out DIR]",
 		Short: "Make the ed25519 key that signs audit-log checkpoints",
 		Long: `Make a new audit signing key and its verifier key. The signing key signs the
-audit log's checkpoints and must be kept outside the database (the worker's key
-file or secret store): with it anyone could sign a rewritten log. The verifier
-key is public: give it to whoever verifies exports ('rcmbot audit verify --key').
---out DIR writes audit-signing.key (mode 0600) and audit.vkey there; otherwise
-both are printed.`,
+audit log's checkpoints and must be kept outside the database (the web app's key
+file, RCMBOT_AUDIT_KEY_FILE, or secret store): with it anyone could sign a
+rewritten log. The verifier key is public: give it to whoever verifies
+(RCMBOT_AUDIT_VERIFIER_KEY, 'rcmbot audit verify --key').
+--out DIR writes audit-signing.key (mode 0600) and audit.vkey there (the names
+the settings default to in the data directory); otherwise both are printed.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			skey, vkey, err := auditlog.GenerateKey(name)
