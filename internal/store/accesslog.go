@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -119,12 +120,14 @@ func (d *DB) AppendAccess(ctx context.Context, e AccessEvent) (AccessEvent, erro
 				return err
 			}
 		}
-		var last AccessEvent
-		last, err := queryOne(ctx, tx, accessDest, "SELECT "+accessCols+" FROM phi_access_log ORDER BY seq DESC LIMIT 1")
-		switch err {
-		case nil:
-			e.Seq, e.PrevHash = last.Seq+1, last.Hash
-		case ErrNotFound:
+		// The last entry, and how many hashes the tree stores (one round trip).
+		var stored int64
+		err := tx.QueryRowContext(ctx, "SELECT seq, hash, (SELECT COALESCE(MAX(idx) + 1, 0) FROM phi_access_tree) FROM phi_access_log ORDER BY seq DESC LIMIT 1").
+			Scan(&e.Seq, &e.PrevHash, &stored)
+		switch {
+		case err == nil:
+			e.Seq++
+		case errors.Is(err, sql.ErrNoRows):
 			e.Seq, e.PrevHash = 1, genesisHash
 		default:
 			return err
@@ -139,7 +142,7 @@ func (d *DB) AppendAccess(ctx context.Context, e AccessEvent) (AccessEvent, erro
 		if err := insertScope(ctx, tx, &e); err != nil {
 			return err
 		}
-		size, root, err = extendTree(ctx, tx, &e)
+		size, root, err = extendTree(ctx, tx, &e, stored)
 		return err
 	})
 	if err == nil && d.audit != nil {

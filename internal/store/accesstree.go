@@ -142,6 +142,11 @@ func treeSize(ctx context.Context, q execer) (int64, error) {
 	if err := q.QueryRowContext(ctx, "SELECT COALESCE(MAX(idx) + 1, 0) FROM phi_access_tree").Scan(&stored); err != nil {
 		return 0, err
 	}
+	return treeSizeOf(stored)
+}
+
+// treeSizeOf returns the number of entries whose tree stores stored hashes.
+func treeSizeOf(stored int64) (int64, error) {
 	// StoredHashCount grows with n and exceeds it: search n in [0, stored].
 	n := int64(sort.Search(int(stored)+1, func(n int) bool { return tlog.StoredHashCount(int64(n)) >= stored }))
 	if tlog.StoredHashCount(n) != stored {
@@ -150,18 +155,25 @@ func treeSize(ctx context.Context, q execer) (int64, error) {
 	return n, nil
 }
 
-// extendTree appends e to the tree in tx, after first adding entries the
+// extendTree appends e to the tree in tx, whose stored hashes number
+// stored (none when the log is empty), after first adding entries the
 // tree lacks (those written before it existed), and returns the tree's
 // size and root after e.
-func extendTree(ctx context.Context, tx execer, e *AccessEvent) (int64, tlog.Hash, error) {
-	size, err := treeSize(ctx, tx)
+func extendTree(ctx context.Context, tx execer, e *AccessEvent, stored int64) (int64, tlog.Hash, error) {
+	if e.Seq == 1 {
+		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(idx) + 1, 0) FROM phi_access_tree").Scan(&stored); err != nil {
+			return 0, tlog.Hash{}, err
+		}
+	}
+	size, err := treeSizeOf(stored)
 	if err != nil {
 		return 0, tlog.Hash{}, err
 	}
 	if size > e.Seq-1 {
 		return 0, tlog.Hash{}, fmt.Errorf("phi_access_tree holds %d entries but the log only %d: entries were removed", size, e.Seq-1)
 	}
-	l := auditlog.Open(treeHashes{tx}, size)
+	hs := &cachedHashes{under: treeHashes{tx}, have: map[int64]tlog.Hash{}}
+	l := auditlog.Open(hs, size)
 	if size < e.Seq-1 {
 		legacy, err := accessEventsBetween(ctx, tx, size+1, e.Seq-1)
 		if err != nil {
@@ -173,11 +185,72 @@ func extendTree(ctx context.Context, tx execer, e *AccessEvent) (int64, tlog.Has
 			}
 		}
 	}
+	// The roots of the tree's perfect subtrees are what the new leaf
+	// merges with and what the new root is made of: one read for both.
+	if _, err := hs.ReadHashes(ctx, subtreeRoots(l.Size())); err != nil {
+		return 0, tlog.Hash{}, err
+	}
 	if err := l.Append(ctx, e.record()); err != nil {
 		return 0, tlog.Hash{}, err
 	}
 	root, err := l.Root(ctx, l.Size())
 	return l.Size(), root, err
+}
+
+// subtreeRoots returns the stored indexes of the roots of the perfect
+// subtrees a tree of n leaves is made of, largest first.
+func subtreeRoots(n int64) []int64 {
+	var out []int64
+	var k int64
+	for level := 62; level >= 0; level-- {
+		if n&(1<<level) != 0 {
+			out = append(out, tlog.StoredHashIndex(level, k>>level))
+			k += 1 << level
+		}
+	}
+	return out
+}
+
+// cachedHashes remembers the hashes one append reads and writes, so the
+// tree is read once per append.
+type cachedHashes struct {
+	under treeHashes
+	have  map[int64]tlog.Hash
+}
+
+// ReadHashes returns the hashes at indexes, reading those not yet seen.
+func (c *cachedHashes) ReadHashes(ctx context.Context, indexes []int64) ([]tlog.Hash, error) {
+	var miss []int64
+	for _, x := range indexes {
+		if _, ok := c.have[x]; !ok {
+			miss = append(miss, x)
+		}
+	}
+	if len(miss) > 0 {
+		hs, err := c.under.ReadHashes(ctx, miss)
+		if err != nil {
+			return nil, err
+		}
+		for i, x := range miss {
+			c.have[x] = hs[i]
+		}
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		out[i] = c.have[x]
+	}
+	return out, nil
+}
+
+// AppendHashes stores hashes at start, start+1, ... and remembers them.
+func (c *cachedHashes) AppendHashes(ctx context.Context, start int64, hashes []tlog.Hash) error {
+	if err := c.under.AppendHashes(ctx, start, hashes); err != nil {
+		return err
+	}
+	for i, h := range hashes {
+		c.have[start+int64(i)] = h
+	}
+	return nil
 }
 
 // accessEventsBetween reads entries from..to with their scopes, in order,
