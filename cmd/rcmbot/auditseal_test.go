@@ -98,3 +98,43 @@ func TestAuditVerifyDatabaseAndExport(t *testing.T) {
 		t.Errorf("no key: exit %d %s", code, errOut)
 	}
 }
+
+// TestDevMakesTheAuditKey: `rcmbot dev`'s first run makes the audit key
+// pair in the data directory (signing key 0600), later runs keep it, and
+// without a signing key the web app's wiring checkpoints nothing.
+func TestDevMakesTheAuditKey(t *testing.T) {
+	dir := t.TempDir()
+	a := &app{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := config.Load(&a.cfg, nil, func(k string) string { return map[string]string{"RCMBOT_DATA_DIR": dir}[k] }); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(context.Background(), a.cfg.DBURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if seal, err := a.sealAccessLog(db); err != nil || seal != nil {
+		t.Errorf("no keys yet: %v %v", seal, err)
+	}
+	if err := a.ensureDevAuditKey(); err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(a.cfg.AuditKeyFile)
+	if fi, serr := os.Stat(a.cfg.AuditKeyFile); err != nil || serr != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("signing key file: %v %v", err, serr)
+	}
+	if err := a.ensureDevAuditKey(); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := os.ReadFile(a.cfg.AuditKeyFile); string(again) != string(key) {
+		t.Error("a second run replaced the signing key")
+	}
+	if seal, err := a.sealAccessLog(db); err != nil || seal == nil || seal.Checkpoints != filepath.Join(dir, "audit-checkpoints.log") {
+		t.Errorf("seal: %+v %v", seal, err)
+	}
+	// A damaged key file is an error that does not echo its content.
+	os.WriteFile(a.cfg.AuditKeyFile, []byte("PRIVATE+KEY+damaged\n"), 0o600)
+	if _, err := a.sealAccessLog(db); err == nil || strings.Contains(err.Error(), "damaged") {
+		t.Errorf("bad key file: %v", err)
+	}
+}
