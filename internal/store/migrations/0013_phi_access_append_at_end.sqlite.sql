@@ -2,23 +2,14 @@
 -- the row INSERT OR REPLACE (REPLACE INTO) removes, so 0006's triggers let
 -- a replace rewrite any entry: a row may now only be inserted as the next
 -- entry, which an existing seq never is. UPSERT's DO UPDATE fires the
--- UPDATE triggers.
+-- UPDATE triggers. (phi_access_patients and phi_access_batches need no
+-- such trigger: every column is their key, so a REPLACE can only write
+-- the row it removes.)
 CREATE TRIGGER phi_access_log_append_at_end BEFORE INSERT ON phi_access_log
 WHEN NEW.seq <> COALESCE((SELECT MAX(seq) FROM phi_access_log), 0) + 1
 BEGIN
     SELECT RAISE(ABORT, 'phi_access_log is append-only: a new entry must be the next');
 END;
-CREATE TRIGGER phi_access_patients_no_replace BEFORE INSERT ON phi_access_patients
-WHEN EXISTS (SELECT 1 FROM phi_access_patients WHERE patient_key = NEW.patient_key AND seq = NEW.seq)
-BEGIN
-    SELECT RAISE(ABORT, 'phi_access_patients is append-only');
-END;
-CREATE TRIGGER phi_access_batches_no_replace BEFORE INSERT ON phi_access_batches
-WHEN EXISTS (SELECT 1 FROM phi_access_batches WHERE batch_id = NEW.batch_id AND seq = NEW.seq)
-BEGIN
-    SELECT RAISE(ABORT, 'phi_access_batches is append-only');
-END;
-
 -- The tree's hashes (0012) are append-only too.
 CREATE TRIGGER phi_access_tree_append_at_end BEFORE INSERT ON phi_access_tree
 WHEN NEW.idx <> COALESCE((SELECT MAX(idx) FROM phi_access_tree), -1) + 1
