@@ -22,11 +22,12 @@ func newAuditCmd(a *app) *cobra.Command {
 		Long: `Offline tools of the access-monitoring bot (no Temporal needed):
 
   rcmbot audit scan    explain and judge an EHR access log against the rosters and encounters
-  rcmbot audit verify  prove an audit-log export against signed checkpoints kept outside the database
+  rcmbot audit verify  prove the PHI access log (or an export) against signed checkpoints kept outside the database
+  rcmbot audit export  export the PHI access log for offline verification
   rcmbot audit keygen  make the key that signs the audit log's checkpoints
   rcmbot audit bench   generate a synthetic hospital, scan it and score the detection`,
 	}
-	cmd.AddCommand(newAuditScanCmd(a), newAuditVerifyCmd(a), newAuditKeygenCmd(a), newAuditBenchCmd(a))
+	cmd.AddCommand(newAuditScanCmd(a), newAuditVerifyCmd(a), newAuditExportCmd(a), newAuditKeygenCmd(a), newAuditBenchCmd(a))
 	return cmd
 }
 

@@ -83,6 +83,7 @@ all; the next run keeps the earlier state.`,
 	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-ui-url", "http-addr", "public-url",
 		"keys", "keys-file", "decision-key", "decision-key-file", "decision-public-keys", "decision-public-keys-file",
+		"audit-key-file", "audit-verifier-key", "audit-checkpoints",
 		"refdata", "timezone", "eligibility-url", "clearinghouse-url",
 		"smtp-host", "smtp-port", "smtp-tls", "smtp-username", "smtp-password", "smtp-from", "smtp-sink-url")
 	return cmd
@@ -107,6 +108,9 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	}
 	if err := a.ensureDevDecisionKeys(); err != nil {
 		return fmt.Errorf("dev decision keys: %w", err)
+	}
+	if err := a.ensureDevAuditKey(); err != nil {
+		return fmt.Errorf("dev audit key: %w", err)
 	}
 	db, err := a.openDB(ctx, ring, true)
 	if err != nil {

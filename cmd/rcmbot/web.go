@@ -49,7 +49,7 @@ in flight finish.`,
 	}
 	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-ui-url", "http-addr", "public-url",
-		"keys", "keys-file", "decision-key", "decision-key-file", "refdata", "timezone", "codec-origins", "session-idle", "upload-max-bytes", "max-rows", "max-unzipped-bytes",
+		"keys", "keys-file", "decision-key", "decision-key-file", "audit-key-file", "audit-verifier-key", "audit-checkpoints", "refdata", "timezone", "codec-origins", "session-idle", "upload-max-bytes", "max-rows", "max-unzipped-bytes",
 		"review-reminder", "review-deadline", "eligibility-cron", "high-deductible", "provider-npi", "provider-name")
 	return cmd
 }
@@ -70,8 +70,12 @@ func (a *app) newWebServer(db *store.DB, ring *keyring.Ring, c client.Client) (*
 	if err != nil {
 		return nil, err
 	}
+	seal, err := a.sealAccessLog(db)
+	if err != nil {
+		return nil, err
+	}
 	return web.New(web.Options{DB: db, Ring: ring, Bots: webBots, Temporal: c, Schedules: bots.Schedules(&a.cfg),
-		Payers: dir, Config: &a.cfg, Log: a.log, FirstAdminPasswordFile: a.firstAdminPasswordFile()})
+		Payers: dir, Config: &a.cfg, Log: a.log, FirstAdminPasswordFile: a.firstAdminPasswordFile(), AccessLogSeal: seal})
 }
 
 // firstAdminPasswordFile is where `rcmbot dev` puts the first

@@ -61,6 +61,11 @@ type Config struct {
 	ReceiverID             string // RCMBOT_RECEIVER_ID
 	X12Usage               string // RCMBOT_X12_USAGE
 
+	// The PHI access log's signed checkpoints (issue 14).
+	AuditKeyFile     string // RCMBOT_AUDIT_KEY_FILE
+	AuditVerifierKey string // RCMBOT_AUDIT_VERIFIER_KEY
+	AuditCheckpoints string // RCMBOT_AUDIT_CHECKPOINTS
+
 	UploadMaxBytes   int64         // RCMBOT_UPLOAD_MAX_BYTES
 	MaxRows          int           // RCMBOT_MAX_ROWS
 	MaxUnzippedBytes int64         // RCMBOT_MAX_UNZIPPED_BYTES
@@ -129,6 +134,9 @@ var Settings = []Setting{
 	{"RCMBOT_DECISION_KEY_FILE", "decision-key-file", "{data-dir}/decision.key", "file holding the decision signing key; `rcmbot dev` creates one, `rcmbot keys decision rotate` replaces it", kindString, func(c *Config) any { return &c.DecisionKeyFile }},
 	{"RCMBOT_DECISION_PUBLIC_KEYS", "decision-public-keys", "", "public keys workers accept staff decisions from, separated by ';' (several while a signing key is rotated; overrides --decision-public-keys-file)", kindString, func(c *Config) any { return &c.DecisionPublicKeys }},
 	{"RCMBOT_DECISION_PUBLIC_KEYS_FILE", "decision-public-keys-file", "{data-dir}/decision.pub", "file listing the decision public keys workers accept, one per line; `rcmbot dev` creates one, `rcmbot keys decision rotate` adds to it", kindString, func(c *Config) any { return &c.DecisionPublicKeysFile }},
+	{"RCMBOT_AUDIT_KEY_FILE", "audit-key-file", "{data-dir}/audit-signing.key", "file holding the key the web app signs the PHI access log's checkpoints with (`rcmbot audit keygen --out DIR`; `rcmbot dev` creates one); keep it away from the database's owner: with it a rewritten log could be signed", kindString, func(c *Config) any { return &c.AuditKeyFile }},
+	{"RCMBOT_AUDIT_VERIFIER_KEY", "audit-verifier-key", "{data-dir}/audit.vkey", "the audit verifier key (name+hash+key) or a file holding it: `rcmbot audit verify` and the access log page check the log against the checkpoints with it", kindString, func(c *Config) any { return &c.AuditVerifierKey }},
+	{"RCMBOT_AUDIT_CHECKPOINTS", "audit-checkpoints", "{data-dir}/audit-checkpoints.log", "append-only file the web app writes a signed checkpoint of the PHI access log to after every entry; keep it (and copies of it) outside the database", kindString, func(c *Config) any { return &c.AuditCheckpoints }},
 	{"RCMBOT_ELIGIBILITY_URL", "eligibility-url", "http://localhost:9091", "default eligibility API base URL for payers without their own url", kindString, func(c *Config) any { return &c.EligibilityURL }},
 	{"RCMBOT_CLEARINGHOUSE_URL", "clearinghouse-url", "http://localhost:9092", "clearinghouse base URL claims are submitted to", kindString, func(c *Config) any { return &c.ClearingURL }},
 	{"RCMBOT_SUBMITTER_ID", "submitter-id", "RCMBOT", "ISA06/GS02 sender ID and 1000A submitter ID on 837P and 270", kindString, func(c *Config) any { return &c.SubmitterID }},
@@ -223,6 +231,11 @@ func Load(c *Config, fs *pflag.FlagSet, getenv func(string) string) error {
 	}
 	if c.DecisionPublicKeysFile == "{data-dir}/decision.pub" {
 		c.DecisionPublicKeysFile = filepath.Join(c.DataDir, "decision.pub")
+	}
+	for _, f := range []*string{&c.AuditKeyFile, &c.AuditVerifierKey, &c.AuditCheckpoints} {
+		if rest, ok := strings.CutPrefix(*f, "{data-dir}/"); ok {
+			*f = filepath.Join(c.DataDir, rest)
+		}
 	}
 	if c.CodecOrigins == "{temporal-ui-url}" {
 		c.CodecOrigins = c.TemporalUIURL

@@ -3,14 +3,17 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // AccessAction names what a user did with patient data.
@@ -37,9 +40,12 @@ const (
 )
 
 // AccessEvent is one entry of the PHI access log. Entries cannot be
-// changed or deleted (the database rejects it) and are hash-chained:
-// Hash = SHA-256(PrevHash || canonical entry), so an edit made by someone
-// who bypassed the triggers shows in VerifyAuditChain.
+// changed, deleted or replaced (the database rejects it), are
+// hash-chained (Hash = SHA-256(PrevHash || canonical entry), checked by
+// VerifyAuditChain) and are leaves of a Merkle tree whose signed
+// checkpoints are kept outside the database (see accesstree.go and
+// VerifyAccessLog), so that an edit by someone who owns the database and
+// bypassed the triggers shows.
 type AccessEvent struct {
 	Seq        int64 // 1, 2, 3 ... assigned on append
 	At         time.Time
@@ -106,18 +112,22 @@ func (d *DB) AppendAccess(ctx context.Context, e AccessEvent) (AccessEvent, erro
 	}
 	e.At = e.At.UTC().Truncate(time.Microsecond)
 	e.Username = NormalizeUsername(e.Username)
+	var size int64
+	var root tlog.Hash
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if d.dialect == Postgres {
 			if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", accessLockKey); err != nil {
 				return err
 			}
 		}
-		var last AccessEvent
-		last, err := queryOne(ctx, tx, accessDest, "SELECT "+accessCols+" FROM phi_access_log ORDER BY seq DESC LIMIT 1")
-		switch err {
-		case nil:
-			e.Seq, e.PrevHash = last.Seq+1, last.Hash
-		case ErrNotFound:
+		// The last entry, and how many hashes the tree stores (one round trip).
+		var stored int64
+		err := tx.QueryRowContext(ctx, "SELECT seq, hash, (SELECT COALESCE(MAX(idx) + 1, 0) FROM phi_access_tree) FROM phi_access_log ORDER BY seq DESC LIMIT 1").
+			Scan(&e.Seq, &e.PrevHash, &stored)
+		switch {
+		case err == nil:
+			e.Seq++
+		case errors.Is(err, sql.ErrNoRows):
 			e.Seq, e.PrevHash = 1, genesisHash
 		default:
 			return err
@@ -129,8 +139,15 @@ func (d *DB) AppendAccess(ctx context.Context, e AccessEvent) (AccessEvent, erro
 		if err != nil {
 			return err
 		}
-		return insertScope(ctx, tx, &e)
+		if err := insertScope(ctx, tx, &e); err != nil {
+			return err
+		}
+		size, root, err = extendTree(ctx, tx, &e, stored)
+		return err
 	})
+	if err == nil && d.audit != nil {
+		err = d.signCheckpoint(size, root)
+	}
 	if err != nil {
 		return e, fmt.Errorf("append access event %s: %w", e.Action, err)
 	}
@@ -202,40 +219,55 @@ func (e *ChainError) Error() string {
 // that entries are numbered 1, 2, 3 ... without gaps, that each links to
 // the previous entry's hash, and that each hash matches its content. It
 // returns the number of entries verified, and a *ChainError at the first
-// entry that fails. Removing entries from the end cannot be detected from
-// the log alone: compare the count with one recorded elsewhere.
+// entry that fails. The chain is unkeyed: whoever owns the database can
+// recompute it after an edit, and removing entries from the end leaves it
+// intact. VerifyAccessLog checks against signed checkpoints kept outside
+// the database, which catches both.
 func (d *DB) VerifyAuditChain(ctx context.Context) (int64, error) {
-	var n int64
-	prev := AccessEvent{Hash: genesisHash}
-	scopes, err := d.openScopes(ctx)
+	cur, err := d.openAccessCursor(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("verify PHI access log: %w", err)
 	}
-	defer scopes.rows.Close()
-	err = each(ctx, d.r, accessDest, func(e AccessEvent) error {
-		if err := scopes.take(&e); err != nil {
-			return err
+	defer cur.close()
+	var c chainCheck
+	for {
+		e, err := cur.next()
+		if err == nil {
+			err = c.check(&e)
 		}
-		switch {
-		case e.Seq != prev.Seq+1:
-			return &ChainError{Seq: prev.Seq + 1, Reason: fmt.Sprintf("entry missing (next entry is %d)", e.Seq)}
-		case e.PrevHash != prev.Hash:
-			return &ChainError{Seq: e.Seq, Reason: "link to the previous entry does not match"}
-		case e.chainHash() != e.Hash:
-			return &ChainError{Seq: e.Seq, Reason: "content does not match its hash"}
+		if errors.Is(err, io.EOF) {
+			return c.n, nil
 		}
-		prev = e
-		n++
-		return nil
-	}, "SELECT "+accessCols+" FROM phi_access_log ORDER BY seq")
-	if err == nil {
-		err = scopes.rest()
+		if err != nil {
+			if ce := (*ChainError)(nil); errors.As(err, &ce) {
+				return c.n, err
+			}
+			return c.n, fmt.Errorf("verify PHI access log: %w", err)
+		}
 	}
-	if err != nil {
-		if ce := (*ChainError)(nil); errors.As(err, &ce) {
-			return n, err
-		}
-		return n, fmt.Errorf("verify PHI access log: %w", err)
+}
+
+// chainCheck follows the hash chain entry by entry.
+type chainCheck struct {
+	prev AccessEvent
+	n    int64
+}
+
+// check returns a *ChainError when e does not follow the entries before.
+func (c *chainCheck) check(e *AccessEvent) error {
+	prevHash := c.prev.Hash
+	if c.n == 0 {
+		prevHash = genesisHash
 	}
-	return n, nil
+	switch {
+	case e.Seq != c.prev.Seq+1:
+		return &ChainError{Seq: c.prev.Seq + 1, Reason: fmt.Sprintf("entry missing (next entry is %d)", e.Seq)}
+	case e.PrevHash != prevHash:
+		return &ChainError{Seq: e.Seq, Reason: "link to the previous entry does not match"}
+	case e.chainHash() != e.Hash:
+		return &ChainError{Seq: e.Seq, Reason: "content does not match its hash"}
+	}
+	c.prev = *e
+	c.n++
+	return nil
 }

@@ -75,19 +75,30 @@ func insertBatchPatients(ctx context.Context, tx *sqlx.Tx, batchID string, keys 
 }
 
 // scopeCursor walks every event's recorded scope in seq order, beside the
-// log, for VerifyAuditChain.
+// log, for VerifyAuditChain and VerifyAccessLog.
 type scopeCursor struct {
 	rows *sql.Rows
 	have bool
+	scopeRow
+	err error
+}
+
+// scopeRow is one patient ("p") or batch ("b") an event showed.
+type scopeRow struct {
 	seq  int64
 	kind string // "b" batch, "p" patient
 	val  string
-	err  error
 }
 
-func (d *DB) openScopes(ctx context.Context) (*scopeCursor, error) {
-	rows, err := d.r.QueryContext(ctx, `SELECT seq, 'p', patient_key FROM phi_access_patients
-		UNION ALL SELECT seq, 'b', batch_id FROM phi_access_batches ORDER BY 1, 2, 3`)
+func scopeDest(r *scopeRow) []any { return []any{&r.seq, &r.kind, &r.val} }
+
+// scopeQuery selects the scopes of entries ? to ? (twice), in seq order.
+const scopeQuery = `SELECT seq, 'p', patient_key FROM phi_access_patients WHERE seq >= ? AND seq <= ?
+	UNION ALL SELECT seq, 'b', batch_id FROM phi_access_batches WHERE seq >= ? AND seq <= ? ORDER BY 1, 2, 3`
+
+// openScopes walks the scopes of entries up to last.
+func (d *DB) openScopes(ctx context.Context, last int64) (*scopeCursor, error) {
+	rows, err := d.r.QueryContext(ctx, d.r.Rebind(scopeQuery), 1, last, 1, last)
 	if err != nil {
 		return nil, err
 	}

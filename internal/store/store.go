@@ -67,9 +67,10 @@ var (
 // DB is an open rcmbot database.
 type DB struct {
 	dialect Dialect
-	w       *sqlx.DB // writes and transactions
-	r       *sqlx.DB // reads outside transactions; == w on PostgreSQL
-	sealer  Sealer   // encrypts patient data; nil refuses it (see SetSealer)
+	w       *sqlx.DB     // writes and transactions
+	r       *sqlx.DB     // reads outside transactions; == w on PostgreSQL
+	sealer  Sealer       // encrypts patient data; nil refuses it (see SetSealer)
+	audit   *auditSigner // signs the PHI access log's checkpoints; nil signs none (see SetAuditSigner)
 }
 
 // Open connects to the database at url: sqlite://PATH (the file and its

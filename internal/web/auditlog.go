@@ -1,12 +1,16 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/rcmbot/rcmbot/internal/auditlog"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -120,7 +124,58 @@ type accessLogPageData struct {
 	More     bool
 	Verified bool
 	Checked  int64
-	Broken   string
+	// Sealed is true when Verified was checked against signed
+	// checkpoints (Checkpoints of them); Unsealed says why it was not.
+	Sealed      bool
+	Checkpoints int
+	Unsealed    string
+	Broken      string
+	Problems    []string
+}
+
+// AccessLogSeal is what checks the PHI access log against signed
+// checkpoints kept outside the database: the audit verifier key and the
+// checkpoint file the web app's appends write.
+type AccessLogSeal struct {
+	Verifier    note.Verifier
+	Checkpoints string
+}
+
+// sealSample bounds the checkpoints one verification checks: the newest
+// and others spread over the file (see auditlog.Sample).
+const sealSample = 64
+
+// verifyAccessLog fills d from a verification of the access log.
+func (s *Server) verifyAccessLog(ctx context.Context, d *accessLogPageData) error {
+	if s.seal == nil {
+		n, err := s.db.VerifyAuditChain(ctx)
+		var ce *store.ChainError
+		switch {
+		case errors.As(err, &ce):
+			d.Broken = ce.Error()
+			return nil
+		case err != nil:
+			return err
+		}
+		d.Verified, d.Checked = true, n
+		d.Unsealed = "no audit verifier key is configured (RCMBOT_AUDIT_VERIFIER_KEY)"
+		return nil
+	}
+	cps, err := auditlog.ReadCheckpoints(s.seal.Checkpoints)
+	if err != nil {
+		return err
+	}
+	rep, err := s.db.VerifyAccessLog(ctx, s.seal.Verifier, auditlog.Sample(cps, sealSample))
+	if err != nil {
+		return err
+	}
+	if !rep.OK() {
+		d.Broken = "The PHI access log was tampered with"
+		d.Problems = rep.Problems
+		return nil
+	}
+	d.Verified, d.Sealed, d.Checked, d.Checkpoints = true, true, rep.Records, len(rep.Checks)
+	return nil
 }
 
 const eventsPerPage = 100
@@ -159,16 +214,9 @@ func (s *Server) accessLogPage(w http.ResponseWriter, r *http.Request, id auth.I
 		d.Events = evs
 	}
 	if r.URL.Query().Get("verify") == "1" {
-		n, err := s.db.VerifyAuditChain(r.Context())
-		var ce *store.ChainError
-		switch {
-		case errors.As(err, &ce):
-			d.Broken = ce.Error()
-		case err != nil:
+		if err := s.verifyAccessLog(r.Context(), &d); err != nil {
 			s.failErr(w, r, "verifying the access log", err)
 			return
-		default:
-			d.Verified, d.Checked = true, n
 		}
 	}
 	v.Data = d

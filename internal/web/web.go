@@ -74,6 +74,10 @@ type Options struct {
 	// administrator's one-time password; it is removed when they change
 	// it. "" when there is none.
 	FirstAdminPasswordFile string
+	// AccessLogSeal checks the PHI access log against the signed
+	// checkpoints kept outside the database (the access log page's
+	// "Verify"); nil checks only the hash chain, and the page says so.
+	AccessLogSeal *AccessLogSeal
 	// BodyTimeout bounds how long a request's body may take to arrive
 	// (0 = DefaultBodyTimeout); UploadTimeout the same for uploads
 	// (multipart) and codec requests (0 = DefaultUploadTimeout).
@@ -109,6 +113,7 @@ type Server struct {
 	handler    http.Handler
 
 	firstAdminFile             string
+	seal                       *AccessLogSeal
 	bodyTimeout, uploadTimeout time.Duration
 	// tags makes patient keys from identifiers (the key ring; nil without
 	// one, when lookups by patient are unavailable).
@@ -129,7 +134,7 @@ func New(o Options) (*Server, error) {
 	}
 	s := &Server{
 		db: o.DB, cfg: o.Config, log: o.Log, now: o.Now,
-		bots: o.Bots, payers: o.Payers, firstAdminFile: o.FirstAdminPasswordFile,
+		bots: o.Bots, payers: o.Payers, firstAdminFile: o.FirstAdminPasswordFile, seal: o.AccessLogSeal,
 		bodyTimeout: o.BodyTimeout, uploadTimeout: o.UploadTimeout,
 	}
 	if o.Ring != nil {
