@@ -89,7 +89,8 @@ var Services = []Service{
 		Topology: "two rcmbot worker processes serving every queue"},
 	{Name: ServiceWorkerClaims, Command: []string{"worker", "--queues", "claims"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS"), Replicas: 1,
 		Topology: "a third rcmbot worker serving only claims"},
-	{Name: ServiceWeb, Command: []string{"web"}, Env: withEnv("RCMBOT_HTTP_ADDR", "RCMBOT_CODEC_ORIGINS", "RCMBOT_DECISION_KEY"), Replicas: 1,
+	{Name: ServiceWeb, Command: []string{"web"}, Env: withEnv("RCMBOT_HTTP_ADDR", "RCMBOT_CODEC_ORIGINS", "RCMBOT_DECISION_KEY",
+		"RCMBOT_AUDIT_KEY_FILE", "RCMBOT_AUDIT_VERIFIER_KEY", "RCMBOT_AUDIT_CHECKPOINTS"), Replicas: 1,
 		Topology: "rcmbot web"},
 }
 

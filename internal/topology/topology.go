@@ -35,6 +35,7 @@ import (
 	taskqueuepb "go.temporal.io/api/taskqueue/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/rcmbot/rcmbot/internal/auditlog"
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
 	"github.com/rcmbot/rcmbot/internal/codec"
@@ -252,6 +253,12 @@ func (t *Topology) rcmbotInput(ctx context.Context, svc, stdin string, args ...s
 		return stdout.String(), fmt.Errorf("rcmbot %s: %v\n%s", strings.Join(args, " "), err, tail(stderr.String(), 20))
 	}
 	return stdout.String(), nil
+}
+
+// RcmbotAs runs an rcmbot command with the settings of service svc (the
+// web server's, say) and returns its standard output.
+func (t *Topology) RcmbotAs(ctx context.Context, svc string, args ...string) (string, error) {
+	return t.rcmbotCmd(ctx, svc, args...)
 }
 
 // Rcmbot runs an rcmbot command as an operator would on the topology
@@ -543,6 +550,12 @@ func (t *Topology) setup(ctx context.Context) error {
 	if s["RCMBOT_DECISION_KEY"], s["RCMBOT_DECISION_PUBLIC_KEYS"], err = decision.GenerateKey("rcmbot-topology"); err != nil {
 		return err
 	}
+	// The PHI access log's checkpoints: the web server signs them with a
+	// key kept outside the database and its data directory (compose: a
+	// secret), into a file of their own (compose: a volume of its own).
+	if err := t.auditKeys(); err != nil {
+		return err
+	}
 	if t.Ring, err = keyring.Load(s["RCMBOT_KEYS"], ""); err != nil {
 		return err
 	}
@@ -555,6 +568,27 @@ func (t *Topology) setup(ctx context.Context) error {
 	t.DB.SetSealer(t.Ring) // the scenarios read claims as the workers wrote them
 	t.Client, err = temporalx.Dial(ctx, t.dialOptions(t.Ring, "temporal-admin"))
 	return err
+}
+
+// auditKeys makes the audit key pair the web server signs the PHI access
+// log's checkpoints with, and sets where they and the checkpoints are.
+func (t *Topology) auditKeys() error {
+	dir := filepath.Join(t.Dir, "audit")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	skey, vkey, err := auditlog.GenerateKey("rcmbot-topology-audit")
+	if err != nil {
+		return err
+	}
+	keyFile := filepath.Join(dir, "audit-signing.key")
+	if err := os.WriteFile(keyFile, []byte(skey+"\n"), 0o600); err != nil {
+		return err
+	}
+	t.Settings["RCMBOT_AUDIT_KEY_FILE"] = keyFile
+	t.Settings["RCMBOT_AUDIT_VERIFIER_KEY"] = vkey
+	t.Settings["RCMBOT_AUDIT_CHECKPOINTS"] = filepath.Join(dir, "checkpoints.log")
+	return nil
 }
 
 // minimalEnv is what every process gets besides its settings: nothing of
