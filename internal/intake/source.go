@@ -26,17 +26,36 @@ const (
 )
 
 // Limits bound what one claims file may cost. Zero fields take the
-// DefaultLimits value.
+// DefaultLimits value. With the defaults, reading any file up to MaxBytes
+// stays under 300 MB of heap (BenchmarkHostileXLSX measures it; see
+// xlsx.go for how workbooks are read).
 type Limits struct {
 	MaxBytes         int64 // largest file accepted
 	MaxRows          int   // most data rows (below the header)
 	MaxUnzippedBytes int64 // largest total decompressed size of an xlsx (zip bombs)
 	MaxZipEntries    int   // most parts in an xlsx package
+	// MaxPartBytes is the largest decompressed size of one xlsx part other
+	// than a worksheet (the shared strings, styles, workbook.xml …), which
+	// are held in memory; worksheets are streamed.
+	MaxPartBytes int64
+	// MaxSharedStrings is the most strings an xlsx's shared-string table
+	// may hold.
+	MaxSharedStrings int
+	// MaxCellChars is the most characters one cell (or shared string) may
+	// hold: Excel's own limit is 32,767.
+	MaxCellChars int
+	// MaxTextBytes is the most text the cells of one sheet may hold in
+	// all, a shared string counting once per cell that refers to it (CSV:
+	// the file itself is bounded by MaxBytes).
+	MaxTextBytes int64
+	// MaxXMLDepth is how deep the elements of an xlsx part may nest.
+	MaxXMLDepth int
 }
 
 // DefaultLimits match rcmbot's configuration defaults
 // (RCMBOT_UPLOAD_MAX_BYTES, RCMBOT_MAX_ROWS, RCMBOT_MAX_UNZIPPED_BYTES).
-var DefaultLimits = Limits{MaxBytes: 50 << 20, MaxRows: 200_000, MaxUnzippedBytes: 500 << 20, MaxZipEntries: 10_000}
+var DefaultLimits = Limits{MaxBytes: 50 << 20, MaxRows: 200_000, MaxUnzippedBytes: 500 << 20, MaxZipEntries: 10_000,
+	MaxPartBytes: 32 << 20, MaxSharedStrings: 1_000_000, MaxCellChars: 32_767, MaxTextBytes: 128 << 20, MaxXMLDepth: 64}
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxBytes <= 0 {
@@ -50,6 +69,21 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxZipEntries <= 0 {
 		l.MaxZipEntries = DefaultLimits.MaxZipEntries
+	}
+	if l.MaxPartBytes <= 0 {
+		l.MaxPartBytes = DefaultLimits.MaxPartBytes
+	}
+	if l.MaxSharedStrings <= 0 {
+		l.MaxSharedStrings = DefaultLimits.MaxSharedStrings
+	}
+	if l.MaxCellChars <= 0 {
+		l.MaxCellChars = DefaultLimits.MaxCellChars
+	}
+	if l.MaxTextBytes <= 0 {
+		l.MaxTextBytes = DefaultLimits.MaxTextBytes
+	}
+	if l.MaxXMLDepth <= 0 {
+		l.MaxXMLDepth = DefaultLimits.MaxXMLDepth
 	}
 	return l
 }
@@ -106,9 +140,14 @@ func checkZip(r io.ReaderAt, size int64, name string, lim Limits) *FileError {
 	}
 	var total uint64
 	var workbook, word, ods, xlsb bool
+	var bigPart string
 	for _, f := range zr.File {
 		total += f.UncompressedSize64
-		switch strings.ToLower(f.Name) {
+		lower := strings.ToLower(f.Name)
+		if f.UncompressedSize64 > uint64(lim.MaxPartBytes) && !strings.HasPrefix(lower, "xl/worksheets/") && bigPart == "" {
+			bigPart = f.Name
+		}
+		switch lower {
 		case "xl/workbook.xml":
 			workbook = true
 		case "xl/workbook.bin":
@@ -132,6 +171,10 @@ func checkZip(r io.ReaderAt, size int64, name string, lim Limits) *FileError {
 	if total > uint64(lim.MaxUnzippedBytes) {
 		return fileErr(name, TooLarge, nil, "the workbook decompresses to %s; the limit is %s. Split it into smaller files",
 			byteSize(int64(min(total, 1<<62))), byteSize(lim.MaxUnzippedBytes))
+	}
+	if bigPart != "" {
+		return fileErr(name, TooLarge, nil, "the workbook's part %s decompresses to more than %s, the limit for one part; no claims workbook needs that much. Open it in Excel, save it again and upload that",
+			truncate(bigPart, 60), byteSize(lim.MaxPartBytes))
 	}
 	return nil
 }
