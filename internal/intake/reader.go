@@ -73,6 +73,7 @@ type Reader struct {
 	scanned bool // the whole file has been read
 	next    int  // next group to assemble
 	rows    int
+	filled  int // rows read that are not blank
 	stats   Stats
 	failed  error
 	maxRows int
@@ -333,6 +334,9 @@ func (r *Reader) Next(n int) (_ []claim.Claim, _ []RowError, err error) {
 	r.stats.RowErrors += len(errs)
 	if len(out) == 0 && len(errs) == 0 && r.next >= len(r.groups) {
 		r.raw, r.groups, r.byID, r.store = nil, nil, nil, rowStore{}
+		if r.stats.Claims == 0 {
+			return nil, nil, r.noClaims()
+		}
 		return nil, nil, io.EOF
 	}
 	return out, errs, nil
@@ -365,6 +369,10 @@ func asFileError(name string, err error, format string, args ...any) *FileError 
 	var fe *FileError
 	if errors.As(err, &fe) {
 		return fe
+	}
+	var ce *CSVError
+	if errors.As(err, &ce) {
+		return fileErr(name, Unreadable, err, "the file cannot be read: %s", ce)
 	}
 	return fileErr(name, Unreadable, err, format, args...)
 }
@@ -418,6 +426,15 @@ func ReadFile(path string, opts Options) (*Result, error) {
 		res.Claims = append(res.Claims, c...)
 		res.Errors = append(res.Errors, e...)
 	}
+}
+
+// noClaims is the failed file for a file that yields no claim at all: an
+// empty file is not a batch in which every claim passed.
+func (r *Reader) noClaims() *FileError {
+	if r.filled == 0 {
+		return fileErr(r.name, NoClaims, nil, "%s has a header (row %d) but no rows below it: there are no claims to scrub", r.where(), r.layout.HeaderRow)
+	}
+	return fileErr(r.name, NoClaims, nil, "%s has %d rows below the header (row %d) but none of them is a claim: each needs a claim ID, or to continue the claim above it", r.where(), r.filled, r.layout.HeaderRow)
 }
 
 func (r *Reader) where() string {

@@ -14,6 +14,7 @@ import (
 	"github.com/richardlehane/mscfb"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/unicode/utf32"
 )
 
 // Format is a claims file's format, detected from its content.
@@ -121,7 +122,7 @@ func detect(r io.ReaderAt, size int64, name string, lim Limits) (Format, *FileEr
 		bytes.HasPrefix(lower, []byte("<html")), bytes.HasPrefix(lower, []byte("<!doctype html")):
 		return "", fileErr(name, NotSpreadsheet, nil, "this is an XML or HTML export, not .xlsx or .csv; open it in Excel and save it as Excel Workbook (.xlsx)")
 	}
-	if !bytes.HasPrefix(head, utf16LEBOM) && !bytes.HasPrefix(head, utf16BEBOM) && bytes.IndexByte(head, 0) >= 0 {
+	if !bytes.HasPrefix(head, utf16LEBOM) && !bytes.HasPrefix(head, utf16BEBOM) && !bytes.HasPrefix(head, utf32BEBOM) && bytes.IndexByte(head, 0) >= 0 {
 		return "", fileErr(name, NotSpreadsheet, nil, "this is a binary file, not a spreadsheet; upload an .xlsx workbook or a .csv file")
 	}
 	return FormatCSV, nil
@@ -215,6 +216,8 @@ var (
 	utf8BOM    = []byte{0xEF, 0xBB, 0xBF}
 	utf16LEBOM = []byte{0xFF, 0xFE}
 	utf16BEBOM = []byte{0xFE, 0xFF}
+	utf32LEBOM = []byte{0xFF, 0xFE, 0x00, 0x00} // begins like UTF-16LE's: test it first
+	utf32BEBOM = []byte{0x00, 0x00, 0xFE, 0xFF}
 )
 
 // sniffSize is how much of a CSV file decides its encoding and delimiter.
@@ -222,14 +225,26 @@ const sniffSize = 64 << 10
 
 // CSVRows reads the records of a CSV file. It detects the encoding (UTF-8
 // with or without a byte-order mark, UTF-16 with a mark as Excel's
-// "Unicode text" writes it, else Windows-1252) and the delimiter (comma,
-// semicolon, tab or pipe); quoted fields may hold delimiters, quotes and
-// line breaks.
+// "Unicode text" writes it, UTF-32 with a mark, else Windows-1252) and the
+// delimiter (comma, semicolon, tab or pipe); quoted fields may hold
+// delimiters, quotes and line breaks. A quoted field whose closing quote
+// is missing, which would swallow the rest of the file, is a *CSVError
+// naming the line it opens on.
 type CSVRows struct {
 	r         *csv.Reader
+	q         *quoteTracker
 	row       int
 	Delimiter rune // the detected delimiter
 }
+
+// CSVError is a CSV file's structure failing at a line. Its message
+// carries no field text.
+type CSVError struct {
+	Line int    // 1-based line of the file
+	Msg  string // what is wrong
+}
+
+func (e *CSVError) Error() string { return fmt.Sprintf("CSV line %d: %s", e.Line, e.Msg) }
 
 // NewCSVRows starts reading CSV text from r.
 func NewCSVRows(r io.Reader) (*CSVRows, error) {
@@ -242,6 +257,8 @@ func NewCSVRows(r io.Reader) (*CSVRows, error) {
 	switch {
 	case bytes.HasPrefix(head, utf8BOM):
 		_, _ = br.Discard(len(utf8BOM))
+	case bytes.HasPrefix(head, utf32LEBOM), bytes.HasPrefix(head, utf32BEBOM):
+		text = utf32.UTF32(utf32.LittleEndian, utf32.ExpectBOM).NewDecoder().Reader(br)
 	case bytes.HasPrefix(head, utf16LEBOM), bytes.HasPrefix(head, utf16BEBOM):
 		text = unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder().Reader(br)
 	case !validUTF8Prefix(head):
@@ -253,7 +270,8 @@ func NewCSVRows(r io.Reader) (*CSVRows, error) {
 		return nil, err
 	}
 	c := &CSVRows{Delimiter: sniffDelimiter(sample)}
-	c.r = csv.NewReader(tb)
+	c.q = &quoteTracker{r: tb, delim: byte(c.Delimiter), line: 1}
+	c.r = csv.NewReader(c.q)
 	c.r.Comma = c.Delimiter
 	c.r.FieldsPerRecord = -1
 	c.r.LazyQuotes = true
@@ -272,13 +290,78 @@ func (c *CSVRows) Next() (int, []string, error) {
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			return 0, nil, fmt.Errorf("CSV line %d: %w", pe.Line, pe.Err)
+			return 0, nil, &CSVError{Line: pe.Line, Msg: pe.Err.Error()}
 		}
 		return 0, nil, err
+	}
+	if c.q.unterminated() {
+		return 0, nil, &CSVError{Line: c.q.openLine,
+			Msg: "a quoted field starts here and its closing quote is missing, so the rest of the file would be read into it; close the quote (or remove it) and upload again"}
 	}
 	c.row++
 	return c.row, rec, nil
 }
+
+// quoteTracker follows the quoting of the text a csv.Reader (with
+// LazyQuotes) reads through it, to tell where a quoted field that never
+// closes began: the reader itself would return the rest of the file as
+// that field.
+type quoteTracker struct {
+	r        io.Reader
+	delim    byte
+	state    quoteState
+	line     int  // line of the next byte
+	openLine int  // line the open quoted field began on
+	eof      bool // r is done
+}
+
+type quoteState uint8
+
+const (
+	fieldStart quoteState = iota // at the start of a field
+	unquoted                     // in a field that did not start with a quote
+	quoted                       // in a quoted field
+	quoteSeen                    // a quote in a quoted field: closing it, or the first of two
+)
+
+func (q *quoteTracker) Read(p []byte) (int, error) {
+	n, err := q.r.Read(p)
+	for _, b := range p[:n] {
+		switch q.state {
+		case fieldStart, unquoted:
+			switch {
+			case b == q.delim || b == '\n':
+				q.state = fieldStart
+			case b == '"' && q.state == fieldStart:
+				q.state, q.openLine = quoted, q.line
+			default:
+				q.state = unquoted
+			}
+		case quoted:
+			if b == '"' {
+				q.state = quoteSeen
+			}
+		case quoteSeen:
+			switch b {
+			case q.delim, '\n':
+				q.state = fieldStart
+			case '\r':
+			default: // "" is a quote; with lazy quotes, so is one before other text
+				q.state = quoted
+			}
+		}
+		if b == '\n' {
+			q.line++
+		}
+	}
+	if err != nil {
+		q.eof = true
+	}
+	return n, err
+}
+
+// unterminated reports whether the text ended inside a quoted field.
+func (q *quoteTracker) unterminated() bool { return q.eof && q.state == quoted }
 
 // validUTF8Prefix reports whether b is UTF-8, allowing a rune cut off at the end.
 func validUTF8Prefix(b []byte) bool {
