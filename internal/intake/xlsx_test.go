@@ -167,7 +167,9 @@ func TestSheetRowNumbers(t *testing.T) {
 
 // TestSheetLimits checks each limit fails the file with its own reason.
 func TestSheetLimits(t *testing.T) {
-	row := func(v string) string { return `<sheetData><row r="1"><c r="A1" t="s"><v>` + v + `</v></c></row></sheetData>` }
+	row := func(v string) string {
+		return `<sheetData><row r="1"><c r="A1" t="s"><v>` + v + `</v></c></row></sheetData>`
+	}
 	cases := []struct {
 		name, sheet, sst string
 		lim              Limits
