@@ -206,9 +206,10 @@ func (ic *Interchange) problem(l Level, seg int, id, code, msg string) {
 }
 
 // Bounds on what reading an interchange may cost, whatever the data: the
-// reader keeps about 100 bytes per segment and 16 per element (the data
-// itself is not copied again), so a file of one-character segments or of
-// empty elements is the worst case (BenchmarkParseHostile measures it).
+// reader keeps 64 bytes per segment and 16 per element besides one copy of
+// the data, so the shortest well-formed segments are the worst case, about
+// 21 bytes allocated per input byte (BenchmarkParseHostile measures it; a
+// valid 837P costs under 8).
 const (
 	// MaxProblems is how many problems an interchange lists; past it, one
 	// more says the rest are not listed, and segments whose reading
@@ -284,16 +285,17 @@ func parseOne(s string, start int) (*Interchange, int, error) {
 	}
 	ic := &Interchange{Delimiters: d}
 	// Size the segments and their elements from the data up to the IEA,
-	// so neither grows by copying; but no more than real segments (some
-	// 12 bytes or more on average) and elements (3) would need, so data
-	// of one-character segments, which fails early, costs little.
+	// so neither grows by copying; but no more than well-formed segments
+	// (5 bytes or more: "LX*1~") and elements (2: a character and its
+	// separator) can need, so data of one-character segments, which fails
+	// early, costs no more than the shortest well-formed ones.
 	region := s[pos:]
 	if i := strings.Index(region, one(d.Segment)+"IEA"); i >= 0 {
 		region = region[:i+1]
 	}
-	nseg := min(strings.Count(region, one(d.Segment))+2, len(region)/12+16)
+	nseg := min(strings.Count(region, one(d.Segment))+2, len(region)/5+16)
 	ic.Segments = make([]Segment, 0, nseg)
-	arena := make([]string, 0, min(strings.Count(region, one(d.Element))+nseg, len(region)/3+16))
+	arena := make([]string, 0, min(strings.Count(region, one(d.Element))+nseg, len(region)/2+16))
 	ic.Segments = append(ic.Segments, Segment{
 		ID: "ISA", Elements: strings.Split(s[start:pos-1], one(d.Element)), Pos: 1, Offset: start, delims: d,
 	})
