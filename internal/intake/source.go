@@ -234,6 +234,7 @@ type CSVRows struct {
 	r         *csv.Reader
 	q         *quoteTracker
 	row       int
+	endLine   int  // line the previous record ended on
 	Delimiter rune // the detected delimiter
 }
 
@@ -280,8 +281,9 @@ func NewCSVRows(r io.Reader) (*CSVRows, error) {
 }
 
 // Next returns the next record and its 1-based number (the row it becomes
-// when the file is opened in a spreadsheet), or io.EOF. The slice is
-// reused by the following call; the strings are not.
+// when the file is opened in a spreadsheet: blank lines, which the record
+// reader skips, are rows there; a quoted line break is not), or io.EOF.
+// The slice is reused by the following call; the strings are not.
 func (c *CSVRows) Next() (int, []string, error) {
 	rec, err := c.r.Read()
 	if err != nil {
@@ -298,7 +300,10 @@ func (c *CSVRows) Next() (int, []string, error) {
 		return 0, nil, &CSVError{Line: c.q.openLine,
 			Msg: "a quoted field starts here and its closing quote is missing, so the rest of the file would be read into it; close the quote (or remove it) and upload again"}
 	}
-	c.row++
+	start, _ := c.r.FieldPos(0)
+	c.row += 1 + max(start-c.endLine-1, 0)
+	last, _ := c.r.FieldPos(len(rec) - 1)
+	c.endLine = last + strings.Count(rec[len(rec)-1], "\n")
 	return c.row, rec, nil
 }
 
