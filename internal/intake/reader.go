@@ -434,7 +434,7 @@ func (r *Reader) noClaims() *FileError {
 	if r.filled == 0 {
 		return fileErr(r.name, NoClaims, nil, "%s has a header (row %d) but no rows below it: there are no claims to scrub", r.where(), r.layout.HeaderRow)
 	}
-	return fileErr(r.name, NoClaims, nil, "%s has %d rows below the header (row %d) but none of them is a claim: each needs a claim ID, or to continue the claim above it", r.where(), r.filled, r.layout.HeaderRow)
+	return fileErr(r.name, NoClaims, nil, "%s has %d row%s below the header (row %d) but none of them is a claim: each needs a claim ID, or to continue the claim above it", r.where(), r.filled, plural(r.filled), r.layout.HeaderRow)
 }
 
 func (r *Reader) where() string {

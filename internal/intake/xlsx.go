@@ -333,7 +333,8 @@ type sheetRows struct {
 	pending  int // number of a row read but not yet returned (gaps before it come first), 0 for none
 	cells    []string
 	total    int64 // text bytes of the cells read so far
-	lastCell string
+	cellRef  string // the cell being read
+	lastCell string // the last cell read whole
 }
 
 // next returns the next row (rows the sheet leaves out come back empty)
@@ -464,18 +465,19 @@ func (s *sheetRows) readCells(n int) error {
 				if col > maxSheetCols {
 					return s.damaged(n, "", "a cell lies beyond column XFD, the last one Excel has")
 				}
-				s.lastCell = ColumnLetter(col-1) + strconv.Itoa(n)
+				s.cellRef = ColumnLetter(col-1) + strconv.Itoa(n)
 			}
 		case xml.CharData:
 			if inCell && (s.p.inElement("v", "c") || (typ == "inlineStr" && s.p.inText("is"))) {
 				if !c.add(t, s.w.lim.MaxCellChars) {
-					return fileErr(s.w.name, TooLarge, nil, "sheet %q cell %s holds more than %d characters, the most a cell can hold", s.name, s.lastCell, s.w.lim.MaxCellChars)
+					return fileErr(s.w.name, TooLarge, nil, "sheet %q cell %s holds more than %d characters, the most a cell can hold", s.name, s.cellRef, s.w.lim.MaxCellChars)
 				}
 			}
 		case xml.EndElement:
 			switch {
 			case t.Name.Local == "c" && inCell && s.p.depth() == depth:
 				inCell = false
+				s.lastCell = s.cellRef
 				v, size, ferr := s.value(typ, c.buf)
 				if ferr != nil {
 					return ferr
@@ -519,7 +521,7 @@ func (s *sheetRows) value(typ string, raw []byte) (string, int, *FileError) {
 		i, err := strconv.Atoi(v)
 		if err != nil || i < 0 || i >= s.w.sst.len() {
 			return "", 0, fileErr(s.w.name, Unreadable, nil, "sheet %q cell %s refers to shared string %s, but the workbook has %d; the file is damaged. Open it in Excel, save it again and upload that",
-				s.name, s.lastCell, truncate(v, 12), s.w.sst.len())
+				s.name, s.cellRef, truncate(v, 12), s.w.sst.len())
 		}
 		return s.w.sst.at(i), s.w.sst.size(i), nil
 	case "inlineStr":
@@ -572,7 +574,7 @@ func (w *workbookPkg) xmlError(where string, err error) *FileError {
 		kind, why = TooLarge, fmt.Sprintf("nests elements more than %d deep, which no workbook does", w.lim.MaxXMLDepth)
 	case errors.Is(err, errDoctype):
 		why = "has a document type declaration, which workbooks never have"
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errUnclosed):
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errUnclosed), errors.As(err, &se) && se.Msg == "unexpected EOF":
 		why = "breaks off: its XML ends before it is complete, so the rows after that point are lost"
 	case errors.As(err, &se) && strings.Contains(se.Msg, "entity"):
 		why = "uses an undefined XML entity"

@@ -187,9 +187,9 @@ func TestSheetLimits(t *testing.T) {
 		{"row beyond the grid", `<sheetData><row r="1048577"><c><v>1</v></c></row></sheetData>`, "", Limits{}, Unreadable, "outside Excel's rows"},
 		{"column beyond the grid", `<sheetData><row r="1"><c r="XFE1"><v>1</v></c></row></sheetData>`, "", Limits{}, Unreadable, "beyond column XFD"},
 		{"bad cell reference", `<sheetData><row r="1"><c r="1A"><v>1</v></c></row></sheetData>`, "", Limits{}, Unreadable, "not a cell address"},
-		{"tags that do not match", `<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</c></row></sheetData>`, "", Limits{}, Unreadable, `after cell A2 is damaged`},
+		{"tags that do not match", `<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</c></row></sheetData>`, "", Limits{}, Unreadable, `after cell A1 is damaged`},
 		{"damage after the data", `<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><mergeCells>`, "", Limits{}, Unreadable, "after cell A1 is damaged"},
-		{"breaks off in a cell", `<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2` + cut, "", Limits{}, Unreadable, `after cell A2 breaks off`},
+		{"breaks off in a cell", `<sheetData><row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2` + cut, "", Limits{}, Unreadable, `after cell A1 breaks off`},
 		{"breaks off after the data", `<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData>` + cut, "", Limits{}, Unreadable, `after cell A1 breaks off`},
 	}
 	for _, c := range cases {
