@@ -332,7 +332,7 @@ type sheetRows struct {
 	row      int // number of the last row returned
 	pending  int // number of a row read but not yet returned (gaps before it come first), 0 for none
 	cells    []string
-	total    int64 // text bytes of the cells read so far
+	total    int64  // text bytes of the cells read so far
 	cellRef  string // the cell being read
 	lastCell string // the last cell read whole
 }
