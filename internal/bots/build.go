@@ -41,7 +41,7 @@ func (e Env) IntakeOptions() intake.Options {
 	c := e.Config
 	return intake.Options{Limits: intake.Limits{
 		MaxBytes: c.UploadMaxBytes, MaxRows: c.MaxRows, MaxUnzippedBytes: c.MaxUnzippedBytes,
-	}, TempDir: filepath.Join(c.DataDir, "tmp")}
+	}}
 }
 
 // Blobs opens the encrypted file store in the data directory.

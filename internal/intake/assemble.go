@@ -172,6 +172,7 @@ func (r *Reader) scanRow(row int, cells []string) {
 	if blankRow(cells) {
 		return
 	}
+	r.filled++
 	col := &r.col
 	id := IDText(cell(cells, col.claimID))
 	if isFooter(id) {

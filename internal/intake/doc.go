@@ -10,7 +10,9 @@
 // Files are recognised by content, not extension: a zip with
 // xl/workbook.xml is a workbook, text is CSV (delimiter and encoding
 // sniffed), and xls, encrypted workbooks, PDF, ODS and other binaries are
-// refused with advice. Headers may sit in any of the first 20 rows and
+// refused with advice. Workbooks are streamed by intake's own reader
+// within Limits (xlsx.go): a damaged sheet, an unterminated CSV quote or
+// a file with no claims fails as a whole, never as a short batch. Headers may sit in any of the first 20 rows and
 // match the canonical claim.Field names or the synonyms exports use
 // ("Claim #", "DOS", "Svc Dt", "CPT/HCPCS", "CPT Code 1", "Dx 1", "ICD1",
 // "Diagnosis Pointer 1", "Payor ID", "Subscriber Member ID"...), compared

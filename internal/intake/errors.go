@@ -21,6 +21,7 @@ const (
 	TooLarge       FileErrorKind = "too_large"       // over the upload or decompressed size limit
 	TooManyRows    FileErrorKind = "too_many_rows"   // over the row limit
 	Unreadable     FileErrorKind = "unreadable"      // damaged: the xlsx or csv structure cannot be read
+	NoClaims       FileErrorKind = "no_claims"       // a header but no claim below it
 )
 
 // FileError says why a claims file was refused as a whole (a "failed

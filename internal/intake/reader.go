@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"github.com/rcmbot/rcmbot/internal/claim"
 )
 
@@ -24,8 +22,10 @@ type Options struct {
 	// AsOf is the date two-digit years are resolved against (a date of
 	// birth is never after it); zero means today.
 	AsOf claim.Date
-	// TempDir is where excelize unpacks worksheets too large to keep in
-	// memory; "" means the system default.
+	// TempDir is no longer used: workbooks are streamed from the upload
+	// without temporary files.
+	//
+	// Deprecated: intake reads workbooks itself (xlsx.go).
 	TempDir string
 }
 
@@ -73,6 +73,7 @@ type Reader struct {
 	scanned bool // the whole file has been read
 	next    int  // next group to assemble
 	rows    int
+	filled  int // rows read that are not blank
 	stats   Stats
 	failed  error
 	maxRows int
@@ -92,7 +93,7 @@ func Open(path string, opts Options) (*Reader, error) {
 		f.Close()
 		return nil, fmt.Errorf("open claims file: %w", err)
 	}
-	r, err := open(f, fi.Size(), filepath.Base(path), path, opts)
+	r, err := open(f, fi.Size(), filepath.Base(path), opts)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -104,10 +105,10 @@ func Open(path string, opts Options) (*Reader, error) {
 // NewReader reads a claims file of the given size from r; name is the
 // file name used in messages. The caller keeps r open until Close.
 func NewReader(r io.ReaderAt, size int64, name string, opts Options) (*Reader, error) {
-	return open(r, size, name, "", opts)
+	return open(r, size, name, opts)
 }
 
-func open(ra io.ReaderAt, size int64, name, path string, opts Options) (_ *Reader, err error) {
+func open(ra io.ReaderAt, size int64, name string, opts Options) (_ *Reader, err error) {
 	defer recoverFileError(name, &err)
 	opts.Limits = opts.Limits.withDefaults()
 	if opts.AsOf == 0 {
@@ -119,7 +120,7 @@ func open(ra io.ReaderAt, size int64, name, path string, opts Options) (_ *Reade
 	}
 	r := &Reader{name: name, opts: opts, byID: make(map[string]int32), maxRows: opts.Limits.MaxRows}
 	if format == FormatXLSX {
-		err = r.openXLSX(ra, size, path)
+		err = r.openXLSX(ra, size)
 	} else {
 		err = r.openCSV(ra, size)
 	}
@@ -131,51 +132,35 @@ func open(ra io.ReaderAt, size int64, name, path string, opts Options) (_ *Reade
 	return r, nil
 }
 
-func (r *Reader) openXLSX(ra io.ReaderAt, size int64, path string) error {
-	xo := excelize.Options{
-		RawCellValue:      true,
-		UnzipSizeLimit:    r.opts.Limits.MaxUnzippedBytes,
-		UnzipXMLSizeLimit: min(r.opts.Limits.MaxUnzippedBytes, excelize.StreamChunkSize),
-		TmpDir:            r.opts.TempDir,
+func (r *Reader) openXLSX(ra io.ReaderAt, size int64) error {
+	wb, ferr := openWorkbook(ra, size, r.name, r.opts.Limits)
+	if ferr != nil {
+		return ferr
 	}
-	var f *excelize.File
-	var err error
-	if path != "" {
-		f, err = excelize.OpenFile(path, xo)
-	} else {
-		f, err = excelize.OpenReader(io.NewSectionReader(ra, 0, size), xo)
-	}
-	if err != nil {
-		// Encrypted workbooks and oversized packages were refused by detect.
-		return fileErr(r.name, Unreadable, err, "the workbook cannot be read; open it in Excel, save it again as .xlsx and upload that")
-	}
-	r.closer = append(r.closer, f.Close)
-	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
-		r.date1904 = *props.Date1904
-	}
-	sheets := f.GetSheetList()
+	r.date1904 = wb.date1904
+	sheets := wb.sheets
 	if r.opts.Sheet != "" {
-		found := false
-		for _, s := range sheets {
-			if s == r.opts.Sheet {
-				found = true
-			}
-		}
-		if !found {
+		if _, ok := wb.worksheet(r.opts.Sheet); !ok {
 			return fileErr(r.name, NoSheet, nil, "the workbook has no sheet named %q; its sheets are %s", r.opts.Sheet, quoteList(sheets))
 		}
 		sheets = []string{r.opts.Sheet}
 	}
 	var partial *FileError
 	for _, sheet := range sheets {
-		rows, err := f.Rows(sheet)
-		if err != nil {
+		ref, ok := wb.worksheet(sheet)
+		if !ok {
 			continue // a chart sheet or dialog sheet
 		}
-		src := &xlsxRows{rows: rows}
+		src, ferr := wb.openSheet(ref)
+		if ferr != nil {
+			return ferr
+		}
 		hdrRow, layout, ferr := r.findHeader(src, sheet)
 		if ferr != nil {
-			rows.Close()
+			src.close()
+			if ferr.Kind != NoHeader && ferr.Kind != MissingColumns && ferr.Kind != BadHeader {
+				return ferr // damaged or over a limit: the file fails, not just this sheet
+			}
 			if partial == nil && ferr.Kind != NoHeader {
 				partial = ferr
 			}
@@ -183,12 +168,12 @@ func (r *Reader) openXLSX(ra io.ReaderAt, size int64, path string) error {
 		}
 		layout.Format, layout.Sheet, layout.HeaderRow, layout.Date1904 = FormatXLSX, sheet, hdrRow, r.date1904
 		r.layout, r.src = layout, src
-		r.closer = append(r.closer, rows.Close)
-		if dim, err := f.GetSheetDimension(sheet); err == nil {
-			if last := lastRow(dim); last-hdrRow > r.maxRows {
-				return fileErr(r.name, TooManyRows, nil, "sheet %q has %d rows below the header; the limit is %d. Split it into smaller files",
-					sheet, last-hdrRow, r.maxRows)
-			}
+		r.closer = append(r.closer, src.close)
+		if dim, err := src.dimension(); err != nil {
+			return err
+		} else if last := lastRow(dim); last-hdrRow > r.maxRows {
+			return fileErr(r.name, TooManyRows, nil, "sheet %q has %d rows below the header; the limit is %d. Split it into smaller files",
+				sheet, last-hdrRow, r.maxRows)
 		}
 		return nil
 	}
@@ -235,7 +220,7 @@ func (r *Reader) findHeader(src rowSource, sheet string) (int, *Layout, *FileErr
 			break
 		}
 		if err != nil {
-			return 0, nil, fileErr(r.name, Unreadable, err, "%s cannot be read", where)
+			return 0, nil, asFileError(r.name, err, "%s cannot be read", where)
 		}
 		known := 0
 		for _, c := range cells {
@@ -349,6 +334,9 @@ func (r *Reader) Next(n int) (_ []claim.Claim, _ []RowError, err error) {
 	r.stats.RowErrors += len(errs)
 	if len(out) == 0 && len(errs) == 0 && r.next >= len(r.groups) {
 		r.raw, r.groups, r.byID, r.store = nil, nil, nil, rowStore{}
+		if r.stats.Claims == 0 {
+			return nil, nil, r.noClaims()
+		}
 		return nil, nil, io.EOF
 	}
 	return out, errs, nil
@@ -363,7 +351,7 @@ func (r *Reader) scan(budget int) error {
 			return nil
 		}
 		if err != nil {
-			return fileErr(r.name, Unreadable, err, "%s cannot be read past row %d; save the file again and re-upload", r.where(), r.layout.HeaderRow+r.rows)
+			return asFileError(r.name, err, "%s cannot be read past row %d; save the file again and re-upload", r.where(), r.layout.HeaderRow+r.rows)
 		}
 		r.rows++
 		r.stats.Rows = r.rows
@@ -373,6 +361,20 @@ func (r *Reader) scan(budget int) error {
 		r.scanRow(row, cells)
 	}
 	return nil
+}
+
+// asFileError returns err if it is a *FileError (which says what is
+// wrong itself), else a failed file with the reason given.
+func asFileError(name string, err error, format string, args ...any) *FileError {
+	var fe *FileError
+	if errors.As(err, &fe) {
+		return fe
+	}
+	var ce *CSVError
+	if errors.As(err, &ce) {
+		return fileErr(name, Unreadable, err, "the file cannot be read: %s", ce)
+	}
+	return fileErr(name, Unreadable, err, format, args...)
 }
 
 // recoverFileError turns a panic in the spreadsheet library, on a file
@@ -426,28 +428,20 @@ func ReadFile(path string, opts Options) (*Result, error) {
 	}
 }
 
+// noClaims is the failed file for a file that yields no claim at all: an
+// empty file is not a batch in which every claim passed.
+func (r *Reader) noClaims() *FileError {
+	if r.filled == 0 {
+		return fileErr(r.name, NoClaims, nil, "%s has a header (row %d) but no rows below it: there are no claims to scrub", r.where(), r.layout.HeaderRow)
+	}
+	return fileErr(r.name, NoClaims, nil, "%s has %d row%s below the header (row %d) but none of them is a claim: each needs a claim ID, or to continue the claim above it", r.where(), r.filled, plural(r.filled), r.layout.HeaderRow)
+}
+
 func (r *Reader) where() string {
 	if r.layout.Sheet != "" {
 		return fmt.Sprintf("sheet %q", r.layout.Sheet)
 	}
 	return "the file"
-}
-
-type xlsxRows struct {
-	rows *excelize.Rows
-	n    int
-}
-
-func (x *xlsxRows) next() (int, []string, error) {
-	if !x.rows.Next() {
-		if err := x.rows.Error(); err != nil {
-			return 0, nil, err
-		}
-		return 0, nil, io.EOF
-	}
-	x.n++
-	cells, err := x.rows.Columns()
-	return x.n, cells, err
 }
 
 type csvSource struct{ *CSVRows }

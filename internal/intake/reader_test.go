@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"slices"
@@ -735,4 +736,34 @@ func rewriteZip(t testing.TB, path, entry string, edit func([]byte) []byte) stri
 	}
 	_ = zw.Close()
 	return writeFile(t, "rewritten.xlsx", buf.Bytes())
+}
+
+// TestCSVRowNumbersCountBlankLines checks CSV row numbers are the rows a
+// spreadsheet shows: a blank line is a row (the record reader skips it),
+// a line break inside quotes is not (issue 16's leftover).
+func TestCSVRowNumbersCountBlankLines(t *testing.T) {
+	c, err := NewCSVRows(strings.NewReader("\r\na,b\r\n\r\nc,d\r\n\"x\r\ny\",z\r\n\r\n\r\ne,f\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for {
+		n, rec, err := c.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d:%s", n, rec[0]))
+	}
+	if want := []string{"2:a", "4:c", "5:x\ny", "8:e"}; !slices.Equal(got, want) {
+		t.Errorf("rows %q; want %q", got, want)
+	}
+	// And a row error names that row.
+	path := writeFile(t, "blank.csv", []byte("Claim ID,Last Name,First Name,DOB,Member ID,Payer ID,Billing NPI,DOS,CPT,Units,Charges,Dx 1\n\nZ1,Testperson,Pat,1970-01-01,M1,60054,1234567893,13/45/2026,99213,1,100,I10\n"))
+	res := readAll(t, path, opts())
+	if len(res.Errors) != 1 || res.Errors[0].Row != 3 {
+		t.Errorf("row errors %v; want one on row 3", res.Errors)
+	}
 }

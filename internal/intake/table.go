@@ -7,8 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // Table reads the rows of a spreadsheet that is not a claims file (an
@@ -44,7 +42,10 @@ type TableOptions struct {
 	// Describe names what the header should hold, for the error when no
 	// row is a header ("columns such as sku, date, quantity").
 	Describe string
-	// TempDir is where excelize unpacks large worksheets; "" is the default.
+	// TempDir is no longer used: workbooks are streamed without temporary
+	// files.
+	//
+	// Deprecated: intake reads workbooks itself (xlsx.go).
 	TempDir string
 }
 
@@ -93,43 +94,36 @@ func NewTable(r io.ReaderAt, size int64, name string, o TableOptions) (_ *Table,
 }
 
 func (t *Table) openXLSX(r io.ReaderAt, size int64, o TableOptions) error {
-	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{
-		RawCellValue: true, UnzipSizeLimit: o.Limits.MaxUnzippedBytes,
-		UnzipXMLSizeLimit: min(o.Limits.MaxUnzippedBytes, excelize.StreamChunkSize), TmpDir: o.TempDir,
-	})
-	if err != nil {
-		return fileErr(t.Name, Unreadable, err, "the workbook cannot be read; open it in Excel, save it again as .xlsx and upload that")
+	wb, ferr := openWorkbook(r, size, t.Name, o.Limits)
+	if ferr != nil {
+		return ferr
 	}
-	t.closer = append(t.closer, f.Close)
-	if props, err := f.GetWorkbookProps(); err == nil && props.Date1904 != nil {
-		t.Date1904 = *props.Date1904
-	}
-	sheets := f.GetSheetList()
+	t.Date1904 = wb.date1904
+	sheets := wb.sheets
 	if o.Sheet != "" {
-		found := false
-		for _, s := range sheets {
-			found = found || s == o.Sheet
-		}
-		if !found {
+		if _, ok := wb.worksheet(o.Sheet); !ok {
 			return fileErr(t.Name, NoSheet, nil, "the workbook has no sheet named %q; its sheets are %s", o.Sheet, quoteList(sheets))
 		}
 		sheets = []string{o.Sheet}
 	}
 	for _, sheet := range sheets {
-		rows, err := f.Rows(sheet)
-		if err != nil {
+		ref, ok := wb.worksheet(sheet)
+		if !ok {
 			continue // a chart or dialog sheet
 		}
-		src := &xlsxRows{rows: rows}
+		src, ferr := wb.openSheet(ref)
+		if ferr != nil {
+			return ferr
+		}
 		if ok, err := t.findHeader(src, o.IsHeader); err != nil {
-			rows.Close()
-			return fileErr(t.Name, Unreadable, err, "sheet %q cannot be read", sheet)
+			src.close()
+			return asFileError(t.Name, err, "sheet %q cannot be read", sheet)
 		} else if ok {
 			t.Sheet, t.src = sheet, src
-			t.closer = append(t.closer, rows.Close)
+			t.closer = append(t.closer, src.close)
 			return nil
 		}
-		rows.Close()
+		src.close()
 	}
 	return fileErr(t.Name, NoHeader, nil, "no header row in the first %d rows of %s; the header needs %s", headerScanRows, sheetWord(sheets), o.Describe)
 }
@@ -179,7 +173,7 @@ func (t *Table) Next() (row int, cells []string, err error) {
 		return 0, nil, io.EOF
 	}
 	if err != nil {
-		return 0, nil, fileErr(t.Name, Unreadable, err, "the file cannot be read past row %d; save it again and re-upload", t.HeaderRow+t.rows)
+		return 0, nil, asFileError(t.Name, err, "the file cannot be read past row %d; save it again and re-upload", t.HeaderRow+t.rows)
 	}
 	if t.rows++; t.rows > t.maxRows {
 		return 0, nil, fileErr(t.Name, TooManyRows, nil, "the file has more than %d rows below the header; split it into smaller files", t.maxRows)

@@ -334,7 +334,10 @@ func allDigits(s string) bool {
 // "1.2345E+3"), "$1,234.50", "(12.00)", "-$12.00", "$-12.00", with a
 // US dollar code ("135.00 USD", "USD 135.00"), or with a decimal comma as
 // European-locale exports write it ("1.234,50", "1 234,50", "135,50").
-// Blank gives 0 and ok false.
+// Blank gives 0 and ok false. An amount with a fraction of a cent
+// ("12.345") is a value error rather than rounded: what the practice meant
+// to bill is not for rcmbot to guess. The binary noise of a spreadsheet
+// number ("0.30000000000000004") is not a fraction of a cent.
 func ParseAmount(s string) (m claim.Money, ok bool, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
@@ -351,15 +354,42 @@ func ParseAmount(s string) (m claim.Money, ok bool, err error) {
 	s = decimalComma(s)
 	m, err = claim.ParseMoney(s)
 	if err == nil {
+		if subCent(s) {
+			return 0, false, errValue(errSubCent)
+		}
 		return m, true, nil
 	}
 	// Spreadsheet numbers in exponent form, as raw xlsx values may be written.
 	if strings.ContainsAny(s, "eE") {
 		if f, ferr := strconv.ParseFloat(s, 64); ferr == nil && !math.IsInf(f, 0) && !math.IsNaN(f) && math.Abs(f) < 1e13 {
+			if subCent(s) {
+				return 0, false, errValue(errSubCent)
+			}
 			return claim.MoneyFromFloat(f), true, nil
 		}
 	}
 	return 0, false, errValue(expect)
+}
+
+const errSubCent = "the amount has a fraction of a cent (more than two decimal places); claims are billed in whole cents: round it in the file and upload again"
+
+// subCent reports whether an amount ParseMoney or ParseFloat read is
+// written with a fraction of a cent, beyond the noise of binary floating
+// point.
+func subCent(s string) bool {
+	digits := strings.Map(func(r rune) rune {
+		switch {
+		case r >= '0' && r <= '9', r == '.', r == 'e', r == 'E', r == '+':
+			return r
+		}
+		return -1 // $ , ( ) - and spaces
+	}, s)
+	f, err := strconv.ParseFloat(digits, 64)
+	if err != nil {
+		return false
+	}
+	cents := math.Abs(f) * 100
+	return math.Abs(cents-math.Round(cents)) > max(1e-7, 1e-9*cents)
 }
 
 // stripCurrency removes a US dollar code before or after an amount

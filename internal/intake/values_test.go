@@ -2,6 +2,7 @@ package intake
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -87,6 +88,17 @@ func TestParseAmount(t *testing.T) {
 	for _, bad := range []string{"abc", "$", "1e400", "NaN", "1.2.3", "135.00 EUR", "CAD 12", "1.23,45", "12,3456", "1,234,5", "USD"} {
 		if _, _, err := ParseAmount(bad); err == nil {
 			t.Errorf("ParseAmount(%q) succeeded", bad)
+		}
+	}
+	// A fraction of a cent is refused, not rounded (issue 14); float noise is not one.
+	for _, sub := range []string{"12.345", "$1,234.505", "(0.001)", "1.2345E+1", "12.345 USD"} {
+		if m, ok, err := ParseAmount(sub); err == nil || !isValueError(err) || ok || !strings.Contains(err.Error(), "fraction of a cent") {
+			t.Errorf("ParseAmount(%q) = %v, %v, %v; want the fraction-of-a-cent value error", sub, m, ok, err)
+		}
+	}
+	for in, want := range map[string]claim.Money{"12.340": 1234, "12.3400000000001": 1234, "1.2345E+2": 12345, "99.99000000000001": 9999} {
+		if got, ok, err := ParseAmount(in); err != nil || !ok || got != want {
+			t.Errorf("ParseAmount(%q) = %v, %v, %v; want %v", in, got, ok, err, want)
 		}
 	}
 }

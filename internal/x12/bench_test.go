@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/rcmbot/rcmbot/fixtures/benchmem"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 )
@@ -78,4 +82,54 @@ func BenchmarkRead837P(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*10_000)/b.Elapsed().Seconds(), "claims/s")
+}
+
+// hostileInputs are interchanges shaped to cost the reader the most per
+// input byte, each about 3.4 MB (issue 14's probe file was 3.4 MB): an
+// ISA and then one-character segments, the shortest well-formed segments,
+// segments of empty elements, and a valid 837P for comparison.
+func hostileInputs(b *testing.B) map[string][]byte {
+	const size = 3400 << 10
+	var buf bytes.Buffer
+	if _, err := Write837P(&buf, testEnvelope837(), benchClaims(10_000)); err != nil {
+		b.Fatal(err)
+	}
+	isa := buf.Bytes()[:isaLength]
+	fill := func(unit string) []byte {
+		out := append([]byte{}, isa...)
+		for len(out) < size {
+			out = append(out, unit...)
+		}
+		return out
+	}
+	return map[string][]byte{
+		"tiny-segments":  fill("A~"),
+		"short-segments": fill("N3*A~"),
+		"empty-elements": fill("N3" + strings.Repeat("*", 200) + "~"),
+		"valid-837P":     buf.Bytes()[:min(buf.Len(), size)],
+	}
+}
+
+// BenchmarkParseHostile reads each hostile interchange and reports the
+// bytes allocated per input byte and the peak heap of the read.
+func BenchmarkParseHostile(b *testing.B) {
+	inputs := hostileInputs(b)
+	for _, name := range []string{"tiny-segments", "short-segments", "empty-elements", "valid-837P"} {
+		data := inputs[name]
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			var peak benchmem.Result
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			for b.Loop() {
+				m := benchmem.Start()
+				_, _ = Parse(data)
+				peak = peak.Max(m.Stop())
+			}
+			runtime.ReadMemStats(&after)
+			b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/float64(len(data)), "alloc-B/input-B")
+			peak.Report(b)
+		})
+	}
 }

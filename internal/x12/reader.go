@@ -197,8 +197,30 @@ func (ic *Interchange) err() error {
 }
 
 func (ic *Interchange) problem(l Level, seg int, id, code, msg string) {
-	ic.Problems = append(ic.Problems, Problem{Level: l, Segment: seg, ID: id, Code: code, Message: msg})
+	switch {
+	case len(ic.Problems) < MaxProblems:
+		ic.Problems = append(ic.Problems, Problem{Level: l, Segment: seg, ID: id, Code: code, Message: msg})
+	case len(ic.Problems) == MaxProblems:
+		ic.Problems = append(ic.Problems, Problem{Level: LevelInterchange, Message: fmt.Sprintf("more than %d problems: only the first %d are listed", MaxProblems, MaxProblems)})
+	}
 }
+
+// Bounds on what reading an interchange may cost, whatever the data: the
+// reader keeps 64 bytes per segment and 16 per element besides one copy of
+// the data, so the shortest well-formed segments are the worst case, about
+// 21 bytes allocated per input byte (BenchmarkParseHostile measures it; a
+// valid 837P costs under 8).
+const (
+	// MaxProblems is how many problems an interchange lists; past it, one
+	// more says the rest are not listed, and segments whose reading
+	// adds problems stop the read (a SyntaxError): the data is not an
+	// interchange.
+	MaxProblems = 200
+	// MaxElements is the most data elements a segment may carry; no
+	// segment of the 005010 guides has more than 30. The rest of a longer
+	// segment is dropped and reported.
+	MaxElements = 64
+)
 
 // skipSpace returns the first position at or after i that is not white
 // space (or a byte order mark).
@@ -262,11 +284,22 @@ func parseOne(s string, start int) (*Interchange, int, error) {
 		return nil, 0, err
 	}
 	ic := &Interchange{Delimiters: d}
+	// Size the segments and their elements from the data up to the IEA,
+	// so neither grows by copying; but no more than well-formed segments
+	// (5 bytes or more: "LX*1~") and elements (2: a character and its
+	// separator) can need, so data of one-character segments, which fails
+	// early, costs no more than the shortest well-formed ones.
+	region := s[pos:]
+	if i := strings.Index(region, one(d.Segment)+"IEA"); i >= 0 {
+		region = region[:i+1]
+	}
+	nseg := min(strings.Count(region, one(d.Segment))+2, len(region)/5+16)
+	ic.Segments = make([]Segment, 0, nseg)
+	arena := make([]string, 0, min(strings.Count(region, one(d.Element))+nseg, len(region)/2+16))
 	ic.Segments = append(ic.Segments, Segment{
 		ID: "ISA", Elements: strings.Split(s[start:pos-1], one(d.Element)), Pos: 1, Offset: start, delims: d,
 	})
 	ic.checkISA(pos - start)
-	elem := one(d.Element)
 	for {
 		pos = skipLineEnds(s, pos)
 		if pos >= len(s) {
@@ -291,8 +324,14 @@ func parseOne(s string, start int) (*Interchange, int, error) {
 			pos = next
 			continue
 		}
-		els := strings.Split(text, elem)
+		var els []string
+		els, arena = splitInto(arena, text, d.Element)
 		seg := Segment{ID: els[0], Elements: els, Pos: len(ic.Segments) + 1, Offset: pos, delims: d}
+		if len(els) > MaxElements+1 {
+			seg.Elements = els[: MaxElements+1 : MaxElements+1]
+			ic.problem(LevelSegment, seg.Pos, seg.ID[:min(len(seg.ID), 3)], "8",
+				fmt.Sprintf("the segment has %d data elements; no segment has more than %d, and the rest were not read", len(els)-1, MaxElements))
+		}
 		ic.Segments = append(ic.Segments, seg)
 		if !validSegmentID(seg.ID) {
 			// At most 3 characters of it: a line of free text read as an ID
@@ -303,12 +342,32 @@ func parseOne(s string, start int) (*Interchange, int, error) {
 			ic.problem(LevelSegment, seg.Pos, seg.ID, "", fmt.Sprintf("the data ends without a segment terminator %q", d.Segment))
 		}
 		pos = next
+		if len(ic.Problems) > MaxProblems {
+			return nil, 0, &SyntaxError{Offset: seg.Offset, Msg: fmt.Sprintf("more than %d problems by segment %d: this is not an interchange that can be read", MaxProblems, seg.Pos)}
+		}
 		if seg.ID == "IEA" {
 			break
 		}
 	}
 	ic.structure()
 	return ic, pos, nil
+}
+
+// splitInto splits text at sep into elements appended to arena and
+// returns them (capped, so appending to them never overwrites the next
+// segment's) with the arena.
+func splitInto(arena []string, text string, sep byte) ([]string, []string) {
+	start := len(arena)
+	for {
+		i := strings.IndexByte(text, sep)
+		if i < 0 {
+			arena = append(arena, text)
+			break
+		}
+		arena = append(arena, text[:i])
+		text = text[i+1:]
+	}
+	return arena[start:len(arena):len(arena)], arena
 }
 
 // skipLineEnds skips the line ends (and stray spaces or tabs) some senders

@@ -1,6 +1,7 @@
 package x12
 
 import (
+	"bytes"
 	"errors"
 	"path/filepath"
 	"slices"
@@ -323,5 +324,46 @@ func TestParseBadIDKeepsNoText(t *testing.T) {
 	}
 	if p := ic.Problems[0]; p.ID != "MAR" || strings.Contains(p.String(), "GONZALEZ") {
 		t.Errorf("problem %q", p.String())
+	}
+}
+
+// TestParseBounds checks the reader's caps: a long run of problems stops
+// the read, a segment with too many elements is cut and reported, and the
+// problem list ends with a note once it is full.
+func TestParseBounds(t *testing.T) {
+	var buf bytes.Buffer
+	if _, err := Write837P(&buf, testEnvelope837(), benchClaims(1)); err != nil {
+		t.Fatal(err)
+	}
+	isa := buf.String()[:isaLength]
+	_, err := Parse([]byte(isa + strings.Repeat("A~", 10_000)))
+	var se *SyntaxError
+	if !errors.As(err, &se) || !strings.Contains(se.Msg, "more than 200 problems") {
+		t.Fatalf("one-character segments: %v; want a SyntaxError after 200 problems", err)
+	}
+
+	long := strings.Replace(buf.String(), "~BHT*", "~REF*EA*X"+strings.Repeat("*", MaxElements)+"~BHT*", 1)
+	ic, _ := Parse([]byte(long))
+	if ic == nil {
+		t.Fatal("no interchange")
+	}
+	found := false
+	for _, p := range ic.Problems {
+		found = found || (p.ID == "REF" && strings.Contains(p.Message, "66 data elements"))
+	}
+	for _, seg := range ic.Segments {
+		if seg.ID == "REF" && seg.El(1) == "EA" && len(seg.Elements) != MaxElements+1 {
+			t.Errorf("the long segment kept %d elements; want %d", len(seg.Elements), MaxElements+1)
+		}
+	}
+	if !found {
+		t.Errorf("no problem for the segment of %d elements: %v", MaxElements+2, ic.Problems)
+	}
+
+	// Many well-formed segments outside a transaction: problems listed up
+	// to the cap, then one note.
+	ic, _ = Parse([]byte(isa + strings.Repeat("N3*A~", 500) + "IEA*0*" + ic.Header.Control + "~"))
+	if ic == nil || len(ic.Problems) != MaxProblems+1 || !strings.Contains(ic.Problems[MaxProblems].Message, "only the first 200 are listed") {
+		t.Fatalf("problems: %d; want %d ending with the note", len(ic.Problems), MaxProblems+1)
 	}
 }
