@@ -22,11 +22,6 @@ type Options struct {
 	// AsOf is the date two-digit years are resolved against (a date of
 	// birth is never after it); zero means today.
 	AsOf claim.Date
-	// TempDir is no longer used: workbooks are streamed from the upload
-	// without temporary files.
-	//
-	// Deprecated: intake reads workbooks itself (xlsx.go).
-	TempDir string
 }
 
 // headerScanRows is how many rows from the top of a sheet may hold the

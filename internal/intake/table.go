@@ -42,11 +42,6 @@ type TableOptions struct {
 	// Describe names what the header should hold, for the error when no
 	// row is a header ("columns such as sku, date, quantity").
 	Describe string
-	// TempDir is no longer used: workbooks are streamed without temporary
-	// files.
-	//
-	// Deprecated: intake reads workbooks itself (xlsx.go).
-	TempDir string
 }
 
 // OpenTable opens a spreadsheet (.xlsx or .csv, told apart by content)
