@@ -57,6 +57,7 @@ type Config struct {
 	DecisionPublicKeysFile string // RCMBOT_DECISION_PUBLIC_KEYS_FILE
 	EligibilityURL         string // RCMBOT_ELIGIBILITY_URL
 	ClearingURL            string // RCMBOT_CLEARINGHOUSE_URL
+	SupplierURL            string // RCMBOT_SUPPLIER_URL
 	SubmitterID            string // RCMBOT_SUBMITTER_ID
 	ReceiverID             string // RCMBOT_RECEIVER_ID
 	X12Usage               string // RCMBOT_X12_USAGE
@@ -131,6 +132,7 @@ var Settings = []Setting{
 	{"RCMBOT_DECISION_PUBLIC_KEYS_FILE", "decision-public-keys-file", "{data-dir}/decision.pub", "file listing the decision public keys workers accept, one per line; `rcmbot dev` creates one, `rcmbot keys decision rotate` adds to it", kindString, func(c *Config) any { return &c.DecisionPublicKeysFile }},
 	{"RCMBOT_ELIGIBILITY_URL", "eligibility-url", "http://localhost:9091", "default eligibility API base URL for payers without their own url", kindString, func(c *Config) any { return &c.EligibilityURL }},
 	{"RCMBOT_CLEARINGHOUSE_URL", "clearinghouse-url", "http://localhost:9092", "clearinghouse base URL claims are submitted to", kindString, func(c *Config) any { return &c.ClearingURL }},
+	{"RCMBOT_SUPPLIER_URL", "supplier-url", "http://localhost:9093", "supplier API base URL purchase orders are placed with", kindString, func(c *Config) any { return &c.SupplierURL }},
 	{"RCMBOT_SUBMITTER_ID", "submitter-id", "RCMBOT", "ISA06/GS02 sender ID and 1000A submitter ID on 837P and 270", kindString, func(c *Config) any { return &c.SubmitterID }},
 	{"RCMBOT_RECEIVER_ID", "receiver-id", "CLEARINGHOUSE", "ISA08/GS03 receiver ID on 837P", kindString, func(c *Config) any { return &c.ReceiverID }},
 	{"RCMBOT_X12_USAGE", "x12-usage", "T", "ISA15 usage indicator: T test, P production", kindString, func(c *Config) any { return &c.X12Usage }},
