@@ -51,12 +51,12 @@ type Bot struct {
 	// Schedules returns its Temporal Schedules for the settings.
 	Schedules func(*config.Config) []temporalx.Schedule
 	// Web builds its pages and API routes in the web app around its front
-	// door.
+	// door; nil for a bot without pages yet.
 	Web func(Env, client.Client) (web.Bot, error)
 }
 
 // All lists every bot, in the order workers start.
-var All = []Bot{Claims, Eligibility}
+var All = []Bot{Claims, Eligibility, Inventory}
 
 // Deps are the activity structs, built by Build with their dependencies
 // injected. A nil field means the bot's activities are not available in
@@ -66,6 +66,7 @@ type Deps struct {
 	Claims      *activities.Claims
 	Retention   *activities.Retention
 	Eligibility *activities.Eligibility
+	Inventory   *activities.Inventory
 	// Decisions opens staff decisions in the workflows' Update
 	// validators: public keys only, never the signing key.
 	Decisions *decision.Verifier
@@ -132,6 +133,9 @@ func Schedules(cfg *config.Config) []temporalx.Schedule {
 func WebBots(e Env, c client.Client) ([]web.Bot, error) {
 	out := make([]web.Bot, 0, len(All))
 	for _, b := range All {
+		if b.Web == nil {
+			continue
+		}
 		wb, err := b.Web(e, c)
 		if err != nil {
 			return nil, fmt.Errorf("%s bot: %w", b.Name, err)

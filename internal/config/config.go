@@ -72,6 +72,9 @@ type Config struct {
 
 	EligibilityCron string // RCMBOT_ELIGIBILITY_CRON
 	HighDeductible  int    // RCMBOT_HIGH_DEDUCTIBLE, whole dollars
+
+	InventoryCron   string // RCMBOT_INVENTORY_CRON
+	POApprovalLimit int    // RCMBOT_PO_APPROVAL_LIMIT, whole dollars
 	ProviderNPI     string // RCMBOT_PROVIDER_NPI
 	ProviderName    string // RCMBOT_PROVIDER_NAME
 
@@ -144,6 +147,8 @@ var Settings = []Setting{
 	{"RCMBOT_REVIEW_DEADLINE", "review-deadline", "72h", "claims not reviewed by then stay unsubmitted and the batch completes", kindDuration, func(c *Config) any { return &c.ReviewDeadline }},
 	{"RCMBOT_SESSION_IDLE", "session-idle", "30m", "web sessions end after this long without a request", kindDuration, func(c *Config) any { return &c.SessionIdle }},
 	{"RCMBOT_ELIGIBILITY_CRON", "eligibility-cron", "0 2 * * 0-4", "when the nightly eligibility sweep runs (cron, practice time zone); each run checks the next business day", kindString, func(c *Config) any { return &c.EligibilityCron }},
+	{"RCMBOT_INVENTORY_CRON", "inventory-cron", "30 1 * * *", "when the nightly inventory review runs (cron, practice time zone)", kindString, func(c *Config) any { return &c.InventoryCron }},
+	{"RCMBOT_PO_APPROVAL_LIMIT", "po-approval-limit", "1000", "purchase orders above this total (whole dollars) wait for an admin's or purchaser's approval", kindInt, func(c *Config) any { return &c.POApprovalLimit }},
 	{"RCMBOT_HIGH_DEDUCTIBLE", "high-deductible", "1000", "remaining in-network deductible (whole dollars) at which the eligibility worklist flags a visit; 0 turns it off", kindInt, func(c *Config) any { return &c.HighDeductible }},
 	{"RCMBOT_PROVIDER_NPI", "provider-npi", "1234567893", "NPI eligibility checks are asked under when an appointment names no provider (the default is a test NPI: set yours)", kindString, func(c *Config) any { return &c.ProviderNPI }},
 	{"RCMBOT_PROVIDER_NAME", "provider-name", "", "organisation name eligibility checks are asked under; empty uses the practice file's submitter name", kindString, func(c *Config) any { return &c.ProviderName }},
