@@ -65,10 +65,19 @@ func fileFault(err error) error {
 	return err
 }
 
+// ItemImport says how to read an item master.
+type ItemImport struct {
+	// Supplier is the supplier of items whose row names none.
+	Supplier string
+	// Location, when set, takes the file's on_hand column as a count of
+	// that supply room on the day of the import.
+	Location string
+}
+
 // ImportItems stores an item master (new items added, known ones
 // replaced) and the suppliers it names that are not stored yet (with the
 // first item's lead time; edit them later).
-func (s *Service) ImportItems(ctx context.Context, r io.ReaderAt, size int64, name string) (ImportResult, error) {
+func (s *Service) ImportItems(ctx context.Context, r io.ReaderAt, size int64, name string, o ItemImport) (ImportResult, error) {
 	items, err := invfile.ReadItems(r, size, name, s.Files)
 	if err != nil {
 		return ImportResult{}, fileFault(err)
@@ -84,8 +93,15 @@ func (s *Service) ImportItems(ctx context.Context, r io.ReaderAt, size int64, na
 	}
 	list := make([]inventory.Item, 0, len(items.Items))
 	var sups []inventory.Supplier
+	var onHand []inventory.Lot
 	for _, ir := range items.Items {
+		if ir.Item.SupplierID == "" {
+			ir.Item.SupplierID = o.Supplier
+		}
 		list = append(list, ir.Item)
+		if o.Location != "" {
+			onHand = append(onHand, inventory.Lot{SKU: ir.Item.SKU, Location: o.Location, Quantity: ir.OnHand})
+		}
 		if id := ir.Item.SupplierID; id != "" && !have[id] {
 			have[id] = true
 			sups = append(sups, inventory.Supplier{ID: id, Name: id, LeadTime: ir.Item.LeadTime})
@@ -101,6 +117,15 @@ func (s *Service) ImportItems(ctx context.Context, r io.ReaderAt, size int64, na
 		return out, err
 	}
 	out.Stored = len(list)
+	if len(onHand) > 0 {
+		ref, err := fileRef(r, size)
+		if err != nil {
+			return out, err
+		}
+		if _, err := s.DB.ApplyCount(ctx, ref, claim.DateOf(time.Now().In(s.location())), onHand); err != nil {
+			return out, err
+		}
+	}
 	return out, nil
 }
 
