@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -185,5 +186,41 @@ func TestInventoryReceivePurchaseOrder(t *testing.T) {
 	d, _ := decision.Read(signed, nil)
 	if sd, err := f.db.Decision(ctx, store.DecisionID(d)); err != nil || sd.Actor != "rob" || sd.Kind != inventory.DecisionReceipt {
 		t.Errorf("evidence: %+v %v", sd, err)
+	}
+}
+
+// BenchmarkInventoryReview runs the review activity over a real SQLite
+// store of 1,000 items with a year of daily usage each (365,000 usage
+// rows): loading, policies, positions and drafting orders.
+func BenchmarkInventoryReview(b *testing.B) {
+	db := storetest.Open(b)
+	ctx := context.Background()
+	asOf := claim.MustDate("2026-03-02")
+	const n = 1000
+	items := make([]inventory.Item, n)
+	var usage []inventory.Usage
+	for i := range items {
+		sku := inventory.SKU(fmt.Sprintf("SKU-%05d", i))
+		items[i] = inventory.Item{SKU: sku, SupplierID: fmt.Sprintf("sup-%d", i%7), UnitCost: 5, OrderCost: 20,
+			LeadTime: inventory.LeadTime{MeanDays: 4, SDDays: 1}, OrderMultiple: 10}
+		for d := range 365 {
+			usage = append(usage, inventory.Usage{Day: asOf.AddDays(-365 + d), SKU: sku, Quantity: float64((i + d) % 13)})
+		}
+	}
+	if err := db.UpsertItems(ctx, items); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.RecordUsage(ctx, "bench", usage); err != nil {
+		b.Fatal(err)
+	}
+	a := &Inventory{DB: db, Policy: policy.Options{Seed: 1}}
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := env.ExecuteActivity(a.ReviewInventory, InventoryReviewInput{AsOf: asOf, HistoryDays: 365}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
