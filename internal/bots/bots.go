@@ -51,7 +51,7 @@ type Bot struct {
 	// Schedules returns its Temporal Schedules for the settings.
 	Schedules func(*config.Config) []temporalx.Schedule
 	// Web builds its pages and API routes in the web app around its front
-	// door; nil for a bot without pages yet.
+	// door.
 	Web func(Env, client.Client) (web.Bot, error)
 }
 
@@ -133,9 +133,6 @@ func Schedules(cfg *config.Config) []temporalx.Schedule {
 func WebBots(e Env, c client.Client) ([]web.Bot, error) {
 	out := make([]web.Bot, 0, len(All))
 	for _, b := range All {
-		if b.Web == nil {
-			continue
-		}
 		wb, err := b.Web(e, c)
 		if err != nil {
 			return nil, fmt.Errorf("%s bot: %w", b.Name, err)

@@ -10,6 +10,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/inventory/invfile"
 	"github.com/rcmbot/rcmbot/internal/inventorybot"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
+	"github.com/rcmbot/rcmbot/internal/web"
 	"github.com/rcmbot/rcmbot/workflows"
 )
 
@@ -39,6 +40,7 @@ var Inventory = Bot{
 			Timeout:   2 * time.Hour,
 		}}
 	},
+	Web: func(e Env, c client.Client) (web.Bot, error) { return web.Inventory(InventoryService(e, c)), nil },
 }
 
 // InventoryReviewInput is the review's input from the settings: the
