@@ -129,8 +129,9 @@ func (s *Service) ImportItems(ctx context.Context, r io.ReaderAt, size int64, na
 	return out, nil
 }
 
-// ImportUsage stores a usage export: each day and item once (a repeated
-// or corrected export replaces the days it covers).
+// ImportUsage stores a usage export: each day and item once, the file's
+// rows of it added up (a repeated or corrected export replaces the days
+// it covers).
 func (s *Service) ImportUsage(ctx context.Context, r io.ReaderAt, size int64, name string) (ImportResult, error) {
 	var recs []inventory.Usage
 	scan, err := invfile.ScanUsage(r, size, name, s.Files, func(_ int, u inventory.Usage) { recs = append(recs, u) })
@@ -138,13 +139,10 @@ func (s *Service) ImportUsage(ctx context.Context, r io.ReaderAt, size int64, na
 		return ImportResult{}, fileFault(err)
 	}
 	out := ImportResult{Errors: scan.Errors}
-	const chunk = 20000
-	for start := 0; start < len(recs); start += chunk {
-		n, err := s.DB.RecordUsage(ctx, name, recs[start:min(start+chunk, len(recs))])
-		if err != nil {
-			return out, err
-		}
-		out.Stored += n
+	// One call: rows of one item and day add up even when far apart in
+	// the file, and the import is all or nothing.
+	if out.Stored, err = s.DB.RecordUsage(ctx, name, recs); err != nil {
+		return out, err
 	}
 	return out, nil
 }

@@ -127,13 +127,17 @@ func (s durationSeconds) Scan(src any) error {
 // the forecasts' history; it does not change the lots (cycle counts and
 // receipts do).
 func (d *DB) RecordUsage(ctx context.Context, ref string, usage []inventory.Usage) (int, error) {
-	sum := map[[2]any]float64{}
-	var keys [][2]any
+	type dayItem struct {
+		day claim.Date
+		sku inventory.SKU
+	}
+	sum := map[dayItem]float64{}
+	var keys []dayItem
 	for _, u := range usage {
 		if u.SKU == "" || u.Day.IsZero() || !(u.Quantity >= 0) {
 			return 0, fmt.Errorf("record usage: a row needs an item, a day and a quantity of zero or more: %w", ErrInvalid)
 		}
-		k := [2]any{u.Day, u.SKU}
+		k := dayItem{u.Day, u.SKU}
 		if _, ok := sum[k]; !ok {
 			keys = append(keys, k)
 		}
@@ -142,8 +146,7 @@ func (d *DB) RecordUsage(ctx context.Context, ref string, usage []inventory.Usag
 	at := ts(now())
 	rows := make([][]any, 0, len(keys))
 	for _, k := range keys {
-		day, sku := k[0].(claim.Date), k[1].(inventory.SKU)
-		rows = append(rows, []any{"u-" + day.String() + "-" + string(sku), inventory.MoveUsage, sku, "", "", day, -sum[k], ref, at})
+		rows = append(rows, []any{"u-" + k.day.String() + "-" + string(k.sku), inventory.MoveUsage, k.sku, "", "", k.day, -sum[k], ref, at})
 	}
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		return insertRows(ctx, tx, "inventory_movements", movementColumns, rows,
