@@ -217,6 +217,10 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	invDir, err := a.writeInventoryDemo()
+	if err != nil {
+		return err
+	}
 
 	say("")
 	if _, err := web.EnsureFirstAdmin(ctx, db, a.cfg.PublicURL, a.firstAdminPasswordFile(), out); err != nil {
@@ -236,6 +240,8 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	say("Try it: upload %s on the Upload page, or run", demoFile)
 	say("  go run ./cmd/rcmbot batch submit %s --data-dir %s", demoFile, a.cfg.DataDir)
 	say("  go run ./cmd/rcmbot eligibility roster %s --data-dir %s", filepath.Join(rosterDir, "roster.xlsx"), a.cfg.DataDir)
+	say("  go run ./cmd/rcmbot inventory import items %s --supplier demo --location main --data-dir %s", filepath.Join(invDir, "items.csv"), a.cfg.DataDir)
+	say("  go run ./cmd/rcmbot inventory import usage %s --data-dir %s && go run ./cmd/rcmbot inventory review --data-dir %s", filepath.Join(invDir, "usage.csv"), a.cfg.DataDir, a.cfg.DataDir)
 	say("Ready in %s. Press Ctrl-C to stop.", time.Since(started).Round(100*time.Millisecond))
 	say("rcmbot ready")
 

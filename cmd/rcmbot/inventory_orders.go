@@ -8,13 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rcmbot/rcmbot/internal/bots"
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/invbench"
 	"github.com/rcmbot/rcmbot/internal/inventorybot"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
@@ -316,4 +319,18 @@ expected; the order closes when everything arrived.`,
 	cmd.Flags().StringVar(&location, "location", "main", "the supply room it went to")
 	cmd.Flags().StringVar(&lot, "lot", "", "the lot number on the delivery (default: the PO number)")
 	return cmd
+}
+
+// writeInventoryDemo writes the demo item master and two years of usage
+// ending yesterday into the data directory, for `rcmbot dev`'s "Try it".
+func (a *app) writeInventoryDemo() (string, error) {
+	dir := filepath.Join(a.cfg.DataDir, "demo-inventory")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	today := claim.DateOf(time.Now().In(a.cfg.Location()))
+	if err := invbench.WriteDemo(dir, 24, 1, today.String()); err != nil {
+		return "", fmt.Errorf("write demo inventory: %w", err)
+	}
+	return dir, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -31,7 +32,7 @@ import (
 // command line against a real Temporal dev server, an in-process worker
 // on the inventory queue, a real SQLite store and the supplier simulator:
 // import, review, orders, a refused and an accepted approval, a partial
-// receipt.
+// receipt, the rest of the delivery closing the order.
 func TestInventoryCommands(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a Temporal dev server")
@@ -152,6 +153,28 @@ func TestInventoryCommands(t *testing.T) {
 	}
 	if out, _, code := run("inventory", "orders", "--status", "partially_received"); code != 0 || !strings.Contains(out, number) {
 		t.Errorf("orders: %d %s", code, out)
+	}
+	// The rest of every line arrives: the order closes.
+	for i, l := range po.Lines {
+		q := l.Outstanding()
+		if i == 0 {
+			q--
+		}
+		if q <= 0 {
+			continue
+		}
+		if out, errOut, code := run("inventory", "receive", number, "--sku", string(l.SKU), "--qty", fmt.Sprint(q)); code != 0 {
+			t.Fatalf("receive %s: %d %s %s", l.SKU, code, out, errOut)
+		}
+	}
+	closed := waitPO(t, db, number, inventory.POClosed)
+	for _, l := range closed.Lines {
+		if l.Status != inventory.LineCancelled && l.Received != l.Quantity {
+			t.Errorf("line %+v not received in full", l)
+		}
+	}
+	if _, errOut, code := run("inventory", "receive", number, "--sku", string(line.SKU), "--qty", "1"); code != 1 || !strings.Contains(errOut, "no longer open") {
+		t.Errorf("receiving on a closed order: %d %q", code, errOut)
 	}
 	if _, errOut, code := run("inventory", "receive", "PO-NONE", "--sku", "X", "--qty", "1"); code != 1 || !strings.Contains(errOut, "no purchase order PO-NONE") {
 		t.Errorf("unknown order: %d %q", code, errOut)
