@@ -86,7 +86,7 @@ type InventoryReviewOutcome struct {
 	AsOf       claim.Date      `json:"as_of"`
 	Items      int             `json:"items"`
 	ToOrder    int             `json:"to_order"` // items at or below their reorder point
-	Orders     []string        `json:"orders"`   // PO numbers drafted (new or already stored)
+	Orders     []string        `json:"orders"`   // PO numbers whose workflows to start: drafted now (new or already stored), or proposed earlier and never started
 	New        int             `json:"new"`      // of them, stored by this review
 	Expiring   []inventory.Lot `json:"expiring"`
 	AtRisk     []review.Risk   `json:"at_risk"`
@@ -154,6 +154,15 @@ func (a *Inventory) ReviewInventory(ctx context.Context, in InventoryReviewInput
 			out.New++
 		}
 		out.Orders = append(out.Orders, po.Number)
+	}
+	// An order drafted on an earlier day and still proposed never got as
+	// far as its workflow's first step (a review that failed after storing
+	// it): its workflow is started now, or it would count as on order for
+	// ever. Starting one that runs already is refused and ignored.
+	for _, po := range pending {
+		if po.Status == inventory.POProposed && po.Created != in.AsOf {
+			out.Orders = append(out.Orders, po.Number)
+		}
 	}
 	out.Took = time.Since(start)
 	a.log().Info("inventory review", "as_of", in.AsOf.String(), "items", out.Items, "to_order", out.ToOrder,

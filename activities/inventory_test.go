@@ -127,14 +127,28 @@ func TestInventoryReviewActivity(t *testing.T) {
 	if again := run(); again.New != 0 || len(again.Orders) != 2 {
 		t.Errorf("retried review: %+v", again)
 	}
-	// The next night, the drafted orders count as on their way.
+	// The next night, the drafted orders count as on their way: nothing
+	// new is drafted; as they are still proposed (their workflows never
+	// ran here), they are handed back to be started.
 	v, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf.AddDays(1), HistoryDays: 365})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var next InventoryReviewOutcome
-	if err := v.Get(&next); err != nil || len(next.Orders) != 0 {
+	if err := v.Get(&next); err != nil || next.New != 0 || next.ToOrder != 0 || len(next.Orders) != 2 || next.Orders[0] != out.Orders[0] {
 		t.Errorf("next night: %+v %v", next, err)
+	}
+	// Once an order's workflow has moved it on, it is not handed back.
+	po, _ := f.db.PurchaseOrder(ctx, out.Orders[0])
+	if err := po.Submit(1_000_000_00); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SavePurchaseOrder(ctx, po.PurchaseOrder); err != nil {
+		t.Fatal(err)
+	}
+	v, _ = f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf.AddDays(2), HistoryDays: 365})
+	if err := v.Get(&next); err != nil || len(next.Orders) != 1 || next.Orders[0] != out.Orders[1] {
+		t.Errorf("after one order moved on: %+v %v", next, err)
 	}
 	if _, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{}); appError(err) == nil || !appError(err).NonRetryable() {
 		t.Errorf("no date: %v", err)
