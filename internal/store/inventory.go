@@ -14,7 +14,7 @@ import (
 )
 
 // The inventory bot's rows: items, suppliers, supply rooms, lots,
-// movements and purchase orders (migration 0012). Stock on the shelf is
+// movements and purchase orders (migration 0014). Stock on the shelf is
 // the lots' quantities; every change to a lot goes with a movement under
 // the caller's idempotency key, in one transaction, so a retried import
 // or activity changes stock once.
