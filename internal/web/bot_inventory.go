@@ -23,7 +23,7 @@ type InventoryBot interface {
 }
 
 // inventoryWeb serves the inventory bot: the purchase-order approval
-// queue and receiving.
+// queue and receiving, as pages and as the JSON API.
 type inventoryWeb struct {
 	*Server
 	inventory InventoryBot
@@ -41,4 +41,9 @@ func (s *inventoryWeb) routes(h handle) {
 	h("POST /inventory/orders/{po}/approve", route{perm: permOperate}, s.approveOrder)
 	h("POST /inventory/orders/{po}/reject", route{perm: permOperate}, s.rejectOrder)
 	h("POST /inventory/orders/{po}/receive", route{perm: permUpload}, s.receiveOrder)
+
+	h("GET /api/v1/inventory/orders", route{perm: permView}, s.apiOrders)
+	h("POST /api/v1/inventory/orders/{po}/approve", route{perm: permOperate}, s.apiApprove)
+	h("POST /api/v1/inventory/orders/{po}/reject", route{perm: permOperate}, s.apiReject)
+	h("POST /api/v1/inventory/orders/{po}/receive", route{perm: permUpload}, s.apiReceive)
 }

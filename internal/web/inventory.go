@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -127,4 +128,90 @@ func (s *inventoryWeb) receiveOrder(w http.ResponseWriter, r *http.Request, id a
 		_, err = s.inventory.Receive(r.Context(), r.PathValue("po"), id.User.Username, string(id.User.Role), note)
 	}
 	s.decided(w, r, id, "receive", err)
+}
+
+// apiOrders lists purchase orders as JSON: ?status= (repeat) filters.
+func (s *inventoryWeb) apiOrders(w http.ResponseWriter, r *http.Request, _ auth.Identity) {
+	if s.inventory == nil {
+		s.failErr(w, r, "the purchase orders", errNoInventoryBot)
+		return
+	}
+	var statuses []inventory.POStatus
+	for _, st := range r.URL.Query()["status"] {
+		statuses = append(statuses, inventory.POStatus(st))
+	}
+	pos, err := s.inventory.Orders(r.Context(), store.Page{Limit: store.MaxPageSize}, statuses...)
+	if err != nil {
+		s.failErr(w, r, "the purchase orders", err)
+		return
+	}
+	out := make([]inventory.PurchaseOrder, len(pos))
+	for i, po := range pos {
+		out[i] = po.PurchaseOrder
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"orders": out})
+}
+
+// readJSON decodes a request body (unknown fields refused), answering 400
+// with what to send when it cannot.
+func (s *inventoryWeb) readJSON(w http.ResponseWriter, r *http.Request, v any, want string) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		s.fail(w, r, http.StatusBadRequest, "Send JSON: "+want+". "+jsonProblem(err))
+		return false
+	}
+	return true
+}
+
+// answer writes the order after a decision, or the refusal.
+func (s *inventoryWeb) answer(w http.ResponseWriter, r *http.Request, po inventory.PurchaseOrder, err error) {
+	if err != nil {
+		s.failErr(w, r, "the purchase order", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, po)
+}
+
+func (s *inventoryWeb) apiApprove(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.inventory == nil {
+		s.failErr(w, r, "the approval", errNoInventoryBot)
+		return
+	}
+	var req struct {
+		Quantities map[inventory.SKU]float64 `json:"quantities"`
+	}
+	if !s.readJSON(w, r, &req, `{"quantities": {"SKU": quantity}} (optional: replaces the lines' quantities)`) {
+		return
+	}
+	po, err := s.inventory.Approve(r.Context(), r.PathValue("po"), id.User.Username, string(id.User.Role), req.Quantities)
+	s.answer(w, r, po, err)
+}
+
+func (s *inventoryWeb) apiReject(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.inventory == nil {
+		s.failErr(w, r, "the rejection", errNoInventoryBot)
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if !s.readJSON(w, r, &req, `{"reason": "why"}`) {
+		return
+	}
+	po, err := s.inventory.Reject(r.Context(), r.PathValue("po"), id.User.Username, string(id.User.Role), strings.TrimSpace(req.Reason))
+	s.answer(w, r, po, err)
+}
+
+func (s *inventoryWeb) apiReceive(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.inventory == nil {
+		s.failErr(w, r, "the receipt", errNoInventoryBot)
+		return
+	}
+	var note inventory.ReceiptNote
+	if !s.readJSON(w, r, &note, `{"location": "main", "lot": "optional", "quantities": {"SKU": quantity}}`) {
+		return
+	}
+	po, err := s.inventory.Receive(r.Context(), r.PathValue("po"), id.User.Username, string(id.User.Role), note)
+	s.answer(w, r, po, err)
 }

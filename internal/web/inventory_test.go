@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -113,6 +114,30 @@ func TestInventoryOrdersPage(t *testing.T) {
 	}
 	if p := biller.get(res.Header.Get("Location")); !strings.Contains(p.body, "Delivery on purchase order PO-S recorded") {
 		t.Errorf("flash: %s", p.body)
+	}
+
+	// The same through the JSON API, with API tokens.
+	api, billerAPI := h.bearer(store.RoleAdmin), h.bearer(store.RoleBiller)
+	list := api.get("/api/v1/inventory/orders?status=awaiting_approval")
+	var got struct{ Orders []inventory.PurchaseOrder }
+	if err := json.Unmarshal([]byte(list.body), &got); err != nil || list.StatusCode != http.StatusOK || len(got.Orders) != 1 || got.Orders[0].Number != "PO-A" {
+		t.Fatalf("API list: %d %v %s", list.StatusCode, err, list.body)
+	}
+	if res := api.sendJSON("POST", "/api/v1/inventory/orders/PO-A/approve", map[string]any{"quantities": map[string]float64{"GLV-M": 90}}); res.StatusCode != http.StatusOK || approved["GLV-M"] != 90 {
+		t.Errorf("API approve: %d %v", res.StatusCode, approved)
+	}
+	if res := api.sendJSON("POST", "/api/v1/inventory/orders/PO-A/approve", map[string]any{"qty": 1}); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("API approve with an unknown field: %d", res.StatusCode)
+	}
+	if res := api.sendJSON("POST", "/api/v1/inventory/orders/PO-A/reject", map[string]any{}); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("API reject without a reason: %d", res.StatusCode)
+	}
+	if res := billerAPI.sendJSON("POST", "/api/v1/inventory/orders/PO-A/approve", map[string]any{}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("API approve as biller: %d", res.StatusCode)
+	}
+	res = billerAPI.sendJSON("POST", "/api/v1/inventory/orders/PO-S/receive", inventory.ReceiptNote{Location: "room-2", Quantities: map[inventory.SKU]float64{"VAC-FLU": 3}})
+	if res.StatusCode != http.StatusOK || received.Location != "room-2" || received.Quantities["VAC-FLU"] != 3 {
+		t.Errorf("API receive: %d %+v", res.StatusCode, received)
 	}
 }
 
