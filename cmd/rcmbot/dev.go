@@ -83,7 +83,7 @@ all; the next run keeps the earlier state.`,
 	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "temporal-ui-url", "http-addr", "public-url",
 		"keys", "keys-file", "decision-key", "decision-key-file", "decision-public-keys", "decision-public-keys-file",
-		"refdata", "timezone", "eligibility-url", "clearinghouse-url", "supplier-url",
+		"refdata", "timezone", "eligibility-url", "clearinghouse-url",
 		"smtp-host", "smtp-port", "smtp-tls", "smtp-username", "smtp-password", "smtp-from", "smtp-sink-url")
 	return cmd
 }
