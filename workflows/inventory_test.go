@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -31,6 +32,7 @@ type poEnv struct {
 	db     *store.DB
 	sim    *sim.SupplierSim
 	signer *decision.Signer
+	acts   *activities.Inventory
 }
 
 const testPO = "PO-20260302-ACME"
@@ -50,8 +52,9 @@ func newPOEnv(t *testing.T, cfg sim.SupplierConfig) *poEnv {
 	inv := &Inventory{Decisions: verifier}
 	e.RegisterWorkflow(inv.PurchaseOrder)
 	e.RegisterWorkflow(inv.InventoryReview)
-	e.RegisterActivity(&activities.Inventory{DB: e.db, Supplier: supplier.New(supplier.Options{URL: srv.URL, Timeout: 200 * time.Millisecond}),
-		Policy: policy.Options{Seed: 1, Days: 365}})
+	e.acts = &activities.Inventory{DB: e.db, Supplier: supplier.New(supplier.Options{URL: srv.URL, Timeout: 200 * time.Millisecond}),
+		Policy: policy.Options{Seed: 1, Days: 365}}
+	e.RegisterActivity(e.acts)
 	items := []inventory.Item{
 		{SKU: "GLV-M", SupplierID: "acme", UnitCost: 8, LeadTime: inventory.LeadTime{MeanDays: 3}, OrderMultiple: 10},
 		{SKU: "VAC-FLU", SupplierID: "acme", UnitCost: 20, LeadTime: inventory.LeadTime{MeanDays: 5}, ShelfLifeDays: 180},
@@ -244,6 +247,35 @@ func TestInventoryPOSupplierFaultsOrderOnce(t *testing.T) {
 	}
 	if s.Orders != 1 || s.OrderCounts[testPO] != 1 || s.Replays != 1 || len(s.Duplicates) != 0 {
 		t.Errorf("ordered more than once: %+v", s)
+	}
+}
+
+// The worker dies after the supplier placed the order and before the
+// acknowledgment reached the workflow: the retry sends the same PO number
+// and gets the same acknowledgment; the supplier placed one order.
+func TestInventoryPOCrashBetweenSendAndAck(t *testing.T) {
+	e := newPOEnv(t, sim.SupplierConfig{})
+	e.propose(t)
+	attempts := 0
+	var first inventory.SupplierAck
+	e.OnActivity(e.acts.SendPurchaseOrder, mock.Anything, mock.Anything).Return(func(ctx context.Context, o inventory.SupplierOrder) (inventory.SupplierAck, error) {
+		attempts++
+		ack, err := e.acts.SendPurchaseOrder(ctx, o)
+		if attempts == 1 && err == nil {
+			first = ack
+			return inventory.SupplierAck{}, errors.New("worker lost before reporting the acknowledgment")
+		}
+		return ack, err
+	})
+	var rcv error
+	e.receive(t, 24*time.Hour, map[inventory.SKU]float64{"GLV-M": 60, "VAC-FLU": 30}, &rcv)
+	e.ExecuteWorkflow(PurchaseOrderWorkflow, PurchaseOrderInput{Number: testPO, Settings: PurchaseOrderSettings{ApprovalLimit: 2000_00}})
+	st := e.result(t)
+	if rcv != nil || st.PO.Status != inventory.POClosed || attempts != 2 || first.Confirmation == "" || st.Confirmation != first.Confirmation {
+		t.Fatalf("receipt %v, attempts %d, state %+v, first ack %+v", rcv, attempts, st, first)
+	}
+	if s := e.sim.Stats(); s.Orders != 1 || s.Replays != 1 || s.OrderCounts[testPO] != 1 {
+		t.Errorf("supplier: %+v", s)
 	}
 }
 
