@@ -171,7 +171,7 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 
 	// The outside world, simulated: payers, the clearinghouse and a mail
 	// server; then the web app. Each serves on the listener opened above.
-	simErr := make(chan error, 5)
+	simErr := make(chan error, 6)
 	payerSim, err := sim.NewPayerSim(sim.PayerConfig{LatencyMin: 100 * time.Millisecond, LatencyMax: 800 * time.Millisecond, Rate: 60})
 	if err != nil {
 		return err
@@ -179,6 +179,12 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	// The clearinghouse rejects every 25th claim in its 277CA so the demo
 	// shows both outcomes.
 	chSim, err := sim.NewClearinghouseSim(sim.ClearinghouseConfig{AckDelay: 5 * time.Second, RejectEvery: 25})
+	if err != nil {
+		return err
+	}
+	// The supplier backorders a share of lines and ships some partially,
+	// so the demo shows the follow-ups.
+	supSim, err := sim.NewSupplierSim(sim.SupplierConfig{BackorderRate: 0.1, PartialRate: 0.1, Seed: 1})
 	if err != nil {
 		return err
 	}
@@ -197,6 +203,7 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	}
 	serve("payer simulator", ls.payer, func() error { return sim.Serve(workerCtx, ls.payer, payerSim) })
 	serve("clearinghouse simulator", ls.clearinghouse, func() error { return sim.Serve(workerCtx, ls.clearinghouse, chSim) })
+	serve("supplier simulator", ls.supplier, func() error { return sim.Serve(workerCtx, ls.supplier, supSim) })
 	sinkURL := ""
 	if ls.smtp != nil {
 		sink, err := sim.NewSMTPSink(sim.SMTPSinkConfig{Username: a.cfg.SMTPUsername, Password: a.cfg.SMTPPassword})
@@ -214,6 +221,10 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	invDir, err := a.writeInventoryDemo()
+	if err != nil {
+		return err
+	}
 
 	say("")
 	if _, err := web.EnsureFirstAdmin(ctx, db, a.cfg.PublicURL, a.firstAdminPasswordFile(), out); err != nil {
@@ -223,7 +234,7 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	say("rcmbot web app:   %s", a.cfg.PublicURL)
 	say("Temporal Web UI:  %s", a.cfg.TemporalUIURL)
 	say("Temporal server:  %s (namespace %s)", a.cfg.TemporalAddress, a.cfg.TemporalNamespace)
-	say("Simulators:       payers %s, clearinghouse %s", a.cfg.EligibilityURL, a.cfg.ClearingURL)
+	say("Simulators:       payers %s, clearinghouse %s, supplier %s", a.cfg.EligibilityURL, a.cfg.ClearingURL, a.cfg.SupplierURL)
 	if sinkURL != "" {
 		say("Email:            SMTP sink on %s:%d, received messages at %s", a.cfg.SMTPHost, a.cfg.SMTPPort, sinkURL)
 	}
@@ -233,6 +244,8 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	say("Try it: upload %s on the Upload page, or run", demoFile)
 	say("  go run ./cmd/rcmbot batch submit %s --data-dir %s", demoFile, a.cfg.DataDir)
 	say("  go run ./cmd/rcmbot eligibility roster %s --data-dir %s", filepath.Join(rosterDir, "roster.xlsx"), a.cfg.DataDir)
+	say("  go run ./cmd/rcmbot inventory import items %s --supplier demo --location main --data-dir %s", filepath.Join(invDir, "items.csv"), a.cfg.DataDir)
+	say("  go run ./cmd/rcmbot inventory import usage %s --data-dir %s && go run ./cmd/rcmbot inventory review --data-dir %s", filepath.Join(invDir, "usage.csv"), a.cfg.DataDir, a.cfg.DataDir)
 	say("Ready in %s. Press Ctrl-C to stop.", time.Since(started).Round(100*time.Millisecond))
 	say("rcmbot ready")
 
@@ -392,7 +405,7 @@ func trimNewline(b []byte) []byte {
 // anything starts so that a port already in use is a clear error at once,
 // never a health check answered by some other program.
 type devListeners struct {
-	web, payer, clearinghouse net.Listener
+	web, payer, clearinghouse, supplier net.Listener
 	// smtp and sinkPage are the SMTP sink's, when mail goes to this
 	// machine (RCMBOT_SMTP_HOST localhost, the default); nil otherwise.
 	smtp, sinkPage net.Listener
@@ -424,6 +437,9 @@ func (a *app) listenDev() (*devListeners, error) {
 	if err == nil {
 		err = listen("RCMBOT_CLEARINGHOUSE_URL", a.cfg.ClearingURL, &ls.clearinghouse)
 	}
+	if err == nil {
+		err = listen("RCMBOT_SUPPLIER_URL", a.cfg.SupplierURL, &ls.supplier)
+	}
 	if h := a.cfg.SMTPHost; err == nil && (h == "localhost" || h == "127.0.0.1" || h == "::1") {
 		err = listen("RCMBOT_SMTP_PORT", net.JoinHostPort(h, strconv.Itoa(a.cfg.SMTPPort)), &ls.smtp)
 		if err == nil {
@@ -439,7 +455,7 @@ func (a *app) listenDev() (*devListeners, error) {
 
 // close closes the listeners still open (serving closes them too).
 func (ls *devListeners) close() {
-	for _, ln := range []net.Listener{ls.web, ls.payer, ls.clearinghouse, ls.smtp, ls.sinkPage} {
+	for _, ln := range []net.Listener{ls.web, ls.payer, ls.clearinghouse, ls.supplier, ls.smtp, ls.sinkPage} {
 		if ln != nil {
 			_ = ln.Close()
 		}

@@ -34,7 +34,7 @@ func TestDevRunsTheProduct(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	ports := freePorts(t, 7)
+	ports := freePorts(t, 8)
 	data := t.TempDir()
 	env := append(os.Environ(),
 		"RCMBOT_TEMPORAL_CLI="+cli,
@@ -48,6 +48,7 @@ func TestDevRunsTheProduct(t *testing.T) {
 		"RCMBOT_SMTP_HOST=127.0.0.1",
 		"RCMBOT_SMTP_PORT="+ports[5],
 		"RCMBOT_SMTP_SINK_URL=http://127.0.0.1:"+ports[6],
+		"RCMBOT_SUPPLIER_URL=http://127.0.0.1:"+ports[7],
 	)
 	// log holds everything rcmbot dev printed, for the failure messages.
 	var log syncBuffer

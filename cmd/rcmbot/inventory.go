@@ -26,9 +26,15 @@ point and order-up-to level that meet the item's target fill rate at the least
 annual cost, and proposes purchase orders.
 
   policy   compute every item's policy offline from items.csv and usage.csv
-  bench    run the policy benchmark against min/max rules and the floor`,
+  bench    run the policy benchmark against min/max rules and the floor
+  import   import an item master, a usage export or a cycle count
+  review   start the review now (the inventory-nightly Schedule runs it nightly)
+  orders   list purchase orders
+  approve  approve (and edit) an order awaiting approval; reject rejects it
+  receive  record a delivery against an order`,
 	}
-	cmd.AddCommand(newInventoryPolicyCmd(a), newInventoryBenchCmd(a))
+	cmd.AddCommand(newInventoryPolicyCmd(a), newInventoryBenchCmd(a), newInventoryImportCmd(a), newInventoryReviewCmd(a),
+		newInventoryOrdersCmd(a), newInventoryApproveCmd(a), newInventoryRejectCmd(a), newInventoryReceiveCmd(a))
 	return cmd
 }
 

@@ -96,6 +96,7 @@ func commands(a *app) []*cobra.Command {
 		newScheduleCmd(a),
 		newPayerSimCmd(a),
 		newClearinghouseSimCmd(a),
+		newSupplierSimCmd(a),
 		newSMTPSinkCmd(a),
 		newAuditCmd(a),
 		newConfigCmd(a),

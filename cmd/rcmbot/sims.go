@@ -107,3 +107,50 @@ runs one itself.`,
 	f.Int64Var(&cfg.MaxBody, "max-body", 0, "largest submission accepted in bytes (0: 64 MB)")
 	return cmd
 }
+
+func newSupplierSimCmd(*app) *cobra.Command {
+	var cfg sim.SupplierConfig
+	var addr string
+	cmd := &cobra.Command{
+		Use:   "supplier-sim",
+		Short: "Run the supplier simulator (purchase orders in, acknowledgments out)",
+		Long: `Run a supplier simulator for development, demos and tests: a real HTTP server
+that takes purchase orders (POST /orders, JSON, with the PO number as the
+Idempotency-Key header) and acknowledges each line: accepted, backordered,
+partial (half now, the rest backordered) or refused. A PO number is placed
+once: sending it again returns the same acknowledgment, and /admin/stats
+counts how often each number was placed (exactly-once means 1).
+
+Lines are backordered, split or refused by --backorder, --partial and
+--refuse (SKU lists) or by --backorder-rate and --partial-rate. Faults are set
+at run time; lose_answers places the next N orders but answers 503 (the buyer
+crashing between sending and reading the acknowledgment):
+
+  curl -X POST localhost:9093/admin/faults -d '{"throttles":2,"retry_after":3,"lose_answers":1}'
+  curl localhost:9093/admin/stats
+
+The default address matches RCMBOT_SUPPLIER_URL's default; 'rcmbot dev' runs
+one itself.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := sim.NewSupplierSim(cfg)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "supplier simulator listening on %s\n", addr)
+			return s.Run(cmd.Context(), addr)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&addr, "addr", ":9093", "address to listen on")
+	f.StringVar(&cfg.BackorderSKUs, "backorder", "", "comma-separated SKUs backordered in full")
+	f.StringVar(&cfg.PartialSKUs, "partial", "", "comma-separated SKUs shipped half now, half backordered")
+	f.StringVar(&cfg.RefuseSKUs, "refuse", "", "comma-separated SKUs the supplier does not sell")
+	f.Float64Var(&cfg.BackorderRate, "backorder-rate", 0, "fraction of other lines backordered")
+	f.Float64Var(&cfg.PartialRate, "partial-rate", 0, "fraction of other lines shipped partially")
+	f.IntVar(&cfg.LeadDays, "lead-days", 0, "lead time the acknowledgment promises in days (0: 3)")
+	f.DurationVar(&cfg.Delay, "delay", 0, "extra delay before each answer")
+	f.DurationVar(&cfg.Hang, "hang", 0, "how long a timeout fault holds a request before answering 504 (0: 2 minutes)")
+	f.Int64Var(&cfg.Seed, "seed", 0, "seed of the rates")
+	return cmd
+}

@@ -57,6 +57,6 @@ On SIGINT or SIGTERM the workers stop polling and running activities get
 	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "keys", "keys-file",
 		"decision-public-keys", "decision-public-keys-file", "refdata", "timezone",
-		"eligibility-url", "clearinghouse-url", "submitter-id", "receiver-id", "x12-usage")
+		"eligibility-url", "clearinghouse-url", "supplier-url", "submitter-id", "receiver-id", "x12-usage")
 	return cmd
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/supplier"
 )
 
 // Env is what every bot is built from: the settings, the database, the
@@ -105,6 +106,7 @@ func Build(e Env) (Deps, error) {
 			},
 		},
 		Retention: &activities.Retention{DB: e.DB, Blobs: blobs, Uploads: c.UploadRetention},
+		Inventory: &activities.Inventory{DB: e.DB, Supplier: supplier.New(supplier.Options{URL: c.SupplierURL}), Log: e.Log},
 		Decisions: e.Verifier,
 	}, nil
 }

@@ -57,6 +57,7 @@ type Config struct {
 	DecisionPublicKeysFile string // RCMBOT_DECISION_PUBLIC_KEYS_FILE
 	EligibilityURL         string // RCMBOT_ELIGIBILITY_URL
 	ClearingURL            string // RCMBOT_CLEARINGHOUSE_URL
+	SupplierURL            string // RCMBOT_SUPPLIER_URL
 	SubmitterID            string // RCMBOT_SUBMITTER_ID
 	ReceiverID             string // RCMBOT_RECEIVER_ID
 	X12Usage               string // RCMBOT_X12_USAGE
@@ -76,6 +77,9 @@ type Config struct {
 
 	EligibilityCron string // RCMBOT_ELIGIBILITY_CRON
 	HighDeductible  int    // RCMBOT_HIGH_DEDUCTIBLE, whole dollars
+
+	InventoryCron   string // RCMBOT_INVENTORY_CRON
+	POApprovalLimit int    // RCMBOT_PO_APPROVAL_LIMIT, whole dollars
 	ProviderNPI     string // RCMBOT_PROVIDER_NPI
 	ProviderName    string // RCMBOT_PROVIDER_NAME
 
@@ -139,6 +143,7 @@ var Settings = []Setting{
 	{"RCMBOT_AUDIT_CHECKPOINTS", "audit-checkpoints", "{data-dir}/audit-checkpoints.log", "append-only file the web app writes a signed checkpoint of the PHI access log to after every entry; keep it (and copies of it) outside the database", kindString, func(c *Config) any { return &c.AuditCheckpoints }},
 	{"RCMBOT_ELIGIBILITY_URL", "eligibility-url", "http://localhost:9091", "default eligibility API base URL for payers without their own url", kindString, func(c *Config) any { return &c.EligibilityURL }},
 	{"RCMBOT_CLEARINGHOUSE_URL", "clearinghouse-url", "http://localhost:9092", "clearinghouse base URL claims are submitted to", kindString, func(c *Config) any { return &c.ClearingURL }},
+	{"RCMBOT_SUPPLIER_URL", "supplier-url", "http://localhost:9093", "supplier API base URL purchase orders are placed with", kindString, func(c *Config) any { return &c.SupplierURL }},
 	{"RCMBOT_SUBMITTER_ID", "submitter-id", "RCMBOT", "ISA06/GS02 sender ID and 1000A submitter ID on 837P and 270", kindString, func(c *Config) any { return &c.SubmitterID }},
 	{"RCMBOT_RECEIVER_ID", "receiver-id", "CLEARINGHOUSE", "ISA08/GS03 receiver ID on 837P", kindString, func(c *Config) any { return &c.ReceiverID }},
 	{"RCMBOT_X12_USAGE", "x12-usage", "T", "ISA15 usage indicator: T test, P production", kindString, func(c *Config) any { return &c.X12Usage }},
@@ -150,6 +155,8 @@ var Settings = []Setting{
 	{"RCMBOT_REVIEW_DEADLINE", "review-deadline", "72h", "claims not reviewed by then stay unsubmitted and the batch completes", kindDuration, func(c *Config) any { return &c.ReviewDeadline }},
 	{"RCMBOT_SESSION_IDLE", "session-idle", "30m", "web sessions end after this long without a request", kindDuration, func(c *Config) any { return &c.SessionIdle }},
 	{"RCMBOT_ELIGIBILITY_CRON", "eligibility-cron", "0 2 * * 0-4", "when the nightly eligibility sweep runs (cron, practice time zone); each run checks the next business day", kindString, func(c *Config) any { return &c.EligibilityCron }},
+	{"RCMBOT_INVENTORY_CRON", "inventory-cron", "30 1 * * *", "when the nightly inventory review runs (cron, practice time zone)", kindString, func(c *Config) any { return &c.InventoryCron }},
+	{"RCMBOT_PO_APPROVAL_LIMIT", "po-approval-limit", "1000", "purchase orders above this total (whole dollars) wait for an admin's or purchaser's approval", kindInt, func(c *Config) any { return &c.POApprovalLimit }},
 	{"RCMBOT_HIGH_DEDUCTIBLE", "high-deductible", "1000", "remaining in-network deductible (whole dollars) at which the eligibility worklist flags a visit; 0 turns it off", kindInt, func(c *Config) any { return &c.HighDeductible }},
 	{"RCMBOT_PROVIDER_NPI", "provider-npi", "1234567893", "NPI eligibility checks are asked under when an appointment names no provider (the default is a test NPI: set yours)", kindString, func(c *Config) any { return &c.ProviderNPI }},
 	{"RCMBOT_PROVIDER_NAME", "provider-name", "", "organisation name eligibility checks are asked under; empty uses the practice file's submitter name", kindString, func(c *Config) any { return &c.ProviderName }},

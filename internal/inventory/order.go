@@ -231,6 +231,19 @@ func (po *PurchaseOrder) Reject(reason string) error {
 	return nil
 }
 
+// Cancel withdraws an order that was not sent (approval never came, or
+// the supplier refused it before acknowledging); reason is required.
+func (po *PurchaseOrder) Cancel(reason string) error {
+	if reason == "" {
+		return invalid("purchase order %s: a cancellation needs a reason", po.Number)
+	}
+	if err := po.moveTo(POCancelled); err != nil {
+		return err
+	}
+	po.Reason = reason
+	return nil
+}
+
 // MarkSent records that the supplier's API accepted the order.
 func (po *PurchaseOrder) MarkSent() error { return po.moveTo(POSent) }
 

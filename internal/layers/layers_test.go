@@ -53,7 +53,7 @@ func layerOf(rel string) int {
 var adapters = []string{
 	"internal/store", "internal/blob", "internal/payer", "internal/clearinghouse", "internal/temporalx",
 	"internal/codec", "internal/keyring", "internal/sim", "internal/logging", "internal/config", "internal/devstack",
-	"internal/mail",
+	"internal/mail", "internal/supplier",
 }
 
 // forbiddenInDomain are imports (and their subpackages) a domain package

@@ -85,7 +85,7 @@ var Services = []Service{
 		Topology: "not run: the UI ships only as an image (the issue makes it optional)"},
 	{Name: "rcmbot-setup", Command: []string{"setup"}, Env: withEnv(),
 		Topology: "rcmbot setup, once"},
-	{Name: ServiceWorker, Command: []string{"worker", "--queues", "claims,eligibility"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS"), Replicas: 2,
+	{Name: ServiceWorker, Command: []string{"worker", "--queues", "claims,eligibility,inventory"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS"), Replicas: 2,
 		Topology: "two rcmbot worker processes serving every queue"},
 	{Name: ServiceWorkerClaims, Command: []string{"worker", "--queues", "claims"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS"), Replicas: 1,
 		Topology: "a third rcmbot worker serving only claims"},

@@ -115,7 +115,7 @@ func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
 	h.srv = httptest.NewServer(nil)
 	t.Cleanup(h.srv.Close)
 	h.cfg = testConfig(t, h.srv.URL)
-	o := Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil)}, Payers: payers.Starter(), Config: h.cfg, Now: h.clock.now}
+	o := Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil), Inventory(nil)}, Payers: payers.Starter(), Config: h.cfg, Now: h.clock.now}
 	for _, f := range opts {
 		f(h, &o)
 	}
@@ -124,7 +124,7 @@ func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
 			t.Fatal("no StartStack: stack_test.go sets it")
 		}
 		h.stack = StartStack(t, db, h.cfg)
-		o.Bots = []Bot{Claims(h.stack.Claims), Eligibility(h.stack.Eligibility)}
+		o.Bots = []Bot{Claims(h.stack.Claims), Eligibility(h.stack.Eligibility), Inventory(nil)}
 		o.Ring, o.Temporal, o.Schedules = h.stack.Ring, h.stack.Temporal, h.stack.Schedules
 	}
 	w, err := New(o)

@@ -38,6 +38,14 @@ var wantRoles = map[string]string{
 	"GET /eligibility":                                    "biller reviewer admin auditor",
 	"POST /eligibility/check":                             "biller reviewer admin",
 	"GET /eligibility/{date}/results/{rid}":               "biller reviewer admin auditor",
+	"GET /inventory/orders":                               "biller reviewer admin auditor",
+	"POST /inventory/orders/{po}/approve":                 "admin",
+	"POST /inventory/orders/{po}/reject":                  "admin",
+	"POST /inventory/orders/{po}/receive":                 "biller reviewer admin",
+	"GET /api/v1/inventory/orders":                        "biller reviewer admin auditor",
+	"POST /api/v1/inventory/orders/{po}/approve":          "admin",
+	"POST /api/v1/inventory/orders/{po}/reject":           "admin",
+	"POST /api/v1/inventory/orders/{po}/receive":          "biller reviewer admin",
 	"GET /bots":                                           "biller reviewer admin auditor",
 	"POST /bots/{schedule}/{action}":                      "admin",
 	"GET /reports":                                        "biller reviewer admin auditor",
@@ -126,7 +134,7 @@ func TestRoutePermissions(t *testing.T) {
 func concrete(pattern string) (method, path string) {
 	method, path, _ = strings.Cut(pattern, " ")
 	return method, strings.NewReplacer("{id}", "b-unknown", "{claim}", "C1", "{date}", "2026-03-02", "{rid}", "el-unknown",
-		"{schedule}", "nightly", "{action}", "trigger", "{uid}", "u-unknown").Replace(path)
+		"{schedule}", "nightly", "{action}", "trigger", "{uid}", "u-unknown", "{po}", "PO-unknown").Replace(path)
 }
 
 func TestSignedOutSeesNothing(t *testing.T) {

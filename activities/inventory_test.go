@@ -1,0 +1,240 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/decision"
+	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/policy"
+	"github.com/rcmbot/rcmbot/internal/sim"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/store/storetest"
+	"github.com/rcmbot/rcmbot/internal/supplier"
+)
+
+// inventoryFixture is the inventory activities on a real SQLite store and
+// the supplier simulator over HTTP.
+type inventoryFixture struct {
+	a   *Inventory
+	db  *store.DB
+	sim *sim.SupplierSim
+	env *testsuite.TestActivityEnvironment
+}
+
+func newInventoryFixture(t *testing.T, cfg sim.SupplierConfig) *inventoryFixture {
+	t.Helper()
+	db := storetest.Open(t)
+	s, err := sim.NewSupplierSim(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	a := &Inventory{DB: db, Supplier: supplier.New(supplier.Options{URL: srv.URL, Timeout: 200 * time.Millisecond}), Policy: policy.Options{Seed: 1, Days: 365}}
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	items := []inventory.Item{
+		{SKU: "GLV-M", SupplierID: "acme", UnitCost: 8, OrderCost: 10, LeadTime: inventory.LeadTime{MeanDays: 3}, OrderMultiple: 10},
+		{SKU: "VAC-FLU", SupplierID: "acme", UnitCost: 20, LeadTime: inventory.LeadTime{MeanDays: 5}, ShelfLifeDays: 180},
+		{SKU: "SUT-4", SupplierID: "bolt", UnitCost: 3, LeadTime: inventory.LeadTime{MeanDays: 2}},
+	}
+	if err := db.UpsertItems(context.Background(), items); err != nil {
+		t.Fatal(err)
+	}
+	return &inventoryFixture{a: a, db: db, sim: s, env: env}
+}
+
+func order(n string) inventory.SupplierOrder {
+	return inventory.SupplierOrder{Number: n, SupplierID: "acme", Lines: []inventory.SupplierOrderLine{{SKU: "GLV-M", Quantity: 40}}}
+}
+
+// SendPurchaseOrder turns the supplier's answers into the error types the
+// workflow's retry policy names, and a retry after a lost answer finds the
+// order placed instead of placing a second.
+func TestInventorySendPurchaseOrder(t *testing.T) {
+	f := newInventoryFixture(t, sim.SupplierConfig{Hang: 2 * time.Second, PartialSKUs: "GLV-M"})
+	f.sim.SetFaults(sim.SupplierFaults{FaultPlan: sim.FaultPlan{Throttles: 1, Hangs: 1, RetryAfter: 9}, LoseAnswers: 1})
+	_, err := f.env.ExecuteActivity(f.a.SendPurchaseOrder, order("PO-1"))
+	if app := appError(err); app == nil || app.Type() != ErrSupplierBusy || app.NonRetryable() || app.NextRetryDelay() != 9*time.Second {
+		t.Errorf("429: %v", err)
+	}
+	_, err = f.env.ExecuteActivity(f.a.SendPurchaseOrder, order("PO-1"))
+	if app := appError(err); app == nil || app.NonRetryable() {
+		t.Errorf("timeout: %v", err)
+	}
+	_, err = f.env.ExecuteActivity(f.a.SendPurchaseOrder, order("PO-1"))
+	if app := appError(err); app == nil || app.Type() != ErrSupplierBusy {
+		t.Errorf("lost answer: %v", err)
+	}
+	v, err := f.env.ExecuteActivity(f.a.SendPurchaseOrder, order("PO-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ack inventory.SupplierAck
+	if err := v.Get(&ack); err != nil || ack.Number != "PO-1" || len(ack.Lines) != 1 || ack.Lines[0].Outcome != inventory.AckPartial || ack.Lines[0].Backordered != 20 {
+		t.Fatalf("ack: %+v %v", ack, err)
+	}
+	if st := f.sim.Stats(); st.Orders != 1 || st.OrderCounts["PO-1"] != 1 || st.Lost != 1 || st.Replays != 1 {
+		t.Errorf("supplier: %+v", st)
+	}
+	changed := order("PO-1")
+	changed.Lines[0].Quantity = 50
+	_, err = f.env.ExecuteActivity(f.a.SendPurchaseOrder, changed)
+	if app := appError(err); app == nil || app.Type() != ErrSupplierRefused || !app.NonRetryable() {
+		t.Errorf("refused: %v", err)
+	}
+}
+
+// ReviewInventory drafts orders from stored usage, lots and orders; a
+// retry stores nothing twice, and an order awaiting approval keeps the
+// next review from proposing the same stock again.
+func TestInventoryReviewActivity(t *testing.T) {
+	f := newInventoryFixture(t, sim.SupplierConfig{})
+	ctx := context.Background()
+	asOf := claim.MustDate("2026-03-02")
+	var usage []inventory.Usage
+	for d := range 365 {
+		day := asOf.AddDays(-365 + d)
+		usage = append(usage, inventory.Usage{Day: day, SKU: "GLV-M", Quantity: float64(8 + d%5)}, inventory.Usage{Day: day, SKU: "SUT-4", Quantity: float64(d % 2)})
+	}
+	if _, err := f.db.RecordUsage(ctx, "usage.csv", usage); err != nil {
+		t.Fatal(err)
+	}
+	run := func() InventoryReviewOutcome {
+		t.Helper()
+		v, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf, HistoryDays: 365})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out InventoryReviewOutcome
+		if err := v.Get(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	out := run()
+	if out.Items != 3 || len(out.Orders) != 2 || out.New != 2 || out.Orders[0] != "PO-20260302-ACME" || out.Orders[1] != "PO-20260302-BOLT" {
+		t.Fatalf("review: %+v", out)
+	}
+	if again := run(); again.New != 0 || len(again.Orders) != 2 {
+		t.Errorf("retried review: %+v", again)
+	}
+	// The next night, the drafted orders count as on their way: nothing
+	// new is drafted; as they are still proposed (their workflows never
+	// ran here), they are handed back to be started.
+	v, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf.AddDays(1), HistoryDays: 365})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var next InventoryReviewOutcome
+	if err := v.Get(&next); err != nil || next.New != 0 || next.ToOrder != 0 || len(next.Orders) != 2 || next.Orders[0] != out.Orders[0] {
+		t.Errorf("next night: %+v %v", next, err)
+	}
+	// Once an order's workflow has moved it on, it is not handed back.
+	po, _ := f.db.PurchaseOrder(ctx, out.Orders[0])
+	if err := po.Submit(1_000_000_00); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SavePurchaseOrder(ctx, po.PurchaseOrder); err != nil {
+		t.Fatal(err)
+	}
+	v, _ = f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf.AddDays(2), HistoryDays: 365})
+	if err := v.Get(&next); err != nil || len(next.Orders) != 1 || next.Orders[0] != out.Orders[1] {
+		t.Errorf("after one order moved on: %+v %v", next, err)
+	}
+	if _, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{}); appError(err) == nil || !appError(err).NonRetryable() {
+		t.Errorf("no date: %v", err)
+	}
+}
+
+// ReceivePurchaseOrder records the signed receipt once: lots, the order
+// and the evidence of who received it.
+func TestInventoryReceivePurchaseOrder(t *testing.T) {
+	f := newInventoryFixture(t, sim.SupplierConfig{})
+	ctx := context.Background()
+	po := inventory.PurchaseOrder{Number: "PO-9", SupplierID: "acme", Status: inventory.POProposed, Created: claim.MustDate("2026-03-02"),
+		Lines: []inventory.POLine{{SKU: "VAC-FLU", Quantity: 10, UnitCost: 20, Status: inventory.LineOpen}}}
+	if _, err := f.db.ProposePurchaseOrder(ctx, po, PurchaseOrderWorkflowID(po.Number)); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []func() error{func() error { return po.Submit(1000_00) }, po.MarkSent, func() error { return po.Acknowledge(nil) }} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	note := inventory.ReceiptNote{Location: "fridge", Lot: "L1", Quantities: map[inventory.SKU]float64{"VAC-FLU": 4}}
+	next, err := note.Check(&po)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := decision.NewPair("test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := pair.Signer.Sign(inventory.DecisionReceipt, PurchaseOrderWorkflowID(po.Number), "rob", "biller", note)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := POReceiveInput{PO: next, Receipt: note, Day: claim.MustDate("2026-03-05"), Decision: signed}
+	for range 2 { // a retried activity
+		if _, err := f.env.ExecuteActivity(f.a.ReceivePurchaseOrder, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lots, _ := f.db.Lots(ctx)
+	if len(lots) != 1 || lots[0].Quantity != 4 || lots[0].Number != "L1" || lots[0].Expires != claim.MustDate("2026-03-05").AddDays(180) {
+		t.Errorf("lots: %+v", lots)
+	}
+	stored, _ := f.db.PurchaseOrder(ctx, po.Number)
+	if stored.Status != inventory.POPartiallyReceived || stored.Lines[0].Received != 4 {
+		t.Errorf("order: %+v", stored)
+	}
+	d, _ := decision.Read(signed, nil)
+	if sd, err := f.db.Decision(ctx, store.DecisionID(d)); err != nil || sd.Actor != "rob" || sd.Kind != inventory.DecisionReceipt {
+		t.Errorf("evidence: %+v %v", sd, err)
+	}
+}
+
+// BenchmarkInventoryReview runs the review activity over a real SQLite
+// store of 1,000 items with a year of daily usage each (365,000 usage
+// rows): loading, policies, positions and drafting orders.
+func BenchmarkInventoryReview(b *testing.B) {
+	db := storetest.Open(b)
+	ctx := context.Background()
+	asOf := claim.MustDate("2026-03-02")
+	const n = 1000
+	items := make([]inventory.Item, n)
+	var usage []inventory.Usage
+	for i := range items {
+		sku := inventory.SKU(fmt.Sprintf("SKU-%05d", i))
+		items[i] = inventory.Item{SKU: sku, SupplierID: fmt.Sprintf("sup-%d", i%7), UnitCost: 5, OrderCost: 20,
+			LeadTime: inventory.LeadTime{MeanDays: 4, SDDays: 1}, OrderMultiple: 10}
+		for d := range 365 {
+			usage = append(usage, inventory.Usage{Day: asOf.AddDays(-365 + d), SKU: sku, Quantity: float64((i + d) % 13)})
+		}
+	}
+	if err := db.UpsertItems(ctx, items); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.RecordUsage(ctx, "bench", usage); err != nil {
+		b.Fatal(err)
+	}
+	a := &Inventory{DB: db, Policy: policy.Options{Seed: 1}}
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestActivityEnvironment()
+	env.RegisterActivity(a)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := env.ExecuteActivity(a.ReviewInventory, InventoryReviewInput{AsOf: asOf, HistoryDays: 365}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

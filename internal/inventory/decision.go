@@ -1,0 +1,123 @@
+package inventory
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/rcmbot/rcmbot/internal/decision"
+)
+
+// The inventory bot's signed staff decisions (package decision): an
+// approval (approve, possibly with edited quantities, or reject) of an
+// order over the approval limit, and a receipt recorded by receiving.
+const (
+	DecisionApproval decision.Kind = "inventory.approval"
+	DecisionReceipt  decision.Kind = "inventory.receipt"
+)
+
+// Roles that may approve or reject purchase orders: administrators and
+// purchasers. (Names of the users' roles, as the front door signs them.)
+const (
+	RoleAdmin     = "admin"
+	RolePurchaser = "purchaser"
+)
+
+// CanApprove reports whether a user in role may approve or reject orders.
+func CanApprove(role string) bool { return role == RoleAdmin || role == RolePurchaser }
+
+// ApprovalAction is what an approver decided.
+type ApprovalAction string
+
+// Approval actions.
+const (
+	ActionApprove ApprovalAction = "approve" // approve, with Quantities edited first when given
+	ActionReject  ApprovalAction = "reject"  // reject, with a Reason
+)
+
+// Approval is the payload of a DecisionApproval.
+type Approval struct {
+	Action ApprovalAction `json:"action"`
+	// Quantities replaces line quantities (by SKU) before approving; 0
+	// cancels a line. The approver's number is ordered as given, so it
+	// must be a whole number of units.
+	Quantities map[SKU]float64 `json:"quantities,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+}
+
+// Apply applies the approval to po (awaiting approval): edit and approve,
+// or reject. It changes po only when it succeeds.
+func (a Approval) Apply(po *PurchaseOrder) error {
+	next := po.Clone()
+	var err error
+	switch a.Action {
+	case ActionApprove:
+		for sku, q := range a.Quantities {
+			if q != math.Trunc(q) {
+				return invalid("purchase order %s item %s: order whole units", po.Number, sku)
+			}
+		}
+		if err = next.Edit(a.Quantities); err == nil {
+			err = next.Approve()
+		}
+	case ActionReject:
+		if len(a.Quantities) > 0 {
+			return invalid("purchase order %s: a rejection edits no quantities", po.Number)
+		}
+		if next.Status != POAwaitingApproval {
+			return conflict("purchase order %s is %s, not awaiting approval", po.Number, po.Status)
+		}
+		err = next.Reject(a.Reason)
+	default:
+		return invalid("purchase order %s: the action must be %s or %s", po.Number, ActionApprove, ActionReject)
+	}
+	if err != nil {
+		return err
+	}
+	*po = next
+	return nil
+}
+
+// Clone returns a copy of po that shares nothing with it.
+func (po *PurchaseOrder) Clone() PurchaseOrder {
+	c := *po
+	c.Lines = append([]POLine(nil), po.Lines...)
+	return c
+}
+
+// ReceiptNote is the payload of a DecisionReceipt: what arrived, into
+// which supply room, under which lot number ("" = the PO number).
+type ReceiptNote struct {
+	Location   string          `json:"location"`
+	Lot        string          `json:"lot,omitempty"`
+	Quantities map[SKU]float64 `json:"quantities"`
+}
+
+// Check applies the receipt to a copy of po and returns it, or why it
+// cannot be recorded.
+func (r ReceiptNote) Check(po *PurchaseOrder) (PurchaseOrder, error) {
+	if r.Location == "" {
+		return PurchaseOrder{}, invalid("purchase order %s: say which supply room the delivery went to", po.Number)
+	}
+	if len(r.Quantities) == 0 {
+		return PurchaseOrder{}, invalid("purchase order %s: no quantities received", po.Number)
+	}
+	next := po.Clone()
+	if err := next.Receive(r.Quantities); err != nil {
+		return PurchaseOrder{}, err
+	}
+	return next, nil
+}
+
+// FollowUp is what the PurchaseOrder workflow notes on an order whose
+// delivery is late or backordered: the lines still outstanding.
+func (po *PurchaseOrder) FollowUp(n int) string {
+	open := 0
+	var q float64
+	for _, l := range po.Lines {
+		if o := l.Outstanding(); o > 0 {
+			open++
+			q += o
+		}
+	}
+	return fmt.Sprintf("follow-up %d: %d lines (%g units) outstanding", n, open, q)
+}

@@ -1,0 +1,73 @@
+package inventory
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/rcmbot/rcmbot/internal/fault"
+)
+
+func awaiting() PurchaseOrder {
+	po := PurchaseOrder{Number: "PO-1", SupplierID: "acme", Status: POProposed, Lines: []POLine{
+		{SKU: "A", Quantity: 100, UnitCost: 10, Status: LineOpen}, {SKU: "B", Quantity: 50, UnitCost: 2, Status: LineOpen}}}
+	if err := po.Submit(500_00); err != nil {
+		panic(err)
+	}
+	return po
+}
+
+func TestApprovalApply(t *testing.T) {
+	po := awaiting()
+	if po.Status != POAwaitingApproval {
+		t.Fatalf("status %s", po.Status)
+	}
+	// A refused approval changes nothing.
+	if err := (Approval{Action: ActionApprove, Quantities: map[SKU]float64{"A": 2.5}}).Apply(&po); fault.CodeOf(err) != fault.Invalid {
+		t.Errorf("fractional edit: %v", err)
+	}
+	if err := (Approval{Action: ActionApprove, Quantities: map[SKU]float64{"Z": 1}}).Apply(&po); err == nil || po.Lines[0].Quantity != 100 {
+		t.Errorf("unknown line: %v", err)
+	}
+	if err := (Approval{Action: ActionReject}).Apply(&po); err == nil || po.Status != POAwaitingApproval {
+		t.Errorf("reject without a reason: %v", err)
+	}
+	if err := (Approval{Action: "maybe"}).Apply(&po); err == nil {
+		t.Error("unknown action accepted")
+	}
+	edited := po.Clone()
+	if err := (Approval{Action: ActionApprove, Quantities: map[SKU]float64{"A": 40, "B": 0}}).Apply(&edited); err != nil {
+		t.Fatal(err)
+	}
+	if edited.Status != POApproved || edited.Lines[0].Quantity != 40 || edited.Lines[1].Status != LineCancelled || edited.Total() != 400_00 || po.Lines[0].Quantity != 100 {
+		t.Errorf("edited %+v, original %+v", edited, po)
+	}
+	if err := (Approval{Action: ActionApprove}).Apply(&edited); !errors.Is(err, ErrTransition) {
+		t.Errorf("approving twice: %v", err)
+	}
+	if err := (Approval{Action: ActionReject, Reason: "over budget"}).Apply(&po); err != nil || po.Status != PORejected || po.Reason != "over budget" {
+		t.Errorf("reject: %v %+v", err, po)
+	}
+	if !CanApprove(RoleAdmin) || !CanApprove(RolePurchaser) || CanApprove("biller") {
+		t.Error("approver roles")
+	}
+}
+
+func TestReceiptNoteCheck(t *testing.T) {
+	po := awaiting()
+	_ = (Approval{Action: ActionApprove}).Apply(&po)
+	_ = po.MarkSent()
+	_ = po.Acknowledge([]LineAck{{SKU: "B", Outcome: AckBackordered}})
+	if _, err := (ReceiptNote{Quantities: map[SKU]float64{"A": 1}}).Check(&po); err == nil {
+		t.Error("no location accepted")
+	}
+	if _, err := (ReceiptNote{Location: "room", Quantities: map[SKU]float64{"A": 101}}).Check(&po); err == nil {
+		t.Error("more than ordered accepted")
+	}
+	next, err := (ReceiptNote{Location: "room", Quantities: map[SKU]float64{"A": 100}}).Check(&po)
+	if err != nil || next.Status != POPartiallyReceived || po.Status != POBackordered {
+		t.Fatalf("partial: %v %s %s", err, next.Status, po.Status)
+	}
+	if got := next.FollowUp(1); got != "follow-up 1: 1 lines (50 units) outstanding" {
+		t.Errorf("follow-up: %q", got)
+	}
+}

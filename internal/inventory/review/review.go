@@ -1,0 +1,148 @@
+// Package review is the inventory bot's nightly review as plain logic:
+// from the item master, the lots on the shelf, what is on order and the
+// usage history, it recomputes each item's forecast and policy (package
+// policy), computes inventory positions, drafts one purchase order per
+// supplier for the items at or below their reorder point, lists the lots
+// to use first because they expire soon, and the items at risk of running
+// out before a delivery could arrive. The InventoryReview workflow runs it
+// in an activity; it does no I/O.
+package review
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/forecast"
+	"github.com/rcmbot/rcmbot/internal/inventory/policy"
+)
+
+// Input is what the review looks at.
+type Input struct {
+	AsOf  claim.Date
+	Items []inventory.Item
+	Lots  []inventory.Lot
+	// OnOrder is what orders will still deliver per SKU: open orders and
+	// orders drafted or awaiting approval (else each night would propose
+	// them again).
+	OnOrder map[inventory.SKU]float64
+	// Usage is the daily usage over the history window, HistoryStart …
+	// AsOf−1 (a day without a record is zero).
+	Usage        []inventory.Usage
+	HistoryStart claim.Date
+	// ExpiringDays is the use-first window: lots expiring within it are
+	// listed (default 30).
+	ExpiringDays int
+	// Policy and Workers go to policy.ComputeAll.
+	Policy  policy.Options
+	Workers int
+}
+
+// ItemPlan is one item's forecast, policy and position tonight.
+type ItemPlan struct {
+	SKU            inventory.SKU      `json:"sku"`
+	DemandClass    forecast.Class     `json:"demand_class"`
+	ForecastMethod forecast.Method    `json:"forecast_method"`
+	DailyMean      float64            `json:"daily_mean"`
+	ReorderPoint   float64            `json:"reorder_point"`
+	OrderUpTo      float64            `json:"order_up_to"`
+	Position       inventory.Position `json:"position"`
+	// Order is what the review orders now (0: above the reorder point).
+	Order float64 `json:"order"`
+	// StockoutRisk is the probability that demand before a delivery
+	// ordered tonight could arrive exceeds what is on the shelf.
+	StockoutRisk float64 `json:"stockout_risk"`
+}
+
+// Risk is an item that may run out before the next delivery.
+type Risk struct {
+	SKU         inventory.SKU `json:"sku"`
+	OnHand      float64       `json:"on_hand"`
+	Days        int           `json:"days"` // the lead time looked at
+	Probability float64       `json:"probability"`
+}
+
+// Result is what the review found.
+type Result struct {
+	AsOf  claim.Date `json:"as_of"`
+	Plans []ItemPlan `json:"plans"`
+	// Orders are the purchase orders drafted, one per supplier, numbered
+	// by Number.
+	Orders   []inventory.PurchaseOrder `json:"orders"`
+	Expiring []inventory.Lot           `json:"expiring"`
+	AtRisk   []Risk                    `json:"at_risk"`
+	// NoSupplier lists items that need ordering but name no supplier.
+	NoSupplier []inventory.SKU `json:"no_supplier,omitempty"`
+}
+
+// Number is the PO number of the order drafted for a supplier on a day:
+// deterministic, so a retried review drafts the same numbers and the
+// supplier (which deduplicates on it) never gets two orders for one night.
+func Number(day claim.Date, supplierID string) string {
+	return "PO-" + day.Compact() + "-" + strings.ToUpper(supplierID)
+}
+
+// Run reviews the inventory.
+func Run(in Input) Result {
+	if in.ExpiringDays <= 0 {
+		in.ExpiringDays = 30
+	}
+	out := Result{AsOf: in.AsOf, Plans: []ItemPlan{}, Orders: []inventory.PurchaseOrder{}, Expiring: []inventory.Lot{}, AtRisk: []Risk{}}
+	series := inventory.DailySeries(in.Usage, in.HistoryStart, in.AsOf.AddDays(-1))
+	stock := map[inventory.SKU]*inventory.Stock{}
+	for _, l := range in.Lots {
+		s := stock[l.SKU]
+		if s == nil {
+			s = inventory.NewStock()
+			stock[l.SKU] = s
+		}
+		s.Receive(l)
+	}
+	days := in.AsOf.DaysSince(in.HistoryStart)
+	inputs := make([]policy.Input, len(in.Items))
+	for i, it := range in.Items {
+		h := series[it.SKU].Qty
+		if h == nil {
+			h = make([]float64, max(days, 0))
+		}
+		inputs[i] = policy.Input{Key: string(it.SKU), Params: policy.ParamsFor(it), History: h}
+	}
+	plans := policy.ComputeAll(inputs, in.Policy, in.Workers)
+	var needs []inventory.Need
+	for i, it := range in.Items {
+		p := plans[i]
+		onHand := 0.0
+		if s := stock[it.SKU]; s != nil {
+			s.Expire(in.AsOf) // expired lots are not stock
+			onHand = s.OnHand()
+			out.Expiring = append(out.Expiring, s.ExpiringWithin(in.AsOf, in.ExpiringDays)...)
+		}
+		pos := inventory.Position{OnHand: onHand, OnOrder: in.OnOrder[it.SKU]}
+		order := p.OrderQty(pos.Inventory(), inputs[i].Params)
+		lead := inputs[i].Params.LeadTime
+		leadDays := int(math.Ceil(lead.Mean()))
+		dm := policy.NewDemandModel(inputs[i].History, p.Forecast, leadDays+1)
+		risk := policy.StockoutRisk(dm, onHand, leadDays)
+		out.Plans = append(out.Plans, ItemPlan{SKU: it.SKU, DemandClass: p.Forecast.Class.Class, ForecastMethod: p.Forecast.Spec.Method,
+			DailyMean: p.Forecast.DailyMean, ReorderPoint: p.ReorderPoint, OrderUpTo: p.OrderUpTo, Position: pos, Order: order, StockoutRisk: risk})
+		// At risk: more likely to run out over the lead time than the
+		// item's target allows.
+		if risk > 1-it.FillRateTarget() {
+			out.AtRisk = append(out.AtRisk, Risk{SKU: it.SKU, OnHand: onHand, Days: leadDays, Probability: risk})
+		}
+		if order > 0 {
+			if it.SupplierID == "" {
+				out.NoSupplier = append(out.NoSupplier, it.SKU)
+				continue
+			}
+			needs = append(needs, inventory.Need{Item: it, Quantity: order})
+		}
+	}
+	out.Orders = inventory.GroupBySupplier(needs, in.AsOf, func(s string) string { return Number(in.AsOf, s) })
+	slices.SortStableFunc(out.Expiring, func(a, b inventory.Lot) int { return cmp.Compare(a.Expires, b.Expires) })
+	slices.SortFunc(out.AtRisk, func(a, b Risk) int { return cmp.Compare(b.Probability, a.Probability) })
+	return out
+}

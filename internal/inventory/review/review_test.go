@@ -1,0 +1,102 @@
+package review
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/policy"
+)
+
+func item(sku, supplier string) inventory.Item {
+	return inventory.Item{SKU: inventory.SKU(sku), SupplierID: supplier, UnitCost: 5, OrderCost: 20,
+		LeadTime: inventory.LeadTime{MeanDays: 4, SDDays: 1}, OrderMultiple: 10, TargetFillRate: 0.95}
+}
+
+// usage is a steady 10 a day (±3) for every SKU over days.
+func usage(start claim.Date, days int, skus ...string) []inventory.Usage {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var out []inventory.Usage
+	for d := range days {
+		for _, s := range skus {
+			out = append(out, inventory.Usage{Day: start.AddDays(d), SKU: inventory.SKU(s), Quantity: float64(7 + rng.IntN(7))})
+		}
+	}
+	return out
+}
+
+func TestRunProposesPerSupplierAndListsRisks(t *testing.T) {
+	asOf := claim.MustDate("2026-03-02")
+	start := asOf.AddDays(-365)
+	in := Input{
+		AsOf: asOf, HistoryStart: start, Policy: policy.Options{Seed: 1, Days: 365},
+		Items: []inventory.Item{item("A-FULL", "acme"), item("B-EMPTY", "acme"), item("C-ONORDER", "acme"), item("D-NOSUP", ""), item("E-OTHER", "zeta")},
+		Usage: usage(start, 365, "A-FULL", "B-EMPTY", "C-ONORDER", "D-NOSUP", "E-OTHER"),
+		Lots: []inventory.Lot{
+			{SKU: "A-FULL", Location: "room", Quantity: 400, Expires: asOf.AddDays(10)},
+			{SKU: "A-FULL", Location: "room", Number: "old", Quantity: 5, Expires: asOf}, // expired today: not stock
+			{SKU: "E-OTHER", Location: "room", Quantity: 5},
+		},
+		OnOrder: map[inventory.SKU]float64{"C-ONORDER": 1000},
+	}
+	res := Run(in)
+	if len(res.Plans) != 5 {
+		t.Fatalf("plans: %d", len(res.Plans))
+	}
+	if p := res.Plans[0]; p.Order != 0 || p.Position.OnHand != 400 || p.ReorderPoint <= 0 || p.DailyMean < 8 || p.DailyMean > 12 {
+		t.Errorf("stocked item: %+v", p)
+	}
+	if len(res.Orders) != 2 {
+		t.Fatalf("orders: %+v", res.Orders)
+	}
+	acme := res.Orders[0]
+	if acme.Number != "PO-20260302-ACME" || acme.SupplierID != "acme" || len(acme.Lines) != 1 || acme.Lines[0].SKU != "B-EMPTY" ||
+		acme.Status != inventory.POProposed || int(acme.Lines[0].Quantity)%10 != 0 || acme.Lines[0].Quantity < res.Plans[1].OrderUpTo {
+		t.Errorf("acme order: %+v (plan %+v)", acme, res.Plans[1])
+	}
+	if res.Orders[1].SupplierID != "zeta" {
+		t.Errorf("zeta order: %+v", res.Orders[1])
+	}
+	if len(res.NoSupplier) != 1 || res.NoSupplier[0] != "D-NOSUP" {
+		t.Errorf("no supplier: %v", res.NoSupplier)
+	}
+	if len(res.Expiring) != 1 || res.Expiring[0].Quantity != 400 {
+		t.Errorf("expiring: %+v", res.Expiring)
+	}
+	risky := map[inventory.SKU]bool{}
+	for _, r := range res.AtRisk {
+		risky[r.SKU] = true
+	}
+	if !risky["B-EMPTY"] || !risky["E-OTHER"] || risky["A-FULL"] || !risky["C-ONORDER"] {
+		t.Errorf("at risk: %+v", res.AtRisk)
+	}
+	// The same night again drafts the same orders.
+	again := Run(in)
+	if again.Orders[0].Number != acme.Number || again.Orders[0].Lines[0].Quantity != acme.Lines[0].Quantity {
+		t.Errorf("a second run differs: %+v", again.Orders[0])
+	}
+}
+
+// BenchmarkRun reviews n items with a year of history each.
+func BenchmarkRun(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			asOf := claim.MustDate("2026-03-02")
+			start := asOf.AddDays(-365)
+			var items []inventory.Item
+			var skus []string
+			for i := range n {
+				s := fmt.Sprintf("SKU-%05d", i)
+				skus = append(skus, s)
+				items = append(items, item(s, fmt.Sprintf("sup-%d", i%7)))
+			}
+			in := Input{AsOf: asOf, HistoryStart: start, Items: items, Usage: usage(start, 365, skus...), Policy: policy.Options{Seed: 1}}
+			b.ResetTimer()
+			for b.Loop() {
+				Run(in)
+			}
+		})
+	}
+}

@@ -1,0 +1,165 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/store"
+)
+
+func gloves() inventory.Item {
+	return inventory.Item{SKU: "GLV-M", Description: "Nitrile gloves, M", Unit: "box", Criticality: inventory.Standard, SupplierID: "medline",
+		UnitCost: 8.5, OrderCost: 12, LeadTime: inventory.LeadTime{MeanDays: 3, SDDays: 1}, OrderMultiple: 10, MinOrderQty: 20, TargetFillRate: 0.95}
+}
+
+func vaccine() inventory.Item {
+	return inventory.Item{SKU: "VAC-FLU", Description: "Influenza vaccine", Unit: "vial", Criticality: inventory.Critical, SupplierID: "mckesson",
+		UnitCost: 19.25, OrderCost: 25, LeadTime: inventory.LeadTime{MeanDays: 5}, OrderMultiple: 1, ShelfLifeDays: 180}
+}
+
+func TestInventoryItemsSuppliersAndUsage(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		check(t, e.db.UpsertItems(ctx, []inventory.Item{vaccine(), gloves()}))
+		changed := gloves()
+		changed.UnitCost = 9.1
+		check(t, e.db.UpsertItems(ctx, []inventory.Item{changed}))
+		items := must[[]inventory.Item](t)(e.db.InventoryItems(ctx))
+		if len(items) != 2 || items[0] != changed || items[1] != vaccine() {
+			t.Fatalf("items: %+v", items)
+		}
+		bad := gloves()
+		bad.SKU, bad.UnitCost = "BAD-1", 0
+		if err := e.db.UpsertItems(ctx, []inventory.Item{vaccine(), bad}); !errors.Is(err, store.ErrInvalid) || !strings.Contains(err.Error(), "BAD-1") || !strings.Contains(err.Error(), "unit_cost") {
+			t.Errorf("bad item: %v", err)
+		}
+
+		sup := inventory.Supplier{ID: "medline", Name: "Medline", LeadTime: inventory.LeadTime{MeanDays: 3, SDDays: 1}, Cutoff: 15 * time.Hour}
+		check(t, e.db.UpsertSuppliers(ctx, []inventory.Supplier{sup}))
+		if got := must[[]inventory.Supplier](t)(e.db.Suppliers(ctx)); len(got) != 1 || got[0] != sup {
+			t.Fatalf("suppliers: %+v", got)
+		}
+
+		d1, d2 := claim.MustDate("2026-03-01"), claim.MustDate("2026-03-02")
+		n := must[int](t)(e.db.RecordUsage(ctx, "usage.csv", []inventory.Usage{{Day: d1, SKU: "GLV-M", Quantity: 3}, {Day: d1, SKU: "GLV-M", Quantity: 2}, {Day: d2, SKU: "VAC-FLU", Quantity: 1}}))
+		if n != 2 {
+			t.Errorf("day-item rows: %d", n)
+		}
+		// A corrected export of the same day replaces it.
+		must[int](t)(e.db.RecordUsage(ctx, "usage-fixed.csv", []inventory.Usage{{Day: d1, SKU: "GLV-M", Quantity: 4}}))
+		got := must[[]inventory.Usage](t)(e.db.UsageBetween(ctx, d1, d2))
+		want := []inventory.Usage{{Day: d1, SKU: "GLV-M", Quantity: 4}, {Day: d2, SKU: "VAC-FLU", Quantity: 1}}
+		if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+			t.Errorf("usage: %+v", got)
+		}
+		if got := must[[]inventory.Usage](t)(e.db.UsageBetween(ctx, d2, d2)); len(got) != 1 {
+			t.Errorf("usage of one day: %+v", got)
+		}
+	})
+}
+
+func TestInventoryCountsAndReceipts(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		check(t, e.db.UpsertItems(ctx, []inventory.Item{vaccine(), gloves()}))
+		day := claim.MustDate("2026-03-02")
+		exp := claim.MustDate("2026-04-01")
+		lots := []inventory.Lot{
+			{SKU: "GLV-M", Location: "room-1", Quantity: 40},
+			{SKU: "VAC-FLU", Location: "fridge", Number: "L77", Quantity: 12, Expires: exp},
+		}
+		res := must[store.CountResult](t)(e.db.ApplyCount(ctx, "count-0302", day, lots))
+		if res.Lines != 2 || res.Change != 52 {
+			t.Fatalf("count: %+v", res)
+		}
+		// The same sheet again changes nothing.
+		res = must[store.CountResult](t)(e.db.ApplyCount(ctx, "count-0302", day, lots))
+		if res.Lines != 0 || res.Repeated != 2 {
+			t.Fatalf("repeated count: %+v", res)
+		}
+		// A later count records the shrinkage.
+		res = must[store.CountResult](t)(e.db.ApplyCount(ctx, "count-0303", day.AddDays(1), []inventory.Lot{{SKU: "GLV-M", Location: "room-1", Quantity: 35}}))
+		if res.Change != -5 {
+			t.Errorf("shrinkage: %+v", res)
+		}
+		if _, err := e.db.ApplyCount(ctx, "count-x", day, []inventory.Lot{{SKU: "NOPE", Location: "room-1", Quantity: 1}}); !errors.Is(err, store.ErrNotFound) || !strings.Contains(err.Error(), "NOPE") {
+			t.Errorf("unknown item: %v", err)
+		}
+		got := must[[]inventory.Lot](t)(e.db.Lots(ctx))
+		if len(got) != 2 || got[0].Quantity != 35 || got[1].Expires != exp || got[1].Number != "L77" || got[1].Received != day {
+			t.Fatalf("lots: %+v", got)
+		}
+
+		po := inventory.PurchaseOrder{Number: "PO-20260302-mckesson", SupplierID: "mckesson", Status: inventory.POProposed, Created: day,
+			Lines: []inventory.POLine{{SKU: "VAC-FLU", Quantity: 30, UnitCost: 19.25, Status: inventory.LineOpen}}}
+		if !must[bool](t)(e.db.ProposePurchaseOrder(ctx, po, "inventory-po-x")) {
+			t.Fatal("first proposal not created")
+		}
+		if must[bool](t)(e.db.ProposePurchaseOrder(ctx, po, "inventory-po-y")) {
+			t.Fatal("a repeated proposal created a second order")
+		}
+		if oo := must[map[inventory.SKU]float64](t)(e.db.OnOrder(ctx)); len(oo) != 0 {
+			t.Errorf("a proposed order is on order: %v", oo)
+		}
+		check(t, po.Submit(claim.Money(1000_00)))
+		check(t, po.MarkSent())
+		check(t, po.Acknowledge(nil))
+		check(t, e.db.SavePurchaseOrder(ctx, po))
+		if oo := must[map[inventory.SKU]float64](t)(e.db.OnOrder(ctx)); oo["VAC-FLU"] != 30 {
+			t.Errorf("on order: %v", oo)
+		}
+
+		check(t, po.Receive(map[inventory.SKU]float64{"VAC-FLU": 10}))
+		rcv := store.Receipt{ID: "rc-1", Day: day.AddDays(5), Location: "fridge", Qty: map[inventory.SKU]float64{"VAC-FLU": 10}}
+		if !must[bool](t)(e.db.RecordReceipt(ctx, po, rcv)) {
+			t.Fatal("receipt not recorded")
+		}
+		if must[bool](t)(e.db.RecordReceipt(ctx, po, rcv)) {
+			t.Fatal("a repeated receipt was recorded twice")
+		}
+		stored := must[store.StoredPO](t)(e.db.PurchaseOrder(ctx, po.Number))
+		if stored.Status != inventory.POPartiallyReceived || stored.WorkflowID != "inventory-po-x" || len(stored.Lines) != 1 ||
+			stored.Lines[0].Received != 10 || stored.Lines[0].Status != inventory.LinePartiallyReceived || stored.Total() != po.Total() {
+			t.Fatalf("stored order: %+v", stored)
+		}
+		if oo := must[map[inventory.SKU]float64](t)(e.db.OnOrder(ctx)); oo["VAC-FLU"] != 20 {
+			t.Errorf("on order after a partial receipt: %v", oo)
+		}
+		var vac inventory.Lot
+		for _, l := range must[[]inventory.Lot](t)(e.db.Lots(ctx)) {
+			if l.Number == po.Number {
+				vac = l
+			}
+		}
+		// Received lots take the item's shelf life from the receipt day.
+		if vac.Quantity != 10 || vac.Expires != day.AddDays(5+180) {
+			t.Errorf("received lot: %+v", vac)
+		}
+		moves := must[[]inventory.Movement](t)(e.db.Movements(ctx, "VAC-FLU"))
+		var received float64
+		for _, m := range moves {
+			if m.Kind == inventory.MoveReceipt {
+				received += m.Quantity
+			}
+		}
+		if len(moves) != 2 || math.Abs(received-10) > 1e-9 {
+			t.Errorf("movements: %+v", moves)
+		}
+		list := must[[]store.StoredPO](t)(e.db.PurchaseOrders(ctx, store.Page{}, inventory.POPartiallyReceived))
+		if len(list) != 1 || list[0].Number != po.Number {
+			t.Errorf("list: %+v", list)
+		}
+		if list := must[[]store.StoredPO](t)(e.db.PurchaseOrders(ctx, store.Page{}, inventory.POAwaitingApproval)); len(list) != 0 {
+			t.Errorf("awaiting: %+v", list)
+		}
+		if _, err := e.db.PurchaseOrder(ctx, "PO-none"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("missing order: %v", err)
+		}
+	})
+}

@@ -1,0 +1,49 @@
+package web
+
+import (
+	"context"
+
+	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/store"
+)
+
+// InventoryBot is the front door of the inventory bot (package
+// inventorybot). Errors follow ClaimsBot's conventions: fault errors are
+// shown, others are logged.
+type InventoryBot interface {
+	// Orders lists purchase orders in the given statuses, newest first.
+	Orders(ctx context.Context, page store.Page, statuses ...inventory.POStatus) ([]store.StoredPO, error)
+	// Approve signs actor's approval (with quantities replacing lines'
+	// first, when given) and sends it to the order's workflow.
+	Approve(ctx context.Context, number, actor, role string, quantities map[inventory.SKU]float64) (inventory.PurchaseOrder, error)
+	// Reject signs actor's rejection with a reason.
+	Reject(ctx context.Context, number, actor, role, reason string) (inventory.PurchaseOrder, error)
+	// Receive signs actor's record of a delivery.
+	Receive(ctx context.Context, number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
+}
+
+// inventoryWeb serves the inventory bot: the purchase-order approval
+// queue and receiving, as pages and as the JSON API.
+type inventoryWeb struct {
+	*Server
+	inventory InventoryBot
+}
+
+// Inventory is the inventory bot in the web app, over its front door.
+func Inventory(front InventoryBot) Bot {
+	return Bot{mount: func(s *Server, h handle) { (&inventoryWeb{Server: s, inventory: front}).routes(h) }}
+}
+
+// routes registers the inventory bot's pages. They show supplies, never
+// patient data: no access-log action.
+func (s *inventoryWeb) routes(h handle) {
+	h("GET /inventory/orders", route{perm: permView}, s.ordersPage)
+	h("POST /inventory/orders/{po}/approve", route{perm: permOperate}, s.approveOrder)
+	h("POST /inventory/orders/{po}/reject", route{perm: permOperate}, s.rejectOrder)
+	h("POST /inventory/orders/{po}/receive", route{perm: permUpload}, s.receiveOrder)
+
+	h("GET /api/v1/inventory/orders", route{perm: permView}, s.apiOrders)
+	h("POST /api/v1/inventory/orders/{po}/approve", route{perm: permOperate}, s.apiApprove)
+	h("POST /api/v1/inventory/orders/{po}/reject", route{perm: permOperate}, s.apiReject)
+	h("POST /api/v1/inventory/orders/{po}/receive", route{perm: permUpload}, s.apiReceive)
+}

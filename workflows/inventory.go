@@ -1,0 +1,493 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/decision"
+	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
+)
+
+// InventoryBot is the inventory bot's name: the RcmBot search attribute
+// of its runs and the Bot of its Schedules.
+const InventoryBot = "inventory"
+
+// Workflow type names of the inventory bot.
+const (
+	InventoryReviewWorkflow = "InventoryReview"
+	PurchaseOrderWorkflow   = "PurchaseOrder"
+)
+
+// Names of the PurchaseOrder workflow's handlers.
+const (
+	// UpdateApprovePO takes a PODecisionRequest (a signed
+	// inventory.Approval) and returns the order as it stands after it.
+	UpdateApprovePO = "approve"
+	// UpdateReceivePO takes a PODecisionRequest (a signed
+	// inventory.ReceiptNote) and returns the order after the receipt.
+	UpdateReceivePO = "receive"
+	// QueryPurchaseOrder returns a PurchaseOrderState.
+	QueryPurchaseOrder = "purchase-order"
+)
+
+// InventoryReviewInput starts a review (the nightly Schedule's
+// argument). Zero values take the defaults.
+type InventoryReviewInput struct {
+	// AsOf is the day reviewed; zero means the run's start date in
+	// TimeZone.
+	AsOf     claim.Date `json:"as_of,omitempty"`
+	TimeZone string     `json:"time_zone,omitempty"` // IANA name; "" = UTC
+	// HistoryDays of usage feed the forecasts [730]; lots expiring within
+	// ExpiringDays are listed [30].
+	HistoryDays  int `json:"history_days,omitempty"`
+	ExpiringDays int `json:"expiring_days,omitempty"`
+	// Orders carries the PurchaseOrder settings to every order started.
+	Orders PurchaseOrderSettings `json:"orders"`
+}
+
+// PurchaseOrderSettings are the limits and waits of PurchaseOrder runs.
+type PurchaseOrderSettings struct {
+	// ApprovalLimit: orders above it wait for approval [$1,000.00].
+	ApprovalLimit claim.Money `json:"approval_limit,omitempty"`
+	// ApprovalWait is how long an order waits for approval before it is
+	// cancelled [14 days].
+	ApprovalWait time.Duration `json:"approval_wait,omitempty"`
+	// ReceiptGrace is how long after the expected delivery (and between
+	// follow-ups) a missing delivery is followed up [2 days]; after
+	// FollowUps follow-ups the order is closed with what is outstanding
+	// written off, for the next review to re-order [3].
+	ReceiptGrace time.Duration `json:"receipt_grace,omitempty"`
+	FollowUps    int           `json:"follow_ups,omitempty"`
+	TimeZone     string        `json:"time_zone,omitempty"`
+}
+
+// Defaults of PurchaseOrderSettings.
+const (
+	DefaultApprovalLimit = claim.Money(1000_00)
+	DefaultApprovalWait  = 14 * 24 * time.Hour
+	DefaultReceiptGrace  = 2 * 24 * time.Hour
+	DefaultFollowUps     = 3
+)
+
+func (s PurchaseOrderSettings) withDefaults() PurchaseOrderSettings {
+	if s.ApprovalLimit <= 0 {
+		s.ApprovalLimit = DefaultApprovalLimit
+	}
+	if s.ApprovalWait <= 0 {
+		s.ApprovalWait = DefaultApprovalWait
+	}
+	if s.ReceiptGrace <= 0 {
+		s.ReceiptGrace = DefaultReceiptGrace
+	}
+	if s.FollowUps <= 0 {
+		s.FollowUps = DefaultFollowUps
+	}
+	return s
+}
+
+// InventoryReviewResult is what a review found and which orders it
+// started.
+type InventoryReviewResult struct {
+	activities.InventoryReviewOutcome
+	// Started lists the PurchaseOrder workflows started by this run (an
+	// order whose workflow already runs, from an earlier review of the
+	// same day, is not started again).
+	Started []string `json:"started"`
+}
+
+// PurchaseOrderInput starts the workflow of one stored order.
+type PurchaseOrderInput struct {
+	Number   string                `json:"number"`
+	Settings PurchaseOrderSettings `json:"settings"`
+}
+
+// PODecisionRequest is the argument of the approve and receive Updates:
+// a decision signed by the front door, subject the order's workflow ID,
+// of kind inventory.DecisionApproval with an inventory.Approval, or
+// inventory.DecisionReceipt with an inventory.ReceiptNote.
+type PODecisionRequest struct {
+	Decision decision.Signed `json:"decision"`
+}
+
+// PurchaseOrderState is the query's answer and the workflow's result.
+type PurchaseOrderState struct {
+	PO           inventory.PurchaseOrder `json:"po"`
+	Confirmation string                  `json:"confirmation,omitempty"` // the supplier's
+	FollowUps    []string                `json:"follow_ups,omitempty"`
+}
+
+// Inventory holds the inventory bot's workflows and the public keys that
+// open staff decisions (never from a workflow's input).
+type Inventory struct {
+	// Decisions opens approvals and receipts; nil refuses every one.
+	Decisions *decision.Verifier
+}
+
+// InventoryReview is the nightly review: recompute forecasts and
+// policies, compute positions, draft purchase orders per supplier, list
+// use-first lots and stock-out risks (one activity, logic in
+// internal/inventory/review), then start one PurchaseOrder workflow per
+// order drafted.
+func (inv *Inventory) InventoryReview(ctx workflow.Context, in InventoryReviewInput) (InventoryReviewResult, error) {
+	var res InventoryReviewResult
+	asOf := in.AsOf
+	if asOf.IsZero() {
+		var err error
+		if asOf, err = dateIn(ctx, in.TimeZone, workflow.GetInfo(ctx).WorkflowStartTime); err != nil {
+			return res, err
+		}
+	}
+	_ = workflow.UpsertTypedSearchAttributes(ctx, temporalx.AttrBot.ValueSet(InventoryBot))
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: 5 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 5 * time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute, MaximumAttempts: 10,
+			NonRetryableErrorTypes: []string{activities.ErrPurchaseOrder}},
+		Summary: "review inventory",
+	})
+	var acts *activities.Inventory
+	if err := workflow.ExecuteActivity(actx, acts.ReviewInventory, activities.InventoryReviewInput{AsOf: asOf, HistoryDays: in.HistoryDays,
+		ExpiringDays: in.ExpiringDays}).Get(ctx, &res.InventoryReviewOutcome); err != nil {
+		return res, err
+	}
+	res.Started = []string{}
+	if in.Orders.TimeZone == "" {
+		in.Orders.TimeZone = in.TimeZone
+	}
+	for _, n := range res.Orders {
+		id := activities.PurchaseOrderWorkflowID(n)
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:            id,
+			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			StaticSummary:         "purchase order " + n,
+		})
+		err := workflow.ExecuteChildWorkflow(cctx, PurchaseOrderWorkflow, PurchaseOrderInput{Number: n, Settings: in.Orders}).
+			GetChildWorkflowExecution().Get(ctx, nil)
+		switch {
+		case temporal.IsWorkflowExecutionAlreadyStartedError(err):
+		case err != nil:
+			return res, fmt.Errorf("start purchase order %s: %w", n, err)
+		default:
+			res.Started = append(res.Started, id)
+		}
+	}
+	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**Inventory review %s** — %d items, %d to order, %d purchase orders (%d started), %d lots to use first, %d at risk",
+		asOf, res.Items, res.ToOrder, len(res.Orders), len(res.Started), len(res.Expiring), len(res.AtRisk)))
+	return res, nil
+}
+
+// dateIn is t's date in the time zone tz.
+func dateIn(ctx workflow.Context, tz string, t time.Time) (claim.Date, error) {
+	var d claim.Date
+	err := workflow.SideEffect(ctx, func(workflow.Context) any {
+		loc, err := time.LoadLocation(tz)
+		if err != nil {
+			return claim.Date(0)
+		}
+		return claim.DateOf(t.In(loc))
+	}).Get(&d)
+	if err == nil && d.IsZero() {
+		err = temporal.NewNonRetryableApplicationError(fmt.Sprintf("time zone %q is not an IANA name: fix RCMBOT_TIMEZONE", tz), ErrBadTimeZone, nil)
+	}
+	return d, err
+}
+
+// PurchaseOrder runs one order: approval when it exceeds the limit (the
+// approve Update, signed: approve, edit quantities, reject with a
+// reason; admins and purchasers) → sent to the supplier with the PO
+// number as idempotency key (a crash between sending and the
+// acknowledgment sends the same number again and the supplier orders
+// once) → the acknowledgment (accepted, backordered, partial, refused) →
+// receipts (the receive Update, signed) until everything arrived, with
+// follow-ups when a delivery is late → closed.
+func (inv *Inventory) PurchaseOrder(ctx workflow.Context, in PurchaseOrderInput) (PurchaseOrderState, error) {
+	w := &purchaseOrder{in: in, set: in.Settings.withDefaults(), decisions: inv.Decisions}
+	return w.run(ctx)
+}
+
+type purchaseOrder struct {
+	in        PurchaseOrderInput
+	set       PurchaseOrderSettings
+	state     PurchaseOrderState
+	decisions *decision.Verifier
+	seen      decision.Seen
+	busy      bool // a handler is running activities on the order
+	receipts  int  // receipts recorded: wakes the receipt wait
+	acts      *activities.Inventory
+}
+
+func (w *purchaseOrder) run(ctx workflow.Context) (PurchaseOrderState, error) {
+	if err := workflow.SetQueryHandler(ctx, QueryPurchaseOrder, func() (PurchaseOrderState, error) { return w.state, nil }); err != nil {
+		return w.state, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateApprovePO, w.approve,
+		workflow.UpdateHandlerOptions{Validator: w.validateApproval}); err != nil {
+		return w.state, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateReceivePO, w.receive,
+		workflow.UpdateHandlerOptions{Validator: w.validateReceipt}); err != nil {
+		return w.state, err
+	}
+	if err := workflow.ExecuteActivity(w.short(ctx, "load the order"), w.acts.LoadPurchaseOrder, w.in.Number).Get(ctx, &w.state.PO); err != nil {
+		return w.state, err
+	}
+	po := &w.state.PO
+	if po.Status == inventory.POProposed {
+		if err := po.Submit(w.set.ApprovalLimit); err != nil {
+			return w.state, err
+		}
+		if err := w.save(ctx); err != nil {
+			return w.state, err
+		}
+	}
+	if po.Status == inventory.POAwaitingApproval {
+		decided, err := workflow.AwaitWithTimeout(ctx, w.set.ApprovalWait, func() bool { return po.Status != inventory.POAwaitingApproval && !w.busy })
+		if err != nil {
+			return w.state, err
+		}
+		if !decided {
+			if err := po.Cancel(fmt.Sprintf("not approved within %s", w.set.ApprovalWait)); err != nil {
+				return w.state, err
+			}
+			if err := w.save(ctx); err != nil {
+				return w.state, err
+			}
+		}
+	}
+	if po.Status == inventory.POApproved {
+		if err := w.send(ctx); err != nil {
+			return w.state, err
+		}
+	}
+	if err := w.awaitReceipts(ctx); err != nil {
+		return w.state, err
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return w.state, err
+	}
+	return w.state, nil
+}
+
+// send places the order and applies the acknowledgment. A supplier's
+// permanent refusal cancels the order with the supplier's reason.
+func (w *purchaseOrder) send(ctx workflow.Context) error {
+	po := &w.state.PO
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: 3 * 24 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrSupplierRefused, activities.ErrPurchaseOrder}},
+		Summary: "send to the supplier",
+	})
+	var ack inventory.SupplierAck
+	err := workflow.ExecuteActivity(actx, w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, &ack)
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && app.Type() == activities.ErrSupplierRefused {
+		if cerr := po.Cancel("the supplier refused the order: " + app.Message()); cerr != nil {
+			return cerr
+		}
+		return w.save(ctx)
+	}
+	if err != nil {
+		return err
+	}
+	if err := po.MarkSent(); err != nil {
+		return err
+	}
+	if err := po.Acknowledge(ack.Lines); err != nil {
+		return err
+	}
+	w.state.Confirmation = ack.Confirmation
+	if ack.LeadDays > 0 {
+		today, err := dateIn(ctx, w.set.TimeZone, workflow.Now(ctx))
+		if err != nil {
+			return err
+		}
+		po.Expected = today.AddDays(ack.LeadDays)
+	}
+	return w.save(ctx)
+}
+
+// awaitReceipts waits for deliveries until everything arrived, following
+// up when one is late, and closes the order.
+func (w *purchaseOrder) awaitReceipts(ctx workflow.Context) error {
+	po := &w.state.PO
+	receiving := func() bool {
+		switch po.Status {
+		case inventory.POSent, inventory.POAcknowledged, inventory.POBackordered, inventory.POPartiallyReceived:
+			return true
+		}
+		return false
+	}
+	if !receiving() && po.Status != inventory.POReceived {
+		return nil // rejected or cancelled
+	}
+	due := workflow.Now(ctx).Add(w.set.ReceiptGrace)
+	if !po.Expected.IsZero() {
+		due = po.Expected.Time().Add(w.set.ReceiptGrace)
+	}
+	for receiving() {
+		seen := w.receipts
+		wait := max(due.Sub(workflow.Now(ctx)), time.Second)
+		got, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return w.receipts != seen && !w.busy })
+		if err != nil {
+			return err
+		}
+		if got {
+			continue
+		}
+		if len(w.state.FollowUps) >= w.set.FollowUps {
+			po.Reason = fmt.Sprintf("closed after %d follow-ups; what was outstanding is left for the next review to re-order", len(w.state.FollowUps))
+			break
+		}
+		note := po.FollowUp(len(w.state.FollowUps) + 1)
+		w.state.FollowUps = append(w.state.FollowUps, note)
+		workflow.GetLogger(ctx).Info("purchase order follow-up", "po", po.Number, "note", note)
+		due = workflow.Now(ctx).Add(w.set.ReceiptGrace)
+	}
+	if err := po.Close(); err != nil {
+		return err
+	}
+	return w.save(ctx)
+}
+
+// validateApproval refuses, before anything reaches the history, an
+// approval not signed by a front door for this order's workflow, from a
+// role that may not approve, for an order not awaiting approval, or one
+// that does not apply (an edit of a line the order lacks, a rejection
+// without a reason).
+func (w *purchaseOrder) validateApproval(ctx workflow.Context, req PODecisionRequest) error {
+	var ap inventory.Approval
+	d, err := w.open(ctx, req.Decision, inventory.DecisionApproval, &ap)
+	if err != nil {
+		return err
+	}
+	if !inventory.CanApprove(d.Role) {
+		return fmt.Errorf("purchase order %s: only an admin or a purchaser may approve or reject orders", w.in.Number)
+	}
+	if w.busy {
+		return fmt.Errorf("purchase order %s is being updated: try again", w.in.Number)
+	}
+	next := w.state.PO.Clone()
+	return ap.Apply(&next)
+}
+
+// approve applies a validated approval: records the signed decision as
+// evidence, stores the order and moves on.
+func (w *purchaseOrder) approve(ctx workflow.Context, req PODecisionRequest) (inventory.PurchaseOrder, error) {
+	var ap inventory.Approval
+	d, err := w.read(ctx, req.Decision, &ap)
+	if err != nil {
+		return w.state.PO, err
+	}
+	next := w.state.PO.Clone()
+	if err := ap.Apply(&next); err != nil {
+		return w.state.PO, err
+	}
+	w.busy = true
+	defer func() { w.busy = false }()
+	if err := workflow.ExecuteActivity(w.short(ctx, "record the approval"), w.acts.RecordPODecision,
+		activities.PODecisionInput{Number: next.Number, Decision: req.Decision}).Get(ctx, nil); err != nil {
+		return w.state.PO, err
+	}
+	if err := workflow.ExecuteActivity(w.short(ctx, "store the order"), w.acts.SavePurchaseOrder, next).Get(ctx, nil); err != nil {
+		return w.state.PO, err
+	}
+	workflow.GetLogger(ctx).Info("purchase order decided", "po", next.Number, "status", string(next.Status), "by", d.Actor)
+	w.state.PO = next
+	return next, nil
+}
+
+// validateReceipt refuses an unsigned or forged receipt and one the order
+// cannot take (nothing expected, more than outstanding, no supply room).
+func (w *purchaseOrder) validateReceipt(ctx workflow.Context, req PODecisionRequest) error {
+	var note inventory.ReceiptNote
+	if _, err := w.open(ctx, req.Decision, inventory.DecisionReceipt, &note); err != nil {
+		return err
+	}
+	if w.busy {
+		return fmt.Errorf("purchase order %s is being updated: try again", w.in.Number)
+	}
+	_, err := note.Check(&w.state.PO)
+	return err
+}
+
+// receive records a validated receipt: lots on the shelf, the order's
+// received quantities, the signed note as evidence, once.
+func (w *purchaseOrder) receive(ctx workflow.Context, req PODecisionRequest) (inventory.PurchaseOrder, error) {
+	var note inventory.ReceiptNote
+	if _, err := w.read(ctx, req.Decision, &note); err != nil {
+		return w.state.PO, err
+	}
+	next, err := note.Check(&w.state.PO)
+	if err != nil {
+		return w.state.PO, err
+	}
+	w.busy = true
+	defer func() { w.busy = false }()
+	day, err := dateIn(ctx, w.set.TimeZone, workflow.Now(ctx))
+	if err != nil {
+		return w.state.PO, err
+	}
+	if err := workflow.ExecuteActivity(w.short(ctx, "record the receipt"), w.acts.ReceivePurchaseOrder,
+		activities.POReceiveInput{PO: next, Receipt: note, Day: day, Decision: req.Decision}).Get(ctx, nil); err != nil {
+		return w.state.PO, err
+	}
+	w.state.PO = next
+	w.receipts++
+	return next, nil
+}
+
+// open opens a signed decision in a validator: signed for this workflow,
+// of this kind, fresh, not acted on.
+func (w *purchaseOrder) open(ctx workflow.Context, s decision.Signed, kind decision.Kind, payload any) (decision.Decision, error) {
+	if w.decisions == nil {
+		return decision.Decision{}, errors.New("this worker holds no public keys for staff decisions (RCMBOT_DECISION_PUBLIC_KEYS): no decision is accepted")
+	}
+	d, err := w.decisions.Open(s, kind, workflow.GetInfo(ctx).WorkflowExecution.ID, workflow.Now(ctx), payload)
+	if err == nil {
+		err = w.seen.Check(d)
+	}
+	return d, err
+}
+
+// read reads a validated decision again in its handler (no signature
+// check: validators do not run on replay) and remembers its nonce, so two
+// copies validated in one workflow task are acted on once.
+func (w *purchaseOrder) read(ctx workflow.Context, s decision.Signed, payload any) (decision.Decision, error) {
+	d, err := decision.Read(s, payload)
+	if err != nil {
+		return d, err
+	}
+	if err := w.seen.Check(d); err != nil {
+		return d, err
+	}
+	maxAge := decision.MaxAge
+	if w.decisions != nil {
+		maxAge = w.decisions.MaxAge()
+	}
+	w.seen.Add(d, workflow.Now(ctx), maxAge)
+	return d, nil
+}
+
+func (w *purchaseOrder) save(ctx workflow.Context) error {
+	_ = workflow.UpsertTypedSearchAttributes(ctx, temporalx.AttrBot.ValueSet(InventoryBot),
+		temporalx.AttrBatchID.ValueSet(w.in.Number), temporalx.AttrBatchStatus.ValueSet(string(w.state.PO.Status)))
+	return workflow.ExecuteActivity(w.short(ctx, "store the order"), w.acts.SavePurchaseOrder, w.state.PO).Get(ctx, nil)
+}
+
+func (w *purchaseOrder) short(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 20,
+			NonRetryableErrorTypes: []string{activities.ErrPurchaseOrder}},
+		Summary: summary,
+	})
+}
