@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/sim"
 )
 
@@ -146,10 +148,38 @@ func (a *API) Review(ctx context.Context, id string, actions []ReviewAction) err
 	return a.do(ctx, http.MethodPost, "/api/v1/batches/"+id+"/review", "application/json", bytes.NewReader(b), http.StatusOK, nil)
 }
 
+// ApproveOrder approves a purchase order awaiting approval as it stands
+// (POST /api/v1/inventory/orders/{po}/approve).
+func (a *API) ApproveOrder(ctx context.Context, number string) (inventory.PurchaseOrder, error) {
+	var po inventory.PurchaseOrder
+	err := a.do(ctx, http.MethodPost, "/api/v1/inventory/orders/"+number+"/approve", "application/json", strings.NewReader(`{}`), http.StatusOK, &po)
+	return po, err
+}
+
+// ReceiveOrder records a delivery against a purchase order
+// (POST /api/v1/inventory/orders/{po}/receive).
+func (a *API) ReceiveOrder(ctx context.Context, number string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error) {
+	b, err := json.Marshal(note)
+	if err != nil {
+		return inventory.PurchaseOrder{}, err
+	}
+	var po inventory.PurchaseOrder
+	err = a.do(ctx, http.MethodPost, "/api/v1/inventory/orders/"+number+"/receive", "application/json", bytes.NewReader(b), http.StatusOK, &po)
+	return po, err
+}
+
 // ClearinghouseStats reads the clearinghouse simulator's received log.
 func (t *Topology) ClearinghouseStats(ctx context.Context) (sim.ClearinghouseStats, error) {
 	var st sim.ClearinghouseStats
 	err := getJSON(ctx, t.ClearinghouseURL+"/admin/stats", &st)
+	return st, err
+}
+
+// SupplierStats reads the supplier simulator's counters: the orders
+// placed, per PO number.
+func (t *Topology) SupplierStats(ctx context.Context) (sim.SupplierStats, error) {
+	var st sim.SupplierStats
+	err := getJSON(ctx, t.SupplierURL+"/admin/stats", &st)
 	return st, err
 }
 
@@ -177,9 +207,9 @@ func (t *Topology) PayerFaults(ctx context.Context, f sim.Faults) error {
 	return postJSON(ctx, t.PayerURL+"/admin/faults", f)
 }
 
-// ResetSimulators clears both simulators' counters and faults.
+// ResetSimulators clears the simulators' counters and faults.
 func (t *Topology) ResetSimulators(ctx context.Context) error {
-	for _, u := range []string{t.ClearinghouseURL, t.PayerURL} {
+	for _, u := range []string{t.ClearinghouseURL, t.PayerURL, t.SupplierURL} {
 		if err := send(ctx, http.MethodPost, u+"/admin/stats/reset", nil); err != nil {
 			return err
 		}
@@ -187,9 +217,9 @@ func (t *Topology) ResetSimulators(ctx context.Context) error {
 	return t.ResetFaults(ctx)
 }
 
-// ResetFaults clears both simulators' faults (and the clearinghouse's delay).
+// ResetFaults clears the simulators' faults (and the clearinghouse's delay).
 func (t *Topology) ResetFaults(ctx context.Context) error {
-	for _, u := range []string{t.ClearinghouseURL, t.PayerURL} {
+	for _, u := range []string{t.ClearinghouseURL, t.PayerURL, t.SupplierURL} {
 		if err := send(ctx, http.MethodDelete, u+"/admin/faults", nil); err != nil {
 			return err
 		}

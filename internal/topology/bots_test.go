@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +19,11 @@ import (
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
+	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/topology"
+	"github.com/rcmbot/rcmbot/workflows"
 )
 
 // declaredSchedules are the Schedules every bot declares, for the
@@ -134,10 +138,11 @@ type botFlow struct {
 }
 
 // botFlows are the bots that exist. Still to come, each as one function
-// here when its bot lands: scheduling, inventory, access monitoring.
+// here when its bot lands: scheduling, access monitoring.
 var botFlows = []botFlow{
 	{"claims", claimsFlow},
 	{"eligibility", eligibilityFlow},
+	{"inventory", inventoryFlow},
 }
 
 // scenarioBotFlows runs every bot's main flow once.
@@ -175,5 +180,84 @@ func eligibilityFlow(t *testing.T, top *topology.Topology) {
 	}
 	if !res.MemberFound || !res.CoverageActive {
 		t.Errorf("check of an active member: status %s (%s)", res.Status, res.Reason)
+	}
+}
+
+// inventoryFlow: the demo item master and usage imported from the command
+// line, a review started now, its purchase order approved and received in
+// full through the REST API by a buyer: the order closes, and the supplier
+// simulator was sent it exactly once.
+func inventoryFlow(t *testing.T, top *topology.Topology) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	fixtures := filepath.Join(top.Root, "fixtures", "inventory")
+	if out, err := top.Rcmbot(ctx, "inventory", "import", "items", filepath.Join(fixtures, "items.csv"), "--supplier", "acme", "--location", "main"); err != nil {
+		t.Fatalf("import items: %v\n%s", err, out)
+	}
+	if out, err := top.Rcmbot(ctx, "inventory", "import", "usage", filepath.Join(fixtures, "usage.csv")); err != nil {
+		t.Fatalf("import usage: %v\n%s", err, out)
+	}
+	// The inventory front door signs decisions, so the command runs where
+	// the decision key is: on the web server's host, with its settings.
+	out, err := top.RcmbotAs(ctx, topology.ServiceWeb, "inventory", "review", "--po-approval-limit", "1")
+	if err != nil {
+		t.Fatalf("review: %v\n%s", err, out)
+	}
+	var res workflows.InventoryReviewResult
+	if err := top.Client.GetWorkflow(ctx, strings.TrimSpace(out), "").Get(ctx, &res); err != nil {
+		t.Fatalf("review %s: %v", strings.TrimSpace(out), err)
+	}
+	if len(res.Orders) != 1 || len(res.Started) != 1 {
+		t.Fatalf("the review proposed %v and started %v; want one order to the one supplier", res.Orders, res.Started)
+	}
+	number := res.Orders[0]
+	waitOrder(ctx, t, top, number, inventory.POAwaitingApproval)
+
+	token, err := top.UserToken(ctx, "buyer", "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := top.API()
+	api.Token = token
+	if _, err := api.ApproveOrder(ctx, number); err != nil {
+		t.Fatalf("approve %s: %v", number, err)
+	}
+	po := waitOrder(ctx, t, top, number, inventory.POAcknowledged, inventory.POBackordered)
+	note := inventory.ReceiptNote{Location: "main", Quantities: map[inventory.SKU]float64{}}
+	for _, l := range po.Lines {
+		if q := l.Outstanding(); q > 0 {
+			note.Quantities[l.SKU] = q
+		}
+	}
+	if _, err := api.ReceiveOrder(ctx, number, note); err != nil {
+		t.Fatalf("receive %s: %v", number, err)
+	}
+	waitOrder(ctx, t, top, number, inventory.POClosed)
+	st, err := top.SupplierStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Orders != 1 || st.OrderCounts[number] != 1 {
+		t.Errorf("supplier simulator: %d orders placed, %s placed %d times; want exactly once", st.Orders, number, st.OrderCounts[number])
+	}
+}
+
+// waitOrder waits until the stored purchase order is in one of statuses.
+func waitOrder(ctx context.Context, t *testing.T, top *topology.Topology, number string, statuses ...inventory.POStatus) store.StoredPO {
+	t.Helper()
+	var last inventory.POStatus
+	for {
+		po, err := top.DB.PurchaseOrder(ctx, number)
+		if err == nil {
+			last = po.Status
+			if slices.Contains(statuses, po.Status) {
+				return po
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("purchase order %s is %q, not %v", number, last, statuses)
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }

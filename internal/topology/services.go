@@ -85,7 +85,7 @@ var Services = []Service{
 		Topology: "not run: the UI ships only as an image (the issue makes it optional)"},
 	{Name: "rcmbot-setup", Command: []string{"setup"}, Env: withEnv(),
 		Topology: "rcmbot setup, once"},
-	{Name: ServiceWorker, Command: []string{"worker", "--queues", "claims,eligibility,inventory"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS"), Replicas: 2,
+	{Name: ServiceWorker, Command: []string{"worker", "--queues", "claims,eligibility,inventory"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS", "RCMBOT_SUPPLIER_URL"), Replicas: 2,
 		Topology: "two rcmbot worker processes serving every queue"},
 	{Name: ServiceWorkerClaims, Command: []string{"worker", "--queues", "claims"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS"), Replicas: 1,
 		Topology: "a third rcmbot worker serving only claims"},
@@ -100,6 +100,7 @@ var Services = []Service{
 var Simulators = []Service{
 	{Name: "clearinghouse-sim", Command: []string{"clearinghouse-sim"}, Replicas: 1, Topology: "rcmbot clearinghouse-sim"},
 	{Name: "payer-sim", Command: []string{"payer-sim"}, Replicas: 1, Topology: "rcmbot payer-sim"},
+	{Name: "supplier-sim", Command: []string{"supplier-sim"}, Replicas: 1, Topology: "rcmbot supplier-sim"},
 }
 
 // ServiceNamed returns the declared service called name.

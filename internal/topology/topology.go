@@ -94,7 +94,7 @@ type Topology struct {
 	// order: rcmbot-worker has two).
 	Procs map[string][]*Process
 
-	WebURL, PayerURL, ClearinghouseURL string
+	WebURL, PayerURL, ClearinghouseURL, SupplierURL string
 	// Token is an API token of the user "reviewer" (role reviewer).
 	Token string
 
@@ -166,7 +166,7 @@ func Start(ctx context.Context, o Options) (t *Topology, err error) {
 // Close stops every process and database and removes the clusters.
 func (t *Topology) Close() error {
 	var errs []error
-	for _, name := range []string{ServiceWeb, ServiceWorkerClaims, ServiceWorker, "payer-sim", "clearinghouse-sim"} {
+	for _, name := range []string{ServiceWeb, ServiceWorkerClaims, ServiceWorker, "payer-sim", "clearinghouse-sim", "supplier-sim"} {
 		for _, p := range t.Procs[name] {
 			if err := p.Stop(40 * time.Second); err != nil {
 				errs = append(errs, err)
@@ -510,7 +510,7 @@ func (t *Topology) setup(ctx context.Context) error {
 		return fmt.Errorf("rcmbot keys new: %w", err)
 	}
 	ports := map[string]int{}
-	for _, name := range []string{"web", "clearinghouse", "payer"} {
+	for _, name := range []string{"web", "clearinghouse", "payer", "supplier"} {
 		if ports[name], err = t.ports.next(); err != nil {
 			return err
 		}
@@ -518,6 +518,7 @@ func (t *Topology) setup(ctx context.Context) error {
 	t.WebURL = fmt.Sprintf("http://127.0.0.1:%d", ports["web"])
 	t.ClearinghouseURL = fmt.Sprintf("http://127.0.0.1:%d", ports["clearinghouse"])
 	t.PayerURL = fmt.Sprintf("http://127.0.0.1:%d", ports["payer"])
+	t.SupplierURL = fmt.Sprintf("http://127.0.0.1:%d", ports["supplier"])
 	s := t.Settings
 	s["RCMBOT_DB_URL"] = t.RcmbotPG.URL("rcmbot")
 	s["RCMBOT_DATA_DIR"] = filepath.Join(t.Dir, "data") // compose: the shared rcmbot-data volume
@@ -540,6 +541,7 @@ func (t *Topology) setup(ctx context.Context) error {
 	s["RCMBOT_PUBLIC_URL"] = t.WebURL
 	s["RCMBOT_CLEARINGHOUSE_URL"] = t.ClearinghouseURL
 	s["RCMBOT_ELIGIBILITY_URL"] = t.PayerURL
+	s["RCMBOT_SUPPLIER_URL"] = t.SupplierURL
 	s["RCMBOT_SUBMITTER_ID"] = "RCMBOT"
 	s["RCMBOT_RECEIVER_ID"] = "CLEARINGHOUSE"
 	s["RCMBOT_X12_USAGE"] = "P"
@@ -628,6 +630,7 @@ func (t *Topology) simulators(context.Context) error {
 		// The 277CA is ready at once: batches complete right after submission.
 		{"clearinghouse-sim", t.ClearinghouseURL, append([]string{"--ack-delay", "1ms"}, t.opts.ClearinghouseFlags...)},
 		{"payer-sim", t.PayerURL, t.opts.PayerFlags},
+		{"supplier-sim", t.SupplierURL, nil},
 	} {
 		svc, _ := ServiceNamed(sim.name)
 		args := append(append([]string{t.Bin}, svc.Command...), "--addr", strings.TrimPrefix(sim.url, "http://"))
@@ -772,23 +775,34 @@ func (t *Topology) RemoveProcess(service string, p *Process) error {
 	return err
 }
 
+// UserToken adds an automation account (its password its own, read from
+// standard input, so its API token works at once) with role, and returns
+// a new API token of it.
+func (t *Topology) UserToken(ctx context.Context, username, role string) (string, error) {
+	pw, _ := auth.NewToken("")
+	if _, err := t.rcmbotInput(ctx, "rcmbot-setup", pw+"\n", "users", "add", username, "--role", role, "--password-stdin"); err != nil {
+		return "", err
+	}
+	out, err := t.Rcmbot(ctx, "users", "token", username, "--name", "topology")
+	if err != nil {
+		return "", err
+	}
+	token := strings.TrimSpace(out) // the token alone on standard output
+	if token == "" || strings.ContainsAny(token, " \n") {
+		return "", fmt.Errorf("no token in %q", out)
+	}
+	return token, nil
+}
+
 // healthCheck creates the reviewer user and token, then runs the
 // HealthCheck workflow: every queue answers from a worker process.
 func (t *Topology) healthCheck(ctx context.Context) error {
 	// The scenarios' reviewer is an automation account: its password is
 	// its own (read from standard input), so rcmbot does not hold its API
 	// token back until a first sign-in changes it.
-	pw, _ := auth.NewToken("")
-	if _, err := t.rcmbotInput(ctx, "rcmbot-setup", pw+"\n", "users", "add", "reviewer", "--role", "reviewer", "--password-stdin"); err != nil {
+	var err error
+	if t.Token, err = t.UserToken(ctx, "reviewer", "reviewer"); err != nil {
 		return err
-	}
-	out, err := t.Rcmbot(ctx, "users", "token", "reviewer", "--name", "topology")
-	if err != nil {
-		return err
-	}
-	t.Token = strings.TrimSpace(out) // the token alone on standard output
-	if t.Token == "" || strings.ContainsAny(t.Token, " \n") {
-		return fmt.Errorf("no token in %q", out)
 	}
 	if len(t.Procs[ServiceWorker]) == 0 {
 		return nil
