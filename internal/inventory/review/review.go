@@ -146,3 +146,30 @@ func Run(in Input) Result {
 	slices.SortFunc(out.AtRisk, func(a, b Risk) int { return cmp.Compare(b.Probability, a.Probability) })
 	return out
 }
+
+// Status says how an item's stock stands against its policy.
+type Status string
+
+// The statuses, from the most urgent.
+const (
+	// StatusAtRisk: more likely to run out before a delivery ordered now
+	// could arrive than the item's target fill rate allows.
+	StatusAtRisk Status = "at_risk"
+	// StatusBelowReorderPoint: the inventory position is at or below the
+	// reorder point (the review orders it).
+	StatusBelowReorderPoint Status = "below_reorder_point"
+	// StatusOK: above the reorder point and not at risk.
+	StatusOK Status = "ok"
+)
+
+// StatusOf returns the status of an item's plan: at risk first, then at or
+// below the reorder point, else ok.
+func StatusOf(it inventory.Item, p ItemPlan) Status {
+	switch {
+	case p.StockoutRisk > 1-it.FillRateTarget():
+		return StatusAtRisk
+	case p.Position.Inventory() <= p.ReorderPoint:
+		return StatusBelowReorderPoint
+	}
+	return StatusOK
+}

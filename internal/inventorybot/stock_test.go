@@ -1,0 +1,98 @@
+package inventorybot
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/fault"
+	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/policy"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
+	"github.com/rcmbot/rcmbot/internal/store/storetest"
+)
+
+// stocked stores three items used 10 a day for 120 days: one well
+// stocked, one nearly out, one nearly out with a draft order covering it.
+func stocked(t *testing.T) (*Service, claim.Date) {
+	t.Helper()
+	ctx := context.Background()
+	s := &Service{DB: storetest.Open(t), Policy: policy.Options{Seed: 1, Days: 365}}
+	today := claim.DateOf(time.Now().UTC())
+	mk := func(sku string) inventory.Item {
+		return inventory.Item{SKU: inventory.SKU(sku), Description: sku, SupplierID: "acme", UnitCost: 2, OrderCost: 10,
+			LeadTime: inventory.LeadTime{MeanDays: 5, SDDays: 1}, OrderMultiple: 1, TargetFillRate: 0.95, ShelfLifeDays: 365}
+	}
+	if err := s.DB.UpsertSuppliers(ctx, []inventory.Supplier{{ID: "acme", Name: "Acme"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DB.UpsertItems(ctx, []inventory.Item{mk("FULL"), mk("LOW"), mk("DRAFTED")}); err != nil {
+		t.Fatal(err)
+	}
+	var use []inventory.Usage
+	for d := 1; d <= 120; d++ {
+		for i, sku := range []inventory.SKU{"FULL", "LOW", "DRAFTED"} {
+			use = append(use, inventory.Usage{Day: today.AddDays(-d), SKU: sku, Quantity: float64(8 + (d+i)%5)})
+		}
+	}
+	if _, err := s.DB.RecordUsage(ctx, "usage.csv", use); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.ApplyCount(ctx, "count-1", today, []inventory.Lot{
+		{SKU: "FULL", Location: "main", Number: "L2", Quantity: 500, Expires: today.AddDays(40)},
+		{SKU: "FULL", Location: "main", Number: "L1", Quantity: 100, Expires: today.AddDays(10)},
+		{SKU: "LOW", Location: "main", Quantity: 3},
+		{SKU: "DRAFTED", Location: "main", Quantity: 60},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	po := inventory.PurchaseOrder{Number: "PO-X", SupplierID: "acme", Status: inventory.POProposed, Created: today.AddDays(-1),
+		Lines: []inventory.POLine{{SKU: "DRAFTED", Quantity: 400, UnitCost: 2, Status: inventory.LineOpen}}}
+	if _, err := s.DB.ProposePurchaseOrder(ctx, po, "wf-x"); err != nil {
+		t.Fatal(err)
+	}
+	return s, today
+}
+
+func TestItemsAgainstTheirPolicy(t *testing.T) {
+	s, today := stocked(t)
+	st, err := s.Items(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.AsOf != today || len(st.Items) != 3 {
+		t.Fatalf("%+v", st)
+	}
+	by := map[inventory.SKU]ItemStock{}
+	for _, it := range st.Items {
+		by[it.Item.SKU] = it
+		if it.DailyMean < 9 || it.DailyMean > 11 || !(it.ReorderPoint > 0) || it.OrderUpTo <= it.ReorderPoint || it.TargetFillRate != 0.95 {
+			t.Errorf("%s policy: %+v", it.Item.SKU, it.ItemPlan)
+		}
+	}
+	if f := by["FULL"]; f.Status != review.StatusOK || f.Position.OnHand != 600 || f.Position.OnOrder != 0 {
+		t.Errorf("FULL: %s %+v", f.Status, f.Position)
+	}
+	// 3 on the shelf lasts less than a day: at risk, listed first.
+	if l := by["LOW"]; l.Status != review.StatusAtRisk || st.Items[0].Item.SKU != "LOW" {
+		t.Errorf("LOW: %s, first %s", l.Status, st.Items[0].Item.SKU)
+	}
+	if d := by["DRAFTED"]; d.Position.OnOrder != 400 || d.Position.OnHand != 60 || d.Order != 0 {
+		t.Errorf("DRAFTED counts its draft as on order: %+v", d.ItemPlan)
+	}
+
+	det, err := s.Item(context.Background(), "FULL", 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if det.Usage.Start != today.AddDays(-30) || len(det.Usage.Qty) != 30 || det.Usage.Qty[29] != float64(8+(1+0)%5) {
+		t.Errorf("usage: %+v", det.Usage)
+	}
+	if len(det.Lots) != 2 || det.Lots[0].Number != "L1" {
+		t.Errorf("lots in use-first order: %+v", det.Lots)
+	}
+	if _, err := s.Item(context.Background(), "NOPE", 30); fault.CodeOf(err) != fault.NotFound {
+		t.Errorf("unknown item: %v", err)
+	}
+}
