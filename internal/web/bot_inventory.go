@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventorybot"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -20,6 +21,11 @@ type InventoryBot interface {
 	Reject(ctx context.Context, number, actor, role, reason string) (inventory.PurchaseOrder, error)
 	// Receive signs actor's record of a delivery.
 	Receive(ctx context.Context, number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
+	// Items returns every item's stock against its policy, urgent first.
+	Items(ctx context.Context) (inventorybot.Stock, error)
+	// Item returns one item with its last days of usage; an unknown SKU
+	// is fault.NotFound.
+	Item(ctx context.Context, sku inventory.SKU, days int) (inventorybot.ItemDetail, error)
 }
 
 // inventoryWeb serves the inventory bot: the purchase-order approval
@@ -41,9 +47,13 @@ func (s *inventoryWeb) routes(h handle) {
 	h("POST /inventory/orders/{po}/approve", route{perm: permOperate}, s.approveOrder)
 	h("POST /inventory/orders/{po}/reject", route{perm: permOperate}, s.rejectOrder)
 	h("POST /inventory/orders/{po}/receive", route{perm: permUpload}, s.receiveOrder)
+	h("GET /inventory/items", route{perm: permView}, s.itemsPage)
+	h("GET /inventory/items/{sku}", route{perm: permView}, s.itemPage)
 
 	h("GET /api/v1/inventory/orders", route{perm: permView}, s.apiOrders)
 	h("POST /api/v1/inventory/orders/{po}/approve", route{perm: permOperate}, s.apiApprove)
 	h("POST /api/v1/inventory/orders/{po}/reject", route{perm: permOperate}, s.apiReject)
 	h("POST /api/v1/inventory/orders/{po}/receive", route{perm: permUpload}, s.apiReceive)
+	h("GET /api/v1/inventory/items", route{perm: permView}, s.apiItems)
+	h("GET /api/v1/inventory/items/{sku}", route{perm: permView}, s.apiItem)
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
+	"github.com/rcmbot/rcmbot/internal/inventorybot"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -21,6 +23,14 @@ type inventoryFront struct {
 	approve func(number, actor, role string, qty map[inventory.SKU]float64) (inventory.PurchaseOrder, error)
 	reject  func(number, actor, role, reason string) (inventory.PurchaseOrder, error)
 	receive func(number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
+	items   func() (inventorybot.Stock, error)
+	item    func(sku inventory.SKU, days int) (inventorybot.ItemDetail, error)
+}
+
+func (f *inventoryFront) Items(context.Context) (inventorybot.Stock, error) { return f.items() }
+
+func (f *inventoryFront) Item(_ context.Context, sku inventory.SKU, days int) (inventorybot.ItemDetail, error) {
+	return f.item(sku, days)
 }
 
 func (f *inventoryFront) Orders(_ context.Context, _ store.Page, statuses ...inventory.POStatus) ([]store.StoredPO, error) {
@@ -145,5 +155,77 @@ func TestInventoryOrdersPageWithoutTheBot(t *testing.T) {
 	h := newHarness(t)
 	if p := h.signIn(store.RoleAdmin).get("/inventory/orders"); p.StatusCode != http.StatusOK || !strings.Contains(p.body, "inventory bot is not running") {
 		t.Errorf("%d %s", p.StatusCode, p.body)
+	}
+}
+
+func TestInventoryItemsPages(t *testing.T) {
+	asOf := claim.MustDate("2026-03-02")
+	glv := inventorybot.ItemStock{Item: inventory.Item{SKU: "GLV-M", Description: "Gloves M", UnitCost: 0.085}, Status: review.StatusBelowReorderPoint, TargetFillRate: 0.95,
+		ItemPlan: review.ItemPlan{SKU: "GLV-M", DailyMean: 12.5, ReorderPoint: 60, OrderUpTo: 400, Position: inventory.Position{OnHand: 40, OnOrder: 10}, StockoutRisk: 0.02}}
+	vac := inventorybot.ItemStock{Item: inventory.Item{SKU: "VAC-FLU", Description: "Flu vaccine"}, Status: review.StatusAtRisk,
+		ItemPlan: review.ItemPlan{SKU: "VAC-FLU", DailyMean: 2, ReorderPoint: 10, OrderUpTo: 30, StockoutRisk: 0.4}}
+	var asked int
+	front := &inventoryFront{
+		items: func() (inventorybot.Stock, error) {
+			return inventorybot.Stock{AsOf: asOf, Items: []inventorybot.ItemStock{vac, glv}}, nil
+		},
+		item: func(sku inventory.SKU, days int) (inventorybot.ItemDetail, error) {
+			asked = days
+			if sku != "GLV-M" {
+				return inventorybot.ItemDetail{}, fault.Errorf(fault.NotFound, "There is no item %s.", sku)
+			}
+			use := make([]float64, days)
+			use[days-1] = 17
+			return inventorybot.ItemDetail{ItemStock: glv, Usage: inventory.Series{Start: asOf.AddDays(-days), Qty: use},
+				Lots: []inventory.Lot{{SKU: "GLV-M", Location: "main", Number: "L7", Quantity: 40, Expires: asOf.AddDays(9)}}}, nil
+		},
+	}
+	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	auditor := h.signIn(store.RoleAuditor)
+	p := auditor.get("/inventory/items")
+	if p.StatusCode != http.StatusOK || !strings.Contains(p.body, `href="/inventory/items/GLV-M"`) || !strings.Contains(p.body, "below reorder point") ||
+		!strings.Contains(p.body, `<span class="badge err">at risk</span>`) || strings.Index(p.body, "VAC-FLU") > strings.Index(p.body, "GLV-M") {
+		t.Fatalf("items page: %d\n%s", p.StatusCode, p.body)
+	}
+	p = auditor.get("/inventory/items/GLV-M?days=30")
+	if p.StatusCode != http.StatusOK || asked != 30 || !strings.Contains(p.body, "<svg") || !strings.Contains(p.body, "forecast 12.5") ||
+		!strings.Contains(p.body, "reorder point 60") || !strings.Contains(p.body, "order up to 400") || !strings.Contains(p.body, "used, Mar 1: 17.0") ||
+		!strings.Contains(p.body, "L7") || !strings.Contains(p.body, "2026-03-11") {
+		t.Fatalf("item page: %d\n%s", p.StatusCode, p.body)
+	}
+	if auditor.get("/inventory/items/GLV-M?days=7"); asked != 90 {
+		t.Errorf("days out of range asked %d", asked)
+	}
+	if p := auditor.get("/inventory/items/NOPE"); p.StatusCode != http.StatusNotFound || !strings.Contains(p.body, "There is no item NOPE") {
+		t.Errorf("unknown item: %d", p.StatusCode)
+	}
+
+	api := h.bearer(store.RoleAuditor)
+	res := api.get("/api/v1/inventory/items")
+	var list struct {
+		AsOf  string `json:"as_of"`
+		Items []struct {
+			Item         struct{ SKU string }
+			Status       string
+			ReorderPoint float64 `json:"reorder_point"`
+			Position     struct {
+				OnHand float64 `json:"on_hand"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(res.body), &list); err != nil || res.StatusCode != http.StatusOK || list.AsOf != "2026-03-02" || len(list.Items) != 2 ||
+		list.Items[1].Item.SKU != "GLV-M" || list.Items[1].Status != "below_reorder_point" || list.Items[1].ReorderPoint != 60 || list.Items[1].Position.OnHand != 40 {
+		t.Fatalf("API items: %d %v %s", res.StatusCode, err, res.body)
+	}
+	res = api.get("/api/v1/inventory/items/GLV-M?days=180")
+	var det struct {
+		Usage struct{ Qty []float64 }
+		Lots  []inventory.Lot
+	}
+	if err := json.Unmarshal([]byte(res.body), &det); err != nil || res.StatusCode != http.StatusOK || len(det.Usage.Qty) != 180 || len(det.Lots) != 1 {
+		t.Fatalf("API item: %d %v %s", res.StatusCode, err, res.body)
+	}
+	if res := api.get("/api/v1/inventory/items/NOPE"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("API unknown item: %d", res.StatusCode)
 	}
 }
