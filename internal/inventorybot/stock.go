@@ -139,3 +139,58 @@ func (s *Service) plan(ctx context.Context, only inventory.SKU) (Stock, []invent
 	}
 	return out, usage, nil
 }
+
+// ExpiringLot is a lot to use first, or to discard when it has expired.
+type ExpiringLot struct {
+	inventory.Lot
+	Description string `json:"description"`
+	// DaysLeft is the days it may still be used (Expires − today); 0 or
+	// less: expired, to be discarded.
+	DaysLeft int     `json:"days_left"`
+	Value    float64 `json:"value"` // quantity × unit cost, dollars
+}
+
+// Expiring is the use-first list.
+type Expiring struct {
+	AsOf claim.Date    `json:"as_of"`
+	Days int           `json:"days"`
+	Lots []ExpiringLot `json:"lots"`
+}
+
+// MaxExpiringDays bounds the use-first window.
+const MaxExpiringDays = 365
+
+// ExpiringLots lists the lots on the shelf that expire within days of today
+// (1 … MaxExpiringDays), in use-first order: first-expiring first, then by
+// SKU and supply room. Lots already expired and not yet discarded come
+// first (DaysLeft ≤ 0).
+func (s *Service) ExpiringLots(ctx context.Context, days int) (Expiring, error) {
+	asOf := s.today()
+	out := Expiring{AsOf: asOf, Days: days, Lots: []ExpiringLot{}}
+	if days < 1 || days > MaxExpiringDays {
+		return out, fault.Errorf(fault.Invalid, "The window must be from 1 to %d days (it was %d).", MaxExpiringDays, days)
+	}
+	items, err := s.DB.InventoryItems(ctx)
+	if err != nil {
+		return out, err
+	}
+	byID := map[inventory.SKU]inventory.Item{}
+	for _, it := range items {
+		byID[it.SKU] = it
+	}
+	lots, err := s.DB.Lots(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, l := range lots {
+		if l.Expires.IsZero() || l.Expires > asOf.AddDays(days) {
+			continue
+		}
+		it := byID[l.SKU]
+		out.Lots = append(out.Lots, ExpiringLot{Lot: l, Description: it.Description, DaysLeft: l.Expires.DaysSince(asOf), Value: l.Quantity * it.UnitCost})
+	}
+	slices.SortStableFunc(out.Lots, func(a, b ExpiringLot) int {
+		return cmp.Or(cmp.Compare(a.Expires, b.Expires), cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location))
+	})
+	return out, nil
+}

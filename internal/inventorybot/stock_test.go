@@ -2,6 +2,8 @@ package inventorybot
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,5 +96,34 @@ func TestItemsAgainstTheirPolicy(t *testing.T) {
 	}
 	if _, err := s.Item(context.Background(), "NOPE", 30); fault.CodeOf(err) != fault.NotFound {
 		t.Errorf("unknown item: %v", err)
+	}
+}
+
+func TestExpiringLots(t *testing.T) {
+	s, today := stocked(t)
+	ctx := context.Background()
+	if _, err := s.DB.ApplyCount(ctx, "count-2", today, []inventory.Lot{
+		{SKU: "LOW", Location: "fridge", Number: "OLD", Quantity: 4, Expires: today}, // expired today: discard
+		{SKU: "DRAFTED", Location: "main", Number: "D1", Quantity: 5, Expires: today.AddDays(10)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ex, err := s.ExpiringLots(ctx, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range ex.Lots {
+		got = append(got, fmt.Sprintf("%s/%s %d %.0f $%.0f", l.SKU, l.Number, l.DaysLeft, l.Quantity, l.Value))
+	}
+	// FULL/L2 expires in 40 days: outside the window. D1 and L1 tie on day 10: by SKU.
+	if want := "LOW/OLD 0 4 $8|DRAFTED/D1 10 5 $10|FULL/L1 10 100 $200"; strings.Join(got, "|") != want {
+		t.Errorf("got  %s\nwant %s", strings.Join(got, "|"), want)
+	}
+	if ex, _ := s.ExpiringLots(ctx, 40); len(ex.Lots) != 4 {
+		t.Errorf("40 days: %d lots", len(ex.Lots))
+	}
+	if _, err := s.ExpiringLots(ctx, 0); fault.CodeOf(err) != fault.Invalid {
+		t.Errorf("0 days: %v", err)
 	}
 }

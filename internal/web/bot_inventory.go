@@ -26,6 +26,8 @@ type InventoryBot interface {
 	// Item returns one item with its last days of usage; an unknown SKU
 	// is fault.NotFound.
 	Item(ctx context.Context, sku inventory.SKU, days int) (inventorybot.ItemDetail, error)
+	// ExpiringLots lists the lots expiring within days, use-first.
+	ExpiringLots(ctx context.Context, days int) (inventorybot.Expiring, error)
 }
 
 // inventoryWeb serves the inventory bot: the purchase-order approval
@@ -49,6 +51,7 @@ func (s *inventoryWeb) routes(h handle) {
 	h("POST /inventory/orders/{po}/receive", route{perm: permUpload}, s.receiveOrder)
 	h("GET /inventory/items", route{perm: permView}, s.itemsPage)
 	h("GET /inventory/items/{sku}", route{perm: permView}, s.itemPage)
+	h("GET /inventory/lots", route{perm: permView}, s.lotsPage)
 
 	h("GET /api/v1/inventory/orders", route{perm: permView}, s.apiOrders)
 	h("POST /api/v1/inventory/orders/{po}/approve", route{perm: permOperate}, s.apiApprove)
@@ -56,4 +59,5 @@ func (s *inventoryWeb) routes(h handle) {
 	h("POST /api/v1/inventory/orders/{po}/receive", route{perm: permUpload}, s.apiReceive)
 	h("GET /api/v1/inventory/items", route{perm: permView}, s.apiItems)
 	h("GET /api/v1/inventory/items/{sku}", route{perm: permView}, s.apiItem)
+	h("GET /api/v1/inventory/lots", route{perm: permView}, s.apiLots)
 }

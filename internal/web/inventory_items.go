@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/inventorybot"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
@@ -101,4 +102,60 @@ func (s *inventoryWeb) apiItem(w http.ResponseWriter, r *http.Request, _ auth.Id
 		return
 	}
 	writeJSON(w, http.StatusOK, det)
+}
+
+// lotsDays reads ?days= (default 30); anything but a whole number is
+// refused with what to send.
+func lotsDays(r *http.Request) (int, error) {
+	v := r.URL.Query().Get("days")
+	if v == "" {
+		return 30, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fault.Errorf(fault.Invalid, "days must be a whole number of days from 1 to %d (it was %q).", inventorybot.MaxExpiringDays, v)
+	}
+	return n, nil
+}
+
+// lotsPageData is the use-first list.
+type lotsPageData struct {
+	Available bool
+	Expiring  inventorybot.Expiring
+	Value     float64 // of the lots listed, dollars
+}
+
+func (s *inventoryWeb) lotsPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	d := lotsPageData{Available: s.inventory != nil}
+	if s.inventory != nil {
+		days, err := lotsDays(r)
+		if err == nil {
+			d.Expiring, err = s.inventory.ExpiringLots(r.Context(), days)
+		}
+		if err != nil {
+			s.failErr(w, r, "the expiring lots", err)
+			return
+		}
+		for _, l := range d.Expiring.Lots {
+			d.Value += l.Value
+		}
+	}
+	s.page(w, http.StatusOK, "inventory_lots", newView(id, "Expiring lots", "inventory-lots", d))
+}
+
+// apiLots lists the lots expiring within ?days= (default 30), use-first.
+func (s *inventoryWeb) apiLots(w http.ResponseWriter, r *http.Request, _ auth.Identity) {
+	if s.inventory == nil {
+		s.failErr(w, r, "the expiring lots", errNoInventoryBot)
+		return
+	}
+	days, err := lotsDays(r)
+	if err == nil {
+		var ex inventorybot.Expiring
+		if ex, err = s.inventory.ExpiringLots(r.Context(), days); err == nil {
+			writeJSON(w, http.StatusOK, ex)
+			return
+		}
+	}
+	s.failErr(w, r, "the expiring lots", err)
 }

@@ -25,6 +25,11 @@ type inventoryFront struct {
 	receive func(number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
 	items   func() (inventorybot.Stock, error)
 	item    func(sku inventory.SKU, days int) (inventorybot.ItemDetail, error)
+	lots    func(days int) (inventorybot.Expiring, error)
+}
+
+func (f *inventoryFront) ExpiringLots(_ context.Context, days int) (inventorybot.Expiring, error) {
+	return f.lots(days)
 }
 
 func (f *inventoryFront) Items(context.Context) (inventorybot.Stock, error) { return f.items() }
@@ -227,5 +232,48 @@ func TestInventoryItemsPages(t *testing.T) {
 	}
 	if res := api.get("/api/v1/inventory/items/NOPE"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("API unknown item: %d", res.StatusCode)
+	}
+}
+
+func TestInventoryLotsPage(t *testing.T) {
+	asOf := claim.MustDate("2026-03-02")
+	var asked []int
+	front := &inventoryFront{lots: func(days int) (inventorybot.Expiring, error) {
+		asked = append(asked, days)
+		if days > inventorybot.MaxExpiringDays {
+			return inventorybot.Expiring{}, fault.Errorf(fault.Invalid, "The window must be from 1 to 365 days (it was %d).", days)
+		}
+		return inventorybot.Expiring{AsOf: asOf, Days: days, Lots: []inventorybot.ExpiringLot{
+			{Lot: inventory.Lot{SKU: "VAC-FLU", Location: "fridge", Number: "OLD", Quantity: 4, Expires: asOf}, Description: "Flu vaccine", DaysLeft: 0, Value: 77},
+			{Lot: inventory.Lot{SKU: "GLV-M", Location: "main", Number: "L1", Quantity: 100, Expires: asOf.AddDays(10)}, Description: "Gloves M", DaysLeft: 10, Value: 8.5},
+		}}, nil
+	}}
+	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	biller := h.signIn(store.RoleBiller)
+	p := biller.get("/inventory/lots")
+	if p.StatusCode != http.StatusOK || len(asked) != 1 || asked[0] != 30 || !strings.Contains(p.body, "expired: discard") ||
+		!strings.Contains(p.body, "2 lots worth $85.50 expire by 2026-04-01") || strings.Index(p.body, "VAC-FLU") > strings.Index(p.body, "GLV-M") {
+		t.Fatalf("lots page: %d %v\n%s", p.StatusCode, asked, p.body)
+	}
+	if p := biller.get("/inventory/lots?days=7"); p.StatusCode != http.StatusOK || asked[1] != 7 || !strings.Contains(p.body, "within 7 days") {
+		t.Errorf("7 days: %d %v", p.StatusCode, asked)
+	}
+	if p := biller.get("/inventory/lots?days=soon"); p.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(p.body, "whole number") || len(asked) != 2 {
+		t.Errorf("bad days: %d", p.StatusCode)
+	}
+	api := h.bearer(store.RoleReviewer)
+	res := api.get("/api/v1/inventory/lots?days=14")
+	var got struct {
+		Days int
+		Lots []struct {
+			SKU      string
+			DaysLeft int `json:"days_left"`
+		}
+	}
+	if err := json.Unmarshal([]byte(res.body), &got); err != nil || res.StatusCode != http.StatusOK || got.Days != 14 || len(got.Lots) != 2 || got.Lots[0].SKU != "VAC-FLU" {
+		t.Fatalf("API lots: %d %v %s", res.StatusCode, err, res.body)
+	}
+	if res := api.get("/api/v1/inventory/lots?days=900"); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("API 900 days: %d", res.StatusCode)
 	}
 }
