@@ -1,0 +1,93 @@
+package inventory
+
+import (
+	"math"
+	"testing"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+)
+
+// reportCase is the period of TestBuildReport: nine days from 2026-03-02.
+//
+// A ($2): 10 on the shelf before the period, counted to 0 on day 2, 20
+// received on day 4; 4 used a day except day 3 (nothing to use). In stock
+// on days 0, 1, 4 … 8 (7 days, 28 used: mean 4); out at the end of days 2
+// (4 used: nothing lost) and 3 (4 lost). Stock value 20, 20, 0, 0, 40 × 5.
+//
+// B ($10): 8 before, 2 discarded on day 1, a lot of 3 still on the shelf
+// expired on day 5 (waste that day, unusable from then); never used: no
+// demand, no stock-out. Stock value 80, 60 × 4, 30 × 4.
+//
+// C ($1): 5 before, all in a lot that expired before the period: nothing
+// usable, no waste in the period, no demand.
+func reportCase() ReportInput {
+	from := claim.MustDate("2026-03-02")
+	day := from.AddDays
+	mv := func(kind MovementKind, sku SKU, d claim.Date, q float64) Movement {
+		return Movement{Kind: kind, SKU: sku, Day: d, Quantity: q}
+	}
+	in := ReportInput{From: from, To: day(8),
+		Items: []Item{{SKU: "C", UnitCost: 1}, {SKU: "B", UnitCost: 10}, {SKU: "A", UnitCost: 2, Description: "gloves"}},
+		Stock: []Movement{
+			mv(MoveCount, "A", day(-5), 10), mv(MoveCount, "A", day(2), -10), mv(MoveReceipt, "A", day(4), 20),
+			mv(MoveUsage, "A", day(1), -100),   // usage is not a stock movement
+			mv(MoveReceipt, "A", day(9), 1000), // after the period
+			mv(MoveCount, "B", day(-1), 8), mv(MoveWaste, "B", day(1), -2),
+			mv(MoveReceipt, "C", day(-10), 5),
+		},
+		Lots: []Lot{{SKU: "B", Quantity: 3, Expires: day(5)}, {SKU: "B", Quantity: 3}, {SKU: "C", Quantity: 5, Expires: day(-2)}, {SKU: "A", Quantity: 20}},
+	}
+	for i := range 9 {
+		if i != 3 {
+			in.Usage = append(in.Usage, Usage{Day: day(i), SKU: "A", Quantity: 4})
+		}
+	}
+	return in
+}
+
+func TestBuildReport(t *testing.T) {
+	rep := BuildReport(reportCase())
+	near := func(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+	check := func(name string, got, want ReportFigures) {
+		t.Helper()
+		if !near(got.Used, want.Used) || !near(got.Lost, want.Lost) || !near(got.Demand, want.Demand) || !near(got.FillRate, want.FillRate) ||
+			got.StockoutDays != want.StockoutDays || !near(got.UsageValue, want.UsageValue) || !near(got.StockValue, want.StockValue) ||
+			!near(got.AvgStockValue, want.AvgStockValue) || !near(got.Waste, want.Waste) || !near(got.WasteValue, want.WasteValue) || !near(got.Turns, want.Turns) {
+			t.Errorf("%s:\n got  %+v\n want %+v", name, got, want)
+		}
+	}
+	if rep.Days != 9 || len(rep.Items) != 3 || rep.Items[0].SKU != "A" || rep.Items[0].Description != "gloves" || len(rep.Weeks) != 2 {
+		t.Fatalf("report %+v", rep)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want ReportFigures
+	}{
+		{"A", rep.Items[0].ReportFigures, ReportFigures{Used: 32, Lost: 4, Demand: 36, FillRate: 32.0 / 36, StockoutDays: 2, UsageValue: 64,
+			StockValue: 40, AvgStockValue: 240.0 / 9, Turns: 64 * 365.0 / 240}},
+		{"B", rep.Items[1].ReportFigures, ReportFigures{StockValue: 30, AvgStockValue: 440.0 / 9, Waste: 5, WasteValue: 50}},
+		{"C", rep.Items[2].ReportFigures, ReportFigures{}},
+		{"total", rep.Total, ReportFigures{Used: 32, Lost: 4, Demand: 36, FillRate: 32.0 / 36, StockoutDays: 2, UsageValue: 64,
+			StockValue: 70, AvgStockValue: 680.0 / 9, Waste: 5, WasteValue: 50, Turns: 64 * 365.0 / 680}},
+		{"week 1", rep.Weeks[0].ReportFigures, ReportFigures{Used: 24, Lost: 4, Demand: 28, FillRate: 24.0 / 28, StockoutDays: 2, UsageValue: 48,
+			StockValue: 70, AvgStockValue: 540.0 / 7, Waste: 5, WasteValue: 50, Turns: 48 * 365.0 / 540}},
+		{"week 2", rep.Weeks[1].ReportFigures, ReportFigures{Used: 8, Demand: 8, FillRate: 1, UsageValue: 16,
+			StockValue: 70, AvgStockValue: 70, Turns: 16 * 365.0 / 2 / 70}},
+	} {
+		check(c.name, c.got, c.want)
+	}
+	if w := rep.Weeks[1]; w.Start != claim.MustDate("2026-03-09") || w.End != claim.MustDate("2026-03-10") {
+		t.Errorf("short last week %s … %s", w.Start, w.End)
+	}
+
+	// An item never in stock that was used has its mean over all days:
+	// every day is a stock-out, the lost demand what each day fell short.
+	in := ReportInput{From: claim.MustDate("2026-03-02"), To: claim.MustDate("2026-03-05"), Items: []Item{{SKU: "X", UnitCost: 1}},
+		Usage: []Usage{{Day: claim.MustDate("2026-03-02"), SKU: "X", Quantity: 8}}}
+	x := BuildReport(in).Total
+	check("never in stock", x, ReportFigures{Used: 8, Lost: 6, Demand: 14, FillRate: 8.0 / 14, StockoutDays: 4, UsageValue: 8})
+
+	if e := BuildReport(ReportInput{From: claim.MustDate("2026-03-02"), To: claim.MustDate("2026-03-01")}); e.Days != 0 || len(e.Weeks) != 0 {
+		t.Errorf("empty period: %+v", e)
+	}
+}
