@@ -15,12 +15,12 @@ import (
 //     demand history and do not move lots), less lots on the shelf that
 //     have expired (from their expiry day on: they cannot be used).
 //   - Used is the recorded usage. The store records no demand that went
-//     unmet, so it is estimated: a stock-out day is a day an item with
-//     demand ended with nothing usable on hand, and the demand it lost is
-//     the item's mean daily usage on its in-stock days in the period, less
-//     what was used that day (at least 0). An item never in stock in the
-//     period has its mean over all days (0 when nothing was used: no
-//     demand seen, no stock-out counted).
+//     unmet, so it is estimated: a day is in stock when the item ended it
+//     with usable stock or was used that day (there was stock to use); the
+//     item's demand rate is its usage over its in-stock days; a stock-out
+//     day is a day not in stock of an item with a demand rate above 0, and
+//     it lost the rate's worth of demand. An item neither stocked nor used
+//     in the period shows no demand and no stock-out.
 //   - Fill rate = used ÷ (used + lost), in units (demand-weighted, as the
 //     benchmark measures it); 0 when there was no demand.
 //   - Stock value = usable on hand × unit cost at the end of the range;
@@ -178,27 +178,26 @@ func itemDaily(it Item, n int, from claim.Date, moves []Movement, usage []Usage,
 	onHand, unusable := opening, staleBefore
 	inStock := make([]bool, n)
 	var inDays int
-	var inUsed, allUsed float64
+	var inUsed float64
 	for i := range n {
 		onHand += delta[i]
 		unusable += stale[i]
 		usable := max(onHand-unusable, 0)
 		d.stockValue[i] = usable * it.UnitCost
-		allUsed += d.used[i]
-		if usable > stockEpsilon {
+		if usable > stockEpsilon || d.used[i] > 0 {
 			inStock[i] = true
 			inDays++
 			inUsed += d.used[i]
 		}
 	}
-	mean := allUsed / float64(n)
+	mean := 0.0
 	if inDays > 0 {
 		mean = inUsed / float64(inDays)
 	}
 	for i := range n {
 		if !inStock[i] && mean > 0 {
 			d.out[i] = 1
-			d.lost[i] = max(mean-d.used[i], 0)
+			d.lost[i] = mean
 		}
 		d.usageValue[i] = d.used[i] * it.UnitCost
 		d.wasteValue[i] = d.waste[i] * it.UnitCost

@@ -11,8 +11,9 @@ import (
 //
 // A ($2): 10 on the shelf before the period, counted to 0 on day 2, 20
 // received on day 4; 4 used a day except day 3 (nothing to use). In stock
-// on days 0, 1, 4 … 8 (7 days, 28 used: mean 4); out at the end of days 2
-// (4 used: nothing lost) and 3 (4 lost). Stock value 20, 20, 0, 0, 40 × 5.
+// on days 0 … 2 (day 2 ended empty, but 4 were used) and 4 … 8: 8 days, 32
+// used, a rate of 4; day 3 is a stock-out that lost 4. Stock value 20, 20,
+// 0, 0, 40 × 5.
 //
 // B ($10): 8 before, 2 discarded on day 1, a lot of 3 still on the shelf
 // expired on day 5 (waste that day, unusable from then); never used: no
@@ -63,13 +64,13 @@ func TestBuildReport(t *testing.T) {
 		name      string
 		got, want ReportFigures
 	}{
-		{"A", rep.Items[0].ReportFigures, ReportFigures{Used: 32, Lost: 4, Demand: 36, FillRate: 32.0 / 36, StockoutDays: 2, UsageValue: 64,
+		{"A", rep.Items[0].ReportFigures, ReportFigures{Used: 32, Lost: 4, Demand: 36, FillRate: 32.0 / 36, StockoutDays: 1, UsageValue: 64,
 			StockValue: 40, AvgStockValue: 240.0 / 9, Turns: 64 * 365.0 / 240}},
 		{"B", rep.Items[1].ReportFigures, ReportFigures{StockValue: 30, AvgStockValue: 440.0 / 9, Waste: 5, WasteValue: 50}},
 		{"C", rep.Items[2].ReportFigures, ReportFigures{}},
-		{"total", rep.Total, ReportFigures{Used: 32, Lost: 4, Demand: 36, FillRate: 32.0 / 36, StockoutDays: 2, UsageValue: 64,
+		{"total", rep.Total, ReportFigures{Used: 32, Lost: 4, Demand: 36, FillRate: 32.0 / 36, StockoutDays: 1, UsageValue: 64,
 			StockValue: 70, AvgStockValue: 680.0 / 9, Waste: 5, WasteValue: 50, Turns: 64 * 365.0 / 680}},
-		{"week 1", rep.Weeks[0].ReportFigures, ReportFigures{Used: 24, Lost: 4, Demand: 28, FillRate: 24.0 / 28, StockoutDays: 2, UsageValue: 48,
+		{"week 1", rep.Weeks[0].ReportFigures, ReportFigures{Used: 24, Lost: 4, Demand: 28, FillRate: 24.0 / 28, StockoutDays: 1, UsageValue: 48,
 			StockValue: 70, AvgStockValue: 540.0 / 7, Waste: 5, WasteValue: 50, Turns: 48 * 365.0 / 540}},
 		{"week 2", rep.Weeks[1].ReportFigures, ReportFigures{Used: 8, Demand: 8, FillRate: 1, UsageValue: 16,
 			StockValue: 70, AvgStockValue: 70, Turns: 16 * 365.0 / 2 / 70}},
@@ -80,12 +81,12 @@ func TestBuildReport(t *testing.T) {
 		t.Errorf("short last week %s … %s", w.Start, w.End)
 	}
 
-	// An item never in stock that was used has its mean over all days:
-	// every day is a stock-out, the lost demand what each day fell short.
+	// An item used on its first day and then never in stock: a rate of 8,
+	// three stock-out days that lost 8 each.
 	in := ReportInput{From: claim.MustDate("2026-03-02"), To: claim.MustDate("2026-03-05"), Items: []Item{{SKU: "X", UnitCost: 1}},
 		Usage: []Usage{{Day: claim.MustDate("2026-03-02"), SKU: "X", Quantity: 8}}}
 	x := BuildReport(in).Total
-	check("never in stock", x, ReportFigures{Used: 8, Lost: 6, Demand: 14, FillRate: 8.0 / 14, StockoutDays: 4, UsageValue: 8})
+	check("never in stock", x, ReportFigures{Used: 8, Lost: 24, Demand: 32, FillRate: 0.25, StockoutDays: 3, UsageValue: 8})
 
 	if e := BuildReport(ReportInput{From: claim.MustDate("2026-03-02"), To: claim.MustDate("2026-03-01")}); e.Days != 0 || len(e.Weeks) != 0 {
 		t.Errorf("empty period: %+v", e)

@@ -194,3 +194,33 @@ func (s *Service) ExpiringLots(ctx context.Context, days int) (Expiring, error) 
 	})
 	return out, nil
 }
+
+// MaxReportDays bounds the inventory report's period.
+const MaxReportDays = 2 * 366
+
+// Report computes the inventory report of days from … to (inclusive; to
+// after today is cut to today) from the stored movements, usage and lots
+// (inventory.BuildReport says what each figure measures).
+func (s *Service) Report(ctx context.Context, from, to claim.Date) (inventory.Report, error) {
+	to = min(to, s.today())
+	if n := to.DaysSince(from) + 1; n < 1 || n > MaxReportDays {
+		return inventory.Report{}, fault.Errorf(fault.Invalid, "The report covers 1 to %d days ending today at the latest (asked: %s to %s).", MaxReportDays, from, to)
+	}
+	items, err := s.DB.InventoryItems(ctx)
+	if err != nil {
+		return inventory.Report{}, err
+	}
+	moves, err := s.DB.StockMovements(ctx, to)
+	if err != nil {
+		return inventory.Report{}, err
+	}
+	usage, err := s.DB.UsageBetween(ctx, from, to)
+	if err != nil {
+		return inventory.Report{}, err
+	}
+	lots, err := s.DB.Lots(ctx)
+	if err != nil {
+		return inventory.Report{}, err
+	}
+	return inventory.BuildReport(inventory.ReportInput{From: from, To: to, Items: items, Stock: moves, Usage: usage, Lots: lots}), nil
+}

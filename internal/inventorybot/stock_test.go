@@ -127,3 +127,30 @@ func TestExpiringLots(t *testing.T) {
 		t.Errorf("0 days: %v", err)
 	}
 }
+
+// The report reads what the store holds: the count of stocked() today and
+// its usage (every day used: in stock, no stock-out).
+func TestReportFromTheStore(t *testing.T) {
+	s, today := stocked(t)
+	ctx := context.Background()
+	rep, err := s.Report(ctx, today.AddDays(-13), today.AddDays(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.To != today || rep.Days != 14 || len(rep.Items) != 3 || len(rep.Weeks) != 2 {
+		t.Fatalf("%+v", rep)
+	}
+	// Usable today: FULL 600, LOW 3, DRAFTED 60 at $2.
+	used := 0.0
+	for d := 1; d <= 13; d++ {
+		for i := range 3 {
+			used += float64(8 + (d+i)%5)
+		}
+	}
+	if tot := rep.Total; tot.StockValue != 2*663 || tot.StockoutDays != 0 || tot.FillRate != 1 || tot.Used != used || tot.AvgStockValue != 2*663.0/14 {
+		t.Errorf("total %+v", tot)
+	}
+	if _, err := s.Report(ctx, today, today.AddDays(-1)); fault.CodeOf(err) != fault.Invalid {
+		t.Errorf("backwards: %v", err)
+	}
+}
