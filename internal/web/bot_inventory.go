@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/inventorybot"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -28,6 +29,8 @@ type InventoryBot interface {
 	Item(ctx context.Context, sku inventory.SKU, days int) (inventorybot.ItemDetail, error)
 	// ExpiringLots lists the lots expiring within days, use-first.
 	ExpiringLots(ctx context.Context, days int) (inventorybot.Expiring, error)
+	// Report computes the inventory report of days from … to.
+	Report(ctx context.Context, from, to claim.Date) (inventory.Report, error)
 }
 
 // inventoryWeb serves the inventory bot: the purchase-order approval
@@ -52,6 +55,7 @@ func (s *inventoryWeb) routes(h handle) {
 	h("GET /inventory/items", route{perm: permView}, s.itemsPage)
 	h("GET /inventory/items/{sku}", route{perm: permView}, s.itemPage)
 	h("GET /inventory/lots", route{perm: permView}, s.lotsPage)
+	h("GET /inventory/report", route{perm: permView}, s.reportPage)
 
 	h("GET /api/v1/inventory/orders", route{perm: permView}, s.apiOrders)
 	h("POST /api/v1/inventory/orders/{po}/approve", route{perm: permOperate}, s.apiApprove)
@@ -60,4 +64,5 @@ func (s *inventoryWeb) routes(h handle) {
 	h("GET /api/v1/inventory/items", route{perm: permView}, s.apiItems)
 	h("GET /api/v1/inventory/items/{sku}", route{perm: permView}, s.apiItem)
 	h("GET /api/v1/inventory/lots", route{perm: permView}, s.apiLots)
+	h("GET /api/v1/inventory/report", route{perm: permView}, s.apiReport)
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/fault"
@@ -26,6 +27,11 @@ type inventoryFront struct {
 	items   func() (inventorybot.Stock, error)
 	item    func(sku inventory.SKU, days int) (inventorybot.ItemDetail, error)
 	lots    func(days int) (inventorybot.Expiring, error)
+	report  func(from, to claim.Date) (inventory.Report, error)
+}
+
+func (f *inventoryFront) Report(_ context.Context, from, to claim.Date) (inventory.Report, error) {
+	return f.report(from, to)
 }
 
 func (f *inventoryFront) ExpiringLots(_ context.Context, days int) (inventorybot.Expiring, error) {
@@ -275,5 +281,50 @@ func TestInventoryLotsPage(t *testing.T) {
 	}
 	if res := api.get("/api/v1/inventory/lots?days=900"); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("API 900 days: %d", res.StatusCode)
+	}
+}
+
+func TestInventoryReportPage(t *testing.T) {
+	var asked [][2]claim.Date
+	front := &inventoryFront{report: func(from, to claim.Date) (inventory.Report, error) {
+		asked = append(asked, [2]claim.Date{from, to})
+		fig := inventory.ReportFigures{Used: 32, Lost: 4, Demand: 36, FillRate: 32.0 / 36, StockoutDays: 1, UsageValue: 64, StockValue: 70,
+			AvgStockValue: 75.5, Waste: 5, WasteValue: 50, Turns: 34.35}
+		return inventory.Report{From: from, To: to, Days: to.DaysSince(from) + 1, Total: fig,
+			Items: []inventory.ItemReport{{SKU: "GLV-M", Description: "Gloves M", ReportFigures: fig}},
+			Weeks: []inventory.WeekReport{{Start: from, End: from.AddDays(6), ReportFigures: fig}, {Start: from.AddDays(7), End: to}}}, nil
+	}}
+	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	reviewer := h.signIn(store.RoleReviewer)
+	p := reviewer.get("/inventory/report?weeks=4")
+	if p.StatusCode != http.StatusOK || len(asked) != 1 {
+		t.Fatalf("report page: %d\n%s", p.StatusCode, p.body)
+	}
+	from, to := asked[0][0], asked[0][1]
+	if to != claim.DateOf(h.clock.now().In(h.cfg.Location())) || from.Time().Weekday() != time.Monday || to.DaysSince(from)/7 != 3 {
+		t.Errorf("4 weeks asked as %s … %s", from, to)
+	}
+	for _, want := range []string{"88.9%", "$70.00", "$50.00", "34.4", `id="chart-fill"`, `id="chart-value"`, `id="chart-waste"`, `id="chart-stockouts"`, `id="chart-turns"`,
+		`href="/inventory/items/GLV-M"`, "fill rate, " + from.Time().Format("Jan 2") + ": 89%"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("report page lacks %q", want)
+		}
+	}
+	// The second week had no demand: no fill-rate bar, a dash.
+	if strings.Count(p.body, "fill rate, ") != 1 {
+		t.Errorf("fill-rate bars: %d", strings.Count(p.body, "fill rate, "))
+	}
+	res := h.bearer(store.RoleAuditor).get("/api/v1/inventory/report?weeks=12")
+	var got struct {
+		From, To string
+		Total    struct {
+			FillRate   float64 `json:"fill_rate"`
+			WasteValue float64 `json:"waste_value"`
+		}
+		Weeks []struct{ Start string }
+	}
+	if err := json.Unmarshal([]byte(res.body), &got); err != nil || res.StatusCode != http.StatusOK || got.Total.WasteValue != 50 || len(got.Weeks) != 2 ||
+		asked[1][1].DaysSince(asked[1][0])/7 != 11 {
+		t.Fatalf("API report: %d %v %s", res.StatusCode, err, res.body)
 	}
 }

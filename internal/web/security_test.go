@@ -52,6 +52,8 @@ var wantRoles = map[string]string{
 	"GET /api/v1/inventory/items/{sku}":                   "biller reviewer admin auditor",
 	"GET /inventory/lots":                                 "biller reviewer admin auditor",
 	"GET /api/v1/inventory/lots":                          "biller reviewer admin auditor",
+	"GET /inventory/report":                               "biller reviewer admin auditor",
+	"GET /api/v1/inventory/report":                        "biller reviewer admin auditor",
 	"GET /bots":                                           "biller reviewer admin auditor",
 	"POST /bots/{schedule}/{action}":                      "admin",
 	"GET /reports":                                        "biller reviewer admin auditor",
