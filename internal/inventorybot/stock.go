@@ -18,30 +18,6 @@ import (
 // the nightly review's default, so the pages show the policy it orders by.
 const HistoryDays = 730
 
-// ItemStock is one item's stock against its policy today.
-type ItemStock struct {
-	Item inventory.Item `json:"item"`
-	review.ItemPlan
-	Status review.Status `json:"status"`
-	// TargetFillRate is the item's target (its own or its criticality's).
-	TargetFillRate float64 `json:"target_fill_rate"`
-}
-
-// Stock is every item's stock against its policy.
-type Stock struct {
-	AsOf  claim.Date  `json:"as_of"`
-	Items []ItemStock `json:"items"`
-}
-
-// ItemDetail is one item: its stock and policy, its daily usage history
-// and the lots on the shelf in use-first order.
-type ItemDetail struct {
-	ItemStock
-	// Usage is the daily usage over the days shown, ending yesterday.
-	Usage inventory.Series `json:"usage"`
-	Lots  []inventory.Lot  `json:"lots"`
-}
-
 // today is the practice's date now.
 func (s *Service) today() claim.Date { return claim.DateOf(time.Now().In(s.location())) }
 
@@ -50,13 +26,13 @@ func (s *Service) today() claim.Date { return claim.DateOf(time.Now().In(s.locat
 // usable stock on the shelf, plus what open orders and orders drafted or
 // awaiting approval will deliver. Urgent items first: those at risk, then
 // those at or below their reorder point, each by SKU.
-func (s *Service) Items(ctx context.Context) (Stock, error) {
+func (s *Service) Items(ctx context.Context) (review.Stock, error) {
 	out, _, err := s.plan(ctx, "")
 	if err != nil {
 		return out, err
 	}
 	rank := map[review.Status]int{review.StatusAtRisk: 0, review.StatusBelowReorderPoint: 1, review.StatusOK: 2}
-	slices.SortStableFunc(out.Items, func(a, b ItemStock) int {
+	slices.SortStableFunc(out.Items, func(a, b review.ItemStock) int {
 		return cmp.Or(cmp.Compare(rank[a.Status], rank[b.Status]), cmp.Compare(a.Item.SKU, b.Item.SKU))
 	})
 	return out, nil
@@ -64,19 +40,19 @@ func (s *Service) Items(ctx context.Context) (Stock, error) {
 
 // Item returns one item with its last days of usage (1 … HistoryDays; 90
 // when out of range); an unknown SKU is fault.NotFound.
-func (s *Service) Item(ctx context.Context, sku inventory.SKU, days int) (ItemDetail, error) {
+func (s *Service) Item(ctx context.Context, sku inventory.SKU, days int) (review.ItemDetail, error) {
 	if days <= 0 || days > HistoryDays {
 		days = 90
 	}
 	st, usage, err := s.plan(ctx, sku)
 	if err != nil {
-		return ItemDetail{}, err
+		return review.ItemDetail{}, err
 	}
 	if len(st.Items) == 0 {
-		return ItemDetail{}, fault.Errorf(fault.NotFound, "There is no item %s.", sku)
+		return review.ItemDetail{}, fault.Errorf(fault.NotFound, "There is no item %s.", sku)
 	}
 	first := st.AsOf.AddDays(-days)
-	d := ItemDetail{ItemStock: st.Items[0], Lots: []inventory.Lot{}}
+	d := review.ItemDetail{ItemStock: st.Items[0], Lots: []inventory.Lot{}}
 	d.Usage = inventory.DailySeries(usage, first, st.AsOf.AddDays(-1))[sku]
 	if d.Usage.Qty == nil {
 		d.Usage = inventory.Series{Start: first, Qty: make([]float64, days)}
@@ -97,9 +73,9 @@ func (s *Service) Item(ctx context.Context, sku inventory.SKU, days int) (ItemDe
 
 // plan runs the review's computation on the stored items (only the one
 // SKU when given), returning the plans and the usage it read.
-func (s *Service) plan(ctx context.Context, only inventory.SKU) (Stock, []inventory.Usage, error) {
+func (s *Service) plan(ctx context.Context, only inventory.SKU) (review.Stock, []inventory.Usage, error) {
 	asOf := s.today()
-	out := Stock{AsOf: asOf, Items: []ItemStock{}}
+	out := review.Stock{AsOf: asOf, Items: []review.ItemStock{}}
 	items, err := s.DB.InventoryItems(ctx)
 	if err != nil {
 		return out, nil, err
@@ -135,64 +111,28 @@ func (s *Service) plan(ctx context.Context, only inventory.SKU) (Stock, []invent
 	res := review.Run(review.Input{AsOf: asOf, Items: items, Lots: lots, OnOrder: onOrder, Usage: usage, HistoryStart: first,
 		Policy: s.Policy, Workers: s.Workers})
 	for i, p := range res.Plans {
-		out.Items = append(out.Items, ItemStock{Item: items[i], ItemPlan: p, Status: review.StatusOf(items[i], p), TargetFillRate: items[i].FillRateTarget()})
+		out.Items = append(out.Items, review.ItemStock{Item: items[i], ItemPlan: p, Status: review.StatusOf(items[i], p), TargetFillRate: items[i].FillRateTarget()})
 	}
 	return out, usage, nil
 }
 
-// ExpiringLot is a lot to use first, or to discard when it has expired.
-type ExpiringLot struct {
-	inventory.Lot
-	Description string `json:"description"`
-	// DaysLeft is the days it may still be used (Expires − today); 0 or
-	// less: expired, to be discarded.
-	DaysLeft int     `json:"days_left"`
-	Value    float64 `json:"value"` // quantity × unit cost, dollars
-}
-
-// Expiring is the use-first list.
-type Expiring struct {
-	AsOf claim.Date    `json:"as_of"`
-	Days int           `json:"days"`
-	Lots []ExpiringLot `json:"lots"`
-}
-
-// MaxExpiringDays bounds the use-first window.
-const MaxExpiringDays = 365
-
-// ExpiringLots lists the lots on the shelf that expire within days of today
-// (1 … MaxExpiringDays), in use-first order: first-expiring first, then by
-// SKU and supply room. Lots already expired and not yet discarded come
-// first (DaysLeft ≤ 0).
-func (s *Service) ExpiringLots(ctx context.Context, days int) (Expiring, error) {
+// ExpiringLots lists the lots on the shelf that expire within days of
+// today, use-first (inventory.ExpiringLots).
+func (s *Service) ExpiringLots(ctx context.Context, days int) (inventory.Expiring, error) {
 	asOf := s.today()
-	out := Expiring{AsOf: asOf, Days: days, Lots: []ExpiringLot{}}
-	if days < 1 || days > MaxExpiringDays {
-		return out, fault.Errorf(fault.Invalid, "The window must be from 1 to %d days (it was %d).", MaxExpiringDays, days)
+	if days < 1 || days > inventory.MaxExpiringDays {
+		return inventory.Expiring{AsOf: asOf, Days: days, Lots: []inventory.ExpiringLot{}},
+			fault.Errorf(fault.Invalid, "The window must be from 1 to %d days (it was %d).", inventory.MaxExpiringDays, days)
 	}
 	items, err := s.DB.InventoryItems(ctx)
 	if err != nil {
-		return out, err
-	}
-	byID := map[inventory.SKU]inventory.Item{}
-	for _, it := range items {
-		byID[it.SKU] = it
+		return inventory.Expiring{}, err
 	}
 	lots, err := s.DB.Lots(ctx)
 	if err != nil {
-		return out, err
+		return inventory.Expiring{}, err
 	}
-	for _, l := range lots {
-		if l.Expires.IsZero() || l.Expires > asOf.AddDays(days) {
-			continue
-		}
-		it := byID[l.SKU]
-		out.Lots = append(out.Lots, ExpiringLot{Lot: l, Description: it.Description, DaysLeft: l.Expires.DaysSince(asOf), Value: l.Quantity * it.UnitCost})
-	}
-	slices.SortStableFunc(out.Lots, func(a, b ExpiringLot) int {
-		return cmp.Or(cmp.Compare(a.Expires, b.Expires), cmp.Compare(a.SKU, b.SKU), cmp.Compare(a.Location, b.Location))
-	})
-	return out, nil
+	return inventory.ExpiringLots(items, lots, asOf, days), nil
 }
 
 // MaxReportDays bounds the inventory report's period.

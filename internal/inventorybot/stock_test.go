@@ -66,7 +66,7 @@ func TestItemsAgainstTheirPolicy(t *testing.T) {
 	if st.AsOf != today || len(st.Items) != 3 {
 		t.Fatalf("%+v", st)
 	}
-	by := map[inventory.SKU]ItemStock{}
+	by := map[inventory.SKU]review.ItemStock{}
 	for _, it := range st.Items {
 		by[it.Item.SKU] = it
 		if it.DailyMean < 9 || it.DailyMean > 11 || !(it.ReorderPoint > 0) || it.OrderUpTo <= it.ReorderPoint || it.TargetFillRate != 0.95 {

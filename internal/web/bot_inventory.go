@@ -5,7 +5,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
-	"github.com/rcmbot/rcmbot/internal/inventorybot"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -23,12 +23,12 @@ type InventoryBot interface {
 	// Receive signs actor's record of a delivery.
 	Receive(ctx context.Context, number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
 	// Items returns every item's stock against its policy, urgent first.
-	Items(ctx context.Context) (inventorybot.Stock, error)
+	Items(ctx context.Context) (review.Stock, error)
 	// Item returns one item with its last days of usage; an unknown SKU
 	// is fault.NotFound.
-	Item(ctx context.Context, sku inventory.SKU, days int) (inventorybot.ItemDetail, error)
+	Item(ctx context.Context, sku inventory.SKU, days int) (review.ItemDetail, error)
 	// ExpiringLots lists the lots expiring within days, use-first.
-	ExpiringLots(ctx context.Context, days int) (inventorybot.Expiring, error)
+	ExpiringLots(ctx context.Context, days int) (inventory.Expiring, error)
 	// Report computes the inventory report of days from … to.
 	Report(ctx context.Context, from, to claim.Date) (inventory.Report, error)
 }

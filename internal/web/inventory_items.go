@@ -6,14 +6,14 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
-	"github.com/rcmbot/rcmbot/internal/inventorybot"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
 
 // itemsPageData is every item's stock against its policy.
 type itemsPageData struct {
 	Available bool
-	Stock     inventorybot.Stock
+	Stock     review.Stock
 }
 
 func (s *inventoryWeb) itemsPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
@@ -31,7 +31,7 @@ func (s *inventoryWeb) itemsPage(w http.ResponseWriter, r *http.Request, id auth
 // itemPageData is one item, with its usage-and-forecast chart and its
 // stock against the reorder point and order-up-to level.
 type itemPageData struct {
-	inventorybot.ItemDetail
+	review.ItemDetail
 	Days       int
 	Choices    []int
 	UsageChart chart
@@ -113,7 +113,7 @@ func lotsDays(r *http.Request) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil {
-		return 0, fault.Errorf(fault.Invalid, "days must be a whole number of days from 1 to %d (it was %q).", inventorybot.MaxExpiringDays, v)
+		return 0, fault.Errorf(fault.Invalid, "days must be a whole number of days from 1 to %d (it was %q).", inventory.MaxExpiringDays, v)
 	}
 	return n, nil
 }
@@ -121,7 +121,7 @@ func lotsDays(r *http.Request) (int, error) {
 // lotsPageData is the use-first list.
 type lotsPageData struct {
 	Available bool
-	Expiring  inventorybot.Expiring
+	Expiring  inventory.Expiring
 	Value     float64 // of the lots listed, dollars
 }
 
@@ -151,7 +151,7 @@ func (s *inventoryWeb) apiLots(w http.ResponseWriter, r *http.Request, _ auth.Id
 	}
 	days, err := lotsDays(r)
 	if err == nil {
-		var ex inventorybot.Expiring
+		var ex inventory.Expiring
 		if ex, err = s.inventory.ExpiringLots(r.Context(), days); err == nil {
 			writeJSON(w, http.StatusOK, ex)
 			return

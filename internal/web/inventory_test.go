@@ -13,7 +13,6 @@ import (
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/inventory/review"
-	"github.com/rcmbot/rcmbot/internal/inventorybot"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -24,9 +23,9 @@ type inventoryFront struct {
 	approve func(number, actor, role string, qty map[inventory.SKU]float64) (inventory.PurchaseOrder, error)
 	reject  func(number, actor, role, reason string) (inventory.PurchaseOrder, error)
 	receive func(number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
-	items   func() (inventorybot.Stock, error)
-	item    func(sku inventory.SKU, days int) (inventorybot.ItemDetail, error)
-	lots    func(days int) (inventorybot.Expiring, error)
+	items   func() (review.Stock, error)
+	item    func(sku inventory.SKU, days int) (review.ItemDetail, error)
+	lots    func(days int) (inventory.Expiring, error)
 	report  func(from, to claim.Date) (inventory.Report, error)
 }
 
@@ -34,13 +33,13 @@ func (f *inventoryFront) Report(_ context.Context, from, to claim.Date) (invento
 	return f.report(from, to)
 }
 
-func (f *inventoryFront) ExpiringLots(_ context.Context, days int) (inventorybot.Expiring, error) {
+func (f *inventoryFront) ExpiringLots(_ context.Context, days int) (inventory.Expiring, error) {
 	return f.lots(days)
 }
 
-func (f *inventoryFront) Items(context.Context) (inventorybot.Stock, error) { return f.items() }
+func (f *inventoryFront) Items(context.Context) (review.Stock, error) { return f.items() }
 
-func (f *inventoryFront) Item(_ context.Context, sku inventory.SKU, days int) (inventorybot.ItemDetail, error) {
+func (f *inventoryFront) Item(_ context.Context, sku inventory.SKU, days int) (review.ItemDetail, error) {
 	return f.item(sku, days)
 }
 
@@ -171,23 +170,23 @@ func TestInventoryOrdersPageWithoutTheBot(t *testing.T) {
 
 func TestInventoryItemsPages(t *testing.T) {
 	asOf := claim.MustDate("2026-03-02")
-	glv := inventorybot.ItemStock{Item: inventory.Item{SKU: "GLV-M", Description: "Gloves M", UnitCost: 0.085}, Status: review.StatusBelowReorderPoint, TargetFillRate: 0.95,
+	glv := review.ItemStock{Item: inventory.Item{SKU: "GLV-M", Description: "Gloves M", UnitCost: 0.085}, Status: review.StatusBelowReorderPoint, TargetFillRate: 0.95,
 		ItemPlan: review.ItemPlan{SKU: "GLV-M", DailyMean: 12.5, ReorderPoint: 60, OrderUpTo: 400, Position: inventory.Position{OnHand: 40, OnOrder: 10}, StockoutRisk: 0.02}}
-	vac := inventorybot.ItemStock{Item: inventory.Item{SKU: "VAC-FLU", Description: "Flu vaccine"}, Status: review.StatusAtRisk,
+	vac := review.ItemStock{Item: inventory.Item{SKU: "VAC-FLU", Description: "Flu vaccine"}, Status: review.StatusAtRisk,
 		ItemPlan: review.ItemPlan{SKU: "VAC-FLU", DailyMean: 2, ReorderPoint: 10, OrderUpTo: 30, StockoutRisk: 0.4}}
 	var asked int
 	front := &inventoryFront{
-		items: func() (inventorybot.Stock, error) {
-			return inventorybot.Stock{AsOf: asOf, Items: []inventorybot.ItemStock{vac, glv}}, nil
+		items: func() (review.Stock, error) {
+			return review.Stock{AsOf: asOf, Items: []review.ItemStock{vac, glv}}, nil
 		},
-		item: func(sku inventory.SKU, days int) (inventorybot.ItemDetail, error) {
+		item: func(sku inventory.SKU, days int) (review.ItemDetail, error) {
 			asked = days
 			if sku != "GLV-M" {
-				return inventorybot.ItemDetail{}, fault.Errorf(fault.NotFound, "There is no item %s.", sku)
+				return review.ItemDetail{}, fault.Errorf(fault.NotFound, "There is no item %s.", sku)
 			}
 			use := make([]float64, days)
 			use[days-1] = 17
-			return inventorybot.ItemDetail{ItemStock: glv, Usage: inventory.Series{Start: asOf.AddDays(-days), Qty: use},
+			return review.ItemDetail{ItemStock: glv, Usage: inventory.Series{Start: asOf.AddDays(-days), Qty: use},
 				Lots: []inventory.Lot{{SKU: "GLV-M", Location: "main", Number: "L7", Quantity: 40, Expires: asOf.AddDays(9)}}}, nil
 		},
 	}
@@ -244,12 +243,12 @@ func TestInventoryItemsPages(t *testing.T) {
 func TestInventoryLotsPage(t *testing.T) {
 	asOf := claim.MustDate("2026-03-02")
 	var asked []int
-	front := &inventoryFront{lots: func(days int) (inventorybot.Expiring, error) {
+	front := &inventoryFront{lots: func(days int) (inventory.Expiring, error) {
 		asked = append(asked, days)
-		if days > inventorybot.MaxExpiringDays {
-			return inventorybot.Expiring{}, fault.Errorf(fault.Invalid, "The window must be from 1 to 365 days (it was %d).", days)
+		if days > inventory.MaxExpiringDays {
+			return inventory.Expiring{}, fault.Errorf(fault.Invalid, "The window must be from 1 to 365 days (it was %d).", days)
 		}
-		return inventorybot.Expiring{AsOf: asOf, Days: days, Lots: []inventorybot.ExpiringLot{
+		return inventory.Expiring{AsOf: asOf, Days: days, Lots: []inventory.ExpiringLot{
 			{Lot: inventory.Lot{SKU: "VAC-FLU", Location: "fridge", Number: "OLD", Quantity: 4, Expires: asOf}, Description: "Flu vaccine", DaysLeft: 0, Value: 77},
 			{Lot: inventory.Lot{SKU: "GLV-M", Location: "main", Number: "L1", Quantity: 100, Expires: asOf.AddDays(10)}, Description: "Gloves M", DaysLeft: 10, Value: 8.5},
 		}}, nil

@@ -173,3 +173,27 @@ func StatusOf(it inventory.Item, p ItemPlan) Status {
 	}
 	return StatusOK
 }
+
+// ItemStock is one item's stock against its policy today.
+type ItemStock struct {
+	Item inventory.Item `json:"item"`
+	ItemPlan
+	Status Status `json:"status"`
+	// TargetFillRate is the item's target (its own or its criticality's).
+	TargetFillRate float64 `json:"target_fill_rate"`
+}
+
+// Stock is every item's stock against its policy.
+type Stock struct {
+	AsOf  claim.Date  `json:"as_of"`
+	Items []ItemStock `json:"items"`
+}
+
+// ItemDetail is one item: its stock and policy, its daily usage history
+// and the lots on the shelf in use-first order.
+type ItemDetail struct {
+	ItemStock
+	// Usage is the daily usage over the days shown, ending yesterday.
+	Usage inventory.Series `json:"usage"`
+	Lots  []inventory.Lot  `json:"lots"`
+}
