@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -90,5 +91,32 @@ func TestBuildReport(t *testing.T) {
 
 	if e := BuildReport(ReportInput{From: claim.MustDate("2026-03-02"), To: claim.MustDate("2026-03-01")}); e.Days != 0 || len(e.Weeks) != 0 {
 		t.Errorf("empty period: %+v", e)
+	}
+}
+
+// BenchmarkBuildReport: a year's report of 1,000 items used every day,
+// with a receipt a week and a count a month each.
+func BenchmarkBuildReport(b *testing.B) {
+	from := claim.MustDate("2026-01-01")
+	in := ReportInput{From: from, To: from.AddDays(364)}
+	for i := range 1000 {
+		sku := SKU("SKU-" + strconv.Itoa(i))
+		in.Items = append(in.Items, Item{SKU: sku, UnitCost: 1 + float64(i%50)})
+		in.Lots = append(in.Lots, Lot{SKU: sku, Quantity: 10, Expires: from.AddDays(i % 400)})
+		for d := range 365 {
+			in.Usage = append(in.Usage, Usage{Day: from.AddDays(d), SKU: sku, Quantity: float64(d % 7)})
+			if d%7 == 0 {
+				in.Stock = append(in.Stock, Movement{Kind: MoveReceipt, SKU: sku, Day: from.AddDays(d), Quantity: 30})
+			}
+			if d%30 == 0 {
+				in.Stock = append(in.Stock, Movement{Kind: MoveCount, SKU: sku, Day: from.AddDays(d), Quantity: -5})
+			}
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if rep := BuildReport(in); len(rep.Items) != 1000 {
+			b.Fatal(len(rep.Items))
+		}
 	}
 }

@@ -163,8 +163,17 @@ func TestInventoryOrdersPage(t *testing.T) {
 
 func TestInventoryOrdersPageWithoutTheBot(t *testing.T) {
 	h := newHarness(t)
-	if p := h.signIn(store.RoleAdmin).get("/inventory/orders"); p.StatusCode != http.StatusOK || !strings.Contains(p.body, "inventory bot is not running") {
-		t.Errorf("%d %s", p.StatusCode, p.body)
+	admin := h.signIn(store.RoleAdmin)
+	for _, path := range []string{"/inventory/orders", "/inventory/items", "/inventory/lots", "/inventory/report"} {
+		if p := admin.get(path); p.StatusCode != http.StatusOK || !strings.Contains(p.body, "inventory bot is not running") {
+			t.Errorf("%s: %d %s", path, p.StatusCode, p.body)
+		}
+	}
+	api := h.bearer(store.RoleAdmin)
+	for _, path := range []string{"/inventory/items/GLV-M", "/api/v1/inventory/items", "/api/v1/inventory/items/GLV-M", "/api/v1/inventory/lots", "/api/v1/inventory/report"} {
+		if p := api.get(path); p.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("%s: %d", path, p.StatusCode)
+		}
 	}
 }
 
