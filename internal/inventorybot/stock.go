@@ -18,6 +18,25 @@ import (
 // the nightly review's default, so the pages show the policy it orders by.
 const HistoryDays = 730
 
+// usage reads the daily usage on days first … last: of every item, or
+// of the one SKU given (its movements only, not every item's usage).
+func (s *Service) usage(ctx context.Context, sku inventory.SKU, first, last claim.Date) ([]inventory.Usage, error) {
+	if sku == "" {
+		return s.DB.UsageBetween(ctx, first, last)
+	}
+	moves, err := s.DB.Movements(ctx, sku)
+	if err != nil {
+		return nil, err
+	}
+	var out []inventory.Usage
+	for _, m := range moves {
+		if m.Kind == inventory.MoveUsage && m.Day >= first && m.Day <= last {
+			out = append(out, inventory.Usage{Day: m.Day, SKU: m.SKU, Quantity: -m.Quantity})
+		}
+	}
+	return out, nil
+}
+
 // today is the practice's date now.
 func (s *Service) today() claim.Date { return claim.DateOf(time.Now().In(s.location())) }
 
@@ -91,7 +110,7 @@ func (s *Service) plan(ctx context.Context, only inventory.SKU) (review.Stock, [
 		return out, nil, err
 	}
 	first := asOf.AddDays(-HistoryDays)
-	usage, err := s.DB.UsageBetween(ctx, first, asOf.AddDays(-1))
+	usage, err := s.usage(ctx, only, first, asOf.AddDays(-1))
 	if err != nil {
 		return out, nil, err
 	}
