@@ -193,13 +193,13 @@ func newInventoryOrdersCmd(a *app) *cobra.Command {
 		},
 	}
 	bindInventory(a, cmd)
-	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only orders in these statuses (awaiting_approval, sent, backordered, ...)")
+	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only orders in these statuses (awaiting_approval, awaiting_supplier, sent, backordered, ...)")
 	return cmd
 }
 
 func printOrders(w io.Writer, pos []store.StoredPO) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NUMBER\tSUPPLIER\tSTATUS\tCREATED\tEXPECTED\tTOTAL\tLINES")
+	fmt.Fprintln(tw, "NUMBER\tSUPPLIER\tSTATUS\tCREATED\tEXPECTED\tTOTAL\tLINES\tNOTE")
 	for _, po := range pos {
 		var lines []string
 		for _, l := range po.Lines {
@@ -216,7 +216,7 @@ func printOrders(w io.Writer, pos []store.StoredPO) error {
 		if !po.Expected.IsZero() {
 			expected = po.Expected.String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", po.Number, po.SupplierID, po.Status, po.Created, expected, po.Total(), strings.Join(lines, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", po.Number, po.SupplierID, po.Status, po.Created, expected, po.Total(), strings.Join(lines, ", "), po.Reason)
 	}
 	return tw.Flush()
 }

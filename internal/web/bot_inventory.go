@@ -38,12 +38,12 @@ func Inventory(front InventoryBot) Bot {
 // patient data: no access-log action.
 func (s *inventoryWeb) routes(h handle) {
 	h("GET /inventory/orders", route{perm: permView}, s.ordersPage)
-	h("POST /inventory/orders/{po}/approve", route{perm: permOperate}, s.approveOrder)
-	h("POST /inventory/orders/{po}/reject", route{perm: permOperate}, s.rejectOrder)
-	h("POST /inventory/orders/{po}/receive", route{perm: permUpload}, s.receiveOrder)
+	h("POST /inventory/orders/{po}/approve", route{perm: permPurchase}, s.approveOrder)
+	h("POST /inventory/orders/{po}/reject", route{perm: permPurchase}, s.rejectOrder)
+	h("POST /inventory/orders/{po}/receive", route{perm: permReceive}, s.receiveOrder)
 
 	h("GET /api/v1/inventory/orders", route{perm: permView}, s.apiOrders)
-	h("POST /api/v1/inventory/orders/{po}/approve", route{perm: permOperate}, s.apiApprove)
-	h("POST /api/v1/inventory/orders/{po}/reject", route{perm: permOperate}, s.apiReject)
-	h("POST /api/v1/inventory/orders/{po}/receive", route{perm: permUpload}, s.apiReceive)
+	h("POST /api/v1/inventory/orders/{po}/approve", route{perm: permPurchase}, s.apiApprove)
+	h("POST /api/v1/inventory/orders/{po}/reject", route{perm: permPurchase}, s.apiReject)
+	h("POST /api/v1/inventory/orders/{po}/receive", route{perm: permReceive}, s.apiReceive)
 }
