@@ -195,18 +195,40 @@ func (a *Inventory) SavePurchaseOrder(ctx context.Context, po inventory.Purchase
 	return err
 }
 
+// SupplierOutage is the heartbeat of SendPurchaseOrder while the
+// supplier does not take an order: carried from one attempt to the next,
+// it says since when the supplier has been failing and how often it was
+// asked (the Temporal UI shows it on the pending activity).
+type SupplierOutage struct {
+	Since    time.Time `json:"since"`
+	Attempts int       `json:"attempts"`
+	Last     string    `json:"last"` // the last failure, without patient data
+}
+
 // SendPurchaseOrder places the order with the supplier under its PO
 // number and returns the acknowledgment. Retried after a crash, a timeout
 // or a lost answer, it sends the same number and gets the acknowledgment
-// of the order already placed: the supplier orders once.
+// of the order already placed: the supplier orders once. While the
+// supplier fails it heartbeats and logs the outage (since when, how many
+// attempts).
 func (a *Inventory) SendPurchaseOrder(ctx context.Context, o inventory.SupplierOrder) (inventory.SupplierAck, error) {
 	ack, err := a.Supplier.Place(ctx, o)
 	if err == nil {
 		return ack, nil
 	}
 	if payer.IsPermanent(err) {
+		a.log().Warn("supplier refused a purchase order", "po", o.Number, "error", err.Error())
 		return ack, temporal.NewNonRetryableApplicationError(err.Error(), ErrSupplierRefused, err)
 	}
+	out := SupplierOutage{Since: time.Now().UTC()}
+	if activity.HasHeartbeatDetails(ctx) {
+		_ = activity.GetHeartbeatDetails(ctx, &out)
+	}
+	out.Attempts++
+	out.Last = err.Error()
+	activity.RecordHeartbeat(ctx, out)
+	a.log().Warn("supplier did not take a purchase order", "po", o.Number, "attempt", out.Attempts,
+		"failing_since", out.Since.Format(time.RFC3339), "error", out.Last)
 	if d, ok := payer.RetryAfter(err); ok {
 		return ack, temporal.NewApplicationErrorWithOptions(err.Error(), ErrSupplierBusy, temporal.ApplicationErrorOptions{NextRetryDelay: d})
 	}

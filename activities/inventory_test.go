@@ -1,12 +1,17 @@
 package activities
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -236,5 +241,40 @@ func BenchmarkInventoryReview(b *testing.B) {
 		if _, err := env.ExecuteActivity(a.ReviewInventory, InventoryReviewInput{AsOf: asOf, HistoryDays: 365}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// While the supplier fails, each attempt heartbeats the outage carried
+// over from the attempt before (since when, how many attempts, the last
+// failure) and logs it; the order is placed once when the supplier is
+// back.
+func TestInventorySendHeartbeatsOutage(t *testing.T) {
+	f := newInventoryFixture(t, sim.SupplierConfig{})
+	var logs bytes.Buffer
+	f.a.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	f.sim.SetFaults(sim.SupplierFaults{FaultPlan: sim.FaultPlan{ServerErrors: 1}})
+	since := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	f.env.SetHeartbeatDetails(SupplierOutage{Since: since, Attempts: 41, Last: "earlier"})
+	var beat SupplierOutage
+	f.env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
+		if err := d.Get(&beat); err != nil {
+			t.Error(err)
+		}
+	})
+	_, err := f.env.ExecuteActivity(f.a.SendPurchaseOrder, order("PO-1"))
+	if app := appError(err); app == nil || app.Type() != ErrSupplierBusy || app.NonRetryable() {
+		t.Fatalf("503: %v", err)
+	}
+	if !beat.Since.Equal(since) || beat.Attempts != 42 || !strings.Contains(beat.Last, "503") {
+		t.Errorf("heartbeat: %+v", beat)
+	}
+	if l := logs.String(); !strings.Contains(l, `"attempt":42`) || !strings.Contains(l, `"failing_since":"2026-03-02T09:00:00Z"`) || !strings.Contains(l, `"po":"PO-1"`) {
+		t.Errorf("log: %s", l)
+	}
+	if _, err := f.env.ExecuteActivity(f.a.SendPurchaseOrder, order("PO-1")); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.sim.Stats(); st.Orders != 1 || st.ServerErrors != 1 {
+		t.Errorf("supplier: %+v", st)
 	}
 }

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -66,7 +67,13 @@ type PurchaseOrderSettings struct {
 	// written off, for the next review to re-order [3].
 	ReceiptGrace time.Duration `json:"receipt_grace,omitempty"`
 	FollowUps    int           `json:"follow_ups,omitempty"`
-	TimeZone     string        `json:"time_zone,omitempty"`
+	// SupplierWait is how long the order is sent again, under its number,
+	// while the supplier does not take it, before the note for staff says
+	// to call the supplier [7 days]; the bot keeps sending after that.
+	// SupplierBackoff caps the wait between two attempts [30 minutes].
+	SupplierWait    time.Duration `json:"supplier_wait,omitempty"`
+	SupplierBackoff time.Duration `json:"supplier_backoff,omitempty"`
+	TimeZone        string        `json:"time_zone,omitempty"`
 }
 
 // Defaults of PurchaseOrderSettings.
@@ -75,7 +82,21 @@ const (
 	DefaultApprovalWait  = 14 * 24 * time.Hour
 	DefaultReceiptGrace  = 2 * 24 * time.Hour
 	DefaultFollowUps     = 3
+	// DefaultSupplierWait and DefaultSupplierBackoff: see
+	// PurchaseOrderSettings.
+	DefaultSupplierWait    = 7 * 24 * time.Hour
+	DefaultSupplierBackoff = 30 * time.Minute
 )
+
+// supplierFirstTry is how long a send is retried before the order is
+// marked awaiting the supplier: a blip does not reach staff.
+const supplierFirstTry = 15 * time.Minute
+
+// supplierOutage is the GetVersion change ID of sending until the
+// supplier takes the order (awaiting_supplier, never failing the
+// workflow on a supplier outage); before it, one send retried for 3
+// days failed the workflow.
+const supplierOutage = "supplier-outage"
 
 func (s PurchaseOrderSettings) withDefaults() PurchaseOrderSettings {
 	if s.ApprovalLimit <= 0 {
@@ -89,6 +110,12 @@ func (s PurchaseOrderSettings) withDefaults() PurchaseOrderSettings {
 	}
 	if s.FollowUps <= 0 {
 		s.FollowUps = DefaultFollowUps
+	}
+	if s.SupplierWait <= 0 {
+		s.SupplierWait = DefaultSupplierWait
+	}
+	if s.SupplierBackoff <= 0 {
+		s.SupplierBackoff = DefaultSupplierBackoff
 	}
 	return s
 }
@@ -277,17 +304,19 @@ func (w *purchaseOrder) run(ctx workflow.Context) (PurchaseOrderState, error) {
 }
 
 // send places the order and applies the acknowledgment. A supplier's
-// permanent refusal cancels the order with the supplier's reason.
+// permanent refusal cancels the order with the supplier's reason; while
+// the supplier does not take it (down, busy, not answering), the order
+// awaits the supplier with a note for staff and is sent again under its
+// number until it is taken.
 func (w *purchaseOrder) send(ctx workflow.Context) error {
 	po := &w.state.PO
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: 3 * 24 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrSupplierRefused, activities.ErrPurchaseOrder}},
-		Summary: "send to the supplier",
-	})
 	var ack inventory.SupplierAck
-	err := workflow.ExecuteActivity(actx, w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, &ack)
+	var err error
+	if workflow.GetVersion(ctx, supplierOutage, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		err = workflow.ExecuteActivity(w.sending(ctx, 3*24*time.Hour, 10*time.Minute), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, &ack)
+	} else {
+		err = w.sendUntilTaken(ctx, &ack)
+	}
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) && app.Type() == activities.ErrSupplierRefused {
 		if cerr := po.Cancel("the supplier refused the order: " + app.Message()); cerr != nil {
@@ -313,6 +342,71 @@ func (w *purchaseOrder) send(ctx workflow.Context) error {
 		po.Expected = today.AddDays(ack.LeadDays)
 	}
 	return w.save(ctx)
+}
+
+// sendUntilTaken sends the order until the supplier takes or refuses it:
+// a first try of supplierFirstTry, then rounds of SupplierWait, attempts
+// at most SupplierBackoff apart, the order awaiting the supplier with a
+// note saying since when; from the second round the note asks staff to
+// call the supplier. Sending again is safe: the PO number is the
+// supplier's idempotency key. It returns the refusal, a defect or the
+// workflow's cancellation, never an outage.
+func (w *purchaseOrder) sendUntilTaken(ctx workflow.Context, ack *inventory.SupplierAck) error {
+	po := &w.state.PO
+	since := workflow.Now(ctx)
+	err := workflow.ExecuteActivity(w.sending(ctx, supplierFirstTry, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
+	for round := 1; err != nil && !sendFinal(err); round++ {
+		last := err.Error()
+		if app := (*temporal.ApplicationError)(nil); errors.As(err, &app) {
+			last = app.Message()
+		}
+		note := fmt.Sprintf("the supplier has not taken the order since %s (last: %s); it is sent again under the same number, at most %s apart, and stays on order",
+			since.UTC().Format("2006-01-02 15:04 UTC"), last, minutes(w.set.SupplierBackoff))
+		if round > 1 {
+			note = fmt.Sprintf("the supplier has not taken the order for %s, since %s (last: %s): ask the supplier about %s; it is still sent again under the same number, at most %s apart",
+				minutes(workflow.Now(ctx).Sub(since)), since.UTC().Format("2006-01-02 15:04 UTC"), last, po.Number, minutes(w.set.SupplierBackoff))
+		}
+		if aerr := po.AwaitSupplier(note); aerr != nil {
+			return aerr
+		}
+		if serr := w.save(ctx); serr != nil {
+			return serr
+		}
+		workflow.GetLogger(ctx).Warn("purchase order awaiting the supplier", "po", po.Number, "round", round, "since", since)
+		err = workflow.ExecuteActivity(w.sending(ctx, w.set.SupplierWait, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
+	}
+	return err
+}
+
+// minutes writes a duration for staff to the minute: 11h43m, 30m.
+func minutes(d time.Duration) string {
+	return strings.TrimSuffix(d.Round(time.Minute).String(), "0s")
+}
+
+// sendFinal reports whether a send's error ends the sending: the
+// supplier's refusal, a defect, or the workflow's cancellation. Anything
+// else is the supplier not taking the order yet.
+func sendFinal(err error) bool {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) && (app.Type() == activities.ErrSupplierRefused || app.Type() == activities.ErrPurchaseOrder) {
+		return true
+	}
+	return temporal.IsCanceledError(err)
+}
+
+// sending is the send activity's options: retried for up to total,
+// attempts at most backoff apart. ScheduleToClose bounds the attempts;
+// MaximumAttempts is set above what fits in total (the 2 s doubling ramp
+// plus one attempt per backoff), never the bound, so no default limit of
+// attempts cuts the sending short.
+func (w *purchaseOrder) sending(ctx workflow.Context, total, backoff time.Duration) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: total,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: backoff,
+			MaximumAttempts:        int32(min(total/max(backoff, time.Second), 1<<20)) + 32,
+			NonRetryableErrorTypes: []string{activities.ErrSupplierRefused, activities.ErrPurchaseOrder}},
+		Summary: "send to the supplier",
+	})
 }
 
 // awaitReceipts waits for deliveries until everything arrived, following

@@ -339,3 +339,86 @@ func TestInventoryReviewStartsPurchaseOrders(t *testing.T) {
 		t.Errorf("drafted: %+v", po)
 	}
 }
+
+// The supplier is down for most of a day: the order awaits the supplier
+// with a note saying since when (still on order), after SupplierWait the
+// note asks staff to call the supplier, the workflow never fails, and
+// when the supplier is back the order is placed once and received.
+func TestInventoryPOSupplierOutage(t *testing.T) {
+	e := newPOEnv(t, sim.SupplierConfig{})
+	e.sim.SetFaults(sim.SupplierFaults{FaultPlan: sim.FaultPlan{ServerErrors: 60}})
+	e.propose(t)
+	type seen struct {
+		stored  store.StoredPO
+		query   PurchaseOrderState
+		onOrder float64
+	}
+	var early, late seen
+	look := func(at time.Duration, into *seen) {
+		e.RegisterDelayedCallback(func() {
+			into.stored = e.stored(t)
+			v, err := e.QueryWorkflow(QueryPurchaseOrder)
+			if err == nil {
+				err = v.Get(&into.query)
+			}
+			if err != nil {
+				t.Error(err)
+			}
+			on, err := e.db.OnOrder(context.Background())
+			if err != nil {
+				t.Error(err)
+			}
+			into.onOrder = on["GLV-M"]
+		}, at)
+	}
+	look(6*time.Hour, &early)
+	look(14*time.Hour, &late)
+	var rcv error
+	e.receive(t, 48*time.Hour, map[inventory.SKU]float64{"GLV-M": 60, "VAC-FLU": 30}, &rcv)
+	e.ExecuteWorkflow(PurchaseOrderWorkflow, PurchaseOrderInput{Number: testPO, Settings: PurchaseOrderSettings{ApprovalLimit: 2000_00,
+		SupplierWait: 12 * time.Hour, SupplierBackoff: 30 * time.Minute}})
+	st := e.result(t)
+	if early.stored.Status != inventory.POAwaitingSupplier || early.query.PO.Status != inventory.POAwaitingSupplier || early.onOrder != 60 ||
+		!strings.Contains(early.stored.Reason, "has not taken the order since 2") || !strings.Contains(early.stored.Reason, "503") ||
+		strings.Contains(early.stored.Reason, "ask the supplier") {
+		t.Errorf("after 6 hours: %+v, on order %v", early.stored.PurchaseOrder, early.onOrder)
+	}
+	if late.stored.Status != inventory.POAwaitingSupplier || !strings.Contains(late.stored.Reason, "has not taken the order for 11h") || !strings.Contains(late.stored.Reason, "at most 30m apart") ||
+		!strings.Contains(late.stored.Reason, "ask the supplier about "+testPO) {
+		t.Errorf("after 14 hours: %+v", late.stored.PurchaseOrder)
+	}
+	if rcv != nil || st.PO.Status != inventory.POClosed || st.PO.Reason != "" || st.Confirmation == "" {
+		t.Fatalf("receipt %v, state %+v", rcv, st)
+	}
+	if s := e.sim.Stats(); s.ServerErrors != 60 || s.Orders != 1 || s.OrderCounts[testPO] != 1 {
+		t.Errorf("supplier: %+v", s)
+	}
+}
+
+// The supplier, back after an outage, refuses the order for good (4xx):
+// the order is cancelled with the supplier's reason for staff, the
+// workflow completes, nothing is placed.
+func TestInventoryPOSupplierRefusesAfterOutage(t *testing.T) {
+	e := newPOEnv(t, sim.SupplierConfig{})
+	e.propose(t)
+	other := inventory.SupplierOrder{Number: testPO, SupplierID: "acme", Lines: []inventory.SupplierOrderLine{{SKU: "GLV-M", Quantity: 10}}}
+	if _, err := e.acts.Supplier.Place(context.Background(), other); err != nil {
+		t.Fatal(err)
+	}
+	e.sim.SetFaults(sim.SupplierFaults{FaultPlan: sim.FaultPlan{ServerErrors: 20}})
+	var during store.StoredPO
+	e.RegisterDelayedCallback(func() { during = e.stored(t) }, 20*time.Minute)
+	e.ExecuteWorkflow(PurchaseOrderWorkflow, PurchaseOrderInput{Number: testPO, Settings: PurchaseOrderSettings{ApprovalLimit: 2000_00}})
+	st := e.result(t)
+	if during.Status != inventory.POAwaitingSupplier {
+		t.Errorf("during the outage: %+v", during.PurchaseOrder)
+	}
+	po := e.stored(t)
+	if st.PO.Status != inventory.POCancelled || po.Status != inventory.POCancelled || !strings.Contains(po.Reason, "the supplier refused the order") ||
+		!strings.Contains(po.Reason, "422") {
+		t.Errorf("state %+v, stored %+v", st.PO, po.PurchaseOrder)
+	}
+	if s := e.sim.Stats(); s.Orders != 1 || s.ServerErrors != 20 || s.Conflicts != 1 {
+		t.Errorf("supplier: %+v", s)
+	}
+}

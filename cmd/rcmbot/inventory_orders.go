@@ -32,9 +32,18 @@ func bindInventory(a *app, cmd *cobra.Command) {
 		"po-approval-limit", "upload-max-bytes", "max-rows", "max-unzipped-bytes")
 }
 
+// inventoryNeeds is what an inventory command needs besides the database.
+type inventoryNeeds int
+
+const (
+	needStore    inventoryNeeds = iota // imports and listings
+	needTemporal                       // starting a review
+	needSigning                        // staff decisions: Temporal and the decision signing key
+)
+
 // inventoryService opens what the inventory front door needs: the
-// database, and with temporal the Temporal client and the signing key.
-func (a *app) inventoryService(ctx context.Context, temporal bool) (*inventorybot.Service, func(), error) {
+// database, and as needs says the Temporal client and the signing key.
+func (a *app) inventoryService(ctx context.Context, needs inventoryNeeds) (*inventorybot.Service, func(), error) {
 	ring, err := a.openRing(false)
 	if err != nil {
 		return nil, nil, err
@@ -44,12 +53,14 @@ func (a *app) inventoryService(ctx context.Context, temporal bool) (*inventorybo
 		return nil, nil, err
 	}
 	env := a.env(db, ring)
-	if !temporal {
+	if needs == needStore {
 		return bots.InventoryService(env, nil), func() { db.Close() }, nil
 	}
-	if env.Signer, err = a.decisionSigner(); err != nil {
-		db.Close()
-		return nil, nil, err
+	if needs == needSigning {
+		if env.Signer, err = a.decisionSigner(); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
 	}
 	c, err := a.dialTemporal(ctx, ring)
 	if err != nil {
@@ -83,7 +94,7 @@ stderr with file, sheet, row, column and why, and the other rows are stored.`,
 			if kind != "items" && kind != "usage" && kind != "counts" {
 				return fmt.Errorf("import %q: want items, usage or counts", kind)
 			}
-			svc, closeAll, err := a.inventoryService(cmd.Context(), false)
+			svc, closeAll, err := a.inventoryService(cmd.Context(), needStore)
 			if err != nil {
 				return err
 			}
@@ -141,7 +152,7 @@ sent to the supplier, received), and list lots to use first and items at risk.
 The workers (rcmbot worker or rcmbot dev) must run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, closeAll, err := a.inventoryService(cmd.Context(), true)
+			svc, closeAll, err := a.inventoryService(cmd.Context(), needTemporal)
 			if err != nil {
 				return err
 			}
@@ -165,7 +176,7 @@ func newInventoryOrdersCmd(a *app) *cobra.Command {
 		Short: "List purchase orders, newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, closeAll, err := a.inventoryService(cmd.Context(), false)
+			svc, closeAll, err := a.inventoryService(cmd.Context(), needStore)
 			if err != nil {
 				return err
 			}
@@ -182,13 +193,13 @@ func newInventoryOrdersCmd(a *app) *cobra.Command {
 		},
 	}
 	bindInventory(a, cmd)
-	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only orders in these statuses (awaiting_approval, sent, backordered, ...)")
+	cmd.Flags().StringSliceVar(&statuses, "status", nil, "only orders in these statuses (awaiting_approval, awaiting_supplier, sent, backordered, ...)")
 	return cmd
 }
 
 func printOrders(w io.Writer, pos []store.StoredPO) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NUMBER\tSUPPLIER\tSTATUS\tCREATED\tEXPECTED\tTOTAL\tLINES")
+	fmt.Fprintln(tw, "NUMBER\tSUPPLIER\tSTATUS\tCREATED\tEXPECTED\tTOTAL\tLINES\tNOTE")
 	for _, po := range pos {
 		var lines []string
 		for _, l := range po.Lines {
@@ -205,7 +216,7 @@ func printOrders(w io.Writer, pos []store.StoredPO) error {
 		if !po.Expected.IsZero() {
 			expected = po.Expected.String()
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", po.Number, po.SupplierID, po.Status, po.Created, expected, po.Total(), strings.Join(lines, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", po.Number, po.SupplierID, po.Status, po.Created, expected, po.Total(), strings.Join(lines, ", "), po.Reason)
 	}
 	return tw.Flush()
 }
@@ -227,7 +238,7 @@ func (d *decisionFlags) actor() string {
 
 // decide runs a signed decision on an order and prints the order after it.
 func (a *app) decide(cmd *cobra.Command, send func(*inventorybot.Service) (inventory.PurchaseOrder, error)) error {
-	svc, closeAll, err := a.inventoryService(cmd.Context(), true)
+	svc, closeAll, err := a.inventoryService(cmd.Context(), needSigning)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ nightly review does (nothing is ordered). --sku shows one item with its last
 --days of usage (--json for the document GET /api/v1/inventory/items[/{sku}] returns).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, closeAll, err := a.inventoryService(cmd.Context(), false)
+			svc, closeAll, err := a.inventoryService(cmd.Context(), needStore)
 			if err != nil {
 				return err
 			}
@@ -86,7 +86,7 @@ func newInventoryLotsCmd(a *app) *cobra.Command {
 		Short: "List lots expiring within --days, in use-first order",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, closeAll, err := a.inventoryService(cmd.Context(), false)
+			svc, closeAll, err := a.inventoryService(cmd.Context(), needStore)
 			if err != nil {
 				return err
 			}
@@ -123,7 +123,7 @@ through today), week by week and in total. What each figure measures is in the
 web app's Inventory report page and in internal/inventory/report.go.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			svc, closeAll, err := a.inventoryService(cmd.Context(), false)
+			svc, closeAll, err := a.inventoryService(cmd.Context(), needStore)
 			if err != nil {
 				return err
 			}

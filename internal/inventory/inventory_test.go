@@ -211,3 +211,33 @@ func TestPurchaseOrderErrorsCarryCodes(t *testing.T) {
 		t.Errorf("edit of a missing line: %v", err)
 	}
 }
+
+// An order the supplier did not take waits for it, still on order, with a
+// note for staff; sending it clears the note; an order not approved
+// cannot wait for the supplier.
+func TestPurchaseOrderAwaitsSupplier(t *testing.T) {
+	po := PurchaseOrder{Number: "PO-1", Status: POApproved, Lines: []POLine{{SKU: "GLV", Quantity: 10, UnitCost: 1, Status: LineOpen}}}
+	if err := po.AwaitSupplier(""); err == nil {
+		t.Error("waited without a note")
+	}
+	if err := po.AwaitSupplier("down since 09:00"); err != nil || po.Status != POAwaitingSupplier || po.Reason != "down since 09:00" {
+		t.Fatalf("await: %v %+v", err, po)
+	}
+	if err := po.AwaitSupplier("down for 7 days"); err != nil || po.Reason != "down for 7 days" {
+		t.Errorf("note again: %v %+v", err, po)
+	}
+	if po.OnOrder()["GLV"] != 10 || po.Status.Final() {
+		t.Errorf("waiting order not on order: %v", po.OnOrder())
+	}
+	if err := po.MarkSent(); err != nil || po.Status != POSent || po.Reason != "" {
+		t.Errorf("sent: %v %+v", err, po)
+	}
+	waiting := PurchaseOrder{Number: "PO-2", Status: POAwaitingApproval}
+	if err := waiting.AwaitSupplier("down"); !errors.Is(err, ErrTransition) {
+		t.Errorf("an order awaiting approval waited for the supplier: %v", err)
+	}
+	refused := PurchaseOrder{Number: "PO-3", Status: POAwaitingSupplier}
+	if err := refused.Cancel("the supplier refused the order"); err != nil || refused.Status != POCancelled {
+		t.Errorf("refused after waiting: %v %+v", err, refused)
+	}
+}

@@ -23,6 +23,11 @@ const (
 	POAwaitingApproval POStatus = "awaiting_approval"
 	// POApproved: approved (or under the limit); not yet sent.
 	POApproved POStatus = "approved"
+	// POAwaitingSupplier: approved, but the supplier's API has not taken
+	// it (down, busy, not answering); the bot keeps sending it under the
+	// same PO number, so it is placed once when the supplier is back.
+	// Reason says since when and until when it keeps trying.
+	POAwaitingSupplier POStatus = "awaiting_supplier"
 	// POSent: the supplier's API took it; no acknowledgment yet.
 	POSent POStatus = "sent"
 	// POAcknowledged: the supplier accepted every line.
@@ -46,7 +51,8 @@ const (
 var poNext = map[POStatus][]POStatus{
 	POProposed:          {POAwaitingApproval, POApproved, PORejected, POCancelled},
 	POAwaitingApproval:  {POApproved, PORejected, POCancelled},
-	POApproved:          {POSent, POCancelled},
+	POApproved:          {POAwaitingSupplier, POSent, POCancelled},
+	POAwaitingSupplier:  {POSent, POCancelled},
 	POSent:              {POAcknowledged, POBackordered, POPartiallyReceived, POReceived, POCancelled},
 	POAcknowledged:      {POBackordered, POPartiallyReceived, POReceived, POClosed},
 	POBackordered:       {POAcknowledged, POPartiallyReceived, POReceived, POClosed},
@@ -64,7 +70,7 @@ func (s POStatus) Final() bool { return s == POClosed || s == PORejected || s ==
 // position's on-order quantity: it was approved and not finished.
 func (s POStatus) Open() bool {
 	switch s {
-	case POApproved, POSent, POAcknowledged, POBackordered, POPartiallyReceived:
+	case POApproved, POAwaitingSupplier, POSent, POAcknowledged, POBackordered, POPartiallyReceived:
 		return true
 	}
 	return false
@@ -127,7 +133,8 @@ type PurchaseOrder struct {
 	Created    claim.Date `json:"created"`
 	Expected   claim.Date `json:"expected,omitempty"` // expected delivery
 	Lines      []POLine   `json:"lines"`
-	// Reason is why it was rejected or cancelled.
+	// Reason is why it was rejected or cancelled, or what an order
+	// awaiting the supplier waits for.
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -244,8 +251,31 @@ func (po *PurchaseOrder) Cancel(reason string) error {
 	return nil
 }
 
-// MarkSent records that the supplier's API accepted the order.
-func (po *PurchaseOrder) MarkSent() error { return po.moveTo(POSent) }
+// AwaitSupplier records that the supplier's API did not take an approved
+// order (or one already awaiting it) and why, for staff; the order stays
+// open: it will be sent again under its number.
+func (po *PurchaseOrder) AwaitSupplier(note string) error {
+	if note == "" {
+		return invalid("purchase order %s: waiting for the supplier needs a note for staff", po.Number)
+	}
+	if po.Status != POAwaitingSupplier {
+		if err := po.moveTo(POAwaitingSupplier); err != nil {
+			return err
+		}
+	}
+	po.Reason = note
+	return nil
+}
+
+// MarkSent records that the supplier's API accepted the order (a note
+// left while it waited for the supplier is cleared).
+func (po *PurchaseOrder) MarkSent() error {
+	if err := po.moveTo(POSent); err != nil {
+		return err
+	}
+	po.Reason = ""
+	return nil
+}
 
 // LineAck is a supplier's answer for one line.
 type LineAck struct {

@@ -16,17 +16,20 @@ type Role string
 
 // The roles: biller uploads and views; reviewer also reviews claims;
 // admin also manages users and schedules; auditor reads, including the
-// PHI access log, and changes nothing.
+// PHI access log, and changes nothing; purchaser views what billers
+// view, approves and rejects purchase orders and receives deliveries
+// (inventory.RolePurchaser is the same name).
 const (
-	RoleBiller   Role = "biller"
-	RoleReviewer Role = "reviewer"
-	RoleAdmin    Role = "admin"
-	RoleAuditor  Role = "auditor"
+	RoleBiller    Role = "biller"
+	RoleReviewer  Role = "reviewer"
+	RoleAdmin     Role = "admin"
+	RoleAuditor   Role = "auditor"
+	RolePurchaser Role = "purchaser"
 )
 
 // Valid reports whether r is one of the roles.
 func (r Role) Valid() bool {
-	return r == RoleBiller || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor
+	return r == RoleBiller || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor || r == RolePurchaser
 }
 
 // User is a person who signs in to rcmbot.

@@ -502,7 +502,7 @@ func (d *DB) loadLines(ctx context.Context, pos []*StoredPO) error {
 
 // OnOrder returns, per SKU, what open purchase orders will still deliver.
 func (d *DB) OnOrder(ctx context.Context) (map[inventory.SKU]float64, error) {
-	pos, err := d.PurchaseOrders(ctx, All, inventory.POApproved, inventory.POSent, inventory.POAcknowledged,
+	pos, err := d.PurchaseOrders(ctx, All, inventory.POApproved, inventory.POAwaitingSupplier, inventory.POSent, inventory.POAcknowledged,
 		inventory.POBackordered, inventory.POPartiallyReceived)
 	if err != nil {
 		return nil, err

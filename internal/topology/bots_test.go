@@ -197,9 +197,7 @@ func inventoryFlow(t *testing.T, top *topology.Topology) {
 	if out, err := top.Rcmbot(ctx, "inventory", "import", "usage", filepath.Join(fixtures, "usage.csv")); err != nil {
 		t.Fatalf("import usage: %v\n%s", err, out)
 	}
-	// The inventory front door signs decisions, so the command runs where
-	// the decision key is: on the web server's host, with its settings.
-	out, err := top.RcmbotAs(ctx, topology.ServiceWeb, "inventory", "review", "--po-approval-limit", "1")
+	out, err := top.Rcmbot(ctx, "inventory", "review", "--po-approval-limit", "1")
 	if err != nil {
 		t.Fatalf("review: %v\n%s", err, out)
 	}

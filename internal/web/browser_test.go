@@ -5,9 +5,9 @@ package web
 // JavaScript running under the real Content Security Policy.
 //
 // The bots behind the pages are the real ones (withBots, see Stack): the
-// claims and eligibility bots' front doors over a Temporal dev server,
-// with their workers running in this process against the clearinghouse
-// and payer simulators.
+// claims, eligibility and inventory bots' front doors over a Temporal dev
+// server, with their workers running in this process against the
+// clearinghouse, payer and supplier simulators.
 
 import (
 	"context"
@@ -30,6 +30,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -507,5 +508,118 @@ func TestBrowserSignInNextStaysOnSite(t *testing.T) {
 	tb.do("wait", chromedp.WaitVisible(chromedp.CSS("nav[aria-label=Main]")))
 	if origin := eval[string](tb, `location.origin`); origin != h.srv.URL {
 		t.Fatalf("a signed-in user following the link is at %s", origin)
+	}
+}
+
+// TestBrowserPurchaseOrderFlow is the inventory bot's approval and
+// receiving in the browser, on the real stack: the review drafts an order
+// over the approval limit from stored usage, an admin edits a quantity
+// and approves it on the Purchase orders page, the PurchaseOrder workflow
+// places it with the supplier simulator, the admin receives every line,
+// and the order closes with the stock on the shelf.
+func TestBrowserPurchaseOrderFlow(t *testing.T) {
+	h := newHarness(t, func(h *harness, _ *Options) { h.cfg.POApprovalLimit = 100 }, withBots)
+	ctx := context.Background()
+	items := []inventory.Item{
+		{SKU: "GLV-M", Description: "Nitrile gloves, medium", SupplierID: "acme", UnitCost: 8, LeadTime: inventory.LeadTime{MeanDays: 3}, OrderMultiple: 10},
+		{SKU: "VAC-FLU", Description: "Influenza vaccine", SupplierID: "acme", UnitCost: 20, LeadTime: inventory.LeadTime{MeanDays: 5}, ShelfLifeDays: 180},
+	}
+	if err := h.db.UpsertItems(ctx, items); err != nil {
+		t.Fatal(err)
+	}
+	today := claim.DateOf(time.Now().In(h.cfg.Location()))
+	var usage []inventory.Usage
+	for d := range 365 {
+		day := today.AddDays(-365 + d)
+		usage = append(usage, inventory.Usage{Day: day, SKU: "GLV-M", Quantity: float64(8 + d%5)}, inventory.Usage{Day: day, SKU: "VAC-FLU", Quantity: float64(1 + d%3)})
+	}
+	if _, err := h.db.RecordUsage(ctx, "usage.csv", usage); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.stack.Inventory.StartReview(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	bctx := newBrowser(t)
+	tb := openTab(t, bctx, h.srv.URL)
+	tb.signIn("admin")
+	tb.open("/inventory/orders")
+	tb.waitFor("the review's order to await approval", `document.querySelector("form[action$='/approve']") !== null`)
+	number := eval[string](tb, `document.querySelector("form[action$='/approve']").getAttribute("action").split("/")[3]`)
+	lines := eval[int](tb, `document.querySelectorAll("form[action$='/approve'] input[name^=qty_]").length`)
+	if !strings.HasPrefix(number, "PO-") || lines != 2 {
+		t.Fatalf("awaiting approval: %q with %d lines", number, lines)
+	}
+	tb.shot("inventory-01-awaiting-approval")
+	if !eval[bool](tb, `(document.getElementById("q-GLV-M").value = "100") === "100"`) {
+		t.Fatal("could not edit the gloves' quantity")
+	}
+	tb.submit(`form[action$='/approve'] button[type=submit]`)
+	if msg := tb.text(".notice.ok"); msg != "Purchase order "+number+" approved: it goes to the supplier now." {
+		t.Fatalf("after approving: %q", msg)
+	}
+
+	// The workflow places the order; its lines wait to be received.
+	tb.waitFor("the order to be placed", `document.querySelectorAll("form[action$='/receive']").length === 2`)
+	if got := tb.text("#expected-h + .table-wrap tbody tr td:nth-child(4)"); got != "GLV-M" {
+		t.Errorf("first line expected: %q", got)
+	}
+	if out := eval[string](tb, `document.querySelector("#expected-h + .table-wrap tbody tr td:nth-child(5)").textContent.trim()`); out != "100" {
+		t.Errorf("gloves outstanding after the edit: %q", out)
+	}
+	tb.shot("inventory-02-deliveries-expected")
+	want := map[inventory.SKU]float64{}
+	for i := range lines {
+		sku := eval[string](tb, `(() => { const f = document.querySelector("form[action$='/receive']"), row = f.closest("tr");
+			f.querySelector("input[name=quantity]").value = row.cells[4].textContent.trim(); return row.cells[3].textContent.trim() })()`)
+		q := eval[string](tb, `document.querySelector("form[action$='/receive'] input[name=quantity]").value`)
+		var n float64
+		if _, err := fmt.Sscan(q, &n); err != nil {
+			t.Fatalf("line %d outstanding %q", i, q)
+		}
+		want[inventory.SKU(sku)] = n
+		tb.submit(`form[action$='/receive'] button[type=submit]`)
+		if msg := tb.text(".notice.ok"); msg != "Delivery on purchase order "+number+" recorded." {
+			t.Fatalf("after receiving %s: %q", sku, msg)
+		}
+	}
+	if empty := tb.text("#expected-h + .empty"); empty != "No delivery is expected." {
+		t.Errorf("after receiving everything: %q", empty)
+	}
+	tb.shot("inventory-03-received")
+
+	// The order closes; the browser sees it among the closed orders.
+	deadline := time.Now().Add(time.Minute)
+	for {
+		po, err := h.db.PurchaseOrder(ctx, number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if po.Status == inventory.POClosed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("order %s is %s a minute after its last delivery", number, po.Status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	tb.open("/api/v1/inventory/orders?status=closed")
+	if st := eval[string](tb, `(() => { const o = JSON.parse(document.body.innerText).orders.find(o => o.number === "`+number+`");
+		return o ? o.status + " " + o.lines.map(l => l.status).join(",") : "missing" })()`); st != "closed received,received" {
+		t.Errorf("the closed orders as the browser sees them: %s is %q", number, st)
+	}
+	lots, err := h.db.Lots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[inventory.SKU]float64{}
+	for _, l := range lots {
+		got[l.SKU] += l.Quantity
+	}
+	if len(got) != 2 || got["GLV-M"] != 100 || got["VAC-FLU"] != want["VAC-FLU"] || want["GLV-M"] != 100 {
+		t.Errorf("on the shelf %v, received %v", got, want)
+	}
+	if s := h.stack.Supplier.Stats(); s.Orders != 1 || s.OrderCounts[number] != 1 {
+		t.Errorf("supplier: %+v", s)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/eligibilitybot"
+	"github.com/rcmbot/rcmbot/internal/inventorybot"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/sim"
@@ -69,17 +70,19 @@ type harness struct {
 	noUsers   bool
 }
 
-// Stack is the product behind a test server: the claims and eligibility
-// bots' own front doors over a Temporal dev server, with their workers
-// running in this process against the clearinghouse and payer simulators
-// (the browser tests' and every bot-facing test's).
+// Stack is the product behind a test server: the claims, eligibility and
+// inventory bots' own front doors over a Temporal dev server, with their
+// workers running in this process against the clearinghouse, payer and
+// supplier simulators (the browser tests' and every bot-facing test's).
 type Stack struct {
 	Claims      *claimsbot.Service
 	Eligibility *eligibilitybot.Service
+	Inventory   *inventorybot.Service
 	Temporal    client.Client
 	Ring        *keyring.Ring
 	Schedules   []temporalx.Schedule
 	Payer       *sim.PayerSim
+	Supplier    *sim.SupplierSim
 }
 
 // StartStack starts a Stack on db with the settings cfg (whose simulator
@@ -124,7 +127,7 @@ func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
 			t.Fatal("no StartStack: stack_test.go sets it")
 		}
 		h.stack = StartStack(t, db, h.cfg)
-		o.Bots = []Bot{Claims(h.stack.Claims), Eligibility(h.stack.Eligibility), Inventory(nil)}
+		o.Bots = []Bot{Claims(h.stack.Claims), Eligibility(h.stack.Eligibility), Inventory(h.stack.Inventory)}
 		o.Ring, o.Temporal, o.Schedules = h.stack.Ring, h.stack.Temporal, h.stack.Schedules
 	}
 	w, err := New(o)

@@ -125,6 +125,20 @@ func TestInventoryOrdersPage(t *testing.T) {
 	if res := biller.postForm("/inventory/orders/PO-A/approve", nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("biller approves: %d", res.StatusCode)
 	}
+	// A purchaser approves and receives, and does nothing a biller may
+	// not beyond that: no upload, no eligibility check.
+	purchaser := h.signIn(store.RolePurchaser)
+	if p := purchaser.get("/inventory/orders"); !strings.Contains(p.body, "Approve PO-A") || !strings.Contains(p.body, "/inventory/orders/PO-S/receive") ||
+		strings.Contains(p.body, `href="/upload"`) {
+		t.Errorf("purchaser page: %s", p.body)
+	}
+	if res := purchaser.postForm("/inventory/orders/PO-A/approve", url.Values{"qty_GLV-M": {"140"}}); res.StatusCode != http.StatusSeeOther ||
+		approved["GLV-M"] != 140 || approver != "purchaser/purchaser" {
+		t.Errorf("purchaser approves: %d %v %s", res.StatusCode, approved, approver)
+	}
+	if res := purchaser.get("/upload"); res.StatusCode != http.StatusForbidden {
+		t.Errorf("purchaser uploads: %d", res.StatusCode)
+	}
 	if res := biller.postForm("/inventory/orders/PO-S/receive", url.Values{"sku": {"VAC-FLU"}, "quantity": {"0"}}); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("receive 0: %d", res.StatusCode)
 	}

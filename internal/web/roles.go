@@ -24,17 +24,25 @@ const (
 	permAudit
 	// permAccount changes one's own password.
 	permAccount
+	// permPurchase approves and rejects purchase orders.
+	permPurchase
+	// permReceive records deliveries against purchase orders.
+	permReceive
 )
 
 // rolePerms is the role model of issue 6: biller uploads and views;
 // reviewer also reviews; admin also manages users and schedules; auditor
 // reads everything, including the access log, and changes nothing (not even
-// by running eligibility checks, which reach out to payers).
+// by running eligibility checks, which reach out to payers). Issue 12
+// adds the purchaser: views what billers view, approves and rejects
+// purchase orders and receives deliveries, nothing else; billers and
+// reviewers receive too, admins do both.
 var rolePerms = map[store.Role][]perm{
-	store.RoleBiller:   {permView, permUpload, permCheck, permAccount},
-	store.RoleReviewer: {permView, permUpload, permCheck, permReview, permAccount},
-	store.RoleAdmin:    {permView, permUpload, permCheck, permReview, permOperate, permUsers, permAudit, permAccount},
-	store.RoleAuditor:  {permView, permAudit, permAccount},
+	store.RoleBiller:    {permView, permUpload, permCheck, permReceive, permAccount},
+	store.RoleReviewer:  {permView, permUpload, permCheck, permReview, permReceive, permAccount},
+	store.RoleAdmin:     {permView, permUpload, permCheck, permReview, permOperate, permUsers, permAudit, permPurchase, permReceive, permAccount},
+	store.RoleAuditor:   {permView, permAudit, permAccount},
+	store.RolePurchaser: {permView, permPurchase, permReceive, permAccount},
 }
 
 // codecRoles may decode Temporal payloads through the codec server (the
@@ -56,11 +64,13 @@ func can(role store.Role, p perm) bool {
 
 // permNames are the names templates use with .Can.
 var permNames = map[string]perm{
-	"view":    permView,
-	"upload":  permUpload,
-	"review":  permReview,
-	"check":   permCheck,
-	"operate": permOperate,
-	"users":   permUsers,
-	"audit":   permAudit,
+	"view":     permView,
+	"upload":   permUpload,
+	"review":   permReview,
+	"check":    permCheck,
+	"operate":  permOperate,
+	"users":    permUsers,
+	"audit":    permAudit,
+	"purchase": permPurchase,
+	"receive":  permReceive,
 }

@@ -50,7 +50,13 @@ func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
 	}
 	pss := httptest.NewServer(ps)
 	t.Cleanup(pss.Close)
-	cfg.ClearingURL, cfg.EligibilityURL = chs.URL, pss.URL
+	sup, err := sim.NewSupplierSim(sim.SupplierConfig{Seed: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sups := httptest.NewServer(sup)
+	t.Cleanup(sups.Close)
+	cfg.ClearingURL, cfg.EligibilityURL, cfg.SupplierURL = chs.URL, pss.URL, sups.URL
 
 	if err := temporalx.Apply(context.Background(), c, cfg.TimeZone, bots.Schedules(cfg)); err != nil {
 		t.Fatal(err)
@@ -85,5 +91,6 @@ func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
 	// A payer that cannot answer (AAA 42) is asked once more, a second
 	// later, rather than over the production rounds' minutes.
 	elig.SweepTuning.Rounds, elig.SweepTuning.MaxRoundDelay = 2, time.Second
-	return &web.Stack{Claims: claims, Eligibility: elig, Temporal: c, Ring: ring, Schedules: bots.Schedules(cfg), Payer: ps}
+	return &web.Stack{Claims: claims, Eligibility: elig, Inventory: bots.InventoryService(env, c), Temporal: c, Ring: ring, Schedules: bots.Schedules(cfg),
+		Payer: ps, Supplier: sup}
 }
