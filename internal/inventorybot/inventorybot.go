@@ -23,6 +23,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/inventory/invfile"
+	"github.com/rcmbot/rcmbot/internal/inventory/policy"
 	"github.com/rcmbot/rcmbot/internal/opaqueid"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/workflows"
@@ -46,6 +47,10 @@ type Service struct {
 	Review workflows.InventoryReviewInput
 	// Files bounds imported files.
 	Files invfile.Options
+	// Policy and Workers go to policy.ComputeAll when the items pages
+	// compute each item's policy (the zero value: the review's defaults).
+	Policy  policy.Options
+	Workers int
 }
 
 // ImportResult says what an import stored and which rows it could not use

@@ -183,6 +183,20 @@ func (d *DB) Movements(ctx context.Context, sku inventory.SKU) ([]inventory.Move
 	return out, nil
 }
 
+// StockMovements returns every item's stock movements (receipts, counts,
+// adjustments, waste: every kind but usage) on days up to last, by day
+// then SKU: on hand on a day is their running sum.
+func (d *DB) StockMovements(ctx context.Context, last claim.Date) ([]inventory.Movement, error) {
+	out, err := queryAll(ctx, d.r, func(m *inventory.Movement) []any {
+		return []any{&m.Kind, &m.SKU, &m.Location, &m.Lot, &m.Day, &m.Quantity, &m.Reference}
+	}, `SELECT kind, sku, location_id, lot_number, day, quantity, reference FROM inventory_movements WHERE kind <> ? AND day <= ? ORDER BY day, sku, recorded_at, id`,
+		inventory.MoveUsage, last)
+	if err != nil {
+		return nil, fmt.Errorf("list stock movements: %w", err)
+	}
+	return out, nil
+}
+
 // CountResult says what ApplyCount changed.
 type CountResult struct {
 	Lines    int     // count lines applied

@@ -151,6 +151,14 @@ func TestInventoryCountsAndReceipts(t *testing.T) {
 		if len(moves) != 2 || math.Abs(received-10) > 1e-9 {
 			t.Errorf("movements: %+v", moves)
 		}
+		// Stock movements: counts and the receipt up to a day, no usage.
+		must[int](t)(e.db.RecordUsage(ctx, "usage.csv", []inventory.Usage{{Day: day, SKU: "GLV-M", Quantity: 3}}))
+		if sm := must[[]inventory.Movement](t)(e.db.StockMovements(ctx, day.AddDays(4))); len(sm) != 3 || sm[0].Day != day || sm[2].Quantity != -5 {
+			t.Errorf("stock movements to day 4: %+v", sm)
+		}
+		if sm := must[[]inventory.Movement](t)(e.db.StockMovements(ctx, day.AddDays(5))); len(sm) != 4 || sm[3].Kind != inventory.MoveReceipt {
+			t.Errorf("stock movements to day 5: %+v", sm)
+		}
 		list := must[[]store.StoredPO](t)(e.db.PurchaseOrders(ctx, store.Page{}, inventory.POPartiallyReceived))
 		if len(list) != 1 || list[0].Number != po.Number {
 			t.Errorf("list: %+v", list)

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -20,6 +22,15 @@ type InventoryBot interface {
 	Reject(ctx context.Context, number, actor, role, reason string) (inventory.PurchaseOrder, error)
 	// Receive signs actor's record of a delivery.
 	Receive(ctx context.Context, number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
+	// Items returns every item's stock against its policy, urgent first.
+	Items(ctx context.Context) (review.Stock, error)
+	// Item returns one item with its last days of usage; an unknown SKU
+	// is fault.NotFound.
+	Item(ctx context.Context, sku inventory.SKU, days int) (review.ItemDetail, error)
+	// ExpiringLots lists the lots expiring within days, use-first.
+	ExpiringLots(ctx context.Context, days int) (inventory.Expiring, error)
+	// Report computes the inventory report of days from … to.
+	Report(ctx context.Context, from, to claim.Date) (inventory.Report, error)
 }
 
 // inventoryWeb serves the inventory bot: the purchase-order approval
@@ -41,9 +52,17 @@ func (s *inventoryWeb) routes(h handle) {
 	h("POST /inventory/orders/{po}/approve", route{perm: permPurchase}, s.approveOrder)
 	h("POST /inventory/orders/{po}/reject", route{perm: permPurchase}, s.rejectOrder)
 	h("POST /inventory/orders/{po}/receive", route{perm: permReceive}, s.receiveOrder)
+	h("GET /inventory/items", route{perm: permView}, s.itemsPage)
+	h("GET /inventory/items/{sku}", route{perm: permView}, s.itemPage)
+	h("GET /inventory/lots", route{perm: permView}, s.lotsPage)
+	h("GET /inventory/report", route{perm: permView}, s.reportPage)
 
 	h("GET /api/v1/inventory/orders", route{perm: permView}, s.apiOrders)
 	h("POST /api/v1/inventory/orders/{po}/approve", route{perm: permPurchase}, s.apiApprove)
 	h("POST /api/v1/inventory/orders/{po}/reject", route{perm: permPurchase}, s.apiReject)
 	h("POST /api/v1/inventory/orders/{po}/receive", route{perm: permReceive}, s.apiReceive)
+	h("GET /api/v1/inventory/items", route{perm: permView}, s.apiItems)
+	h("GET /api/v1/inventory/items/{sku}", route{perm: permView}, s.apiItem)
+	h("GET /api/v1/inventory/lots", route{perm: permView}, s.apiLots)
+	h("GET /api/v1/inventory/report", route{perm: permView}, s.apiReport)
 }

@@ -24,9 +24,11 @@ type chart struct {
 	PlotH  int
 	Bars   []chartBar
 	YTicks []chartTick
-	Target *chartTick   // a reference line (e.g. the 95% clean-claim target)
-	Legend []legendItem // stacked charts only; drawn in HTML under the chart
+	Refs   []chartRefLine // reference lines (the 95% clean-claim target, a forecast, a reorder point)
+	Legend []legendItem   // stacked charts only; drawn in HTML under the chart
 	Empty  bool
+	// EmptyText replaces the template's "No data for these weeks yet.".
+	EmptyText string
 }
 
 type chartBar struct {
@@ -47,6 +49,20 @@ type chartSeg struct {
 type chartTick struct {
 	Y     int
 	Label string
+}
+
+// chartRef is a reference line to draw: a value and what it is.
+type chartRef struct {
+	Label string
+	Value float64
+}
+
+// chartRefLine is a laid-out reference line; its label sits at the
+// right end, every second one's at the left, so close lines stay legible.
+type chartRefLine struct {
+	Y, LabelX int
+	Anchor    string // text-anchor of the label
+	Label     string
 }
 
 type legendItem struct {
@@ -71,14 +87,30 @@ const (
 	chartTop    = 28
 	chartBottom = 40
 	chartColors = 8
+	// maxChartLabels x-axis labels at most; maxChartValues bars at most
+	// have their value written above them.
+	maxChartLabels = 13
+	maxChartValues = 26
 )
 
 // newChart lays out a (stacked) bar chart of series over labels. format
 // writes axis and bar values. fixedMax, if > 0, is the top of the y axis
 // (1 for rates), with ticks at quarters; otherwise the axis runs to a round
 // number above the tallest bar, with round ticks. target, if not nil,
-// draws a reference line.
+// draws a reference line labelled "target".
 func newChart(id, title, desc string, labels []string, series []chartSeries, format func(float64) string, fixedMax float64, target *float64) chart {
+	var refs []chartRef
+	if target != nil {
+		refs = append(refs, chartRef{Label: "target", Value: *target})
+	}
+	return newRefChart(id, title, desc, labels, series, format, fixedMax, refs...)
+}
+
+// newRefChart is newChart with any number of reference lines; an axis
+// without a fixed top runs above the highest of them too. With many bars
+// (a day each), every few bars is labelled and values are left to the
+// tooltips.
+func newRefChart(id, title, desc string, labels []string, series []chartSeries, format func(float64) string, fixedMax float64, refs ...chartRef) chart {
 	c := chart{ID: id, Title: title, Desc: desc, W: chartW, H: chartH, PlotX: chartLeft, PlotY: chartTop,
 		PlotW: chartW - chartLeft - chartRight, PlotH: chartH - chartTop - chartBottom}
 	totals := make([]float64, len(labels))
@@ -96,6 +128,9 @@ func newChart(id, title, desc string, labels []string, series []chartSeries, for
 		for _, t := range totals {
 			top = max(top, t)
 		}
+		for _, r := range refs {
+			top = max(top, r.Value)
+		}
 		step = niceStep(top / 4)
 		top = math.Ceil(top/step) * step
 	}
@@ -108,16 +143,27 @@ func newChart(id, title, desc string, labels []string, series []chartSeries, for
 		v := float64(i) * step
 		c.YTicks = append(c.YTicks, chartTick{Y: c.PlotY + c.PlotH - scale(v), Label: format(v)})
 	}
-	if target != nil {
-		c.Target = &chartTick{Y: c.PlotY + c.PlotH - scale(*target), Label: "target " + format(*target)}
+	for i, r := range refs {
+		l := chartRefLine{Y: c.PlotY + c.PlotH - scale(r.Value), LabelX: c.PlotX + c.PlotW, Anchor: "end", Label: r.Label + " " + format(r.Value)}
+		if i%2 == 1 {
+			l.LabelX, l.Anchor = c.PlotX+4, "start"
+		}
+		c.Refs = append(c.Refs, l)
 	}
+	every := (len(labels) + maxChartLabels - 1) / maxChartLabels
 	slot := float64(c.PlotW) / float64(len(labels))
 	barW := int(math.Max(4, math.Min(48, slot*0.6)))
 	for i, l := range labels {
 		mid := c.PlotX + int(slot*float64(i)+slot/2)
-		b := chartBar{X: mid - barW/2, W: barW, MidX: mid, Label: l, Value: "—"}
+		b := chartBar{X: mid - barW/2, W: barW, MidX: mid, Value: "—"}
+		if i%every == 0 {
+			b.Label = l
+		}
 		if present[i] {
 			b.Value = format(totals[i])
+		}
+		if len(labels) > maxChartValues {
+			b.Value = ""
 		}
 		y := c.PlotY + c.PlotH
 		for si, s := range series {

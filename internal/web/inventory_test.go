@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -21,6 +23,24 @@ type inventoryFront struct {
 	approve func(number, actor, role string, qty map[inventory.SKU]float64) (inventory.PurchaseOrder, error)
 	reject  func(number, actor, role, reason string) (inventory.PurchaseOrder, error)
 	receive func(number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
+	items   func() (review.Stock, error)
+	item    func(sku inventory.SKU, days int) (review.ItemDetail, error)
+	lots    func(days int) (inventory.Expiring, error)
+	report  func(from, to claim.Date) (inventory.Report, error)
+}
+
+func (f *inventoryFront) Report(_ context.Context, from, to claim.Date) (inventory.Report, error) {
+	return f.report(from, to)
+}
+
+func (f *inventoryFront) ExpiringLots(_ context.Context, days int) (inventory.Expiring, error) {
+	return f.lots(days)
+}
+
+func (f *inventoryFront) Items(context.Context) (review.Stock, error) { return f.items() }
+
+func (f *inventoryFront) Item(_ context.Context, sku inventory.SKU, days int) (review.ItemDetail, error) {
+	return f.item(sku, days)
 }
 
 func (f *inventoryFront) Orders(_ context.Context, _ store.Page, statuses ...inventory.POStatus) ([]store.StoredPO, error) {
@@ -157,7 +177,176 @@ func TestInventoryOrdersPage(t *testing.T) {
 
 func TestInventoryOrdersPageWithoutTheBot(t *testing.T) {
 	h := newHarness(t)
-	if p := h.signIn(store.RoleAdmin).get("/inventory/orders"); p.StatusCode != http.StatusOK || !strings.Contains(p.body, "inventory bot is not running") {
-		t.Errorf("%d %s", p.StatusCode, p.body)
+	admin := h.signIn(store.RoleAdmin)
+	for _, path := range []string{"/inventory/orders", "/inventory/items", "/inventory/lots", "/inventory/report"} {
+		if p := admin.get(path); p.StatusCode != http.StatusOK || !strings.Contains(p.body, "inventory bot is not running") {
+			t.Errorf("%s: %d %s", path, p.StatusCode, p.body)
+		}
+	}
+	api := h.bearer(store.RoleAdmin)
+	for _, path := range []string{"/inventory/items/GLV-M", "/api/v1/inventory/items", "/api/v1/inventory/items/GLV-M", "/api/v1/inventory/lots", "/api/v1/inventory/report"} {
+		if p := api.get(path); p.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("%s: %d", path, p.StatusCode)
+		}
+	}
+}
+
+func TestInventoryItemsPages(t *testing.T) {
+	asOf := claim.MustDate("2026-03-02")
+	glv := review.ItemStock{Item: inventory.Item{SKU: "GLV-M", Description: "Gloves M", UnitCost: 0.085}, Status: review.StatusBelowReorderPoint, TargetFillRate: 0.95,
+		ItemPlan: review.ItemPlan{SKU: "GLV-M", DailyMean: 12.5, ReorderPoint: 60, OrderUpTo: 400, Position: inventory.Position{OnHand: 40, OnOrder: 10}, StockoutRisk: 0.02}}
+	vac := review.ItemStock{Item: inventory.Item{SKU: "VAC-FLU", Description: "Flu vaccine"}, Status: review.StatusAtRisk,
+		ItemPlan: review.ItemPlan{SKU: "VAC-FLU", DailyMean: 2, ReorderPoint: 10, OrderUpTo: 30, StockoutRisk: 0.4}}
+	var asked int
+	front := &inventoryFront{
+		items: func() (review.Stock, error) {
+			return review.Stock{AsOf: asOf, Items: []review.ItemStock{vac, glv}}, nil
+		},
+		item: func(sku inventory.SKU, days int) (review.ItemDetail, error) {
+			asked = days
+			if sku != "GLV-M" {
+				return review.ItemDetail{}, fault.Errorf(fault.NotFound, "There is no item %s.", sku)
+			}
+			use := make([]float64, days)
+			use[days-1] = 17
+			return review.ItemDetail{ItemStock: glv, Usage: inventory.Series{Start: asOf.AddDays(-days), Qty: use},
+				Lots: []inventory.Lot{{SKU: "GLV-M", Location: "main", Number: "L7", Quantity: 40, Expires: asOf.AddDays(9)}}}, nil
+		},
+	}
+	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	auditor := h.signIn(store.RoleAuditor)
+	p := auditor.get("/inventory/items")
+	if p.StatusCode != http.StatusOK || !strings.Contains(p.body, `href="/inventory/items/GLV-M"`) || !strings.Contains(p.body, "below reorder point") ||
+		!strings.Contains(p.body, `<span class="badge err">at risk</span>`) || strings.Index(p.body, "VAC-FLU") > strings.Index(p.body, "GLV-M") {
+		t.Fatalf("items page: %d\n%s", p.StatusCode, p.body)
+	}
+	p = auditor.get("/inventory/items/GLV-M?days=30")
+	if p.StatusCode != http.StatusOK || asked != 30 || !strings.Contains(p.body, "<svg") || !strings.Contains(p.body, "forecast 12.5") ||
+		!strings.Contains(p.body, "reorder point 60") || !strings.Contains(p.body, "order up to 400") || !strings.Contains(p.body, "used, Mar 1: 17.0") ||
+		!strings.Contains(p.body, "L7") || !strings.Contains(p.body, "2026-03-11") {
+		t.Fatalf("item page: %d\n%s", p.StatusCode, p.body)
+	}
+	if auditor.get("/inventory/items/GLV-M?days=7"); asked != 90 {
+		t.Errorf("days out of range asked %d", asked)
+	}
+	if p := auditor.get("/inventory/items/NOPE"); p.StatusCode != http.StatusNotFound || !strings.Contains(p.body, "There is no item NOPE") {
+		t.Errorf("unknown item: %d", p.StatusCode)
+	}
+
+	api := h.bearer(store.RoleAuditor)
+	res := api.get("/api/v1/inventory/items")
+	var list struct {
+		AsOf  string `json:"as_of"`
+		Items []struct {
+			Item         struct{ SKU string }
+			Status       string
+			ReorderPoint float64 `json:"reorder_point"`
+			Position     struct {
+				OnHand float64 `json:"on_hand"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(res.body), &list); err != nil || res.StatusCode != http.StatusOK || list.AsOf != "2026-03-02" || len(list.Items) != 2 ||
+		list.Items[1].Item.SKU != "GLV-M" || list.Items[1].Status != "below_reorder_point" || list.Items[1].ReorderPoint != 60 || list.Items[1].Position.OnHand != 40 {
+		t.Fatalf("API items: %d %v %s", res.StatusCode, err, res.body)
+	}
+	res = api.get("/api/v1/inventory/items/GLV-M?days=180")
+	var det struct {
+		Usage struct{ Qty []float64 }
+		Lots  []inventory.Lot
+	}
+	if err := json.Unmarshal([]byte(res.body), &det); err != nil || res.StatusCode != http.StatusOK || len(det.Usage.Qty) != 180 || len(det.Lots) != 1 {
+		t.Fatalf("API item: %d %v %s", res.StatusCode, err, res.body)
+	}
+	if res := api.get("/api/v1/inventory/items/NOPE"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("API unknown item: %d", res.StatusCode)
+	}
+}
+
+func TestInventoryLotsPage(t *testing.T) {
+	asOf := claim.MustDate("2026-03-02")
+	var asked []int
+	front := &inventoryFront{lots: func(days int) (inventory.Expiring, error) {
+		asked = append(asked, days)
+		if days > inventory.MaxExpiringDays {
+			return inventory.Expiring{}, fault.Errorf(fault.Invalid, "The window must be from 1 to 365 days (it was %d).", days)
+		}
+		return inventory.Expiring{AsOf: asOf, Days: days, Lots: []inventory.ExpiringLot{
+			{Lot: inventory.Lot{SKU: "VAC-FLU", Location: "fridge", Number: "OLD", Quantity: 4, Expires: asOf}, Description: "Flu vaccine", DaysLeft: 0, Value: 77},
+			{Lot: inventory.Lot{SKU: "GLV-M", Location: "main", Number: "L1", Quantity: 100, Expires: asOf.AddDays(10)}, Description: "Gloves M", DaysLeft: 10, Value: 8.5},
+		}}, nil
+	}}
+	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	biller := h.signIn(store.RoleBiller)
+	p := biller.get("/inventory/lots")
+	if p.StatusCode != http.StatusOK || len(asked) != 1 || asked[0] != 30 || !strings.Contains(p.body, "expired: discard") ||
+		!strings.Contains(p.body, "2 lots worth $85.50 expire by 2026-04-01") || strings.Index(p.body, "VAC-FLU") > strings.Index(p.body, "GLV-M") {
+		t.Fatalf("lots page: %d %v\n%s", p.StatusCode, asked, p.body)
+	}
+	if p := biller.get("/inventory/lots?days=7"); p.StatusCode != http.StatusOK || asked[1] != 7 || !strings.Contains(p.body, "within 7 days") {
+		t.Errorf("7 days: %d %v", p.StatusCode, asked)
+	}
+	if p := biller.get("/inventory/lots?days=soon"); p.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(p.body, "whole number") || len(asked) != 2 {
+		t.Errorf("bad days: %d", p.StatusCode)
+	}
+	api := h.bearer(store.RoleReviewer)
+	res := api.get("/api/v1/inventory/lots?days=14")
+	var got struct {
+		Days int
+		Lots []struct {
+			SKU      string
+			DaysLeft int `json:"days_left"`
+		}
+	}
+	if err := json.Unmarshal([]byte(res.body), &got); err != nil || res.StatusCode != http.StatusOK || got.Days != 14 || len(got.Lots) != 2 || got.Lots[0].SKU != "VAC-FLU" {
+		t.Fatalf("API lots: %d %v %s", res.StatusCode, err, res.body)
+	}
+	if res := api.get("/api/v1/inventory/lots?days=900"); res.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("API 900 days: %d", res.StatusCode)
+	}
+}
+
+func TestInventoryReportPage(t *testing.T) {
+	var asked [][2]claim.Date
+	front := &inventoryFront{report: func(from, to claim.Date) (inventory.Report, error) {
+		asked = append(asked, [2]claim.Date{from, to})
+		fig := inventory.ReportFigures{Used: 32, Lost: 4, Demand: 36, FillRate: 32.0 / 36, StockoutDays: 1, UsageValue: 64, StockValue: 70,
+			AvgStockValue: 75.5, Waste: 5, WasteValue: 50, Turns: 34.35}
+		return inventory.Report{From: from, To: to, Days: to.DaysSince(from) + 1, Total: fig,
+			Items: []inventory.ItemReport{{SKU: "GLV-M", Description: "Gloves M", ReportFigures: fig}},
+			Weeks: []inventory.WeekReport{{Start: from, End: from.AddDays(6), ReportFigures: fig}, {Start: from.AddDays(7), End: to}}}, nil
+	}}
+	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	reviewer := h.signIn(store.RoleReviewer)
+	p := reviewer.get("/inventory/report?weeks=4")
+	if p.StatusCode != http.StatusOK || len(asked) != 1 {
+		t.Fatalf("report page: %d\n%s", p.StatusCode, p.body)
+	}
+	from, to := asked[0][0], asked[0][1]
+	if to != claim.DateOf(h.clock.now().In(h.cfg.Location())) || from.Time().Weekday() != time.Monday || to.DaysSince(from)/7 != 3 {
+		t.Errorf("4 weeks asked as %s … %s", from, to)
+	}
+	for _, want := range []string{"88.9%", "$70.00", "$50.00", "34.4", `id="chart-fill"`, `id="chart-value"`, `id="chart-waste"`, `id="chart-stockouts"`, `id="chart-turns"`,
+		`href="/inventory/items/GLV-M"`, "fill rate, " + from.Time().Format("Jan 2") + ": 89%"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("report page lacks %q", want)
+		}
+	}
+	// The second week had no demand: no fill-rate bar, a dash.
+	if strings.Count(p.body, "fill rate, ") != 1 {
+		t.Errorf("fill-rate bars: %d", strings.Count(p.body, "fill rate, "))
+	}
+	res := h.bearer(store.RoleAuditor).get("/api/v1/inventory/report?weeks=12")
+	var got struct {
+		From, To string
+		Total    struct {
+			FillRate   float64 `json:"fill_rate"`
+			WasteValue float64 `json:"waste_value"`
+		}
+		Weeks []struct{ Start string }
+	}
+	if err := json.Unmarshal([]byte(res.body), &got); err != nil || res.StatusCode != http.StatusOK || got.Total.WasteValue != 50 || len(got.Weeks) != 2 ||
+		asked[1][1].DaysSince(asked[1][0])/7 != 11 {
+		t.Fatalf("API report: %d %v %s", res.StatusCode, err, res.body)
 	}
 }

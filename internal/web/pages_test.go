@@ -294,8 +294,29 @@ func TestChartGeometry(t *testing.T) {
 	if c.Bars[1].Segs[0].Y != c.PlotY+c.PlotH/2 {
 		t.Errorf("bar top %d", c.Bars[1].Segs[0].Y)
 	}
-	if c.Target == nil || c.Target.Y != c.PlotY+c.PlotH-int(float64(c.PlotH)*0.475+0.5) {
-		t.Errorf("target %+v", c.Target)
+	if len(c.Refs) != 1 || c.Refs[0].Y != c.PlotY+c.PlotH-int(float64(c.PlotH)*0.475+0.5) {
+		t.Errorf("target %+v", c.Refs)
+	}
+	// A reference line above the bars raises the axis; many bars are
+	// labelled every few.
+	days := make([]string, 90)
+	vals := make([]float64, 90)
+	for i := range days {
+		days[i], vals[i] = strconv.Itoa(i), 4
+	}
+	refs := newRefChart("r", "t", "d", days, []chartSeries{{Name: "use", Values: vals}}, func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) },
+		0, chartRef{Label: "forecast", Value: 5}, chartRef{Label: "reorder point", Value: 12})
+	labelled := 0
+	for _, b := range refs.Bars {
+		if b.Label != "" {
+			labelled++
+		}
+		if b.Value != "" {
+			t.Errorf("value written on a bar of 90: %+v", b)
+		}
+	}
+	if len(refs.Refs) != 2 || refs.Refs[1].Y != refs.PlotY+refs.PlotH-int(math.Round(12.0/15*float64(refs.PlotH))) || refs.YTicks[len(refs.YTicks)-1].Label != "15" || refs.Refs[1].Anchor != "start" || refs.Refs[0].Label != "forecast 5" || labelled != 13 {
+		t.Errorf("reference lines %+v, %d labels", refs.Refs, labelled)
 	}
 	// Axis without a fixed top: round ticks up to the next step.
 	auto := newChart("y", "t", "d", []string{"w1", "w2"}, []chartSeries{{Name: "s", Values: []float64{21527, math.NaN()}}},

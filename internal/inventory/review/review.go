@@ -146,3 +146,54 @@ func Run(in Input) Result {
 	slices.SortFunc(out.AtRisk, func(a, b Risk) int { return cmp.Compare(b.Probability, a.Probability) })
 	return out
 }
+
+// Status says how an item's stock stands against its policy.
+type Status string
+
+// The statuses, from the most urgent.
+const (
+	// StatusAtRisk: more likely to run out before a delivery ordered now
+	// could arrive than the item's target fill rate allows.
+	StatusAtRisk Status = "at_risk"
+	// StatusBelowReorderPoint: the inventory position is at or below the
+	// reorder point (the review orders it).
+	StatusBelowReorderPoint Status = "below_reorder_point"
+	// StatusOK: above the reorder point and not at risk.
+	StatusOK Status = "ok"
+)
+
+// StatusOf returns the status of an item's plan: at risk first, then at or
+// below the reorder point, else ok.
+func StatusOf(it inventory.Item, p ItemPlan) Status {
+	switch {
+	case p.StockoutRisk > 1-it.FillRateTarget():
+		return StatusAtRisk
+	case p.Position.Inventory() <= p.ReorderPoint:
+		return StatusBelowReorderPoint
+	}
+	return StatusOK
+}
+
+// ItemStock is one item's stock against its policy today.
+type ItemStock struct {
+	Item inventory.Item `json:"item"`
+	ItemPlan
+	Status Status `json:"status"`
+	// TargetFillRate is the item's target (its own or its criticality's).
+	TargetFillRate float64 `json:"target_fill_rate"`
+}
+
+// Stock is every item's stock against its policy.
+type Stock struct {
+	AsOf  claim.Date  `json:"as_of"`
+	Items []ItemStock `json:"items"`
+}
+
+// ItemDetail is one item: its stock and policy, its daily usage history
+// and the lots on the shelf in use-first order.
+type ItemDetail struct {
+	ItemStock
+	// Usage is the daily usage over the days shown, ending yesterday.
+	Usage inventory.Series `json:"usage"`
+	Lots  []inventory.Lot  `json:"lots"`
+}

@@ -100,3 +100,22 @@ func BenchmarkRun(b *testing.B) {
 		})
 	}
 }
+
+func TestStatusOf(t *testing.T) {
+	it := item("A", "acme") // target 95%: at risk above 5%
+	for _, c := range []struct {
+		onHand, onOrder, rop, risk float64
+		want                       Status
+	}{
+		{onHand: 100, rop: 40, risk: 0.01, want: StatusOK},
+		{onHand: 40, rop: 40, risk: 0.01, want: StatusBelowReorderPoint},              // at the reorder point orders
+		{onHand: 10, onOrder: 30, rop: 40, risk: 0.05, want: StatusBelowReorderPoint}, // 5% is allowed
+		{onHand: 10, onOrder: 31, rop: 40, risk: 0.01, want: StatusOK},                // on order counts
+		{onHand: 10, onOrder: 200, rop: 40, risk: 0.06, want: StatusAtRisk},           // on the shelf too little before it arrives
+	} {
+		p := ItemPlan{ReorderPoint: c.rop, StockoutRisk: c.risk, Position: inventory.Position{OnHand: c.onHand, OnOrder: c.onOrder}}
+		if got := StatusOf(it, p); got != c.want {
+			t.Errorf("%+v: %s, want %s", c, got, c.want)
+		}
+	}
+}
