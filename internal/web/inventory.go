@@ -42,8 +42,8 @@ func (s *inventoryWeb) renderOrders(w http.ResponseWriter, r *http.Request, stat
 	if s.inventory != nil {
 		var err error
 		if d.Awaiting, err = s.inventory.Orders(r.Context(), store.Page{Limit: 200}, inventory.POAwaitingApproval); err == nil {
-			d.Expected, err = s.inventory.Orders(r.Context(), store.Page{Limit: 200}, inventory.POSent, inventory.POAcknowledged,
-				inventory.POBackordered, inventory.POPartiallyReceived)
+			d.Expected, err = s.inventory.Orders(r.Context(), store.Page{Limit: 200}, inventory.POAwaitingSupplier, inventory.POSent,
+				inventory.POAcknowledged, inventory.POBackordered, inventory.POPartiallyReceived)
 		}
 		if err != nil {
 			s.failErr(w, r, "the purchase orders", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -67,6 +68,8 @@ func TestInventoryOrdersPage(t *testing.T) {
 	awaiting := storedPO("PO-A", inventory.POAwaitingApproval, inventory.POLine{SKU: "GLV-M", Quantity: 200, UnitCost: 8, Status: inventory.LineOpen})
 	sent := storedPO("PO-S", inventory.POBackordered, inventory.POLine{SKU: "VAC-FLU", Quantity: 30, UnitCost: 20, Status: inventory.LineBackordered, Received: 10},
 		inventory.POLine{SKU: "SUT-4", Quantity: 5, UnitCost: 3, Status: inventory.LineReceived, Received: 5})
+	waiting := storedPO("PO-W", inventory.POAwaitingSupplier, inventory.POLine{SKU: "SYR-3ML", Quantity: 40, UnitCost: 1, Status: inventory.LineOpen})
+	waiting.Reason = "the supplier has not taken it since 2026-03-02 (HTTP 503); sending again"
 	var approved map[inventory.SKU]float64
 	var approver, rejectReason string
 	var received inventory.ReceiptNote
@@ -74,6 +77,9 @@ func TestInventoryOrdersPage(t *testing.T) {
 		orders: func(st []inventory.POStatus) ([]store.StoredPO, error) {
 			if len(st) == 1 && st[0] == inventory.POAwaitingApproval {
 				return []store.StoredPO{awaiting}, nil
+			}
+			if slices.Contains(st, inventory.POAwaitingSupplier) {
+				return []store.StoredPO{waiting, sent}, nil
 			}
 			return []store.StoredPO{sent}, nil
 		},
@@ -100,6 +106,9 @@ func TestInventoryOrdersPage(t *testing.T) {
 	if page.StatusCode != http.StatusOK || !strings.Contains(page.body, "Approve PO-A") || !strings.Contains(page.body, `name="qty_GLV-M"`) ||
 		!strings.Contains(page.body, "VAC-FLU (backordered)") || strings.Contains(page.body, `value="SUT-4"`) {
 		t.Fatalf("admin page: %d\n%s", page.StatusCode, page.body)
+	}
+	if !strings.Contains(page.body, "sending again") || strings.Contains(page.body, "/inventory/orders/PO-W/receive") {
+		t.Errorf("an order waiting for its supplier is not listed with its note, or offers receiving:\n%s", page.body)
 	}
 	if p := biller.get("/inventory/orders"); strings.Contains(p.body, "Approve PO-A") || !strings.Contains(p.body, "/inventory/orders/PO-S/receive") {
 		t.Errorf("biller sees approval forms or no receiving: %s", p.body)
