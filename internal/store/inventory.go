@@ -244,6 +244,8 @@ func loadIssuer(ctx context.Context, tx *sqlx.Tx, keys []dayItem) (*issuer, erro
 // item's stock that day is known.
 func (is *issuer) issue(k dayItem, q float64, ref string, at any) (float64, bool) {
 	kept := 0.0
+	put := map[lotKey]float64{} // earlier issues put back, per lot
+	var putIDs []string
 	for i, m := range is.old[k] {
 		lk := lotKey{m.SKU, m.Location, m.Lot}
 		l := is.byKey[lk]
@@ -255,19 +257,28 @@ func (is *issuer) issue(k dayItem, q float64, ref string, at any) (float64, bool
 			l.Quantity -= m.Quantity
 			is.changed[lk] = true
 		}
-		is.drop = append(is.drop, is.oldIDs[k][i])
+		put[lk] -= m.Quantity
+		putIDs = append(putIDs, is.oldIDs[k][i])
 	}
 	lots := make([]inventory.Lot, len(is.lots[k.sku]))
 	for i, l := range is.lots[k.sku] {
 		lots[i] = *l
 	}
 	issues, unmet, known := inventory.IssueFEFO(lots, max(q-kept, 0), k.day)
+	same := len(issues) == len(put)
 	for _, x := range issues {
 		lk := lotKey{k.sku, x.Lot.Location, x.Lot.Number}
 		is.byKey[lk].Quantity -= x.Quantity
 		is.changed[lk] = true
-		is.rows = append(is.rows, []any{"i-" + k.day.String() + "-" + string(k.sku) + "@" + lk.location + "/" + lk.lot,
-			inventory.MoveIssue, k.sku, lk.location, lk.lot, k.day, -x.Quantity, ref, at})
+		same = same && put[lk] == x.Quantity
+	}
+	if same { // the day is issued as before: its stored movements stand
+		return unmet, known
+	}
+	is.drop = append(is.drop, putIDs...)
+	for _, x := range issues {
+		is.rows = append(is.rows, []any{"i-" + k.day.String() + "-" + string(k.sku) + "@" + x.Lot.Location + "/" + x.Lot.Number,
+			inventory.MoveIssue, k.sku, x.Lot.Location, x.Lot.Number, k.day, -x.Quantity, ref, at})
 	}
 	return unmet, known
 }

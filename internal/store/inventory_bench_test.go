@@ -3,12 +3,12 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/store/storetest"
 )
 
 // BenchmarkRecordUsage imports a year of daily usage of 1,000 items
@@ -37,11 +37,7 @@ func BenchmarkRecordUsage(b *testing.B) {
 	setup := func(b *testing.B, imports int) *store.DB {
 		b.Helper()
 		ctx := context.Background()
-		db, err := store.Open(ctx, "sqlite://"+filepath.Join(b.TempDir(), "bench.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { db.Close() })
+		db := storetest.Open(b)
 		if err := db.UpsertItems(ctx, master); err != nil {
 			b.Fatal(err)
 		}
