@@ -162,8 +162,9 @@ func TestUsageDrawsStockDown(t *testing.T) {
 	s, today := stocked(t)
 	ctx := context.Background()
 	// FULL: 100 from L1 (expires first), 20 from L2; LOW: 3 on the shelf, 2 unmet.
-	if _, err := s.DB.RecordUsage(ctx, "today.csv", []inventory.Usage{{Day: today, SKU: "FULL", Quantity: 120}, {Day: today, SKU: "LOW", Quantity: 5}}); err != nil {
-		t.Fatal(err)
+	r, n := reader(fmt.Sprintf("date,sku,quantity\n%s,FULL,120\n%s,LOW,5\n", today, today))
+	if res, err := s.ImportUsage(ctx, r, n, "today.csv"); err != nil || res.Stored != 2 || res.Unmet != 2 || res.StockOuts != 1 {
+		t.Fatalf("import: %+v %v", res, err)
 	}
 	st, err := s.Items(ctx)
 	if err != nil {
