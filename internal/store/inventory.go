@@ -152,6 +152,9 @@ func (d *DB) RecordUsage(ctx context.Context, ref string, usage []inventory.Usag
 	slices.SortFunc(keys, func(a, b dayItem) int { return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.sku, b.sku)) })
 	at := ts(now())
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := d.lockStock(ctx, tx); err != nil {
+			return err
+		}
 		is, err := loadIssuer(ctx, tx, keys)
 		if err != nil {
 			return err
@@ -170,6 +173,21 @@ func (d *DB) RecordUsage(ctx context.Context, ref string, usage []inventory.Usag
 		return 0, fmt.Errorf("record usage: %w", err)
 	}
 	return len(keys), nil
+}
+
+// stockLockKey is the PostgreSQL advisory lock that RecordUsage,
+// ApplyCount and RecordReceipt hold while they change lots: usage reads
+// the lots, allocates in memory and writes quantities back, which must
+// not interleave with another change (SQLite's write transactions are
+// serial already).
+const stockLockKey = 0x72636d73746b // "rcmstk"
+
+func (d *DB) lockStock(ctx context.Context, tx *sqlx.Tx) error {
+	if d.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", stockLockKey)
+	return err
 }
 
 // dayItem is a day's usage of one item: the key a usage movement is
@@ -392,6 +410,9 @@ func (d *DB) ApplyCount(ctx context.Context, ref string, day claim.Date, lots []
 	}
 	at := ts(now())
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := d.lockStock(ctx, tx); err != nil {
+			return err
+		}
 		for i, l := range lots {
 			if l.SKU == "" || l.Location == "" || !(l.Quantity >= 0) {
 				return fmt.Errorf("line %d: a count needs an item, a location and a quantity of zero or more: %w", i+1, ErrInvalid)
@@ -586,6 +607,9 @@ func (d *DB) RecordReceipt(ctx context.Context, po inventory.PurchaseOrder, r Re
 	done := false
 	at := ts(now())
 	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := d.lockStock(ctx, tx); err != nil {
+			return err
+		}
 		skus := make([]inventory.SKU, 0, len(r.Qty))
 		for sku := range r.Qty {
 			skus = append(skus, sku)

@@ -266,3 +266,27 @@ func TestInventoryUsageIssuesLots(t *testing.T) {
 		}
 	})
 }
+
+// TestInventoryUsageConcurrent: imports of different days at once each
+// issue their usage once: none overwrites another's lot quantities.
+func TestInventoryUsageConcurrent(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		check(t, e.db.UpsertItems(ctx, []inventory.Item{gloves()}))
+		d0 := claim.MustDate("2026-03-01")
+		must[store.CountResult](t)(e.db.ApplyCount(ctx, "count", d0, []inventory.Lot{{SKU: "GLV-M", Location: "room-1", Quantity: 100}}))
+		errs := make(chan error, 10)
+		for i := range 10 {
+			go func() {
+				_, err := e.db.RecordUsage(ctx, fmt.Sprintf("day-%d.csv", i), []inventory.Usage{{Day: d0.AddDays(i), SKU: "GLV-M", Quantity: 3}})
+				errs <- err
+			}()
+		}
+		for range 10 {
+			check(t, <-errs)
+		}
+		if lots := must[[]inventory.Lot](t)(e.db.Lots(ctx)); len(lots) != 1 || lots[0].Quantity != 70 {
+			t.Errorf("lots after 10 × 3 issued: %+v", lots)
+		}
+	})
+}
