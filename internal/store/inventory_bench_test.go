@@ -12,7 +12,8 @@ import (
 )
 
 // BenchmarkRecordUsage imports a year of daily usage of 1,000 items
-// (365,000 day-item rows, one RecordUsage call) into SQLite whose items
+// (365,000 day-item rows, one RecordUsage call) into SQLite or PostgreSQL
+// (RCMBOT_TEST_PG) whose items
 // were counted the day before in three lots each (two with expiries, one
 // without; enough for about half the year, then unmet). "first" is the
 // first import, "again" the same export imported a second time (every
@@ -34,10 +35,10 @@ func BenchmarkRecordUsage(b *testing.B) {
 			inventory.Lot{SKU: sku, Location: "main", Number: "B", Quantity: 500, Expires: start.AddDays(200)},
 			inventory.Lot{SKU: sku, Location: "store-room", Quantity: 300})
 	}
-	setup := func(b *testing.B, imports int) *store.DB {
+	setup := func(b *testing.B, open func(testing.TB) *store.DB, imports int) *store.DB {
 		b.Helper()
 		ctx := context.Background()
-		db := storetest.Open(b)
+		db := open(b)
 		if err := db.UpsertItems(ctx, master); err != nil {
 			b.Fatal(err)
 		}
@@ -51,20 +52,25 @@ func BenchmarkRecordUsage(b *testing.B) {
 		}
 		return db
 	}
-	for _, bc := range []struct {
-		name   string
-		before int
-	}{{"first", 0}, {"again", 1}} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			for range b.N {
-				b.StopTimer()
-				db := setup(b, bc.before)
-				b.StartTimer()
-				if n, err := db.RecordUsage(context.Background(), "usage.csv", usage); err != nil || n != items*days {
-					b.Fatal(n, err)
+	for _, dialect := range []struct {
+		name string
+		open func(testing.TB) *store.DB
+	}{{"sqlite", storetest.Open}, {"postgres", storetest.OpenPG}} {
+		for _, bc := range []struct {
+			name   string
+			before int
+		}{{"first", 0}, {"again", 1}} {
+			b.Run(dialect.name+"/"+bc.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for range b.N {
+					b.StopTimer()
+					db := setup(b, dialect.open, bc.before)
+					b.StartTimer()
+					if n, err := db.RecordUsage(context.Background(), "usage.csv", usage); err != nil || n != items*days {
+						b.Fatal(n, err)
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
