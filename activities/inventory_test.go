@@ -160,6 +160,63 @@ func TestInventoryReviewActivity(t *testing.T) {
 	}
 }
 
+// The review's positions are the lots as usage drew them down: the same
+// history and count, with the last ten days' usage imported after the
+// count (issued from it) or before (the count already took it in).
+func TestInventoryReviewSeesIssuedUsage(t *testing.T) {
+	ctx := context.Background()
+	asOf := claim.MustDate("2026-03-02")
+	counted := asOf.AddDays(-10)
+	var before, after []inventory.Usage
+	for d := range 365 {
+		day := asOf.AddDays(-365 + d)
+		u := inventory.Usage{Day: day, SKU: "GLV-M", Quantity: float64(8 + d%5)}
+		if day < counted {
+			before = append(before, u)
+		} else {
+			after = append(after, u) // 100 gloves in ten days
+		}
+	}
+	review := func(usageAfterCount bool) InventoryReviewOutcome {
+		t.Helper()
+		f := newInventoryFixture(t, sim.SupplierConfig{})
+		if _, err := f.db.RecordUsage(ctx, "before.csv", before); err != nil {
+			t.Fatal(err)
+		}
+		if !usageAfterCount {
+			if _, err := f.db.RecordUsage(ctx, "after.csv", after); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := f.db.ApplyCount(ctx, "count", counted, []inventory.Lot{{SKU: "GLV-M", Location: "main", Quantity: 105}}); err != nil {
+			t.Fatal(err)
+		}
+		if usageAfterCount {
+			if _, err := f.db.RecordUsage(ctx, "after.csv", after); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf, HistoryDays: 365})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out InventoryReviewOutcome
+		if err := v.Get(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	// 105 on the shelf: above the reorder point, nothing ordered.
+	if out := review(false); out.ToOrder != 0 || len(out.Orders) != 0 || len(out.AtRisk) != 0 {
+		t.Errorf("usage before the count: %+v", out)
+	}
+	// 105 − 100 = 5: at or below it; the review orders gloves and lists them at risk.
+	if out := review(true); out.ToOrder != 1 || len(out.Orders) != 1 || out.Orders[0] != "PO-20260302-ACME" ||
+		len(out.AtRisk) != 1 || out.AtRisk[0].OnHand != 5 {
+		t.Errorf("usage after the count: %+v", out)
+	}
+}
+
 // ReceivePurchaseOrder records the signed receipt once: lots, the order
 // and the evidence of who received it.
 func TestInventoryReceivePurchaseOrder(t *testing.T) {

@@ -129,6 +129,9 @@ stderr with file, sheet, row, column and why, and the other rows are stored.`,
 				fmt.Fprintf(cmd.OutOrStdout(), ", %d already imported", res.Repeated)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), ", %d rows refused\n", len(res.Errors))
+			if res.StockOuts > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%g units of demand on %d item-days were more than the lots on the shelf held (recorded as lost)\n", res.Unmet, res.StockOuts)
+			}
 			if len(res.Errors) > 0 {
 				return exitError{code: 2}
 			}

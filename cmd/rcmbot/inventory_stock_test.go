@@ -96,4 +96,16 @@ func TestInventoryStockCommands(t *testing.T) {
 	if out, _, code := run(t, "inventory", "report", "--weeks", "1"); code != 0 || !strings.Contains(out, "total") || !strings.Contains(out, "FILL RATE") {
 		t.Errorf("report table: %d %s", code, out)
 	}
+
+	// Today's usage after the counts is issued from the 7 vials on the
+	// shelf; 3 of the 10 could not be met.
+	today10 := write("today.csv", fmt.Sprintf("date,sku,quantity\n%s,VAC-FLU,10\n", today))
+	if out, errOut, code := run(t, "inventory", "import", "usage", today10); code != 0 ||
+		!strings.Contains(out, "1 stored, 0 rows refused") || !strings.Contains(out, "3 units of demand on 1 item-days were more than the lots on the shelf held") {
+		t.Fatalf("usage of today: %d %s %s", code, out, errOut)
+	}
+	out, _, code = run(t, "inventory", "items", "--sku", "VAC-FLU", "--json")
+	if err := json.Unmarshal([]byte(out), &det); err != nil || code != 0 || det.Position.OnHand != 0 {
+		t.Errorf("item after today's usage: %d %v %s", code, err, out)
+	}
 }

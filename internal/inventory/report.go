@@ -11,16 +11,20 @@ import (
 // stock served demand and what it cost over a period of days:
 //
 //   - On hand at the end of a day is the running sum of the item's stock
-//     movements (receipts, counts, adjustments, waste; usage imports are
-//     demand history and do not move lots), less lots on the shelf that
-//     have expired (from their expiry day on: they cannot be used).
-//   - Used is the recorded usage. The store records no demand that went
-//     unmet, so it is estimated: a day is in stock when the item ended it
-//     with usable stock or was used that day (there was stock to use); the
-//     item's demand rate is its usage over its in-stock days; a stock-out
-//     day is a day not in stock of an item with a demand rate above 0, and
-//     it lost the rate's worth of demand. An item neither stocked nor used
-//     in the period shows no demand and no stock-out.
+//     movements (receipts, counts, issues for usage, adjustments, waste;
+//     usage movements are the demand, their issues moved the lots), less
+//     lots on the shelf that have expired (from their expiry day on: they
+//     cannot be used).
+//   - Demand is the recorded usage. Where the store recorded what the lots
+//     could not meet (usage issued from lots whose stock that day was
+//     known), that is the day's lost demand and used is the rest; the day
+//     is a stock-out day when some went unmet. Other days are estimated:
+//     a day is in stock when the item ended it with usable stock or was
+//     used that day (there was stock to use); the item's demand rate is
+//     its demand over its in-stock and recorded days; a stock-out day is
+//     a day neither in stock nor recorded of an item with a demand rate
+//     above 0, and it lost the rate's worth of demand. An item neither
+//     stocked nor used in the period shows no demand and no stock-out.
 //   - Fill rate = used ÷ (used + lost), in units (demand-weighted, as the
 //     benchmark measures it); 0 when there was no demand.
 //   - Stock value = usable on hand × unit cost at the end of the range;
@@ -37,8 +41,12 @@ type ReportInput struct {
 	Items    []Item
 	// Stock is every stock movement (any kind but usage) on days up to To.
 	Stock []Movement
-	// Usage is the daily usage on From … To.
+	// Usage is the daily usage (the demand) on From … To.
 	Usage []Usage
+	// Unmet is the demand recorded as unmet on From … To, per day and
+	// item whose stock was known (zero when the lots met it all); item-days
+	// without a record are estimated.
+	Unmet []Usage
 	// Lots is the lots on the shelf now (quantity > 0).
 	Lots []Lot
 }
@@ -46,7 +54,7 @@ type ReportInput struct {
 // ReportFigures are the report's measures over a range of days.
 type ReportFigures struct {
 	Used     float64 `json:"used"`      // units issued
-	Lost     float64 `json:"lost"`      // units of demand estimated lost to stock-outs
+	Lost     float64 `json:"lost"`      // units of demand lost to stock-outs (recorded, or estimated where not)
 	Demand   float64 `json:"demand"`    // Used + Lost
 	FillRate float64 `json:"fill_rate"` // Used ÷ Demand; 0 without demand
 	// StockoutDays counts item-days with demand and nothing usable on hand.
@@ -140,7 +148,7 @@ func (d daily) figures(a, b int) ReportFigures {
 const stockEpsilon = 1e-9
 
 // itemDaily computes one item's days.
-func itemDaily(it Item, n int, from claim.Date, moves []Movement, usage []Usage, lots []Lot) daily {
+func itemDaily(it Item, n int, from claim.Date, moves []Movement, usage, unmet []Usage, lots []Lot) daily {
 	d := newDaily(n)
 	opening := 0.0
 	delta := make([]float64, n)
@@ -175,27 +183,38 @@ func itemDaily(it Item, n int, from claim.Date, moves []Movement, usage []Usage,
 			d.used[i] += u.Quantity
 		}
 	}
+	recorded := make([]bool, n)
+	for _, u := range unmet {
+		if i := u.Day.DaysSince(from); i >= 0 && i < n {
+			recorded[i] = true
+			d.used[i] -= u.Quantity
+			d.lost[i] += u.Quantity
+		}
+	}
 	onHand, unusable := opening, staleBefore
 	inStock := make([]bool, n)
 	var inDays int
-	var inUsed float64
+	var inDemand float64
 	for i := range n {
 		onHand += delta[i]
 		unusable += stale[i]
 		usable := max(onHand-unusable, 0)
 		d.stockValue[i] = usable * it.UnitCost
-		if usable > stockEpsilon || d.used[i] > 0 {
+		if recorded[i] || usable > stockEpsilon || d.used[i] > 0 {
 			inStock[i] = true
 			inDays++
-			inUsed += d.used[i]
+			inDemand += d.used[i] + d.lost[i]
 		}
 	}
 	mean := 0.0
 	if inDays > 0 {
-		mean = inUsed / float64(inDays)
+		mean = inDemand / float64(inDays)
 	}
 	for i := range n {
-		if !inStock[i] && mean > 0 {
+		switch {
+		case recorded[i] && d.lost[i] > stockEpsilon:
+			d.out[i] = 1
+		case !inStock[i] && mean > 0:
 			d.out[i] = 1
 			d.lost[i] = mean
 		}
@@ -216,13 +235,17 @@ func BuildReport(in ReportInput) Report {
 	}
 	moves := map[SKU][]Movement{}
 	for _, m := range in.Stock {
-		if m.Kind != MoveUsage && m.Day <= in.To {
+		if m.Kind != MoveUsage && m.Day <= in.To { // usage is demand: its issues moved the stock
 			moves[m.SKU] = append(moves[m.SKU], m)
 		}
 	}
 	usage := map[SKU][]Usage{}
 	for _, u := range in.Usage {
 		usage[u.SKU] = append(usage[u.SKU], u)
+	}
+	unmet := map[SKU][]Usage{}
+	for _, u := range in.Unmet {
+		unmet[u.SKU] = append(unmet[u.SKU], u)
 	}
 	lots := map[SKU][]Lot{}
 	for _, l := range in.Lots {
@@ -232,7 +255,7 @@ func BuildReport(in ReportInput) Report {
 	slices.SortFunc(items, func(a, b Item) int { return cmp.Compare(a.SKU, b.SKU) })
 	total := newDaily(n)
 	for _, it := range items {
-		d := itemDaily(it, n, in.From, moves[it.SKU], usage[it.SKU], lots[it.SKU])
+		d := itemDaily(it, n, in.From, moves[it.SKU], usage[it.SKU], unmet[it.SKU], lots[it.SKU])
 		total.add(d)
 		rep.Items = append(rep.Items, ItemReport{SKU: it.SKU, Description: it.Description, ReportFigures: d.figures(0, n)})
 	}

@@ -89,6 +89,24 @@ func TestBuildReport(t *testing.T) {
 	x := BuildReport(in).Total
 	check("never in stock", x, ReportFigures{Used: 8, Lost: 24, Demand: 32, FillRate: 0.25, StockoutDays: 3, UsageValue: 8})
 
+	// Recorded unmet demand is used where it exists. Y ($2): 6 on hand
+	// before the period; day 0 demand 4, all issued; day 1 demand 5, 2
+	// issued, 3 unmet (a recorded stock-out); day 2 no usage record and
+	// nothing on hand (estimated); day 3 10 received, demand 2 issued; day 4
+	// no usage, 8 on hand. In stock or recorded: days 0, 1, 3, 4 with demand
+	// 4 + 5 + 2 + 0 = 11, a rate of 2.75, lost on day 2. Used 4 + 2 + 2 = 8,
+	// lost 3 + 2.75, 2 stock-out days. Stock value 4, 0, 0, 16, 16.
+	from := claim.MustDate("2026-03-02")
+	y := ReportInput{From: from, To: from.AddDays(4), Items: []Item{{SKU: "Y", UnitCost: 2}},
+		Stock: []Movement{{Kind: MoveCount, SKU: "Y", Day: from.AddDays(-1), Quantity: 6}, {Kind: MoveIssue, SKU: "Y", Day: from, Quantity: -4},
+			{Kind: MoveIssue, SKU: "Y", Day: from.AddDays(1), Quantity: -2}, {Kind: MoveReceipt, SKU: "Y", Day: from.AddDays(3), Quantity: 10},
+			{Kind: MoveIssue, SKU: "Y", Day: from.AddDays(3), Quantity: -2}},
+		Usage: []Usage{{Day: from, SKU: "Y", Quantity: 4}, {Day: from.AddDays(1), SKU: "Y", Quantity: 5}, {Day: from.AddDays(3), SKU: "Y", Quantity: 2}},
+		Unmet: []Usage{{Day: from, SKU: "Y"}, {Day: from.AddDays(1), SKU: "Y", Quantity: 3}, {Day: from.AddDays(3), SKU: "Y"}},
+	}
+	check("recorded unmet", BuildReport(y).Total, ReportFigures{Used: 8, Lost: 5.75, Demand: 13.75, FillRate: 8 / 13.75, StockoutDays: 2, UsageValue: 16,
+		StockValue: 16, AvgStockValue: 36.0 / 5, Turns: 16 * 365.0 / 5 / (36.0 / 5)})
+
 	if e := BuildReport(ReportInput{From: claim.MustDate("2026-03-02"), To: claim.MustDate("2026-03-01")}); e.Days != 0 || len(e.Weeks) != 0 {
 		t.Errorf("empty period: %+v", e)
 	}

@@ -19,6 +19,10 @@ type Lot struct {
 	// it does not expire. For an item with a shelf life, Expires =
 	// Received + ShelfLifeDays (ExpiryFor).
 	Expires claim.Date `json:"expires,omitempty"`
+	// Counted is the day of the lot's last cycle count (zero: never
+	// counted). The count already reflects usage up to that day, so
+	// usage of earlier days is not issued from the lot.
+	Counted claim.Date `json:"counted,omitempty"`
 }
 
 // ExpiryFor returns the expiry of a lot of it received on day r: the first
@@ -125,6 +129,33 @@ func (s *Stock) Issue(q float64, d claim.Date) (issues []Issue, short float64) {
 	}
 	s.lots = keep
 	return issues, max(q, 0)
+}
+
+// IssueFEFO meets q units of an item's demand on day d from its lots
+// (every location), first-expiring-first, lots that do not expire last
+// (Stock.Issue). Lots received or counted after d are not touched: they
+// did not exist yet, or their count already reflects the day's usage; nor
+// are lots no longer usable on d. It returns the issues made, in issue
+// order, and the demand left unmet. known says whether the stock of the
+// item on d is known at all (some lot received and not counted since by
+// then, empty or not): without it the unmet part is not a stock-out but
+// usage the lots never saw (history before the first count or receipt).
+func IssueFEFO(lots []Lot, q float64, d claim.Date) (issues []Issue, unmet float64, known bool) {
+	var open []Lot
+	for _, l := range lots {
+		if l.Received > d || l.Counted > d {
+			continue
+		}
+		known = true
+		if l.Quantity > 0 {
+			open = append(open, l)
+		}
+	}
+	if !known {
+		return nil, 0, false
+	}
+	issues, unmet = NewStock(open...).Issue(q, d)
+	return issues, unmet, true
 }
 
 // ExpiringWithin returns the lots still usable on day d that expire within

@@ -5,12 +5,16 @@ import (
 )
 
 // MovementKind says why stock changed. The store keeps every movement;
-// on-hand stock is their sum.
+// on-hand stock is the sum of every kind but usage (demand, whose stock
+// effect is its issue movements).
 type MovementKind string
 
 // Movement kinds.
 const (
-	MoveUsage      MovementKind = "usage"      // issued for care (negative)
+	// MoveUsage is a day's recorded usage of an item (the demand, negative;
+	// one per day and item). Its effect on the lots is in issue movements.
+	MoveUsage      MovementKind = "usage"
+	MoveIssue      MovementKind = "issue"      // taken from one lot for a day's usage, first-expiring-first (negative)
 	MoveReceipt    MovementKind = "receipt"    // delivered against a purchase order
 	MoveCount      MovementKind = "count"      // a cycle count set the quantity (the difference is recorded)
 	MoveAdjustment MovementKind = "adjustment" // corrected by hand (damage, found stock)

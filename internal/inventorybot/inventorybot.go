@@ -56,9 +56,14 @@ type Service struct {
 // ImportResult says what an import stored and which rows it could not use
 // (left out, each naming file, sheet, row and column).
 type ImportResult struct {
-	Stored   int                `json:"stored"`   // items, day-item usage rows or count lines stored
-	Repeated int                `json:"repeated"` // count lines already applied by an earlier import of the same file
-	Errors   []invfile.RowError `json:"errors,omitempty"`
+	Stored   int `json:"stored"`   // items, day-item usage rows or count lines stored
+	Repeated int `json:"repeated"` // count lines already applied by an earlier import of the same file
+	// Unmet is, for a usage export, the demand its days and items had
+	// that the lots on the shelf could not meet; StockOuts counts those
+	// item-days.
+	Unmet     float64            `json:"unmet,omitempty"`
+	StockOuts int                `json:"stockouts,omitempty"`
+	Errors    []invfile.RowError `json:"errors,omitempty"`
 }
 
 // fileFault turns a reader's failure into a staff error.
@@ -136,7 +141,8 @@ func (s *Service) ImportItems(ctx context.Context, r io.ReaderAt, size int64, na
 
 // ImportUsage stores a usage export: each day and item once, the file's
 // rows of it added up (a repeated or corrected export replaces the days
-// it covers).
+// it covers), issued from the lots first-expiring-first (store.RecordUsage);
+// the result says how much demand the lots could not meet.
 func (s *Service) ImportUsage(ctx context.Context, r io.ReaderAt, size int64, name string) (ImportResult, error) {
 	var recs []inventory.Usage
 	scan, err := invfile.ScanUsage(r, size, name, s.Files, func(_ int, u inventory.Usage) { recs = append(recs, u) })
@@ -146,8 +152,24 @@ func (s *Service) ImportUsage(ctx context.Context, r io.ReaderAt, size int64, na
 	out := ImportResult{Errors: scan.Errors}
 	// One call: rows of one item and day add up even when far apart in
 	// the file, and the import is all or nothing.
-	if out.Stored, err = s.DB.RecordUsage(ctx, name, recs); err != nil {
+	if out.Stored, err = s.DB.RecordUsage(ctx, name, recs); err != nil || len(recs) == 0 {
 		return out, err
+	}
+	in := map[inventory.Usage]bool{} // the file's days and items
+	first, last := recs[0].Day, recs[0].Day
+	for _, u := range recs {
+		in[inventory.Usage{Day: u.Day, SKU: u.SKU}] = true
+		first, last = min(first, u.Day), max(last, u.Day)
+	}
+	unmet, err := s.DB.UnmetBetween(ctx, first, last)
+	if err != nil {
+		return out, err
+	}
+	for _, u := range unmet {
+		if u.Quantity > 0 && in[inventory.Usage{Day: u.Day, SKU: u.SKU}] {
+			out.Unmet += u.Quantity
+			out.StockOuts++
+		}
 	}
 	return out, nil
 }

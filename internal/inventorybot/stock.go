@@ -158,7 +158,8 @@ func (s *Service) ExpiringLots(ctx context.Context, days int) (inventory.Expirin
 const MaxReportDays = 2 * 366
 
 // Report computes the inventory report of days from … to (inclusive; to
-// after today is cut to today) from the stored movements, usage and lots
+// after today is cut to today) from the stored movements, usage, recorded
+// unmet demand and lots
 // (inventory.BuildReport says what each figure measures).
 func (s *Service) Report(ctx context.Context, from, to claim.Date) (inventory.Report, error) {
 	to = min(to, s.today())
@@ -177,9 +178,13 @@ func (s *Service) Report(ctx context.Context, from, to claim.Date) (inventory.Re
 	if err != nil {
 		return inventory.Report{}, err
 	}
+	unmet, err := s.DB.UnmetBetween(ctx, from, to)
+	if err != nil {
+		return inventory.Report{}, err
+	}
 	lots, err := s.DB.Lots(ctx)
 	if err != nil {
 		return inventory.Report{}, err
 	}
-	return inventory.BuildReport(inventory.ReportInput{From: from, To: to, Items: items, Stock: moves, Usage: usage, Lots: lots}), nil
+	return inventory.BuildReport(inventory.ReportInput{From: from, To: to, Items: items, Stock: moves, Usage: usage, Unmet: unmet, Lots: lots}), nil
 }

@@ -154,3 +154,47 @@ func TestReportFromTheStore(t *testing.T) {
 		t.Errorf("backwards: %v", err)
 	}
 }
+
+// TestUsageDrawsStockDown: usage recorded after the count issues from the
+// lots first-expiring-first, so the review's positions (Items) fall with
+// it, and what the lots could not meet is the report's lost demand.
+func TestUsageDrawsStockDown(t *testing.T) {
+	s, today := stocked(t)
+	ctx := context.Background()
+	// FULL: 100 from L1 (expires first), 20 from L2; LOW: 3 on the shelf, 2 unmet.
+	r, n := reader(fmt.Sprintf("date,sku,quantity\n%s,FULL,120\n%s,LOW,5\n", today, today))
+	if res, err := s.ImportUsage(ctx, r, n, "today.csv"); err != nil || res.Stored != 2 || res.Unmet != 2 || res.StockOuts != 1 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	st, err := s.Items(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range st.Items {
+		if want := map[inventory.SKU]float64{"FULL": 480, "LOW": 0, "DRAFTED": 60}[it.Item.SKU]; it.Position.OnHand != want {
+			t.Errorf("%s on hand %v, want %v", it.Item.SKU, it.Position.OnHand, want)
+		}
+	}
+	lots, err := s.DB.Lots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lots {
+		if l.SKU == "FULL" && (l.Number != "L2" || l.Quantity != 480) {
+			t.Errorf("FULL lot %+v: L1 should be used up first", l)
+		}
+	}
+	rep, err := s.Report(ctx, today.AddDays(-13), today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := 120.0 + 3
+	for d := 1; d <= 13; d++ {
+		for i := range 3 {
+			used += float64(8 + (d+i)%5)
+		}
+	}
+	if tot := rep.Total; tot.Used != used || tot.Lost != 2 || tot.StockoutDays != 1 || tot.StockValue != 2*540 || tot.FillRate != used/(used+2) {
+		t.Errorf("total %+v", tot)
+	}
+}

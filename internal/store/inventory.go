@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -121,16 +122,18 @@ func (s durationSeconds) Scan(src any) error {
 	return nil
 }
 
-// RecordUsage stores daily usage, one row per day and item: a day already
-// stored is replaced (importing a corrected or repeated export never
-// doubles a day). It returns how many day-item rows it wrote. Usage is
-// the forecasts' history; it does not change the lots (cycle counts and
-// receipts do).
+// RecordUsage stores daily usage, one usage movement per day and item,
+// and issues it from the item's lots first-expiring-first
+// (inventory.IssueFEFO: not from lots received or counted after the day)
+// as issue movements; the demand the lots could not meet is recorded on
+// the usage movement as unmet (left NULL when the item's stock that day
+// is unknown: before its first count or receipt). A day and item already
+// stored is replaced: its earlier issues are put back on their lots and
+// the new quantity issued, so importing a corrected or repeated export
+// never doubles a day; issues from lots counted since the day stand (the
+// count already took them in). All in one transaction. It returns how
+// many day-item rows it wrote.
 func (d *DB) RecordUsage(ctx context.Context, ref string, usage []inventory.Usage) (int, error) {
-	type dayItem struct {
-		day claim.Date
-		sku inventory.SKU
-	}
 	sum := map[dayItem]float64{}
 	var keys []dayItem
 	for _, u := range usage {
@@ -143,19 +146,209 @@ func (d *DB) RecordUsage(ctx context.Context, ref string, usage []inventory.Usag
 		}
 		sum[k] += u.Quantity
 	}
-	at := ts(now())
-	rows := make([][]any, 0, len(keys))
-	for _, k := range keys {
-		rows = append(rows, []any{"u-" + k.day.String() + "-" + string(k.sku), inventory.MoveUsage, k.sku, "", "", k.day, -sum[k], ref, at})
+	if len(keys) == 0 {
+		return 0, nil
 	}
+	slices.SortFunc(keys, func(a, b dayItem) int { return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.sku, b.sku)) })
+	at := ts(now())
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
-		return insertRows(ctx, tx, "inventory_movements", movementColumns, rows,
-			" ON CONFLICT (id) DO UPDATE SET quantity = excluded.quantity, reference = excluded.reference, recorded_at = excluded.recorded_at")
+		if err := d.lockStock(ctx, tx); err != nil {
+			return err
+		}
+		is, err := loadIssuer(ctx, tx, keys)
+		if err != nil {
+			return err
+		}
+		usageRows := make([][]any, 0, len(keys))
+		for _, k := range keys {
+			var unmet any // NULL: the day's stock is not known
+			if u, known := is.issue(k, sum[k], ref, at); known {
+				unmet = u
+			}
+			usageRows = append(usageRows, []any{"u-" + k.day.String() + "-" + string(k.sku), inventory.MoveUsage, k.sku, "", "", k.day, -sum[k], ref, at, unmet})
+		}
+		return is.write(ctx, tx, usageRows)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("record usage: %w", err)
 	}
-	return len(rows), nil
+	return len(keys), nil
+}
+
+// stockLockKey is the PostgreSQL advisory lock that RecordUsage,
+// ApplyCount and RecordReceipt hold while they change lots: usage reads
+// the lots, allocates in memory and writes quantities back, which must
+// not interleave with another change (SQLite's write transactions are
+// serial already).
+const stockLockKey = 0x72636d73746b // "rcmstk"
+
+func (d *DB) lockStock(ctx context.Context, tx *sqlx.Tx) error {
+	if d.dialect != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", stockLockKey)
+	return err
+}
+
+// dayItem is a day's usage of one item: the key a usage movement is
+// stored under.
+type dayItem struct {
+	day claim.Date
+	sku inventory.SKU
+}
+
+// lotKey names a lot.
+type lotKey struct {
+	sku           inventory.SKU
+	location, lot string
+}
+
+// issuer holds, while RecordUsage runs, the lots of the items it records
+// and the issue movements already stored for its days and items, and
+// collects what it changes.
+type issuer struct {
+	lots    map[inventory.SKU][]*inventory.Lot
+	byKey   map[lotKey]*inventory.Lot
+	old     map[dayItem][]inventory.Movement
+	oldIDs  map[dayItem][]string
+	changed map[lotKey]bool
+	drop    []string // issue movements replaced
+	rows    [][]any  // new issue movements
+}
+
+func loadIssuer(ctx context.Context, tx *sqlx.Tx, keys []dayItem) (*issuer, error) {
+	is := &issuer{lots: map[inventory.SKU][]*inventory.Lot{}, byKey: map[lotKey]*inventory.Lot{}, old: map[dayItem][]inventory.Movement{},
+		oldIDs: map[dayItem][]string{}, changed: map[lotKey]bool{}}
+	want := map[dayItem]bool{}
+	for _, k := range keys {
+		want[k] = true
+		is.lots[k.sku] = nil
+	}
+	lots, err := queryAll(ctx, tx, func(l *inventory.Lot) []any {
+		return []any{&l.SKU, &l.Location, &l.Number, &l.Quantity, &l.Received, &l.Expires, &l.Counted}
+	}, `SELECT sku, location_id, lot_number, quantity, received, expires, counted FROM inventory_lots ORDER BY sku, location_id, lot_number`)
+	if err != nil {
+		return nil, err
+	}
+	for i := range lots {
+		l := &lots[i]
+		if _, ok := is.lots[l.SKU]; ok {
+			is.lots[l.SKU] = append(is.lots[l.SKU], l)
+			is.byKey[lotKey{l.SKU, l.Location, l.Number}] = l
+		}
+	}
+	type stored struct {
+		id string
+		m  inventory.Movement
+	}
+	old, err := queryAll(ctx, tx, func(o *stored) []any {
+		return []any{&o.id, &o.m.SKU, &o.m.Location, &o.m.Lot, &o.m.Day, &o.m.Quantity}
+	}, `SELECT id, sku, location_id, lot_number, day, quantity FROM inventory_movements WHERE kind = ? AND day >= ? AND day <= ? ORDER BY id`,
+		inventory.MoveIssue, keys[0].day, keys[len(keys)-1].day)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range old {
+		if k := (dayItem{o.m.Day, o.m.SKU}); want[k] {
+			is.old[k] = append(is.old[k], o.m)
+			is.oldIDs[k] = append(is.oldIDs[k], o.id)
+		}
+	}
+	return is, nil
+}
+
+// issue replaces the issues of day and item k with q units issued
+// first-expiring-first, and returns the demand left unmet and whether the
+// item's stock that day is known.
+func (is *issuer) issue(k dayItem, q float64, ref string, at any) (float64, bool) {
+	kept := 0.0
+	put := map[lotKey]float64{} // earlier issues put back, per lot
+	var putIDs []string
+	for i, m := range is.old[k] {
+		lk := lotKey{m.SKU, m.Location, m.Lot}
+		l := is.byKey[lk]
+		if l != nil && l.Counted > k.day {
+			kept -= m.Quantity // a count since took it in: it stands
+			continue
+		}
+		if l != nil {
+			l.Quantity -= m.Quantity
+			is.changed[lk] = true
+		}
+		put[lk] -= m.Quantity
+		putIDs = append(putIDs, is.oldIDs[k][i])
+	}
+	lots := make([]inventory.Lot, len(is.lots[k.sku]))
+	for i, l := range is.lots[k.sku] {
+		lots[i] = *l
+	}
+	issues, unmet, known := inventory.IssueFEFO(lots, max(q-kept, 0), k.day)
+	same := len(issues) == len(put)
+	for _, x := range issues {
+		lk := lotKey{k.sku, x.Lot.Location, x.Lot.Number}
+		is.byKey[lk].Quantity -= x.Quantity
+		is.changed[lk] = true
+		same = same && put[lk] == x.Quantity
+	}
+	if same { // the day is issued as before: its stored movements stand
+		return unmet, known
+	}
+	is.drop = append(is.drop, putIDs...)
+	for _, x := range issues {
+		is.rows = append(is.rows, []any{"i-" + k.day.String() + "-" + string(k.sku) + "@" + x.Lot.Location + "/" + x.Lot.Number,
+			inventory.MoveIssue, k.sku, x.Lot.Location, x.Lot.Number, k.day, -x.Quantity, ref, at})
+	}
+	return unmet, known
+}
+
+// write stores the usage movements, replaces the issue movements and sets
+// the lots changed.
+func (is *issuer) write(ctx context.Context, tx *sqlx.Tx, usageRows [][]any) error {
+	for start := 0; start < len(is.drop); start += 500 {
+		chunk := is.drop[start:min(start+500, len(is.drop))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		if _, err := exec(ctx, tx, "DELETE FROM inventory_movements WHERE id IN ("+placeholders(len(chunk))+")", args...); err != nil {
+			return err
+		}
+	}
+	if err := insertRows(ctx, tx, "inventory_movements", append(slices.Clone(movementColumns), "unmet"), usageRows,
+		" ON CONFLICT (id) DO UPDATE SET quantity = excluded.quantity, reference = excluded.reference, recorded_at = excluded.recorded_at, unmet = excluded.unmet"); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, "inventory_movements", movementColumns, is.rows, ""); err != nil {
+		return err
+	}
+	changed := make([]lotKey, 0, len(is.changed))
+	for lk := range is.changed {
+		changed = append(changed, lk)
+	}
+	slices.SortFunc(changed, func(a, b lotKey) int {
+		return cmp.Or(cmp.Compare(a.sku, b.sku), cmp.Compare(a.location, b.location), cmp.Compare(a.lot, b.lot))
+	})
+	for _, lk := range changed {
+		if err := execOne(ctx, tx, "UPDATE inventory_lots SET quantity = ? WHERE sku = ? AND location_id = ? AND lot_number = ?",
+			is.byKey[lk].Quantity, lk.sku, lk.location, lk.lot); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UnmetBetween returns, for days first … last (inclusive), the demand
+// recorded as unmet on each day and item whose stock was known (zero when
+// the lots met it all), by day then SKU. Days and items without a record
+// (stock unknown to the store) are left out.
+func (d *DB) UnmetBetween(ctx context.Context, first, last claim.Date) ([]inventory.Usage, error) {
+	out, err := queryAll(ctx, d.r, func(u *inventory.Usage) []any { return []any{&u.Day, &u.SKU, &u.Quantity} },
+		`SELECT day, sku, unmet FROM inventory_movements WHERE kind = ? AND day >= ? AND day <= ? AND unmet IS NOT NULL ORDER BY day, sku`,
+		inventory.MoveUsage, first, last)
+	if err != nil {
+		return nil, fmt.Errorf("read unmet demand: %w", err)
+	}
+	return out, nil
 }
 
 var movementColumns = []string{"id", "kind", "sku", "location_id", "lot_number", "day", "quantity", "reference", "recorded_at"}
@@ -184,7 +377,8 @@ func (d *DB) Movements(ctx context.Context, sku inventory.SKU) ([]inventory.Move
 }
 
 // StockMovements returns every item's stock movements (receipts, counts,
-// adjustments, waste: every kind but usage) on days up to last, by day
+// issues for usage, adjustments, waste: every kind but usage, which is
+// demand) on days up to last, by day
 // then SKU: on hand on a day is their running sum.
 func (d *DB) StockMovements(ctx context.Context, last claim.Date) ([]inventory.Movement, error) {
 	out, err := queryAll(ctx, d.r, func(m *inventory.Movement) []any {
@@ -216,6 +410,9 @@ func (d *DB) ApplyCount(ctx context.Context, ref string, day claim.Date, lots []
 	}
 	at := ts(now())
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := d.lockStock(ctx, tx); err != nil {
+			return err
+		}
 		for i, l := range lots {
 			if l.SKU == "" || l.Location == "" || !(l.Quantity >= 0) {
 				return fmt.Errorf("line %d: a count needs an item, a location and a quantity of zero or more: %w", i+1, ErrInvalid)
@@ -242,7 +439,7 @@ func (d *DB) ApplyCount(ctx context.Context, ref string, day claim.Date, lots []
 			if received.IsZero() {
 				received = day
 			}
-			if err := putLot(ctx, tx, l, received, l.Quantity, false); err != nil {
+			if err := putLot(ctx, tx, l, received, day, l.Quantity, false); err != nil {
 				return err
 			}
 			if _, err := exec(ctx, tx, "INSERT INTO inventory_movements ("+strings.Join(movementColumns, ", ")+") VALUES ("+placeholders(len(movementColumns))+")",
@@ -272,8 +469,9 @@ func knownItem(ctx context.Context, tx *sqlx.Tx, sku inventory.SKU) error {
 }
 
 // putLot sets (add false) or adds to (add true) a lot's quantity, creating
-// the lot and its location as needed.
-func putLot(ctx context.Context, tx *sqlx.Tx, l inventory.Lot, received claim.Date, q float64, add bool) error {
+// the lot and its location as needed; a count (counted not zero) moves the
+// lot's last count day on to it.
+func putLot(ctx context.Context, tx *sqlx.Tx, l inventory.Lot, received, counted claim.Date, q float64, add bool) error {
 	if _, err := exec(ctx, tx, "INSERT INTO inventory_locations (id, name) VALUES (?, ?) ON CONFLICT (id) DO NOTHING", l.Location, l.Location); err != nil {
 		return err
 	}
@@ -281,17 +479,19 @@ func putLot(ctx context.Context, tx *sqlx.Tx, l inventory.Lot, received claim.Da
 	if add {
 		set = "quantity = inventory_lots.quantity + excluded.quantity"
 	}
-	_, err := exec(ctx, tx, `INSERT INTO inventory_lots (sku, location_id, lot_number, quantity, received, expires) VALUES (?, ?, ?, ?, ?, ?)
+	_, err := exec(ctx, tx, `INSERT INTO inventory_lots (sku, location_id, lot_number, quantity, received, expires, counted) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (sku, location_id, lot_number) DO UPDATE SET `+set+`,
-		expires = COALESCE(excluded.expires, inventory_lots.expires)`, l.SKU, l.Location, l.Number, q, received, l.Expires)
+		expires = COALESCE(excluded.expires, inventory_lots.expires),
+		counted = CASE WHEN inventory_lots.counted IS NULL OR excluded.counted > inventory_lots.counted THEN excluded.counted ELSE inventory_lots.counted END`,
+		l.SKU, l.Location, l.Number, q, received, l.Expires, counted)
 	return err
 }
 
 // Lots returns every lot with stock on the shelf, by SKU, location and lot.
 func (d *DB) Lots(ctx context.Context) ([]inventory.Lot, error) {
 	out, err := queryAll(ctx, d.r, func(l *inventory.Lot) []any {
-		return []any{&l.SKU, &l.Location, &l.Number, &l.Quantity, &l.Received, &l.Expires}
-	}, `SELECT sku, location_id, lot_number, quantity, received, expires FROM inventory_lots WHERE quantity > 0 ORDER BY sku, location_id, lot_number`)
+		return []any{&l.SKU, &l.Location, &l.Number, &l.Quantity, &l.Received, &l.Expires, &l.Counted}
+	}, `SELECT sku, location_id, lot_number, quantity, received, expires, counted FROM inventory_lots WHERE quantity > 0 ORDER BY sku, location_id, lot_number`)
 	if err != nil {
 		return nil, fmt.Errorf("list lots: %w", err)
 	}
@@ -407,6 +607,9 @@ func (d *DB) RecordReceipt(ctx context.Context, po inventory.PurchaseOrder, r Re
 	done := false
 	at := ts(now())
 	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := d.lockStock(ctx, tx); err != nil {
+			return err
+		}
 		skus := make([]inventory.SKU, 0, len(r.Qty))
 		for sku := range r.Qty {
 			skus = append(skus, sku)
@@ -427,7 +630,7 @@ func (d *DB) RecordReceipt(ctx context.Context, po inventory.PurchaseOrder, r Re
 			q := r.Qty[sku]
 			l := inventory.Lot{SKU: sku, Location: r.Location, Number: lot}
 			l.Expires = inventory.ExpiryFor(inventory.Item{ShelfLifeDays: shelf[sku]}, r.Day)
-			if err := putLot(ctx, tx, l, r.Day, q, true); err != nil {
+			if err := putLot(ctx, tx, l, r.Day, 0, q, true); err != nil {
 				return err
 			}
 			if _, err := exec(ctx, tx, "INSERT INTO inventory_movements ("+strings.Join(movementColumns, ", ")+") VALUES ("+placeholders(len(movementColumns))+")",

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -168,6 +169,124 @@ func TestInventoryCountsAndReceipts(t *testing.T) {
 		}
 		if _, err := e.db.PurchaseOrder(ctx, "PO-none"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("missing order: %v", err)
+		}
+	})
+}
+
+// TestInventoryUsageIssuesLots: recorded usage draws the lots down
+// first-expiring-first, records what they could not meet, and a day
+// imported again replaces its issue.
+func TestInventoryUsageIssuesLots(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		check(t, e.db.UpsertItems(ctx, []inventory.Item{vaccine(), gloves()}))
+		d0 := claim.MustDate("2026-03-01")
+		d1, d2, d3 := d0.AddDays(1), d0.AddDays(2), d0.AddDays(4)
+		must[store.CountResult](t)(e.db.ApplyCount(ctx, "count-1", d0, []inventory.Lot{
+			{SKU: "VAC-FLU", Location: "fridge", Number: "L1", Quantity: 5, Expires: claim.MustDate("2026-03-20")},
+			{SKU: "VAC-FLU", Location: "fridge", Number: "L2", Quantity: 10, Expires: claim.MustDate("2026-06-01")},
+			{SKU: "VAC-FLU", Location: "room-1", Quantity: 4},
+			{SKU: "GLV-M", Location: "room-1", Quantity: 10},
+		}))
+		lotsAre := func(want map[string]float64) {
+			t.Helper()
+			got := map[string]float64{}
+			onShelf := map[inventory.SKU]float64{}
+			for _, l := range must[[]inventory.Lot](t)(e.db.Lots(ctx)) {
+				got[string(l.SKU)+"/"+l.Location+"/"+l.Number] = l.Quantity
+				onShelf[l.SKU] += l.Quantity
+			}
+			for k, q := range want {
+				if math.Abs(got[k]-q) > 1e-9 {
+					t.Errorf("lot %s: %v, want %v (lots %v)", k, got[k], q, got)
+				}
+			}
+			// The stock movements still add up to what is on the shelf.
+			moved := map[inventory.SKU]float64{}
+			for _, m := range must[[]inventory.Movement](t)(e.db.StockMovements(ctx, d3.AddDays(30))) {
+				moved[m.SKU] += m.Quantity
+			}
+			for sku, q := range onShelf {
+				if math.Abs(moved[sku]-q) > 1e-9 {
+					t.Errorf("%s: movements add up to %v, lots hold %v", sku, moved[sku], q)
+				}
+			}
+		}
+		unmetIs := func(want string) {
+			t.Helper()
+			var got []string
+			for _, u := range must[[]inventory.Usage](t)(e.db.UnmetBetween(ctx, d0.AddDays(-30), d3)) {
+				got = append(got, fmt.Sprintf("%s %s %g", u.Day, u.SKU, u.Quantity))
+			}
+			if strings.Join(got, ", ") != want {
+				t.Errorf("unmet: %q, want %q", strings.Join(got, ", "), want)
+			}
+		}
+
+		// 7 vials: the 5 of L1 (expires first), then 2 of L2; the undated room lot last.
+		must[int](t)(e.db.RecordUsage(ctx, "usage-1.csv", []inventory.Usage{{Day: d1, SKU: "VAC-FLU", Quantity: 7}, {Day: d1, SKU: "GLV-M", Quantity: 3}}))
+		lotsAre(map[string]float64{"VAC-FLU/fridge/L1": 0, "VAC-FLU/fridge/L2": 8, "VAC-FLU/room-1/": 4, "GLV-M/room-1/": 7})
+		// 20 vials with 12 on the shelf: 8 unmet.
+		must[int](t)(e.db.RecordUsage(ctx, "usage-2.csv", []inventory.Usage{{Day: d2, SKU: "VAC-FLU", Quantity: 20}}))
+		lotsAre(map[string]float64{"VAC-FLU/fridge/L1": 0, "VAC-FLU/fridge/L2": 0, "VAC-FLU/room-1/": 0})
+		unmetIs("2026-03-02 GLV-M 0, 2026-03-02 VAC-FLU 0, 2026-03-03 VAC-FLU 8")
+		// The forecasts still see the demand.
+		if u := must[[]inventory.Usage](t)(e.db.UsageBetween(ctx, d2, d2)); len(u) != 1 || u[0].Quantity != 20 {
+			t.Errorf("usage of day 2: %+v", u)
+		}
+
+		// A corrected export of day 1 (2 vials): its 7 go back to L1 and L2, 2 are issued from L1.
+		fixed := []inventory.Usage{{Day: d1, SKU: "VAC-FLU", Quantity: 2}}
+		must[int](t)(e.db.RecordUsage(ctx, "usage-1-fixed.csv", fixed))
+		want := map[string]float64{"VAC-FLU/fridge/L1": 3, "VAC-FLU/fridge/L2": 2, "VAC-FLU/room-1/": 0, "GLV-M/room-1/": 7}
+		lotsAre(want)
+		before := len(must[[]inventory.Movement](t)(e.db.Movements(ctx, "VAC-FLU")))
+		// The same export again changes nothing.
+		must[int](t)(e.db.RecordUsage(ctx, "usage-1-fixed.csv", fixed))
+		lotsAre(want)
+		if n := len(must[[]inventory.Movement](t)(e.db.Movements(ctx, "VAC-FLU"))); n != before {
+			t.Errorf("movements after a repeated import: %d, want %d", n, before)
+		}
+
+		// Usage before the first count: the store knew no stock; nothing issued, nothing unmet.
+		must[int](t)(e.db.RecordUsage(ctx, "old.csv", []inventory.Usage{{Day: d0.AddDays(-10), SKU: "GLV-M", Quantity: 5}}))
+		lotsAre(map[string]float64{"GLV-M/room-1/": 7})
+		unmetIs("2026-03-02 GLV-M 0, 2026-03-02 VAC-FLU 0, 2026-03-03 VAC-FLU 8")
+
+		// A count after usage sets the lots as counted; usage of earlier days
+		// imported later leaves them alone, and the issue of day 1 stands.
+		must[store.CountResult](t)(e.db.ApplyCount(ctx, "count-2", d3, []inventory.Lot{{SKU: "GLV-M", Location: "room-1", Quantity: 20}}))
+		must[int](t)(e.db.RecordUsage(ctx, "late.csv", []inventory.Usage{{Day: d2, SKU: "GLV-M", Quantity: 4}, {Day: d1, SKU: "GLV-M", Quantity: 6}}))
+		lotsAre(map[string]float64{"GLV-M/room-1/": 20, "VAC-FLU/fridge/L1": 3})
+		unmetIs("2026-03-02 VAC-FLU 0, 2026-03-03 VAC-FLU 8")
+		for _, l := range must[[]inventory.Lot](t)(e.db.Lots(ctx)) {
+			if l.SKU == "GLV-M" && l.Counted != d3 {
+				t.Errorf("counted day of %+v", l)
+			}
+		}
+	})
+}
+
+// TestInventoryUsageConcurrent: imports of different days at once each
+// issue their usage once: none overwrites another's lot quantities.
+func TestInventoryUsageConcurrent(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		check(t, e.db.UpsertItems(ctx, []inventory.Item{gloves()}))
+		d0 := claim.MustDate("2026-03-01")
+		must[store.CountResult](t)(e.db.ApplyCount(ctx, "count", d0, []inventory.Lot{{SKU: "GLV-M", Location: "room-1", Quantity: 100}}))
+		errs := make(chan error, 10)
+		for i := range 10 {
+			go func() {
+				_, err := e.db.RecordUsage(ctx, fmt.Sprintf("day-%d.csv", i), []inventory.Usage{{Day: d0.AddDays(i), SKU: "GLV-M", Quantity: 3}})
+				errs <- err
+			}()
+		}
+		for range 10 {
+			check(t, <-errs)
+		}
+		if lots := must[[]inventory.Lot](t)(e.db.Lots(ctx)); len(lots) != 1 || lots[0].Quantity != 70 {
+			t.Errorf("lots after 10 × 3 issued: %+v", lots)
 		}
 	})
 }
