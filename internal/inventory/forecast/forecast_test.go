@@ -225,3 +225,45 @@ func TestSelectShortAndEmpty(t *testing.T) {
 		t.Errorf("short intermittent history: %+v", r)
 	}
 }
+
+// TestLevelSDFloor: the level error is at least the sampling error of the
+// chosen method's average (hand-computed shares), so a lumpy series, whose
+// day-to-day variance swamps the backtest's excess, still gets one.
+func TestLevelSDFloor(t *testing.T) {
+	for _, c := range []struct {
+		s    Spec
+		p    float64
+		want float64
+	}{
+		{Spec{Method: SES, Alpha: 0.1}, 0.3, 0.1 / 1.9},
+		{Spec{Method: SBA, Alpha: 0.2}, 0.25, 0.05 / 1.95},
+		{Spec{Method: Croston, Alpha: 0.1}, 0.5, 0.05 / 1.95},
+		{Spec{Method: TSB, Alpha: 0.02, Beta: 0.2}, 0.5, 0.1 / 1.9},
+		{Spec{Method: TSB, Alpha: 0.1, Beta: 0.1}, 0.5, 0.1 / 1.9},
+		{Spec{Method: Zero}, 0.5, 0},
+	} {
+		if got := c.s.levelVarianceShare(c.p); !near(got, c.want) {
+			t.Errorf("%+v p %.2f: share %.6f, want %.6f", c.s, c.p, got, c.want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	y := make([]float64, 730)
+	for d := range y {
+		if rng.Float64() < 0.1 {
+			y[d] = math.Round(math.Exp(2 + 1.2*rng.NormFloat64()))
+		}
+	}
+	r := Select(y, Options{Horizon: 15})
+	w := y[r.From:]
+	var s, q float64
+	for _, v := range w {
+		s += v
+		q += v * v
+	}
+	n := float64(len(w))
+	v := q/n - (s/n)*(s/n)
+	floor := math.Sqrt(v * r.Spec.levelVarianceShare(float64(r.Class.DemandDays)/n))
+	if r.LevelSD <= 0 || r.LevelSD < floor-1e-9 {
+		t.Errorf("%s: level SD %.4f, want at least the method's sampling error %.4f", r.Spec.Method, r.LevelSD, floor)
+	}
+}

@@ -171,7 +171,9 @@ type Result struct {
 	Closed [7]bool `json:"closed"`
 	// LevelSD estimates the standard error of DailyMean itself (units a
 	// day): from the backtest, the error of the horizon totals beyond what
-	// day-to-day variation explains. 0 without a backtest.
+	// day-to-day variation and the backtest's own noise explain, at least
+	// the sampling error of the chosen method's average. 0 without a
+	// backtest.
 	LevelSD float64 `json:"level_sd"`
 }
 
@@ -212,10 +214,20 @@ func Select(y []float64, o Options) Result {
 			}
 		}
 		// The level's own error: what the backtest's error of the horizon
-		// total has beyond the day-to-day noise (h·σ²), per day².
+		// total has beyond the day-to-day noise (h·σ²) and beyond the
+		// sampling noise of the backtest's own mean squared error
+		// (levelExcessSE standard errors), per day²; at least the
+		// sampling error of the chosen method's average on stationary
+		// demand. Without the noise allowance a truncated noisy excess
+		// inflates steady items' error; without the floor lumpy items,
+		// whose h·σ² swamps the excess, get none while their forecast
+		// wanders by half its value.
 		_, v := stat.PopMeanVariance(w, nil)
 		h := float64(o.Horizon)
-		r.LevelSD = math.Sqrt(max(0, bestMSE-h*v) / (h * h))
+		noise := levelExcessSE * bestMSE * math.Sqrt(2/effectiveOrigins(len(y), from, o))
+		excess := max(0, bestMSE-h*v-noise) / (h * h)
+		p := float64(r.Class.DemandDays) / float64(len(w))
+		r.LevelSD = math.Sqrt(max(excess, v*r.Spec.levelVarianceShare(p)))
 	}
 	m := r.Spec.model()
 	for t := from; t < len(y); t++ {
@@ -226,6 +238,40 @@ func Select(y []float64, o Options) Result {
 		r.Profile = s.profile()
 	}
 	return r
+}
+
+// levelExcessSE is how many standard errors of the backtest's mean
+// squared error the excess over day-to-day noise must clear to count as
+// error of the level.
+const levelExcessSE = 2
+
+// effectiveOrigins is how many independent horizon totals the backtest
+// scores: its origins, fewer when horizons overlap (h > Step); at least 1.
+func effectiveOrigins(n, from int, o Options) float64 {
+	last := n - o.Horizon
+	first := min(max(from+o.MinTrain, n-o.BacktestDays), last)
+	k := float64((last-first)/o.Step + 1)
+	return max(1, k*min(1, float64(o.Step)/float64(o.Horizon)))
+}
+
+// levelVarianceShare returns the variance of the spec's level estimate on
+// stationary demand as a share of one day's demand variance: an
+// exponential average with weight a per day has a/(2−a) of it. Croston
+// and SBA smooth once per demand day (a = α·p, p the share of days with
+// demand); TSB smooths the probability every day (α) and the size once
+// per demand day (β·p).
+func (s Spec) levelVarianceShare(p float64) float64 {
+	a := s.Alpha
+	switch s.Method {
+	case Zero:
+		return 0
+	case Croston, SBA:
+		a *= p
+	case TSB:
+		a = max(s.Alpha, s.Beta*p)
+	}
+	a = min(max(a, 0), 1)
+	return a / (2 - a)
 }
 
 // defaultSpec is the method used when the history is too short to
