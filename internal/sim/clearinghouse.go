@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -171,15 +170,7 @@ func (s *ClearinghouseSim) Stats() ClearinghouseStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
-	st.ClaimCounts = make(map[string]int, len(s.stats.ClaimCounts))
-	st.Duplicates = []string{}
-	for id, n := range s.stats.ClaimCounts {
-		st.ClaimCounts[id] = n
-		if n > 1 {
-			st.Duplicates = append(st.Duplicates, id)
-		}
-	}
-	slices.Sort(st.Duplicates)
+	st.ClaimCounts, st.Duplicates = receipts(s.stats.ClaimCounts)
 	return st
 }
 

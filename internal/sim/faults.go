@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -102,4 +103,19 @@ func (f fault) write(w http.ResponseWriter, r *http.Request, retryAfter int, han
 			http.Error(w, "simulated timeout", http.StatusGatewayTimeout)
 		}
 	}
+}
+
+// receipts copies a simulator's count of how often it received each thing
+// (a claim, a purchase order) and lists, sorted, those received more than
+// once: the duplicates a client's idempotency must prevent.
+func receipts(counts map[string]int) (map[string]int, []string) {
+	out, dups := make(map[string]int, len(counts)), []string{}
+	for k, n := range counts {
+		out[k] = n
+		if n > 1 {
+			dups = append(dups, k)
+		}
+	}
+	slices.Sort(dups)
+	return out, dups
 }

@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -154,15 +153,7 @@ func (s *SupplierSim) Stats() SupplierStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
-	st.OrderCounts = make(map[string]int, len(s.stats.OrderCounts))
-	st.Duplicates = []string{}
-	for n, c := range s.stats.OrderCounts {
-		st.OrderCounts[n] = c
-		if c > 1 {
-			st.Duplicates = append(st.Duplicates, n)
-		}
-	}
-	slices.Sort(st.Duplicates)
+	st.OrderCounts, st.Duplicates = receipts(s.stats.OrderCounts)
 	return st
 }
 
