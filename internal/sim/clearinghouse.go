@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,16 +50,14 @@ type ClearinghouseConfig struct {
 
 // ClearinghouseStats are the clearinghouse simulator's counters.
 type ClearinghouseStats struct {
-	Submissions  int64 `json:"submissions"`   // accepted for processing (a 999 was made)
-	Replays      int64 `json:"replays"`       // same Idempotency-Key, answered from the store
-	Conflicts    int64 `json:"conflicts"`     // key reused with another body, or key in progress, or ICN reused
-	BadRequests  int64 `json:"bad_requests"`  // missing key, not an 837
-	Throttled    int64 `json:"throttled"`     // injected 429s
-	ServerErrors int64 `json:"server_errors"` // injected 5xx
-	Hung         int64 `json:"hung"`          // injected hangs
-	Claims       int64 `json:"claims"`        // claims received (counted once per submission)
-	Accepted     int64 `json:"accepted"`      // claims the 277CA accepts
-	Rejected     int64 `json:"rejected"`      // claims the 277CA rejects
+	Submissions int64 `json:"submissions"`  // accepted for processing (a 999 was made)
+	Replays     int64 `json:"replays"`      // same Idempotency-Key, answered from the store
+	Conflicts   int64 `json:"conflicts"`    // key reused with another body, or key in progress, or ICN reused
+	BadRequests int64 `json:"bad_requests"` // missing key, not an 837
+	FaultCounts
+	Claims   int64 `json:"claims"`   // claims received (counted once per submission)
+	Accepted int64 `json:"accepted"` // claims the 277CA accepts
+	Rejected int64 `json:"rejected"` // claims the 277CA rejects
 	// ClaimCounts is how many times each claim ID arrived in a processed
 	// submission: exactly-once delivery means every count is 1.
 	ClaimCounts map[string]int `json:"claim_counts"`
@@ -171,15 +168,7 @@ func (s *ClearinghouseSim) Stats() ClearinghouseStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
-	st.ClaimCounts = make(map[string]int, len(s.stats.ClaimCounts))
-	st.Duplicates = []string{}
-	for id, n := range s.stats.ClaimCounts {
-		st.ClaimCounts[id] = n
-		if n > 1 {
-			st.Duplicates = append(st.Duplicates, id)
-		}
-	}
-	slices.Sort(st.Duplicates)
+	st.ClaimCounts, st.Duplicates = receipts(s.stats.ClaimCounts)
 	return st
 }
 
@@ -271,18 +260,9 @@ func (s *ClearinghouseSim) submit(w http.ResponseWriter, r *http.Request) {
 	f := s.faults.next(s.rng)
 	retryAfter := s.faults.RetryAfter
 	s.mu.Unlock()
-	switch f {
-	case faultThrottled:
-		s.bump(func(st *ClearinghouseStats) { st.Throttled++ })
+	if f.answers() {
+		s.bump(func(st *ClearinghouseStats) { st.count(f) })
 		f.write(w, r, retryAfter, s.cfg.Hang)
-		return
-	case faultServerError, faultServerErrorNext:
-		s.bump(func(st *ClearinghouseStats) { st.ServerErrors++ })
-		f.write(w, r, retryAfter, s.cfg.Hang)
-		return
-	case faultHang:
-		s.bump(func(st *ClearinghouseStats) { st.Hung++ })
-		f.write(w, r, 0, s.cfg.Hang)
 		return
 	}
 	hash := sha256.Sum256(body)
