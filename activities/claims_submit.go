@@ -32,6 +32,7 @@ type SubmissionStore interface {
 	MarkInterchangeSent(ctx context.Context, id string) error
 	RecordInterchangeAck(ctx context.Context, id string, ack store.InterchangeAck) error
 	RecordClaimAck(ctx context.Context, batchID, claimID string, ack store.ClaimAck) error
+	AddWorkItem(ctx context.Context, w store.WorkItem) (store.WorkItem, error)
 	SubmittedClaims(ctx context.Context, batchID string) ([]store.SubmittedClaim, error)
 	RecountBatch(ctx context.Context, id string) (store.BatchCounts, error)
 }
@@ -181,7 +182,12 @@ func (a *Claims) send(ctx context.Context, ic store.Interchange, res *batch.Subm
 		res.ClaimsCharge += c.Charge
 	}
 	rec := store.InterchangeAck{Code: "A", Detail: "accepted"}
-	if !ack.Accepted() {
+	switch {
+	case ack.GroupRejected():
+		// AK9 rejected the group: every transaction set, named or not.
+		rec.Code, rec.Detail = "R", "functional group rejected (999 AK9)"
+	case !ack.Accepted():
+		// IK5 per transaction set: only the rejected sets' claims.
 		rejected := ack.RejectedSets()
 		for _, set := range rejected {
 			rec.RejectedClaimIDs = append(rec.RejectedClaimIDs, setClaims[set]...)
@@ -215,9 +221,9 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (batc
 	if err != nil {
 		return batch.AckResult{}, err
 	}
-	waiting := map[string]bool{} // interchange IDs with claims still sent (no 277CA)
+	waiting := map[string]bool{} // interchange IDs with claims sent (no 277CA yet) or pending
 	for _, sc := range subs {
-		if sc.Status == store.SubmissionSent {
+		if sc.Status == store.SubmissionSent || sc.Status == store.SubmissionPending {
 			waiting[sc.InterchangeID] = true
 		}
 	}
@@ -236,11 +242,15 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (batc
 		if err != nil {
 			return batch.AckResult{}, remoteError("fetch 277CA", err)
 		}
-		for _, rep := range ack.Doc.Reports {
-			for _, cs := range rep.Claims() {
-				if err := s.DB.RecordClaimAck(ctx, in.BatchID, cs.PatientControlNumber, claimAck(cs)); err != nil && !errors.Is(err, store.ErrNotFound) {
-					return batch.AckResult{}, err
-				}
+		// The 837P as sent says which claims a receiver- or provider-level
+		// rejection covers (its BHT03 and billing NPIs).
+		sent, err := x12.Read837P([]byte(ic.Content))
+		if err != nil {
+			return batch.AckResult{}, fmt.Errorf("read back interchange %d: %w", ic.ControlNumber, err)
+		}
+		for _, a := range ack.Doc.Acknowledgements(sent.Claims) {
+			if err := recordAck(ctx, s.DB, in.BatchID, ic, a); err != nil {
+				return batch.AckResult{}, err
 			}
 		}
 		activity.RecordHeartbeat(ctx, ic.ID)
@@ -250,7 +260,7 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (batc
 	}
 	var res batch.AckResult
 	for _, sc := range subs {
-		switch sc.Status {
+		switch sc.Status { // sent, queued and pending are pending
 		case store.SubmissionAccepted:
 			res.Accepted++
 		case store.SubmissionRejected:
@@ -265,16 +275,54 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (batc
 	return res, nil
 }
 
-func claimAck(cs *x12.ClaimStatus277) store.ClaimAck {
-	ack := store.ClaimAck{Status: store.SubmissionAccepted, PayerClaimNumber: cs.Ref("1K")}
-	if cs.Outcome() == x12.OutcomeRejected {
-		ack.Status = store.SubmissionRejected
+// recordAck stores one claim's acknowledgement in the ledger; a status
+// category rcmbot cannot read leaves the claim pending and opens a work
+// item for staff (once per claim and interchange). Claims the 277CA names
+// that this batch did not send are ignored.
+func recordAck(ctx context.Context, db SubmissionStore, batchID string, ic store.Interchange, a x12.Acknowledgement) error {
+	rec := claimAck(a)
+	if err := db.RecordClaimAck(ctx, batchID, a.ClaimID, rec); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
 	}
-	if len(cs.Statuses) > 0 {
-		st := cs.Statuses[0]
-		ack.Category, ack.Code, ack.Message = st.Category, st.Code, st.Message
+	if a.Outcome != x12.OutcomeUnknown {
+		return nil
 	}
-	return ack
+	_, err := db.AddWorkItem(ctx, store.WorkItem{ID: "wi-277-" + ic.ID + "-" + a.ClaimID, Kind: batch.WorkItemKind,
+		SweepID: batchID, ResultID: a.ClaimID, PayerID: ic.PayerID, ReasonCode: "277CA_" + a.Status.Category,
+		Message: fmt.Sprintf("the 277CA gave claim status category %q, which rcmbot cannot read: the claim stays pending; read the 277CA and follow the claim up with the clearinghouse", a.Status.Category)})
+	return err
+}
+
+// claimAck is the ledger's record of an acknowledgement: accepted (A2, and
+// A5 with a note), rejected (with the level that rejected it), or pending
+// (A0, A1, and categories rcmbot cannot read).
+func claimAck(a x12.Acknowledgement) store.ClaimAck {
+	st := a.Status
+	rec := store.ClaimAck{Status: store.SubmissionPending, PayerClaimNumber: a.PayerClaimNumber,
+		Category: st.Category, Code: st.Code, Message: st.Message}
+	note := ""
+	switch a.Outcome {
+	case x12.OutcomeAccepted:
+		rec.Status = store.SubmissionAccepted
+	case x12.OutcomeSplit:
+		rec.Status, note = store.SubmissionAccepted, "accepted; the payer split the claim (277CA A5)"
+	case x12.OutcomeRejected:
+		rec.Status = store.SubmissionRejected
+		if a.Level != x12.AckClaim {
+			note = fmt.Sprintf("rejected at the %s level of the 277CA (%s)", a.Level, st.Category)
+		}
+	case x12.OutcomePending:
+		note = fmt.Sprintf("received, not yet accepted into adjudication (277CA %s)", st.Category)
+	default:
+		note = fmt.Sprintf("the 277CA status category %q is not one rcmbot reads; the claim stays pending", st.Category)
+	}
+	if note != "" {
+		rec.Message = strings.TrimSuffix(note+": "+st.Message, ": ")
+	}
+	return rec
 }
 
 // remoteError turns a clearinghouse client error into what Temporal should

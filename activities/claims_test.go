@@ -401,6 +401,71 @@ func TestCollectAcknowledgements(t *testing.T) {
 	})
 }
 
+// A rejection at the billing provider level (2200C), with the provider's
+// claims not listed, rejects every claim of that provider; A1 leaves a
+// claim pending, and a category outside the code list leaves it pending
+// with one work item, also when collected again.
+func TestCollectAcknowledgementsAppliesLevelsAndCategories(t *testing.T) {
+	collect := func(t *testing.T, f *claimsFixture, id string) batch.AckResult {
+		t.Helper()
+		return run[batch.AckResult](t, f, f.a.CollectAcknowledgements, BatchRef{BatchID: id})
+	}
+	ledger := func(t *testing.T, f *claimsFixture, id string) map[string]store.SubmittedClaim {
+		t.Helper()
+		subs, err := f.db.SubmittedClaims(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]store.SubmittedClaim{}
+		for _, s := range subs {
+			out[s.ClaimID] = s
+		}
+		return out
+	}
+	t.Run("billing provider rejected", func(t *testing.T) {
+		// Both claims are billed by 1234567893 (threeClaims, C1002 corrected).
+		f := newClaimsFixture(t, sim.ClearinghouseConfig{AckDelay: time.Millisecond, RejectProviders: "1234567893"})
+		id := f.reviewed(t)
+		if _, err := f.submit(t, id); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if res := collect(t, f, id); res != (batch.AckResult{Rejected: 2}) {
+			t.Errorf("after the 277CA: %+v", res)
+		}
+		for cid, s := range ledger(t, f, id) {
+			if s.Status != store.SubmissionRejected || s.AckCategory != "A7" || s.AckCode != "562" ||
+				!strings.Contains(s.Message, "billing provider level") {
+				t.Errorf("claim %s: %+v", cid, s)
+			}
+		}
+	})
+	t.Run("pending and unknown", func(t *testing.T) {
+		f := newClaimsFixture(t, sim.ClearinghouseConfig{AckDelay: time.Millisecond, PendingPrefix: "C1001", UnknownPrefix: "C1002"})
+		id := f.reviewed(t)
+		if _, err := f.submit(t, id); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		for range 2 {
+			if res := collect(t, f, id); res != (batch.AckResult{Pending: 2}) {
+				t.Errorf("after the 277CA: %+v", res)
+			}
+		}
+		l := ledger(t, f, id)
+		if s := l["C1001"]; s.Status != store.SubmissionPending || s.AckCategory != "A1" || !strings.Contains(s.Message, "not yet accepted") {
+			t.Errorf("A1: %+v", s)
+		}
+		if s := l["C1002"]; s.Status != store.SubmissionPending || s.AckCategory != "R9" {
+			t.Errorf("R9: %+v", s)
+		}
+		items, err := f.db.WorkItems(context.Background(), store.WorkItemOpen, id, store.All)
+		if err != nil || len(items) != 1 || items[0].Kind != batch.WorkItemKind || items[0].ResultID != "C1002" || items[0].ReasonCode != "277CA_R9" {
+			t.Fatalf("work items %+v %v", items, err)
+		}
+	})
+}
+
 // FinishBatch records the final status (and a failure's reason) and
 // returns the figures staff read.
 func TestFinishBatch(t *testing.T) {

@@ -216,6 +216,10 @@ type SubmitResult struct {
 	Ledgered int `json:"ledgered,omitempty"`
 }
 
+// WorkItemKind is the kind of the work items the claims bot opens (a 277CA
+// status category it cannot read, say).
+const WorkItemKind = "claims"
+
 // AckResult counts claims by their 277CA status.
 type AckResult struct {
 	Accepted int `json:"accepted"`
