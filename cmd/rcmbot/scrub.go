@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +69,7 @@ practice.yaml ...); missing files fall back to the embedded starter set.`,
 				}
 			}
 			if x12Out != "" {
-				if err := res.write837P(x12Out, &a.cfg); err != nil {
+				if err := res.write837P(cmd.Context(), a, x12Out); err != nil {
 					return err
 				}
 			}
@@ -143,8 +144,9 @@ func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date) (
 	return s, nil
 }
 
-// write837P writes the clean claims as one 837P interchange.
-func (s *scrubbed) write837P(path string, cfg *config.Config) error {
+// write837P writes the clean claims as one 837P interchange, numbered
+// from a counter that persists across runs (see openControlNumbers).
+func (s *scrubbed) write837P(ctx context.Context, a *app, path string) error {
 	var clean []claim.Claim
 	for i, r := range s.results {
 		if r.Tier == scrub.TierClean {
@@ -154,8 +156,22 @@ func (s *scrubbed) write837P(path string, cfg *config.Config) error {
 	if len(clean) == 0 {
 		return errors.New("no clean claims to write as 837P")
 	}
+	counter, release, err := a.openControlNumbers(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	isa, err := counter.NextControlNumber(ctx, "isa")
+	if err != nil {
+		return err
+	}
+	gs, err := counter.NextControlNumber(ctx, "gs")
+	if err != nil {
+		return err
+	}
+	cfg := &a.cfg
 	env := s.practice.Envelope837(x12.Envelope{SenderID: cfg.SubmitterID, ReceiverID: cfg.ReceiverID, Usage: cfg.X12Usage,
-		InterchangeControl: 1, GroupControl: 1, TransactionControl: 1, Time: time.Now().UTC(), Newline: true}, s.ref.Payers)
+		InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: time.Now().UTC(), Newline: true}, s.ref.Payers)
 	f, err := os.Create(path)
 	if err != nil {
 		return err
