@@ -19,6 +19,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/payer"
 	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/practice"
+	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/x12"
 )
@@ -33,6 +34,7 @@ type SubmissionStore interface {
 	RecordInterchangeAck(ctx context.Context, id string, ack store.InterchangeAck) error
 	RecordClaimAck(ctx context.Context, batchID, claimID string, ack store.ClaimAck) error
 	AddWorkItem(ctx context.Context, w store.WorkItem) (store.WorkItem, error)
+	Providers(ctx context.Context, p store.Page) ([]provider.Provider, error)
 	SubmittedClaims(ctx context.Context, batchID string) ([]store.SubmittedClaim, error)
 	RecountBatch(ctx context.Context, id string) (store.BatchCounts, error)
 }
@@ -55,9 +57,17 @@ type Submission struct {
 
 // Envelope returns the 837P envelope for the given control numbers: every
 // 837P rcmbot writes, and the structural check the scrub applies, use it.
-func (s *Submission) Envelope(isa, gs int64, at time.Time) x12.Envelope837 {
-	return s.Practice.Envelope837(x12.Envelope{SenderID: s.SenderID, ReceiverID: s.ReceiverID, Usage: s.Usage,
+// Rendering and referring providers are named from practice.yaml and the
+// providers set up in the store (which win where both name an NPI).
+func (s *Submission) Envelope(ctx context.Context, isa, gs int64, at time.Time) (x12.Envelope837, error) {
+	env := s.Practice.Envelope837(x12.Envelope{SenderID: s.SenderID, ReceiverID: s.ReceiverID, Usage: s.Usage,
 		InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: at, Newline: true}, s.Payers)
+	ps, err := s.DB.Providers(ctx, store.All)
+	if err != nil {
+		return env, err
+	}
+	env.Practitioners = provider.Practitioners(env.Practitioners, ps)
+	return env, nil
 }
 
 // SubmitBatch sends the batch's clean, approved, overridden and corrected
@@ -83,7 +93,10 @@ func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (batch.SubmitResu
 	if max <= 0 || max > store.MaxPageSize {
 		max = store.MaxPageSize
 	}
-	check := s.Envelope(1, 1, time.Time{})
+	check, err := s.Envelope(ctx, 1, 1, time.Time{})
+	if err != nil {
+		return res, err
+	}
 	skipped := 0 // unwritable claims stay in ClaimsToSubmit: page past them
 	for {
 		recs, err := s.DB.ClaimsToSubmit(ctx, in.BatchID, store.Page{Limit: max, Offset: skipped})
@@ -145,7 +158,10 @@ func (a *Claims) reserve(ctx context.Context, batchID, payerID string, claims []
 	if s.Now != nil {
 		now = s.Now
 	}
-	env := s.Envelope(isa, gs, now().UTC())
+	env, err := s.Envelope(ctx, isa, gs, now().UTC())
+	if err != nil {
+		return store.Interchange{}, err
+	}
 	env.BatchID = batchID
 	var buf bytes.Buffer
 	if _, err := x12.Write837P(&buf, env, claims); err != nil {

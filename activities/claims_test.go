@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +19,10 @@ import (
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/clearinghouse"
 	"github.com/rcmbot/rcmbot/internal/practice"
+	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
+	"github.com/rcmbot/rcmbot/internal/scrubfile"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
@@ -491,5 +495,58 @@ func TestFinishBatch(t *testing.T) {
 	}
 	if b, err := f.db.Batch(context.Background(), failed); err != nil || b.Status != batch.Failed || b.FailureReason != "claims.pdf is not an xlsx or csv file" {
 		t.Errorf("failed batch %+v %v", b, err)
+	}
+}
+
+// A rendering NPI nobody set up holds its claims with one need for the
+// batch; once the provider is saved, RescrubForProviders makes them clean
+// and the batch needs nothing more.
+func TestRescrubForProviders(t *testing.T) {
+	f := newClaimsFixture(t, sim.ClearinghouseConfig{})
+	ctx := context.Background()
+	// C1001 and C1002 (C1002's billing NPI corrected below) name a
+	// rendering NPI that neither practice.yaml nor the store knows.
+	content := strings.ReplaceAll(threeClaims, ",1299000012,", ",1300000001,")
+	content = strings.Replace(content, "Sunrise Family Clinic,1234567890,", "Sunrise Family Clinic,1234567893,", 1)
+	id := f.upload(t, "monday.csv", content)
+	res := f.scrub(t, id)
+	if !reflect.DeepEqual(res.ProvidersNeeded, []batch.ProviderNeed{{NPI: "1300000001", Claims: 3}}) {
+		t.Fatalf("providers needed %+v", res.ProvidersNeeded)
+	}
+	if needs, err := f.db.ProviderNeeds(ctx, id); err != nil || len(needs) != 1 {
+		t.Fatalf("stored needs %+v %v", needs, err)
+	}
+	if c := f.claim(t, id, "C1001"); c.Tier != scrub.TierHold || c.State != batch.StatePending {
+		t.Fatalf("C1001 before: %s %s", c.Tier, c.State)
+	}
+	// Nothing set up yet: the re-scrub changes nothing.
+	out := run[RescrubResult](t, f, f.a.RescrubForProviders, BatchRef{BatchID: id})
+	if len(out.Outcomes) != 3 || out.Outcomes[0].Resolved || len(out.ProvidersNeeded) != 1 {
+		t.Fatalf("re-scrub without the provider: %+v", out)
+	}
+	if err := f.db.SaveProviders(ctx, []provider.Provider{{NPI: "1300000001", Entity: provider.Individual, LastName: "NEWDOC", FirstName: "PAT"}}, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	out = run[RescrubResult](t, f, f.a.RescrubForProviders, BatchRef{BatchID: id})
+	resolved := map[string]bool{}
+	for _, o := range out.Outcomes {
+		resolved[o.ClaimID] = o.Resolved
+	}
+	// C1003 has units that cannot be read: still held.
+	if !reflect.DeepEqual(resolved, map[string]bool{"C1001": true, "C1002": true, "C1003": false}) || len(out.ProvidersNeeded) != 0 {
+		t.Fatalf("re-scrub with the provider: %+v", out)
+	}
+	if c := f.claim(t, id, "C1001"); c.Tier != scrub.TierClean || c.State != batch.StateClean {
+		t.Errorf("C1001 after: %s %s", c.Tier, c.State)
+	}
+	if c := f.claim(t, id, "C1003"); !slices.ContainsFunc(c.Findings, func(f store.Finding) bool { return f.RuleID == scrubfile.RuleUnreadable }) {
+		t.Errorf("C1003 lost its unreadable cell: %+v", c.Findings)
+	}
+	if needs, err := f.db.ProviderNeeds(ctx, id); err != nil || len(needs) != 0 {
+		t.Errorf("stored needs after %+v %v", needs, err)
+	}
+	sub, err := f.submit(t, id)
+	if err != nil || sub.Claims != 2 {
+		t.Errorf("submitted %+v %v", sub, err)
 	}
 }
