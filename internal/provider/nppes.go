@@ -206,3 +206,11 @@ func columnLetter(i int) string {
 	}
 	return s
 }
+
+// ImportResult is what an import did: providers saved, the rows left out
+// and why, and how many waiting batches were told to re-scrub.
+type ImportResult struct {
+	Saved     int        `json:"saved"`
+	RowErrors []RowError `json:"row_errors"`
+	Batches   int        `json:"batches_rescrubbed"`
+}
