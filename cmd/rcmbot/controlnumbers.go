@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -90,10 +91,7 @@ func userStateDir() (string, error) {
 // hand and by the claims bot never share an ISA13; else the counter file
 // control-numbers.json in the user's state directory. close releases it.
 func (a *app) openControlNumbers(ctx context.Context) (controlNumbers, func(), error) {
-	url := a.cfg.DBURL
-	path, isSQLite := strings.CutPrefix(url, "sqlite://")
-	_, statErr := os.Stat(path)
-	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") || (isSQLite && statErr == nil) {
+	if a.storeConfigured() {
 		db, err := a.openDB(ctx, nil, false)
 		if err != nil {
 			return nil, nil, err
@@ -106,4 +104,37 @@ func (a *app) openControlNumbers(ctx context.Context) (controlNumbers, func(), e
 	}
 	f := counterFile{path: filepath.Join(dir, "control-numbers.json")}
 	return f, func() {}, nil
+}
+
+// storeConfigured reports whether rcmbot's database is there to use
+// without creating one: a PostgreSQL URL, or a SQLite file that exists.
+func (a *app) storeConfigured() bool {
+	url := a.cfg.DBURL
+	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
+		return true
+	}
+	path, ok := strings.CutPrefix(url, "sqlite://")
+	if !ok {
+		return false
+	}
+	_, err := os.Stat(path)
+	return err == nil
+}
+
+// storedProviders are the providers set up in the store, when one is
+// configured (nil otherwise): offline scrubs name providers as the bot does.
+func (a *app) storedProviders(ctx context.Context) ([]provider.Provider, error) {
+	if !a.storeConfigured() {
+		return nil, nil
+	}
+	db, err := a.openDB(ctx, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	ps, err := db.Providers(ctx, store.All)
+	if err != nil {
+		return nil, fmt.Errorf("read the providers set up (run `rcmbot migrate` if the database predates them): %w", err)
+	}
+	return ps, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/x12"
 )
@@ -112,5 +113,54 @@ func TestCounterFileRefusesGarbage(t *testing.T) {
 	}
 	if n, err := (counterFile{path: path}).NextControlNumber(context.Background(), "isa"); err != nil || n != 1 {
 		t.Errorf("after the largest control number: %d %v, want 1", n, err)
+	}
+}
+
+// `rcmbot scrub` names rendering providers from the store as the bot does,
+// and says once for the file which NPIs to set up.
+func TestScrubReadsStoredProviders(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "demo-claims.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every claim rendered by a doctor practice.yaml does not name.
+	file := filepath.Join(dir, "claims.csv")
+	text := strings.NewReplacer(",1299000012,", ",1300000001,", ",1477000016,", ",1300000001,", ",1299000020,", ",1300000001,",
+		",1388000014,", ",1300000001,", ",1388000022,", ",1300000001,").Replace(string(src))
+	if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scrub := func() (string, string) {
+		root := newRootCmd()
+		var out, errOut bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&errOut)
+		root.SetArgs([]string{"scrub", file, "--format", "json", "--as-of", "2026-11-29"})
+		if err := root.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		return out.String(), errOut.String()
+	}
+	path := filepath.Join(dir, "rcmbot.db")
+	t.Setenv("RCMBOT_DB_URL", "sqlite://"+path)
+	before, note := scrub()
+	if !strings.Contains(note, "claims are held because their rendering provider is not set up: add 1300000001") || strings.Count(note, "note:") != 1 {
+		t.Errorf("stderr %q", note)
+	}
+	db, err := store.Open(context.Background(), "sqlite://"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveProviders(context.Background(), []provider.Provider{{NPI: "1300000001", Entity: provider.Individual, LastName: "NEWDOC"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	after, note := scrub()
+	if note != "" || strings.Count(after, "has no name") != 0 || strings.Count(before, "1300000001 has no name") == 0 {
+		t.Errorf("after the provider is set up: stderr %q, %d findings before", note, strings.Count(before, "1300000001 has no name"))
 	}
 }

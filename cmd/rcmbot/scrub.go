@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/practice"
+	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/scrubfile"
@@ -52,7 +54,11 @@ practice.yaml ...); missing files fall back to the embedded starter set.`,
 			}
 			opts := intake.Options{Sheet: sheet, AsOf: today, Limits: intake.Limits{
 				MaxBytes: a.cfg.UploadMaxBytes, MaxRows: a.cfg.MaxRows, MaxUnzippedBytes: a.cfg.MaxUnzippedBytes}}
-			res, err := scrubFile(args[0], a.cfg.RefdataDir, opts, today)
+			providers, err := a.storedProviders(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := scrubFile(args[0], a.cfg.RefdataDir, opts, today, providers)
 			if err != nil {
 				var fe *intake.FileError
 				if errors.As(err, &fe) {
@@ -75,6 +81,9 @@ practice.yaml ...); missing files fall back to the embedded starter set.`,
 			}
 			rep := scrubfile.NewReport(res.layout, res.claims, res.results, res.rowErrs)
 			rep.Notices = append(rep.Notices, res.notices...)
+			if res.setup != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "note: "+res.setup)
+			}
 			switch format {
 			case "json":
 				enc := json.NewEncoder(cmd.OutOrStdout())
@@ -106,10 +115,24 @@ type scrubbed struct {
 	rowErrs  []intake.RowError
 	practice *practice.Practice
 	ref      *refdata.Data
+	// providers are those set up in the store; setup says which rendering
+	// NPIs hold claims for want of one (one line for the file).
+	providers []provider.Provider
+	setup     string
+}
+
+// envelope is the 837P envelope with the practice's and the store's
+// provider names.
+func (s *scrubbed) envelope(env x12.Envelope) x12.Envelope837 {
+	e := s.practice.Envelope837(env, s.ref.Payers)
+	e.Practitioners = provider.Practitioners(e.Practitioners, s.providers)
+	return e
 }
 
 // scrubFile reads and scrubs a claims file with the claims bot's pieces.
-func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date) (*scrubbed, error) {
+// Rendering and referring providers are named from practice.yaml and
+// providers (those set up in the store, when one is configured).
+func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date, providers []provider.Provider) (*scrubbed, error) {
 	r, err := intake.Open(path, opts)
 	if err != nil {
 		return nil, err
@@ -139,8 +162,18 @@ func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date) (
 	}
 	rep := scrubber.Scrub(s.claims, scrub.Context{Today: today})
 	s.results, s.notices = rep.Results, rep.Notices
-	env := s.practice.Envelope837(x12.Envelope{}, s.ref.Payers)
+	s.providers = providers
+	env := s.envelope(x12.Envelope{})
 	scrubfile.Assess(s.claims, s.results, s.rowErrs, &env)
+	if needs := scrubfile.ProvidersNeeded(&env, s.claims, s.results); len(needs) > 0 {
+		npis := make([]string, len(needs))
+		held := 0
+		for i, n := range needs {
+			npis[i], held = n.NPI, held+n.Claims
+		}
+		s.setup = fmt.Sprintf("%d claims are held because their rendering provider is not set up: add %s (rcmbot providers add, or the Providers page) and scrub again",
+			held, strings.Join(npis, ", "))
+	}
 	return s, nil
 }
 
@@ -170,8 +203,8 @@ func (s *scrubbed) write837P(ctx context.Context, a *app, path string) error {
 		return err
 	}
 	cfg := &a.cfg
-	env := s.practice.Envelope837(x12.Envelope{SenderID: cfg.SubmitterID, ReceiverID: cfg.ReceiverID, Usage: cfg.X12Usage,
-		InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: time.Now().UTC(), Newline: true}, s.ref.Payers)
+	env := s.envelope(x12.Envelope{SenderID: cfg.SubmitterID, ReceiverID: cfg.ReceiverID, Usage: cfg.X12Usage,
+		InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: time.Now().UTC(), Newline: true})
 	f, err := os.Create(path)
 	if err != nil {
 		return err
