@@ -98,7 +98,7 @@ func (s *claimsWeb) importProvidersForm(w http.ResponseWriter, r *http.Request, 
 		s.failErr(w, r, "the provider import", err)
 		return
 	}
-	v.Flash = fmt.Sprintf("%s imported, %s left out.", plural(res.Saved, "provider", "providers"), plural(len(res.RowErrors), "row", "rows"))
+	v.Flash = fmt.Sprintf("%d %s imported, %d %s left out.", res.Saved, plural(res.Saved, "provider", "providers"), len(res.RowErrors), plural(len(res.RowErrors), "row", "rows"))
 	s.renderProviders(w, r, id, http.StatusOK, v, providersPageData{RowErrors: res.RowErrors, Form: provider.Provider{Entity: provider.Individual}})
 }
 
