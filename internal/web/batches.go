@@ -489,6 +489,9 @@ type batchPageData struct {
 	// ProvidersNeeded are the rendering NPIs the batch's held claims wait
 	// for: one setup message for the batch.
 	ProvidersNeeded []batch.ProviderNeed
+	// WorkItems are the batch's open work items (a 277CA status rcmbot
+	// cannot read, say).
+	WorkItems []store.WorkItem
 }
 
 // findingsPerGroup is how many findings each category shows unfiltered.
@@ -506,7 +509,10 @@ func (s *claimsWeb) batchPage(w http.ResponseWriter, r *http.Request, id auth.Id
 	}
 	d := batchPageData{Batch: b, CleanRate: cleanRate(b.Counts), UILink: s.temporalUILink(b.WorkflowID), Running: b.Status.Reading()}
 	d.Progress = s.progress(r, b)
-	if d.ProvidersNeeded, err = s.db.ProviderNeeds(ctx, b.ID); err != nil {
+	if d.ProvidersNeeded, err = s.db.ProviderNeeds(ctx, b.ID); err == nil {
+		d.WorkItems, err = s.db.WorkItems(ctx, store.WorkItemOpen, b.ID, store.Page{Limit: 200})
+	}
+	if err != nil {
 		s.failErr(w, r, "batch "+b.ID, err)
 		return
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -57,4 +58,21 @@ func TestProvidersPage(t *testing.T) {
 	if res := h.signIn(store.RoleBiller).postForm("/providers", url.Values{"npi": {"1300000019"}}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("a biller adds a provider: %d", res.StatusCode)
 	}
+}
+
+// A 277CA status category rcmbot cannot read leaves the claim pending with
+// a work item the batch page shows.
+func TestBatchPageShowsWorkItems(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	b, err := h.db.CreateBatch(ctx, store.NewBatch{FileName: "monday.csv", UploadedBy: "biller"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.db.AddWorkItem(ctx, store.WorkItem{Kind: batch.WorkItemKind, SweepID: b.ID, ResultID: "C1002", ReasonCode: "277CA_R9",
+		Message: `the 277CA gave claim status category "R9", which rcmbot cannot read`}); err != nil {
+		t.Fatal(err)
+	}
+	page := h.signIn(store.RoleBiller).get("/batches/" + b.ID).body
+	has(t, "batch page", page, "1 claim needs someone", `<a href="/batches/`+b.ID+`/claims/C1002">C1002</a>`, "which rcmbot cannot read")
 }
