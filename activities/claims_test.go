@@ -405,9 +405,9 @@ func TestCollectAcknowledgements(t *testing.T) {
 	})
 }
 
-// A rejection at the billing provider level (2200C), with the provider's
-// claims not listed, rejects every claim of that provider; A1 leaves a
-// claim pending, and a category outside the code list leaves it pending
+// A rejection at the information receiver (2200B) or billing provider
+// level (2200C), with the claims under it not listed, rejects every claim
+// under it; A1 leaves a claim pending, and a category outside the code list leaves it pending
 // with one work item, also when collected again.
 func TestCollectAcknowledgementsAppliesLevelsAndCategories(t *testing.T) {
 	collect := func(t *testing.T, f *claimsFixture, id string) batch.AckResult {
@@ -440,6 +440,24 @@ func TestCollectAcknowledgementsAppliesLevelsAndCategories(t *testing.T) {
 		for cid, s := range ledger(t, f, id) {
 			if s.Status != store.SubmissionRejected || s.AckCategory != "A7" || s.AckCode != "562" ||
 				!strings.Contains(s.Message, "billing provider level") {
+				t.Errorf("claim %s: %+v", cid, s)
+			}
+		}
+	})
+	t.Run("information receiver rejected", func(t *testing.T) {
+		// The fixture submits as RCMBOT (ISA06).
+		f := newClaimsFixture(t, sim.ClearinghouseConfig{AckDelay: time.Millisecond, RejectSubmitters: "RCMBOT"})
+		id := f.reviewed(t)
+		if _, err := f.submit(t, id); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if res := collect(t, f, id); res != (batch.AckResult{Rejected: 2}) {
+			t.Errorf("after the 277CA: %+v", res)
+		}
+		for cid, s := range ledger(t, f, id) {
+			if s.Status != store.SubmissionRejected || s.AckCategory != "A3" || s.AckCode != "24" ||
+				!strings.Contains(s.Message, "information receiver level") {
 				t.Errorf("claim %s: %+v", cid, s)
 			}
 		}

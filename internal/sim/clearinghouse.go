@@ -51,6 +51,10 @@ type ClearinghouseConfig struct {
 	// not yet accepted); UnknownPrefix with a status category outside the
 	// code list (R9), for testing how a submitter copes.
 	PendingPrefix, UnknownPrefix string
+	// RejectSubmitters is a comma-separated list of submitter IDs (ISA06)
+	// whose interchanges the 277CA rejects at the information receiver
+	// level (2200B STC A3:24:41, no claims listed).
+	RejectSubmitters string
 	// Seed drives the fault rates.
 	Seed int64
 	// MaxBody bounds a submission (default 64 MB).
@@ -98,6 +102,7 @@ type ClearinghouseSim struct {
 	cfg          ClearinghouseConfig
 	rejectPayers map[string]bool
 	rejectNPIs   map[string]bool
+	rejectSubs   map[string]bool
 	mux          *http.ServeMux
 
 	mu       sync.Mutex
@@ -153,7 +158,7 @@ func NewClearinghouseSim(cfg ClearinghouseConfig) (*ClearinghouseSim, error) {
 	if cfg.RejectEvery < 0 || cfg.Delay < 0 {
 		return nil, fmt.Errorf("clearinghouse simulator: reject-every and delay cannot be negative")
 	}
-	s := &ClearinghouseSim{cfg: cfg, rejectPayers: map[string]bool{}, rejectNPIs: map[string]bool{}, byKey: map[string]*stored{},
+	s := &ClearinghouseSim{cfg: cfg, rejectPayers: map[string]bool{}, rejectNPIs: map[string]bool{}, rejectSubs: map[string]bool{}, byKey: map[string]*stored{},
 		byICN: map[string]*received{}, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xc1ea)), nextCtl: 1, delay: cfg.Delay}
 	for _, p := range strings.Split(cfg.RejectPayers, ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -163,6 +168,11 @@ func NewClearinghouseSim(cfg ClearinghouseConfig) (*ClearinghouseSim, error) {
 	for _, p := range strings.Split(cfg.RejectProviders, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			s.rejectNPIs[p] = true
+		}
+	}
+	for _, p := range strings.Split(cfg.RejectSubmitters, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			s.rejectSubs[p] = true
 		}
 	}
 	s.stats.ClaimCounts = map[string]int{}
@@ -405,6 +415,9 @@ func (s *ClearinghouseSim) process(body []byte) (int, http.Header, []byte) {
 		ac := ackClaim{Claim837Summary: c, last: names[c.Segment][0], first: names[c.Segment][1]}
 		s.accepted++
 		ac.status, ac.message = s.judge(&c, s.accepted)
+		if s.rejectSubs[strings.TrimSpace(doc.Header.SenderID)] {
+			ac.status, ac.message = receiverRejection, "submitter not authorised to send claims"
+		}
 		rec.claims = append(rec.claims, ac)
 		s.stats.Claims++
 		s.stats.ClaimCounts[c.ClaimID]++
@@ -429,8 +442,13 @@ func (s *ClearinghouseSim) process(body []byte) (int, http.Header, []byte) {
 	return http.StatusOK, http.Header{"Content-Type": {"application/edi-x12"}, "X-Interchange-Control-Number": {icn}}, buf.Bytes()
 }
 
-// providerRejection is the billing provider level status of RejectProviders.
-var providerRejection = x12.StatusCode{Category: "A7", Code: "562", Entity: "85"}
+// providerRejection is the billing provider level status of
+// RejectProviders, receiverRejection the information receiver level one of
+// RejectSubmitters.
+var (
+	providerRejection = x12.StatusCode{Category: "A7", Code: "562", Entity: "85"}
+	receiverRejection = x12.StatusCode{Category: "A3", Code: "24", Entity: "41"}
+)
 
 // judge applies the rejection rules to the n-th accepted claim.
 func (s *ClearinghouseSim) judge(c *x12.Claim837Summary, n int) (x12.StatusCode, string) {
@@ -514,6 +532,12 @@ func (s *ClearinghouseSim) write277CA(rec *received) ([]byte, error) {
 		Receiver: x12.Entity277{EntityID: "41", EntityType: "2", Name: rec.submitter, IDQualifier: "46", ID: rec.submitter}}
 	byNPI := map[string]int{}
 	for i, c := range rec.claims {
+		if c.status == receiverRejection {
+			if len(rep.ReceiverStatus) == 0 {
+				rep.ReceiverStatus = []x12.Status277{{StatusCode: c.status, Date: day, Action: "U", Message: c.message}}
+			}
+			continue
+		}
 		pi, ok := byNPI[c.BillingNPI]
 		if !ok {
 			pi = len(rep.Providers)
@@ -539,7 +563,7 @@ func (s *ClearinghouseSim) write277CA(rec *received) ([]byte, error) {
 			Refs:                 []x12.Ref{{Qualifier: "D9", ID: fmt.Sprintf("%s%04d", rec.icn, i+1)}},
 		})
 	}
-	if len(rep.Providers) == 0 {
+	if len(rep.Providers) == 0 && len(rep.ReceiverStatus) == 0 {
 		return nil, fmt.Errorf("interchange %s has no accepted claims to acknowledge", rec.icn)
 	}
 	ctl := s.nextCtl
