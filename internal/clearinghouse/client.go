@@ -91,6 +91,23 @@ func (a *Ack999) Accepted() bool {
 	return true
 }
 
+// GroupRejected reports whether the 999 rejected a functional group as a
+// whole (AK901 R, M, W or X): every transaction set in it is rejected,
+// whether or not an IK5 names it.
+func (a *Ack999) GroupRejected() bool {
+	if a.Doc == nil {
+		return false
+	}
+	for _, g := range a.Doc.Acks {
+		switch g.Status {
+		case x12.AckAccepted, x12.AckAcceptedWithError, x12.AckPartial:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
 // RejectedSets returns the ST02 control numbers of the transaction sets the
 // 999 rejected (their claims were not received).
 func (a *Ack999) RejectedSets() []string {
