@@ -422,3 +422,54 @@ func TestInventoryPOSupplierRefusesAfterOutage(t *testing.T) {
 		t.Errorf("supplier: %+v", s)
 	}
 }
+
+// Staff withdraw an order awaiting approval: a withdrawal without a
+// reason or from a biller is refused; with a reason the order is
+// cancelled and nothing reaches the supplier.
+func TestInventoryPOWithdrawn(t *testing.T) {
+	e := newPOEnv(t, sim.SupplierConfig{})
+	e.propose(t)
+	var noReason, biller, withdrawn error
+	e.update(t, time.Hour, UpdateWithdrawPO, e.signer, inventory.DecisionWithdrawal, "admin", inventory.Withdrawal{}, &noReason)
+	e.update(t, 2*time.Hour, UpdateWithdrawPO, e.signer, inventory.DecisionWithdrawal, "biller", inventory.Withdrawal{Reason: "bought locally"}, &biller)
+	e.update(t, 3*time.Hour, UpdateWithdrawPO, e.signer, inventory.DecisionWithdrawal, "purchaser", inventory.Withdrawal{Reason: "bought locally"}, &withdrawn)
+	e.ExecuteWorkflow(PurchaseOrderWorkflow, PurchaseOrderInput{Number: testPO})
+	st := e.result(t)
+	if noReason == nil || biller == nil || withdrawn != nil {
+		t.Fatalf("no reason: %v; biller: %v; purchaser: %v", noReason, biller, withdrawn)
+	}
+	if po := e.stored(t); st.PO.Status != inventory.POCancelled || po.Status != inventory.POCancelled || po.Reason != "withdrawn: bought locally" {
+		t.Errorf("state %+v, stored %+v", st.PO, po.PurchaseOrder)
+	}
+	if s := e.sim.Stats(); s.Orders != 0 {
+		t.Errorf("a withdrawn order reached the supplier: %+v", s)
+	}
+}
+
+// While the supplier is down the order awaits it and is sent again; staff
+// who checked with the supplier withdraw it: the sending stops, the order
+// is cancelled with their reason, the supplier never took it.
+func TestInventoryPOWithdrawnDuringOutage(t *testing.T) {
+	e := newPOEnv(t, sim.SupplierConfig{})
+	e.sim.SetFaults(sim.SupplierFaults{FaultPlan: sim.FaultPlan{ServerErrors: 100_000}})
+	e.propose(t)
+	var withdrawn error
+	var during store.StoredPO
+	e.RegisterDelayedCallback(func() { during = e.stored(t) }, 5*time.Hour)
+	e.update(t, 6*time.Hour, UpdateWithdrawPO, e.signer, inventory.DecisionWithdrawal, "admin",
+		inventory.Withdrawal{Reason: "supplier confirmed by phone that it never got the order; ordered elsewhere"}, &withdrawn)
+	e.ExecuteWorkflow(PurchaseOrderWorkflow, PurchaseOrderInput{Number: testPO, Settings: PurchaseOrderSettings{ApprovalLimit: 2000_00}})
+	st := e.result(t)
+	if during.Status != inventory.POAwaitingSupplier || withdrawn != nil {
+		t.Fatalf("before: %s; withdrawal: %v", during.Status, withdrawn)
+	}
+	if po := e.stored(t); st.PO.Status != inventory.POCancelled || po.Status != inventory.POCancelled || !strings.HasPrefix(po.Reason, "withdrawn: supplier confirmed") {
+		t.Errorf("state %+v, stored %+v", st.PO, po.PurchaseOrder)
+	}
+	if s := e.sim.Stats(); s.Orders != 0 || s.ServerErrors == 0 {
+		t.Errorf("supplier: %+v", s)
+	}
+	if on, err := e.db.OnOrder(context.Background()); err != nil || on["GLV-M"] != 0 {
+		t.Errorf("still on order: %v %v", on, err)
+	}
+}

@@ -9,10 +9,12 @@ import (
 
 // The inventory bot's signed staff decisions (package decision): an
 // approval (approve, possibly with edited quantities, or reject) of an
-// order over the approval limit, and a receipt recorded by receiving.
+// order over the approval limit, a receipt recorded by receiving, and the
+// withdrawal of an order the supplier has not taken.
 const (
-	DecisionApproval decision.Kind = "inventory.approval"
-	DecisionReceipt  decision.Kind = "inventory.receipt"
+	DecisionApproval   decision.Kind = "inventory.approval"
+	DecisionReceipt    decision.Kind = "inventory.receipt"
+	DecisionWithdrawal decision.Kind = "inventory.withdrawal"
 )
 
 // Roles that may approve or reject purchase orders: administrators and
@@ -120,4 +122,35 @@ func (po *PurchaseOrder) FollowUp(n int) string {
 		}
 	}
 	return fmt.Sprintf("follow-up %d: %d lines (%g units) outstanding", n, open, q)
+}
+
+// Withdrawal is the payload of a DecisionWithdrawal: staff cancel an
+// order before the supplier took it, with a reason. For an order awaiting
+// the supplier the reason says they checked with the supplier that it was
+// not placed.
+type Withdrawal struct {
+	Reason string `json:"reason"`
+}
+
+// Withdrawable reports whether an order in status s may be withdrawn: it
+// waits for approval, or was approved and the supplier has not taken it.
+func (s POStatus) Withdrawable() bool {
+	return s == POAwaitingApproval || s == POApproved || s == POAwaitingSupplier
+}
+
+// Apply cancels po with the withdrawal's reason. It changes po only when
+// it succeeds.
+func (w Withdrawal) Apply(po *PurchaseOrder) error {
+	if w.Reason == "" {
+		return invalid("purchase order %s: say why it is withdrawn", po.Number)
+	}
+	if !po.Status.Withdrawable() {
+		return conflict("purchase order %s is %s: only an order the supplier has not taken can be withdrawn", po.Number, po.Status)
+	}
+	next := po.Clone()
+	if err := next.Cancel("withdrawn: " + w.Reason); err != nil {
+		return err
+	}
+	*po = next
+	return nil
 }

@@ -71,3 +71,25 @@ func TestReceiptNoteCheck(t *testing.T) {
 		t.Errorf("follow-up: %q", got)
 	}
 }
+
+func TestWithdrawalApply(t *testing.T) {
+	po := awaiting()
+	if err := (Withdrawal{}).Apply(&po); fault.CodeOf(err) != fault.Invalid || po.Status != POAwaitingApproval {
+		t.Errorf("without a reason: %v, status %s", err, po.Status)
+	}
+	w := Withdrawal{Reason: "ordered by phone instead"}
+	for _, st := range []POStatus{POAwaitingApproval, POApproved, POAwaitingSupplier} {
+		p := po.Clone()
+		p.Status = st
+		if err := w.Apply(&p); err != nil || p.Status != POCancelled || p.Reason != "withdrawn: ordered by phone instead" {
+			t.Errorf("%s: %v, %s %q", st, err, p.Status, p.Reason)
+		}
+	}
+	for _, st := range []POStatus{POProposed, POSent, POAcknowledged, POBackordered, POPartiallyReceived, POClosed, PORejected, POCancelled} {
+		p := po.Clone()
+		p.Status = st
+		if err := w.Apply(&p); fault.CodeOf(err) != fault.Conflict || p.Status != st {
+			t.Errorf("%s: %v, now %s", st, err, p.Status)
+		}
+	}
+}

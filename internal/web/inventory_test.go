@@ -20,14 +20,15 @@ import (
 // inventoryFront is a function-field InventoryBot: each test says what
 // the front door answers and sees what it was asked.
 type inventoryFront struct {
-	orders  func(statuses []inventory.POStatus) ([]store.StoredPO, error)
-	approve func(number, actor, role string, qty map[inventory.SKU]float64) (inventory.PurchaseOrder, error)
-	reject  func(number, actor, role, reason string) (inventory.PurchaseOrder, error)
-	receive func(number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
-	items   func() (review.Stock, error)
-	item    func(sku inventory.SKU, days int) (review.ItemDetail, error)
-	lots    func(days int) (inventory.Expiring, error)
-	report  func(from, to claim.Date) (inventory.Report, error)
+	orders   func(statuses []inventory.POStatus) ([]store.StoredPO, error)
+	approve  func(number, actor, role string, qty map[inventory.SKU]float64) (inventory.PurchaseOrder, error)
+	reject   func(number, actor, role, reason string) (inventory.PurchaseOrder, error)
+	withdraw func(number, actor, role, reason string) (inventory.PurchaseOrder, error)
+	receive  func(number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
+	items    func() (review.Stock, error)
+	item     func(sku inventory.SKU, days int) (review.ItemDetail, error)
+	lots     func(days int) (inventory.Expiring, error)
+	report   func(from, to claim.Date) (inventory.Report, error)
 }
 
 func (f *inventoryFront) Report(_ context.Context, from, to claim.Date) (inventory.Report, error) {
@@ -56,6 +57,10 @@ func (f *inventoryFront) Reject(_ context.Context, number, actor, role, reason s
 	return f.reject(number, actor, role, reason)
 }
 
+func (f *inventoryFront) Withdraw(_ context.Context, number, actor, role, reason string) (inventory.PurchaseOrder, error) {
+	return f.withdraw(number, actor, role, reason)
+}
+
 func (f *inventoryFront) Receive(_ context.Context, number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error) {
 	return f.receive(number, actor, role, note)
 }
@@ -71,7 +76,7 @@ func TestInventoryOrdersPage(t *testing.T) {
 	waiting := storedPO("PO-W", inventory.POAwaitingSupplier, inventory.POLine{SKU: "SYR-3ML", Quantity: 40, UnitCost: 1, Status: inventory.LineOpen})
 	waiting.Reason = "the supplier has not taken it since 2026-03-02 (HTTP 503); sending again"
 	var approved map[inventory.SKU]float64
-	var approver, rejectReason string
+	var approver, rejectReason, withdrawn string
 	var received inventory.ReceiptNote
 	front := &inventoryFront{
 		orders: func(st []inventory.POStatus) ([]store.StoredPO, error) {
@@ -98,6 +103,13 @@ func TestInventoryOrdersPage(t *testing.T) {
 			received = note
 			return sent.PurchaseOrder, nil
 		},
+		withdraw: func(n, actor, role, reason string) (inventory.PurchaseOrder, error) {
+			if reason == "" {
+				return inventory.PurchaseOrder{}, fault.Errorf(fault.Invalid, "Say why purchase order %s is withdrawn.", n)
+			}
+			withdrawn = n + ": " + reason + " by " + actor
+			return waiting.PurchaseOrder, nil
+		},
 	}
 	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
 	admin, biller, auditor := h.signIn(store.RoleAdmin), h.signIn(store.RoleBiller), h.signIn(store.RoleAuditor)
@@ -110,7 +122,10 @@ func TestInventoryOrdersPage(t *testing.T) {
 	if !strings.Contains(page.body, "sending again") || strings.Contains(page.body, "/inventory/orders/PO-W/receive") {
 		t.Errorf("an order waiting for its supplier is not listed with its note, or offers receiving:\n%s", page.body)
 	}
-	if p := biller.get("/inventory/orders"); strings.Contains(p.body, "Approve PO-A") || !strings.Contains(p.body, "/inventory/orders/PO-S/receive") {
+	if !strings.Contains(page.body, `action="/inventory/orders/PO-W/withdraw"`) || strings.Contains(page.body, `action="/inventory/orders/PO-S/withdraw"`) {
+		t.Errorf("the order waiting for its supplier has no withdraw form, or a sent one has:\n%s", page.body)
+	}
+	if p := biller.get("/inventory/orders"); strings.Contains(p.body, "Approve PO-A") || strings.Contains(p.body, "/withdraw") || !strings.Contains(p.body, "/inventory/orders/PO-S/receive") {
 		t.Errorf("biller sees approval forms or no receiving: %s", p.body)
 	}
 	if p := auditor.get("/inventory/orders"); p.StatusCode != http.StatusOK || strings.Contains(p.body, "/receive") {
@@ -130,6 +145,19 @@ func TestInventoryOrdersPage(t *testing.T) {
 	}
 	if res := admin.postForm("/inventory/orders/PO-A/reject", url.Values{"reason": {"over budget"}}); res.StatusCode != http.StatusSeeOther || rejectReason != "over budget" {
 		t.Errorf("reject: %d %q", res.StatusCode, rejectReason)
+	}
+	if res := admin.postForm("/inventory/orders/PO-W/withdraw", nil); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.body, "Say why") {
+		t.Errorf("withdraw without reason: %d", res.StatusCode)
+	}
+	res = admin.postForm("/inventory/orders/PO-W/withdraw", url.Values{"reason": {"supplier says it never arrived"}})
+	if res.StatusCode != http.StatusSeeOther || withdrawn != "PO-W: supplier says it never arrived by admin" {
+		t.Errorf("withdraw: %d %q", res.StatusCode, withdrawn)
+	}
+	if p := admin.get(res.Header.Get("Location")); !strings.Contains(p.body, "Purchase order PO-W withdrawn") {
+		t.Errorf("flash: %s", p.body)
+	}
+	if res := biller.postForm("/inventory/orders/PO-W/withdraw", url.Values{"reason": {"x"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("biller withdraws: %d", res.StatusCode)
 	}
 	if res := biller.postForm("/inventory/orders/PO-A/approve", nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("biller approves: %d", res.StatusCode)
@@ -174,6 +202,9 @@ func TestInventoryOrdersPage(t *testing.T) {
 	}
 	if res := api.sendJSON("POST", "/api/v1/inventory/orders/PO-A/reject", map[string]any{}); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("API reject without a reason: %d", res.StatusCode)
+	}
+	if res := api.sendJSON("POST", "/api/v1/inventory/orders/PO-W/withdraw", map[string]any{"reason": "by API"}); res.StatusCode != http.StatusOK || withdrawn != "PO-W: by API by admin" {
+		t.Errorf("API withdraw: %d %q", res.StatusCode, withdrawn)
 	}
 	if res := billerAPI.sendJSON("POST", "/api/v1/inventory/orders/PO-A/approve", map[string]any{}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("API approve as biller: %d", res.StatusCode)
