@@ -103,6 +103,11 @@ const supplierFirstTry = 15 * time.Minute
 // days failed the workflow.
 const supplierOutage = "supplier-outage"
 
+// followUpMail is the GetVersion change ID of mailing each delivery
+// follow-up to purchasing (MailFollowUp); before it follow-ups were only
+// logged and kept in the state.
+const followUpMail = "follow-up-mail"
+
 func (s PurchaseOrderSettings) withDefaults() PurchaseOrderSettings {
 	if s.ApprovalLimit <= 0 {
 		s.ApprovalLimit = DefaultApprovalLimit
@@ -469,12 +474,33 @@ func (w *purchaseOrder) awaitReceipts(ctx workflow.Context) error {
 		note := po.FollowUp(len(w.state.FollowUps) + 1)
 		w.state.FollowUps = append(w.state.FollowUps, note)
 		workflow.GetLogger(ctx).Info("purchase order follow-up", "po", po.Number, "note", note)
+		w.mailFollowUp(ctx, note)
 		due = workflow.Now(ctx).Add(w.set.ReceiptGrace)
 	}
 	if err := po.Close(); err != nil {
 		return err
 	}
 	return w.save(ctx)
+}
+
+// mailFollowUp emails a follow-up to purchasing (when the worker has mail
+// set up). A mail server down for longer than the retries, or one that
+// refuses the address, does not hold up the order: it is logged, and the
+// follow-up stays in the state for the query.
+func (w *purchaseOrder) mailFollowUp(ctx workflow.Context, note string) {
+	if workflow.GetVersion(ctx, followUpMail, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	mctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: 6 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 30 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrMailRefused}},
+		Summary: "mail the follow-up to purchasing",
+	})
+	var sent bool
+	if err := workflow.ExecuteActivity(mctx, w.acts.MailFollowUp, activities.FollowUpInput{PO: w.state.PO, Note: note}).Get(ctx, &sent); err != nil {
+		workflow.GetLogger(ctx).Warn("purchase order follow-up not mailed", "po", w.state.PO.Number, "error", err)
+	}
 }
 
 // validateApproval refuses, before anything reaches the history, an

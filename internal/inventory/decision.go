@@ -3,6 +3,7 @@ package inventory
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/rcmbot/rcmbot/internal/decision"
 )
@@ -153,4 +154,34 @@ func (w Withdrawal) Apply(po *PurchaseOrder) error {
 	}
 	*po = next
 	return nil
+}
+
+// FollowUpMessage is the email to purchasing for a follow-up (note, from
+// FollowUp) on a late or backordered delivery: subject and plain text
+// naming the order, the supplier, the expected day and each line still
+// outstanding, and the page (link) where receipts are recorded. It names
+// supplies only.
+func (po *PurchaseOrder) FollowUpMessage(note, link string) (subject, text string) {
+	subject = fmt.Sprintf("Purchase order %s: delivery outstanding (%s)", po.Number, note)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Purchase order %s to supplier %s is not delivered in full: %s.\n", po.Number, po.SupplierID, note)
+	if po.Expected.IsZero() {
+		b.WriteString("The supplier gave no delivery date.\n")
+	} else {
+		fmt.Fprintf(&b, "Expected delivery was %s.\n", po.Expected)
+	}
+	b.WriteString("\nOutstanding:\n")
+	for _, l := range po.Lines {
+		o := l.Outstanding()
+		if o <= 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s: %g of %g", l.SKU, o, l.Quantity)
+		if l.Status == LineBackordered {
+			b.WriteString(" (backordered by the supplier)")
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\nAsk the supplier when it ships. Record what arrives on the purchase orders page:\n%s\n", link)
+	return subject, b.String()
 }
