@@ -70,4 +70,5 @@ func (s *inventoryWeb) routes(h handle) {
 	h("GET /api/v1/inventory/items/{sku}", route{perm: permView}, s.apiItem)
 	h("GET /api/v1/inventory/lots", route{perm: permView}, s.apiLots)
 	h("GET /api/v1/inventory/report", route{perm: permView}, s.apiReport)
+	h("GET /api/v1/inventory/report.xlsx", route{perm: permView}, s.apiReportXLSX)
 }

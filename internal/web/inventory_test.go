@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
@@ -388,5 +390,40 @@ func TestInventoryReportPage(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.body), &got); err != nil || res.StatusCode != http.StatusOK || got.Total.WasteValue != 50 || len(got.Weeks) != 2 ||
 		asked[1][1].DaysSince(asked[1][0])/7 != 11 {
 		t.Fatalf("API report: %d %v %s", res.StatusCode, err, res.body)
+	}
+
+	// The same as a workbook, linked from the page with its period.
+	if !strings.Contains(p.body, `href="/api/v1/inventory/report.xlsx?weeks=4"`) {
+		t.Error("no export link on the page")
+	}
+	x := reviewer.get("/api/v1/inventory/report.xlsx?weeks=4")
+	if x.StatusCode != http.StatusOK || !strings.Contains(x.Header.Get("Content-Disposition"), "rcmbot-inventory-report-"+from.String()+"-to-"+to.String()+".xlsx") {
+		t.Fatalf("workbook: %d %v", x.StatusCode, x.Header)
+	}
+	f, err := excelize.OpenReader(strings.NewReader(x.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cell := func(sheet, ref string) string {
+		v, err := f.GetCellValue(sheet, ref)
+		if err != nil {
+			t.Error(err)
+		}
+		return v
+	}
+	// Summary: the period, then totals under their headings; the fill
+	// rate is a percentage and the dollars dollars.
+	if cell("Summary", "B1") != from.String() || cell("Summary", "C1") != to.String() || cell("Summary", "D3") != "Fill rate" ||
+		cell("Summary", "D4") != "88.9%" || cell("Summary", "J4") != "$50.00" || cell("Summary", "K4") != "34.35" {
+		t.Errorf("Summary: %q %q %q %q %q", cell("Summary", "B1"), cell("Summary", "D3"), cell("Summary", "D4"), cell("Summary", "J4"), cell("Summary", "K4"))
+	}
+	items, _ := f.GetRows("By item")
+	if len(items) != 2 || items[1][0] != "GLV-M" || items[1][1] != "Gloves M" || items[1][2] != "32" || items[1][5] != "88.9%" {
+		t.Errorf("By item: %v", items)
+	}
+	weeks, _ := f.GetRows("By week")
+	if len(weeks) != 3 || weeks[1][0] != from.String() || weeks[2][2] != "0" {
+		t.Errorf("By week: %v", weeks)
 	}
 }

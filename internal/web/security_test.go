@@ -80,6 +80,7 @@ var wantRoles = map[string]string{
 	"GET /api/v1/eligibility/sweeps/{date}/worklist.xlsx": "biller reviewer admin auditor purchaser",
 	"GET /api/v1/reports":                                 "biller reviewer admin auditor purchaser",
 	"GET /api/v1/reports.xlsx":                            "biller reviewer admin auditor purchaser",
+	"GET /api/v1/inventory/report.xlsx":                   "biller reviewer admin auditor purchaser",
 	"GET /api/v1/schedules":                               "biller reviewer admin auditor purchaser",
 	"POST /api/v1/schedules/{schedule}/{action}":          "admin",
 	"GET /api/v1/access-log":                              "admin auditor",
