@@ -246,7 +246,9 @@ func dateIn(ctx workflow.Context, tz string, t time.Time) (claim.Date, error) {
 // acknowledgment sends the same number again and the supplier orders
 // once) → the acknowledgment (accepted, backordered, partial, refused) →
 // receipts (the receive Update, signed) until everything arrived, with
-// follow-ups when a delivery is late → closed.
+// follow-ups (mailed to purchasing) when a delivery is late → closed.
+// Until the supplier takes it, an admin or purchaser may withdraw the
+// order with a reason (the withdraw Update, signed).
 func (inv *Inventory) PurchaseOrder(ctx workflow.Context, in PurchaseOrderInput) (PurchaseOrderState, error) {
 	w := &purchaseOrder{in: in, set: in.Settings.withDefaults(), decisions: inv.Decisions}
 	return w.run(ctx)
