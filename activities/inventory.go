@@ -15,6 +15,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/inventory/policy"
 	"github.com/rcmbot/rcmbot/internal/inventory/review"
+	"github.com/rcmbot/rcmbot/internal/mail"
 	"github.com/rcmbot/rcmbot/internal/payer"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
@@ -32,6 +33,9 @@ const (
 	// ErrPurchaseOrder is a purchase order the store refuses or has lost:
 	// a defect, not retried.
 	ErrPurchaseOrder = "PurchaseOrder"
+	// ErrMailRefused is an email the SMTP server refused for good (a
+	// rejected address): not retried.
+	ErrMailRefused = "MailRefused"
 )
 
 // InventoryStore is what the inventory activities need of the database.
@@ -55,10 +59,22 @@ type OrderPlacer interface {
 	Place(ctx context.Context, o inventory.SupplierOrder) (inventory.SupplierAck, error)
 }
 
+// Mailer sends email; *mail.Sender is one. A *mail.PermanentError is a
+// refusal that will not change.
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
 // Inventory holds the inventory bot's activities.
 type Inventory struct {
 	DB       InventoryStore
 	Supplier OrderPlacer
+	// Mail sends delivery follow-ups to FollowUpTo (purchasing), with a
+	// link to OrdersURL (the web app's purchase-order page); nil or no
+	// addresses: follow-ups are only logged and kept on the workflow.
+	Mail       Mailer
+	FollowUpTo []string
+	OrdersURL  string
 	// Policy seeds and sizes the policy simulations; Workers is how many
 	// goroutines compute policies (0: GOMAXPROCS).
 	Policy  policy.Options
@@ -250,6 +266,33 @@ func (a *Inventory) RecordPODecision(ctx context.Context, in PODecisionInput) er
 	}
 	return a.DB.RecordDecision(ctx, store.SignedDecision{ID: store.DecisionID(d), Kind: d.Kind, Subject: d.Subject,
 		Actor: d.Actor, Role: d.Role, SignedAt: d.At, Note: in.Decision.Note})
+}
+
+// FollowUpInput is one follow-up of a late or backordered delivery: the
+// order as it stands and the follow-up's note.
+type FollowUpInput struct {
+	PO   inventory.PurchaseOrder `json:"po"`
+	Note string                  `json:"note"`
+}
+
+// MailFollowUp emails a follow-up to purchasing (FollowUpTo) and reports
+// whether it sent one: false when no mail is set up. A server that is
+// down is retried (the activity's retry policy); a refused address is
+// ErrMailRefused. The message names supplies only.
+func (a *Inventory) MailFollowUp(ctx context.Context, in FollowUpInput) (bool, error) {
+	if a.Mail == nil || len(a.FollowUpTo) == 0 {
+		return false, nil
+	}
+	subject, text := in.PO.FollowUpMessage(in.Note, a.OrdersURL)
+	err := a.Mail.Send(ctx, mail.Message{To: a.FollowUpTo, Subject: subject, Text: text})
+	var perm *mail.PermanentError
+	switch {
+	case errors.As(err, &perm):
+		return false, temporal.NewNonRetryableApplicationError("the follow-up on "+in.PO.Number+" was refused by the mail server", ErrMailRefused, err)
+	case err != nil:
+		return false, fmt.Errorf("mail the follow-up on %s: %w", in.PO.Number, err)
+	}
+	return true, nil
 }
 
 // POReceiveInput records a delivery: the order as it stands after it (the

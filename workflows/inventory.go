@@ -35,6 +35,11 @@ const (
 	// UpdateReceivePO takes a PODecisionRequest (a signed
 	// inventory.ReceiptNote) and returns the order after the receipt.
 	UpdateReceivePO = "receive"
+	// UpdateWithdrawPO takes a PODecisionRequest (a signed
+	// inventory.Withdrawal) and returns the order, cancelled. An order
+	// being sent is withdrawn once the send in flight has ended without
+	// the supplier taking it.
+	UpdateWithdrawPO = "withdraw"
 	// QueryPurchaseOrder returns a PurchaseOrderState.
 	QueryPurchaseOrder = "purchase-order"
 )
@@ -98,6 +103,11 @@ const supplierFirstTry = 15 * time.Minute
 // days failed the workflow.
 const supplierOutage = "supplier-outage"
 
+// followUpMail is the GetVersion change ID of mailing each delivery
+// follow-up to purchasing (MailFollowUp); before it follow-ups were only
+// logged and kept in the state.
+const followUpMail = "follow-up-mail"
+
 func (s PurchaseOrderSettings) withDefaults() PurchaseOrderSettings {
 	if s.ApprovalLimit <= 0 {
 		s.ApprovalLimit = DefaultApprovalLimit
@@ -136,10 +146,12 @@ type PurchaseOrderInput struct {
 	Settings PurchaseOrderSettings `json:"settings"`
 }
 
-// PODecisionRequest is the argument of the approve and receive Updates:
-// a decision signed by the front door, subject the order's workflow ID,
-// of kind inventory.DecisionApproval with an inventory.Approval, or
-// inventory.DecisionReceipt with an inventory.ReceiptNote.
+// PODecisionRequest is the argument of the approve, receive and withdraw
+// Updates: a decision signed by the front door, subject the order's
+// workflow ID, of kind inventory.DecisionApproval with an
+// inventory.Approval, inventory.DecisionReceipt with an
+// inventory.ReceiptNote, or inventory.DecisionWithdrawal with an
+// inventory.Withdrawal.
 type PODecisionRequest struct {
 	Decision decision.Signed `json:"decision"`
 }
@@ -234,7 +246,9 @@ func dateIn(ctx workflow.Context, tz string, t time.Time) (claim.Date, error) {
 // acknowledgment sends the same number again and the supplier orders
 // once) → the acknowledgment (accepted, backordered, partial, refused) →
 // receipts (the receive Update, signed) until everything arrived, with
-// follow-ups when a delivery is late → closed.
+// follow-ups (mailed to purchasing) when a delivery is late → closed.
+// Until the supplier takes it, an admin or purchaser may withdraw the
+// order with a reason (the withdraw Update, signed).
 func (inv *Inventory) PurchaseOrder(ctx workflow.Context, in PurchaseOrderInput) (PurchaseOrderState, error) {
 	w := &purchaseOrder{in: in, set: in.Settings.withDefaults(), decisions: inv.Decisions}
 	return w.run(ctx)
@@ -249,6 +263,11 @@ type purchaseOrder struct {
 	busy      bool // a handler is running activities on the order
 	receipts  int  // receipts recorded: wakes the receipt wait
 	acts      *activities.Inventory
+	// stopSend cancels the sending while it runs (sendRunning); a
+	// withdrawal sets withdrawing and waits for the sending to end.
+	stopSend    workflow.CancelFunc
+	sendRunning bool
+	withdrawing bool
 }
 
 func (w *purchaseOrder) run(ctx workflow.Context) (PurchaseOrderState, error) {
@@ -261,6 +280,10 @@ func (w *purchaseOrder) run(ctx workflow.Context) (PurchaseOrderState, error) {
 	}
 	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateReceivePO, w.receive,
 		workflow.UpdateHandlerOptions{Validator: w.validateReceipt}); err != nil {
+		return w.state, err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateWithdrawPO, w.withdraw,
+		workflow.UpdateHandlerOptions{Validator: w.validateWithdrawal}); err != nil {
 		return w.state, err
 	}
 	if err := workflow.ExecuteActivity(w.short(ctx, "load the order"), w.acts.LoadPurchaseOrder, w.in.Number).Get(ctx, &w.state.PO); err != nil {
@@ -307,15 +330,22 @@ func (w *purchaseOrder) run(ctx workflow.Context) (PurchaseOrderState, error) {
 // permanent refusal cancels the order with the supplier's reason; while
 // the supplier does not take it (down, busy, not answering), the order
 // awaits the supplier with a note for staff and is sent again under its
-// number until it is taken.
+// number until it is taken or staff withdraw it.
 func (w *purchaseOrder) send(ctx workflow.Context) error {
 	po := &w.state.PO
 	var ack inventory.SupplierAck
 	var err error
+	sctx, stop := workflow.WithCancel(ctx)
+	w.stopSend, w.sendRunning = stop, true
 	if workflow.GetVersion(ctx, supplierOutage, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		err = workflow.ExecuteActivity(w.sending(ctx, 3*24*time.Hour, 10*time.Minute), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, &ack)
+		err = workflow.ExecuteActivity(w.sending(sctx, 3*24*time.Hour, 10*time.Minute), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, &ack)
 	} else {
-		err = w.sendUntilTaken(ctx, &ack)
+		err = w.sendUntilTaken(ctx, sctx, &ack)
+	}
+	stop()
+	w.stopSend, w.sendRunning = nil, false
+	if err != nil && w.withdrawing {
+		return nil // the withdraw handler cancels the order
 	}
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) && app.Type() == activities.ErrSupplierRefused {
@@ -350,11 +380,12 @@ func (w *purchaseOrder) send(ctx workflow.Context) error {
 // note saying since when; from the second round the note asks staff to
 // call the supplier. Sending again is safe: the PO number is the
 // supplier's idempotency key. It returns the refusal, a defect or the
-// workflow's cancellation, never an outage.
-func (w *purchaseOrder) sendUntilTaken(ctx workflow.Context, ack *inventory.SupplierAck) error {
+// cancellation (of the workflow, or of sctx, the sends' context, by a
+// withdrawal), never an outage.
+func (w *purchaseOrder) sendUntilTaken(ctx, sctx workflow.Context, ack *inventory.SupplierAck) error {
 	po := &w.state.PO
 	since := workflow.Now(ctx)
-	err := workflow.ExecuteActivity(w.sending(ctx, supplierFirstTry, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
+	err := workflow.ExecuteActivity(w.sending(sctx, supplierFirstTry, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
 	for round := 1; err != nil && !sendFinal(err); round++ {
 		last := err.Error()
 		if app := (*temporal.ApplicationError)(nil); errors.As(err, &app) {
@@ -373,7 +404,7 @@ func (w *purchaseOrder) sendUntilTaken(ctx workflow.Context, ack *inventory.Supp
 			return serr
 		}
 		workflow.GetLogger(ctx).Warn("purchase order awaiting the supplier", "po", po.Number, "round", round, "since", since)
-		err = workflow.ExecuteActivity(w.sending(ctx, w.set.SupplierWait, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
+		err = workflow.ExecuteActivity(w.sending(sctx, w.set.SupplierWait, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
 	}
 	return err
 }
@@ -398,10 +429,11 @@ func sendFinal(err error) bool {
 // attempts at most backoff apart. ScheduleToClose bounds the attempts;
 // MaximumAttempts is set above what fits in total (the 2 s doubling ramp
 // plus one attempt per backoff), never the bound, so no default limit of
-// attempts cuts the sending short.
+// attempts cuts the sending short. A cancelled send (a withdrawal) ends
+// only when the attempt in flight has: it may still place the order.
 func (w *purchaseOrder) sending(ctx workflow.Context, total, backoff time.Duration) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: total,
+		StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: total, WaitForCancellation: true,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2, MaximumInterval: backoff,
 			MaximumAttempts:        int32(min(total/max(backoff, time.Second), 1<<20)) + 32,
 			NonRetryableErrorTypes: []string{activities.ErrSupplierRefused, activities.ErrPurchaseOrder}},
@@ -444,12 +476,33 @@ func (w *purchaseOrder) awaitReceipts(ctx workflow.Context) error {
 		note := po.FollowUp(len(w.state.FollowUps) + 1)
 		w.state.FollowUps = append(w.state.FollowUps, note)
 		workflow.GetLogger(ctx).Info("purchase order follow-up", "po", po.Number, "note", note)
+		w.mailFollowUp(ctx, note)
 		due = workflow.Now(ctx).Add(w.set.ReceiptGrace)
 	}
 	if err := po.Close(); err != nil {
 		return err
 	}
 	return w.save(ctx)
+}
+
+// mailFollowUp emails a follow-up to purchasing (when the worker has mail
+// set up). A mail server down for longer than the retries, or one that
+// refuses the address, does not hold up the order: it is logged, and the
+// follow-up stays in the state for the query.
+func (w *purchaseOrder) mailFollowUp(ctx workflow.Context, note string) {
+	if workflow.GetVersion(ctx, followUpMail, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	mctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: 6 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 30 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrMailRefused}},
+		Summary: "mail the follow-up to purchasing",
+	})
+	var sent bool
+	if err := workflow.ExecuteActivity(mctx, w.acts.MailFollowUp, activities.FollowUpInput{PO: w.state.PO, Note: note}).Get(ctx, &sent); err != nil {
+		workflow.GetLogger(ctx).Warn("purchase order follow-up not mailed", "po", w.state.PO.Number, "error", err)
+	}
 }
 
 // validateApproval refuses, before anything reaches the history, an
@@ -536,6 +589,60 @@ func (w *purchaseOrder) receive(ctx workflow.Context, req PODecisionRequest) (in
 	}
 	w.state.PO = next
 	w.receipts++
+	return next, nil
+}
+
+// validateWithdrawal refuses a withdrawal not signed for this order,
+// from a role that may not approve orders, without a reason, or of an
+// order the supplier took (or that is finished).
+func (w *purchaseOrder) validateWithdrawal(ctx workflow.Context, req PODecisionRequest) error {
+	var wd inventory.Withdrawal
+	d, err := w.open(ctx, req.Decision, inventory.DecisionWithdrawal, &wd)
+	if err != nil {
+		return err
+	}
+	if !inventory.CanApprove(d.Role) {
+		return fmt.Errorf("purchase order %s: only an admin or a purchaser may withdraw orders", w.in.Number)
+	}
+	if w.busy || w.withdrawing {
+		return fmt.Errorf("purchase order %s is being updated: try again", w.in.Number)
+	}
+	next := w.state.PO.Clone()
+	return wd.Apply(&next)
+}
+
+// withdraw applies a validated withdrawal: it stops the sending, if any,
+// and waits until the send in flight has ended; if the supplier took the
+// order meanwhile, the withdrawal fails and the order stays on order.
+// Otherwise the signed decision is recorded and the order stored
+// cancelled with the reason.
+func (w *purchaseOrder) withdraw(ctx workflow.Context, req PODecisionRequest) (inventory.PurchaseOrder, error) {
+	var wd inventory.Withdrawal
+	d, err := w.read(ctx, req.Decision, &wd)
+	if err != nil {
+		return w.state.PO, err
+	}
+	w.busy, w.withdrawing = true, true
+	defer func() { w.busy, w.withdrawing = false, false }()
+	if w.stopSend != nil {
+		w.stopSend()
+	}
+	if err := workflow.Await(ctx, func() bool { return !w.sendRunning }); err != nil {
+		return w.state.PO, err
+	}
+	next := w.state.PO.Clone()
+	if err := wd.Apply(&next); err != nil {
+		return w.state.PO, err // the supplier took it while the send was stopped
+	}
+	if err := workflow.ExecuteActivity(w.short(ctx, "record the withdrawal"), w.acts.RecordPODecision,
+		activities.PODecisionInput{Number: next.Number, Decision: req.Decision}).Get(ctx, nil); err != nil {
+		return w.state.PO, err
+	}
+	w.state.PO = next
+	if err := w.save(ctx); err != nil {
+		return w.state.PO, err
+	}
+	workflow.GetLogger(ctx).Info("purchase order withdrawn", "po", next.Number, "by", d.Actor)
 	return next, nil
 }
 

@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/inventory/policy"
+	"github.com/rcmbot/rcmbot/internal/mail"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
@@ -283,6 +285,8 @@ func TestInventoryPOCrashBetweenSendAndAck(t *testing.T) {
 // the follow-ups with what is outstanding left for the next review.
 func TestInventoryPOBackorderFollowUps(t *testing.T) {
 	e := newPOEnv(t, sim.SupplierConfig{BackorderSKUs: "VAC-FLU", LeadDays: 2})
+	sink := e.mailTo(t, "purchasing@clinic.test")
+	sink.SetFaults(sim.SinkFaults{TempFail: 1}) // the first try is refused for now, then retried
 	e.propose(t)
 	var rcv error
 	e.receive(t, time.Hour, map[inventory.SKU]float64{"GLV-M": 60}, &rcv)
@@ -298,6 +302,64 @@ func TestInventoryPOBackorderFollowUps(t *testing.T) {
 	if po := e.stored(t); po.Lines[1].Status != inventory.LineBackordered || po.Lines[0].Status != inventory.LineReceived {
 		t.Errorf("stored lines: %+v", po.Lines)
 	}
+	// Each follow-up went to purchasing over SMTP, naming the backordered line.
+	msgs := sink.Messages()
+	if len(msgs) != 2 || sink.Stats().TempFailed != 1 {
+		t.Fatalf("mail: %d messages, %+v", len(msgs), sink.Stats())
+	}
+	for i, m := range msgs {
+		if m.To[0] != "purchasing@clinic.test" || !strings.Contains(m.Subject, testPO) || !strings.Contains(m.Subject, st.FollowUps[i]) ||
+			!strings.Contains(m.Text, "VAC-FLU: 30 of 30 (backordered by the supplier)") || strings.Contains(m.Text, "GLV-M") ||
+			!strings.Contains(m.Text, "https://rcm.example/inventory/orders") {
+			t.Errorf("message %d: %+v", i, m)
+		}
+	}
+}
+
+// A mail server that refuses the purchasing address (550) does not hold
+// up the order: the follow-ups are not retried, the order closes as
+// without mail.
+func TestInventoryPOFollowUpMailRefused(t *testing.T) {
+	e := newPOEnv(t, sim.SupplierConfig{BackorderSKUs: "VAC-FLU", LeadDays: 2})
+	sink := e.mailTo(t, "nobody@clinic.test")
+	sink.SetFaults(sim.SinkFaults{PermFail: 10})
+	e.propose(t)
+	e.ExecuteWorkflow(PurchaseOrderWorkflow, PurchaseOrderInput{Number: testPO, Settings: PurchaseOrderSettings{ApprovalLimit: 2000_00, FollowUps: 2}})
+	st := e.result(t)
+	if st.PO.Status != inventory.POClosed || len(st.FollowUps) != 2 {
+		t.Errorf("state: %+v", st)
+	}
+	if s := sink.Stats(); s.PermFailed != 2 || s.Accepted != 0 {
+		t.Errorf("sink: %+v (one refused try per follow-up)", s)
+	}
+}
+
+// mailTo makes the activities mail follow-ups to addr through a real
+// SMTP sink, which it returns.
+func (e *poEnv) mailTo(t *testing.T, addr string) *sim.SMTPSink {
+	t.Helper()
+	sink, err := sim.NewSMTPSink(sim.SMTPSinkConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- sink.ServeSMTP(ln) }()
+	t.Cleanup(func() {
+		ln.Close()
+		if err := <-done; err != nil {
+			t.Errorf("sink: %v", err)
+		}
+	})
+	m, err := mail.New(mail.Settings{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: mail.TLSNone, From: "rcmbot@clinic.test", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.acts.Mail, e.acts.FollowUpTo, e.acts.OrdersURL = m, []string{addr}, "https://rcm.example/inventory/orders"
+	return sink
 }
 
 // The review drafts an order from stored usage and stock and starts its
@@ -420,5 +482,56 @@ func TestInventoryPOSupplierRefusesAfterOutage(t *testing.T) {
 	}
 	if s := e.sim.Stats(); s.Orders != 1 || s.ServerErrors != 20 || s.Conflicts != 1 {
 		t.Errorf("supplier: %+v", s)
+	}
+}
+
+// Staff withdraw an order awaiting approval: a withdrawal without a
+// reason or from a biller is refused; with a reason the order is
+// cancelled and nothing reaches the supplier.
+func TestInventoryPOWithdrawn(t *testing.T) {
+	e := newPOEnv(t, sim.SupplierConfig{})
+	e.propose(t)
+	var noReason, biller, withdrawn error
+	e.update(t, time.Hour, UpdateWithdrawPO, e.signer, inventory.DecisionWithdrawal, "admin", inventory.Withdrawal{}, &noReason)
+	e.update(t, 2*time.Hour, UpdateWithdrawPO, e.signer, inventory.DecisionWithdrawal, "biller", inventory.Withdrawal{Reason: "bought locally"}, &biller)
+	e.update(t, 3*time.Hour, UpdateWithdrawPO, e.signer, inventory.DecisionWithdrawal, "purchaser", inventory.Withdrawal{Reason: "bought locally"}, &withdrawn)
+	e.ExecuteWorkflow(PurchaseOrderWorkflow, PurchaseOrderInput{Number: testPO})
+	st := e.result(t)
+	if noReason == nil || biller == nil || withdrawn != nil {
+		t.Fatalf("no reason: %v; biller: %v; purchaser: %v", noReason, biller, withdrawn)
+	}
+	if po := e.stored(t); st.PO.Status != inventory.POCancelled || po.Status != inventory.POCancelled || po.Reason != "withdrawn: bought locally" {
+		t.Errorf("state %+v, stored %+v", st.PO, po.PurchaseOrder)
+	}
+	if s := e.sim.Stats(); s.Orders != 0 {
+		t.Errorf("a withdrawn order reached the supplier: %+v", s)
+	}
+}
+
+// While the supplier is down the order awaits it and is sent again; staff
+// who checked with the supplier withdraw it: the sending stops, the order
+// is cancelled with their reason, the supplier never took it.
+func TestInventoryPOWithdrawnDuringOutage(t *testing.T) {
+	e := newPOEnv(t, sim.SupplierConfig{})
+	e.sim.SetFaults(sim.SupplierFaults{FaultPlan: sim.FaultPlan{ServerErrors: 100_000}})
+	e.propose(t)
+	var withdrawn error
+	var during store.StoredPO
+	e.RegisterDelayedCallback(func() { during = e.stored(t) }, 5*time.Hour)
+	e.update(t, 6*time.Hour, UpdateWithdrawPO, e.signer, inventory.DecisionWithdrawal, "admin",
+		inventory.Withdrawal{Reason: "supplier confirmed by phone that it never got the order; ordered elsewhere"}, &withdrawn)
+	e.ExecuteWorkflow(PurchaseOrderWorkflow, PurchaseOrderInput{Number: testPO, Settings: PurchaseOrderSettings{ApprovalLimit: 2000_00}})
+	st := e.result(t)
+	if during.Status != inventory.POAwaitingSupplier || withdrawn != nil {
+		t.Fatalf("before: %s; withdrawal: %v", during.Status, withdrawn)
+	}
+	if po := e.stored(t); st.PO.Status != inventory.POCancelled || po.Status != inventory.POCancelled || !strings.HasPrefix(po.Reason, "withdrawn: supplier confirmed") {
+		t.Errorf("state %+v, stored %+v", st.PO, po.PurchaseOrder)
+	}
+	if s := e.sim.Stats(); s.Orders != 0 || s.ServerErrors == 0 {
+		t.Errorf("supplier: %+v", s)
+	}
+	if on, err := e.db.OnOrder(context.Background()); err != nil || on["GLV-M"] != 0 {
+		t.Errorf("still on order: %v %v", on, err)
 	}
 }

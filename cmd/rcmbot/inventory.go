@@ -31,13 +31,14 @@ annual cost, and proposes purchase orders.
   review   start the review now (the inventory-nightly Schedule runs it nightly)
   orders   list purchase orders
   approve  approve (and edit) an order awaiting approval; reject rejects it
+  withdraw withdraw an order the supplier has not taken, with a reason
   receive  record a delivery against an order
   items    items with stock against their reorder point (--sku: one, with its usage)
   lots     lots expiring soon, use-first
   report   fill rate, stock value, waste from expiry, stock-outs, turns`,
 	}
 	cmd.AddCommand(newInventoryPolicyCmd(a), newInventoryBenchCmd(a), newInventoryImportCmd(a), newInventoryReviewCmd(a),
-		newInventoryOrdersCmd(a), newInventoryApproveCmd(a), newInventoryRejectCmd(a), newInventoryReceiveCmd(a),
+		newInventoryOrdersCmd(a), newInventoryApproveCmd(a), newInventoryRejectCmd(a), newInventoryWithdrawCmd(a), newInventoryReceiveCmd(a),
 		newInventoryItemsCmd(a), newInventoryLotsCmd(a), newInventoryReportCmd(a))
 	return cmd
 }

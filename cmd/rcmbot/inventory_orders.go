@@ -287,15 +287,32 @@ or --by) and refuses the decision unless your role is admin or purchaser.
 }
 
 func newInventoryRejectCmd(a *app) *cobra.Command {
+	return newInventoryReasonCmd(a, "reject", "Reject a purchase order awaiting approval (signed as you)", (*inventorybot.Service).Reject)
+}
+
+func newInventoryWithdrawCmd(a *app) *cobra.Command {
+	cmd := newInventoryReasonCmd(a, "withdraw", "Withdraw a purchase order the supplier has not taken (signed as you)", (*inventorybot.Service).Withdraw)
+	cmd.Long = `Withdraw an order awaiting approval, or one awaiting the supplier (its API has
+not taken it: the bot keeps sending it under its number). For an order awaiting
+the supplier, first make sure with the supplier that it was not placed, and say
+so in the reason: the send in flight is stopped and, if the supplier took the
+order meanwhile, the withdrawal is refused and the order stays on order.`
+	return cmd
+}
+
+// newInventoryReasonCmd is a decision on one order that takes only a
+// reason: reject, withdraw.
+func newInventoryReasonCmd(a *app, verb, short string,
+	decide func(*inventorybot.Service, context.Context, string, string, string, string) (inventory.PurchaseOrder, error)) *cobra.Command {
 	var d decisionFlags
 	var reason string
 	cmd := &cobra.Command{
-		Use:   "reject PO --reason TEXT",
-		Short: "Reject a purchase order awaiting approval (signed as you)",
+		Use:   verb + " PO --reason TEXT",
+		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.decide(cmd, func(s *inventorybot.Service) (inventory.PurchaseOrder, error) {
-				return s.Reject(cmd.Context(), args[0], d.actor(), d.role, reason)
+				return decide(s, cmd.Context(), args[0], d.actor(), d.role, reason)
 			})
 		},
 	}

@@ -142,6 +142,9 @@ func TestInventoryCommands(t *testing.T) {
 	if _, errOut, code := run("inventory", "approve", number, "--qty", "nonsense"); code != 1 || !strings.Contains(errOut, "SKU=QUANTITY") {
 		t.Errorf("bad --qty: %d %q", code, errOut)
 	}
+	if _, errOut, code := run("inventory", "withdraw", number); code != 1 || !strings.Contains(errOut, "Say why purchase order "+number+" is withdrawn") {
+		t.Errorf("withdraw without a reason: %d %q", code, errOut)
+	}
 	if out, errOut, code := run("inventory", "approve", number, "--by", "pat"); code != 0 || !strings.Contains(out, "approved") {
 		t.Fatalf("approve: %d %s %s", code, out, errOut)
 	}
@@ -175,6 +178,9 @@ func TestInventoryCommands(t *testing.T) {
 	}
 	if _, errOut, code := run("inventory", "receive", number, "--sku", string(line.SKU), "--qty", "1"); code != 1 || !strings.Contains(errOut, "no longer open") {
 		t.Errorf("receiving on a closed order: %d %q", code, errOut)
+	}
+	if _, errOut, code := run("inventory", "withdraw", number, "--reason", "too late"); code != 1 || !strings.Contains(errOut, "no longer open") {
+		t.Errorf("withdrawing a closed order: %d %q", code, errOut)
 	}
 	if _, errOut, code := run("inventory", "receive", "PO-NONE", "--sku", "X", "--qty", "1"); code != 1 || !strings.Contains(errOut, "no purchase order PO-NONE") {
 		t.Errorf("unknown order: %d %q", code, errOut)

@@ -18,7 +18,6 @@ import (
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/store"
-	"github.com/rcmbot/rcmbot/internal/supplier"
 )
 
 // Env is what every bot is built from: the settings, the database, the
@@ -83,6 +82,10 @@ func Build(e Env) (Deps, error) {
 		return Deps{}, err
 	}
 	c := e.Config
+	inv, err := e.inventoryActivities()
+	if err != nil {
+		return Deps{}, err
+	}
 	providerName := c.ProviderName
 	if providerName == "" {
 		providerName = pr.Submitter.Name
@@ -106,7 +109,7 @@ func Build(e Env) (Deps, error) {
 			},
 		},
 		Retention: &activities.Retention{DB: e.DB, Blobs: blobs, Uploads: c.UploadRetention},
-		Inventory: &activities.Inventory{DB: e.DB, Supplier: supplier.New(supplier.Options{URL: c.SupplierURL}), Log: e.Log},
+		Inventory: inv,
 		Decisions: e.Verifier,
 	}, nil
 }

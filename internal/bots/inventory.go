@@ -1,14 +1,18 @@
 package bots
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/inventory/invfile"
 	"github.com/rcmbot/rcmbot/internal/inventorybot"
+	"github.com/rcmbot/rcmbot/internal/supplier"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/internal/web"
 	"github.com/rcmbot/rcmbot/workflows"
@@ -56,4 +60,26 @@ func InventoryReviewInput(cfg *config.Config) workflows.InventoryReviewInput {
 func InventoryService(e Env, c client.Client) *inventorybot.Service {
 	return &inventorybot.Service{DB: e.DB, Temporal: c, Decisions: e.Signer, Location: e.Config.Location(),
 		Review: InventoryReviewInput(e.Config), Files: invfile.Options{Limits: e.IntakeOptions().Limits}}
+}
+
+// inventoryActivities are the inventory bot's activities: the store, the
+// supplier's API and, when RCMBOT_PURCHASING_EMAIL names addresses, the
+// mail server that follow-ups go out through.
+func (e Env) inventoryActivities() (*activities.Inventory, error) {
+	c := e.Config
+	a := &activities.Inventory{DB: e.DB, Supplier: supplier.New(supplier.Options{URL: c.SupplierURL}), Log: e.Log,
+		OrdersURL: strings.TrimSuffix(c.PublicURL, "/") + "/inventory/orders"}
+	for _, addr := range strings.Split(c.PurchasingEmail, ",") {
+		if addr = strings.TrimSpace(addr); addr != "" {
+			a.FollowUpTo = append(a.FollowUpTo, addr)
+		}
+	}
+	if len(a.FollowUpTo) > 0 {
+		m, err := e.Mailer()
+		if err != nil {
+			return nil, fmt.Errorf("RCMBOT_PURCHASING_EMAIL is set: %w", err)
+		}
+		a.Mail = m
+	}
+	return a, nil
 }

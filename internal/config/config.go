@@ -81,6 +81,7 @@ type Config struct {
 	InventoryCron   string        // RCMBOT_INVENTORY_CRON
 	POApprovalLimit int           // RCMBOT_PO_APPROVAL_LIMIT, whole dollars
 	SupplierWait    time.Duration // RCMBOT_SUPPLIER_WAIT
+	PurchasingEmail string        // RCMBOT_PURCHASING_EMAIL
 	ProviderNPI     string        // RCMBOT_PROVIDER_NPI
 	ProviderName    string        // RCMBOT_PROVIDER_NAME
 
@@ -159,6 +160,7 @@ var Settings = []Setting{
 	{"RCMBOT_INVENTORY_CRON", "inventory-cron", "30 1 * * *", "when the nightly inventory review runs (cron, practice time zone)", kindString, func(c *Config) any { return &c.InventoryCron }},
 	{"RCMBOT_PO_APPROVAL_LIMIT", "po-approval-limit", "1000", "purchase orders above this total (whole dollars) wait for an admin's or purchaser's approval", kindInt, func(c *Config) any { return &c.POApprovalLimit }},
 	{"RCMBOT_SUPPLIER_WAIT", "supplier-wait", "168h", "while a supplier does not take a purchase order it is sent again under its number; after this long the order's note asks staff to call the supplier (sending goes on)", kindDuration, func(c *Config) any { return &c.SupplierWait }},
+	{"RCMBOT_PURCHASING_EMAIL", "purchasing-email", "", "comma-separated addresses the inventory bot emails when a purchase order's delivery is late or backordered (through RCMBOT_SMTP_*); empty: follow-ups are only logged", kindString, func(c *Config) any { return &c.PurchasingEmail }},
 	{"RCMBOT_HIGH_DEDUCTIBLE", "high-deductible", "1000", "remaining in-network deductible (whole dollars) at which the eligibility worklist flags a visit; 0 turns it off", kindInt, func(c *Config) any { return &c.HighDeductible }},
 	{"RCMBOT_PROVIDER_NPI", "provider-npi", "1234567893", "NPI eligibility checks are asked under when an appointment names no provider (the default is a test NPI: set yours)", kindString, func(c *Config) any { return &c.ProviderNPI }},
 	{"RCMBOT_PROVIDER_NAME", "provider-name", "", "organisation name eligibility checks are asked under; empty uses the practice file's submitter name", kindString, func(c *Config) any { return &c.ProviderName }},

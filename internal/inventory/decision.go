@@ -3,16 +3,19 @@ package inventory
 import (
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/rcmbot/rcmbot/internal/decision"
 )
 
 // The inventory bot's signed staff decisions (package decision): an
 // approval (approve, possibly with edited quantities, or reject) of an
-// order over the approval limit, and a receipt recorded by receiving.
+// order over the approval limit, a receipt recorded by receiving, and the
+// withdrawal of an order the supplier has not taken.
 const (
-	DecisionApproval decision.Kind = "inventory.approval"
-	DecisionReceipt  decision.Kind = "inventory.receipt"
+	DecisionApproval   decision.Kind = "inventory.approval"
+	DecisionReceipt    decision.Kind = "inventory.receipt"
+	DecisionWithdrawal decision.Kind = "inventory.withdrawal"
 )
 
 // Roles that may approve or reject purchase orders: administrators and
@@ -120,4 +123,65 @@ func (po *PurchaseOrder) FollowUp(n int) string {
 		}
 	}
 	return fmt.Sprintf("follow-up %d: %d lines (%g units) outstanding", n, open, q)
+}
+
+// Withdrawal is the payload of a DecisionWithdrawal: staff cancel an
+// order before the supplier took it, with a reason. For an order awaiting
+// the supplier the reason says they checked with the supplier that it was
+// not placed.
+type Withdrawal struct {
+	Reason string `json:"reason"`
+}
+
+// Withdrawable reports whether an order in status s may be withdrawn: it
+// waits for approval, or was approved and the supplier has not taken it.
+func (s POStatus) Withdrawable() bool {
+	return s == POAwaitingApproval || s == POApproved || s == POAwaitingSupplier
+}
+
+// Apply cancels po with the withdrawal's reason. It changes po only when
+// it succeeds.
+func (w Withdrawal) Apply(po *PurchaseOrder) error {
+	if w.Reason == "" {
+		return invalid("purchase order %s: say why it is withdrawn", po.Number)
+	}
+	if !po.Status.Withdrawable() {
+		return conflict("purchase order %s is %s: only an order the supplier has not taken can be withdrawn", po.Number, po.Status)
+	}
+	next := po.Clone()
+	if err := next.Cancel("withdrawn: " + w.Reason); err != nil {
+		return err
+	}
+	*po = next
+	return nil
+}
+
+// FollowUpMessage is the email to purchasing for a follow-up (note, from
+// FollowUp) on a late or backordered delivery: subject and plain text
+// naming the order, the supplier, the expected day and each line still
+// outstanding, and the page (link) where receipts are recorded. It names
+// supplies only.
+func (po *PurchaseOrder) FollowUpMessage(note, link string) (subject, text string) {
+	subject = fmt.Sprintf("Purchase order %s: delivery outstanding (%s)", po.Number, note)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Purchase order %s to supplier %s is not delivered in full: %s.\n", po.Number, po.SupplierID, note)
+	if po.Expected.IsZero() {
+		b.WriteString("The supplier gave no delivery date.\n")
+	} else {
+		fmt.Fprintf(&b, "Expected delivery was %s.\n", po.Expected)
+	}
+	b.WriteString("\nOutstanding:\n")
+	for _, l := range po.Lines {
+		o := l.Outstanding()
+		if o <= 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "  %s: %g of %g", l.SKU, o, l.Quantity)
+		if l.Status == LineBackordered {
+			b.WriteString(" (backordered by the supplier)")
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\nAsk the supplier when it ships. Record what arrives on the purchase orders page:\n%s\n", link)
+	return subject, b.String()
 }

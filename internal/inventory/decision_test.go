@@ -2,8 +2,10 @@ package inventory
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/fault"
 )
 
@@ -69,5 +71,57 @@ func TestReceiptNoteCheck(t *testing.T) {
 	}
 	if got := next.FollowUp(1); got != "follow-up 1: 1 lines (50 units) outstanding" {
 		t.Errorf("follow-up: %q", got)
+	}
+}
+
+func TestWithdrawalApply(t *testing.T) {
+	po := awaiting()
+	if err := (Withdrawal{}).Apply(&po); fault.CodeOf(err) != fault.Invalid || po.Status != POAwaitingApproval {
+		t.Errorf("without a reason: %v, status %s", err, po.Status)
+	}
+	w := Withdrawal{Reason: "ordered by phone instead"}
+	for _, st := range []POStatus{POAwaitingApproval, POApproved, POAwaitingSupplier} {
+		p := po.Clone()
+		p.Status = st
+		if err := w.Apply(&p); err != nil || p.Status != POCancelled || p.Reason != "withdrawn: ordered by phone instead" {
+			t.Errorf("%s: %v, %s %q", st, err, p.Status, p.Reason)
+		}
+	}
+	for _, st := range []POStatus{POProposed, POSent, POAcknowledged, POBackordered, POPartiallyReceived, POClosed, PORejected, POCancelled} {
+		p := po.Clone()
+		p.Status = st
+		if err := w.Apply(&p); fault.CodeOf(err) != fault.Conflict || p.Status != st {
+			t.Errorf("%s: %v, now %s", st, err, p.Status)
+		}
+	}
+}
+
+func TestFollowUpMessage(t *testing.T) {
+	po := PurchaseOrder{Number: "PO-20260302-ACME", SupplierID: "acme", Status: POBackordered, Expected: claim.MustDate("2026-03-05"), Lines: []POLine{
+		{SKU: "GLV-M", Quantity: 60, Received: 60, Status: LineReceived},
+		{SKU: "VAC-FLU", Quantity: 30, Received: 10, Status: LineBackordered},
+		{SKU: "SUT-4", Quantity: 5, Status: LineAcknowledged},
+		{SKU: "OLD", Quantity: 9, Status: LineCancelled},
+	}}
+	subject, text := po.FollowUpMessage(po.FollowUp(1), "https://rcm.example/inventory/orders")
+	if subject != "Purchase order PO-20260302-ACME: delivery outstanding (follow-up 1: 2 lines (25 units) outstanding)" {
+		t.Errorf("subject %q", subject)
+	}
+	want := `Purchase order PO-20260302-ACME to supplier acme is not delivered in full: follow-up 1: 2 lines (25 units) outstanding.
+Expected delivery was 2026-03-05.
+
+Outstanding:
+  VAC-FLU: 20 of 30 (backordered by the supplier)
+  SUT-4: 5 of 5
+
+Ask the supplier when it ships. Record what arrives on the purchase orders page:
+https://rcm.example/inventory/orders
+`
+	if text != want {
+		t.Errorf("text:\n%s\nwant:\n%s", text, want)
+	}
+	po.Expected = 0
+	if _, text := po.FollowUpMessage("x", "l"); !strings.Contains(text, "no delivery date") {
+		t.Errorf("no date: %s", text)
 	}
 }

@@ -288,6 +288,16 @@ func (s *Service) Reject(ctx context.Context, number, actor, role, reason string
 		inventory.Approval{Action: inventory.ActionReject, Reason: reason})
 }
 
+// Withdraw signs actor's withdrawal of an order the supplier has not
+// taken (awaiting approval, or awaiting the supplier: the reason should
+// say the supplier confirmed it was not placed), with a reason.
+func (s *Service) Withdraw(ctx context.Context, number, actor, role, reason string) (inventory.PurchaseOrder, error) {
+	if reason == "" {
+		return inventory.PurchaseOrder{}, fault.Errorf(fault.Invalid, "Say why purchase order %s is withdrawn.", number)
+	}
+	return s.decide(ctx, number, workflows.UpdateWithdrawPO, inventory.DecisionWithdrawal, actor, role, inventory.Withdrawal{Reason: reason})
+}
+
 // Receive signs actor's record of a delivery against an order.
 func (s *Service) Receive(ctx context.Context, number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error) {
 	return s.decide(ctx, number, workflows.UpdateReceivePO, inventory.DecisionReceipt, actor, role, note)

@@ -20,6 +20,9 @@ type InventoryBot interface {
 	Approve(ctx context.Context, number, actor, role string, quantities map[inventory.SKU]float64) (inventory.PurchaseOrder, error)
 	// Reject signs actor's rejection with a reason.
 	Reject(ctx context.Context, number, actor, role, reason string) (inventory.PurchaseOrder, error)
+	// Withdraw signs actor's withdrawal, with a reason, of an order the
+	// supplier has not taken.
+	Withdraw(ctx context.Context, number, actor, role, reason string) (inventory.PurchaseOrder, error)
 	// Receive signs actor's record of a delivery.
 	Receive(ctx context.Context, number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
 	// Items returns every item's stock against its policy, urgent first.
@@ -51,6 +54,7 @@ func (s *inventoryWeb) routes(h handle) {
 	h("GET /inventory/orders", route{perm: permView}, s.ordersPage)
 	h("POST /inventory/orders/{po}/approve", route{perm: permPurchase}, s.approveOrder)
 	h("POST /inventory/orders/{po}/reject", route{perm: permPurchase}, s.rejectOrder)
+	h("POST /inventory/orders/{po}/withdraw", route{perm: permPurchase}, s.withdrawOrder)
 	h("POST /inventory/orders/{po}/receive", route{perm: permReceive}, s.receiveOrder)
 	h("GET /inventory/items", route{perm: permView}, s.itemsPage)
 	h("GET /inventory/items/{sku}", route{perm: permView}, s.itemPage)
@@ -60,9 +64,11 @@ func (s *inventoryWeb) routes(h handle) {
 	h("GET /api/v1/inventory/orders", route{perm: permView}, s.apiOrders)
 	h("POST /api/v1/inventory/orders/{po}/approve", route{perm: permPurchase}, s.apiApprove)
 	h("POST /api/v1/inventory/orders/{po}/reject", route{perm: permPurchase}, s.apiReject)
+	h("POST /api/v1/inventory/orders/{po}/withdraw", route{perm: permPurchase}, s.apiWithdraw)
 	h("POST /api/v1/inventory/orders/{po}/receive", route{perm: permReceive}, s.apiReceive)
 	h("GET /api/v1/inventory/items", route{perm: permView}, s.apiItems)
 	h("GET /api/v1/inventory/items/{sku}", route{perm: permView}, s.apiItem)
 	h("GET /api/v1/inventory/lots", route{perm: permView}, s.apiLots)
 	h("GET /api/v1/inventory/report", route{perm: permView}, s.apiReport)
+	h("GET /api/v1/inventory/report.xlsx", route{perm: permView}, s.apiReportXLSX)
 }

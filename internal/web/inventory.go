@@ -33,6 +33,8 @@ func (s *inventoryWeb) ordersPage(w http.ResponseWriter, r *http.Request, id aut
 		v.Flash = "Purchase order " + r.URL.Query().Get("po") + " rejected."
 	case "receive":
 		v.Flash = "Delivery on purchase order " + r.URL.Query().Get("po") + " recorded."
+	case "withdraw":
+		v.Flash = "Purchase order " + r.URL.Query().Get("po") + " withdrawn: it will not be sent."
 	}
 	s.renderOrders(w, r, http.StatusOK, v)
 }
@@ -107,6 +109,17 @@ func (s *inventoryWeb) rejectOrder(w http.ResponseWriter, r *http.Request, id au
 	}
 	_, err := s.inventory.Reject(r.Context(), r.PathValue("po"), id.User.Username, string(id.User.Role), strings.TrimSpace(r.PostFormValue("reason")))
 	s.decided(w, r, id, "reject", err)
+}
+
+// withdrawOrder withdraws an order the supplier has not taken, with the
+// form's reason.
+func (s *inventoryWeb) withdrawOrder(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.inventory == nil {
+		s.failErr(w, r, "the withdrawal", errNoInventoryBot)
+		return
+	}
+	_, err := s.inventory.Withdraw(r.Context(), r.PathValue("po"), id.User.Username, string(id.User.Role), strings.TrimSpace(r.PostFormValue("reason")))
+	s.decided(w, r, id, "withdraw", err)
 }
 
 func (s *inventoryWeb) receiveOrder(w http.ResponseWriter, r *http.Request, id auth.Identity) {
@@ -200,6 +213,21 @@ func (s *inventoryWeb) apiReject(w http.ResponseWriter, r *http.Request, id auth
 		return
 	}
 	po, err := s.inventory.Reject(r.Context(), r.PathValue("po"), id.User.Username, string(id.User.Role), strings.TrimSpace(req.Reason))
+	s.answer(w, r, po, err)
+}
+
+func (s *inventoryWeb) apiWithdraw(w http.ResponseWriter, r *http.Request, id auth.Identity) {
+	if s.inventory == nil {
+		s.failErr(w, r, "the withdrawal", errNoInventoryBot)
+		return
+	}
+	var req struct {
+		Reason string `json:"reason"`
+	}
+	if !s.readJSON(w, r, &req, `{"reason": "why"}`) {
+		return
+	}
+	po, err := s.inventory.Withdraw(r.Context(), r.PathValue("po"), id.User.Username, string(id.User.Role), strings.TrimSpace(req.Reason))
 	s.answer(w, r, po, err)
 }
 

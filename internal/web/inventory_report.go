@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
@@ -81,4 +83,115 @@ func (s *inventoryWeb) apiReport(w http.ResponseWriter, r *http.Request, _ auth.
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// apiReportXLSX exports the inventory report of ?weeks= as a workbook:
+// Summary (the period's totals), By item and By week sheets with every
+// measure. Supplies only: no patient data.
+func (s *inventoryWeb) apiReportXLSX(w http.ResponseWriter, r *http.Request, _ auth.Identity) {
+	if s.inventory == nil {
+		s.failErr(w, r, "the inventory report", errNoInventoryBot)
+		return
+	}
+	rep, _, err := s.inventoryReport(r)
+	if err != nil {
+		s.failErr(w, r, "the inventory report", err)
+		return
+	}
+	f, err := inventoryWorkbook(rep)
+	if err != nil {
+		s.failErr(w, r, "the inventory report workbook", err)
+		return
+	}
+	defer f.Close()
+	setDownload(w, xlsxType, "rcmbot-inventory-report-"+rep.From.String()+"-to-"+rep.To.String()+".xlsx")
+	if _, err := f.WriteTo(w); err != nil {
+		s.log.Warn("web: inventory report workbook", "err", err)
+	}
+}
+
+// inventoryFigureHeads name the columns figureCells writes.
+var inventoryFigureHeads = []any{"Used (units)", "Lost (units)", "Demand (units)", "Fill rate", "Stock-out days", "Usage value",
+	"Stock value at end", "Average stock value", "Expired (units)", "Waste value", "Turns"}
+
+// figureCells are one row's measures, in inventoryFigureHeads order.
+func figureCells(f inventory.ReportFigures) []any {
+	return []any{f.Used, f.Lost, f.Demand, f.FillRate, f.StockoutDays, f.UsageValue, f.StockValue, f.AvgStockValue, f.Waste, f.WasteValue, f.Turns}
+}
+
+// inventoryWorkbook writes the report. Text cells (SKUs, descriptions)
+// are strings, never formulas.
+func inventoryWorkbook(rep inventory.Report) (*excelize.File, error) {
+	f := excelize.NewFile()
+	const summary, items, weeks = "Summary", "By item", "By week"
+	if err := f.SetSheetName("Sheet1", summary); err != nil {
+		return nil, err
+	}
+	bold, pct, usd, err := workbookStyles(f)
+	if err != nil {
+		return nil, err
+	}
+	// Summary: the period, then a heading row and the totals.
+	period := []any{"Period", rep.From.String(), rep.To.String(), rep.Days}
+	if err := f.SetSheetRow(summary, "A1", &period); err != nil {
+		return nil, err
+	}
+	sheets := []struct {
+		name, first string
+		heads       []any
+		rows        [][]any
+	}{
+		{summary, "A3", inventoryFigureHeads, [][]any{figureCells(rep.Total)}},
+		{items, "A1", append([]any{"SKU", "Description"}, inventoryFigureHeads...), nil},
+		{weeks, "A1", append([]any{"Week starting", "Week ending"}, inventoryFigureHeads...), nil},
+	}
+	for _, it := range rep.Items {
+		sheets[1].rows = append(sheets[1].rows, append([]any{string(it.SKU), it.Description}, figureCells(it.ReportFigures)...))
+	}
+	for _, wk := range rep.Weeks {
+		sheets[2].rows = append(sheets[2].rows, append([]any{wk.Start.String(), wk.End.String()}, figureCells(wk.ReportFigures)...))
+	}
+	for _, sh := range sheets {
+		if sh.name != summary {
+			if _, err := f.NewSheet(sh.name); err != nil {
+				return nil, err
+			}
+		}
+		col, row, err := excelize.CellNameToCoordinates(sh.first)
+		if err != nil {
+			return nil, err
+		}
+		if err := f.SetSheetRow(sh.name, sh.first, &sh.heads); err != nil {
+			return nil, err
+		}
+		for i, r := range sh.rows {
+			cell, _ := excelize.CoordinatesToCellName(col, row+1+i)
+			if err := f.SetSheetRow(sh.name, cell, &r); err != nil {
+				return nil, err
+			}
+		}
+		// Styles: bold headings; fill rate as a percentage, dollars as
+		// dollars (their columns sit after the text columns).
+		off := len(sh.heads) - len(inventoryFigureHeads)
+		last := row + len(sh.rows)
+		end, _ := excelize.CoordinatesToCellName(len(sh.heads), row)
+		if err := f.SetCellStyle(sh.name, sh.first, end, bold); err != nil {
+			return nil, err
+		}
+		if len(sh.rows) == 0 {
+			continue
+		}
+		for _, c := range []struct{ idx, style int }{{3, pct}, {5, usd}, {6, usd}, {7, usd}, {9, usd}} {
+			a, _ := excelize.CoordinatesToCellName(off+c.idx+1, row+1)
+			b, _ := excelize.CoordinatesToCellName(off+c.idx+1, last)
+			if err := f.SetCellStyle(sh.name, a, b, c.style); err != nil {
+				return nil, err
+			}
+		}
+		lastCol, _ := excelize.ColumnNumberToName(len(sh.heads))
+		if err := f.SetColWidth(sh.name, "A", lastCol, 16); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
@@ -20,14 +22,15 @@ import (
 // inventoryFront is a function-field InventoryBot: each test says what
 // the front door answers and sees what it was asked.
 type inventoryFront struct {
-	orders  func(statuses []inventory.POStatus) ([]store.StoredPO, error)
-	approve func(number, actor, role string, qty map[inventory.SKU]float64) (inventory.PurchaseOrder, error)
-	reject  func(number, actor, role, reason string) (inventory.PurchaseOrder, error)
-	receive func(number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
-	items   func() (review.Stock, error)
-	item    func(sku inventory.SKU, days int) (review.ItemDetail, error)
-	lots    func(days int) (inventory.Expiring, error)
-	report  func(from, to claim.Date) (inventory.Report, error)
+	orders   func(statuses []inventory.POStatus) ([]store.StoredPO, error)
+	approve  func(number, actor, role string, qty map[inventory.SKU]float64) (inventory.PurchaseOrder, error)
+	reject   func(number, actor, role, reason string) (inventory.PurchaseOrder, error)
+	withdraw func(number, actor, role, reason string) (inventory.PurchaseOrder, error)
+	receive  func(number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error)
+	items    func() (review.Stock, error)
+	item     func(sku inventory.SKU, days int) (review.ItemDetail, error)
+	lots     func(days int) (inventory.Expiring, error)
+	report   func(from, to claim.Date) (inventory.Report, error)
 }
 
 func (f *inventoryFront) Report(_ context.Context, from, to claim.Date) (inventory.Report, error) {
@@ -56,6 +59,10 @@ func (f *inventoryFront) Reject(_ context.Context, number, actor, role, reason s
 	return f.reject(number, actor, role, reason)
 }
 
+func (f *inventoryFront) Withdraw(_ context.Context, number, actor, role, reason string) (inventory.PurchaseOrder, error) {
+	return f.withdraw(number, actor, role, reason)
+}
+
 func (f *inventoryFront) Receive(_ context.Context, number, actor, role string, note inventory.ReceiptNote) (inventory.PurchaseOrder, error) {
 	return f.receive(number, actor, role, note)
 }
@@ -71,7 +78,7 @@ func TestInventoryOrdersPage(t *testing.T) {
 	waiting := storedPO("PO-W", inventory.POAwaitingSupplier, inventory.POLine{SKU: "SYR-3ML", Quantity: 40, UnitCost: 1, Status: inventory.LineOpen})
 	waiting.Reason = "the supplier has not taken it since 2026-03-02 (HTTP 503); sending again"
 	var approved map[inventory.SKU]float64
-	var approver, rejectReason string
+	var approver, rejectReason, withdrawn string
 	var received inventory.ReceiptNote
 	front := &inventoryFront{
 		orders: func(st []inventory.POStatus) ([]store.StoredPO, error) {
@@ -98,6 +105,13 @@ func TestInventoryOrdersPage(t *testing.T) {
 			received = note
 			return sent.PurchaseOrder, nil
 		},
+		withdraw: func(n, actor, role, reason string) (inventory.PurchaseOrder, error) {
+			if reason == "" {
+				return inventory.PurchaseOrder{}, fault.Errorf(fault.Invalid, "Say why purchase order %s is withdrawn.", n)
+			}
+			withdrawn = n + ": " + reason + " by " + actor
+			return waiting.PurchaseOrder, nil
+		},
 	}
 	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
 	admin, biller, auditor := h.signIn(store.RoleAdmin), h.signIn(store.RoleBiller), h.signIn(store.RoleAuditor)
@@ -110,7 +124,10 @@ func TestInventoryOrdersPage(t *testing.T) {
 	if !strings.Contains(page.body, "sending again") || strings.Contains(page.body, "/inventory/orders/PO-W/receive") {
 		t.Errorf("an order waiting for its supplier is not listed with its note, or offers receiving:\n%s", page.body)
 	}
-	if p := biller.get("/inventory/orders"); strings.Contains(p.body, "Approve PO-A") || !strings.Contains(p.body, "/inventory/orders/PO-S/receive") {
+	if !strings.Contains(page.body, `action="/inventory/orders/PO-W/withdraw"`) || strings.Contains(page.body, `action="/inventory/orders/PO-S/withdraw"`) {
+		t.Errorf("the order waiting for its supplier has no withdraw form, or a sent one has:\n%s", page.body)
+	}
+	if p := biller.get("/inventory/orders"); strings.Contains(p.body, "Approve PO-A") || strings.Contains(p.body, "/withdraw") || !strings.Contains(p.body, "/inventory/orders/PO-S/receive") {
 		t.Errorf("biller sees approval forms or no receiving: %s", p.body)
 	}
 	if p := auditor.get("/inventory/orders"); p.StatusCode != http.StatusOK || strings.Contains(p.body, "/receive") {
@@ -130,6 +147,19 @@ func TestInventoryOrdersPage(t *testing.T) {
 	}
 	if res := admin.postForm("/inventory/orders/PO-A/reject", url.Values{"reason": {"over budget"}}); res.StatusCode != http.StatusSeeOther || rejectReason != "over budget" {
 		t.Errorf("reject: %d %q", res.StatusCode, rejectReason)
+	}
+	if res := admin.postForm("/inventory/orders/PO-W/withdraw", nil); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.body, "Say why") {
+		t.Errorf("withdraw without reason: %d", res.StatusCode)
+	}
+	res = admin.postForm("/inventory/orders/PO-W/withdraw", url.Values{"reason": {"supplier says it never arrived"}})
+	if res.StatusCode != http.StatusSeeOther || withdrawn != "PO-W: supplier says it never arrived by admin" {
+		t.Errorf("withdraw: %d %q", res.StatusCode, withdrawn)
+	}
+	if p := admin.get(res.Header.Get("Location")); !strings.Contains(p.body, "Purchase order PO-W withdrawn") {
+		t.Errorf("flash: %s", p.body)
+	}
+	if res := biller.postForm("/inventory/orders/PO-W/withdraw", url.Values{"reason": {"x"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("biller withdraws: %d", res.StatusCode)
 	}
 	if res := biller.postForm("/inventory/orders/PO-A/approve", nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("biller approves: %d", res.StatusCode)
@@ -174,6 +204,9 @@ func TestInventoryOrdersPage(t *testing.T) {
 	}
 	if res := api.sendJSON("POST", "/api/v1/inventory/orders/PO-A/reject", map[string]any{}); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("API reject without a reason: %d", res.StatusCode)
+	}
+	if res := api.sendJSON("POST", "/api/v1/inventory/orders/PO-W/withdraw", map[string]any{"reason": "by API"}); res.StatusCode != http.StatusOK || withdrawn != "PO-W: by API by admin" {
+		t.Errorf("API withdraw: %d %q", res.StatusCode, withdrawn)
 	}
 	if res := billerAPI.sendJSON("POST", "/api/v1/inventory/orders/PO-A/approve", map[string]any{}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("API approve as biller: %d", res.StatusCode)
@@ -357,5 +390,40 @@ func TestInventoryReportPage(t *testing.T) {
 	if err := json.Unmarshal([]byte(res.body), &got); err != nil || res.StatusCode != http.StatusOK || got.Total.WasteValue != 50 || len(got.Weeks) != 2 ||
 		asked[1][1].DaysSince(asked[1][0])/7 != 11 {
 		t.Fatalf("API report: %d %v %s", res.StatusCode, err, res.body)
+	}
+
+	// The same as a workbook, linked from the page with its period.
+	if !strings.Contains(p.body, `href="/api/v1/inventory/report.xlsx?weeks=4"`) {
+		t.Error("no export link on the page")
+	}
+	x := reviewer.get("/api/v1/inventory/report.xlsx?weeks=4")
+	if x.StatusCode != http.StatusOK || !strings.Contains(x.Header.Get("Content-Disposition"), "rcmbot-inventory-report-"+from.String()+"-to-"+to.String()+".xlsx") {
+		t.Fatalf("workbook: %d %v", x.StatusCode, x.Header)
+	}
+	f, err := excelize.OpenReader(strings.NewReader(x.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cell := func(sheet, ref string) string {
+		v, err := f.GetCellValue(sheet, ref)
+		if err != nil {
+			t.Error(err)
+		}
+		return v
+	}
+	// Summary: the period, then totals under their headings; the fill
+	// rate is a percentage and the dollars dollars.
+	if cell("Summary", "B1") != from.String() || cell("Summary", "C1") != to.String() || cell("Summary", "D3") != "Fill rate" ||
+		cell("Summary", "D4") != "88.9%" || cell("Summary", "J4") != "$50.00" || cell("Summary", "K4") != "34.35" {
+		t.Errorf("Summary: %q %q %q %q %q", cell("Summary", "B1"), cell("Summary", "D3"), cell("Summary", "D4"), cell("Summary", "J4"), cell("Summary", "K4"))
+	}
+	items, _ := f.GetRows("By item")
+	if len(items) != 2 || items[1][0] != "GLV-M" || items[1][1] != "Gloves M" || items[1][2] != "32" || items[1][5] != "88.9%" {
+		t.Errorf("By item: %v", items)
+	}
+	weeks, _ := f.GetRows("By week")
+	if len(weeks) != 3 || weeks[1][0] != from.String() || weeks[2][2] != "0" {
+		t.Errorf("By week: %v", weeks)
 	}
 }

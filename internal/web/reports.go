@@ -197,6 +197,21 @@ func (s *Server) apiReportsXLSX(w http.ResponseWriter, r *http.Request, id auth.
 	}
 }
 
+// workbookStyles adds the exports' styles to f: bold headings, percent
+// and dollar amounts.
+func workbookStyles(f *excelize.File) (bold, pct, usd int, err error) {
+	if bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return
+	}
+	pctFmt := "0.0%"
+	if pct, err = f.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt}); err != nil {
+		return
+	}
+	usdFmt := `"$"#,##0.00`
+	usd, err = f.NewStyle(&excelize.Style{CustomNumFmt: &usdFmt})
+	return
+}
+
 func reportWorkbook(rep []store.WeekReport) (*excelize.File, error) {
 	f := excelize.NewFile()
 	const weekly, findings = "Weekly", "Findings by category"
@@ -206,17 +221,7 @@ func reportWorkbook(rep []store.WeekReport) (*excelize.File, error) {
 	if _, err := f.NewSheet(findings); err != nil {
 		return nil, err
 	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return nil, err
-	}
-	pctFmt := "0.0%"
-	pct, err := f.NewStyle(&excelize.Style{CustomNumFmt: &pctFmt})
-	if err != nil {
-		return nil, err
-	}
-	usdFmt := `"$"#,##0.00`
-	usd, err := f.NewStyle(&excelize.Style{CustomNumFmt: &usdFmt})
+	bold, pct, usd, err := workbookStyles(f)
 	if err != nil {
 		return nil, err
 	}

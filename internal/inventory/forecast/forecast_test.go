@@ -157,7 +157,7 @@ func TestBacktestMatchesDefinition(t *testing.T) {
 	}
 	o := Options{Horizon: 10, Step: 7, BacktestDays: 120, MinTrain: 56}
 	for _, s := range append(append(slices.Clone(FrequentCandidates), IntermittentCandidates...), TrendCandidates...) {
-		fast, _ := backtest(y, 0, s, o.withDefaults(), naiveMAE(y))
+		fast, _, _ := backtest(y, 0, s, o.withDefaults(), naiveMAE(y), nil)
 		if slow := slowBacktest(y, s, o); math.Abs(fast-slow) > 1e-9 {
 			t.Errorf("%+v: one-pass MASE %v, refit MASE %v", s, fast, slow)
 		}
@@ -167,7 +167,7 @@ func TestBacktestMatchesDefinition(t *testing.T) {
 	// (naive MAE) 2; MASE 1.
 	small := []float64{1, 3, 1, 3, 1, 3}
 	so := Options{Horizon: 1, Step: 1, MinTrain: 4, BacktestDays: 10}.withDefaults()
-	if got, mse := backtest(small, 0, Spec{Method: SES, Alpha: 1}, so, naiveMAE(small)); !near(got, 1) || !near(mse, 4) {
+	if got, mse, _ := backtest(small, 0, Spec{Method: SES, Alpha: 1}, so, naiveMAE(small), nil); !near(got, 1) || !near(mse, 4) {
 		t.Errorf("hand MASE %v, want 1", got)
 	}
 }
@@ -227,7 +227,7 @@ func TestSelectShortAndEmpty(t *testing.T) {
 }
 
 // TestLevelSDFloor: the level error is at least the sampling error of the
-// chosen method's average (hand-computed shares), so a lumpy series, whose
+// chosen method's average (hand-computed daily weights), so a lumpy series, whose
 // day-to-day variance swamps the backtest's excess, still gets one.
 func TestLevelSDFloor(t *testing.T) {
 	for _, c := range []struct {
@@ -235,15 +235,15 @@ func TestLevelSDFloor(t *testing.T) {
 		p    float64
 		want float64
 	}{
-		{Spec{Method: SES, Alpha: 0.1}, 0.3, 0.1 / 1.9},
-		{Spec{Method: SBA, Alpha: 0.2}, 0.25, 0.05 / 1.95},
-		{Spec{Method: Croston, Alpha: 0.1}, 0.5, 0.05 / 1.95},
-		{Spec{Method: TSB, Alpha: 0.02, Beta: 0.2}, 0.5, 0.1 / 1.9},
-		{Spec{Method: TSB, Alpha: 0.1, Beta: 0.1}, 0.5, 0.1 / 1.9},
+		{Spec{Method: SES, Alpha: 0.1}, 0.3, 0.1},
+		{Spec{Method: SBA, Alpha: 0.2}, 0.25, 0.05},
+		{Spec{Method: Croston, Alpha: 0.1}, 0.5, 0.05},
+		{Spec{Method: TSB, Alpha: 0.02, Beta: 0.2}, 0.5, 0.1},
+		{Spec{Method: TSB, Alpha: 0.1, Beta: 0.1}, 0.5, 0.1},
 		{Spec{Method: Zero}, 0.5, 0},
 	} {
-		if got := c.s.levelVarianceShare(c.p); !near(got, c.want) {
-			t.Errorf("%+v p %.2f: share %.6f, want %.6f", c.s, c.p, got, c.want)
+		if got := c.s.dailyWeight(c.p); !near(got, c.want) {
+			t.Errorf("%+v p %.2f: weight %.6f, want %.6f", c.s, c.p, got, c.want)
 		}
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
@@ -262,8 +262,83 @@ func TestLevelSDFloor(t *testing.T) {
 	}
 	n := float64(len(w))
 	v := q/n - (s/n)*(s/n)
-	floor := math.Sqrt(v * r.Spec.levelVarianceShare(float64(r.Class.DemandDays)/n))
+	a := r.Spec.dailyWeight(float64(r.Class.DemandDays) / n)
+	floor := math.Sqrt(v * a / (2 - a))
 	if r.LevelSD <= 0 || r.LevelSD < floor-1e-9 {
 		t.Errorf("%s: level SD %.4f, want at least the method's sampling error %.4f", r.Spec.Method, r.LevelSD, floor)
+	}
+}
+
+// TestYearShare: the share of an exponential average's error variance
+// left in a year's mean, against the sum Σ_ij (1−a)^|i−j| / 365² computed
+// term by term, and its limits (1 for an error that never fades, toward
+// 0 for a fast one).
+func TestYearShare(t *testing.T) {
+	for _, a := range []float64{0.002, 0.01, 0.02, 0.1, 0.5} {
+		var sum float64
+		for i := range daysPerYear {
+			for j := range daysPerYear {
+				sum += math.Pow(1-a, math.Abs(float64(i-j)))
+			}
+		}
+		want := sum / (daysPerYear * daysPerYear)
+		if got := yearShare(a); !near(got, want) {
+			t.Errorf("a %.3f: share %.4f, want %.4f", a, got, want)
+		}
+	}
+	if got := yearShare(0); got != 1 {
+		t.Errorf("a 0: share %v, want 1", got)
+	}
+	if yearShare(0.01) <= yearShare(0.02) {
+		t.Error("a slower average keeps less of its error")
+	}
+}
+
+// TestClearlyBetter: a faster candidate displaces a slower one only when
+// its errors are lower by more than two standard errors of the paired
+// difference; exact forecasts need no allowance.
+func TestClearlyBetter(t *testing.T) {
+	b := []float64{1, 2, 1, 2, 1, 2, 1, 2}
+	lucky := []float64{0.5, 2.4, 0.6, 2.3, 0.4, 2.5, 0.7, 2.2} // mean 0.05 lower, differences ±0.45
+	if clearlyBetter(lucky, b, 8) {
+		t.Error("a lower mean within the noise of the differences counted as better")
+	}
+	steady := []float64{0.8, 1.7, 0.8, 1.8, 0.7, 1.8, 0.8, 1.7} // 0.2 lower each time, ±0.05
+	if !clearlyBetter(steady, b, 8) {
+		t.Error("a steady improvement not counted")
+	}
+	// The same differences from fewer independent origins (overlapping
+	// horizons) are weaker evidence.
+	small := []float64{0.9, 1.95, 0.85, 2, 0.9, 1.9, 0.95, 1.9}
+	if !clearlyBetter(small, b, 8) || clearlyBetter(small, b, 1) {
+		t.Error("the effective number of origins not used")
+	}
+	if !clearlyBetter([]float64{0, 0, 0}, []float64{1e-17, 2e-17, 0}, 3) {
+		t.Error("an exact forecast against a nearly exact one")
+	}
+}
+
+// TestSelectKeepsSlowOnNoise: on stationary demand, lumpy or erratic,
+// the chosen method is a slow one (α ≤ 0.05): a faster setting's lower
+// backtest score on such a series is noise. (Without the standard-error
+// rule about one series in five chooses a fast one.)
+func TestSelectKeepsSlowOnNoise(t *testing.T) {
+	var fast []Spec
+	for _, c := range []struct{ p, mu, sigma float64 }{{0.3, 2, 1.2}, {0.9, 2.5, 1}} {
+		for seed := range uint64(20) {
+			rng := rand.New(rand.NewPCG(seed, 3))
+			y := make([]float64, 730)
+			for d := range y {
+				if rng.Float64() < c.p {
+					y[d] = math.Round(math.Exp(c.mu + c.sigma*rng.NormFloat64()))
+				}
+			}
+			if r := Select(y, Options{Horizon: 10}); r.Spec.Alpha > 0.05 {
+				fast = append(fast, r.Spec)
+			}
+		}
+	}
+	if len(fast) > 1 {
+		t.Errorf("%d of 40 stationary series chose a fast method: %+v", len(fast), fast)
 	}
 }

@@ -41,8 +41,9 @@ func (o Options) withDefaults() Options {
 
 // The candidates Select compares, each list from the slowest (steadiest)
 // setting to the fastest: a faster one must beat the slower ones by
-// selectMargin to be chosen, so a stationary series keeps a steady
-// forecast instead of chasing noise.
+// selectMargin and by more than the backtest's noise (clearlyBetter) to
+// be chosen, so a stationary series keeps a steady forecast instead of
+// chasing noise.
 var (
 	// FrequentCandidates are tried for smooth and erratic demand.
 	FrequentCandidates = []Spec{
@@ -175,11 +176,17 @@ type Result struct {
 	// the sampling error of the chosen method's average. 0 without a
 	// backtest.
 	LevelSD float64 `json:"level_sd"`
+	// LevelPersistence is the share of LevelSD² that a whole year's
+	// average forecast error keeps (0…1): the error of an exponential
+	// average fades at its daily weight, so a fast method's errors
+	// average out over a year and a slow one's stay. 0 without a backtest.
+	LevelPersistence float64 `json:"level_persistence"`
 }
 
 // Select forecasts y: it finds a level shift, classifies the demand since
-// it, backtests every candidate on it and keeps the best by MASE
-// (earlier candidates win ties), and returns that method's forecast.
+// it, backtests every candidate on it and keeps the best by MASE (an
+// earlier candidate wins unless a later one is clearly better), and
+// returns that method's forecast.
 func Select(y []float64, o Options) Result {
 	o = o.withDefaults()
 	from := LevelShift(y)
@@ -206,11 +213,15 @@ func Select(y []float64, o Options) Result {
 		scale := naiveMAE(w)
 		best := math.Inf(1)
 		var bestMSE float64
+		var bestErr, errs []float64
+		nEff := effectiveOrigins(len(y), from, o)
 		for _, s := range cands {
-			m, mse := backtest(y, from, s, o, scale)
+			var m, mse float64
+			m, mse, errs = backtest(y, from, s, o, scale, errs[:0])
 			r.Scores = append(r.Scores, Score{Spec: s, MASE: m})
-			if m < best*(1-selectMargin) || math.IsInf(best, 1) {
+			if math.IsInf(best, 1) || (m < best*(1-selectMargin) && clearlyBetter(errs, bestErr, nEff)) {
 				best, r.Spec, r.MASE, bestMSE = m, s, m, mse
+				bestErr, errs = errs, bestErr
 			}
 		}
 		// The level's own error: what the backtest's error of the horizon
@@ -227,7 +238,9 @@ func Select(y []float64, o Options) Result {
 		noise := levelExcessSE * bestMSE * math.Sqrt(2/effectiveOrigins(len(y), from, o))
 		excess := max(0, bestMSE-h*v-noise) / (h * h)
 		p := float64(r.Class.DemandDays) / float64(len(w))
-		r.LevelSD = math.Sqrt(max(excess, v*r.Spec.levelVarianceShare(p)))
+		a := r.Spec.dailyWeight(p)
+		r.LevelSD = math.Sqrt(max(excess, v*a/(2-a)))
+		r.LevelPersistence = yearShare(a)
 	}
 	m := r.Spec.model()
 	for t := from; t < len(y); t++ {
@@ -254,13 +267,12 @@ func effectiveOrigins(n, from int, o Options) float64 {
 	return max(1, k*min(1, float64(o.Step)/float64(o.Horizon)))
 }
 
-// levelVarianceShare returns the variance of the spec's level estimate on
-// stationary demand as a share of one day's demand variance: an
-// exponential average with weight a per day has a/(2−a) of it. Croston
-// and SBA smooth once per demand day (a = α·p, p the share of days with
-// demand); TSB smooths the probability every day (α) and the size once
-// per demand day (β·p).
-func (s Spec) levelVarianceShare(p float64) float64 {
+// dailyWeight returns the weight a the spec's level estimate gives each
+// new day on stationary demand, an exponential average's: its variance is
+// a/(2−a) of one day's demand variance. Croston and SBA smooth once per
+// demand day (a = α·p, p the share of days with demand); TSB smooths the
+// probability every day (α) and the size once per demand day (β·p).
+func (s Spec) dailyWeight(p float64) float64 {
 	a := s.Alpha
 	switch s.Method {
 	case Zero:
@@ -270,9 +282,25 @@ func (s Spec) levelVarianceShare(p float64) float64 {
 	case TSB:
 		a = max(s.Alpha, s.Beta*p)
 	}
-	a = min(max(a, 0), 1)
-	return a / (2 - a)
+	return min(max(a, 0), 1)
 }
+
+// yearShare returns the variance of the mean over daysPerYear days of an
+// error with autocorrelation r^k, r = 1−a (an exponential average with
+// daily weight a), as a share of the error's variance:
+// (1/N²)·Σ_ij r^|i−j| = (N(1+r)/(1−r) − 2r(1−r^N)/(1−r)²)/N²; 1 for a = 0
+// (the error never fades).
+func yearShare(a float64) float64 {
+	if a <= 1e-9 {
+		return 1
+	}
+	n, r := float64(daysPerYear), 1-a
+	s := n*(1+r)/a - 2*r*(1-math.Pow(r, n))/(a*a)
+	return min(1, max(0, s/(n*n)))
+}
+
+// daysPerYear is the span over which LevelPersistence is measured.
+const daysPerYear = 365
 
 // defaultSpec is the method used when the history is too short to
 // backtest: SES for frequent demand, SBA for intermittent demand (as
@@ -289,8 +317,9 @@ func defaultSpec(c Class) Spec {
 // having read days from … t−1, forecasts the total over t … t+h−1. The
 // score is the mean absolute error of that total divided by h, scaled by
 // the in-sample naive MAE (MASE). It also returns the mean squared error
-// of the totals.
-func backtest(y []float64, from int, s Spec, o Options, scale float64) (mase, mse float64) {
+// of the totals, and errs with each origin's scaled absolute error
+// appended (MASE is their mean).
+func backtest(y []float64, from int, s Spec, o Options, scale float64, errs []float64) (mase, mse float64, _ []float64) {
 	h := o.Horizon
 	n := len(y)
 	last := n - h // last origin
@@ -310,6 +339,7 @@ func backtest(y []float64, from int, s Spec, o Options, scale float64) (mase, ms
 		if t == next {
 			e := window - m.total(t, h)
 			errSum += math.Abs(e) / float64(h)
+			errs = append(errs, math.Abs(e)/float64(h)/scale)
 			sqSum += e * e
 			origins++
 			if t+o.Step <= last {
@@ -322,10 +352,38 @@ func backtest(y []float64, from int, s Spec, o Options, scale float64) (mase, ms
 		m.update(t, y[t])
 	}
 	if origins == 0 {
-		return math.Inf(1), 0
+		return math.Inf(1), 0, errs
 	}
-	return errSum / float64(origins) / scale, sqSum / float64(origins)
+	return errSum / float64(origins) / scale, sqSum / float64(origins), errs
 }
+
+// clearlyBetter reports whether the scaled absolute errors a beat b (the
+// same origins) by more than selectSE standard errors of their paired
+// mean difference, nEff the number of independent origins: on noisy
+// series a faster method's lower MASE is often luck, and its forecast
+// then wanders with the noise.
+func clearlyBetter(a, b []float64, nEff float64) bool {
+	if len(a) != len(b) || len(a) < 2 {
+		return true
+	}
+	var s, q float64
+	for i := range a {
+		d := a[i] - b[i]
+		s += d
+		q += d * d
+	}
+	n := float64(len(a))
+	m := s / n
+	se := math.Sqrt(max(q/n-m*m, 0) * n / (n - 1) / nEff)
+	if se < 1e-9 {
+		return m < 0 // exact forecasts: no noise to allow for
+	}
+	return m < -selectSE*se
+}
+
+// selectSE is how many standard errors a faster candidate's backtest
+// advantage must clear.
+const selectSE = 2
 
 // naiveMAE is the mean absolute day-to-day change: the in-sample error of
 // the naive forecast, MASE's scale. A constant series gets scale 1 so

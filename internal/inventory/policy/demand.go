@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 
@@ -23,9 +24,11 @@ const maxLevelError = 0.5
 // days, sizes and spikes.
 //
 // The forecast is not the truth: every Block days the model multiplies
-// demand by a level drawn around 1 with the forecast's estimated relative
-// error (forecast.Result.LevelSD), so the policy is sized for demand over
-// the lead time as the forecast errs about it, not just as days vary.
+// demand by a level drawn around 1 with the part of the forecast's
+// estimated relative error (forecast.Result.LevelSD) that fades within a
+// year, so the policy is sized for demand over the lead time as the
+// forecast errs about it, not just as days vary. The part that lasts the
+// year (YearLevelError) is the optimizer's reliability band's.
 type DemandModel struct {
 	Mean float64 // forecast mean daily demand
 	// pools[k] holds the draws for day numbers ≡ k (mod 7); open days
@@ -37,6 +40,13 @@ type DemandModel struct {
 	// days one level lasts.
 	LevelError float64
 	Block      int
+	// YearLevelError is the relative standard error of the level averaged
+	// over a year: LevelError scaled by the root of the share of the
+	// forecast's error a year keeps (forecast.Result.LevelPersistence).
+	// The simulated level redraws every Block days, so its errors average
+	// out over a year's cycles; a real forecast's error lasts as long as
+	// its data, and a year runs above or below the forecast as a whole.
+	YearLevelError float64
 }
 
 // NewDemandModel builds the model from a history and its forecast; block
@@ -45,6 +55,7 @@ func NewDemandModel(history []float64, fc forecast.Result, block int) DemandMode
 	m := DemandModel{Mean: fc.DailyMean, next: len(history) % 7, Block: max(block, 7)}
 	if m.Mean > 0 {
 		m.LevelError = min(fc.LevelSD/m.Mean, maxLevelError)
+		m.YearLevelError = m.LevelError * math.Sqrt(fc.LevelPersistence)
 	}
 	weekly := fc.Spec.Method == forecast.SeasonalWeekly
 	from := max(fc.From, len(history)-poolDays)
@@ -118,6 +129,11 @@ func mean(p []float64) float64 {
 	return s / float64(len(p))
 }
 
+// transientError is the relative level error that fades within a year.
+func (m DemandModel) transientError() float64 {
+	return math.Sqrt(max(m.LevelError*m.LevelError-m.YearLevelError*m.YearLevelError, 0))
+}
+
 // Path draws n days of demand and the level multiplier of each day.
 func (m DemandModel) Path(rng *rand.Rand, n int) (demand, level []float64) {
 	demand = make([]float64, n)
@@ -129,7 +145,7 @@ func (m DemandModel) Path(rng *rand.Rand, n int) (demand, level []float64) {
 		f := 1.0
 		for t := range level {
 			if t%m.Block == 0 {
-				f = max(0, 1+m.LevelError*rng.NormFloat64())
+				f = max(0, 1+m.transientError()*rng.NormFloat64())
 			}
 			level[t] = f
 		}

@@ -29,7 +29,9 @@ type Options struct {
 	// than YearShortfall below it at most one year in twenty [0.02;
 	// negative turns the check off]. A year of a slow or lumpy item holds
 	// few order cycles, so its fill rate strays far from the long-run
-	// average (Thomas 2005, finite-horizon fill rates).
+	// average (Thomas 2005, finite-horizon fill rates); and the part of
+	// the forecast's error that lasts the year
+	// (DemandModel.YearLevelError) moves the whole year's fill rate.
 	YearShortfall float64
 }
 
@@ -112,6 +114,9 @@ func Optimize(par Params, dm DemandModel, o Options, key string) Result {
 	meanL := par.LeadTime.Mean()
 	opt := optimizer{par: par, sc: sc, target: target, mu: mu, meanL: par.LeadTime.Mean(), band: o.YearShortfall}
 	opt.sim.exp, opt.sim.cycles = newExpectation(dm, level), true
+	if k := dm.YearLevelError; k > 0 && o.YearShortfall >= 0 {
+		opt.up, opt.upSim = scaled(sc, opt.sim.exp, 1+k)
+	}
 	if par.ShelfLifeDays > 0 {
 		// Cap with a cautious mean: demand may well be below the forecast.
 		opt.cap = math.Floor(mu * (1 - dm.LevelError) * (meanL + float64(par.ShelfLifeDays)))
@@ -171,7 +176,8 @@ type candidate struct {
 	s, delta float64
 	out      Outcome
 	cost     float64
-	ok       bool // meets the target
+	meets    bool // the fill rate meets the target
+	ok       bool // meets the target without wasting
 	wasteful bool // more than MaxWaste expires
 }
 
@@ -207,31 +213,73 @@ type optimizer struct {
 	sd     float64 // standard deviation of lead-time demand (≥ 1)
 	tol    float64 // how close the search brings s to the least that meets the target
 	sim    simulator
+	// up is the same future with demand a year's level error above the
+	// forecast throughout, simulated by upSim (nil: no such error).
+	up    Scenario
+	upSim *simulator
+}
+
+// scaled returns sc with every day's demand multiplied by f, and a
+// simulator whose expectations see the same factor.
+func scaled(sc Scenario, e *expectation, f float64) (Scenario, *simulator) {
+	up := sc
+	up.Demand = make([]float64, len(sc.Demand))
+	for t, d := range sc.Demand {
+		up.Demand[t] = d * f
+	}
+	ue := *e
+	ue.level = make([]float64, len(sc.Demand))
+	for t := range ue.level {
+		ue.level[t] = f
+		if e.level != nil {
+			ue.level[t] *= e.level[t]
+		}
+	}
+	return up, &simulator{exp: &ue, cycles: true}
 }
 
 func (op *optimizer) eval(s, delta float64) candidate {
 	pol := Policy{ReorderPoint: s, OrderUpTo: s + delta}
-	sc := op.sc
-	sc.OnHand = pol.OrderUpTo
-	// Warm up for one cycle (a lead time and the gap's worth of demand)
-	// so that the full starting shelf does not flatter the fill rate.
-	sc.Warmup = min(int(op.meanL+delta/op.mu)+1, len(sc.Demand)/3)
-	out := op.sim.run(op.par, pol, sc)
+	out := op.run(&op.sim, pol, op.sc)
 	wasteful := op.par.ShelfLifeDays > 0 && out.waste() > MaxWaste
 	c := candidate{s: s, delta: delta, out: out, cost: out.AnnualCost(op.par).Total(), wasteful: wasteful}
-	c.ok = op.meets(c) && !wasteful
+	c.meets = op.meets(c)
+	c.ok = c.meets && !wasteful
 	return c
 }
 
+// run simulates pol on sc from a full shelf, warmed up for one cycle (a
+// lead time and the gap's worth of demand) so that the full starting
+// shelf does not flatter the fill rate.
+func (op *optimizer) run(sim *simulator, pol Policy, sc Scenario) Outcome {
+	sc.OnHand = pol.OrderUpTo
+	sc.Warmup = min(int(op.meanL+(pol.OrderUpTo-pol.ReorderPoint)/op.mu)+1, len(sc.Demand)/3)
+	return sim.run(op.par, pol, sc)
+}
+
 // meets reports whether c's fill rate meets the target, in the long run
-// and, with the reliability band, nineteen years in twenty (the year's
-// fill rate taken as normal with the cycle-variance estimate of its SD).
+// and, with the reliability band, nineteen years in twenty: the year's
+// fill rate taken as normal, its variance the cycles' (the
+// cycle-variance estimate) plus the forecast's persistent error's, the
+// fall in fill rate when demand runs a year's level error above the
+// forecast all year.
 func (op *optimizer) meets(c candidate) bool {
 	f := c.out.expectedFill()
 	if f < op.target {
 		return false
 	}
-	return op.band < 0 || f-yearZ*c.out.cyc.yearSD(c.out.Days) >= op.target-op.band
+	if op.band < 0 {
+		return true
+	}
+	sd := c.out.cyc.yearSD(c.out.Days)
+	if f-yearZ*sd < op.target-op.band {
+		return false
+	}
+	if op.upSim != nil {
+		up := op.run(op.upSim, Policy{ReorderPoint: c.s, OrderUpTo: c.s + c.delta}, op.up)
+		sd = math.Hypot(sd, max(f-up.expectedFill(), 0))
+	}
+	return f-yearZ*sd >= op.target-op.band
 }
 
 // bestFor returns the least reorder point meeting the target for gap
@@ -269,7 +317,7 @@ func (op *optimizer) leastMeeting(delta, guess float64) candidate {
 	}
 	guess = math.Min(math.Max(0, guess), hiS)
 	step := math.Max(op.tol, math.Round(op.sd/4))
-	meets := op.meets
+	meets := func(c candidate) bool { return c.meets }
 	c := op.eval(guess, delta)
 	var lo, hi candidate // lo fails, hi meets
 	if meets(c) {

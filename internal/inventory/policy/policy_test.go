@@ -264,3 +264,43 @@ func TestStockoutRisk(t *testing.T) {
 		t.Errorf("two fifths of the demand on hand: risk %v", r)
 	}
 }
+
+// TestYearLevelErrorInBand: a forecast error that lasts the year (the
+// demand model's YearLevelError) raises the reorder point of a frequently
+// ordered item, whose cycles alone would average out within a year, until
+// a year whose demand runs one such error above the forecast throughout
+// stays within the band (2 points of the target); without it that year
+// falls below.
+func TestYearLevelErrorInBand(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	hist := make([]float64, 730)
+	for d := range hist {
+		hist[d] = max(0, math.Round(20+4*rng.NormFloat64()))
+	}
+	par := Params{UnitCost: 5, OrderCost: 5, TargetFill: 0.95, OrderMultiple: 1,
+		LeadTime: NewLeadTimeDist(inventory.LeadTime{MeanDays: 7})}
+	fc := forecast.Select(hist, forecast.Options{Horizon: 8})
+	dm := NewDemandModel(hist, fc, 8)
+	dm.LevelError, dm.YearLevelError = 0.1, 0
+	without := Optimize(par, dm, Options{Seed: 4}, "X")
+	dm.YearLevelError = 0.1
+	with := Optimize(par, dm, Options{Seed: 4}, "X")
+	if with.ReorderPoint <= without.ReorderPoint {
+		t.Fatalf("reorder point %v with a lasting error, %v without", with.ReorderPoint, without.ReorderPoint)
+	}
+	// A year of demand 10% above the forecast, every day.
+	n := 20 * DaysPerYear
+	dm.LevelError, dm.YearLevelError = 0, 0
+	demand, _ := dm.Path(rand.New(rand.NewPCG(5, 5)), n)
+	for d := range demand {
+		demand[d] *= 1.1
+	}
+	sc := Scenario{Demand: demand, LeadTime: fixedLead(n, 7), Warmup: 60}
+	fill := func(p Policy) float64 { sc.OnHand = p.OrderUpTo; return Simulate(par, p, sc).FillRate() }
+	if f := fill(with.Policy); f < par.TargetFill-0.02 {
+		t.Errorf("with the lasting error in the band: fill %.4f in a high year", f)
+	}
+	if f := fill(without.Policy); f >= par.TargetFill-0.02 {
+		t.Errorf("without: fill %.4f in a high year, want below the band (or the test shows nothing)", f)
+	}
+}
