@@ -303,7 +303,7 @@ func (r *Reader) finish() (claim.Claim, bool) {
 		c.Lines[li].DxPointers = out
 	}
 	if c.FrequencyCode == "" {
-		c.FrequencyCode = "1"
+		c.FrequencyCode = claim.FrequencyOriginal
 	}
 	return c, true
 }
@@ -579,10 +579,10 @@ func (r *Reader) setField(c *claim.Claim, f claim.Field, raw string) error {
 // ParseFrequency reads the claim frequency code (CLM05-3) a professional
 // claim may carry: 1 original, 7 replacement, 8 void. Blank defaults to 1
 // when the claim is complete.
-func ParseFrequency(s string) (string, error) {
-	c := integral(Code(s))
+func ParseFrequency(s string) (claim.Frequency, error) {
+	c := claim.Frequency(integral(Code(s)))
 	switch c {
-	case "", "1", "7", "8":
+	case "", claim.FrequencyOriginal, claim.FrequencyReplacement, claim.FrequencyVoid:
 		return c, nil
 	}
 	return "", errValue("expected a claim frequency code: 1 (original), 7 (replacement) or 8 (void)")

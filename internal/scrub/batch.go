@@ -296,7 +296,7 @@ func (r *run) indexClaim(i int, c *claim.Claim, only int) {
 	p := patientHash(r.s.seed, c.Patient.ID, c.PayerID, c.MemberID)
 	// A replacement or void claim (frequency 7/8) stands in for a stored
 	// claim by design: it is not compared with the history.
-	useHistory := c.FrequencyCode != "7" && c.FrequencyCode != "8"
+	useHistory := !c.FrequencyCode.NeedsOriginal()
 	for li := range c.Lines {
 		l := &c.Lines[li]
 		if l.From == 0 || l.Procedure == "" || li >= maxLines {
@@ -463,7 +463,7 @@ func (r *run) checkAddOn(idx int32) {
 	if !a.InForce(dos) {
 		return
 	}
-	useHistory := cur.c.FrequencyCode != "7" && cur.c.FrequencyCode != "8"
+	useHistory := !cur.c.FrequencyCode.NeedsOriginal()
 	for j := b.days.head(m.group); j >= 0; j = b.members[j].next {
 		e := &b.members[j]
 		if j == idx || e.key == 0 || e.key == m.key || (e.claim < 0 && !useHistory) || e.dos != m.dos || e.patient != m.patient {

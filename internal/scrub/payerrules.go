@@ -396,7 +396,7 @@ func (r *run) buildEnv(c *claim.Claim, dos claim.Date, ctx Context) {
 		ptrs = append(ptrs, &lines[i])
 	}
 	r.linePtrs = ptrs
-	*e = RuleEnv{Line: &noLine, Claim: ClaimEnv{ID: c.ID, PayerID: c.PayerID, POS: c.PlaceOfService, Frequency: c.FrequencyCode,
+	*e = RuleEnv{Line: &noLine, Claim: ClaimEnv{ID: c.ID, PayerID: c.PayerID, POS: c.PlaceOfService, Frequency: string(c.FrequencyCode),
 		PriorAuth: c.PriorAuth, TotalCharge: c.LineTotal().Float(), Diagnoses: c.Diagnoses, Lines: ptrs,
 		BillingNPI: c.Billing.NPI, BillingTaxonomy: c.Billing.Taxonomy, BillingState: c.Billing.Address.State,
 		RenderingNPI: c.RenderingNPI, ReferringNPI: c.ReferringNPI, PatientAge: age, PatientSex: string(c.Patient.Sex)}}

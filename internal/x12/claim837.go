@@ -25,7 +25,6 @@ const (
 	MaxClaimsPerTransaction  = 5000 // the guide's recommended CLM count per ST
 	maxClaimIDLength         = 38   // CLM01
 	defaultFilingIndicator   = "CI" // SBR09 commercial insurance
-	defaultFrequencyCode     = "1"  // CLM05-3 original claim
 	maxDiagnosisPointersLine = 4    // SV107 components
 )
 
@@ -519,7 +518,7 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 	w.raw(c.LineTotal().X12())
 	w.raw("")
 	w.raw("")
-	w.comp(c.PlaceOfService, "B", cmp.Or(c.FrequencyCode, defaultFrequencyCode))
+	w.comp(c.PlaceOfService, "B", string(cmp.Or(c.FrequencyCode, claim.FrequencyOriginal)))
 	for _, v := range []string{"Y", "A", "Y", "Y"} { // CLM06..CLM09
 		w.raw(v)
 	}
