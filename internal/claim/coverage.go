@@ -174,11 +174,13 @@ func (c *Claim) Coverages() []Coverage {
 	out = append(out, Coverage{Responsibility: c.Responsibility.Or(), PayerID: c.PayerID, PayerName: c.PayerName,
 		MemberID: c.MemberID, GroupNumber: c.GroupNumber, Relationship: c.Relationship, Insured: c.Insured})
 	out = append(out, c.OtherCoverage...)
-	slices.SortStableFunc(out, func(a, b Coverage) int { return rank(a.Responsibility) - rank(b.Responsibility) })
+	slices.SortStableFunc(out, func(a, b Coverage) int { return a.Responsibility.Rank() - b.Responsibility.Rank() })
 	return out
 }
 
-func rank(r Responsibility) int {
+// Rank is the payer's position in the payment order: 0 primary (or not
+// given), 1 secondary, 2 tertiary.
+func (r Responsibility) Rank() int {
 	switch r.Or() {
 	case Primary:
 		return 0
@@ -186,4 +188,9 @@ func rank(r Responsibility) int {
 		return 1
 	}
 	return 2
+}
+
+// Name is the responsibility in words: primary, secondary or tertiary.
+func (r Responsibility) Name() string {
+	return [...]string{"primary", "secondary", "tertiary"}[r.Rank()]
 }

@@ -8,7 +8,7 @@ func TestCoveragesInPaymentOrder(t *testing.T) {
 		OtherCoverage: []Coverage{
 			{Responsibility: Tertiary, PayerID: "C"},
 			{Responsibility: Primary, PayerID: "A", Adjudication: &Adjudication{Paid: 8000, PaidDate: MustDate("2026-03-01"),
-				Adjustments: []Adjustment{{GroupContractual, "45", 2000}, {GroupPatientResponse, "1", 500}}}},
+				Adjustments: []Adjustment{{Group: GroupContractual, Reason: "45", Amount: 2000}, {Group: GroupPatientResponse, Reason: "1", Amount: 500}}}},
 		}}
 	cov := c.Coverages()
 	if len(cov) != 3 || cov[0].PayerID != "A" || cov[1].PayerID != "B" || cov[2].PayerID != "C" {
