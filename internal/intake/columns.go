@@ -499,6 +499,14 @@ func (l *Layout) ColumnFor(f claim.Field) (Column, bool) {
 		alt = []claim.Field{FieldDxPointer(1)}
 	case f == claim.FieldPatientLastName || f == claim.FieldPatientFirstName:
 		alt = []claim.Field{FieldPatientName}
+	case f == claim.FieldInsuredLastName || f == claim.FieldInsuredFirstName:
+		alt = []claim.Field{FieldInsuredName, claim.FieldRelationship}
+	case f == claim.FieldOtherRelationship:
+		alt = []claim.Field{FieldOtherInsuredName}
+	case f == claim.FieldPatientZip || f == claim.FieldPatientCity || f == claim.FieldPatientState:
+		alt = []claim.Field{claim.FieldPatientAddress}
+	case f == claim.FieldFacilityName:
+		alt = []claim.Field{claim.FieldFacilityAddress, claim.FieldPlaceOfService}
 	}
 	for _, a := range alt {
 		if c, ok := l.Column(a); ok {
