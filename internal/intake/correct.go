@@ -184,6 +184,25 @@ func correctLine(l *claim.Line, f claim.Field, value string, asOf claim.Date) (s
 			return "", err
 		}
 		return old, nil
+	case f == claim.FieldNDCQuantity:
+		old := ""
+		if l.NDCQuantity != 0 {
+			old = strconv.FormatFloat(l.NDCQuantity, 'f', -1, 64)
+		}
+		q, err := ParseNDCQuantity(value)
+		if err != nil {
+			return "", err
+		}
+		l.NDCQuantity = q
+		return old, nil
+	case f == claim.FieldNDCUnit:
+		old := string(l.NDCUnit)
+		u, err := ParseNDCUnit(value)
+		if err != nil {
+			return "", err
+		}
+		l.NDCUnit = u
+		return old, nil
 	case f == claim.FieldLineNumber:
 		return "", errors.New("line numbers cannot be corrected")
 	}

@@ -212,3 +212,27 @@ func FuzzCoverageValues(f *testing.F) {
 		}
 	})
 }
+
+func TestCorrectCoverageFields(t *testing.T) {
+	c := claim.Claim{ID: "K1", Lines: []claim.Line{{Number: 1, NDC: "63323016501"}}}
+	for _, fix := range []struct {
+		f     claim.Field
+		line  int
+		value string
+	}{
+		{claim.FieldRelationship, 0, "child"}, {FieldInsuredName, 0, "ROE, MARY"}, {claim.FieldPatientAddress, 0, "1 Main St"},
+		{claim.FieldPriorPaid, 0, "60"}, {claim.FieldOriginalClaimNumber, 0, "ICN1"}, {claim.FieldNDCQuantity, 1, "2"},
+		{claim.FieldNDCUnit, 1, "ml"},
+	} {
+		if _, err := Correct(&c, fix.f, fix.line, fix.value, asOf); err != nil {
+			t.Errorf("Correct(%s): %v", fix.f, err)
+		}
+	}
+	if c.Relationship != claim.RelationshipChild || c.Insured.FirstName != "MARY" || c.Patient.Address.Line1 != "1 Main St" ||
+		c.OtherCoverage[0].Adjudication.Paid != 6000 || c.OriginalClaimNumber != "ICN1" || c.Lines[0].NDCQuantity != 2 || c.Lines[0].NDCUnit != claim.NDCUnitMilliliter {
+		t.Errorf("corrected claim %+v", c)
+	}
+	if _, err := Correct(&c, claim.FieldRelationship, 0, "cousin", asOf); err == nil || strings.Contains(err.Error(), "cousin") {
+		t.Errorf("bad relationship: %v", err)
+	}
+}
