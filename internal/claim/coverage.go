@@ -194,3 +194,14 @@ func (r Responsibility) Rank() int {
 func (r Responsibility) Name() string {
 	return [...]string{"primary", "secondary", "tertiary"}[r.Rank()]
 }
+
+// facilityPOS are the places of service that are a facility other than
+// the billing provider's office: 19/22 outpatient hospital, 21 inpatient,
+// 23 emergency room, 24 ambulatory surgical centre, 26 military facility,
+// 31/32 skilled nursing and nursing facility, 34 hospice, 51/52
+// psychiatric, 61 comprehensive inpatient rehabilitation.
+var facilityPOS = []string{"19", "21", "22", "23", "24", "26", "31", "32", "34", "51", "52", "61"}
+
+// IsFacilityPOS reports whether a place of service is a facility: a claim
+// there names the service facility (837P loop 2310C).
+func IsFacilityPOS(pos string) bool { return slices.Contains(facilityPOS, pos) }

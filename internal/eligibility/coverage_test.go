@@ -8,8 +8,8 @@ import (
 
 func TestResultPatientRecord(t *testing.T) {
 	r := Result{MemberFound: true, CoverageActive: true, Payer: Party{Name: "UHC"},
-		Subscriber: Person{MemberID: "U1", LastName: "Roe", FirstName: "Mary", GroupNumber: "G9", Sex: "F"},
-		Patient:    &Person{LastName: "Roe", FirstName: "Kid", Relationship: "19", DOB: claim.MustDate("2015-01-02")},
+		Subscriber:  Person{MemberID: "U1", LastName: "Roe", FirstName: "Mary", GroupNumber: "G9", Sex: "F"},
+		Patient:     &Person{LastName: "Roe", FirstName: "Kid", Relationship: "19", DOB: claim.MustDate("2015-01-02")},
 		OtherPayers: []OtherPayer{{Name: "Aetna", ID: "60054", Order: "primary", MemberID: "W1"}, {Name: "?", Order: ""}}}
 	rec, ok := r.PatientRecord("87726", "UnitedHealthcare")
 	if !ok || rec.Patient.FirstName != "Kid" || len(rec.Coverages) != 2 {

@@ -423,7 +423,14 @@ func knownField(f claim.Field) bool {
 		claim.FieldBillingZip, claim.FieldRenderingNPI, claim.FieldReferringNPI, claim.FieldPlaceOfService,
 		claim.FieldFrequencyCode, claim.FieldPriorAuth, claim.FieldTotalCharge, claim.FieldDiagnosisCodes,
 		claim.FieldLineNumber, claim.FieldDateFrom, claim.FieldDateTo, claim.FieldProcedureCode, claim.FieldModifiers,
-		claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC:
+		claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC,
+		claim.FieldNDCQuantity, claim.FieldNDCUnit, claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState,
+		claim.FieldPatientZip, claim.FieldRelationship, claim.FieldInsuredLastName, claim.FieldInsuredFirstName,
+		claim.FieldInsuredDOB, claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity, claim.FieldInsuredState,
+		claim.FieldInsuredZip, claim.FieldResponsibility, claim.FieldOtherPayerID, claim.FieldOtherPayerName,
+		claim.FieldOtherMemberID, claim.FieldOtherGroupNumber, claim.FieldOtherRelationship, claim.FieldPriorPaid,
+		claim.FieldPriorPaidDate, claim.FieldPriorAdjustments, claim.FieldOriginalClaimNumber, claim.FieldFacilityName,
+		claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity, claim.FieldFacilityState, claim.FieldFacilityZip:
 		return true
 	}
 	for n := 1; n <= claim.MaxDiagnoses; n++ {

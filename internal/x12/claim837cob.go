@@ -12,14 +12,6 @@ import (
 // 2330B), and what else issue 15 added to a claim (REF*F8, 2310C, the
 // NDC's own quantity).
 
-// facilityPOS are the places of service that are a facility other than
-// the billing provider's office: a claim there names the service
-// facility (loop 2310C). 19/22 outpatient hospital, 21 inpatient, 23
-// emergency room, 24 ambulatory surgical centre, 26 military facility,
-// 31/32 skilled nursing and nursing facility, 34 hospice, 51/52
-// psychiatric, 61 comprehensive inpatient rehabilitation.
-var facilityPOS = []string{"19", "21", "22", "23", "24", "26", "31", "32", "34", "51", "52", "61"}
-
 // filingIndicators are the claim filing indicator codes (SBR09).
 var filingIndicators = []string{"11", "12", "13", "14", "15", "16", "17", "AM", "BL", "CH", "CI", "DS", "FI", "HM",
 	"LM", "MA", "MB", "MC", "OF", "TV", "VA", "WC", "ZZ"}
@@ -166,7 +158,7 @@ func checkOtherCoverage(env *Envelope837, c *claim.Claim, resp claim.Responsibil
 func checkFacility(c *claim.Claim, bad func(int, claim.Field, string, ...any)) {
 	f := &c.Facility
 	if f.IsZero() {
-		if slices.Contains(facilityPOS, c.PlaceOfService) {
+		if claim.IsFacilityPOS(c.PlaceOfService) {
 			bad(0, claim.FieldFacilityName, "place of service %s is a facility: the claim needs the service facility's name and address (loop 2310C)", c.PlaceOfService)
 		}
 		return
@@ -276,7 +268,7 @@ func orUnknown(s claim.Sex) claim.Sex {
 // whose address is not the billing provider's.
 func (w *writer) facility837(c *claim.Claim) {
 	f := &c.Facility
-	if f.IsZero() || (f.Address == c.Billing.Address && !slices.Contains(facilityPOS, c.PlaceOfService)) {
+	if f.IsZero() || (f.Address == c.Billing.Address && !claim.IsFacilityPOS(c.PlaceOfService)) {
 		return
 	}
 	if f.NPI != "" {
