@@ -129,6 +129,10 @@ type Line struct {
 	// the HCPCS units (J1100 is billed per 1 mg; 10 units may be 1 ML).
 	NDCQuantity float64 `json:"ndc_quantity,omitempty"`
 	NDCUnit     NDCUnit `json:"ndc_unit,omitempty"`
+	// Prior is the prior payer's decision on this line (837P loop 2430),
+	// on secondary claims whose primary adjudicated line by line; nil
+	// when only claim-level amounts are known.
+	Prior *LineAdjudication `json:"prior,omitempty"`
 
 	// RenderingNPI and PlaceOfService are the line's own rendering
 	// provider (CMS-1500 24J, 837P loop 2420A) and place of service (24B,

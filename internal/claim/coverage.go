@@ -94,6 +94,13 @@ type Adjudication struct {
 	Adjustments []Adjustment `json:"adjustments,omitempty"`
 }
 
+// LineAdjudication is what the prior payer (the first other coverage
+// with an adjudication) paid on one service line, and its adjustments.
+type LineAdjudication struct {
+	Paid        Money        `json:"paid"`
+	Adjustments []Adjustment `json:"adjustments,omitempty"`
+}
+
 // AdjustmentGroup is a claim adjustment group code (CAS01).
 type AdjustmentGroup string
 

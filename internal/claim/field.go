@@ -97,6 +97,10 @@ const (
 	// FieldNDCQuantity and FieldNDCUnit are the drug quantity and its unit (CTP04, CTP05-1).
 	FieldNDCQuantity Field = "ndc_quantity"
 	FieldNDCUnit     Field = "ndc_unit"
+	// FieldLinePriorPaid and FieldLinePriorAdjustments are the prior
+	// payer's payment and adjustments on the line (837P loop 2430).
+	FieldLinePriorPaid        Field = "line_prior_paid"
+	FieldLinePriorAdjustments Field = "line_prior_adjustments"
 )
 
 // MaxDiagnoses is how many diagnoses an 837P claim carries (HI, 12 codes).
@@ -115,7 +119,8 @@ func FieldModifier(n int) Field { return Field("modifier" + strconv.Itoa(n)) }
 func IsLineField(f Field) bool {
 	switch f {
 	case FieldLineNumber, FieldDateFrom, FieldDateTo, FieldProcedureCode, FieldModifiers,
-		FieldUnits, FieldLineCharge, FieldDxPointers, FieldNDC, FieldNDCQuantity, FieldNDCUnit:
+		FieldUnits, FieldLineCharge, FieldDxPointers, FieldNDC, FieldNDCQuantity, FieldNDCUnit,
+		FieldLinePriorPaid, FieldLinePriorAdjustments:
 		return true
 	}
 	for n := 1; n <= MaxModifiers; n++ {

@@ -45,6 +45,16 @@ func (c *Claim) Value(f Field, line int) string {
 			return strconv.FormatFloat(l.NDCQuantity, 'f', -1, 64)
 		case FieldNDCUnit:
 			return string(l.NDCUnit)
+		case FieldLinePriorPaid:
+			if l.Prior == nil {
+				return ""
+			}
+			return l.Prior.Paid.String()
+		case FieldLinePriorAdjustments:
+			if l.Prior == nil {
+				return ""
+			}
+			return FormatAdjustments(l.Prior.Adjustments)
 		}
 		for n := 1; n <= MaxModifiers; n++ {
 			if f == FieldModifier(n) {

@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -46,6 +47,7 @@ import (
 type columns struct {
 	claimID, from, to, proc, modList, units, charge, ptr, ndc, dxList int
 	rendering, pos, dob, insuredDOB, paidDate, ndcQty, ndcUnit        int
+	linePaid, lineAdj                                                 int
 	dx                                                                [claim.MaxDiagnoses]int
 	mod                                                               [claim.MaxModifiers]int
 	ptrs                                                              [maxPointerColumns]int
@@ -97,6 +99,7 @@ func resolveColumns(l *Layout) columns {
 		rendering: idx(claim.FieldRenderingNPI), pos: idx(claim.FieldPlaceOfService), dob: idx(claim.FieldPatientDOB),
 		insuredDOB: idx(claim.FieldInsuredDOB), paidDate: idx(claim.FieldPriorPaidDate),
 		ndcQty: idx(claim.FieldNDCQuantity), ndcUnit: idx(claim.FieldNDCUnit),
+		linePaid: idx(claim.FieldLinePriorPaid), lineAdj: idx(claim.FieldLinePriorAdjustments),
 	}
 	c.hasUnits = c.units >= 0
 	for n := range c.dx {
@@ -438,7 +441,7 @@ func trimSlots(s []string) []string {
 func (r *Reader) line(row int, cells []string) {
 	b, col := r.cur, &r.col
 	has := false
-	for _, i := range []int{col.from, col.to, col.proc, col.modList, col.units, col.charge, col.ptr, col.ndc, col.ndcQty, col.ndcUnit} {
+	for _, i := range []int{col.from, col.to, col.proc, col.modList, col.units, col.charge, col.ptr, col.ndc, col.ndcQty, col.ndcUnit, col.linePaid, col.lineAdj} {
 		if cell(cells, i) != "" {
 			has = true
 			break
@@ -529,6 +532,13 @@ func (r *Reader) line(row int, cells []string) {
 	}
 	if l.NDCUnit, err = ParseNDCUnit(cell(cells, col.ndcUnit)); err != nil {
 		fail(col.ndcUnit, err)
+	}
+	if l.Prior, err = parseLinePrior(cell(cells, col.linePaid), cell(cells, col.lineAdj)); err != nil {
+		i := col.lineAdj
+		if errors.Is(err, errLinePaid) {
+			i = col.linePaid
+		}
+		fail(i, err)
 	}
 	if npi := IDText(cell(cells, col.rendering)); npi != "" && npi != b.c.RenderingNPI {
 		l.RenderingNPI = npi

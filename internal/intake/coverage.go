@@ -122,3 +122,24 @@ func ParseAdjustments(s string) ([]claim.Adjustment, error) {
 	}
 	return out, nil
 }
+
+// errLinePaid marks a line payment that cannot be read.
+var errLinePaid = errValue("expected the amount the primary paid on the line, such as 80.00")
+
+// parseLinePrior reads the primary's decision on a line: its payment
+// and adjustments ("CO-45 25.00; PR-1 10.00"). Both blank give nil; an
+// adjustment without a payment is a payment of 0.
+func parseLinePrior(paid, adjustments string) (*claim.LineAdjudication, error) {
+	if strings.TrimSpace(paid) == "" && strings.TrimSpace(adjustments) == "" {
+		return nil, nil
+	}
+	m, _, err := ParseAmount(paid)
+	if err != nil {
+		return nil, errLinePaid
+	}
+	adj, err := ParseAdjustments(adjustments)
+	if err != nil {
+		return nil, err
+	}
+	return &claim.LineAdjudication{Paid: m, Adjustments: adj}, nil
+}

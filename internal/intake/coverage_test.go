@@ -15,7 +15,7 @@ var coverageHeader = []string{"Claim #", "Patient Name", "DOB", "Sex", "Patient 
 	"Payer ID", "Payer Name", "Member ID", "Payer Responsibility", "Secondary Payer ID", "Secondary Payer", "Secondary Member ID",
 	"Primary Paid Amount", "Primary Paid Date", "Primary Adjustments", "Frequency Code", "Original Claim Number",
 	"Service Facility", "Facility NPI", "Facility Address", "Facility City", "Facility State", "Facility Zip",
-	"Billing NPI", "DOS", "CPT", "Charge", "Units", "Dx 1", "NDC", "NDC Qty", "NDC Unit"}
+	"Billing NPI", "DOS", "CPT", "Charge", "Units", "Dx 1", "NDC", "NDC Qty", "NDC Unit", "Primary Line Paid", "Primary Line Adjustments"}
 
 func coverageRow(cells map[string]string) []string {
 	row := make([]string, len(coverageHeader))
@@ -41,6 +41,9 @@ func TestReadCoverage(t *testing.T) {
 		coverageRow(map[string]string{"Claim #": "SEC1", "Secondary Payer ID": "87726", "Secondary Payer": "UnitedHealthcare",
 			"Secondary Member ID": "U222", "Primary Paid Amount": "60.00", "Primary Paid Date": "2026-03-01",
 			"Primary Adjustments": "CO-45 30.00; PR-1 10.00"}),
+		coverageRow(map[string]string{"Claim #": "SEC2", "Secondary Payer ID": "87726", "Secondary Payer": "UnitedHealthcare",
+			"Secondary Member ID": "U222", "Primary Paid Amount": "60.00", "Primary Paid Date": "2026-03-01",
+			"Primary Line Paid": "60.00", "Primary Line Adjustments": "CO-45 30.00; PR-1 10.00"}),
 		coverageRow(map[string]string{"Claim #": "PRI1", "Payer Responsibility": "primary", "Secondary Payer ID": "87726",
 			"Secondary Payer": "UnitedHealthcare", "Secondary Member ID": "U222"}),
 		coverageRow(map[string]string{"Claim #": "COR1", "Frequency Code": "7", "Original Claim Number": "ICN2026000123",
@@ -79,6 +82,10 @@ func TestReadCoverage(t *testing.T) {
 		claim.FormatAdjustments(o.Adjudication.Adjustments) != "CO-45 30.00; PR-1 10.00" {
 		t.Errorf("primary coverage on the secondary claim = %+v %+v", o, o.Adjudication)
 	}
+	if l := by["SEC2"].Lines[0]; by["SEC2"].Responsibility != claim.Secondary || l.Prior == nil || l.Prior.Paid != 6000 ||
+		claim.FormatAdjustments(l.Prior.Adjustments) != "CO-45 30.00; PR-1 10.00" {
+		t.Errorf("line-level adjudication = %+v", l.Prior)
+	}
 	pri := by["PRI1"]
 	if pri.Responsibility != claim.Primary || pri.PayerID != "60054" || len(pri.OtherCoverage) != 1 ||
 		pri.OtherCoverage[0].Responsibility != claim.Secondary || pri.OtherCoverage[0].Adjudication != nil {
@@ -103,6 +110,7 @@ func TestCoverageRowErrors(t *testing.T) {
 		coverageRow(map[string]string{"Claim #": "R4", "Primary Adjustments": "XX-45 30.00", "Secondary Payer ID": "87726"}),
 		coverageRow(map[string]string{"Claim #": "R5", "Payer Responsibility": "S"}),
 		coverageRow(map[string]string{"Claim #": "R6", "Insured Name": "MARY ROE"}),
+		coverageRow(map[string]string{"Claim #": "R7", "Primary Line Paid": "sixty"}),
 	)
 	res := readAll(t, writeFile(t, "bad.csv", []byte(body)), opts())
 	type where struct{ claim, col string }
@@ -125,6 +133,7 @@ func TestCoverageRowErrors(t *testing.T) {
 		{"R4", "Z", 5, "group-reason amount"},
 		{"R5", "T", 6, "names no other payer"},
 		{"R6", "J", 7, "LAST, FIRST"},
+		{"R7", "AR", 8, "the primary paid on the line"},
 	} {
 		e, ok := got[where{w.claim, w.col}]
 		if !ok {
@@ -135,8 +144,8 @@ func TestCoverageRowErrors(t *testing.T) {
 			t.Errorf("claim %s column %s: row %d %q; want row %d, %q", w.claim, w.col, e.Row, e.Message, w.row, w.msg)
 		}
 	}
-	if len(res.Errors) != 7 {
-		t.Errorf("%d errors, want 7: %v", len(res.Errors), res.Errors)
+	if len(res.Errors) != 8 {
+		t.Errorf("%d errors, want 8: %v", len(res.Errors), res.Errors)
 	}
 }
 
@@ -222,14 +231,15 @@ func TestCorrectCoverageFields(t *testing.T) {
 	}{
 		{claim.FieldRelationship, 0, "child"}, {FieldInsuredName, 0, "ROE, MARY"}, {claim.FieldPatientAddress, 0, "1 Main St"},
 		{claim.FieldPriorPaid, 0, "60"}, {claim.FieldOriginalClaimNumber, 0, "ICN1"}, {claim.FieldNDCQuantity, 1, "2"},
-		{claim.FieldNDCUnit, 1, "ml"},
+		{claim.FieldNDCUnit, 1, "ml"}, {claim.FieldLinePriorPaid, 1, "20"}, {claim.FieldLinePriorAdjustments, 1, "CO-45 5"},
 	} {
 		if _, err := Correct(&c, fix.f, fix.line, fix.value, asOf); err != nil {
 			t.Errorf("Correct(%s): %v", fix.f, err)
 		}
 	}
 	if c.Relationship != claim.RelationshipChild || c.Insured.FirstName != "MARY" || c.Patient.Address.Line1 != "1 Main St" ||
-		c.OtherCoverage[0].Adjudication.Paid != 6000 || c.OriginalClaimNumber != "ICN1" || c.Lines[0].NDCQuantity != 2 || c.Lines[0].NDCUnit != claim.NDCUnitMilliliter {
+		c.OtherCoverage[0].Adjudication.Paid != 6000 || c.OriginalClaimNumber != "ICN1" || c.Lines[0].NDCQuantity != 2 || c.Lines[0].NDCUnit != claim.NDCUnitMilliliter ||
+		c.Lines[0].Prior == nil || c.Lines[0].Prior.Paid != 2000 || len(c.Lines[0].Prior.Adjustments) != 1 {
 		t.Errorf("corrected claim %+v", c)
 	}
 	if _, err := Correct(&c, claim.FieldRelationship, 0, "cousin", asOf); err == nil || strings.Contains(err.Error(), "cousin") {

@@ -424,7 +424,7 @@ func knownField(f claim.Field) bool {
 		claim.FieldFrequencyCode, claim.FieldPriorAuth, claim.FieldTotalCharge, claim.FieldDiagnosisCodes,
 		claim.FieldLineNumber, claim.FieldDateFrom, claim.FieldDateTo, claim.FieldProcedureCode, claim.FieldModifiers,
 		claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC,
-		claim.FieldNDCQuantity, claim.FieldNDCUnit, claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState,
+		claim.FieldNDCQuantity, claim.FieldNDCUnit, claim.FieldLinePriorPaid, claim.FieldLinePriorAdjustments, claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState,
 		claim.FieldPatientZip, claim.FieldRelationship, claim.FieldInsuredLastName, claim.FieldInsuredFirstName,
 		claim.FieldInsuredDOB, claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity, claim.FieldInsuredState,
 		claim.FieldInsuredZip, claim.FieldResponsibility, claim.FieldOtherPayerID, claim.FieldOtherPayerName,

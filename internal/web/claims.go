@@ -41,7 +41,8 @@ var claimFieldGroups = []struct {
 
 // lineColumns are the service-line columns of the claim page.
 var lineColumns = []claim.Field{claim.FieldDateFrom, claim.FieldDateTo, claim.FieldProcedureCode, claim.FieldModifiers,
-	claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC, claim.FieldNDCQuantity, claim.FieldNDCUnit}
+	claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC, claim.FieldNDCQuantity, claim.FieldNDCUnit,
+	claim.FieldLinePriorPaid, claim.FieldLinePriorAdjustments}
 
 // fieldLabel names a field for people: "billing_npi" → "Billing NPI".
 func fieldLabel(f claim.Field) string {

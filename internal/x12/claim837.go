@@ -584,6 +584,7 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 				w.seg("PRV", "PE", "PXC", upper(p.Taxonomy))
 			}
 		}
+		w.linePrior837(c, l)
 	}
 }
 

@@ -57,6 +57,9 @@ func checkCoverage(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, 
 		bad(0, claim.FieldOriginalClaimNumber, "frequency code %s (replacement/void) needs the payer's claim control number of the original claim (REF*F8)", c.FrequencyCode)
 	}
 	checkFacility(c, bad)
+	if hasLinePrior(c) && linePayer(c) == nil {
+		bad(0, claim.FieldLinePriorPaid, "the lines carry a prior payer's payments but the claim names no prior payer that adjudicated it (2320 AMT*D)")
+	}
 	for i := range c.Lines {
 		l := &c.Lines[i]
 		switch {
@@ -135,15 +138,12 @@ func checkOtherCoverage(env *Envelope837, c *claim.Claim, resp claim.Responsibil
 		if a.PaidDate.IsZero() {
 			bad(0, claim.FieldPriorPaidDate, "payer %s's adjudication needs its paid date (2330B DTP*573)", o.PayerID)
 		}
-		total := a.Paid
-		for _, adj := range a.Adjustments {
-			total += adj.Amount
-			if !adj.Group.Valid() || adj.Reason == "" || len(adj.Reason) > 5 {
-				bad(0, claim.FieldPriorAdjustments, "adjustment %s-%s must have a group (CO, CR, OA, PI, PR) and a reason code (CAS)", adj.Group, adj.Reason)
-			}
+		total := a.Paid + adjustmentsTotal(a.Adjustments, 0, claim.FieldPriorAdjustments, bad)
+		if lp := linePayer(c); lp != nil && lp.PayerID == o.PayerID && hasLinePrior(c) {
+			total += checkLinePrior(c, a.Paid, bad)
 		}
 		if total != c.LineTotal() {
-			bad(0, claim.FieldPriorAdjustments, "payer %s's paid amount and adjustments add up to %s, not the claim total %s: the 2320 amounts must balance the claim", o.PayerID, total, c.LineTotal())
+			bad(0, claim.FieldPriorAdjustments, "payer %s's paid amount and adjustments add up to %s, not the claim total %s: the 2320 (and 2430) amounts must balance the claim", o.PayerID, total, c.LineTotal())
 		}
 	}
 	for _, need := range []claim.Responsibility{claim.Primary, claim.Secondary} {
@@ -151,6 +151,78 @@ func checkOtherCoverage(env *Envelope837, c *claim.Claim, resp claim.Responsibil
 			bad(0, claim.FieldOtherPayerID, "the claim is billed to the %s payer but names no %s payer (loop 2320)", resp.Name(), need.Name())
 		}
 	}
+}
+
+// adjustmentsTotal checks adjustments (CAS) and returns their sum.
+func adjustmentsTotal(adj []claim.Adjustment, line int, f claim.Field, bad func(int, claim.Field, string, ...any)) claim.Money {
+	var total claim.Money
+	for _, a := range adj {
+		total += a.Amount
+		if !a.Group.Valid() || a.Reason == "" || len(a.Reason) > 5 {
+			bad(line, f, "adjustment %s-%s must have a group (CO, CR, OA, PI, PR) and a reason code (CAS)", a.Group, a.Reason)
+		}
+	}
+	return total
+}
+
+// checkLinePrior checks the prior payer's line decisions (2430): each
+// line it decided balances (charge = paid + adjustments), and the lines'
+// payments add up to the claim-level paid amount. It returns the sum of
+// the line adjustments.
+func checkLinePrior(c *claim.Claim, paid claim.Money, bad func(int, claim.Field, string, ...any)) claim.Money {
+	var linePaid, lineAdj claim.Money
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		if l.Prior == nil {
+			continue
+		}
+		adj := adjustmentsTotal(l.Prior.Adjustments, i+1, claim.FieldLinePriorAdjustments, bad)
+		if l.Prior.Paid+adj != l.Charge {
+			bad(i+1, claim.FieldLinePriorAdjustments, "the prior payer's line payment %s and adjustments %s do not add up to the line charge %s (2430 SVD02 + CAS = SV102)", l.Prior.Paid, adj, l.Charge)
+		}
+		linePaid += l.Prior.Paid
+		lineAdj += adj
+	}
+	if linePaid != paid {
+		bad(0, claim.FieldLinePriorPaid, "the prior payer's line payments add up to %s, not its paid amount %s (Σ 2430 SVD02 = 2320 AMT*D)", linePaid, paid)
+	}
+	return lineAdj
+}
+
+// linePayer is the payer line adjudications (2430) belong to: the first
+// other payer before the one billed that adjudicated the claim.
+func linePayer(c *claim.Claim) *claim.Coverage {
+	var best *claim.Coverage
+	resp := c.Responsibility.Or()
+	for i := range c.OtherCoverage {
+		o := &c.OtherCoverage[i]
+		if o.Adjudication != nil && o.Responsibility.Rank() < resp.Rank() && (best == nil || o.Responsibility.Rank() < best.Responsibility.Rank()) {
+			best = o
+		}
+	}
+	return best
+}
+
+func hasLinePrior(c *claim.Claim) bool {
+	return slices.ContainsFunc(c.Lines, func(l claim.Line) bool { return l.Prior != nil })
+}
+
+// linePrior837 writes loop 2430 for a line the prior payer decided: SVD
+// with the payer, amount, procedure and units, CAS by group, DTP*573.
+func (w *writer) linePrior837(c *claim.Claim, l *claim.Line) {
+	p := linePayer(c)
+	if l.Prior == nil || p == nil {
+		return
+	}
+	w.start("SVD")
+	w.el(p.PayerID)
+	w.raw(l.Prior.Paid.X12())
+	w.comp(append([]string{"HC", l.Procedure}, l.Modifiers...)...)
+	w.raw("")
+	w.raw(units(l.Units))
+	w.end()
+	w.cas(l.Prior.Adjustments)
+	w.seg("DTP", "573", "D8", p.Adjudication.PaidDate.Compact())
 }
 
 // checkFacility checks the service facility (2310C) and that a facility
@@ -303,8 +375,9 @@ func (w *writer) otherPayers837(env *Envelope837, c *claim.Claim) {
 		}
 		w.person("IL", insured, "MI", o.MemberID)
 		w.seg("NM1", "PR", "2", upper(o.PayerName), "", "", "", "", "PI", o.PayerID)
-		if a := o.Adjudication; a != nil {
-			w.seg("DTP", "573", "D8", a.PaidDate.Compact())
+		if lp := linePayer(c); o.Adjudication != nil && !(lp != nil && lp.PayerID == o.PayerID && hasLinePrior(c)) {
+			a := o.Adjudication
+			w.seg("DTP", "573", "D8", a.PaidDate.Compact()) // else in each 2430
 		}
 	}
 }

@@ -42,9 +42,22 @@ func coverageClaims() []claim.Claim {
 	void.ID = "VOID1"
 	void.FrequencyCode = claim.FrequencyVoid
 
+	// The primary adjudicated line by line (2430): 150 + 30 + 20 paid.
+	lines := secondary
+	lines.ID = "SEC2"
+	lines.OtherCoverage = []claim.Coverage{secondary.OtherCoverage[0]}
+	adj := *secondary.OtherCoverage[0].Adjudication
+	adj.Adjustments = nil
+	lines.OtherCoverage[0].Adjudication = &adj
+	lines.Lines = slices.Clone(secondary.Lines)
+	lines.Lines[0].Prior = &claim.LineAdjudication{Paid: 15000, Adjustments: []claim.Adjustment{{Group: claim.GroupContractual, Reason: "45", Amount: 3500}}}
+	lines.Lines[1].Prior = &claim.LineAdjudication{Paid: 3000, Adjustments: []claim.Adjustment{{Group: claim.GroupContractual, Reason: "45", Amount: 2000},
+		{Group: claim.GroupPatientResponse, Reason: "2", Amount: 1250}}}
+	lines.Lines[2].Prior = &claim.LineAdjudication{Paid: 2000, Adjustments: []claim.Adjustment{{Group: claim.GroupPatientResponse, Reason: "1", Amount: 1575}}}
+
 	hospital := base[2] // POS 22 with its facility
 	hospital.Relationship = claim.RelationshipSelf
-	return []claim.Claim{subscriber, kid, secondary, replacement, void, hospital, base[3]}
+	return []claim.Claim{subscriber, kid, secondary, lines, replacement, void, hospital, base[3]}
 }
 
 // segmentsOf returns the segments of claim id's 2300 loop (CLM up to the
@@ -107,6 +120,7 @@ func TestWrite837PCoverage(t *testing.T) {
 		{"PCN1001", "P", "18", "1", "", nil, false},
 		{"DEP1", "P", "19", "1", "", nil, false},
 		{"SEC1", "S", "18", "1", "", []string{"60054"}, false},
+		{"SEC2", "S", "18", "1", "", []string{"60054"}, false},
 		{"REPL1", "P", "18", "7", "AET2026021700123", nil, false},
 		{"VOID1", "P", "18", "8", "AET2026021700123", nil, false},
 		{"PCN1003", "P", "18", "1", "", nil, true},
@@ -153,6 +167,23 @@ func TestWrite837PCoverage(t *testing.T) {
 		t.Errorf("secondary claim loops:\n%s\nwant within them:\n%s", strings.Join(cl, "\n"), strings.Join(cob, "\n"))
 	}
 
+	// Line by line: 2320 without claim-level CAS, 2330B without the paid
+	// date, each line's 2430 with SVD, CAS and DTP*573.
+	_, cl = segmentsOf(t, data, "SEC2")
+	for _, want := range [][]string{
+		{"AMT*D*200", "OI***Y***Y", "NM1*IL*1*GONZALEZ*MARIA****MI*W123456789", "NM1*PR*2*AETNA*****PI*60054", "LX*1"},
+		{"SVD*60054*150*HC:99214:25**1", "CAS*CO*45*35", "DTP*573*D8*20260301", "LX*2"},
+		{"SVD*60054*30*HC:93000**1", "CAS*CO*45*20", "CAS*PR*2*12.5", "DTP*573*D8*20260301", "LX*3"},
+		{"SVD*60054*20*HC:83036**1", "CAS*PR*1*15.75", "DTP*573*D8*20260301"},
+	} {
+		if i := slices.Index(cl, want[0]); i < 0 || i+len(want) > len(cl) || !slices.Equal(cl[i:i+len(want)], want) {
+			t.Errorf("line-level COB claim:\n%s\nwant within it:\n%s", strings.Join(cl, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	if slices.Contains(cl, "CAS*CO*45*53.25") {
+		t.Error("SEC2 repeats claim-level CAS")
+	}
+
 	// Replacement and void: CLM05-3 and REF*F8 after the prior authorisation.
 	for _, id := range []string{"REPL1", "VOID1"} {
 		_, cl := segmentsOf(t, data, id)
@@ -177,7 +208,7 @@ func TestWrite837PCoverage(t *testing.T) {
 func TestCheck837PCoverage(t *testing.T) {
 	env := testEnvelope837()
 	cc := coverageClaims()
-	subscriber, kid, secondary, replacement, hospital := cc[0], cc[1], cc[2], cc[3], cc[5]
+	subscriber, kid, secondary, replacement, hospital := cc[0], cc[1], cc[2], cc[4], cc[6]
 
 	noAddress := subscriber
 	noAddress.ID = "NOADDR"
@@ -215,6 +246,10 @@ func TestCheck837PCoverage(t *testing.T) {
 	ndc.ID = "NDCQTY"
 	ndc.Lines = slices.Clone(ndc.Lines)
 	ndc.Lines[2].NDCQuantity, ndc.Lines[3].NDCUnit = 0, "MG"
+	lineUnbalanced := cc[3]
+	lineUnbalanced.ID = "LINEBAL"
+	lineUnbalanced.Lines = slices.Clone(lineUnbalanced.Lines)
+	lineUnbalanced.Lines[2].Prior = &claim.LineAdjudication{Paid: 2000}
 	medicareSecondary := secondary
 	medicareSecondary.ID = "MSP"
 	medicareSecondary.PayerID = "01112"
@@ -238,6 +273,7 @@ func TestCheck837PCoverage(t *testing.T) {
 		{ndc, claim.FieldNDCQuantity, 3, "quantity of drug"},
 		{ndc, claim.FieldNDCUnit, 4, "unit of measure"},
 		{medicareSecondary, claim.FieldResponsibility, 0, "Medicare billed as a secondary payer"},
+		{lineUnbalanced, claim.FieldLinePriorAdjustments, 3, "do not add up to the line charge 35.75"},
 	} {
 		err := Check837P(&env, &tc.c)
 		if !hasClaimError(err, tc.c.ID, tc.line, tc.field, tc.msg) {
