@@ -214,6 +214,21 @@ func (v lineView) ndc() string {
 	return v.l.NDC
 }
 
+func (v lineView) payer() string {
+	if v.h != nil {
+		return v.h.PayerID
+	}
+	return v.c.PayerID
+}
+
+// coordinated reports whether cur and prev bill one service to two of
+// the patient's payers: cur is a secondary or tertiary claim and prev
+// went to another payer. That is coordination of benefits, not a
+// duplicate.
+func coordinated(cur, prev lineView) bool {
+	return cur.c != nil && cur.c.Responsibility.Or() != claim.Primary && prev.payer() != cur.c.PayerID
+}
+
 func (v lineView) billing() string {
 	if v.h != nil {
 		return v.h.BillingNPI
@@ -422,7 +437,7 @@ func (r *run) compareWithEarlier(m *member, useHistory bool, only int) {
 // duplicates; an NDC a stored line does not record matches any.
 func (r *run) duplicate(m *member, cur, prev lineView) bool {
 	pn, cn := prev.ndc(), cur.ndc()
-	if pn != "" && cn != "" && pn != cn {
+	if pn != "" && cn != "" && pn != cn || coordinated(cur, prev) {
 		return false
 	}
 	exact := prev.charge() == cur.charge() && prev.units() == cur.units() && sameMods(prev.mods(), cur.mods()) &&

@@ -481,6 +481,15 @@ func TestDuplicates(t *testing.T) {
 		{name: "duplicate of a stored claim", ctx: stored, want: []string{"DUP-002", "DUP-002"}, inMsg: "stored claim OLD1"},
 		{name: "re-scrub of the same stored claim", ctx: func(x *Context) { c := cleanClaim("C1"); x.History = HistoryFromClaim(&c) }},
 		{name: "replacement claim vs the stored original", edit: func(c *claim.Claim) { c.FrequencyCode, c.OriginalClaimNumber = "7", "ICN1" }, ctx: stored},
+		{name: "secondary claim vs the stored primary claim", edit: func(c *claim.Claim) {
+			c.Responsibility, c.PayerID = claim.Secondary, "87726"
+			c.OtherCoverage = []claim.Coverage{{Responsibility: claim.Primary, PayerID: "60054", Adjudication: &claim.Adjudication{Paid: 100, PaidDate: claim.MustDate("2026-03-01")}}}
+		}, ctx: stored},
+		{name: "secondary claim sent twice", edit: func(c *claim.Claim) { c.Responsibility = claim.Secondary }, ctx: func(x *Context) {
+			c := cleanClaim("OLD1")
+			c.Patient.ID = "PAT-C1"
+			x.History = HistoryFromClaim(&c)
+		}, want: []string{"REQ-021", "DUP-002", "DUP-002"}},
 		{name: "suspect: same code, other charge", batch: twoClaims(func(a, b *claim.Claim) { b.Lines = b.Lines[:1]; b.Lines[0].Charge = 15000 }), want: []string{"DUP-003"}},
 		{name: "repeat lab with 91 is not a duplicate", batch: twoClaims(func(a, b *claim.Claim) {
 			b.Lines = b.Lines[1:]
