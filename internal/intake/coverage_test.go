@@ -204,6 +204,11 @@ func FuzzCoverageValues(f *testing.F) {
 		if q, err := ParseNDCQuantity(s); err == nil && (q < 0 || q != q || q > 1e6) {
 			t.Errorf("ParseNDCQuantity(%q) = %v", s, q)
 		}
+		if p, err := parseLinePrior(s, s); err == nil && p != nil && strings.TrimSpace(s) == "" {
+			t.Errorf("parseLinePrior of blank cells = %+v", p)
+		} else if err != nil && !isValueError(err) {
+			t.Errorf("parseLinePrior(%q): %v is not a value error", s, err)
+		}
 		adj, err := ParseAdjustments(s)
 		if err != nil && !isValueError(err) {
 			t.Errorf("ParseAdjustments(%q): %v is not a value error", s, err)
