@@ -69,6 +69,9 @@ type Claim struct {
 	// subscriber); Insured is that subscriber when it is someone else.
 	Relationship Relationship `json:"relationship,omitempty"`
 	Insured      Patient      `json:"insured,omitzero"`
+	// MSPType says why Medicare pays second (SBR05) on a claim billed to
+	// Medicare as secondary or tertiary; "" otherwise.
+	MSPType MSPType `json:"msp_type,omitempty"`
 	// OtherCoverage lists the patient's other coverages (2320/2330), with
 	// the adjudication of those that already decided on the claim.
 	OtherCoverage []Coverage `json:"other_coverage,omitempty"`

@@ -212,3 +212,31 @@ var facilityPOS = []string{"19", "21", "22", "23", "24", "26", "31", "32", "34",
 // IsFacilityPOS reports whether a place of service is a facility: a claim
 // there names the service facility (837P loop 2310C).
 func IsFacilityPOS(pos string) bool { return slices.Contains(facilityPOS, pos) }
+
+// MSPType is the Medicare secondary payer type (837P SBR05): why
+// Medicare pays after another plan, required when Medicare is billed as
+// secondary or tertiary.
+type MSPType string
+
+// The Medicare secondary payer types.
+const (
+	MSPWorkingAged       MSPType = "12" // working aged beneficiary or spouse with an employer group health plan
+	MSPESRD              MSPType = "13" // end-stage renal disease beneficiary in the coordination period
+	MSPNoFault           MSPType = "14" // no-fault insurance, including auto
+	MSPWorkersComp       MSPType = "15" // workers' compensation
+	MSPPublicHealth      MSPType = "16" // public health service or other federal agency
+	MSPBlackLung         MSPType = "41" // black lung
+	MSPVeterans          MSPType = "42" // veterans administration
+	MSPDisabledLargePlan MSPType = "43" // disabled beneficiary under 65 with a large group health plan
+	MSPOtherLiability    MSPType = "47" // other liability insurance is primary
+)
+
+// Valid reports whether t is one of the Medicare secondary payer types.
+func (t MSPType) Valid() bool {
+	switch t {
+	case MSPWorkingAged, MSPESRD, MSPNoFault, MSPWorkersComp, MSPPublicHealth, MSPBlackLung, MSPVeterans,
+		MSPDisabledLargePlan, MSPOtherLiability:
+		return true
+	}
+	return false
+}

@@ -60,6 +60,8 @@ const (
 	// FieldResponsibility is the billed payer's place in the coverage
 	// order: P primary, S secondary, T tertiary.
 	FieldResponsibility Field = "payer_responsibility"
+	// FieldMSPType is the Medicare secondary payer type (SBR05).
+	FieldMSPType Field = "msp_type"
 	// The other coverage (the first of Claim.OtherCoverage).
 	FieldOtherPayerID      Field = "other_payer_id"
 	FieldOtherPayerName    Field = "other_payer_name"

@@ -166,6 +166,8 @@ func (c *Claim) coverageValue(f Field) string {
 		return string(c.Insured.Sex)
 	case FieldResponsibility:
 		return string(c.Responsibility)
+	case FieldMSPType:
+		return string(c.MSPType)
 	case FieldOtherPayerID:
 		return o.PayerID
 	case FieldOtherPayerName:

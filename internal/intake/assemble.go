@@ -76,7 +76,7 @@ var claimLevelFields = []claim.Field{
 	claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState, claim.FieldPatientZip,
 	claim.FieldRelationship, FieldInsuredName, claim.FieldInsuredLastName, claim.FieldInsuredFirstName,
 	claim.FieldInsuredDOB, claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity,
-	claim.FieldInsuredState, claim.FieldInsuredZip, claim.FieldResponsibility,
+	claim.FieldInsuredState, claim.FieldInsuredZip, claim.FieldResponsibility, claim.FieldMSPType,
 	claim.FieldOtherPayerID, claim.FieldOtherPayerName, claim.FieldOtherMemberID, claim.FieldOtherGroupNumber,
 	claim.FieldOtherRelationship, FieldOtherInsuredName, claim.FieldPriorPaid, claim.FieldPriorPaidDate,
 	claim.FieldPriorAdjustments, claim.FieldOriginalClaimNumber,
@@ -634,6 +634,8 @@ func (r *Reader) setCoverageField(c *claim.Claim, f claim.Field, raw string) err
 		c.Insured.Sex, err = ParseSex(raw)
 	case claim.FieldResponsibility:
 		c.Responsibility, err = ParseResponsibility(raw)
+	case claim.FieldMSPType:
+		c.MSPType, err = ParseMSPType(raw)
 	case claim.FieldOtherPayerID:
 		otherCoverage(c).PayerID = ParsePayerID(raw)
 	case claim.FieldOtherPayerName:

@@ -137,6 +137,8 @@ var synonyms = map[claim.Field][]string{
 	claim.FieldInsuredZip:   {"Insured Zip", "Insured Zip Code", "Subscriber Zip", "Subscriber Zip Code", "Insured's Zip Code"},
 	claim.FieldResponsibility: {"Payer Responsibility", "Responsibility", "Payer Sequence", "Payer Order", "Insurance Sequence",
 		"Insurance Order", "Coverage Order", "COB Order", "Insurance Level", "Payer Level", "Billed Insurance", "Bill Insurance"},
+	claim.FieldMSPType: {"MSP Type", "MSP Type Code", "MSP Code", "Medicare Secondary Payer Type", "Medicare Secondary Type",
+		"Medicare Secondary Payer Code", "Insurance Type Code"},
 	claim.FieldOtherPayerID: {"Secondary Payer ID", "Secondary Payor ID", "Secondary Insurance Payer ID", "Secondary Payer Code",
 		"Other Payer ID", "Other Payor ID", "COB Payer ID"},
 	claim.FieldOtherPayerName: {"Secondary Payer", "Secondary Payer Name", "Secondary Payor", "Secondary Insurance",

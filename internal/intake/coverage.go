@@ -143,3 +143,13 @@ func parseLinePrior(paid, adjustments string) (*claim.LineAdjudication, error) {
 	}
 	return &claim.LineAdjudication{Paid: m, Adjustments: adj}, nil
 }
+
+// ParseMSPType reads the Medicare secondary payer type (SBR05): 12, 13,
+// 14, 15, 16, 41, 42, 43 or 47. Blank gives "".
+func ParseMSPType(s string) (claim.MSPType, error) {
+	t := claim.MSPType(integral(strings.TrimSpace(s)))
+	if t == "" || t.Valid() {
+		return t, nil
+	}
+	return "", errValue("expected the Medicare secondary payer type: 12 working aged, 13 ESRD, 14 no-fault, 15 workers' compensation, 16 public health, 41 black lung, 42 VA, 43 disabled, 47 other liability")
+}

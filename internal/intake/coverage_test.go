@@ -171,6 +171,12 @@ func TestParseCoverageValues(t *testing.T) {
 			t.Errorf("ParseNDCUnit(%q) = %q, %v", in, got, err)
 		}
 	}
+	if m, err := ParseMSPType("12"); err != nil || m != claim.MSPWorkingAged {
+		t.Errorf("ParseMSPType(12) = %q, %v", m, err)
+	}
+	if _, err := ParseMSPType("11"); err == nil {
+		t.Error("ParseMSPType(11) succeeded")
+	}
 	adj, err := ParseAdjustments("CO-45 25.00; pr1: 10\nOA-23 -5.50")
 	if err != nil || claim.FormatAdjustments(adj) != "CO-45 25.00; PR-1 10.00; OA-23 -5.50" {
 		t.Errorf("ParseAdjustments = %v, %v", adj, err)
@@ -194,6 +200,9 @@ func FuzzCoverageValues(f *testing.F) {
 			t.Errorf("ParseRelationship(%q) = %q", s, r)
 		} else if err != nil && !isValueError(err) {
 			t.Errorf("ParseRelationship(%q): %v is not a value error", s, err)
+		}
+		if m, err := ParseMSPType(s); err == nil && m != "" && !m.Valid() {
+			t.Errorf("ParseMSPType(%q) = %q", s, m)
 		}
 		if r, err := ParseResponsibility(s); err == nil && r != "" && !r.Valid() {
 			t.Errorf("ParseResponsibility(%q) = %q", s, r)

@@ -427,7 +427,7 @@ func knownField(f claim.Field) bool {
 		claim.FieldNDCQuantity, claim.FieldNDCUnit, claim.FieldLinePriorPaid, claim.FieldLinePriorAdjustments, claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState,
 		claim.FieldPatientZip, claim.FieldRelationship, claim.FieldInsuredLastName, claim.FieldInsuredFirstName,
 		claim.FieldInsuredDOB, claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity, claim.FieldInsuredState,
-		claim.FieldInsuredZip, claim.FieldResponsibility, claim.FieldOtherPayerID, claim.FieldOtherPayerName,
+		claim.FieldInsuredZip, claim.FieldResponsibility, claim.FieldMSPType, claim.FieldOtherPayerID, claim.FieldOtherPayerName,
 		claim.FieldOtherMemberID, claim.FieldOtherGroupNumber, claim.FieldOtherRelationship, claim.FieldPriorPaid,
 		claim.FieldPriorPaidDate, claim.FieldPriorAdjustments, claim.FieldOriginalClaimNumber, claim.FieldFacilityName,
 		claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity, claim.FieldFacilityState, claim.FieldFacilityZip:

@@ -25,7 +25,7 @@ var claimFieldGroups = []struct {
 }{
 	{"Patient", []claim.Field{claim.FieldPatientID, claim.FieldPatientLastName, claim.FieldPatientFirstName, claim.FieldPatientDOB, claim.FieldPatientSex,
 		claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState, claim.FieldPatientZip}},
-	{"Coverage", []claim.Field{claim.FieldPayerID, claim.FieldPayerName, claim.FieldMemberID, claim.FieldGroupNumber, claim.FieldResponsibility,
+	{"Coverage", []claim.Field{claim.FieldPayerID, claim.FieldPayerName, claim.FieldMemberID, claim.FieldGroupNumber, claim.FieldResponsibility, claim.FieldMSPType,
 		claim.FieldPriorAuth}},
 	{"Insured", []claim.Field{claim.FieldRelationship, claim.FieldInsuredLastName, claim.FieldInsuredFirstName, claim.FieldInsuredDOB,
 		claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity, claim.FieldInsuredState, claim.FieldInsuredZip}},

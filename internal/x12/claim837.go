@@ -395,6 +395,7 @@ type subscriberKey struct {
 	patient, insured           claim.Patient
 	relationship               claim.Relationship
 	responsibility             claim.Responsibility
+	msp                        claim.MSPType
 	memberID, group, payerName string
 }
 
@@ -419,7 +420,7 @@ func plan837(claims []claim.Claim) []set837 {
 			order = append(order, k)
 		}
 		sk := subscriberKey{patient: c.Patient, memberID: c.MemberID, group: c.GroupNumber, payerName: c.PayerName,
-			relationship: c.Relationship, responsibility: c.Responsibility.Or()}
+			relationship: c.Relationship, responsibility: c.Responsibility.Or(), msp: c.MSPType}
 		if c.IsDependant() {
 			sk.insured = c.Insured
 		}

@@ -50,12 +50,13 @@ func check837(t *testing.T, data []byte, claims []claim.Claim) {
 			t.Errorf("ST %s: header %v %v", tx.Control(), tx.ST.Elements, tx.Segments[0].Elements)
 		}
 		claimsInSub, linesInClaim, claimsInSet := 0, 0, 0
-		subscriberHL, subscriberHasChild := "", false
+		subscriberHL, subscriberHasChild, inClaim := "", false, false
 		var payer, npi string
 		for i := range tx.Segments {
 			s := &tx.Segments[i]
 			switch s.ID {
 			case "HL":
+				inClaim = false
 				switch s.El(3) {
 				case "20":
 					if s.El(2) != "" {
@@ -78,9 +79,12 @@ func check837(t *testing.T, data []byte, claims []claim.Claim) {
 				case "85":
 					npi = s.El(9)
 				case "PR":
-					payer = s.El(9)
+					if !inClaim { // 2010BB, not a 2330B other payer
+						payer = s.El(9)
+					}
 				}
 			case "CLM":
+				inClaim = true
 				claimsInSet++
 				if claimsInSub++; claimsInSub > MaxClaimsPerSubscriber {
 					t.Errorf("segment %d: more than %d claims in one 2000B", s.Pos, MaxClaimsPerSubscriber)

@@ -37,8 +37,11 @@ func checkCoverage(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, 
 		bad(0, claim.FieldPayerID, "payer %s has no claim filing indicator (SBR09: MB Medicare Part B, MC Medicaid, CI commercial, BL, HM …): add claim_filing_indicator to the payer directory", c.PayerID)
 	case !slices.Contains(filingIndicators, f):
 		bad(0, claim.FieldPayerID, "payer %s has claim filing indicator %q, which is not an SBR09 code", c.PayerID, f)
-	case resp != claim.Primary && slices.Contains(medicareIndicators, f):
-		bad(0, claim.FieldResponsibility, "Medicare billed as a secondary payer needs the Medicare secondary payer type (SBR05), which rcmbot does not carry: bill Medicare secondary claims from the clearinghouse's portal")
+	case resp != claim.Primary && slices.Contains(medicareIndicators, f) && !c.MSPType.Valid():
+		bad(0, claim.FieldMSPType, "Medicare billed as a secondary payer needs the Medicare secondary payer type (SBR05: 12 working aged, 13 ESRD, 14 no-fault, 15 workers' compensation, 43 disabled, 47 other liability …)")
+	}
+	if c.MSPType != "" && (!c.MSPType.Valid() || resp == claim.Primary) {
+		bad(0, claim.FieldMSPType, "Medicare secondary payer type %q applies only to a claim billed to Medicare as secondary or tertiary, with one of the SBR05 codes", c.MSPType)
 	}
 	if c.IsDependant() {
 		// 2010BA names the insured; 2010CA carries the patient's address and DMG.
@@ -297,7 +300,7 @@ func (w *writer) subscriber837(env *Envelope837, hl int, sub []*claim.Claim) int
 		rel = string(claim.RelationshipSelf)
 	}
 	filing, _ := env.FilingIndicator(c.PayerID) // checked by Check837P
-	w.seg("SBR", string(c.Responsibility.Or()), rel, c.GroupNumber, "", "", "", "", "", filing)
+	w.seg("SBR", string(c.Responsibility.Or()), rel, c.GroupNumber, "", string(c.MSPType), "", "", "", filing)
 	s := c.Subscriber()
 	w.person("IL", s, "MI", c.MemberID)
 	if s.Address.Line1 != "" {

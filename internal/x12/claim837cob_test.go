@@ -55,9 +55,14 @@ func coverageClaims() []claim.Claim {
 		{Group: claim.GroupPatientResponse, Reason: "2", Amount: 1250}}}
 	lines.Lines[2].Prior = &claim.LineAdjudication{Paid: 2000, Adjustments: []claim.Adjustment{{Group: claim.GroupPatientResponse, Reason: "1", Amount: 1575}}}
 
+	// Medicare pays second for a working-aged beneficiary (SBR05 12).
+	msp := secondary
+	msp.ID = "MSP1"
+	msp.PayerID, msp.PayerName, msp.MemberID, msp.MSPType = "01112", "Medicare Part B", "1EG4TE5MK73", claim.MSPWorkingAged
+
 	hospital := base[2] // POS 22 with its facility
 	hospital.Relationship = claim.RelationshipSelf
-	return []claim.Claim{subscriber, kid, secondary, lines, replacement, void, hospital, base[3]}
+	return []claim.Claim{subscriber, kid, secondary, lines, replacement, void, hospital, base[3], msp}
 }
 
 // segmentsOf returns the segments of claim id's 2300 loop (CLM up to the
@@ -121,6 +126,7 @@ func TestWrite837PCoverage(t *testing.T) {
 		{"DEP1", "P", "19", "1", "", nil, false},
 		{"SEC1", "S", "18", "1", "", []string{"60054"}, false},
 		{"SEC2", "S", "18", "1", "", []string{"60054"}, false},
+		{"MSP1", "S", "18", "1", "", []string{"60054"}, false},
 		{"REPL1", "P", "18", "7", "AET2026021700123", nil, false},
 		{"VOID1", "P", "18", "8", "AET2026021700123", nil, false},
 		{"PCN1003", "P", "18", "1", "", nil, true},
@@ -182,6 +188,11 @@ func TestWrite837PCoverage(t *testing.T) {
 	}
 	if slices.Contains(cl, "CAS*CO*45*53.25") {
 		t.Error("SEC2 repeats claim-level CAS")
+	}
+
+	// Medicare as secondary: SBR05 says why.
+	if sub, _ := segmentsOf(t, data, "MSP1"); sub[1] != "SBR*S*18***12****MB" {
+		t.Errorf("Medicare secondary 2000B %s", sub[1])
 	}
 
 	// Replacement and void: CLM05-3 and REF*F8 after the prior authorisation.
@@ -253,6 +264,9 @@ func TestCheck837PCoverage(t *testing.T) {
 	medicareSecondary := secondary
 	medicareSecondary.ID = "MSP"
 	medicareSecondary.PayerID = "01112"
+	mspOnPrimary := subscriber
+	mspOnPrimary.ID = "MSPPRI"
+	mspOnPrimary.MSPType = claim.MSPWorkingAged
 
 	for _, tc := range []struct {
 		c     claim.Claim
@@ -272,7 +286,8 @@ func TestCheck837PCoverage(t *testing.T) {
 		{noFacility, claim.FieldFacilityName, 0, "place of service 22 is a facility"},
 		{ndc, claim.FieldNDCQuantity, 3, "quantity of drug"},
 		{ndc, claim.FieldNDCUnit, 4, "unit of measure"},
-		{medicareSecondary, claim.FieldResponsibility, 0, "Medicare billed as a secondary payer"},
+		{medicareSecondary, claim.FieldMSPType, 0, "Medicare billed as a secondary payer"},
+		{mspOnPrimary, claim.FieldMSPType, 0, "applies only to a claim billed to Medicare as secondary"},
 		{lineUnbalanced, claim.FieldLinePriorAdjustments, 3, "do not add up to the line charge 35.75"},
 	} {
 		err := Check837P(&env, &tc.c)
