@@ -41,6 +41,7 @@ type ClaimsStore interface {
 	LatestCoverage(ctx context.Context, payerID, memberKey string, dos claim.Date) (store.EligibilityResult, error)
 	PatientRecords(ctx context.Context, keys []string) (map[string]claim.PatientRecord, error)
 	MergePatientRecords(ctx context.Context, recs map[string]claim.PatientRecord) error
+	SetProviderNeeds(ctx context.Context, batchID string, needs []batch.ProviderNeed) error
 }
 
 // Claims holds the claims bot's activities.
@@ -98,8 +99,13 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (batch.ScrubResu
 	}
 	report := a.Scrubber.Scrub(claims, sctx)
 
-	scrubfile.Assess(claims, report.Results, rowErrs, a.envelope())
-	res := batch.ScrubResult{Parse: batch.ParseResult{Claims: stats.Claims, Lines: stats.Lines, RowErrors: len(rowErrs), Held: len(held)}}
+	env, err := a.envelope(ctx)
+	if err != nil {
+		return batch.ScrubResult{}, err
+	}
+	scrubfile.Assess(claims, report.Results, rowErrs, env)
+	res := batch.ScrubResult{Parse: batch.ParseResult{Claims: stats.Claims, Lines: stats.Lines, RowErrors: len(rowErrs), Held: len(held)},
+		ProvidersNeeded: scrubfile.ProvidersNeeded(env, claims, report.Results)}
 	for i := range claims {
 		if t := report.Results[i].Tier; t != scrub.TierClean {
 			res.Flagged = append(res.Flagged, batch.FlaggedClaim{ID: claims[i].ID, Hold: t == scrub.TierHold})
@@ -133,13 +139,17 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (batch.ScrubResu
 			return batch.ScrubResult{}, fmt.Errorf("save row errors chunk %d: %w", c, err)
 		}
 	}
+	if err := a.DB.SetProviderNeeds(ctx, b.ID, res.ProvidersNeeded); err != nil {
+		return batch.ScrubResult{}, err
+	}
 	counts, err := a.DB.RecountBatch(ctx, b.ID)
 	if err != nil {
 		return batch.ScrubResult{}, err
 	}
 	res.Claims, res.Clean, res.FlaggedCount = counts.Claims, counts.Clean, counts.Flagged
 	res.Errors, res.Warnings, res.ChargesAtRisk = counts.Errors, counts.Warnings, counts.ChargesAtRisk
-	a.log().Info("batch scrubbed", "batch_id", b.ID, "claims", res.Claims, "flagged", res.FlaggedCount, "row_errors", len(rowErrs))
+	a.log().Info("batch scrubbed", "batch_id", b.ID, "claims", res.Claims, "flagged", res.FlaggedCount, "row_errors", len(rowErrs),
+		"providers_needed", len(res.ProvidersNeeded))
 	return res, nil
 }
 
@@ -367,12 +377,15 @@ func coverageStatus(s eligibility.CheckStatus) scrub.CoverageStatus {
 
 // envelope is the 837P envelope claims are checked against (nil when this
 // worker does not submit, e.g. in tests of the scrub alone).
-func (a *Claims) envelope() *x12.Envelope837 {
+func (a *Claims) envelope(ctx context.Context) (*x12.Envelope837, error) {
 	if a.Submit == nil {
-		return nil
+		return nil, nil
 	}
-	env := a.Submit.Envelope(1, 1, time.Time{})
-	return &env
+	env, err := a.Submit.Envelope(ctx, 1, 1, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	return &env, nil
 }
 
 // record is a claim as stored with its verdict: clean claims need no one,

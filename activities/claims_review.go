@@ -82,7 +82,11 @@ func (a *Claims) decide(ctx context.Context, in ReviewInput, act batch.ReviewAct
 		if err != nil {
 			return batch.ReviewOutcome{}, err
 		}
-		if env := a.envelope(); env != nil {
+		env, err := a.envelope(ctx)
+		if err != nil {
+			return batch.ReviewOutcome{}, err
+		}
+		if env != nil {
 			if err := x12.Check837P(env, &rec.Claim); err != nil {
 				return batch.ReviewOutcome{ClaimID: act.ClaimID, State: rec.State, Tier: rec.Tier, Findings: len(rec.Findings),
 					Error: "cannot be sent as an 837P (" + err.Error() + "): correct the claim or reject it"}, nil
@@ -131,47 +135,11 @@ func (a *Claims) correct(ctx context.Context, in ReviewInput, act batch.ReviewAc
 		return batch.ReviewOutcome{}, err
 	}
 
-	// Re-scrub with the batch around it: NCCI, MUE and duplicate checks
-	// look across claims.
-	var around []claim.Claim
-	at := -1
-	err = a.DB.EachClaim(ctx, store.ClaimFilter{BatchID: in.BatchID}, func(r store.ClaimRecord) error {
-		if r.Claim.ID == fixed.ID {
-			at = len(around)
-			around = append(around, fixed)
-			return nil
-		}
-		if r.State != batch.StateRejected {
-			around = append(around, r.Claim)
-		}
-		return nil
-	})
+	recs, err := a.rescrub(ctx, in.BatchID, []claim.Claim{fixed}, []store.ClaimRecord{rec})
 	if err != nil {
 		return batch.ReviewOutcome{}, err
 	}
-	if at < 0 {
-		return batch.ReviewOutcome{}, fmt.Errorf("claim %s vanished from batch %s", fixed.ID, in.BatchID)
-	}
-	b, err := a.DB.Batch(ctx, in.BatchID)
-	if err != nil {
-		return batch.ReviewOutcome{}, err
-	}
-	asOf := claim.DateOf(b.CreatedAt)
-	layout, err := a.layout(b)
-	if err != nil {
-		return batch.ReviewOutcome{}, err
-	}
-	sctx, err := a.scrubContext(ctx, in.BatchID, around, asOf)
-	if err != nil {
-		return batch.ReviewOutcome{}, err
-	}
-	res := a.Scrubber.Rescrub(around, at, sctx)
-
-	results := []scrub.Result{res}
-	scrubfile.Assess([]claim.Claim{fixed}, results, nil, a.envelope())
-	updated := a.record(in.BatchID, &fixed, results[0], layout)
-	updated.Reviewer, updated.Reason, updated.ReviewedAt, updated.CreatedAt = rec.Reviewer, rec.Reason, rec.ReviewedAt, rec.CreatedAt
-	rec = updated
+	rec = recs[0]
 	if rec.State == batch.StateClean {
 		rec.State = batch.StateCorrected
 	}
@@ -180,6 +148,135 @@ func (a *Claims) correct(ctx context.Context, in ReviewInput, act batch.ReviewAc
 	}
 	return batch.ReviewOutcome{ClaimID: act.ClaimID, State: rec.State, Resolved: rec.Tier == scrub.TierClean,
 		Tier: rec.Tier, Findings: len(rec.Findings)}, nil
+}
+
+// rescrub scrubs claims again (fixed versions of the stored records was,
+// same order) with the batch around them, as the first scrub saw it: NCCI,
+// MUE and duplicate checks look across claims. It returns the records to
+// store, keeping each one's review fields and creation time.
+func (a *Claims) rescrub(ctx context.Context, batchID string, fixed []claim.Claim, was []store.ClaimRecord) ([]store.ClaimRecord, error) {
+	index := make(map[string]int, len(fixed))
+	for i := range fixed {
+		index[fixed[i].ID] = i
+	}
+	var around []claim.Claim
+	at := make([]int, len(fixed))
+	for i := range at {
+		at[i] = -1
+	}
+	err := a.DB.EachClaim(ctx, store.ClaimFilter{BatchID: batchID}, func(r store.ClaimRecord) error {
+		if i, ok := index[r.Claim.ID]; ok {
+			at[i] = len(around)
+			around = append(around, fixed[i])
+			return nil
+		}
+		if r.State != batch.StateRejected {
+			around = append(around, r.Claim)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b, err := a.DB.Batch(ctx, batchID)
+	if err != nil {
+		return nil, err
+	}
+	asOf := claim.DateOf(b.CreatedAt)
+	layout, err := a.layout(b)
+	if err != nil {
+		return nil, err
+	}
+	sctx, err := a.scrubContext(ctx, batchID, around, asOf)
+	if err != nil {
+		return nil, err
+	}
+	env, err := a.envelope(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.ClaimRecord, len(fixed))
+	for i := range fixed {
+		if at[i] < 0 {
+			return nil, fmt.Errorf("claim %s vanished from batch %s", fixed[i].ID, batchID)
+		}
+		results := []scrub.Result{a.Scrubber.Rescrub(around, at[i], sctx)}
+		scrubfile.Assess(fixed[i:i+1], results, nil, env)
+		r := a.record(batchID, &fixed[i], results[0], layout)
+		r.Reviewer, r.Reason, r.ReviewedAt, r.CreatedAt = was[i].Reviewer, was[i].Reason, was[i].ReviewedAt, was[i].CreatedAt
+		out[i] = r
+	}
+	return out, nil
+}
+
+// RescrubForProviders re-scrubs the batch's claims still waiting for
+// review that name a rendering NPI no provider was set up for when they
+// were scrubbed, once providers have been added (the workflow's
+// providers-changed signal). Claims that now pass become clean and need no
+// one; the rest stay pending with their new findings. It records what the
+// batch still needs set up and returns both.
+func (a *Claims) RescrubForProviders(ctx context.Context, in BatchRef) (RescrubResult, error) {
+	var waiting []store.ClaimRecord
+	var fixed []claim.Claim
+	err := a.DB.EachClaim(ctx, store.ClaimFilter{BatchID: in.BatchID, States: []batch.ReviewState{batch.StatePending}, WithFindings: true}, func(r store.ClaimRecord) error {
+		if !needsProvider(r.Findings) {
+			return nil
+		}
+		waiting = append(waiting, r)
+		fixed = append(fixed, r.Claim)
+		return nil
+	})
+	if err != nil {
+		return RescrubResult{}, err
+	}
+	var res RescrubResult
+	recs, err := a.rescrub(ctx, in.BatchID, fixed, waiting)
+	if err != nil {
+		return res, err
+	}
+	env, err := a.envelope(ctx)
+	if err != nil {
+		return res, err
+	}
+	var claims []claim.Claim
+	var results []scrub.Result
+	for i, rec := range recs {
+		// Cells intake could not read are still unread: keep them holding.
+		for _, f := range waiting[i].Findings {
+			if f.RuleID == scrubfile.RuleUnreadable {
+				rec.Findings = append(rec.Findings, f)
+				rec.Tier, rec.State = scrub.TierHold, batch.StatePending
+			}
+		}
+		if err := a.DB.UpdateClaim(ctx, rec); err != nil {
+			return res, err
+		}
+		res.Outcomes = append(res.Outcomes, batch.ReviewOutcome{ClaimID: rec.Claim.ID, State: rec.State,
+			Resolved: rec.Tier == scrub.TierClean, Tier: rec.Tier, Findings: len(rec.Findings)})
+		claims = append(claims, rec.Claim)
+		results = append(results, scrub.Result{Tier: rec.Tier})
+	}
+	res.ProvidersNeeded = scrubfile.ProvidersNeeded(env, claims, results)
+	if err := a.DB.SetProviderNeeds(ctx, in.BatchID, res.ProvidersNeeded); err != nil {
+		return res, err
+	}
+	if _, err := a.DB.RecountBatch(ctx, in.BatchID); err != nil {
+		return res, err
+	}
+	a.log().Info("claims re-scrubbed after providers were set up", "batch_id", in.BatchID, "claims", len(recs),
+		"providers_needed", len(res.ProvidersNeeded))
+	return res, nil
+}
+
+// needsProvider reports whether a claim's findings include the 837P's
+// refusal of a rendering provider without a name.
+func needsProvider(fs []store.Finding) bool {
+	for _, f := range fs {
+		if f.RuleID == scrubfile.RuleNot837P && f.Field == claim.FieldRenderingNPI {
+			return true
+		}
+	}
+	return false
 }
 
 // parseFieldKey splits "line_charge@2" into the field and its line.

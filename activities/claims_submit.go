@@ -19,6 +19,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/payer"
 	"github.com/rcmbot/rcmbot/internal/payers"
 	"github.com/rcmbot/rcmbot/internal/practice"
+	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/x12"
 )
@@ -32,6 +33,8 @@ type SubmissionStore interface {
 	MarkInterchangeSent(ctx context.Context, id string) error
 	RecordInterchangeAck(ctx context.Context, id string, ack store.InterchangeAck) error
 	RecordClaimAck(ctx context.Context, batchID, claimID string, ack store.ClaimAck) error
+	AddWorkItem(ctx context.Context, w store.WorkItem) (store.WorkItem, error)
+	Providers(ctx context.Context, p store.Page) ([]provider.Provider, error)
 	SubmittedClaims(ctx context.Context, batchID string) ([]store.SubmittedClaim, error)
 	RecountBatch(ctx context.Context, id string) (store.BatchCounts, error)
 }
@@ -54,9 +57,17 @@ type Submission struct {
 
 // Envelope returns the 837P envelope for the given control numbers: every
 // 837P rcmbot writes, and the structural check the scrub applies, use it.
-func (s *Submission) Envelope(isa, gs int64, at time.Time) x12.Envelope837 {
-	return s.Practice.Envelope837(x12.Envelope{SenderID: s.SenderID, ReceiverID: s.ReceiverID, Usage: s.Usage,
+// Rendering and referring providers are named from practice.yaml and the
+// providers set up in the store (which win where both name an NPI).
+func (s *Submission) Envelope(ctx context.Context, isa, gs int64, at time.Time) (x12.Envelope837, error) {
+	env := s.Practice.Envelope837(x12.Envelope{SenderID: s.SenderID, ReceiverID: s.ReceiverID, Usage: s.Usage,
 		InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: at, Newline: true}, s.Payers)
+	ps, err := s.DB.Providers(ctx, store.All)
+	if err != nil {
+		return env, err
+	}
+	env.Practitioners = provider.Practitioners(env.Practitioners, ps)
+	return env, nil
 }
 
 // SubmitBatch sends the batch's clean, approved, overridden and corrected
@@ -82,7 +93,10 @@ func (a *Claims) SubmitBatch(ctx context.Context, in BatchRef) (batch.SubmitResu
 	if max <= 0 || max > store.MaxPageSize {
 		max = store.MaxPageSize
 	}
-	check := s.Envelope(1, 1, time.Time{})
+	check, err := s.Envelope(ctx, 1, 1, time.Time{})
+	if err != nil {
+		return res, err
+	}
 	skipped := 0 // unwritable claims stay in ClaimsToSubmit: page past them
 	for {
 		recs, err := s.DB.ClaimsToSubmit(ctx, in.BatchID, store.Page{Limit: max, Offset: skipped})
@@ -144,7 +158,10 @@ func (a *Claims) reserve(ctx context.Context, batchID, payerID string, claims []
 	if s.Now != nil {
 		now = s.Now
 	}
-	env := s.Envelope(isa, gs, now().UTC())
+	env, err := s.Envelope(ctx, isa, gs, now().UTC())
+	if err != nil {
+		return store.Interchange{}, err
+	}
 	env.BatchID = batchID
 	var buf bytes.Buffer
 	if _, err := x12.Write837P(&buf, env, claims); err != nil {
@@ -181,7 +198,12 @@ func (a *Claims) send(ctx context.Context, ic store.Interchange, res *batch.Subm
 		res.ClaimsCharge += c.Charge
 	}
 	rec := store.InterchangeAck{Code: "A", Detail: "accepted"}
-	if !ack.Accepted() {
+	switch {
+	case ack.GroupRejected():
+		// AK9 rejected the group: every transaction set, named or not.
+		rec.Code, rec.Detail = "R", "functional group rejected (999 AK9)"
+	case !ack.Accepted():
+		// IK5 per transaction set: only the rejected sets' claims.
 		rejected := ack.RejectedSets()
 		for _, set := range rejected {
 			rec.RejectedClaimIDs = append(rec.RejectedClaimIDs, setClaims[set]...)
@@ -215,9 +237,9 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (batc
 	if err != nil {
 		return batch.AckResult{}, err
 	}
-	waiting := map[string]bool{} // interchange IDs with claims still sent (no 277CA)
+	waiting := map[string]bool{} // interchange IDs with claims sent (no 277CA yet) or pending
 	for _, sc := range subs {
-		if sc.Status == store.SubmissionSent {
+		if sc.Status == store.SubmissionSent || sc.Status == store.SubmissionPending {
 			waiting[sc.InterchangeID] = true
 		}
 	}
@@ -236,11 +258,15 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (batc
 		if err != nil {
 			return batch.AckResult{}, remoteError("fetch 277CA", err)
 		}
-		for _, rep := range ack.Doc.Reports {
-			for _, cs := range rep.Claims() {
-				if err := s.DB.RecordClaimAck(ctx, in.BatchID, cs.PatientControlNumber, claimAck(cs)); err != nil && !errors.Is(err, store.ErrNotFound) {
-					return batch.AckResult{}, err
-				}
+		// The 837P as sent says which claims a receiver- or provider-level
+		// rejection covers (its BHT03 and billing NPIs).
+		sent, err := x12.Read837P([]byte(ic.Content))
+		if err != nil {
+			return batch.AckResult{}, fmt.Errorf("read back interchange %d: %w", ic.ControlNumber, err)
+		}
+		for _, a := range ack.Doc.Acknowledgements(sent.Claims) {
+			if err := recordAck(ctx, s.DB, in.BatchID, ic, a); err != nil {
+				return batch.AckResult{}, err
 			}
 		}
 		activity.RecordHeartbeat(ctx, ic.ID)
@@ -250,7 +276,7 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (batc
 	}
 	var res batch.AckResult
 	for _, sc := range subs {
-		switch sc.Status {
+		switch sc.Status { // sent, queued and pending are pending
 		case store.SubmissionAccepted:
 			res.Accepted++
 		case store.SubmissionRejected:
@@ -265,16 +291,54 @@ func (a *Claims) CollectAcknowledgements(ctx context.Context, in BatchRef) (batc
 	return res, nil
 }
 
-func claimAck(cs *x12.ClaimStatus277) store.ClaimAck {
-	ack := store.ClaimAck{Status: store.SubmissionAccepted, PayerClaimNumber: cs.Ref("1K")}
-	if cs.Outcome() == x12.OutcomeRejected {
-		ack.Status = store.SubmissionRejected
+// recordAck stores one claim's acknowledgement in the ledger; a status
+// category rcmbot cannot read leaves the claim pending and opens a work
+// item for staff (once per claim and interchange). Claims the 277CA names
+// that this batch did not send are ignored.
+func recordAck(ctx context.Context, db SubmissionStore, batchID string, ic store.Interchange, a x12.Acknowledgement) error {
+	rec := claimAck(a)
+	if err := db.RecordClaimAck(ctx, batchID, a.ClaimID, rec); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
 	}
-	if len(cs.Statuses) > 0 {
-		st := cs.Statuses[0]
-		ack.Category, ack.Code, ack.Message = st.Category, st.Code, st.Message
+	if a.Outcome != x12.OutcomeUnknown {
+		return nil
 	}
-	return ack
+	_, err := db.AddWorkItem(ctx, store.WorkItem{ID: "wi-277-" + ic.ID + "-" + a.ClaimID, Kind: batch.WorkItemKind,
+		SweepID: batchID, ResultID: a.ClaimID, PayerID: ic.PayerID, ReasonCode: "277CA_" + a.Status.Category,
+		Message: fmt.Sprintf("the 277CA gave claim status category %q, which rcmbot cannot read: the claim stays pending; read the 277CA and follow the claim up with the clearinghouse", a.Status.Category)})
+	return err
+}
+
+// claimAck is the ledger's record of an acknowledgement: accepted (A2, and
+// A5 with a note), rejected (with the level that rejected it), or pending
+// (A0, A1, and categories rcmbot cannot read).
+func claimAck(a x12.Acknowledgement) store.ClaimAck {
+	st := a.Status
+	rec := store.ClaimAck{Status: store.SubmissionPending, PayerClaimNumber: a.PayerClaimNumber,
+		Category: st.Category, Code: st.Code, Message: st.Message}
+	note := ""
+	switch a.Outcome {
+	case x12.OutcomeAccepted:
+		rec.Status = store.SubmissionAccepted
+	case x12.OutcomeSplit:
+		rec.Status, note = store.SubmissionAccepted, "accepted; the payer split the claim (277CA A5)"
+	case x12.OutcomeRejected:
+		rec.Status = store.SubmissionRejected
+		if a.Level != x12.AckClaim {
+			note = fmt.Sprintf("rejected at the %s level of the 277CA (%s)", a.Level, st.Category)
+		}
+	case x12.OutcomePending:
+		note = fmt.Sprintf("received, not yet accepted into adjudication (277CA %s)", st.Category)
+	default:
+		note = fmt.Sprintf("the 277CA status category %q is not one rcmbot reads; the claim stays pending", st.Category)
+	}
+	if note != "" {
+		rec.Message = strings.TrimSuffix(note+": "+st.Message, ": ")
+	}
+	return rec
 }
 
 // remoteError turns a clearinghouse client error into what Temporal should

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +19,10 @@ import (
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/clearinghouse"
 	"github.com/rcmbot/rcmbot/internal/practice"
+	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
+	"github.com/rcmbot/rcmbot/internal/scrubfile"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
@@ -401,6 +405,89 @@ func TestCollectAcknowledgements(t *testing.T) {
 	})
 }
 
+// A rejection at the information receiver (2200B) or billing provider
+// level (2200C), with the claims under it not listed, rejects every claim
+// under it; A1 leaves a claim pending, and a category outside the code list leaves it pending
+// with one work item, also when collected again.
+func TestCollectAcknowledgementsAppliesLevelsAndCategories(t *testing.T) {
+	collect := func(t *testing.T, f *claimsFixture, id string) batch.AckResult {
+		t.Helper()
+		return run[batch.AckResult](t, f, f.a.CollectAcknowledgements, BatchRef{BatchID: id})
+	}
+	ledger := func(t *testing.T, f *claimsFixture, id string) map[string]store.SubmittedClaim {
+		t.Helper()
+		subs, err := f.db.SubmittedClaims(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]store.SubmittedClaim{}
+		for _, s := range subs {
+			out[s.ClaimID] = s
+		}
+		return out
+	}
+	t.Run("billing provider rejected", func(t *testing.T) {
+		// Both claims are billed by 1234567893 (threeClaims, C1002 corrected).
+		f := newClaimsFixture(t, sim.ClearinghouseConfig{AckDelay: time.Millisecond, RejectProviders: "1234567893"})
+		id := f.reviewed(t)
+		if _, err := f.submit(t, id); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if res := collect(t, f, id); res != (batch.AckResult{Rejected: 2}) {
+			t.Errorf("after the 277CA: %+v", res)
+		}
+		for cid, s := range ledger(t, f, id) {
+			if s.Status != store.SubmissionRejected || s.AckCategory != "A7" || s.AckCode != "562" ||
+				!strings.Contains(s.Message, "billing provider level") {
+				t.Errorf("claim %s: %+v", cid, s)
+			}
+		}
+	})
+	t.Run("information receiver rejected", func(t *testing.T) {
+		// The fixture submits as RCMBOT (ISA06).
+		f := newClaimsFixture(t, sim.ClearinghouseConfig{AckDelay: time.Millisecond, RejectSubmitters: "RCMBOT"})
+		id := f.reviewed(t)
+		if _, err := f.submit(t, id); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		if res := collect(t, f, id); res != (batch.AckResult{Rejected: 2}) {
+			t.Errorf("after the 277CA: %+v", res)
+		}
+		for cid, s := range ledger(t, f, id) {
+			if s.Status != store.SubmissionRejected || s.AckCategory != "A3" || s.AckCode != "24" ||
+				!strings.Contains(s.Message, "information receiver level") {
+				t.Errorf("claim %s: %+v", cid, s)
+			}
+		}
+	})
+	t.Run("pending and unknown", func(t *testing.T) {
+		f := newClaimsFixture(t, sim.ClearinghouseConfig{AckDelay: time.Millisecond, PendingPrefix: "C1001", UnknownPrefix: "C1002"})
+		id := f.reviewed(t)
+		if _, err := f.submit(t, id); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		for range 2 {
+			if res := collect(t, f, id); res != (batch.AckResult{Pending: 2}) {
+				t.Errorf("after the 277CA: %+v", res)
+			}
+		}
+		l := ledger(t, f, id)
+		if s := l["C1001"]; s.Status != store.SubmissionPending || s.AckCategory != "A1" || !strings.Contains(s.Message, "not yet accepted") {
+			t.Errorf("A1: %+v", s)
+		}
+		if s := l["C1002"]; s.Status != store.SubmissionPending || s.AckCategory != "R9" {
+			t.Errorf("R9: %+v", s)
+		}
+		items, err := f.db.WorkItems(context.Background(), store.WorkItemOpen, id, store.All)
+		if err != nil || len(items) != 1 || items[0].Kind != batch.WorkItemKind || items[0].ResultID != "C1002" || items[0].ReasonCode != "277CA_R9" {
+			t.Fatalf("work items %+v %v", items, err)
+		}
+	})
+}
+
 // FinishBatch records the final status (and a failure's reason) and
 // returns the figures staff read.
 func TestFinishBatch(t *testing.T) {
@@ -426,5 +513,58 @@ func TestFinishBatch(t *testing.T) {
 	}
 	if b, err := f.db.Batch(context.Background(), failed); err != nil || b.Status != batch.Failed || b.FailureReason != "claims.pdf is not an xlsx or csv file" {
 		t.Errorf("failed batch %+v %v", b, err)
+	}
+}
+
+// A rendering NPI nobody set up holds its claims with one need for the
+// batch; once the provider is saved, RescrubForProviders makes them clean
+// and the batch needs nothing more.
+func TestRescrubForProviders(t *testing.T) {
+	f := newClaimsFixture(t, sim.ClearinghouseConfig{})
+	ctx := context.Background()
+	// C1001 and C1002 (C1002's billing NPI corrected below) name a
+	// rendering NPI that neither practice.yaml nor the store knows.
+	content := strings.ReplaceAll(threeClaims, ",1299000012,", ",1300000001,")
+	content = strings.Replace(content, "Sunrise Family Clinic,1234567890,", "Sunrise Family Clinic,1234567893,", 1)
+	id := f.upload(t, "monday.csv", content)
+	res := f.scrub(t, id)
+	if !reflect.DeepEqual(res.ProvidersNeeded, []batch.ProviderNeed{{NPI: "1300000001", Claims: 3}}) {
+		t.Fatalf("providers needed %+v", res.ProvidersNeeded)
+	}
+	if needs, err := f.db.ProviderNeeds(ctx, id); err != nil || len(needs) != 1 {
+		t.Fatalf("stored needs %+v %v", needs, err)
+	}
+	if c := f.claim(t, id, "C1001"); c.Tier != scrub.TierHold || c.State != batch.StatePending {
+		t.Fatalf("C1001 before: %s %s", c.Tier, c.State)
+	}
+	// Nothing set up yet: the re-scrub changes nothing.
+	out := run[RescrubResult](t, f, f.a.RescrubForProviders, BatchRef{BatchID: id})
+	if len(out.Outcomes) != 3 || out.Outcomes[0].Resolved || len(out.ProvidersNeeded) != 1 {
+		t.Fatalf("re-scrub without the provider: %+v", out)
+	}
+	if err := f.db.SaveProviders(ctx, []provider.Provider{{NPI: "1300000001", Entity: provider.Individual, LastName: "NEWDOC", FirstName: "PAT"}}, "ana"); err != nil {
+		t.Fatal(err)
+	}
+	out = run[RescrubResult](t, f, f.a.RescrubForProviders, BatchRef{BatchID: id})
+	resolved := map[string]bool{}
+	for _, o := range out.Outcomes {
+		resolved[o.ClaimID] = o.Resolved
+	}
+	// C1003 has units that cannot be read: still held.
+	if !reflect.DeepEqual(resolved, map[string]bool{"C1001": true, "C1002": true, "C1003": false}) || len(out.ProvidersNeeded) != 0 {
+		t.Fatalf("re-scrub with the provider: %+v", out)
+	}
+	if c := f.claim(t, id, "C1001"); c.Tier != scrub.TierClean || c.State != batch.StateClean {
+		t.Errorf("C1001 after: %s %s", c.Tier, c.State)
+	}
+	if c := f.claim(t, id, "C1003"); !slices.ContainsFunc(c.Findings, func(f store.Finding) bool { return f.RuleID == scrubfile.RuleUnreadable }) {
+		t.Errorf("C1003 lost its unreadable cell: %+v", c.Findings)
+	}
+	if needs, err := f.db.ProviderNeeds(ctx, id); err != nil || len(needs) != 0 {
+		t.Errorf("stored needs after %+v %v", needs, err)
+	}
+	sub, err := f.submit(t, id)
+	if err != nil || sub.Claims != 2 {
+		t.Errorf("submitted %+v %v", sub, err)
 	}
 }

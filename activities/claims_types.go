@@ -72,3 +72,11 @@ type FinishInput struct {
 	Reason     string       `json:"reason,omitempty"`
 	Unreviewed int          `json:"unreviewed"`
 }
+
+// RescrubResult is what RescrubForProviders did: the re-scrubbed claims'
+// outcomes (shaped like a review's) and the rendering NPIs the batch still
+// needs set up.
+type RescrubResult struct {
+	Outcomes        []batch.ReviewOutcome `json:"outcomes"`
+	ProvidersNeeded []batch.ProviderNeed  `json:"providers_needed,omitempty"`
+}

@@ -30,6 +30,12 @@ const (
 	// CloseReviewRequest: a decision signed by a front door (kind
 	// batch.DecisionCloseReview); any other signal is ignored.
 	SignalCloseReview = "close-review"
+	// SignalProvidersChanged says providers were set up (the claims bot's
+	// front door sends it to batches waiting for them): claims held for a
+	// rendering provider without a name are re-scrubbed, and those that
+	// pass need no review. It takes no argument; a batch not awaiting
+	// review ignores it.
+	SignalProvidersChanged = "providers-changed"
 	// QueryProgress returns a batch.Progress (claims) or an
 	// eligibility.SweepProgress (sweeps).
 	QueryProgress = "progress"
@@ -95,6 +101,10 @@ type CloseReviewRequest struct {
 // signal: runs started before it close on any signal.
 const signedCloseReview = "signed-close-review"
 
+// providerRescrub is the GetVersion change ID of the providers-changed
+// signal: runs started before it do not listen for it.
+const providerRescrub = "provider-rescrub"
+
 // signedReviews is the GetVersion change ID of signed review decisions:
 // version 1 acts on the signed decision; DefaultVersion is a review
 // recorded before, replayed as it ran.
@@ -124,13 +134,16 @@ func (c *Claims) ClaimsBatch(ctx workflow.Context, in ClaimsBatchInput) (batch.P
 }
 
 type claimsBatch struct {
-	in        ClaimsBatchInput
-	progress  batch.Progress
-	pending   map[string]bool // flagged claim IDs not yet reviewed → whether on hold (has errors)
-	closed    bool            // review closed early by a signal
-	acts      *activities.Claims
-	decisions *decision.Verifier
-	seen      decision.Seen // nonces of the review decisions accepted
+	in       ClaimsBatchInput
+	progress batch.Progress
+	pending  map[string]bool // flagged claim IDs not yet reviewed → whether on hold (has errors)
+	closed   bool            // review closed early by a signal
+	// providersChanged is set by the providers-changed signal and cleared
+	// when the held claims are re-scrubbed.
+	providersChanged bool
+	acts             *activities.Claims
+	decisions        *decision.Verifier
+	seen             decision.Seen // nonces of the review decisions accepted
 }
 
 func withDefaults(in ClaimsBatchInput) ClaimsBatchInput {
@@ -184,6 +197,15 @@ func (w *claimsBatch) run(ctx workflow.Context) (batch.Progress, error) {
 	w.upsertCounts(ctx)
 
 	if len(w.pending) > 0 {
+		if workflow.GetVersion(ctx, providerRescrub, workflow.DefaultVersion, 1) == 1 {
+			workflow.Go(ctx, func(ctx workflow.Context) {
+				ch := workflow.GetSignalChannel(ctx, SignalProvidersChanged)
+				for {
+					ch.Receive(ctx, nil)
+					w.providersChanged = true
+				}
+			})
+		}
 		w.setStatus(ctx, batch.AwaitingReview)
 		if err := w.awaitReview(ctx); err != nil {
 			return w.fail(ctx, err)
@@ -274,9 +296,15 @@ func (w *claimsBatch) awaitReview(ctx workflow.Context) error {
 		if !w.progress.Reminded && remindAt.Before(deadline) {
 			wait = remindAt.Sub(now)
 		}
-		done, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return len(w.pending) == 0 || w.closed })
+		done, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return len(w.pending) == 0 || w.closed || w.providersChanged })
 		if err != nil {
 			return err
+		}
+		if w.providersChanged {
+			if err := w.rescrubForProviders(ctx); err != nil {
+				return err
+			}
+			continue
 		}
 		if done {
 			break
@@ -296,6 +324,34 @@ func (w *claimsBatch) awaitReview(ctx workflow.Context) error {
 	// Whatever is left waits for no one: it stays unsubmitted and is reported.
 	w.progress.Unreviewed = len(w.pending)
 	return nil
+}
+
+// rescrubForProviders re-scrubs the claims held for rendering providers
+// without a name (providers were set up) and updates the pending set as a
+// review would.
+func (w *claimsBatch) rescrubForProviders(ctx workflow.Context) error {
+	w.providersChanged = false
+	var res activities.RescrubResult
+	if err := workflow.ExecuteActivity(longActivity(ctx, "re-scrub claims held for providers"), w.acts.RescrubForProviders,
+		activities.BatchRef{BatchID: w.in.BatchID}).Get(ctx, &res); err != nil {
+		return err
+	}
+	w.apply(res.Outcomes)
+	w.progress.Scrub.ProvidersNeeded = res.ProvidersNeeded
+	w.upsertCounts(ctx)
+	return nil
+}
+
+// apply updates the pending set from review (or re-scrub) outcomes.
+func (w *claimsBatch) apply(out []batch.ReviewOutcome) {
+	for _, o := range out {
+		switch {
+		case o.Resolved:
+			delete(w.pending, o.ClaimID)
+		case o.Tier != "":
+			w.pending[o.ClaimID] = o.Tier == scrub.TierHold
+		}
+	}
 }
 
 // validateReview refuses, before anything reaches the history, a request
@@ -370,14 +426,7 @@ func (w *claimsBatch) review(ctx workflow.Context, req ReviewRequest) ([]batch.R
 	if err != nil {
 		return nil, err
 	}
-	for _, o := range out {
-		switch {
-		case o.Resolved:
-			delete(w.pending, o.ClaimID)
-		case o.Tier != "":
-			w.pending[o.ClaimID] = o.Tier == scrub.TierHold
-		}
-	}
+	w.apply(out)
 	w.upsertCounts(ctx)
 	return out, nil
 }

@@ -441,3 +441,43 @@ func TestClaimsBatchWithoutDecisionKeysRefusesReviews(t *testing.T) {
 		t.Fatalf("review on a worker without keys: %v, %d reviews, progress %+v", err, len(e.reviews), p)
 	}
 }
+
+// The providers-changed signal re-scrubs the claims held for providers:
+// after the first one (nothing set up yet) C2 still waits, after the
+// second both pass and the batch goes on to submit without a review.
+func TestClaimsBatchProvidersChangedSignal(t *testing.T) {
+	e := newClaimsEnv(t, []batch.FlaggedClaim{{ID: "C1", Hold: true}, {ID: "C2", Hold: true}})
+	rescrubs := 0
+	e.OnActivity(e.a.RescrubForProviders, mock.Anything, mock.Anything).Return(func(context.Context, activities.BatchRef) (activities.RescrubResult, error) {
+		rescrubs++
+		if rescrubs == 1 {
+			return activities.RescrubResult{Outcomes: []batch.ReviewOutcome{{ClaimID: "C1", State: batch.StateClean, Resolved: true, Tier: scrub.TierClean},
+				{ClaimID: "C2", State: batch.StatePending, Tier: scrub.TierHold, Findings: 1}},
+				ProvidersNeeded: []batch.ProviderNeed{{NPI: "1300000019", Claims: 1}}}, nil
+		}
+		return activities.RescrubResult{Outcomes: []batch.ReviewOutcome{{ClaimID: "C2", State: batch.StateClean, Resolved: true, Tier: scrub.TierClean}}}, nil
+	})
+	var mid batch.Progress
+	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalProvidersChanged, nil) }, time.Hour)
+	e.RegisterDelayedCallback(func() {
+		v, err := e.QueryWorkflow(QueryProgress)
+		if err == nil {
+			err = v.Get(&mid)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}, 2*time.Hour)
+	e.RegisterDelayedCallback(func() { e.SignalWorkflow(SignalProvidersChanged, nil) }, 3*time.Hour)
+	e.ExecuteWorkflow(ClaimsBatchWorkflow, ClaimsBatchInput{BatchID: "b-test"})
+	p := e.result(t)
+	if mid.Status != batch.AwaitingReview || mid.PendingReview != 1 || len(mid.Scrub.ProvidersNeeded) != 1 {
+		t.Errorf("after the first signal: %+v", mid)
+	}
+	if rescrubs != 2 || len(e.reviews) != 0 || e.submits != 1 || p.Status != batch.Completed || p.Unreviewed != 0 || p.Reminded {
+		t.Fatalf("rescrubs %d reviews %d submits %d progress %+v", rescrubs, len(e.reviews), e.submits, p)
+	}
+	if p.Submit.Claims != 8 || len(p.Scrub.ProvidersNeeded) != 0 {
+		t.Errorf("progress %+v", p)
+	}
+}

@@ -179,40 +179,6 @@ The output holds patient data: do not paste it into tickets or chats.`,
 	return cmd
 }
 
-// printResult writes a result's summary for a person.
-func printResult(w io.Writer, id string, m *eligibility.Result) {
-	fmt.Fprintf(w, "status:      %s", m.Status)
-	if m.Reason != "" {
-		fmt.Fprintf(w, " (%s)", m.Reason)
-	}
-	fmt.Fprintf(w, "\ndate:        %s\npayer:       %s %s\n", m.DateOfService, m.Payer.ID, m.Payer.Name)
-	if m.Plan.Name != "" || !m.Plan.Begin.IsZero() {
-		fmt.Fprintf(w, "plan:        %s", m.Plan.Name)
-		if !m.Plan.Begin.IsZero() || !m.Plan.End.IsZero() {
-			fmt.Fprintf(w, " (%s to %s)", dateOrDash(m.Plan.Begin), dateOrDash(m.Plan.End))
-		}
-		fmt.Fprintln(w)
-	}
-	money := func(label string, v *claim.Money) {
-		if v != nil {
-			fmt.Fprintf(w, "%-12s $%s in network\n", label, v)
-		}
-	}
-	money("co-pay:", m.CoPay.InNetwork)
-	money("deductible:", m.Deductible.IndividualRemaining.InNetwork)
-	money("out of pocket:", m.OutOfPocket.IndividualRemaining.InNetwork)
-	for _, e := range m.Errors {
-		fmt.Fprintf(w, "rejected:    AAA %s %s\n", e.Code, e.Description)
-	}
-	for _, op := range m.OtherPayers {
-		fmt.Fprintf(w, "other payer: %s %s %s\n", op.Order, op.ID, op.Name)
-	}
-	for _, msg := range m.Messages {
-		fmt.Fprintf(w, "message:     %s\n", msg)
-	}
-	fmt.Fprintf(w, "result:      %s\n", id)
-}
-
 func dateOrDash(d claim.Date) string {
 	if d.IsZero() {
 		return "-"

@@ -89,6 +89,7 @@ func commands(a *app) []*cobra.Command {
 		newKeysCmd(a),
 		newScrubCmd(a),
 		newBatchCmd(a),
+		newProvidersCmd(a),
 		newRefdataCmd(a),
 		newEligibilityCmd(a),
 		newInventoryCmd(a),

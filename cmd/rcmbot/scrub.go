@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/practice"
+	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/refdata"
 	"github.com/rcmbot/rcmbot/internal/scrub"
 	"github.com/rcmbot/rcmbot/internal/scrubfile"
@@ -51,7 +54,11 @@ practice.yaml ...); missing files fall back to the embedded starter set.`,
 			}
 			opts := intake.Options{Sheet: sheet, AsOf: today, Limits: intake.Limits{
 				MaxBytes: a.cfg.UploadMaxBytes, MaxRows: a.cfg.MaxRows, MaxUnzippedBytes: a.cfg.MaxUnzippedBytes}}
-			res, err := scrubFile(args[0], a.cfg.RefdataDir, opts, today)
+			providers, err := a.storedProviders(cmd.Context())
+			if err != nil {
+				return err
+			}
+			res, err := scrubFile(args[0], a.cfg.RefdataDir, opts, today, providers)
 			if err != nil {
 				var fe *intake.FileError
 				if errors.As(err, &fe) {
@@ -68,12 +75,15 @@ practice.yaml ...); missing files fall back to the embedded starter set.`,
 				}
 			}
 			if x12Out != "" {
-				if err := res.write837P(x12Out, &a.cfg); err != nil {
+				if err := res.write837P(cmd.Context(), a, x12Out); err != nil {
 					return err
 				}
 			}
 			rep := scrubfile.NewReport(res.layout, res.claims, res.results, res.rowErrs)
 			rep.Notices = append(rep.Notices, res.notices...)
+			if res.setup != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), "note: "+res.setup)
+			}
 			switch format {
 			case "json":
 				enc := json.NewEncoder(cmd.OutOrStdout())
@@ -105,10 +115,24 @@ type scrubbed struct {
 	rowErrs  []intake.RowError
 	practice *practice.Practice
 	ref      *refdata.Data
+	// providers are those set up in the store; setup says which rendering
+	// NPIs hold claims for want of one (one line for the file).
+	providers []provider.Provider
+	setup     string
+}
+
+// envelope is the 837P envelope with the practice's and the store's
+// provider names.
+func (s *scrubbed) envelope(env x12.Envelope) x12.Envelope837 {
+	e := s.practice.Envelope837(env, s.ref.Payers)
+	e.Practitioners = provider.Practitioners(e.Practitioners, s.providers)
+	return e
 }
 
 // scrubFile reads and scrubs a claims file with the claims bot's pieces.
-func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date) (*scrubbed, error) {
+// Rendering and referring providers are named from practice.yaml and
+// providers (those set up in the store, when one is configured).
+func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date, providers []provider.Provider) (*scrubbed, error) {
 	r, err := intake.Open(path, opts)
 	if err != nil {
 		return nil, err
@@ -138,13 +162,24 @@ func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date) (
 	}
 	rep := scrubber.Scrub(s.claims, scrub.Context{Today: today})
 	s.results, s.notices = rep.Results, rep.Notices
-	env := s.practice.Envelope837(x12.Envelope{}, s.ref.Payers)
+	s.providers = providers
+	env := s.envelope(x12.Envelope{})
 	scrubfile.Assess(s.claims, s.results, s.rowErrs, &env)
+	if needs := scrubfile.ProvidersNeeded(&env, s.claims, s.results); len(needs) > 0 {
+		npis := make([]string, len(needs))
+		held := 0
+		for i, n := range needs {
+			npis[i], held = n.NPI, held+n.Claims
+		}
+		s.setup = fmt.Sprintf("%d claims are held because their rendering provider is not set up: add %s (rcmbot providers add, or the Providers page) and scrub again",
+			held, strings.Join(npis, ", "))
+	}
 	return s, nil
 }
 
-// write837P writes the clean claims as one 837P interchange.
-func (s *scrubbed) write837P(path string, cfg *config.Config) error {
+// write837P writes the clean claims as one 837P interchange, numbered
+// from a counter that persists across runs (see openControlNumbers).
+func (s *scrubbed) write837P(ctx context.Context, a *app, path string) error {
 	var clean []claim.Claim
 	for i, r := range s.results {
 		if r.Tier == scrub.TierClean {
@@ -154,8 +189,22 @@ func (s *scrubbed) write837P(path string, cfg *config.Config) error {
 	if len(clean) == 0 {
 		return errors.New("no clean claims to write as 837P")
 	}
-	env := s.practice.Envelope837(x12.Envelope{SenderID: cfg.SubmitterID, ReceiverID: cfg.ReceiverID, Usage: cfg.X12Usage,
-		InterchangeControl: 1, GroupControl: 1, TransactionControl: 1, Time: time.Now().UTC(), Newline: true}, s.ref.Payers)
+	counter, release, err := a.openControlNumbers(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	isa, err := counter.NextControlNumber(ctx, "isa")
+	if err != nil {
+		return err
+	}
+	gs, err := counter.NextControlNumber(ctx, "gs")
+	if err != nil {
+		return err
+	}
+	cfg := &a.cfg
+	env := s.envelope(x12.Envelope{SenderID: cfg.SubmitterID, ReceiverID: cfg.ReceiverID, Usage: cfg.X12Usage,
+		InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: time.Now().UTC(), Newline: true})
 	f, err := os.Create(path)
 	if err != nil {
 		return err

@@ -103,6 +103,8 @@ runs one itself.`,
 	f.BoolVar(&cfg.KeepUnbalanced, "keep-unbalanced", false, "accept claims whose total differs from the sum of their lines")
 	f.IntVar(&cfg.RejectEvery, "reject-every", 0, "reject every Nth accepted claim (0: none)")
 	f.StringVar(&cfg.RejectPrefix, "reject-prefix", "", "reject claims whose ID starts with this")
+	f.StringVar(&cfg.RejectSubmitters, "reject-submitters", "", "comma-separated submitter IDs (ISA06) the 277CA rejects at the information receiver level (A3:24:41)")
+	f.StringVar(&cfg.RejectProviders, "reject-providers", "", "comma-separated billing NPIs the 277CA rejects at the billing provider level (A7:562:85)")
 	f.Int64Var(&cfg.Seed, "seed", 0, "seed of the fault rates")
 	f.Int64Var(&cfg.MaxBody, "max-body", 0, "largest submission accepted in bytes (0: 64 MB)")
 	return cmd

@@ -187,6 +187,17 @@ type ScrubResult struct {
 	ChargesAtRisk claim.Money `json:"charges_at_risk"`
 	// Flagged lists the claims that wait for review (opaque IDs only).
 	Flagged []FlaggedClaim `json:"flagged_ids,omitempty"`
+	// ProvidersNeeded are the rendering NPIs to set up (one message for
+	// the batch, not one per claim).
+	ProvidersNeeded []ProviderNeed `json:"providers_needed,omitempty"`
+}
+
+// ProviderNeed is a rendering NPI a batch's claims name that no provider
+// set up in rcmbot (or practice.yaml) names: its claims are held until
+// someone adds the provider, then re-scrubbed.
+type ProviderNeed struct {
+	NPI    string `json:"npi"`
+	Claims int    `json:"claims"` // claims held for it
 }
 
 // FlaggedClaim is a claim waiting for review. Hold claims have errors:
@@ -215,6 +226,10 @@ type SubmitResult struct {
 	// claims whose 277CA the workflow collects.
 	Ledgered int `json:"ledgered,omitempty"`
 }
+
+// WorkItemKind is the kind of the work items the claims bot opens (a 277CA
+// status category it cannot read, say).
+const WorkItemKind = "claims"
 
 // AckResult counts claims by their 277CA status.
 type AckResult struct {

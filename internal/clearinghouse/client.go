@@ -19,8 +19,6 @@ package clearinghouse
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -60,20 +58,8 @@ func New(opts Options) *Client {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Minute
 	}
-	tr := opts.Transport
-	if tr == nil {
-		tr = payer.NewTransport()
-	}
-	hc := resty.NewWithClient(&http.Client{Transport: tr}).SetLogger(quietLogger{}).SetResponseBodyLimit(maxAnswer)
-	return &Client{base: strings.TrimRight(opts.URL, "/"), timeout: opts.Timeout, http: hc}
+	return &Client{base: strings.TrimRight(opts.URL, "/"), timeout: opts.Timeout, http: payer.NewHTTP(opts.Transport, maxAnswer)}
 }
-
-// quietLogger drops resty's own log lines: they can quote bodies (PHI).
-type quietLogger struct{}
-
-func (quietLogger) Errorf(string, ...any) {}
-func (quietLogger) Warnf(string, ...any)  {}
-func (quietLogger) Debugf(string, ...any) {}
 
 // Ack999 is the clearinghouse's answer to a submission.
 type Ack999 struct {
@@ -103,6 +89,23 @@ func (a *Ack999) Accepted() bool {
 		}
 	}
 	return true
+}
+
+// GroupRejected reports whether the 999 rejected a functional group as a
+// whole (AK901 R, M, W or X): every transaction set in it is rejected,
+// whether or not an IK5 names it.
+func (a *Ack999) GroupRejected() bool {
+	if a.Doc == nil {
+		return false
+	}
+	for _, g := range a.Doc.Acks {
+		switch g.Status {
+		case x12.AckAccepted, x12.AckAcceptedWithError, x12.AckPartial:
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // RejectedSets returns the ST02 control numbers of the transaction sets the
@@ -190,19 +193,7 @@ func (c *Client) do(ctx context.Context, what string, send func(*resty.Request) 
 	defer cancel()
 	resp, err := send(c.http.R().SetContext(actx))
 	if err != nil {
-		switch {
-		case ctx.Err() != nil:
-			return nil, ctx.Err()
-		case errors.Is(actx.Err(), context.DeadlineExceeded):
-			return nil, &payer.RetryableError{Reason: fmt.Sprintf("clearinghouse %s: no answer within %s", what, c.timeout), Err: context.DeadlineExceeded}
-		case errors.Is(err, resty.ErrResponseBodyTooLarge):
-			return nil, &payer.PermanentError{Reason: "clearinghouse " + what + ": answer too large", Err: err}
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return nil, &payer.RetryableError{Reason: "clearinghouse " + what + ": network timeout", Err: err}
-		}
-		return nil, &payer.RetryableError{Reason: "clearinghouse " + what + ": connection failed", Err: err}
+		return nil, payer.TransportError(ctx, actx, err, "clearinghouse "+what, c.timeout)
 	}
 	status := resp.StatusCode()
 	if status == http.StatusConflict && resp.Header().Get("Retry-After") != "" {
@@ -212,20 +203,9 @@ func (c *Client) do(ctx context.Context, what string, send func(*resty.Request) 
 	}
 	if err := payer.Classify(status, resp.Header().Get("Retry-After"), time.Now(), "clearinghouse "+what); err != nil {
 		if pe := (*payer.PermanentError)(nil); errors.As(err, &pe) {
-			pe.Reason += ": " + reason(resp.Body())
+			pe.Reason += ": " + payer.OneLine(resp.Body())
 		}
 		return nil, err
 	}
 	return resp, nil
-}
-
-// reason returns a text answer on one line, at most 300 bytes: the
-// clearinghouse's reason (control numbers and segment positions, no
-// patient data).
-func reason(b []byte) string {
-	s := strings.Join(strings.Fields(strings.ReplaceAll(string(b), "\n", "; ")), " ")
-	if len(s) > 300 {
-		s = s[:300]
-	}
-	return s
 }

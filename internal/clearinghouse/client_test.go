@@ -6,12 +6,16 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/payer"
+	"github.com/rcmbot/rcmbot/internal/shareddata"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/x12"
 )
@@ -210,5 +214,48 @@ func TestSubmitEnvelopeProblems(t *testing.T) {
 	}
 	if _, err := c.Submit(ctx, "key-406", []byte("not x12")); !payer.IsPermanent(err) {
 		t.Errorf("garbage: %v", err)
+	}
+}
+
+// The imsweb 999 samples (BSD-3-Clause, ../shared/x12-samples/imsweb):
+// IK5 rejects one transaction set (AK9 R with the set named); without the
+// IK5 loop the group's AK9 R still rejects every set.
+func TestAck999Levels(t *testing.T) {
+	dir := shareddata.Dir(t, "x12-samples")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, "imsweb", "837_5010", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	parse := func(b []byte) *Ack999 {
+		doc, err := x12.Parse999(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &Ack999{Doc: doc}
+	}
+	if a := parse(read("x12_999_accepted.txt")); !a.Accepted() || a.GroupRejected() || len(a.RejectedSets()) != 0 {
+		t.Errorf("accepted sample: %+v", a.Doc)
+	}
+	rejected := read("x12_999_rejected.txt")
+	if a := parse(rejected); a.Accepted() || !a.GroupRejected() || !slices.Equal(a.RejectedSets(), []string{"0028"}) {
+		t.Errorf("rejected sample: %v %v", a.GroupRejected(), a.RejectedSets())
+	}
+	var kept [][]byte
+	for _, seg := range bytes.Split(rejected, []byte("~")) {
+		if id := string(bytes.TrimSpace(seg)); !strings.HasPrefix(id, "AK2*") && !strings.HasPrefix(id, "IK") {
+			kept = append(kept, seg)
+		}
+	}
+	noIK5 := bytes.Replace(bytes.Join(kept, []byte("~")), []byte("SE*7*"), []byte("SE*4*"), 1)
+	if a := parse(noIK5); a.Accepted() || !a.GroupRejected() || len(a.RejectedSets()) != 0 || len(a.Doc.Problems) != 0 {
+		t.Errorf("AK9 R alone: %v %v %v", a.GroupRejected(), a.RejectedSets(), a.Doc.Problems)
+	}
+	// AK9 P: some sets accepted, the group is not rejected as a whole.
+	partial := bytes.Replace(rejected, []byte("AK9*R*1*1*0"), []byte("AK9*P*2*2*1"), 1)
+	if a := parse(partial); a.GroupRejected() || !slices.Equal(a.RejectedSets(), []string{"0028"}) {
+		t.Errorf("AK9 P: %v %v", a.GroupRejected(), a.RejectedSets())
 	}
 }

@@ -20,10 +20,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/big"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -95,33 +93,8 @@ func New(dir *payers.Directory, pool *Pool, opts Options) *Client {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	tr := opts.Transport
-	if tr == nil {
-		tr = NewTransport()
-	}
-	hc := resty.NewWithClient(&http.Client{Transport: tr}).
-		SetLogger(quietLogger{}).
-		SetResponseBodyLimit(maxResponse)
-	return &Client{dir: dir, pool: pool, opts: opts, http: hc}
+	return &Client{dir: dir, pool: pool, opts: opts, http: NewHTTP(opts.Transport, maxResponse)}
 }
-
-// NewTransport returns an HTTP transport that keeps enough idle
-// connections per host for a payer's whole concurrency (the standard
-// library keeps 2, which would reconnect on almost every request).
-func NewTransport() *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = 512
-	tr.MaxIdleConnsPerHost = 256
-	tr.IdleConnTimeout = 90 * time.Second
-	return tr
-}
-
-// quietLogger drops resty's own log lines: they can quote URLs and bodies.
-type quietLogger struct{}
-
-func (quietLogger) Errorf(string, ...any) {}
-func (quietLogger) Warnf(string, ...any)  {}
-func (quietLogger) Debugf(string, ...any) {}
 
 // Check asks req.PayerID's eligibility API about req, once. The payer must
 // be in the directory. When the payer answered, the Result is returned
@@ -199,7 +172,7 @@ func (c *Client) attempt(ctx context.Context, p *payers.Payer, req *eligibility.
 		SetBody(body).
 		Post(base + path)
 	if err != nil {
-		return nil, transportError(ctx, actx, err, "eligibility "+partner, timeout)
+		return nil, TransportError(ctx, actx, err, "eligibility "+partner, timeout)
 	}
 	if err := Classify(resp.StatusCode(), resp.Header().Get("Retry-After"), time.Now(), "eligibility "+partner); err != nil {
 		if resp.StatusCode() == http.StatusTooManyRequests {
@@ -220,26 +193,6 @@ func (c *Client) attempt(ctx context.Context, p *payers.Payer, req *eligibility.
 		res.ControlNumber = req.ControlNumber
 	}
 	return res, resultError(res, partner, c.opts.UnavailableDelay)
-}
-
-// transportError classifies a request that got no HTTP response. The
-// caller's own cancellation is returned as is; everything else (our
-// per-request timeout, refused or reset connections) is retryable.
-func transportError(ctx, actx context.Context, err error, what string, timeout time.Duration) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if errors.Is(actx.Err(), context.DeadlineExceeded) {
-		return &RetryableError{Reason: fmt.Sprintf("%s: no answer within %s", what, timeout), Err: context.DeadlineExceeded}
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return &RetryableError{Reason: what + ": network timeout", Err: err}
-	}
-	if errors.Is(err, resty.ErrResponseBodyTooLarge) {
-		return &PermanentError{Reason: fmt.Sprintf("%s: answer larger than %d bytes", what, maxResponse), Err: err}
-	}
-	return &RetryableError{Reason: what + ": connection failed", Err: err}
 }
 
 // write270 renders req as a one-inquiry 270 interchange whose control

@@ -11,7 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/intake"
 	"github.com/rcmbot/rcmbot/internal/scrub"
@@ -91,8 +93,52 @@ func Not837P(env *x12.Envelope837, c *claim.Claim, have []scrub.Finding) []scrub
 		flagged[key{ce.Field, ce.Line}] = true
 		out = append(out, scrub.Finding{ClaimID: c.ID, Line: ce.Line, Category: scrub.CatRequired, RuleID: RuleNot837P,
 			Severity: scrub.SevError, Field: ce.Field, Message: "Cannot be sent as an 837P: " + ce.Msg,
-			Fix:  "Correct the value (provider names go in the practice file) so the claim meets the 837P implementation guide.",
+			Fix:  "Correct the value so the claim meets the 837P implementation guide (a provider's name: set the provider up under Providers, and the claim is re-scrubbed).",
 			CARC: "16", Points: not837PPoints, Row: rowOf(c, ce.Line)})
+	}
+	return out
+}
+
+// ProvidersNeeded returns, for the claims the scrub did not pass (results
+// in claim order), the rendering NPIs (of the claim or a line, other than
+// the billing NPI, with a valid check digit) that env names no provider
+// for, with how many such claims name each, by NPI: one message for a
+// batch instead of one per claim. Invalid NPIs are the claims' own errors.
+func ProvidersNeeded(env *x12.Envelope837, claims []claim.Claim, results []scrub.Result) []batch.ProviderNeed {
+	if env == nil {
+		return nil
+	}
+	count := map[string]int{}
+	for i := range claims {
+		if results[i].Tier == scrub.TierClean {
+			continue
+		}
+		for _, npi := range UnknownRendering(env, &claims[i]) {
+			count[npi]++
+		}
+	}
+	out := make([]batch.ProviderNeed, 0, len(count))
+	for npi, n := range count {
+		out = append(out, batch.ProviderNeed{NPI: npi, Claims: n})
+	}
+	slices.SortFunc(out, func(a, b batch.ProviderNeed) int { return strings.Compare(a.NPI, b.NPI) })
+	return out
+}
+
+// UnknownRendering returns the distinct rendering NPIs of c (claim and
+// lines, other than the billing NPI, with a valid check digit) that env
+// names no provider for.
+func UnknownRendering(env *x12.Envelope837, c *claim.Claim) []string {
+	var out []string
+	for i := -1; i < len(c.Lines); i++ {
+		npi := c.RenderingNPI
+		if i >= 0 {
+			npi = c.Lines[i].RenderingNPI
+		}
+		if npi == "" || npi == c.Billing.NPI || !scrub.ValidNPI(npi) || env.Practitioners[npi].LastName != "" || slices.Contains(out, npi) {
+			continue
+		}
+		out = append(out, npi)
 	}
 	return out
 }

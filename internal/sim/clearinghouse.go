@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +42,18 @@ type ClearinghouseConfig struct {
 	KeepUnbalanced bool
 	RejectEvery    int
 	RejectPrefix   string
+	// RejectProviders is a comma-separated list of billing NPIs the 277CA
+	// rejects at the billing provider level (2200C STC A7:562:85, the
+	// provider's claims not listed under it, as clearinghouses answer).
+	RejectProviders string
+	// PendingPrefix answers claim IDs starting with it A1:19 (received,
+	// not yet accepted); UnknownPrefix with a status category outside the
+	// code list (R9), for testing how a submitter copes.
+	PendingPrefix, UnknownPrefix string
+	// RejectSubmitters is a comma-separated list of submitter IDs (ISA06)
+	// whose interchanges the 277CA rejects at the information receiver
+	// level (2200B STC A3:24:41, no claims listed).
+	RejectSubmitters string
 	// Seed drives the fault rates.
 	Seed int64
 	// MaxBody bounds a submission (default 64 MB).
@@ -51,16 +62,14 @@ type ClearinghouseConfig struct {
 
 // ClearinghouseStats are the clearinghouse simulator's counters.
 type ClearinghouseStats struct {
-	Submissions  int64 `json:"submissions"`   // accepted for processing (a 999 was made)
-	Replays      int64 `json:"replays"`       // same Idempotency-Key, answered from the store
-	Conflicts    int64 `json:"conflicts"`     // key reused with another body, or key in progress, or ICN reused
-	BadRequests  int64 `json:"bad_requests"`  // missing key, not an 837
-	Throttled    int64 `json:"throttled"`     // injected 429s
-	ServerErrors int64 `json:"server_errors"` // injected 5xx
-	Hung         int64 `json:"hung"`          // injected hangs
-	Claims       int64 `json:"claims"`        // claims received (counted once per submission)
-	Accepted     int64 `json:"accepted"`      // claims the 277CA accepts
-	Rejected     int64 `json:"rejected"`      // claims the 277CA rejects
+	Submissions int64 `json:"submissions"`  // accepted for processing (a 999 was made)
+	Replays     int64 `json:"replays"`      // same Idempotency-Key, answered from the store
+	Conflicts   int64 `json:"conflicts"`    // key reused with another body, or key in progress, or ICN reused
+	BadRequests int64 `json:"bad_requests"` // missing key, not an 837
+	FaultCounts
+	Claims   int64 `json:"claims"`   // claims received (counted once per submission)
+	Accepted int64 `json:"accepted"` // claims the 277CA accepts
+	Rejected int64 `json:"rejected"` // claims the 277CA rejects
 	// ClaimCounts is how many times each claim ID arrived in a processed
 	// submission: exactly-once delivery means every count is 1.
 	ClaimCounts map[string]int `json:"claim_counts"`
@@ -89,6 +98,8 @@ type ClearinghouseStats struct {
 type ClearinghouseSim struct {
 	cfg          ClearinghouseConfig
 	rejectPayers map[string]bool
+	rejectNPIs   map[string]bool
+	rejectSubs   map[string]bool
 	mux          *http.ServeMux
 
 	mu       sync.Mutex
@@ -144,11 +155,21 @@ func NewClearinghouseSim(cfg ClearinghouseConfig) (*ClearinghouseSim, error) {
 	if cfg.RejectEvery < 0 || cfg.Delay < 0 {
 		return nil, fmt.Errorf("clearinghouse simulator: reject-every and delay cannot be negative")
 	}
-	s := &ClearinghouseSim{cfg: cfg, rejectPayers: map[string]bool{}, byKey: map[string]*stored{},
+	s := &ClearinghouseSim{cfg: cfg, rejectPayers: map[string]bool{}, rejectNPIs: map[string]bool{}, rejectSubs: map[string]bool{}, byKey: map[string]*stored{},
 		byICN: map[string]*received{}, rng: rand.New(rand.NewPCG(uint64(cfg.Seed), 0xc1ea)), nextCtl: 1, delay: cfg.Delay}
 	for _, p := range strings.Split(cfg.RejectPayers, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			s.rejectPayers[p] = true
+		}
+	}
+	for _, p := range strings.Split(cfg.RejectProviders, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			s.rejectNPIs[p] = true
+		}
+	}
+	for _, p := range strings.Split(cfg.RejectSubmitters, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			s.rejectSubs[p] = true
 		}
 	}
 	s.stats.ClaimCounts = map[string]int{}
@@ -171,15 +192,7 @@ func (s *ClearinghouseSim) Stats() ClearinghouseStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
-	st.ClaimCounts = make(map[string]int, len(s.stats.ClaimCounts))
-	st.Duplicates = []string{}
-	for id, n := range s.stats.ClaimCounts {
-		st.ClaimCounts[id] = n
-		if n > 1 {
-			st.Duplicates = append(st.Duplicates, id)
-		}
-	}
-	slices.Sort(st.Duplicates)
+	st.ClaimCounts, st.Duplicates = receipts(s.stats.ClaimCounts)
 	return st
 }
 
@@ -271,18 +284,9 @@ func (s *ClearinghouseSim) submit(w http.ResponseWriter, r *http.Request) {
 	f := s.faults.next(s.rng)
 	retryAfter := s.faults.RetryAfter
 	s.mu.Unlock()
-	switch f {
-	case faultThrottled:
-		s.bump(func(st *ClearinghouseStats) { st.Throttled++ })
+	if f.answers() {
+		s.bump(func(st *ClearinghouseStats) { st.count(f) })
 		f.write(w, r, retryAfter, s.cfg.Hang)
-		return
-	case faultServerError, faultServerErrorNext:
-		s.bump(func(st *ClearinghouseStats) { st.ServerErrors++ })
-		f.write(w, r, retryAfter, s.cfg.Hang)
-		return
-	case faultHang:
-		s.bump(func(st *ClearinghouseStats) { st.Hung++ })
-		f.write(w, r, 0, s.cfg.Hang)
 		return
 	}
 	hash := sha256.Sum256(body)
@@ -391,10 +395,13 @@ func (s *ClearinghouseSim) process(body []byte) (int, http.Header, []byte) {
 		ac := ackClaim{Claim837Summary: c, last: names[c.Segment][0], first: names[c.Segment][1]}
 		s.accepted++
 		ac.status, ac.message = s.judge(&c, s.accepted)
+		if s.rejectSubs[strings.TrimSpace(doc.Header.SenderID)] {
+			ac.status, ac.message = receiverRejection, "submitter not authorised to send claims"
+		}
 		rec.claims = append(rec.claims, ac)
 		s.stats.Claims++
 		s.stats.ClaimCounts[c.ClaimID]++
-		if ac.message == "" {
+		if x12.CategoryOutcome(ac.status.Category) != x12.OutcomeRejected {
 			s.stats.Accepted++
 		} else {
 			s.stats.Rejected++
@@ -415,9 +422,19 @@ func (s *ClearinghouseSim) process(body []byte) (int, http.Header, []byte) {
 	return http.StatusOK, http.Header{"Content-Type": {"application/edi-x12"}, "X-Interchange-Control-Number": {icn}}, buf.Bytes()
 }
 
+// providerRejection is the billing provider level status of
+// RejectProviders, receiverRejection the information receiver level one of
+// RejectSubmitters.
+var (
+	providerRejection = x12.StatusCode{Category: "A7", Code: "562", Entity: "85"}
+	receiverRejection = x12.StatusCode{Category: "A3", Code: "24", Entity: "41"}
+)
+
 // judge applies the rejection rules to the n-th accepted claim.
 func (s *ClearinghouseSim) judge(c *x12.Claim837Summary, n int) (x12.StatusCode, string) {
 	switch {
+	case s.rejectNPIs[c.BillingNPI]:
+		return providerRejection, "billing provider NPI not enrolled with the clearinghouse"
 	case s.rejectPayers[c.PayerID]:
 		return x12.StatusCode{Category: "A3", Code: "116", Entity: "PR"}, "claim submitted to the incorrect payer"
 	case !s.cfg.KeepUnbalanced && !c.Balanced():
@@ -426,6 +443,10 @@ func (s *ClearinghouseSim) judge(c *x12.Claim837Summary, n int) (x12.StatusCode,
 		return x12.StatusCode{Category: "A7", Code: "21"}, "rejected by the simulator's claim ID rule"
 	case s.cfg.RejectEvery > 0 && n%s.cfg.RejectEvery == 0:
 		return x12.StatusCode{Category: "A7", Code: "21"}, "rejected by the simulator's every-Nth rule"
+	case s.cfg.PendingPrefix != "" && strings.HasPrefix(c.ClaimID, s.cfg.PendingPrefix):
+		return x12.StatusCode{Category: "A1", Code: "19", Entity: "PR"}, ""
+	case s.cfg.UnknownPrefix != "" && strings.HasPrefix(c.ClaimID, s.cfg.UnknownPrefix):
+		return x12.StatusCode{Category: "R9", Code: "0"}, ""
 	}
 	return x12.StatusCode{Category: "A2", Code: "20"}, ""
 }
@@ -491,12 +512,24 @@ func (s *ClearinghouseSim) write277CA(rec *received) ([]byte, error) {
 		Receiver: x12.Entity277{EntityID: "41", EntityType: "2", Name: rec.submitter, IDQualifier: "46", ID: rec.submitter}}
 	byNPI := map[string]int{}
 	for i, c := range rec.claims {
+		if c.status == receiverRejection {
+			if len(rep.ReceiverStatus) == 0 {
+				rep.ReceiverStatus = []x12.Status277{{StatusCode: c.status, Date: day, Action: "U", Message: c.message}}
+			}
+			continue
+		}
 		pi, ok := byNPI[c.BillingNPI]
 		if !ok {
 			pi = len(rep.Providers)
 			byNPI[c.BillingNPI] = pi
 			rep.Providers = append(rep.Providers, x12.Provider277{Trace: rec.icn,
 				Entity: x12.Entity277{EntityID: "85", EntityType: "2", Name: "BILLING PROVIDER", IDQualifier: "XX", ID: c.BillingNPI}})
+		}
+		if c.status == providerRejection {
+			if len(rep.Providers[pi].Statuses) == 0 {
+				rep.Providers[pi].Statuses = []x12.Status277{{StatusCode: c.status, Action: "U", Message: c.message}}
+			}
+			continue
 		}
 		charge := c.Charge
 		action := "WQ"
@@ -510,7 +543,7 @@ func (s *ClearinghouseSim) write277CA(rec *received) ([]byte, error) {
 			Refs:                 []x12.Ref{{Qualifier: "D9", ID: fmt.Sprintf("%s%04d", rec.icn, i+1)}},
 		})
 	}
-	if len(rep.Providers) == 0 {
+	if len(rep.Providers) == 0 && len(rep.ReceiverStatus) == 0 {
 		return nil, fmt.Errorf("interchange %s has no accepted claims to acknowledge", rec.icn)
 	}
 	ctl := s.nextCtl

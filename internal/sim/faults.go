@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -102,4 +103,44 @@ func (f fault) write(w http.ResponseWriter, r *http.Request, retryAfter int, han
 			http.Error(w, "simulated timeout", http.StatusGatewayTimeout)
 		}
 	}
+}
+
+// FaultCounts counts the injected faults a simulator answered with.
+type FaultCounts struct {
+	Throttled    int64 `json:"throttled"`     // 429 answers
+	ServerErrors int64 `json:"server_errors"` // 5xx answers
+	Hung         int64 `json:"hung"`          // requests held past the client's timeout
+}
+
+// count adds one answer with fault f.
+func (c *FaultCounts) count(f fault) {
+	switch f {
+	case faultThrottled:
+		c.Throttled++
+	case faultServerError, faultServerErrorNext:
+		c.ServerErrors++
+	case faultHang:
+		c.Hung++
+	}
+}
+
+// answers reports whether write answers a request with f, instead of the
+// simulator's own answer.
+func (f fault) answers() bool {
+	return f == faultThrottled || f == faultServerError || f == faultServerErrorNext || f == faultHang
+}
+
+// receipts copies a simulator's count of how often it received each thing
+// (a claim, a purchase order) and lists, sorted, those received more than
+// once: the duplicates a client's idempotency must prevent.
+func receipts(counts map[string]int) (map[string]int, []string) {
+	out, dups := make(map[string]int, len(counts)), []string{}
+	for k, n := range counts {
+		out[k] = n
+		if n > 1 {
+			dups = append(dups, k)
+		}
+	}
+	slices.Sort(dups)
+	return out, dups
 }

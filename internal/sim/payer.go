@@ -65,15 +65,15 @@ type Faults struct {
 
 // PayerStats are one payer's counters on the simulator.
 type PayerStats struct {
-	Requests     int64 `json:"requests"`      // every request received
-	JSON         int64 `json:"json"`          // of which JSON
-	X12          int64 `json:"x12"`           // of which X12
-	Answered     int64 `json:"answered"`      // 200 answers
-	Throttled    int64 `json:"throttled"`     // 429 answers (rate limit and injected)
-	ServerErrors int64 `json:"server_errors"` // 5xx answers (faults)
-	Hung         int64 `json:"hung"`          // requests held by a timeout fault
-	Unavailable  int64 `json:"unavailable"`   // AAA 42 answers
-	BadRequests  int64 `json:"bad_requests"`  // 400 answers
+	Requests int64 `json:"requests"` // every request received
+	JSON     int64 `json:"json"`     // of which JSON
+	X12      int64 `json:"x12"`      // of which X12
+	Answered int64 `json:"answered"` // 200 answers
+	// FaultCounts counts the injected faults; its Throttled also counts
+	// the 429s of the rate limit.
+	FaultCounts
+	Unavailable int64 `json:"unavailable"`  // AAA 42 answers
+	BadRequests int64 `json:"bad_requests"` // 400 answers
 	// MaxPerSecond is the most requests accepted (not answered 429)
 	// within one wall-clock second.
 	MaxPerSecond int64 `json:"max_per_second"`
@@ -380,18 +380,9 @@ func (s *PayerSim) respond(w http.ResponseWriter, r *http.Request, payer, format
 	}
 	s.count(payer, func(st *PayerStats) { st.InFlight++; st.MaxInFlight = max(st.MaxInFlight, st.InFlight) })
 	defer s.count(payer, func(st *PayerStats) { st.InFlight-- })
-	switch f {
-	case faultThrottled:
-		s.count(payer, func(st *PayerStats) { st.Throttled++ })
+	if f.answers() {
+		s.count(payer, func(st *PayerStats) { st.count(f) })
 		f.write(w, r, ra503, s.cfg.Hang)
-		return false, false
-	case faultServerError, faultServerErrorNext:
-		s.count(payer, func(st *PayerStats) { st.ServerErrors++ })
-		f.write(w, r, ra503, s.cfg.Hang)
-		return false, false
-	case faultHang:
-		s.count(payer, func(st *PayerStats) { st.Hung++ })
-		f.write(w, r, 0, s.cfg.Hang)
 		return false, false
 	}
 	if !sleep(r.Context(), s.latency()) {

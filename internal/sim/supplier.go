@@ -9,7 +9,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -43,14 +42,12 @@ type SupplierConfig struct {
 
 // SupplierStats are the supplier simulator's counters.
 type SupplierStats struct {
-	Orders       int64 `json:"orders"`        // orders placed (a PO number seen for the first time)
-	Replays      int64 `json:"replays"`       // a PO number sent again: the stored acknowledgment
-	Conflicts    int64 `json:"conflicts"`     // a PO number sent again with other lines
-	BadRequests  int64 `json:"bad_requests"`  // not an order, or key and number differ
-	Throttled    int64 `json:"throttled"`     // injected 429s
-	ServerErrors int64 `json:"server_errors"` // injected 5xx
-	Hung         int64 `json:"hung"`          // injected hangs
-	Lost         int64 `json:"lost"`          // orders placed whose answer was dropped (lose_answers)
+	Orders      int64 `json:"orders"`       // orders placed (a PO number seen for the first time)
+	Replays     int64 `json:"replays"`      // a PO number sent again: the stored acknowledgment
+	Conflicts   int64 `json:"conflicts"`    // a PO number sent again with other lines
+	BadRequests int64 `json:"bad_requests"` // not an order, or key and number differ
+	FaultCounts
+	Lost int64 `json:"lost"` // orders placed whose answer was dropped (lose_answers)
 	// OrderCounts is how many times each PO number was placed as an
 	// order: exactly-once ordering means every count is 1.
 	OrderCounts map[string]int `json:"order_counts"`
@@ -154,15 +151,7 @@ func (s *SupplierSim) Stats() SupplierStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.stats
-	st.OrderCounts = make(map[string]int, len(s.stats.OrderCounts))
-	st.Duplicates = []string{}
-	for n, c := range s.stats.OrderCounts {
-		st.OrderCounts[n] = c
-		if c > 1 {
-			st.Duplicates = append(st.Duplicates, n)
-		}
-	}
-	slices.Sort(st.Duplicates)
+	st.OrderCounts, st.Duplicates = receipts(s.stats.OrderCounts)
 	return st
 }
 
@@ -203,18 +192,9 @@ func (s *SupplierSim) order(w http.ResponseWriter, r *http.Request) {
 	f := s.faults.next(s.rng)
 	retryAfter := s.faults.RetryAfter
 	s.mu.Unlock()
-	switch f {
-	case faultThrottled:
-		s.bump(func(st *SupplierStats) { st.Throttled++ })
+	if f.answers() {
+		s.bump(func(st *SupplierStats) { st.count(f) })
 		f.write(w, r, retryAfter, s.cfg.Hang)
-		return
-	case faultServerError, faultServerErrorNext:
-		s.bump(func(st *SupplierStats) { st.ServerErrors++ })
-		f.write(w, r, retryAfter, s.cfg.Hang)
-		return
-	case faultHang:
-		s.bump(func(st *SupplierStats) { st.Hung++ })
-		f.write(w, r, 0, s.cfg.Hang)
 		return
 	}
 	var o inventory.SupplierOrder

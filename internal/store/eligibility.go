@@ -254,12 +254,13 @@ const (
 )
 
 // WorkItem is a problem a bot could not solve and a person must: an
-// eligibility check the payer refused for good (AAA 72/75, a 4xx).
+// eligibility check the payer refused for good (AAA 72/75, a 4xx), a
+// 277CA status the claims bot cannot read.
 type WorkItem struct {
 	ID         string // "" = opaqueid.New("wi-"); give a stable ID to make retries idempotent
 	Kind       string // e.g. "eligibility"
-	SweepID    string
-	ResultID   string // the eligibility result it is about
+	SweepID    string // the eligibility sweep, or the claims batch
+	ResultID   string // the eligibility result (or claim) it is about
 	PatientID  string // opaque practice patient ID
 	PayerID    string
 	ReasonCode string // e.g. AAA03 "72", or "http_400"

@@ -54,6 +54,7 @@ type SubmissionStatus string
 const (
 	SubmissionQueued   SubmissionStatus = "queued"   // in a reserved interchange
 	SubmissionSent     SubmissionStatus = "sent"     // its interchange was sent
+	SubmissionPending  SubmissionStatus = "pending"  // 277CA received or forwarded it, not yet accepted (or said what rcmbot cannot read)
 	SubmissionAccepted SubmissionStatus = "accepted" // 277CA accepted
 	SubmissionRejected SubmissionStatus = "rejected" // 999 or 277CA rejected
 )
@@ -305,7 +306,7 @@ func (d *DB) RecordInterchangeAck(ctx context.Context, id string, ack Interchang
 
 // ClaimAck is a 277CA status for one claim.
 type ClaimAck struct {
-	Status           SubmissionStatus // accepted or rejected
+	Status           SubmissionStatus // pending, accepted or rejected
 	Category         string           // STC01-1
 	Code             string           // STC01-2
 	PayerClaimNumber string
@@ -314,10 +315,11 @@ type ClaimAck struct {
 }
 
 // RecordClaimAck stores a claim's 277CA status. A claim not in the
-// ledger is ErrNotFound.
+// ledger is ErrNotFound. A pending claim may be acknowledged again by a
+// later 277CA.
 func (d *DB) RecordClaimAck(ctx context.Context, batchID, claimID string, ack ClaimAck) error {
-	if ack.Status != SubmissionAccepted && ack.Status != SubmissionRejected {
-		return fmt.Errorf("record 277CA for claim %s: status %q (want accepted or rejected): %w", claimID, ack.Status, ErrInvalid)
+	if ack.Status != SubmissionAccepted && ack.Status != SubmissionRejected && ack.Status != SubmissionPending {
+		return fmt.Errorf("record 277CA for claim %s: status %q (want pending, accepted or rejected): %w", claimID, ack.Status, ErrInvalid)
 	}
 	if ack.At.IsZero() {
 		ack.At = now()

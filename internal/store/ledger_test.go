@@ -167,6 +167,11 @@ func TestSubmissionLedgerExactlyOnce(t *testing.T) {
 		}
 		check(t, e.db.RecordInterchangeAck(ctx, got.ID, store.InterchangeAck{Code: "A"}))
 		check(t, e.db.RecordClaimAck(ctx, b.ID, "C-1", store.ClaimAck{Status: store.SubmissionAccepted, Category: "A2", Code: "20", PayerClaimNumber: "PCN-889"}))
+		// A1 first (pending), then the payer's rejection replaces it.
+		check(t, e.db.RecordClaimAck(ctx, b.ID, "C-2", store.ClaimAck{Status: store.SubmissionPending, Category: "A1", Code: "19"}))
+		if l := must[[]store.SubmittedClaim](t)(e.db.SubmittedClaims(ctx, b.ID)); l[1].Status != store.SubmissionPending || l[1].AckCategory != "A1" {
+			t.Errorf("pending %+v", l[1])
+		}
 		check(t, e.db.RecordClaimAck(ctx, b.ID, "C-2", store.ClaimAck{Status: store.SubmissionRejected, Category: "A7", Code: "21", Message: "Invalid subscriber ID"}))
 		if err := e.db.RecordClaimAck(ctx, b.ID, "C-4", store.ClaimAck{Status: store.SubmissionAccepted}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("ack for a claim never sent: %v", err)

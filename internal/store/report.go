@@ -137,7 +137,7 @@ func (d *DB) WeeklyReport(ctx context.Context, opts ReportOptions) ([]WeekReport
 			return nil
 		}, `SELECT b.created_at, COUNT(*),
 		COALESCE(SUM(CASE WHEN s.status = 'accepted' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN s.status = 'sent' THEN 1 ELSE 0 END), 0)
+		COALESCE(SUM(CASE WHEN s.status IN ('sent', 'pending') THEN 1 ELSE 0 END), 0)
 		FROM submitted_claims s JOIN batches b ON b.id = s.batch_id
 		WHERE`+inRange+`AND s.status <> 'queued'
 		AND NOT EXISTS (SELECT 1 FROM submitted_claims p WHERE p.claim_id = s.claim_id AND p.queued_at < s.queued_at)

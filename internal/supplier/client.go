@@ -17,9 +17,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net"
-	"net/http"
 	"strings"
 	"time"
 
@@ -49,16 +46,8 @@ func New(o Options) *Client {
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
-	hc := resty.NewWithClient(&http.Client{Transport: payer.NewTransport()}).SetLogger(quietLogger{}).SetResponseBodyLimit(1 << 20)
-	return &Client{base: strings.TrimRight(o.URL, "/"), timeout: o.Timeout, http: hc}
+	return &Client{base: strings.TrimRight(o.URL, "/"), timeout: o.Timeout, http: payer.NewHTTP(nil, 1<<20)}
 }
-
-// quietLogger drops resty's own log lines.
-type quietLogger struct{}
-
-func (quietLogger) Errorf(string, ...any) {}
-func (quietLogger) Warnf(string, ...any)  {}
-func (quietLogger) Debugf(string, ...any) {}
 
 // Place sends an order under its PO number and returns the supplier's
 // acknowledgment. It asks once: retrying is the caller's (Temporal's).
@@ -80,21 +69,11 @@ func (c *Client) Place(ctx context.Context, o inventory.SupplierOrder) (inventor
 	resp, err := c.http.R().SetContext(actx).SetHeader("Idempotency-Key", o.Number).
 		SetHeader("Content-Type", "application/json").SetBody(body).Post(c.base + "/orders")
 	if err != nil {
-		switch {
-		case ctx.Err() != nil:
-			return ack, ctx.Err()
-		case errors.Is(actx.Err(), context.DeadlineExceeded):
-			return ack, &payer.RetryableError{Reason: fmt.Sprintf("%s: no answer within %s", what, c.timeout), Err: context.DeadlineExceeded}
-		}
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			return ack, &payer.RetryableError{Reason: what + ": network timeout", Err: err}
-		}
-		return ack, &payer.RetryableError{Reason: what + ": connection failed", Err: err}
+		return ack, payer.TransportError(ctx, actx, err, what, c.timeout)
 	}
 	if err := payer.Classify(resp.StatusCode(), resp.Header().Get("Retry-After"), time.Now(), what); err != nil {
 		if pe := (*payer.PermanentError)(nil); errors.As(err, &pe) {
-			pe.Reason += ": " + oneLine(resp.Body())
+			pe.Reason += ": " + payer.OneLine(resp.Body())
 		}
 		return ack, err
 	}
@@ -102,13 +81,4 @@ func (c *Client) Place(ctx context.Context, o inventory.SupplierOrder) (inventor
 		return ack, &payer.PermanentError{Status: resp.StatusCode(), Reason: what + ": the answer is not an acknowledgment of this order", Err: err}
 	}
 	return ack, nil
-}
-
-// oneLine returns a text answer on one line, at most 300 bytes.
-func oneLine(b []byte) string {
-	s := strings.Join(strings.Fields(string(b)), " ")
-	if len(s) > 300 {
-		s = s[:300]
-	}
-	return s
 }

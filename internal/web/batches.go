@@ -263,9 +263,12 @@ type batchJSON struct {
 	Counts         countsJSON `json:"counts"`
 	CleanClaimRate float64    `json:"clean_claim_rate"`
 	// PendingReview comes from the running workflow's progress query.
-	PendingReview *int              `json:"pending_review,omitempty"`
-	TemporalUIURL string            `json:"temporal_ui_url,omitempty"`
-	Links         map[string]string `json:"links"`
+	PendingReview *int `json:"pending_review,omitempty"`
+	// ProvidersNeeded are the rendering NPIs to set up (POST
+	// /api/v1/providers): the batch's held claims wait for them.
+	ProvidersNeeded []batch.ProviderNeed `json:"providers_needed"`
+	TemporalUIURL   string               `json:"temporal_ui_url,omitempty"`
+	Links           map[string]string    `json:"links"`
 }
 
 func (s *claimsWeb) batchJSON(b store.Batch) batchJSON {
@@ -376,6 +379,13 @@ func (s *claimsWeb) apiBatch(w http.ResponseWriter, r *http.Request, id auth.Ide
 	if p := s.progress(r, b); p != nil {
 		out.PendingReview = &p.PendingReview
 	}
+	if out.ProvidersNeeded, err = s.db.ProviderNeeds(r.Context(), b.ID); err != nil {
+		s.failErr(w, r, "batch "+b.ID, err)
+		return
+	}
+	if out.ProvidersNeeded == nil {
+		out.ProvidersNeeded = []batch.ProviderNeed{}
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 
@@ -476,6 +486,12 @@ type batchPageData struct {
 	Flagged       []store.ClaimRecord
 	RowErrors     []store.RowError
 	HasSubmission bool
+	// ProvidersNeeded are the rendering NPIs the batch's held claims wait
+	// for: one setup message for the batch.
+	ProvidersNeeded []batch.ProviderNeed
+	// WorkItems are the batch's open work items (a 277CA status rcmbot
+	// cannot read, say).
+	WorkItems []store.WorkItem
 }
 
 // findingsPerGroup is how many findings each category shows unfiltered.
@@ -493,6 +509,13 @@ func (s *claimsWeb) batchPage(w http.ResponseWriter, r *http.Request, id auth.Id
 	}
 	d := batchPageData{Batch: b, CleanRate: cleanRate(b.Counts), UILink: s.temporalUILink(b.WorkflowID), Running: b.Status.Reading()}
 	d.Progress = s.progress(r, b)
+	if d.ProvidersNeeded, err = s.db.ProviderNeeds(ctx, b.ID); err == nil {
+		d.WorkItems, err = s.db.WorkItems(ctx, store.WorkItemOpen, b.ID, store.Page{Limit: 200})
+	}
+	if err != nil {
+		s.failErr(w, r, "batch "+b.ID, err)
+		return
+	}
 	q := r.URL.Query()
 	d.Filter = store.FindingFilter{Category: q.Get("category"), Severity: scrub.Severity(q.Get("severity")), ClaimID: strings.TrimSpace(q.Get("claim"))}
 	d.Filtered = d.Filter != (store.FindingFilter{})

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/rcmbot/rcmbot/internal/batch"
+	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -36,6 +37,15 @@ type ClaimsBot interface {
 	Write837P(ctx context.Context, batchID string, w io.Writer) error
 	// DeleteBatch removes the upload and everything stored for the batch.
 	DeleteBatch(ctx context.Context, batchID string) error
+	// SaveProviders checks and stores providers typed in (fault.Invalid
+	// naming which and why) and re-scrubs the batches waiting for them; it
+	// returns how many batches it told.
+	SaveProviders(ctx context.Context, ps []provider.Provider, by string) (int, error)
+	// ImportProviders reads an NPPES-layout CSV, stores the usable rows
+	// and reports the others row by row.
+	ImportProviders(ctx context.Context, file io.Reader, fileName, by string) (provider.ImportResult, error)
+	// SaveFacility checks and stores a facility.
+	SaveFacility(ctx context.Context, f provider.Facility, by string) (provider.Facility, error)
 }
 
 // claimsWeb serves the claims bot: upload, batches, findings, claims,
@@ -65,6 +75,10 @@ func (s *claimsWeb) routes(h handle) {
 	h("GET /review", route{perm: permView, phi: accessViewReviewQueue}, s.reviewPage)
 	h("POST /review", route{perm: permReview}, s.reviewForm)
 	h("GET /reports", route{perm: permView}, s.reportsPage)
+	h("GET /providers", route{perm: permView}, s.providersPage)
+	h("POST /providers", route{perm: permReview}, s.addProviderForm)
+	h("POST /providers/import", route{perm: permReview}, s.importProvidersForm)
+	h("POST /facilities", route{perm: permReview}, s.addFacilityForm)
 
 	h("POST /api/v1/batches", route{perm: permUpload}, s.apiUpload)
 	h("GET /api/v1/batches", route{perm: permView}, s.apiBatches)
@@ -78,5 +92,10 @@ func (s *claimsWeb) routes(h handle) {
 	h("GET /api/v1/batches/{id}/837p", route{perm: permView, phi: store.AccessDownload837P}, s.api837P)
 	h("GET /api/v1/batches/{id}/submission", route{perm: permView}, s.apiSubmission)
 	h("GET /api/v1/reports", route{perm: permView}, s.apiReports)
+	h("GET /api/v1/providers", route{perm: permView}, s.apiProviders)
+	h("POST /api/v1/providers", route{perm: permReview}, s.apiSaveProviders)
+	h("POST /api/v1/providers/import", route{perm: permReview}, s.apiImportProviders)
+	h("GET /api/v1/facilities", route{perm: permView}, s.apiFacilities)
+	h("POST /api/v1/facilities", route{perm: permReview}, s.apiSaveFacility)
 	h("GET /api/v1/reports.xlsx", route{perm: permView}, s.apiReportsXLSX)
 }

@@ -163,3 +163,49 @@ func BenchmarkParseHostile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAcknowledgements measures reading a 277CA of 10,000 claims
+// under 10 billing providers, one rejected at the billing provider level,
+// and applying it to the 10,000 claims sent, in claims per second.
+func BenchmarkAcknowledgements(b *testing.B) {
+	const n, providers = 10_000, 10
+	rep := Report277CA{Reference: "B1", Received: claim.MustDate("2026-03-02"), Processed: claim.MustDate("2026-03-02"),
+		Payer: Entity277{EntityID: "AY", EntityType: "2", Name: "CH", IDQualifier: "46", ID: "CH"}, ReceiverTrace: "B1",
+		Receiver: Entity277{EntityID: "41", EntityType: "2", Name: "SUB", IDQualifier: "46", ID: "SUB"}}
+	sent := make([]Claim837Summary, n)
+	for p := range providers {
+		npi := fmt.Sprintf("%010d", 1000000000+p)
+		pr := Provider277{Entity: Entity277{EntityID: "85", EntityType: "2", Name: "P", IDQualifier: "XX", ID: npi}}
+		if p == 0 {
+			pr.Statuses = []Status277{{StatusCode: StatusCode{Category: "A7", Code: "562", Entity: "85"}, Action: "U"}}
+		}
+		for i := p; i < n; i += providers {
+			id := fmt.Sprintf("C%07d", i)
+			sent[i] = Claim837Summary{ClaimID: id, Reference: "B1", BillingNPI: npi}
+			if p == 0 {
+				continue // not listed under a rejected provider
+			}
+			amt := claim.Money(10000)
+			pr.Claims = append(pr.Claims, ClaimStatus277{Patient: Entity277{EntityID: "QC", EntityType: "1", Name: "X"}, PatientControlNumber: id,
+				Statuses: []Status277{{StatusCode: StatusCode{Category: "A2", Code: "20"}, Action: "WQ", Amount: &amt}}})
+		}
+		rep.Providers = append(rep.Providers, pr)
+	}
+	var buf bytes.Buffer
+	if err := Write277CA(&buf, testEnvelope(), []Report277CA{rep}); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		doc, err := Parse277CA(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if got := len(doc.Acknowledgements(sent)); got != n {
+			b.Fatalf("%d acknowledgements, want %d", got, n)
+		}
+	}
+	b.ReportMetric(float64(b.N*n)/b.Elapsed().Seconds(), "claims/s")
+}

@@ -25,13 +25,17 @@ const (
 	MaxClaimsPerTransaction  = 5000 // the guide's recommended CLM count per ST
 	maxClaimIDLength         = 38   // CLM01
 	maxDiagnosisPointersLine = 4    // SV107 components
+	// MaxBatchIDLength keeps BHT03 (BatchID, "-", 9 + 4 digits) within
+	// its 50 characters.
+	MaxBatchIDLength = 36
 )
 
 // Envelope837 is everything an 837P interchange says besides the claims.
 type Envelope837 struct {
 	Envelope
-	// BatchID is BHT03, the submitter's reference for the batch; the
-	// interchange control number when empty.
+	// BatchID is the submitter's reference for the batch: BHT03 of each
+	// transaction set is BatchID-ISA13ST02 (ISA13ST02 when empty), unique
+	// per transaction set and per interchange. At most MaxBatchIDLength.
 	BatchID   string    `json:"batch_id"`
 	Submitter Submitter `json:"submitter"` // loop 1000A
 	Receiver  Party     `json:"receiver"`  // loop 1000B
@@ -338,15 +342,15 @@ func Write837P(out io.Writer, env Envelope837, claims []claim.Claim) (*Manifest8
 		errs = append(errs, errors.New("837P: no claims to write"))
 	}
 	errs = append(errs, env.checkParties())
+	if len(env.BatchID) > MaxBatchIDLength {
+		errs = append(errs, fmt.Errorf("837P batch ID (BHT03) must be at most %d characters, not %d", MaxBatchIDLength, len(env.BatchID)))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	w, err := newWriter(out, env.Envelope)
 	if err != nil {
 		return nil, err
-	}
-	if env.BatchID == "" {
-		env.BatchID = strconv.Itoa(env.InterchangeControl)
 	}
 	w.open("HC", Version837P)
 	man := &Manifest837{}
@@ -357,6 +361,17 @@ func Write837P(out io.Writer, env Envelope837, claims []claim.Claim) (*Manifest8
 		return nil, fmt.Errorf("write 837P: %w", err)
 	}
 	return man, nil
+}
+
+// reference is BHT03 of the transaction set numbered ctrl (ST02): the batch
+// ID, ISA13 and ST02, so no two transaction sets share one, in one file or
+// across files.
+func (e *Envelope837) reference(ctrl string) string {
+	ref := fmt.Sprintf("%09d%s", e.InterchangeControl, ctrl)
+	if e.BatchID != "" {
+		ref = e.BatchID + "-" + ref
+	}
+	return ref
 }
 
 func (e *Envelope837) checkParties() error {
@@ -461,7 +476,7 @@ func plan837(claims []claim.Claim) []set837 {
 // transaction837 writes one ST…SE.
 func (w *writer) transaction837(env *Envelope837, set set837) Manifest837Set {
 	ctrl := w.st("837", Version837P)
-	w.bht("0019", "00", env.BatchID, "CH")
+	w.bht("0019", "00", env.reference(ctrl), "CH")
 	s := env.Submitter
 	w.seg("NM1", "41", "2", upper(s.Name), "", "", "", "", "46", s.ID)
 	w.start("PER")

@@ -170,7 +170,7 @@ func TestWrite837PDemo(t *testing.T) {
 
 	text := string(data)
 	for _, seg := range []string{
-		"BHT*0019*00*BATCH20260302A*20260302*1405*CH~",
+		"BHT*0019*00*BATCH20260302A-0000012010001*20260302*1405*CH~", "BHT*0019*00*BATCH20260302A-0000012010003*20260302*1405*CH~",
 		"NM1*41*2*RIVERSIDE BILLING OFFICE*****46*RCMBOT01~",
 		"PER*IC*DANA RUIZ*TE*5125550142*EM*billing@riverside.example~",
 		"PRV*BI*PXC*207Q00000X~",
@@ -481,5 +481,42 @@ func TestCheck837PReportsValuesLongerThanX12Allows(t *testing.T) {
 	ok.Patient.LastName, ok.Patient.FirstName, ok.MemberID = strings.Repeat("Q", 60), strings.Repeat("Ä", 35), strings.Repeat("9", 80)
 	if err := Check837P(&env, &ok); err != nil {
 		t.Errorf("values at the limits refused: %v", err)
+	}
+}
+
+// BHT03 differs per transaction set and per interchange, and Read837P
+// gives each claim its set's reference; a batch ID too long for BHT03 is
+// refused.
+func TestWrite837PReferencesUnique(t *testing.T) {
+	seen := map[string]bool{}
+	for _, isa := range []int{1201, 1202} {
+		env := testEnvelope837()
+		env.InterchangeControl = isa
+		data, _ := write837(t, env, demoClaims())
+		doc, err := Read837P(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sets := map[string]string{}
+		for _, c := range doc.Claims {
+			if ref, ok := sets[c.Transaction]; ok && ref != c.Reference {
+				t.Errorf("set %s has two references", c.Transaction)
+			}
+			sets[c.Transaction] = c.Reference
+		}
+		for _, ref := range sets {
+			if seen[ref] || len(ref) > 50 {
+				t.Errorf("BHT03 %q repeated or too long", ref)
+			}
+			seen[ref] = true
+		}
+	}
+	if len(seen) != 6 {
+		t.Errorf("%d distinct BHT03s, want 6 (3 sets × 2 interchanges)", len(seen))
+	}
+	env := testEnvelope837()
+	env.BatchID = strings.Repeat("B", MaxBatchIDLength+1)
+	if _, err := Write837P(&bytes.Buffer{}, env, demoClaims()); err == nil || !strings.Contains(err.Error(), "batch ID") {
+		t.Errorf("long batch ID: %v", err)
 	}
 }

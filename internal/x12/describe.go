@@ -1,6 +1,7 @@
 package x12
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -12,8 +13,8 @@ type Description struct {
 	// 837, 999, or another code (read generically).
 	Transaction string `json:"transaction"`
 	// Document is a *Document270, *Document271, *Document277CA,
-	// *Document837, *Document999, or for other transaction sets a
-	// *GenericDocument.
+	// *Document837, *Document999, or for other transaction sets (and 277
+	// claim status responses) a *GenericDocument.
 	Document any `json:"document"`
 }
 
@@ -45,7 +46,9 @@ func Describe(data []byte) (*Description, error) {
 	case "271":
 		doc, err = Parse271(data)
 	case "277":
-		doc, err = Parse277CA(data)
+		if doc, err = Parse277CA(data); errors.Is(err, ErrClaimStatus277) {
+			doc, err = readGeneric(data) // a claim status response: segments only
+		}
 	case "837":
 		doc, err = Read837P(data)
 	case "999":

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,6 +101,39 @@ func FuzzDescribe(f *testing.F) {
 		}
 		if _, err := json.Marshal(desc); err != nil {
 			t.Fatalf("JSON: %v", err)
+		}
+	})
+}
+
+// FuzzAcknowledgements: a 277CA, whatever it holds, applies to the sent
+// claims without panicking; every claim is answered at most once, and a
+// claim decided by a higher level is a rejection with that level's status.
+func FuzzAcknowledgements(f *testing.F) {
+	seedX12(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := Parse277CA(data)
+		if err != nil {
+			if errors.Is(err, ErrClaimStatus277) && doc != nil {
+				t.Fatal("claim status response returned a document")
+			}
+			return
+		}
+		var sent []Claim837Summary
+		for _, r := range doc.Reports {
+			for _, p := range r.Providers {
+				sent = append(sent, Claim837Summary{ClaimID: "S" + p.Entity.ID, Reference: r.ReceiverTrace, BillingNPI: p.Entity.ID})
+			}
+		}
+		seen := map[string]bool{}
+		for _, a := range doc.Acknowledgements(sent) {
+			if a.ClaimID == "" || seen[a.ClaimID] {
+				t.Fatalf("acknowledgement %+v repeated or without a claim", a)
+			}
+			seen[a.ClaimID] = true
+			if a.Level != AckClaim && (a.Outcome != OutcomeRejected || CategoryOutcome(a.Status.Category) != OutcomeRejected &&
+				!slices.ContainsFunc(a.Status.More, func(c StatusCode) bool { return CategoryOutcome(c.Category) == OutcomeRejected })) {
+				t.Fatalf("claim %s decided at %s as %s by %+v", a.ClaimID, a.Level, a.Outcome, a.Status)
+			}
 		}
 	})
 }

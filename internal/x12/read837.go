@@ -20,6 +20,7 @@ type Document837 struct {
 // Claim837Summary is one claim (loop 2300) of a received 837P.
 type Claim837Summary struct {
 	Transaction string      `json:"transaction"` // ST02 of its transaction set
+	Reference   string      `json:"reference"`   // BHT03 of its transaction set
 	ClaimID     string      `json:"claim_id"`    // CLM01, the patient control number
 	Charge      claim.Money `json:"charge"`      // CLM02
 	LineTotal   claim.Money `json:"line_total"`  // Σ SV102
@@ -63,10 +64,12 @@ func Read837P(data []byte) (*Document837, error) {
 		found = true
 		doc.Problems = append(doc.Problems, checkHL(tx)...)
 		var cur *Claim837Summary
-		var billing, payer, resp, rel string
+		var billing, payer, ref, resp, rel string
 		for i := range tx.Segments {
 			s := &tx.Segments[i]
 			switch s.ID {
+			case "BHT":
+				ref = s.El(3)
 			case "HL":
 				cur = nil
 			case "SBR":
@@ -95,7 +98,7 @@ func Read837P(data []byte) (*Document837, error) {
 					}
 				}
 			case "CLM":
-				doc.Claims = append(doc.Claims, Claim837Summary{Transaction: tx.Control(), ClaimID: s.El(1),
+				doc.Claims = append(doc.Claims, Claim837Summary{Transaction: tx.Control(), Reference: ref, ClaimID: s.El(1),
 					PayerID: payer, BillingNPI: billing, Segment: s.Pos, Responsibility: resp, Relationship: rel,
 					Frequency: s.Comp(5, 3)})
 				cur = &doc.Claims[len(doc.Claims)-1]

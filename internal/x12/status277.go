@@ -1,6 +1,7 @@
 package x12
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,8 +12,7 @@ import (
 // Version277CA is the implementation guide of 277CA claim acknowledgements.
 const Version277CA = "005010X214"
 
-// Document277CA is a parsed 277 interchange (277CA, and the claim loops of
-// a 277 claim status response read the same way).
+// Document277CA is a parsed 277CA interchange.
 type Document277CA struct {
 	Header   Header        `json:"header"`
 	Reports  []Report277CA `json:"reports"` // one per 277 transaction set
@@ -117,37 +117,79 @@ type StatusCode struct {
 	CodeList string `json:"code_list,omitempty"`
 }
 
-// Outcome is what a 277CA says happened to a claim.
+// Outcome is what a 277CA says of a claim, at any of its levels: the one
+// vocabulary the claims bot records acknowledgements in.
 type Outcome string
 
-// The outcomes of a claim's acknowledgement.
+// The outcomes of an acknowledgement, by health care claim status category
+// (code list 507).
 const (
-	OutcomeAccepted Outcome = "accepted" // A2 accepted into adjudication (or A5 split)
+	OutcomeAccepted Outcome = "accepted" // A2 accepted into adjudication
+	OutcomeSplit    Outcome = "split"    // A5 accepted, split by the payer (note it)
+	OutcomePending  Outcome = "pending"  // A0 forwarded, A1 received: not yet accepted
 	OutcomeRejected Outcome = "rejected" // A3, A4, A6, A7, A8
-	OutcomeReceived Outcome = "received" // only A0/A1: received, not yet accepted
-	OutcomeUnknown  Outcome = "unknown"
+	// OutcomeUnknown is a category the code list does not give a 277CA
+	// (or none at all): the claim stays pending and staff look at it.
+	OutcomeUnknown Outcome = "unknown"
 )
 
-// Outcome reads the claim's status categories: rejected if any STC
-// (including STC10/STC11) rejects, else accepted if one accepts, else
-// received.
-func (c *ClaimStatus277) Outcome() Outcome {
-	out := OutcomeUnknown
-	for _, s := range c.Statuses {
+// CategoryOutcome maps a claim status category (STC01-1) to its outcome.
+func CategoryOutcome(category string) Outcome {
+	switch category {
+	case "A2":
+		return OutcomeAccepted
+	case "A5":
+		return OutcomeSplit
+	case "A0", "A1":
+		return OutcomePending
+	case "A3", "A4", "A6", "A7", "A8":
+		return OutcomeRejected
+	}
+	return OutcomeUnknown
+}
+
+// Accepted reports whether the payer took the claim into adjudication
+// (accepted or split).
+func (o Outcome) Accepted() bool { return o == OutcomeAccepted || o == OutcomeSplit }
+
+// rank orders outcomes for combining a level's statuses: a rejection wins,
+// then acceptance, then pending; unknown is what is left.
+func (o Outcome) rank() int {
+	switch o {
+	case OutcomeRejected:
+		return 4
+	case OutcomeAccepted, OutcomeSplit:
+		return 3
+	case OutcomePending:
+		return 2
+	}
+	return 1
+}
+
+// outcomeOf reads a level's STC segments (with STC10/STC11): rejected if
+// any code rejects, else accepted (or split) if one accepts, else pending
+// if one says received or forwarded, else unknown. It returns the status
+// that decided, nil when there is none.
+func outcomeOf(statuses []Status277) (Outcome, *Status277) {
+	out, by := OutcomeUnknown, (*Status277)(nil)
+	for i := range statuses {
+		s := &statuses[i]
 		for _, code := range append([]StatusCode{s.StatusCode}, s.More...) {
-			switch code.Category {
-			case "A3", "A4", "A6", "A7", "A8":
-				return OutcomeRejected
-			case "A2", "A5":
-				out = OutcomeAccepted
-			case "A0", "A1":
-				if out == OutcomeUnknown {
-					out = OutcomeReceived
-				}
+			o := CategoryOutcome(code.Category)
+			if by == nil || o.rank() > out.rank() {
+				out, by = o, s
 			}
 		}
 	}
-	return out
+	return out, by
+}
+
+// Outcome reads the claim's own status categories (see outcomeOf); the
+// information receiver's and billing provider's statuses are applied by
+// Document277CA.Acknowledgements.
+func (c *ClaimStatus277) Outcome() Outcome {
+	o, _ := outcomeOf(c.Statuses)
+	return o
 }
 
 // Charge returns the claim's total charge (STC04 of its first status).
@@ -182,15 +224,142 @@ func (r *Report277CA) Claims() []*ClaimStatus277 {
 	return out
 }
 
-// Parse277CA reads a 277 interchange. Problems are in
+// AckLevel is the 277CA level whose status decided a claim's outcome.
+type AckLevel string
+
+// The levels of a 277CA that carry statuses (STC).
+const (
+	AckClaim    AckLevel = "claim"                // 2200D
+	AckProvider AckLevel = "billing provider"     // 2200C, HL 19
+	AckReceiver AckLevel = "information receiver" // 2200B, HL 21
+)
+
+// Acknowledgement is what a 277CA says of one claim, all levels applied.
+type Acknowledgement struct {
+	ClaimID string   `json:"claim_id"` // CLM01 = 2200D TRN02
+	Outcome Outcome  `json:"outcome"`
+	Level   AckLevel `json:"level"`
+	// Status is the STC that decided (zero when the claim has none).
+	Status           Status277 `json:"status"`
+	PayerClaimNumber string    `json:"payer_claim_number,omitempty"` // REF*1K
+}
+
+// Acknowledgements applies the 277CA to the claims of the 837P it answers
+// (sent, as Read837P reads the interchange; nil when unknown). A rejection
+// at the information receiver level (2200B) applies to every claim of the
+// transaction sets its TRN02 names (the 837's BHT03; every sent claim when
+// it names none of them), one at the billing provider level (2200C) to
+// every claim listed under it and every such sent claim of that billing
+// NPI; a claim listed is otherwise decided by its own statuses. Claims the
+// 277CA neither lists nor rejects as a group are left out: no answer yet.
+// Each claim is answered once, in order of first mention.
+func (d *Document277CA) Acknowledgements(sent []Claim837Summary) []Acknowledgement {
+	var out []Acknowledgement
+	index := map[string]int{}
+	add := func(a Acknowledgement) {
+		if a.ClaimID == "" {
+			return
+		}
+		if i, ok := index[a.ClaimID]; ok {
+			if a.Outcome.rank() > out[i].Outcome.rank() {
+				out[i] = a
+			}
+			return
+		}
+		index[a.ClaimID] = len(out)
+		out = append(out, a)
+	}
+	for ri := range d.Reports {
+		r := &d.Reports[ri]
+		var scope []Claim837Summary
+		for _, c := range sent {
+			if r.ReceiverTrace != "" && c.Reference == r.ReceiverTrace {
+				scope = append(scope, c)
+			}
+		}
+		if len(scope) == 0 {
+			scope = sent
+		}
+		recv, recvBy := outcomeOf(r.ReceiverStatus)
+		for pi := range r.Providers {
+			p := &r.Providers[pi]
+			prov, provBy := outcomeOf(p.Statuses)
+			for ci := range p.Claims {
+				c := &p.Claims[ci]
+				a := Acknowledgement{ClaimID: c.PatientControlNumber, Level: AckClaim, PayerClaimNumber: c.Ref("1K")}
+				var by *Status277
+				switch {
+				case recv == OutcomeRejected:
+					a.Outcome, a.Level, by = recv, AckReceiver, recvBy
+				case prov == OutcomeRejected:
+					a.Outcome, a.Level, by = prov, AckProvider, provBy
+				default:
+					a.Outcome, by = outcomeOf(c.Statuses)
+				}
+				if by != nil {
+					a.Status = *by
+				}
+				add(a)
+			}
+			if prov == OutcomeRejected && recv != OutcomeRejected && p.Entity.ID != "" {
+				for _, c := range scope {
+					if c.BillingNPI == p.Entity.ID {
+						add(Acknowledgement{ClaimID: c.ClaimID, Outcome: prov, Level: AckProvider, Status: *provBy})
+					}
+				}
+			}
+		}
+		if recv == OutcomeRejected {
+			for _, c := range scope {
+				add(Acknowledgement{ClaimID: c.ClaimID, Outcome: recv, Level: AckReceiver, Status: *recvBy})
+			}
+		}
+	}
+	return out
+}
+
+// ErrClaimStatus277 is returned by Parse277CA for a 277 health care claim
+// status response (005010X212, the answer to a 276): it says where claims
+// stand in adjudication, not whether they were accepted into it, and has
+// no acknowledgement levels to apply.
+var ErrClaimStatus277 = errors.New("x12: this 277 is a claim status response (005010X212), not a 277CA claim acknowledgement (005010X214)")
+
+// VersionClaimStatus277 is the implementation guide of 277 claim status
+// responses.
+const VersionClaimStatus277 = "005010X212"
+
+// claimStatusShape reports whether a 277 transaction set is a claim status
+// response: X212 in GS08 or ST03, or the subscriber and dependent levels
+// (HL 22, 23) that a 277CA does not have.
+func claimStatusShape(g *Group, tx *Transaction) bool {
+	if g.Version() == VersionClaimStatus277 || tx.ST.El(3) == VersionClaimStatus277 {
+		return true
+	}
+	for i := range tx.Segments {
+		if s := &tx.Segments[i]; s.ID == "HL" && (s.El(3) == "22" || s.El(3) == "23") {
+			return true
+		}
+	}
+	return false
+}
+
+// Parse277CA reads a 277CA interchange. Problems are in
 // Document277CA.Problems; the error is for data that is not an
-// interchange or holds no 277.
+// interchange, holds no 277, or is a claim status response
+// (ErrClaimStatus277).
 func Parse277CA(data []byte) (*Document277CA, error) {
 	ic, err := parseLenient(data)
 	if err != nil {
 		return nil, err
 	}
 	doc := &Document277CA{Header: ic.Header, Problems: ic.Problems}
+	for gi := range ic.Groups {
+		for ti := range ic.Groups[gi].Transactions {
+			if tx := &ic.Groups[gi].Transactions[ti]; tx.Code() == "277" && claimStatusShape(&ic.Groups[gi], tx) {
+				return nil, ErrClaimStatus277
+			}
+		}
+	}
 	for _, tx := range ic.Transactions() {
 		if tx.Code() != "277" {
 			continue
@@ -212,7 +381,7 @@ func Parse277CA(data []byte) (*Document277CA, error) {
 type parser277 struct {
 	doc   *Document277CA
 	rep   Report277CA
-	level string // 20, 21, 19, PT (22/23 in a 277 status response)
+	level string // 20, 21, 19, PT
 	prov  *Provider277
 	clm   *ClaimStatus277
 	line  *LineStatus277
@@ -288,7 +457,7 @@ func (p *parser277) unexpected(s *Segment) {
 }
 
 // hl opens a level: 20 information source, 21 receiver, 19 provider, PT
-// patient (22 subscriber and 23 dependent in a 277 status response).
+// patient.
 func (p *parser277) hl(s *Segment) {
 	p.clm, p.line = nil, nil
 	switch code := s.El(3); code {
@@ -298,7 +467,7 @@ func (p *parser277) hl(s *Segment) {
 		p.level = "19"
 		p.rep.Providers = append(p.rep.Providers, Provider277{})
 		p.prov = &p.rep.Providers[len(p.rep.Providers)-1]
-	case "PT", "22", "23":
+	case "PT":
 		p.level = "PT"
 		if p.prov == nil {
 			p.problem(s, 3, "7", "patient level without a billing provider level (19)")
@@ -309,7 +478,7 @@ func (p *parser277) hl(s *Segment) {
 		p.clm = &p.prov.Claims[len(p.prov.Claims)-1]
 	default:
 		p.level = ""
-		p.problem(s, 3, "7", fmt.Sprintf("hierarchical level code %q is not one of 20, 21, 19, PT, 22, 23", code))
+		p.problem(s, 3, "7", fmt.Sprintf("hierarchical level code %q is not one of 20, 21, 19, PT", code))
 	}
 }
 
@@ -490,7 +659,7 @@ func Write277CA(out io.Writer, env Envelope, reports []Report277CA) error {
 	return w.close()
 }
 
-// tally counts accepted (or received) and rejected claims and their charges.
+// tally counts accepted (or pending) and rejected claims and their charges.
 func tally(claims []*ClaimStatus277) Totals277 {
 	var t Totals277
 	for _, c := range claims {

@@ -2,6 +2,7 @@ package x12
 
 import (
 	"bytes"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -47,27 +48,157 @@ func TestParse277CASamples(t *testing.T) {
 		t.Errorf("rejected claim %+v", c)
 	}
 
-	// A 277 claim status response (X212) reads through the same model:
-	// eight claims under subscriber levels, received (A1), with messages.
-	doc, err = Parse277CA(readSample(t, "imsweb/277_5010/x12_277_x212.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(doc.Problems) != 1 || doc.Problems[0].Code != "001" {
-		t.Errorf("problems %v (the sample's IEA02 does not match ISA13)", doc.Problems)
-	}
-	claims = doc.Reports[0].Claims()
-	if len(claims) != 8 {
-		t.Fatalf("%d claims, want 8", len(claims))
-	}
-	for _, c := range claims {
-		if c.Outcome() != OutcomeReceived || c.Statuses[0].Message != "PAYER ACKNOWLEDGED RECEIPT OF THE CLAIM" || c.Ref("EJ") == "" {
-			t.Errorf("X212 claim %+v", c)
+	// A 277 claim status response (X212) is not a 277CA: the imsweb one
+	// and the LinuxForHealth ones with statuses at the information
+	// receiver and billing provider levels (Apache-2.0, ../shared/x12-samples/lfh).
+	for _, name := range []string{"imsweb/277_5010/x12_277_x212.txt", "lfh/277_005010X212/information-receiver-level-status.277",
+		"lfh/277_005010X212/provider-level-status.277", "lfh/277_005010X212/claim-level-status.277"} {
+		data := readSample(t, name)
+		if doc, err := Parse277CA(data); !errors.Is(err, ErrClaimStatus277) || doc != nil {
+			t.Errorf("%s: %v, want ErrClaimStatus277", name, err)
+		}
+		// Without its X212 version, the subscriber level (HL 22) still says so.
+		if !bytes.Contains(data, []byte("**22*")) {
+			continue
+		}
+		if _, err := Parse277CA(bytes.ReplaceAll(data, []byte("005010X212"), []byte(Version277CA))); !errors.Is(err, ErrClaimStatus277) {
+			t.Errorf("%s relabelled X214: %v, want ErrClaimStatus277", name, err)
+		}
+		if desc, err := Describe(data); err != nil || desc.Transaction != "277" {
+			t.Errorf("%s: describe %v", name, err)
+		} else if _, ok := desc.Document.(*GenericDocument); !ok {
+			t.Errorf("%s: described as %T, want the generic segments", name, desc.Document)
 		}
 	}
-	if claims[7].PatientControlNumber != "0000008" || claims[7].Dates[0].Format != "RD8" || claims[7].Charge() != 10000 {
-		t.Errorf("last claim %+v", claims[7])
+}
+
+func TestCategoryOutcome(t *testing.T) {
+	for cat, want := range map[string]Outcome{"A0": OutcomePending, "A1": OutcomePending, "A2": OutcomeAccepted, "A5": OutcomeSplit,
+		"A3": OutcomeRejected, "A4": OutcomeRejected, "A6": OutcomeRejected, "A7": OutcomeRejected, "A8": OutcomeRejected,
+		"P1": OutcomeUnknown, "E0": OutcomeUnknown, "": OutcomeUnknown} {
+		if got := CategoryOutcome(cat); got != want {
+			t.Errorf("%q: %s, want %s", cat, got, want)
+		}
 	}
+	st := func(cats ...string) []Status277 {
+		var out []Status277
+		for _, c := range cats {
+			out = append(out, Status277{StatusCode: StatusCode{Category: c}})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		cats []string
+		want Outcome
+		by   string
+	}{
+		{nil, OutcomeUnknown, ""}, {[]string{"ZZ"}, OutcomeUnknown, "ZZ"}, {[]string{"ZZ", "A1"}, OutcomePending, "A1"},
+		{[]string{"A1", "A2"}, OutcomeAccepted, "A2"}, {[]string{"A5", "A1"}, OutcomeSplit, "A5"}, {[]string{"A2", "A7", "A1"}, OutcomeRejected, "A7"},
+	} {
+		got, by := outcomeOf(st(tc.cats...))
+		if got != tc.want || (by == nil) != (tc.by == "") || (by != nil && by.Category != tc.by) {
+			t.Errorf("%v: %s by %+v, want %s by %s", tc.cats, got, by, tc.want, tc.by)
+		}
+	}
+	// STC10/STC11 count: an accepted STC01 with a rejecting STC10 rejects.
+	c := ClaimStatus277{Statuses: []Status277{{StatusCode: StatusCode{Category: "A2"}, More: []StatusCode{{Category: "A6", Code: "35"}}}}}
+	if c.Outcome() != OutcomeRejected {
+		t.Errorf("STC10 A6: %s", c.Outcome())
+	}
+}
+
+// TestAcknowledgements applies the imsweb 277CA samples (BSD-3-Clause) to
+// the claims of the 837 they answer, as read, and with the information
+// receiver's and the billing provider's STC turned into rejections (the
+// public 277CA samples reject only at claim level).
+func TestAcknowledgements(t *testing.T) {
+	accepted := readSample(t, "imsweb/277_5010/x12_277CA_accepted.txt")
+	// 5781 is the claim the sample lists (BHT03 000000674, billing NPI
+	// 1234567890); the 837 also carried a claim of the same provider the
+	// 277CA does not list, one of another provider and one of another
+	// transaction set (another BHT03).
+	sent := []Claim837Summary{{ClaimID: "5781", Reference: "000000674", BillingNPI: "1234567890"},
+		{ClaimID: "UNLISTED", Reference: "000000674", BillingNPI: "1234567890"},
+		{ClaimID: "OTHERNPI", Reference: "000000674", BillingNPI: "1234567893"},
+		{ClaimID: "OTHERSET", Reference: "000000999", BillingNPI: "1234567890"}}
+	apply := func(t *testing.T, data []byte) map[string]Acknowledgement {
+		t.Helper()
+		doc, err := Parse277CA(data)
+		if err != nil || len(doc.Problems) > 0 {
+			t.Fatalf("%v %v", err, doc.Problems)
+		}
+		out := map[string]Acknowledgement{}
+		for _, a := range doc.Acknowledgements(sent) {
+			if _, dup := out[a.ClaimID]; dup {
+				t.Errorf("claim %s acknowledged twice", a.ClaimID)
+			}
+			out[a.ClaimID] = a
+		}
+		return out
+	}
+	type want struct {
+		outcome  Outcome
+		level    AckLevel
+		category string
+	}
+	check := func(t *testing.T, got map[string]Acknowledgement, wants map[string]want) {
+		t.Helper()
+		if len(got) != len(wants) {
+			t.Errorf("%d acknowledgements %+v, want %d", len(got), got, len(wants))
+		}
+		for id, w := range wants {
+			a := got[id]
+			if a.Outcome != w.outcome || a.Level != w.level || a.Status.Category != w.category {
+				t.Errorf("claim %s: %+v, want %+v", id, a, w)
+			}
+		}
+	}
+
+	t.Run("as published: receiver A1 does not decide the claim's A2", func(t *testing.T) {
+		got := apply(t, accepted)
+		check(t, got, map[string]want{"5781": {OutcomeAccepted, AckClaim, "A2"}})
+		if got["5781"].PayerClaimNumber != "1107000000014420" {
+			t.Errorf("payer claim number %q", got["5781"].PayerClaimNumber)
+		}
+	})
+	t.Run("claim-level rejection", func(t *testing.T) {
+		got := apply(t, readSample(t, "imsweb/277_5010/x12_277CA_rejected.txt"))
+		check(t, got, map[string]want{"3920394930203": {OutcomeRejected, AckClaim, "A7"}})
+		if got["3920394930203"].Status.Code != "562" {
+			t.Errorf("status %+v", got["3920394930203"].Status)
+		}
+	})
+	t.Run("information receiver rejection applies to its transaction set", func(t *testing.T) {
+		data := replaceOnce(t, accepted, "STC*A1:20*20110311*WQ*125.0", "STC*A3:24:41*20110311*U*125.0")
+		check(t, apply(t, data), map[string]want{"5781": {OutcomeRejected, AckReceiver, "A3"},
+			"UNLISTED": {OutcomeRejected, AckReceiver, "A3"}, "OTHERNPI": {OutcomeRejected, AckReceiver, "A3"}})
+		// A TRN02 that names no sent transaction set: the whole interchange.
+		data = replaceOnce(t, data, "TRN*2*000000674", "TRN*2*NOTSENT")
+		check(t, apply(t, data), map[string]want{"5781": {OutcomeRejected, AckReceiver, "A3"},
+			"UNLISTED": {OutcomeRejected, AckReceiver, "A3"}, "OTHERNPI": {OutcomeRejected, AckReceiver, "A3"},
+			"OTHERSET": {OutcomeRejected, AckReceiver, "A3"}})
+	})
+	t.Run("billing provider rejection applies to the provider's claims", func(t *testing.T) {
+		data := replaceOnce(t, accepted, "TRN*1*1107000000000135FF", "TRN*1*1107000000000135FF~\nSTC*A7:562:85**U*125")
+		data = replaceOnce(t, data, "SE*23*", "SE*24*")
+		check(t, apply(t, data), map[string]want{"5781": {OutcomeRejected, AckProvider, "A7"},
+			"UNLISTED": {OutcomeRejected, AckProvider, "A7"}})
+	})
+	t.Run("pending, split and unknown categories", func(t *testing.T) {
+		for cat, w := range map[string]want{"A1": {OutcomePending, AckClaim, "A1"}, "A0": {OutcomePending, AckClaim, "A0"},
+			"A5": {OutcomeSplit, AckClaim, "A5"}, "A4": {OutcomeRejected, AckClaim, "A4"}, "R9": {OutcomeUnknown, AckClaim, "R9"}} {
+			check(t, apply(t, replaceOnce(t, accepted, "STC*A2:20", "STC*"+cat+":20")), map[string]want{"5781": w})
+		}
+	})
+}
+
+// replaceOnce replaces the one occurrence of old in a sample.
+func replaceOnce(t *testing.T, data []byte, old, repl string) []byte {
+	t.Helper()
+	if n := bytes.Count(data, []byte(old)); n != 1 {
+		t.Fatalf("sample holds %q %d times, want once", old, n)
+	}
+	return bytes.Replace(data, []byte(old), []byte(repl), 1)
 }
 
 // demoReport acknowledges the demo 837P: PCN1001 accepted with a payer
