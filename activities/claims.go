@@ -39,6 +39,8 @@ type ClaimsStore interface {
 	RecordDecision(ctx context.Context, sd store.SignedDecision) error
 	HistoryForPatients(ctx context.Context, excludeBatchID string, patientKeys []string, from, to claim.Date) ([]store.HistoryRow, error)
 	LatestCoverage(ctx context.Context, payerID, memberKey string, dos claim.Date) (store.EligibilityResult, error)
+	PatientRecords(ctx context.Context, keys []string) (map[string]claim.PatientRecord, error)
+	MergePatientRecords(ctx context.Context, recs map[string]claim.PatientRecord) error
 	SetProviderNeeds(ctx context.Context, batchID string, needs []batch.ProviderNeed) error
 }
 
@@ -88,6 +90,9 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (batch.ScrubResu
 		return batch.ScrubResult{}, err
 	}
 	held := intake.HeldClaims(rowErrs)
+	if err := a.keepPatients(ctx, claims, held); err != nil {
+		return batch.ScrubResult{}, err
+	}
 	sctx, err := a.scrubContext(ctx, b.ID, claims, in.AsOf)
 	if err != nil {
 		return batch.ScrubResult{}, err
@@ -146,6 +151,46 @@ func (a *Claims) ScrubBatch(ctx context.Context, in ScrubInput) (batch.ScrubResu
 	a.log().Info("batch scrubbed", "batch_id", b.ID, "claims", res.Claims, "flagged", res.FlaggedCount, "row_errors", len(rowErrs),
 		"providers_needed", len(res.ProvidersNeeded))
 	return res, nil
+}
+
+// keepPatients fills what each claim leaves blank (the patient's
+// address, the member ID, the insured …) from the patient records of
+// earlier uploads and of this file, matched on the practice's account
+// number or the payer and member ID (never the name), and stores the
+// records with what this file adds. Claims held by row errors fill but do
+// not add. Merging is idempotent, so a retried scrub fills the same.
+func (a *Claims) keepPatients(ctx context.Context, claims []claim.Claim, held map[string]bool) error {
+	keys := make([]string, len(claims))
+	var lookup []string
+	for i := range claims {
+		if keys[i] = claim.RecordKey(a.Ring, &claims[i]); keys[i] != "" {
+			lookup = append(lookup, keys[i])
+		}
+	}
+	if len(lookup) == 0 {
+		return nil
+	}
+	known, err := a.DB.PatientRecords(ctx, lookup)
+	if err != nil {
+		return err
+	}
+	news := map[string]claim.PatientRecord{}
+	for i, k := range keys {
+		if k == "" || held[claims[i].ID] {
+			continue
+		}
+		got := claim.RecordOf(&claims[i])
+		r, n := known[k], news[k]
+		r.Merge(got)
+		n.Merge(got)
+		known[k], news[k] = r, n
+	}
+	for i, k := range keys {
+		if r, ok := known[k]; ok && k != "" {
+			r.Fill(&claims[i])
+		}
+	}
+	return a.DB.MergePatientRecords(ctx, news)
 }
 
 // readStats is what readUpload learned besides the claims.

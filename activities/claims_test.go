@@ -36,10 +36,10 @@ var claimsAsOf = claim.MustDate("2026-03-02")
 // billing NPI (an error finding on cell K3), and C1003 has units that
 // cannot be read (a row error on cell Z4 that holds the claim and keeps
 // it out of any 837P).
-const threeClaims = `claim_id,patient_id,patient_last_name,patient_first_name,patient_dob,patient_sex,member_id,payer_id,payer_name,billing_provider_name,billing_npi,billing_tin,billing_taxonomy,billing_address,billing_city,billing_state,billing_zip,rendering_npi,place_of_service,frequency_code,dx1,line_number,service_date_from,service_date_to,procedure_code,units,line_charge,dx_pointers
-C1001,P501,Doe,Jane,1980-02-14,F,MEM1001,60054,Aetna,Sunrise Family Clinic,1234567893,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1299000012,11,1,J06.9,1,2026-02-20,2026-02-20,99213,1,125.00,1
-C1002,P502,Roe,Richard,1975-07-01,M,MEM1002,60054,Aetna,Sunrise Family Clinic,1234567890,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1299000012,11,1,I10,1,2026-02-20,2026-02-20,99214,1,180.00,1
-C1003,P503,Poe,Edgar,1990-10-20,M,MEM1003,60054,Aetna,Sunrise Family Clinic,1234567893,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1299000012,11,1,R51.9,1,2026-02-20,2026-02-20,99212,abc,95.00,1
+const threeClaims = `claim_id,patient_id,patient_last_name,patient_first_name,patient_dob,patient_sex,member_id,payer_id,payer_name,billing_provider_name,billing_npi,billing_tin,billing_taxonomy,billing_address,billing_city,billing_state,billing_zip,rendering_npi,place_of_service,frequency_code,dx1,line_number,service_date_from,service_date_to,procedure_code,units,line_charge,dx_pointers,patient_address,patient_city,patient_state,patient_zip
+C1001,P501,Doe,Jane,1980-02-14,F,MEM1001,60054,Aetna,Sunrise Family Clinic,1234567893,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1299000012,11,1,J06.9,1,2026-02-20,2026-02-20,99213,1,125.00,1,1 Test Ln,Springfield,IL,62704
+C1002,P502,Roe,Richard,1975-07-01,M,MEM1002,60054,Aetna,Sunrise Family Clinic,1234567890,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1299000012,11,1,I10,1,2026-02-20,2026-02-20,99214,1,180.00,1,1 Test Ln,Springfield,IL,62704
+C1003,P503,Poe,Edgar,1990-10-20,M,MEM1003,60054,Aetna,Sunrise Family Clinic,1234567893,123456789,207Q00000X,12 Main St,Springfield,IL,627011234,1299000012,11,1,R51.9,1,2026-02-20,2026-02-20,99212,abc,95.00,1,1 Test Ln,Springfield,IL,62704
 `
 
 // claimsFixture is the claims activities over a real SQLite store, an

@@ -38,6 +38,7 @@ type EligibilityStore interface {
 	Appointment(ctx context.Context, id string) (store.Appointment, error)
 	RosterAppointments(ctx context.Context, date claim.Date) ([]store.Appointment, error)
 	SaveEligibilityResult(ctx context.Context, r store.EligibilityResult) (store.EligibilityResult, error)
+	MergePatientRecords(ctx context.Context, recs map[string]claim.PatientRecord) error
 	AddWorkItem(ctx context.Context, w store.WorkItem) (store.WorkItem, error)
 	CreateSweep(ctx context.Context, s store.Sweep) (store.Sweep, error)
 	UpdateSweep(ctx context.Context, id string, status eligibility.SweepStatus, c eligibility.SweepCounts, worklistRef string) error
@@ -243,6 +244,9 @@ func (a *Eligibility) record(ctx context.Context, ap store.Appointment, resultID
 	if err != nil {
 		return eligibility.CheckOutcome{}, nil, err
 	}
+	if err := a.keepCoverage(ctx, ap, &model); err != nil {
+		return eligibility.CheckOutcome{}, nil, err
+	}
 	out := eligibility.CheckOutcome{ResultID: saved.ID, Status: saved.Status}
 	var found []eligibility.Discrepancy
 	if ans.res != nil {
@@ -257,6 +261,28 @@ func (a *Eligibility) record(ctx context.Context, ap store.Appointment, resultID
 		out.WorkItemID = wi.ID
 	}
 	return out, found, nil
+}
+
+// keepCoverage merges what an active answer says about the patient and
+// their coverage into the patient's record (see Claims.keepPatients), so
+// the claims of the visit can leave it out. The record is keyed like a
+// claim's: the practice's patient ID, else the payer and member ID.
+func (a *Eligibility) keepCoverage(ctx context.Context, ap store.Appointment, res *eligibility.Result) error {
+	payerName := ""
+	if a.Payers != nil {
+		if p := a.Payers.Payer(ap.PayerID); p != nil {
+			payerName = p.Name
+		}
+	}
+	rec, ok := res.PatientRecord(ap.PayerID, payerName)
+	if !ok {
+		return nil
+	}
+	key := claim.RecordKey(a.Ring, &claim.Claim{Patient: claim.Patient{ID: ap.PatientID}, PayerID: ap.PayerID, MemberID: ap.MemberID})
+	if key == "" {
+		return nil
+	}
+	return a.DB.MergePatientRecords(ctx, map[string]claim.PatientRecord{key: rec})
 }
 
 // unanswered is the last failure of a payer that gave no usable answer,

@@ -19,9 +19,9 @@ type Address struct {
 	Zip   string `json:"zip"`   // 5 or 9 digits, no hyphen
 }
 
-// Patient is the person who received the services. rcmbot bills the
-// subscriber as the patient (837P 2000B SBR02 = 18, "self"); dependants are
-// billed under their own member ID, as most payers issue them today.
+// Patient is the person who received the services, or (as a claim's
+// Insured) the subscriber of the patient's coverage when the patient is a
+// dependant.
 type Patient struct {
 	// ID is the practice's own patient account number. It is often the
 	// medical record number, an identifier under HIPAA: indexed columns
@@ -54,19 +54,41 @@ type Claim struct {
 	// number, CLM01). Unique within a batch.
 	ID string `json:"claim_id"`
 
-	Patient     Patient `json:"patient"`
-	MemberID    string  `json:"member_id"`
-	GroupNumber string  `json:"group_number,omitempty"`
-	PayerID     string  `json:"payer_id"`
-	PayerName   string  `json:"payer_name"`
+	Patient Patient `json:"patient"`
+
+	// The coverage billed: its payer, the member ID and group of its
+	// subscriber, and that payer's place in the patient's coverage order
+	// (SBR01; "" is primary).
+	MemberID       string         `json:"member_id"`
+	GroupNumber    string         `json:"group_number,omitempty"`
+	PayerID        string         `json:"payer_id"`
+	PayerName      string         `json:"payer_name"`
+	Responsibility Responsibility `json:"responsibility,omitempty"`
+	// Relationship is the patient's relationship to the subscriber of the
+	// coverage billed ("" or RelationshipSelf: the patient is the
+	// subscriber); Insured is that subscriber when it is someone else.
+	Relationship Relationship `json:"relationship,omitempty"`
+	Insured      Patient      `json:"insured,omitzero"`
+	// MSPType says why Medicare pays second (SBR05) on a claim billed to
+	// Medicare as secondary or tertiary; "" otherwise.
+	MSPType MSPType `json:"msp_type,omitempty"`
+	// OtherCoverage lists the patient's other coverages (2320/2330), with
+	// the adjudication of those that already decided on the claim.
+	OtherCoverage []Coverage `json:"other_coverage,omitempty"`
 
 	Billing      Provider `json:"billing"`
 	RenderingNPI string   `json:"rendering_npi,omitempty"`
 	ReferringNPI string   `json:"referring_npi,omitempty"`
 
-	PlaceOfService string `json:"place_of_service"` // 2-digit CMS POS code (CLM05-1)
-	FrequencyCode  string `json:"frequency_code"`   // CLM05-3: 1 original, 7 replacement, 8 void
-	PriorAuth      string `json:"prior_auth,omitempty"`
+	PlaceOfService string    `json:"place_of_service"` // 2-digit CMS POS code (CLM05-1)
+	FrequencyCode  Frequency `json:"frequency_code"`   // CLM05-3: 1 original, 7 replacement, 8 void
+	// OriginalClaimNumber is the payer's claim control number of the claim
+	// a replacement (7) or void (8) refers to (REF*F8).
+	OriginalClaimNumber string `json:"original_claim_number,omitempty"`
+	PriorAuth           string `json:"prior_auth,omitempty"`
+	// Facility is the service location (loop 2310C) when it is not the
+	// billing provider's address; zero when it is.
+	Facility Facility `json:"facility,omitzero"`
 
 	// TotalCharge is the claim total as the spreadsheet gave it; HasTotal
 	// says whether one was given. The 837P always carries ΣLine.Charge.
@@ -105,6 +127,15 @@ type Line struct {
 	DxPointers []int `json:"dx_pointers"`
 
 	NDC string `json:"ndc,omitempty"`
+	// NDCQuantity and NDCUnit are the drug quantity and its unit of
+	// measure (CTP04, CTP05-1): the amount of drug given, which is not
+	// the HCPCS units (J1100 is billed per 1 mg; 10 units may be 1 ML).
+	NDCQuantity float64 `json:"ndc_quantity,omitempty"`
+	NDCUnit     NDCUnit `json:"ndc_unit,omitempty"`
+	// Prior is the prior payer's decision on this line (837P loop 2430),
+	// on secondary claims whose primary adjudicated line by line; nil
+	// when only claim-level amounts are known.
+	Prior *LineAdjudication `json:"prior,omitempty"`
 
 	// RenderingNPI and PlaceOfService are the line's own rendering
 	// provider (CMS-1500 24J, 837P loop 2420A) and place of service (24B,

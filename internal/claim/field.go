@@ -38,6 +38,52 @@ const (
 	FieldDiagnosisCodes Field = "diagnosis_codes"
 )
 
+// Claim-level fields of the patient's address, the coverage billed and
+// its insured, the other coverage, corrected claims and the service
+// facility (issue 15).
+const (
+	FieldPatientAddress Field = "patient_address"
+	FieldPatientCity    Field = "patient_city"
+	FieldPatientState   Field = "patient_state"
+	FieldPatientZip     Field = "patient_zip"
+	// FieldRelationship is the patient's relationship to the insured of
+	// the coverage billed (18 self, 01 spouse, 19 child, G8 other …).
+	FieldRelationship     Field = "relationship"
+	FieldInsuredLastName  Field = "insured_last_name"
+	FieldInsuredFirstName Field = "insured_first_name"
+	FieldInsuredDOB       Field = "insured_dob"
+	FieldInsuredSex       Field = "insured_sex"
+	FieldInsuredAddress   Field = "insured_address"
+	FieldInsuredCity      Field = "insured_city"
+	FieldInsuredState     Field = "insured_state"
+	FieldInsuredZip       Field = "insured_zip"
+	// FieldResponsibility is the billed payer's place in the coverage
+	// order: P primary, S secondary, T tertiary.
+	FieldResponsibility Field = "payer_responsibility"
+	// FieldMSPType is the Medicare secondary payer type (SBR05).
+	FieldMSPType Field = "msp_type"
+	// The other coverage (the first of Claim.OtherCoverage).
+	FieldOtherPayerID      Field = "other_payer_id"
+	FieldOtherPayerName    Field = "other_payer_name"
+	FieldOtherMemberID     Field = "other_member_id"
+	FieldOtherGroupNumber  Field = "other_group_number"
+	FieldOtherRelationship Field = "other_relationship"
+	// The other payer's adjudication: paid amount, paid date and the
+	// adjustments as "CO-45 25.00; PR-1 10.00".
+	FieldPriorPaid        Field = "prior_paid"
+	FieldPriorPaidDate    Field = "prior_paid_date"
+	FieldPriorAdjustments Field = "prior_adjustments"
+	// FieldOriginalClaimNumber is the payer's claim control number a
+	// replacement or void refers to.
+	FieldOriginalClaimNumber Field = "original_claim_number"
+	FieldFacilityName        Field = "facility_name"
+	FieldFacilityNPI         Field = "facility_npi"
+	FieldFacilityAddress     Field = "facility_address"
+	FieldFacilityCity        Field = "facility_city"
+	FieldFacilityState       Field = "facility_state"
+	FieldFacilityZip         Field = "facility_zip"
+)
+
 // Line-level fields.
 const (
 	FieldLineNumber    Field = "line_number"
@@ -50,6 +96,13 @@ const (
 	FieldLineCharge Field = "line_charge"
 	FieldDxPointers Field = "dx_pointers"
 	FieldNDC        Field = "ndc"
+	// FieldNDCQuantity and FieldNDCUnit are the drug quantity and its unit (CTP04, CTP05-1).
+	FieldNDCQuantity Field = "ndc_quantity"
+	FieldNDCUnit     Field = "ndc_unit"
+	// FieldLinePriorPaid and FieldLinePriorAdjustments are the prior
+	// payer's payment and adjustments on the line (837P loop 2430).
+	FieldLinePriorPaid        Field = "line_prior_paid"
+	FieldLinePriorAdjustments Field = "line_prior_adjustments"
 )
 
 // MaxDiagnoses is how many diagnoses an 837P claim carries (HI, 12 codes).
@@ -68,7 +121,8 @@ func FieldModifier(n int) Field { return Field("modifier" + strconv.Itoa(n)) }
 func IsLineField(f Field) bool {
 	switch f {
 	case FieldLineNumber, FieldDateFrom, FieldDateTo, FieldProcedureCode, FieldModifiers,
-		FieldUnits, FieldLineCharge, FieldDxPointers, FieldNDC:
+		FieldUnits, FieldLineCharge, FieldDxPointers, FieldNDC, FieldNDCQuantity, FieldNDCUnit,
+		FieldLinePriorPaid, FieldLinePriorAdjustments:
 		return true
 	}
 	for n := 1; n <= MaxModifiers; n++ {

@@ -49,3 +49,14 @@ func PatientKey(t Tagger, c *Claim) string {
 func AccountKey(t Tagger, accountNumber string) string {
 	return PatientKeyAccount + t.Tag("patient", accountNumber)
 }
+
+// RecordKey is the patient key a patient record (PatientRecord) is kept
+// under: PatientKey when the claim has the practice's account number or
+// a payer and member ID, "" when it has neither (a claim that cannot be
+// matched to a patient without its name, which is never used to match).
+func RecordKey(t Tagger, c *Claim) string {
+	if c.Patient.ID == "" && (c.PayerID == "" || c.MemberID == "") {
+		return ""
+	}
+	return PatientKey(t, c)
+}

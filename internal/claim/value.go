@@ -38,6 +38,23 @@ func (c *Claim) Value(f Field, line int) string {
 			return strings.Join(ps, ",")
 		case FieldNDC:
 			return l.NDC
+		case FieldNDCQuantity:
+			if l.NDCQuantity == 0 {
+				return ""
+			}
+			return strconv.FormatFloat(l.NDCQuantity, 'f', -1, 64)
+		case FieldNDCUnit:
+			return string(l.NDCUnit)
+		case FieldLinePriorPaid:
+			if l.Prior == nil {
+				return ""
+			}
+			return l.Prior.Paid.String()
+		case FieldLinePriorAdjustments:
+			if l.Prior == nil {
+				return ""
+			}
+			return FormatAdjustments(l.Prior.Adjustments)
 		}
 		for n := 1; n <= MaxModifiers; n++ {
 			if f == FieldModifier(n) {
@@ -101,7 +118,7 @@ func (c *Claim) Value(f Field, line int) string {
 	case FieldPlaceOfService:
 		return c.PlaceOfService
 	case FieldFrequencyCode:
-		return c.FrequencyCode
+		return string(c.FrequencyCode)
 	case FieldPriorAuth:
 		return c.PriorAuth
 	case FieldTotalCharge:
@@ -112,5 +129,96 @@ func (c *Claim) Value(f Field, line int) string {
 	case FieldDiagnosisCodes:
 		return strings.Join(c.Diagnoses, ",")
 	}
+	return c.coverageValue(f)
+}
+
+// coverageValue is Value for the fields of issue 15: the patient's
+// address, the insured, the other coverage and its adjudication, the
+// original claim number and the service facility.
+func (c *Claim) coverageValue(f Field) string {
+	if v, ok := addressValue(f, &c.Patient.Address, FieldPatientAddress, FieldPatientCity, FieldPatientState, FieldPatientZip); ok {
+		return v
+	}
+	if v, ok := addressValue(f, &c.Insured.Address, FieldInsuredAddress, FieldInsuredCity, FieldInsuredState, FieldInsuredZip); ok {
+		return v
+	}
+	if v, ok := addressValue(f, &c.Facility.Address, FieldFacilityAddress, FieldFacilityCity, FieldFacilityState, FieldFacilityZip); ok {
+		return v
+	}
+	var o Coverage
+	if len(c.OtherCoverage) > 0 {
+		o = c.OtherCoverage[0]
+	}
+	var adj Adjudication
+	if o.Adjudication != nil {
+		adj = *o.Adjudication
+	}
+	switch f {
+	case FieldRelationship:
+		return string(c.Relationship)
+	case FieldInsuredLastName:
+		return c.Insured.LastName
+	case FieldInsuredFirstName:
+		return c.Insured.FirstName
+	case FieldInsuredDOB:
+		return c.Insured.DOB.String()
+	case FieldInsuredSex:
+		return string(c.Insured.Sex)
+	case FieldResponsibility:
+		return string(c.Responsibility)
+	case FieldMSPType:
+		return string(c.MSPType)
+	case FieldOtherPayerID:
+		return o.PayerID
+	case FieldOtherPayerName:
+		return o.PayerName
+	case FieldOtherMemberID:
+		return o.MemberID
+	case FieldOtherGroupNumber:
+		return o.GroupNumber
+	case FieldOtherRelationship:
+		return string(o.Relationship)
+	case FieldPriorPaid:
+		if o.Adjudication == nil {
+			return ""
+		}
+		return adj.Paid.String()
+	case FieldPriorPaidDate:
+		return adj.PaidDate.String()
+	case FieldPriorAdjustments:
+		return FormatAdjustments(adj.Adjustments)
+	case FieldOriginalClaimNumber:
+		return c.OriginalClaimNumber
+	case FieldFacilityName:
+		return c.Facility.Name
+	case FieldFacilityNPI:
+		return c.Facility.NPI
+	}
 	return ""
+}
+
+// addressValue returns the part of a that f names when f is one of the
+// four address fields given.
+func addressValue(f Field, a *Address, line, city, state, zip Field) (string, bool) {
+	switch f {
+	case line:
+		return strings.TrimSpace(a.Line1 + " " + a.Line2), true
+	case city:
+		return a.City, true
+	case state:
+		return a.State, true
+	case zip:
+		return a.Zip, true
+	}
+	return "", false
+}
+
+// FormatAdjustments writes adjustments as "CO-45 25.00; PR-1 10.00", the
+// form the prior_adjustments column takes.
+func FormatAdjustments(adj []Adjustment) string {
+	parts := make([]string, len(adj))
+	for i, a := range adj {
+		parts[i] = string(a.Group) + "-" + a.Reason + " " + a.Amount.String()
+	}
+	return strings.Join(parts, "; ")
 }

@@ -38,8 +38,9 @@ func write837(t *testing.T, icn int, claims ...claim.Claim) []byte {
 	t.Helper()
 	env := x12.Envelope837{Envelope: x12.Envelope{SenderID: "RCMBOT", ReceiverID: "CLEARINGHOUSE", InterchangeControl: icn,
 		GroupControl: icn, TransactionControl: 1, Time: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
-		Submitter: x12.Submitter{Name: "RCMBOT", ID: "RCMBOT", ContactName: "Billing Office", Phone: "8005551212"},
-		Receiver:  x12.Party{Name: "CLEARINGHOUSE", ID: "CLEARINGHOUSE"}}
+		Submitter:        x12.Submitter{Name: "RCMBOT", ID: "RCMBOT", ContactName: "Billing Office", Phone: "8005551212"},
+		Receiver:         x12.Party{Name: "CLEARINGHOUSE", ID: "CLEARINGHOUSE"},
+		FilingIndicators: map[string]string{"60054": "CI", "87726": "CI"}}
 	var buf bytes.Buffer
 	if _, err := x12.Write837P(&buf, env, claims); err != nil {
 		t.Fatal(err)

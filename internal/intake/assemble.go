@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -45,7 +46,8 @@ import (
 // columns holds the cell index of each field, -1 when the file has none.
 type columns struct {
 	claimID, from, to, proc, modList, units, charge, ptr, ndc, dxList int
-	rendering, pos, dob                                               int
+	rendering, pos, dob, insuredDOB, paidDate, ndcQty, ndcUnit        int
+	linePaid, lineAdj                                                 int
 	dx                                                                [claim.MaxDiagnoses]int
 	mod                                                               [claim.MaxModifiers]int
 	ptrs                                                              [maxPointerColumns]int
@@ -71,6 +73,15 @@ var claimLevelFields = []claim.Field{
 	claim.FieldBillingName, claim.FieldBillingNPI, claim.FieldBillingTIN, claim.FieldBillingTaxonomy,
 	claim.FieldBillingAddress, claim.FieldBillingCity, claim.FieldBillingState, claim.FieldBillingZip,
 	claim.FieldReferringNPI, claim.FieldFrequencyCode, claim.FieldPriorAuth, claim.FieldTotalCharge,
+	claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState, claim.FieldPatientZip,
+	claim.FieldRelationship, FieldInsuredName, claim.FieldInsuredLastName, claim.FieldInsuredFirstName,
+	claim.FieldInsuredDOB, claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity,
+	claim.FieldInsuredState, claim.FieldInsuredZip, claim.FieldResponsibility, claim.FieldMSPType,
+	claim.FieldOtherPayerID, claim.FieldOtherPayerName, claim.FieldOtherMemberID, claim.FieldOtherGroupNumber,
+	claim.FieldOtherRelationship, FieldOtherInsuredName, claim.FieldPriorPaid, claim.FieldPriorPaidDate,
+	claim.FieldPriorAdjustments, claim.FieldOriginalClaimNumber,
+	claim.FieldFacilityName, claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity,
+	claim.FieldFacilityState, claim.FieldFacilityZip,
 }
 
 func resolveColumns(l *Layout) columns {
@@ -86,6 +97,9 @@ func resolveColumns(l *Layout) columns {
 		units: idx(claim.FieldUnits), charge: idx(claim.FieldLineCharge), ptr: idx(claim.FieldDxPointers),
 		ndc: idx(claim.FieldNDC), dxList: idx(claim.FieldDiagnosisCodes),
 		rendering: idx(claim.FieldRenderingNPI), pos: idx(claim.FieldPlaceOfService), dob: idx(claim.FieldPatientDOB),
+		insuredDOB: idx(claim.FieldInsuredDOB), paidDate: idx(claim.FieldPriorPaidDate),
+		ndcQty: idx(claim.FieldNDCQuantity), ndcUnit: idx(claim.FieldNDCUnit),
+		linePaid: idx(claim.FieldLinePriorPaid), lineAdj: idx(claim.FieldLinePriorAdjustments),
 	}
 	c.hasUnits = c.units >= 0
 	for n := range c.dx {
@@ -188,7 +202,7 @@ func (r *Reader) scanRow(row int, cells []string) {
 		return
 	}
 	r.lastID = id
-	for _, i := range [3]int{col.from, col.to, col.dob} {
+	for _, i := range [5]int{col.from, col.to, col.dob, col.insuredDOB, col.paidDate} {
 		r.dates.note(row, i, cell(cells, i))
 	}
 	g, ok := r.byID[id]
@@ -303,7 +317,14 @@ func (r *Reader) finish() (claim.Claim, bool) {
 		c.Lines[li].DxPointers = out
 	}
 	if c.FrequencyCode == "" {
-		c.FrequencyCode = "1"
+		c.FrequencyCode = claim.FrequencyOriginal
+	}
+	if f, msg := settleCoverage(&c); msg != "" {
+		i := -1
+		if col, ok := r.layout.Column(f); ok {
+			i = col.Index
+		}
+		r.loose = append(r.loose, r.rowErr(c.Row, i, nil, c.ID, msg))
 	}
 	return c, true
 }
@@ -420,7 +441,7 @@ func trimSlots(s []string) []string {
 func (r *Reader) line(row int, cells []string) {
 	b, col := r.cur, &r.col
 	has := false
-	for _, i := range []int{col.from, col.to, col.proc, col.modList, col.units, col.charge, col.ptr, col.ndc} {
+	for _, i := range []int{col.from, col.to, col.proc, col.modList, col.units, col.charge, col.ptr, col.ndc, col.ndcQty, col.ndcUnit, col.linePaid, col.lineAdj} {
 		if cell(cells, i) != "" {
 			has = true
 			break
@@ -506,6 +527,19 @@ func (r *Reader) line(row int, cells []string) {
 	if l.NDC, err = ParseNDC(cell(cells, col.ndc)); err != nil {
 		fail(col.ndc, err)
 	}
+	if l.NDCQuantity, err = ParseNDCQuantity(cell(cells, col.ndcQty)); err != nil {
+		fail(col.ndcQty, err)
+	}
+	if l.NDCUnit, err = ParseNDCUnit(cell(cells, col.ndcUnit)); err != nil {
+		fail(col.ndcUnit, err)
+	}
+	if l.Prior, err = parseLinePrior(cell(cells, col.linePaid), cell(cells, col.lineAdj)); err != nil {
+		i := col.lineAdj
+		if errors.Is(err, errLinePaid) {
+			i = col.linePaid
+		}
+		fail(i, err)
+	}
 	if npi := IDText(cell(cells, col.rendering)); npi != "" && npi != b.c.RenderingNPI {
 		l.RenderingNPI = npi
 	}
@@ -571,18 +605,156 @@ func (r *Reader) setField(c *claim.Claim, f claim.Field, raw string) error {
 	default:
 		if comp, ok := composites[f]; ok {
 			err = comp.set(c, raw)
+		} else {
+			err = r.setCoverageField(c, f, raw)
 		}
 	}
 	return err
 }
 
+// setCoverageField is setField for the fields of issue 15: the patient's
+// and insured's addresses, the insured, the other coverage and its
+// adjudication, the original claim number and the service facility.
+func (r *Reader) setCoverageField(c *claim.Claim, f claim.Field, raw string) error {
+	if a := addressOf(c, f); a != nil {
+		setAddress(a, f, raw)
+		return nil
+	}
+	var err error
+	switch f {
+	case claim.FieldRelationship:
+		c.Relationship, err = ParseRelationship(raw)
+	case claim.FieldInsuredLastName:
+		c.Insured.LastName = raw
+	case claim.FieldInsuredFirstName:
+		c.Insured.FirstName = raw
+	case claim.FieldInsuredDOB:
+		c.Insured.DOB, err = r.date(raw, BirthDate)
+	case claim.FieldInsuredSex:
+		c.Insured.Sex, err = ParseSex(raw)
+	case claim.FieldResponsibility:
+		c.Responsibility, err = ParseResponsibility(raw)
+	case claim.FieldMSPType:
+		c.MSPType, err = ParseMSPType(raw)
+	case claim.FieldOtherPayerID:
+		otherCoverage(c).PayerID = ParsePayerID(raw)
+	case claim.FieldOtherPayerName:
+		otherCoverage(c).PayerName = raw
+	case claim.FieldOtherMemberID:
+		otherCoverage(c).MemberID = IDText(raw)
+	case claim.FieldOtherGroupNumber:
+		otherCoverage(c).GroupNumber = IDText(raw)
+	case claim.FieldOtherRelationship:
+		otherCoverage(c).Relationship, err = ParseRelationship(raw)
+	case claim.FieldPriorPaid:
+		var m claim.Money
+		if m, _, err = ParseAmount(raw); err == nil {
+			adjudication(c).Paid = m
+		}
+	case claim.FieldPriorPaidDate:
+		var d claim.Date
+		if d, err = r.date(raw, ServiceDate); err == nil {
+			adjudication(c).PaidDate = d
+		}
+	case claim.FieldPriorAdjustments:
+		var adj []claim.Adjustment
+		if adj, err = ParseAdjustments(raw); err == nil {
+			adjudication(c).Adjustments = adj
+		}
+	case claim.FieldOriginalClaimNumber:
+		c.OriginalClaimNumber = IDText(raw)
+	case claim.FieldFacilityName:
+		c.Facility.Name = raw
+	case claim.FieldFacilityNPI:
+		c.Facility.NPI = IDText(raw)
+	}
+	return err
+}
+
+// addressOf returns the address an address field of c fills, nil for
+// another field.
+func addressOf(c *claim.Claim, f claim.Field) *claim.Address {
+	switch f {
+	case claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState, claim.FieldPatientZip:
+		return &c.Patient.Address
+	case claim.FieldInsuredAddress, claim.FieldInsuredCity, claim.FieldInsuredState, claim.FieldInsuredZip:
+		return &c.Insured.Address
+	case claim.FieldFacilityAddress, claim.FieldFacilityCity, claim.FieldFacilityState, claim.FieldFacilityZip:
+		return &c.Facility.Address
+	}
+	return nil
+}
+
+// setAddress fills the part of a that address field f names.
+func setAddress(a *claim.Address, f claim.Field, raw string) {
+	switch f {
+	case claim.FieldPatientAddress, claim.FieldInsuredAddress, claim.FieldFacilityAddress:
+		a.Line1 = raw
+	case claim.FieldPatientCity, claim.FieldInsuredCity, claim.FieldFacilityCity:
+		a.City = raw
+	case claim.FieldPatientState, claim.FieldInsuredState, claim.FieldFacilityState:
+		a.State = Code(raw)
+	default:
+		a.Zip = ParseZip(raw)
+	}
+}
+
+// adjudication returns the other coverage's adjudication, adding both
+// when the claim has none.
+func adjudication(c *claim.Claim) *claim.Adjudication {
+	o := otherCoverage(c)
+	if o.Adjudication == nil {
+		o.Adjudication = &claim.Adjudication{}
+	}
+	return o.Adjudication
+}
+
+// settleCoverage completes the coverage of a claim read from a file: the
+// payer columns give the primary coverage and the secondary columns the
+// other one; a claim billed to the secondary (payer responsibility S,
+// or a primary paid amount with no responsibility given) has the two
+// swapped, so that the claim's payer is the one billed and the primary,
+// with what it paid, is the other coverage. It returns why the coverage
+// cannot be read as given, or "".
+func settleCoverage(c *claim.Claim) (claim.Field, string) {
+	if len(c.OtherCoverage) == 0 {
+		if c.Responsibility != "" && c.Responsibility != claim.Primary {
+			return claim.FieldResponsibility, "the claim is billed to a secondary or tertiary payer but names no other payer: fill in the primary payer's ID, name and member ID in the secondary payer columns' place"
+		}
+		return "", ""
+	}
+	o := &c.OtherCoverage[0]
+	paid := o.Adjudication != nil
+	if c.Responsibility == "" && paid {
+		c.Responsibility = claim.Secondary
+	}
+	if c.Responsibility.Or() == claim.Primary {
+		if paid {
+			return claim.FieldPriorPaid, "a primary claim carries no prior payer's payment: set the payer responsibility to S to bill the secondary payer, or clear the primary paid columns"
+		}
+		o.Responsibility = claim.Secondary
+		return "", ""
+	}
+	// Billed to the secondary: the payer columns were the primary.
+	billed := claim.Coverage{PayerID: o.PayerID, PayerName: o.PayerName, MemberID: o.MemberID, GroupNumber: o.GroupNumber,
+		Relationship: o.Relationship, Insured: o.Insured}
+	*o = claim.Coverage{Responsibility: claim.Primary, PayerID: c.PayerID, PayerName: c.PayerName, MemberID: c.MemberID,
+		GroupNumber: c.GroupNumber, Relationship: c.Relationship, Insured: c.Insured, Adjudication: o.Adjudication}
+	c.PayerID, c.PayerName, c.MemberID, c.GroupNumber = billed.PayerID, billed.PayerName, billed.MemberID, billed.GroupNumber
+	c.Relationship, c.Insured = billed.Relationship, billed.Insured
+	if c.Relationship.IsSelf() {
+		c.Insured = claim.Patient{}
+	}
+	return "", ""
+}
+
 // ParseFrequency reads the claim frequency code (CLM05-3) a professional
 // claim may carry: 1 original, 7 replacement, 8 void. Blank defaults to 1
 // when the claim is complete.
-func ParseFrequency(s string) (string, error) {
-	c := integral(Code(s))
+func ParseFrequency(s string) (claim.Frequency, error) {
+	c := claim.Frequency(integral(Code(s)))
 	switch c {
-	case "", "1", "7", "8":
+	case "", claim.FrequencyOriginal, claim.FrequencyReplacement, claim.FrequencyVoid:
 		return c, nil
 	}
 	return "", errValue("expected a claim frequency code: 1 (original), 7 (replacement) or 8 (void)")

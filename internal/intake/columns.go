@@ -109,6 +109,66 @@ var synonyms = map[claim.Field][]string{
 		"Pointer", "Pointers", "Dx Link", "Diagnosis Link"},
 	claim.FieldNDC: {"NDC", "NDC Code", "NDC Number", "NDC #", "NDC No", "National Drug Code", "Drug Code",
 		"NDC 11"},
+	claim.FieldNDCQuantity: {"NDC Quantity", "NDC Qty", "NDC Units", "Drug Quantity", "Drug Qty", "NDC Unit Quantity"},
+	claim.FieldNDCUnit: {"NDC Unit", "NDC Unit of Measure", "NDC UOM", "NDC Measure", "Drug Unit", "Drug Unit of Measure",
+		"Drug UOM", "NDC Unit Code"},
+	claim.FieldLinePriorPaid: {"Primary Line Paid", "Primary Line Paid Amount", "Line Paid by Primary", "Prior Payer Line Paid",
+		"Other Payer Line Paid", "Line Prior Paid"},
+	claim.FieldLinePriorAdjustments: {"Primary Line Adjustments", "Primary Line CAS", "Prior Payer Line Adjustments",
+		"Other Payer Line Adjustments", "Line Prior Adjustments", "Line CAS"},
+	claim.FieldPatientAddress: {"Patient Address", "Patient Address 1", "Patient Address Line 1", "Patient Street",
+		"Patient Street Address", "Pt Address", "Address", "Address 1", "Address Line 1", "Street Address", "Street"},
+	claim.FieldPatientCity:  {"Patient City", "Pt City", "City"},
+	claim.FieldPatientState: {"Patient State", "Pt State", "State"},
+	claim.FieldPatientZip: {"Patient Zip", "Patient Zip Code", "Patient Postal Code", "Pt Zip", "Zip", "Zip Code",
+		"Postal Code"},
+	claim.FieldRelationship: {"Relationship", "Patient Relationship", "Relationship to Insured", "Patient Relationship to Insured",
+		"Pt Rel to Insured", "Rel to Insured", "Insured Relationship", "Relationship to Subscriber", "Subscriber Relationship",
+		"Patient Relationship to Subscriber", "Relation to Insured", "Primary Relationship"},
+	claim.FieldInsuredLastName:  {"Insured Last Name", "Subscriber Last Name", "Insured's Last Name", "Policy Holder Last Name"},
+	claim.FieldInsuredFirstName: {"Insured First Name", "Subscriber First Name", "Insured's First Name", "Policy Holder First Name"},
+	claim.FieldInsuredDOB: {"Insured DOB", "Subscriber DOB", "Insured Date of Birth", "Subscriber Date of Birth",
+		"Insured's Date of Birth", "Insured Birth Date", "Subscriber Birth Date", "Policy Holder DOB"},
+	claim.FieldInsuredSex: {"Insured Sex", "Subscriber Sex", "Insured Gender", "Subscriber Gender", "Insured's Sex"},
+	claim.FieldInsuredAddress: {"Insured Address", "Subscriber Address", "Insured's Address", "Insured Address 1",
+		"Subscriber Address 1", "Insured Street"},
+	claim.FieldInsuredCity:  {"Insured City", "Subscriber City", "Insured's City"},
+	claim.FieldInsuredState: {"Insured State", "Subscriber State", "Insured's State"},
+	claim.FieldInsuredZip:   {"Insured Zip", "Insured Zip Code", "Subscriber Zip", "Subscriber Zip Code", "Insured's Zip Code"},
+	claim.FieldResponsibility: {"Payer Responsibility", "Responsibility", "Payer Sequence", "Payer Order", "Insurance Sequence",
+		"Insurance Order", "Coverage Order", "COB Order", "Insurance Level", "Payer Level", "Billed Insurance", "Bill Insurance"},
+	claim.FieldMSPType: {"MSP Type", "MSP Type Code", "MSP Code", "Medicare Secondary Payer Type", "Medicare Secondary Type",
+		"Medicare Secondary Payer Code", "Insurance Type Code"},
+	claim.FieldOtherPayerID: {"Secondary Payer ID", "Secondary Payor ID", "Secondary Insurance Payer ID", "Secondary Payer Code",
+		"Other Payer ID", "Other Payor ID", "COB Payer ID"},
+	claim.FieldOtherPayerName: {"Secondary Payer", "Secondary Payer Name", "Secondary Payor", "Secondary Insurance",
+		"Secondary Insurance Name", "Secondary Carrier", "Other Payer", "Other Payer Name", "Other Insurance", "Other Insurance Name"},
+	claim.FieldOtherMemberID: {"Secondary Member ID", "Secondary Policy #", "Secondary Policy Number", "Secondary Subscriber ID",
+		"Secondary Insurance ID", "Secondary Insurance Member ID", "Secondary Insured ID", "Other Member ID", "Other Insured ID",
+		"Other Insured's Policy", "Other Policy Number"},
+	claim.FieldOtherGroupNumber: {"Secondary Group #", "Secondary Group Number", "Secondary Group", "Other Group Number",
+		"Other Insured's Group"},
+	claim.FieldOtherRelationship: {"Secondary Relationship", "Secondary Relationship to Insured", "Other Relationship",
+		"Other Insured Relationship"},
+	claim.FieldPriorPaid: {"Primary Paid", "Primary Paid Amount", "Primary Paid Amt", "Primary Payment", "Primary Payment Amount",
+		"Paid by Primary", "Prior Payer Paid", "Prior Paid", "Prior Paid Amount", "Other Payer Paid", "Other Payer Paid Amount",
+		"COB Paid Amount"},
+	claim.FieldPriorPaidDate: {"Primary Paid Date", "Primary Payment Date", "Primary Adjudication Date", "Primary Remit Date",
+		"Prior Paid Date", "Prior Payer Paid Date", "Other Payer Paid Date", "COB Paid Date"},
+	claim.FieldPriorAdjustments: {"Primary Adjustments", "Primary CAS", "Primary Adjustment Codes", "Prior Adjustments",
+		"Prior Payer Adjustments", "Other Payer Adjustments", "COB Adjustments", "CAS"},
+	claim.FieldOriginalClaimNumber: {"Original Claim Number", "Original Claim #", "Original Claim ID", "Original Claim Ref",
+		"Payer Claim Number", "Payer Claim #", "Payer Claim ID", "Payer Claim Control Number", "Claim Control Number",
+		"ICN", "Original ICN", "DCN", "Original Reference Number", "Original Ref No"},
+	claim.FieldFacilityName: {"Facility Name", "Facility", "Service Facility", "Service Facility Name", "Service Location",
+		"Service Location Name", "Location Name"},
+	claim.FieldFacilityNPI: {"Facility NPI", "Service Facility NPI", "Service Location NPI", "Location NPI"},
+	claim.FieldFacilityAddress: {"Facility Address", "Facility Address 1", "Service Facility Address", "Service Location Address",
+		"Location Address", "Facility Street"},
+	claim.FieldFacilityCity:  {"Facility City", "Service Facility City", "Service Location City", "Location City"},
+	claim.FieldFacilityState: {"Facility State", "Service Facility State", "Service Location State", "Location State"},
+	claim.FieldFacilityZip: {"Facility Zip", "Facility Zip Code", "Service Facility Zip", "Service Location Zip",
+		"Location Zip"},
 }
 
 // dxStems are header stems followed by the diagnosis number ("Dx 1",
@@ -140,6 +200,10 @@ const (
 	// MIDDLE" form, as Tebra/Kareo, AdvancedMD and eClinicalWorks export
 	// it; it fills the patient's last, first and middle names and suffix.
 	FieldPatientName claim.Field = "patient_name"
+	// FieldInsuredName is the insured's name in one "LAST, FIRST" cell,
+	// FieldOtherInsuredName the other coverage's insured's.
+	FieldInsuredName      claim.Field = "insured_name"
+	FieldOtherInsuredName claim.Field = "other_insured_name"
 	// wideProcedureField marks "CPT Code 2", "Procedure Code 3"...
 	wideProcedureField claim.Field = "procedure_code_n"
 )
@@ -180,11 +244,50 @@ var composites = map[claim.Field]composite{
 			return PersonName{Last: p.LastName, First: p.FirstName, Middle: p.MiddleName, Suffix: p.Suffix}.String()
 		},
 	},
+	FieldInsuredName: nameComposite([]claim.Field{claim.FieldInsuredLastName, claim.FieldInsuredFirstName},
+		func(c *claim.Claim) *claim.Patient { return &c.Insured }),
+	FieldOtherInsuredName: nameComposite(nil, func(c *claim.Claim) *claim.Patient { return &otherCoverage(c).Insured }),
+}
+
+// nameComposite is a "LAST, FIRST M" column filling the person who(c).
+func nameComposite(covers []claim.Field, who func(*claim.Claim) *claim.Patient) composite {
+	return composite{
+		covers: covers,
+		set: func(c *claim.Claim, raw string) error {
+			n, err := SplitPersonName(raw)
+			if err != nil {
+				return err
+			}
+			p := who(c)
+			p.LastName, p.FirstName, p.MiddleName, p.Suffix = n.Last, n.First, n.Middle, n.Suffix
+			return nil
+		},
+		text: func(c *claim.Claim) string {
+			if len(c.OtherCoverage) == 0 && covers == nil {
+				return ""
+			}
+			p := who(c)
+			return PersonName{Last: p.LastName, First: p.FirstName, Middle: p.MiddleName, Suffix: p.Suffix}.String()
+		},
+	}
+}
+
+// otherCoverage returns the claim's first other coverage, adding it when
+// the claim has none.
+func otherCoverage(c *claim.Claim) *claim.Coverage {
+	if len(c.OtherCoverage) == 0 {
+		c.OtherCoverage = []claim.Coverage{{}}
+	}
+	return &c.OtherCoverage[0]
 }
 
 var compositeSynonyms = map[claim.Field][]string{
 	FieldPatientName: {"Patient Name", "Patient", "Pt Name", "Patient Full Name", "Patient Name (Last, First)",
 		"Patient (Last, First)", "Patient Last, First", "Patient Name Last First", "Pat Name"},
+	FieldInsuredName: {"Insured Name", "Insured's Name", "Subscriber Name", "Subscriber", "Insured", "Policy Holder",
+		"Policy Holder Name", "Policyholder", "Insured Name (Last, First)", "Subscriber Full Name"},
+	FieldOtherInsuredName: {"Secondary Insured Name", "Secondary Subscriber Name", "Secondary Insured", "Other Insured Name",
+		"Other Insured's Name", "Other Insured", "Secondary Policy Holder"},
 }
 
 // extraDx are single-diagnosis headers that mean dx1 or dx2.
@@ -402,6 +505,14 @@ func (l *Layout) ColumnFor(f claim.Field) (Column, bool) {
 		alt = []claim.Field{FieldDxPointer(1)}
 	case f == claim.FieldPatientLastName || f == claim.FieldPatientFirstName:
 		alt = []claim.Field{FieldPatientName}
+	case f == claim.FieldInsuredLastName || f == claim.FieldInsuredFirstName:
+		alt = []claim.Field{FieldInsuredName, claim.FieldRelationship}
+	case f == claim.FieldOtherRelationship:
+		alt = []claim.Field{FieldOtherInsuredName}
+	case f == claim.FieldPatientZip || f == claim.FieldPatientCity || f == claim.FieldPatientState:
+		alt = []claim.Field{claim.FieldPatientAddress}
+	case f == claim.FieldFacilityName:
+		alt = []claim.Field{claim.FieldFacilityAddress, claim.FieldPlaceOfService}
 	}
 	for _, a := range alt {
 		if c, ok := l.Column(a); ok {

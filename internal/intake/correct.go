@@ -184,6 +184,42 @@ func correctLine(l *claim.Line, f claim.Field, value string, asOf claim.Date) (s
 			return "", err
 		}
 		return old, nil
+	case f == claim.FieldNDCQuantity:
+		old := ""
+		if l.NDCQuantity != 0 {
+			old = strconv.FormatFloat(l.NDCQuantity, 'f', -1, 64)
+		}
+		q, err := ParseNDCQuantity(value)
+		if err != nil {
+			return "", err
+		}
+		l.NDCQuantity = q
+		return old, nil
+	case f == claim.FieldNDCUnit:
+		old := string(l.NDCUnit)
+		u, err := ParseNDCUnit(value)
+		if err != nil {
+			return "", err
+		}
+		l.NDCUnit = u
+		return old, nil
+	case f == claim.FieldLinePriorPaid || f == claim.FieldLinePriorAdjustments:
+		var paid, adj string
+		if l.Prior != nil {
+			paid, adj = l.Prior.Paid.String(), claim.FormatAdjustments(l.Prior.Adjustments)
+		}
+		old := paid
+		if f == claim.FieldLinePriorPaid {
+			paid = value
+		} else {
+			old, adj = adj, value
+		}
+		p, err := parseLinePrior(paid, adj)
+		if err != nil {
+			return "", err
+		}
+		l.Prior = p
+		return old, nil
 	case f == claim.FieldLineNumber:
 		return "", errors.New("line numbers cannot be corrected")
 	}

@@ -239,7 +239,7 @@ func TestIdentifiers(t *testing.T) {
 			t.Errorf("ParseNDC(%q) succeeded", bad)
 		}
 	}
-	for in, want := range map[string]string{"": "", "1": "1", "7": "7", "8.0": "8"} {
+	for in, want := range map[string]claim.Frequency{"": "", "1": "1", "7": "7", "8.0": "8"} {
 		if got, err := ParseFrequency(in); err != nil || got != want {
 			t.Errorf("ParseFrequency(%q) = %q, %v", in, got, err)
 		}

@@ -214,6 +214,21 @@ func (v lineView) ndc() string {
 	return v.l.NDC
 }
 
+func (v lineView) payer() string {
+	if v.h != nil {
+		return v.h.PayerID
+	}
+	return v.c.PayerID
+}
+
+// coordinated reports whether cur and prev bill one service to two of
+// the patient's payers: cur is a secondary or tertiary claim and prev
+// went to another payer. That is coordination of benefits, not a
+// duplicate.
+func coordinated(cur, prev lineView) bool {
+	return cur.c != nil && cur.c.Responsibility.Or() != claim.Primary && prev.payer() != cur.c.PayerID
+}
+
 func (v lineView) billing() string {
 	if v.h != nil {
 		return v.h.BillingNPI
@@ -296,7 +311,7 @@ func (r *run) indexClaim(i int, c *claim.Claim, only int) {
 	p := patientHash(r.s.seed, c.Patient.ID, c.PayerID, c.MemberID)
 	// A replacement or void claim (frequency 7/8) stands in for a stored
 	// claim by design: it is not compared with the history.
-	useHistory := c.FrequencyCode != "7" && c.FrequencyCode != "8"
+	useHistory := !c.FrequencyCode.NeedsOriginal()
 	for li := range c.Lines {
 		l := &c.Lines[li]
 		if l.From == 0 || l.Procedure == "" || li >= maxLines {
@@ -422,7 +437,7 @@ func (r *run) compareWithEarlier(m *member, useHistory bool, only int) {
 // duplicates; an NDC a stored line does not record matches any.
 func (r *run) duplicate(m *member, cur, prev lineView) bool {
 	pn, cn := prev.ndc(), cur.ndc()
-	if pn != "" && cn != "" && pn != cn {
+	if pn != "" && cn != "" && pn != cn || coordinated(cur, prev) {
 		return false
 	}
 	exact := prev.charge() == cur.charge() && prev.units() == cur.units() && sameMods(prev.mods(), cur.mods()) &&
@@ -463,7 +478,7 @@ func (r *run) checkAddOn(idx int32) {
 	if !a.InForce(dos) {
 		return
 	}
-	useHistory := cur.c.FrequencyCode != "7" && cur.c.FrequencyCode != "8"
+	useHistory := !cur.c.FrequencyCode.NeedsOriginal()
 	for j := b.days.head(m.group); j >= 0; j = b.members[j].next {
 		e := &b.members[j]
 		if j == idx || e.key == 0 || e.key == m.key || (e.claim < 0 && !useHistory) || e.dos != m.dos || e.patient != m.patient {

@@ -96,6 +96,61 @@ func (r *run) checkRequired(c *claim.Claim) {
 			fmt.Sprintf("The claim has %d service lines; an 837P claim carries at most %d.", len(c.Lines), maxLines),
 			"Split the services into claims of at most 50 lines.")
 	}
+	r.checkCoverage(c)
+}
+
+// checkCoverage checks what the 837P needs of the patient's address, the
+// insured, the other payers, corrected claims, the service facility and
+// drug lines. The 837P check (x12.Check837P) refuses the same claims; these
+// findings say what to fill in.
+func (r *run) checkCoverage(c *claim.Claim) {
+	if blank(c.Patient.Address.Line1) {
+		r.add(rReqPatientAddress, 0, claim.FieldPatientAddress, "Patient street address is missing.",
+			"Enter the patient's street address, city, state and ZIP (payers reject claims without it).")
+	} else if field, what := missingAddress(&c.Patient.Address); field != "" {
+		r.add(rReqPatientAddress, 0, claim.FieldPatientZip, "Patient address: "+what+".", "Enter the patient's city, 2-letter state and 5- or 9-digit ZIP.")
+	}
+	if c.IsDependant() && (!c.Relationship.Valid() || blank(c.Insured.LastName) || blank(c.Insured.FirstName)) {
+		r.add(rReqInsured, 0, claim.FieldInsuredLastName, "The patient is a dependant but the insured (subscriber) is not named, or the relationship is not a valid code.",
+			"Enter the insured's name as on the card and the relationship (self, spouse, child, other).")
+	}
+	if c.FrequencyCode.NeedsOriginal() && blank(c.OriginalClaimNumber) {
+		r.add(rReqOriginalClaim, 0, claim.FieldOriginalClaimNumber, fmt.Sprintf("Frequency %s (replacement or void) without the payer's original claim number.", c.FrequencyCode),
+			"Enter the payer's claim control number (ICN/DCN) from the remittance of the original claim.")
+	}
+	if resp := c.Responsibility.Or(); resp != claim.Primary {
+		prior := false
+		for _, o := range c.OtherCoverage {
+			if o.Responsibility.Rank() < resp.Rank() {
+				prior = true
+				if o.Adjudication == nil || o.Adjudication.PaidDate.IsZero() {
+					r.add(rReqPriorPayer, 0, claim.FieldPriorPaid, fmt.Sprintf("Billed to the %s payer without what payer %s paid and when.", resp.Name(), o.PayerID),
+						"Enter the primary's paid amount, paid date and adjustments from its remittance (835).")
+				}
+			}
+		}
+		if !prior {
+			r.add(rReqPriorPayer, 0, claim.FieldOtherPayerID, fmt.Sprintf("Billed to the %s payer but no payer before it is named.", resp.Name()),
+				"Enter the primary payer's ID, name and the patient's member ID there, with what it paid.")
+		}
+	}
+	if claim.IsFacilityPOS(c.PlaceOfService) && (blank(c.Facility.Name) || blank(c.Facility.Address.Line1)) {
+		r.add(rReqFacility, 0, claim.FieldFacilityName, fmt.Sprintf("Place of service %s is a facility but the service facility is not named.", c.PlaceOfService),
+			"Enter the facility's name, street address, city, state and ZIP (and its NPI).")
+	}
+	for i := range c.Lines {
+		l := &c.Lines[i]
+		if l.NDC == "" {
+			continue
+		}
+		if !(l.NDCQuantity > 0) {
+			r.add(rReqNDCQuantity, i+1, claim.FieldNDCQuantity, fmt.Sprintf("Line %d (%s) has an NDC but no drug quantity.", i+1, l.Procedure),
+				"Enter the amount of drug given (e.g. 1 for one 1 mL vial): it is not the HCPCS units.")
+		} else if !l.NDCUnit.Valid() {
+			r.add(rReqNDCQuantity, i+1, claim.FieldNDCUnit, fmt.Sprintf("Line %d (%s) has an NDC quantity but no unit of measure.", i+1, l.Procedure),
+				"Enter the unit: UN (unit), ML, GR (gram), ME (milligram) or F2 (international unit).")
+		}
+	}
 }
 
 // blank reports whether s is empty or white space; ASCII is checked

@@ -224,11 +224,14 @@ func TestProcedureRulePackEdits(t *testing.T) {
 			c.Diagnoses = []string{"R319"}
 		})},
 		// Place-of-service families.
-		{name: "office E/M at inpatient POS 21", edit: func(c *claim.Claim) { c.PlaceOfService = "21" }, want: []string{"POS-002"}, line: 1, field: claim.FieldPlaceOfService},
+		{name: "office E/M at inpatient POS 21", edit: func(c *claim.Claim) { c.PlaceOfService, c.Facility = "21", testHospital }, want: []string{"POS-002"}, line: 1, field: claim.FieldPlaceOfService},
 		{name: "office E/M in the office", edit: func(c *claim.Claim) { c.PlaceOfService = "11" }},
 		{name: "office E/M by telehealth", edit: func(c *claim.Claim) { c.PlaceOfService = "02"; c.Lines = c.Lines[:1] }},
 		{name: "emergency E/M in the office", edit: both(visit("99283"), func(c *claim.Claim) { c.Diagnoses = []string{"R1013"} }), want: []string{"POS-002"}},
-		{name: "emergency E/M in the emergency department", edit: both(visit("99283"), func(c *claim.Claim) { c.Diagnoses = []string{"R1013"}; c.PlaceOfService = "23" })},
+		{name: "emergency E/M in the emergency department", edit: both(visit("99283"), func(c *claim.Claim) {
+			c.Diagnoses = []string{"R1013"}
+			c.PlaceOfService, c.Facility = "23", testHospital
+		})},
 		{name: "a line's own inpatient POS", edit: func(c *claim.Claim) { c.Lines[0].PlaceOfService = "21" }, want: []string{"POS-002"}, line: 1},
 		// Combination code.
 		{name: "20610 + 76942 is 20611", edit: ncciLines(l("20610", "RT"), l("76942", "XU")), want: []string{"PRC-006"}, line: 1, inMsg: "20611"},
@@ -243,7 +246,8 @@ func TestMedicaidNDCAndDuplicates(t *testing.T) {
 			c.Lines = c.Lines[:1]
 			c.Lines[0].Modifiers = []string{"25"}
 			for _, n := range ndc {
-				c.Lines = append(c.Lines, claim.Line{From: d, Procedure: "J1100", Units: 5, Charge: 2000, DxPointers: []int{1}, NDC: n})
+				c.Lines = append(c.Lines, claim.Line{From: d, Procedure: "J1100", Units: 5, Charge: 2000, DxPointers: []int{1}, NDC: n,
+					NDCQuantity: 1, NDCUnit: claim.NDCUnitMilliliter})
 			}
 			c.Lines = append(c.Lines, claim.Line{From: d, Procedure: "96372", Units: 1, Charge: 3800, DxPointers: []int{1}})
 		}
@@ -475,3 +479,6 @@ func TestKeyAndKind(t *testing.T) {
 		}
 	}
 }
+
+// testHospital is the service facility of claims at a hospital place of service.
+var testHospital = claim.Facility{Name: "Test General Hospital", Address: claim.Address{Line1: "500 Hospital Dr", City: "Springfield", State: "IL", Zip: "62704"}}

@@ -396,7 +396,7 @@ func (r *run) buildEnv(c *claim.Claim, dos claim.Date, ctx Context) {
 		ptrs = append(ptrs, &lines[i])
 	}
 	r.linePtrs = ptrs
-	*e = RuleEnv{Line: &noLine, Claim: ClaimEnv{ID: c.ID, PayerID: c.PayerID, POS: c.PlaceOfService, Frequency: c.FrequencyCode,
+	*e = RuleEnv{Line: &noLine, Claim: ClaimEnv{ID: c.ID, PayerID: c.PayerID, POS: c.PlaceOfService, Frequency: string(c.FrequencyCode),
 		PriorAuth: c.PriorAuth, TotalCharge: c.LineTotal().Float(), Diagnoses: c.Diagnoses, Lines: ptrs,
 		BillingNPI: c.Billing.NPI, BillingTaxonomy: c.Billing.Taxonomy, BillingState: c.Billing.Address.State,
 		RenderingNPI: c.RenderingNPI, ReferringNPI: c.ReferringNPI, PatientAge: age, PatientSex: string(c.Patient.Sex)}}
@@ -423,7 +423,14 @@ func knownField(f claim.Field) bool {
 		claim.FieldBillingZip, claim.FieldRenderingNPI, claim.FieldReferringNPI, claim.FieldPlaceOfService,
 		claim.FieldFrequencyCode, claim.FieldPriorAuth, claim.FieldTotalCharge, claim.FieldDiagnosisCodes,
 		claim.FieldLineNumber, claim.FieldDateFrom, claim.FieldDateTo, claim.FieldProcedureCode, claim.FieldModifiers,
-		claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC:
+		claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC,
+		claim.FieldNDCQuantity, claim.FieldNDCUnit, claim.FieldLinePriorPaid, claim.FieldLinePriorAdjustments, claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState,
+		claim.FieldPatientZip, claim.FieldRelationship, claim.FieldInsuredLastName, claim.FieldInsuredFirstName,
+		claim.FieldInsuredDOB, claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity, claim.FieldInsuredState,
+		claim.FieldInsuredZip, claim.FieldResponsibility, claim.FieldMSPType, claim.FieldOtherPayerID, claim.FieldOtherPayerName,
+		claim.FieldOtherMemberID, claim.FieldOtherGroupNumber, claim.FieldOtherRelationship, claim.FieldPriorPaid,
+		claim.FieldPriorPaidDate, claim.FieldPriorAdjustments, claim.FieldOriginalClaimNumber, claim.FieldFacilityName,
+		claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity, claim.FieldFacilityState, claim.FieldFacilityZip:
 		return true
 	}
 	for n := 1; n <= claim.MaxDiagnoses; n++ {

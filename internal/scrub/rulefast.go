@@ -158,7 +158,7 @@ func claimField(name string) (fastVal, bool) {
 	case "pos":
 		return str(func(c *claim.Claim) string { return c.PlaceOfService })
 	case "frequency":
-		return str(func(c *claim.Claim) string { return c.FrequencyCode })
+		return str(func(c *claim.Claim) string { return string(c.FrequencyCode) })
 	case "prior_auth":
 		return str(func(c *claim.Claim) string { return c.PriorAuth })
 	case "billing_npi":

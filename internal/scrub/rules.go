@@ -33,6 +33,12 @@ var catalogue = [...]Rule{
 	rReqCharge:         {"REQ-015", CatRequired, SevError, "16", 30, "each line has a charge (Category II codes may be $0.00)"},
 	rReqTooManyLines:   {"REQ-016", CatRequired, SevError, "16", 40, "at most 50 service lines (837P limit)"},
 	rReqTooManyDx:      {"REQ-017", CatRequired, SevError, "16", 40, "at most 12 diagnoses (837P limit)"},
+	rReqPatientAddress: {"REQ-018", CatRequired, SevError, "16", 30, "patient street, city, state and ZIP present (837P 2010BA/2010CA N3/N4)"},
+	rReqInsured:        {"REQ-019", CatRequired, SevError, "16", 40, "a dependant's claim names the insured (subscriber) and a valid relationship"},
+	rReqOriginalClaim:  {"REQ-020", CatRequired, SevError, "16", 40, "a replacement (7) or void (8) carries the payer's original claim number (REF*F8)"},
+	rReqPriorPayer:     {"REQ-021", CatRequired, SevError, "16", 40, "a secondary or tertiary claim names the payers before it with what they paid and when"},
+	rReqFacility:       {"REQ-022", CatRequired, SevError, "16", 30, "a claim at a facility place of service (21, 22, 23 …) names the service facility and its address"},
+	rReqNDCQuantity:    {"REQ-023", CatRequired, SevError, "16", 30, "an NDC line carries the drug quantity and its unit (CTP04/CTP05), not the HCPCS units"},
 	rMBI:               {"MBI-001", CatRequired, SevError, "16", 40, "a Medicare member ID is a Medicare Beneficiary Identifier (MBI format)"},
 	rNDCRequired:       {"NDC-001", CatRequired, SevError, "16", 40, "a drug line billed to a payer that requires NDCs (Medicaid) carries one"},
 
@@ -122,6 +128,12 @@ const (
 	rReqCharge
 	rReqTooManyLines
 	rReqTooManyDx
+	rReqPatientAddress
+	rReqInsured
+	rReqOriginalClaim
+	rReqPriorPayer
+	rReqFacility
+	rReqNDCQuantity
 	rMBI
 	rNDCRequired
 	rNPIBilling

@@ -51,8 +51,9 @@ func atDOS(dos claim.Date) func(c *claim.Claim) {
 func cleanClaim(id string) claim.Claim {
 	dos := claim.MustDate("2026-01-05")
 	return claim.Claim{
-		ID:       id,
-		Patient:  claim.Patient{ID: "PAT-" + id, LastName: "Doe", FirstName: "Jane", DOB: claim.MustDate("1980-05-17"), Sex: claim.SexFemale},
+		ID: id,
+		Patient: claim.Patient{ID: "PAT-" + id, LastName: "Doe", FirstName: "Jane", DOB: claim.MustDate("1980-05-17"), Sex: claim.SexFemale,
+			Address: claim.Address{Line1: "1 Test Ln", City: "Springfield", State: "IL", Zip: "62704"}},
 		MemberID: "W" + id + "77", PayerID: "60054", PayerName: "Aetna",
 		Billing: claim.Provider{Name: "Riverside Family Medicine", NPI: "1234567893", TIN: "123456789", Taxonomy: "207Q00000X",
 			Address: claim.Address{Line1: "12 Main St", City: "Springfield", State: "IL", Zip: "62701"}},
@@ -362,6 +363,24 @@ func TestProcedureModifierPOSPointers(t *testing.T) {
 		{name: "repeated modifier", edit: func(c *claim.Claim) { c.Lines[0].Modifiers = []string{"25", "25"} }, want: []string{"MOD-004"}, field: claim.FieldModifier(2), line: 1},
 		{name: "POS 00", edit: func(c *claim.Claim) { c.PlaceOfService = "00" }, want: []string{"POS-001"}, field: claim.FieldPlaceOfService},
 		{name: "POS unassigned 28", edit: func(c *claim.Claim) { c.PlaceOfService = "28" }, want: []string{"POS-001"}},
+		{name: "no patient address", edit: func(c *claim.Claim) { c.Patient.Address = claim.Address{} }, want: []string{"REQ-018"}, field: claim.FieldPatientAddress},
+		{name: "patient ZIP of 4 digits", edit: func(c *claim.Claim) { c.Patient.Address.Zip = "6270" }, want: []string{"REQ-018"}, field: claim.FieldPatientZip},
+		{name: "a child without the insured", edit: func(c *claim.Claim) { c.Relationship = claim.RelationshipChild }, want: []string{"REQ-019"}, field: claim.FieldInsuredLastName},
+		{name: "a child with the insured", edit: func(c *claim.Claim) {
+			c.Relationship, c.Insured = claim.RelationshipChild, claim.Patient{LastName: "Doe", FirstName: "Pat"}
+		}},
+		{name: "void without the original", edit: func(c *claim.Claim) { c.FrequencyCode = claim.FrequencyVoid }, want: []string{"REQ-020"}, field: claim.FieldOriginalClaimNumber},
+		{name: "secondary without the primary", edit: func(c *claim.Claim) { c.Responsibility = claim.Secondary }, want: []string{"REQ-021"}, field: claim.FieldOtherPayerID},
+		{name: "secondary without the primary's payment", edit: func(c *claim.Claim) {
+			c.Responsibility, c.OtherCoverage = claim.Secondary, []claim.Coverage{{Responsibility: claim.Primary, PayerID: "60054"}}
+		}, want: []string{"REQ-021"}, field: claim.FieldPriorPaid, inMsg: "60054"},
+		{name: "secondary with the primary's payment", edit: func(c *claim.Claim) {
+			c.Responsibility = claim.Secondary
+			c.OtherCoverage = []claim.Coverage{{Responsibility: claim.Primary, PayerID: "60054", Adjudication: &claim.Adjudication{Paid: 100, PaidDate: claim.MustDate("2026-03-01")}}}
+		}},
+		{name: "outpatient hospital without the facility", edit: func(c *claim.Claim) { c.PlaceOfService = "22" }, want: []string{"REQ-022"}, field: claim.FieldFacilityName},
+		{name: "NDC without its quantity", edit: func(c *claim.Claim) { c.Lines[1].NDC = "00409123401" }, want: []string{"REQ-023"}, field: claim.FieldNDCQuantity, line: 2},
+		{name: "NDC without its unit", edit: func(c *claim.Claim) { c.Lines[1].NDC, c.Lines[1].NDCQuantity = "00409123401", 2 }, want: []string{"REQ-023"}, field: claim.FieldNDCUnit, line: 2},
 		{name: "POS missing", edit: func(c *claim.Claim) { c.PlaceOfService = "" }, want: []string{"POS-001"}},
 		{name: "no pointer", edit: func(c *claim.Claim) { c.Lines[1].DxPointers = nil }, want: []string{"PTR-001"}, field: claim.FieldDxPointers, line: 2},
 		{name: "five pointers", edit: func(c *claim.Claim) {
@@ -461,7 +480,16 @@ func TestDuplicates(t *testing.T) {
 		{name: "same line twice on a claim", edit: func(c *claim.Claim) { c.Lines = append(c.Lines, c.Lines[1]) }, want: []string{"DUP-001"}, inMsg: "line 2 of this claim"},
 		{name: "duplicate of a stored claim", ctx: stored, want: []string{"DUP-002", "DUP-002"}, inMsg: "stored claim OLD1"},
 		{name: "re-scrub of the same stored claim", ctx: func(x *Context) { c := cleanClaim("C1"); x.History = HistoryFromClaim(&c) }},
-		{name: "replacement claim vs the stored original", edit: func(c *claim.Claim) { c.FrequencyCode = "7" }, ctx: stored},
+		{name: "replacement claim vs the stored original", edit: func(c *claim.Claim) { c.FrequencyCode, c.OriginalClaimNumber = "7", "ICN1" }, ctx: stored},
+		{name: "secondary claim vs the stored primary claim", edit: func(c *claim.Claim) {
+			c.Responsibility, c.PayerID = claim.Secondary, "87726"
+			c.OtherCoverage = []claim.Coverage{{Responsibility: claim.Primary, PayerID: "60054", Adjudication: &claim.Adjudication{Paid: 100, PaidDate: claim.MustDate("2026-03-01")}}}
+		}, ctx: stored},
+		{name: "secondary claim sent twice", edit: func(c *claim.Claim) { c.Responsibility = claim.Secondary }, ctx: func(x *Context) {
+			c := cleanClaim("OLD1")
+			c.Patient.ID = "PAT-C1"
+			x.History = HistoryFromClaim(&c)
+		}, want: []string{"REQ-021", "DUP-002", "DUP-002"}},
 		{name: "suspect: same code, other charge", batch: twoClaims(func(a, b *claim.Claim) { b.Lines = b.Lines[:1]; b.Lines[0].Charge = 15000 }), want: []string{"DUP-003"}},
 		{name: "repeat lab with 91 is not a duplicate", batch: twoClaims(func(a, b *claim.Claim) {
 			b.Lines = b.Lines[1:]

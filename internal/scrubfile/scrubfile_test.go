@@ -16,10 +16,10 @@ import (
 // A two-claim CSV: C1 is clean; C2's billing ZIP has only 5 digits (the
 // 837P needs ZIP+4, which the scorer does not check) and its second line's
 // charge cannot be read.
-const sample = `claim_id,patient_id,patient_last_name,patient_first_name,patient_dob,patient_sex,member_id,payer_id,payer_name,billing_provider_name,billing_npi,billing_tin,billing_taxonomy,billing_address,billing_city,billing_state,billing_zip,place_of_service,dx1,service_date_from,procedure_code,units,line_charge,dx_pointers
-C1,P1,Testerson,Ann,1970-02-03,F,W100,60054,Aetna,Testville Family Practice,1647000003,041234567,207Q00000X,100 Main St,Testville,MA,021341234,11,I10,2026-11-20,99213,1,125.00,1
-C2,P2,Testley,Bo,1965-04-05,M,W200,60054,Aetna,Testville Family Practice,1647000003,041234567,207Q00000X,100 Main St,Testville,MA,02134,11,I10,2026-11-21,99213,1,125.00,1
-C2,,,,,,,,,,,,,,,,,,,2026-11-21,36415,1,twelve,1
+const sample = `claim_id,patient_id,patient_last_name,patient_first_name,patient_dob,patient_sex,member_id,payer_id,payer_name,billing_provider_name,billing_npi,billing_tin,billing_taxonomy,billing_address,billing_city,billing_state,billing_zip,place_of_service,dx1,service_date_from,procedure_code,units,line_charge,dx_pointers,patient_address,patient_city,patient_state,patient_zip
+C1,P1,Testerson,Ann,1970-02-03,F,W100,60054,Aetna,Testville Family Practice,1647000003,041234567,207Q00000X,100 Main St,Testville,MA,021341234,11,I10,2026-11-20,99213,1,125.00,1,1 Test Ln,Springfield,IL,62704
+C2,P2,Testley,Bo,1965-04-05,M,W200,60054,Aetna,Testville Family Practice,1647000003,041234567,207Q00000X,100 Main St,Testville,MA,02134,11,I10,2026-11-21,99213,1,125.00,1,1 Test Ln,Springfield,IL,62704
+C2,,,,,,,,,,,,,,,,,,,2026-11-21,36415,1,twelve,1,1 Test Ln,Springfield,IL,62704
 `
 
 func scrubSample(t *testing.T) (*intake.Layout, []claim.Claim, []scrub.Result, []intake.RowError) {

@@ -45,6 +45,7 @@ const (
 	sealClaim       = "claims.data"
 	sealEligibility = "eligibility_results.result"
 	sealDecision    = "signed_decisions.note"
+	sealPatient     = "patients.data"
 )
 
 func sealAAD(purpose, row string) []byte {

@@ -23,16 +23,26 @@ var claimFieldGroups = []struct {
 	Title  string
 	Fields []claim.Field
 }{
-	{"Patient", []claim.Field{claim.FieldPatientID, claim.FieldPatientLastName, claim.FieldPatientFirstName, claim.FieldPatientDOB, claim.FieldPatientSex}},
-	{"Coverage", []claim.Field{claim.FieldPayerID, claim.FieldPayerName, claim.FieldMemberID, claim.FieldGroupNumber, claim.FieldPriorAuth}},
+	{"Patient", []claim.Field{claim.FieldPatientID, claim.FieldPatientLastName, claim.FieldPatientFirstName, claim.FieldPatientDOB, claim.FieldPatientSex,
+		claim.FieldPatientAddress, claim.FieldPatientCity, claim.FieldPatientState, claim.FieldPatientZip}},
+	{"Coverage", []claim.Field{claim.FieldPayerID, claim.FieldPayerName, claim.FieldMemberID, claim.FieldGroupNumber, claim.FieldResponsibility, claim.FieldMSPType,
+		claim.FieldPriorAuth}},
+	{"Insured", []claim.Field{claim.FieldRelationship, claim.FieldInsuredLastName, claim.FieldInsuredFirstName, claim.FieldInsuredDOB,
+		claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity, claim.FieldInsuredState, claim.FieldInsuredZip}},
+	{"Other payer", []claim.Field{claim.FieldOtherPayerID, claim.FieldOtherPayerName, claim.FieldOtherMemberID, claim.FieldOtherGroupNumber,
+		claim.FieldOtherRelationship, claim.FieldPriorPaid, claim.FieldPriorPaidDate, claim.FieldPriorAdjustments}},
+	{"Service facility", []claim.Field{claim.FieldFacilityName, claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity,
+		claim.FieldFacilityState, claim.FieldFacilityZip}},
 	{"Billing provider", []claim.Field{claim.FieldBillingName, claim.FieldBillingNPI, claim.FieldBillingTIN, claim.FieldBillingTaxonomy,
 		claim.FieldBillingAddress, claim.FieldBillingCity, claim.FieldBillingState, claim.FieldBillingZip}},
-	{"Claim", []claim.Field{claim.FieldRenderingNPI, claim.FieldReferringNPI, claim.FieldPlaceOfService, claim.FieldFrequencyCode, claim.FieldTotalCharge}},
+	{"Claim", []claim.Field{claim.FieldRenderingNPI, claim.FieldReferringNPI, claim.FieldPlaceOfService, claim.FieldFrequencyCode,
+		claim.FieldOriginalClaimNumber, claim.FieldTotalCharge}},
 }
 
 // lineColumns are the service-line columns of the claim page.
 var lineColumns = []claim.Field{claim.FieldDateFrom, claim.FieldDateTo, claim.FieldProcedureCode, claim.FieldModifiers,
-	claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC}
+	claim.FieldUnits, claim.FieldLineCharge, claim.FieldDxPointers, claim.FieldNDC, claim.FieldNDCQuantity, claim.FieldNDCUnit,
+	claim.FieldLinePriorPaid, claim.FieldLinePriorAdjustments}
 
 // fieldLabel names a field for people: "billing_npi" → "Billing NPI".
 func fieldLabel(f claim.Field) string {

@@ -47,6 +47,36 @@ func BenchmarkWrite837P(b *testing.B) {
 	b.ReportMetric(float64(b.N*len(claims))/b.Elapsed().Seconds(), "claims/s")
 }
 
+// BenchmarkWrite837PCoverage measures 837P generation, in claims per
+// second, for the claims of issue 15 (a subscriber, a dependant, a
+// secondary claim with the primary's payment, a replacement, a void, an
+// outpatient-hospital claim, NDC lines), about 3 claims per patient.
+func BenchmarkWrite837PCoverage(b *testing.B) {
+	kinds := coverageClaims()
+	claims := make([]claim.Claim, 10_000)
+	for i := range claims {
+		c := kinds[i%len(kinds)]
+		c.ID = fmt.Sprintf("COV%07d", i)
+		c.MemberID = fmt.Sprintf("M%08d", i/3)
+		c.Patient.ID = c.MemberID
+		claims[i] = c
+	}
+	env := testEnvelope837()
+	var buf bytes.Buffer
+	if _, err := Write837P(&buf, env, claims); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(buf.Len()))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Write837P(io.Discard, env, claims); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(claims))/b.Elapsed().Seconds(), "claims/s")
+}
+
 // BenchmarkParse271 measures reading a full 271 (every EB01 code, 4
 // members, 2120 loops) in documents per second.
 func BenchmarkParse271(b *testing.B) {

@@ -24,8 +24,6 @@ const (
 	MaxClaimsPerSubscriber   = 100  // 2300 loop repeats per 2000B
 	MaxClaimsPerTransaction  = 5000 // the guide's recommended CLM count per ST
 	maxClaimIDLength         = 38   // CLM01
-	defaultFilingIndicator   = "CI" // SBR09 commercial insurance
-	defaultFrequencyCode     = "1"  // CLM05-3 original claim
 	maxDiagnosisPointersLine = 4    // SV107 components
 	// MaxBatchIDLength keeps BHT03 (BatchID, "-", 9 + 4 digits) within
 	// its 50 characters.
@@ -46,7 +44,8 @@ type Envelope837 struct {
 	Practitioners map[string]Practitioner `json:"practitioners,omitempty"`
 	// FilingIndicators maps a payer ID to the claim filing indicator
 	// written in SBR09 (MB Medicare Part B, MC Medicaid, BL Blue Cross,
-	// HM HMO, CI commercial …); payers not listed get CI.
+	// HM HMO, CI commercial …); Check837P refuses a claim whose payers
+	// are not listed, rather than guess.
 	FilingIndicators map[string]string `json:"filing_indicators,omitempty"`
 }
 
@@ -142,9 +141,7 @@ func Check837P(env *Envelope837, c *claim.Claim) error {
 		bad(0, claim.FieldPlaceOfService, "place of service %q must be a 2-digit CMS code", c.PlaceOfService)
 	}
 	switch c.FrequencyCode {
-	case "", "1":
-	case "7", "8":
-		bad(0, claim.FieldFrequencyCode, "frequency code %s (replacement/void) needs the payer's original claim number (REF*F8), which the claim does not carry", c.FrequencyCode)
+	case "", claim.FrequencyOriginal, claim.FrequencyReplacement, claim.FrequencyVoid:
 	default:
 		bad(0, claim.FieldFrequencyCode, "frequency code %q must be 1 (original), 7 (replacement) or 8 (void)", c.FrequencyCode)
 	}
@@ -167,9 +164,6 @@ func Check837P(env *Envelope837, c *claim.Claim) error {
 	case "", claim.SexFemale, claim.SexMale, claim.SexUnknown:
 	default:
 		bad(0, claim.FieldPatientSex, "patient sex %q must be F, M or U", c.Patient.Sex)
-	}
-	if a := c.Patient.Address; a.Line1 != "" && !validCityStateZip(a) {
-		bad(0, "", "the patient address needs a city, a 2-letter state and a 5- or 9-digit ZIP code")
 	}
 	b := &c.Billing
 	if b.Name == "" {
@@ -206,6 +200,7 @@ func Check837P(env *Envelope837, c *claim.Claim) error {
 			bad(0, p.field, "%s provider NPI %s has no name: add it to the practitioners list (the 837P requires NM103)", p.role, p.npi)
 		}
 	}
+	checkCoverage(env, c, bad)
 	checkLengths(env, c, bad)
 	for i := range c.Lines {
 		checkLine(c, i, bad)
@@ -254,12 +249,13 @@ func checkLengths(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, s
 		{claim.FieldBillingAddress, 0, "billing address line 2", "2010AA N302", b.Address.Line2, 55},
 		{claim.FieldBillingCity, 0, "billing city", "2010AA N401", b.Address.City, 30},
 		{claim.FieldBillingZip, 0, "billing ZIP code", "2010AA N403", b.Address.Zip, 15},
-		{"", 0, "patient address line 1", "2010BA N301", p.Address.Line1, 55},
-		{"", 0, "patient address line 2", "2010BA N302", p.Address.Line2, 55},
-		{"", 0, "patient city", "2010BA N401", p.Address.City, 30},
-		{"", 0, "patient ZIP code", "2010BA N403", p.Address.Zip, 15},
+		{claim.FieldPatientAddress, 0, "patient address line 1", "N301", p.Address.Line1, 55},
+		{claim.FieldPatientAddress, 0, "patient address line 2", "N302", p.Address.Line2, 55},
+		{claim.FieldPatientCity, 0, "patient city", "N401", p.Address.City, 30},
+		{claim.FieldPatientZip, 0, "patient ZIP code", "N403", p.Address.Zip, 15},
 		{claim.FieldPriorAuth, 0, "prior authorisation number", "2300 REF02", c.PriorAuth, 50},
 	}
+	limits = append(limits, coverageLimits(c)...)
 	for _, npi := range []struct {
 		npi   string
 		field claim.Field
@@ -409,8 +405,12 @@ type setKey struct {
 	billing claim.Provider
 }
 
+// subscriberKey is what claims sharing a 2000B (and 2000C) loop share.
 type subscriberKey struct {
-	patient                    claim.Patient
+	patient, insured           claim.Patient
+	relationship               claim.Relationship
+	responsibility             claim.Responsibility
+	msp                        claim.MSPType
 	memberID, group, payerName string
 }
 
@@ -434,7 +434,11 @@ func plan837(claims []claim.Claim) []set837 {
 			byKey[k] = b
 			order = append(order, k)
 		}
-		sk := subscriberKey{patient: c.Patient, memberID: c.MemberID, group: c.GroupNumber, payerName: c.PayerName}
+		sk := subscriberKey{patient: c.Patient, memberID: c.MemberID, group: c.GroupNumber, payerName: c.PayerName,
+			relationship: c.Relationship, responsibility: c.Responsibility.Or(), msp: c.MSPType}
+		if c.IsDependant() {
+			sk.insured = c.Insured
+		}
 		j, ok := b.index[sk]
 		if !ok || len(b.set.subscribers[j]) == MaxClaimsPerSubscriber {
 			j = len(b.set.subscribers)
@@ -499,20 +503,10 @@ func (w *writer) transaction837(env *Envelope837, set set837) Manifest837Set {
 	w.seg("REF", "EI", b.TIN)
 
 	m := Manifest837Set{Control: ctrl, PayerID: set.payerID, BillingNPI: b.NPI}
-	filing := cmp.Or(env.FilingIndicators[set.payerID], defaultFilingIndicator)
-	for i, sub := range set.subscribers {
-		c := sub[0]
-		w.seg("HL", strconv.Itoa(i+2), "1", "22", "0")
-		w.seg("SBR", "P", "18", c.GroupNumber, "", "", "", "", "", filing)
-		p := &c.Patient
-		w.seg("NM1", "IL", "1", upper(p.LastName), upper(p.FirstName), "", "", "", "MI", c.MemberID)
-		if p.Address.Line1 != "" {
-			w.address(p.Address)
-		}
-		w.seg("DMG", "D8", p.DOB.Compact(), string(cmp.Or(p.Sex, claim.SexUnknown)))
-		w.seg("NM1", "PR", "2", upper(c.PayerName), "", "", "", "", "PI", c.PayerID)
+	hl := 1
+	for _, sub := range set.subscribers {
+		hl = w.subscriber837(env, hl, sub)
 		for _, c := range sub {
-			w.claim837(env, c)
 			m.ClaimIDs = append(m.ClaimIDs, c.ID)
 			m.Total += c.LineTotal()
 		}
@@ -534,13 +528,16 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 	w.raw(c.LineTotal().X12())
 	w.raw("")
 	w.raw("")
-	w.comp(c.PlaceOfService, "B", cmp.Or(c.FrequencyCode, defaultFrequencyCode))
+	w.comp(c.PlaceOfService, "B", string(cmp.Or(c.FrequencyCode, claim.FrequencyOriginal)))
 	for _, v := range []string{"Y", "A", "Y", "Y"} { // CLM06..CLM09
 		w.raw(v)
 	}
 	w.end()
 	if c.PriorAuth != "" {
 		w.seg("REF", "G1", c.PriorAuth)
+	}
+	if c.FrequencyCode.NeedsOriginal() {
+		w.seg("REF", "F8", c.OriginalClaimNumber)
 	}
 	w.start("HI")
 	for i, dx := range c.Diagnoses {
@@ -562,6 +559,8 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 			w.seg("PRV", "PE", "PXC", upper(p.Taxonomy))
 		}
 	}
+	w.facility837(c)
+	w.otherPayers837(env, c)
 	ptrs := make([]string, 0, maxDiagnosisPointersLine)
 	for i := range c.Lines {
 		l := &c.Lines[i]
@@ -591,7 +590,7 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 		if l.NDC != "" {
 			code, _ := ndc11(l.NDC) // checked by Check837P
 			w.seg("LIN", "", "N4", code)
-			w.seg("CTP", "", "", "", units(l.Units), "UN")
+			w.seg("CTP", "", "", "", units(l.NDCQuantity), string(l.NDCUnit))
 		}
 		// 2420A rendering provider: only when the line's differs from the claim's.
 		if npi := l.RenderingNPI; npi != "" && npi != c.RenderingNPI && npi != c.Billing.NPI {
@@ -601,6 +600,7 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 				w.seg("PRV", "PE", "PXC", upper(p.Taxonomy))
 			}
 		}
+		w.linePrior837(c, l)
 	}
 }
 

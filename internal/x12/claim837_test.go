@@ -50,19 +50,27 @@ func check837(t *testing.T, data []byte, claims []claim.Claim) {
 			t.Errorf("ST %s: header %v %v", tx.Control(), tx.ST.Elements, tx.Segments[0].Elements)
 		}
 		claimsInSub, linesInClaim, claimsInSet := 0, 0, 0
+		subscriberHL, subscriberHasChild, inClaim := "", false, false
 		var payer, npi string
 		for i := range tx.Segments {
 			s := &tx.Segments[i]
 			switch s.ID {
 			case "HL":
+				inClaim = false
 				switch s.El(3) {
 				case "20":
 					if s.El(2) != "" {
 						t.Errorf("segment %d: 2000A HL has a parent", s.Pos)
 					}
 				case "22":
-					if s.El(2) != "1" || s.El(4) != "0" {
-						t.Errorf("segment %d: 2000B HL %v: want parent 1, no children", s.Pos, s.Elements)
+					if s.El(2) != "1" {
+						t.Errorf("segment %d: 2000B HL %v: want parent 1", s.Pos, s.Elements)
+					}
+					subscriberHL, subscriberHasChild = s.El(1), s.El(4) == "1"
+					claimsInSub = 0
+				case "23":
+					if s.El(2) != subscriberHL || !subscriberHasChild || s.El(4) != "0" {
+						t.Errorf("segment %d: 2000C HL %v: want parent %s (HL04 1), no children", s.Pos, s.Elements, subscriberHL)
 					}
 					claimsInSub = 0
 				}
@@ -71,9 +79,12 @@ func check837(t *testing.T, data []byte, claims []claim.Claim) {
 				case "85":
 					npi = s.El(9)
 				case "PR":
-					payer = s.El(9)
+					if !inClaim { // 2010BB, not a 2330B other payer
+						payer = s.El(9)
+					}
 				}
 			case "CLM":
+				inClaim = true
 				claimsInSet++
 				if claimsInSub++; claimsInSub > MaxClaimsPerSubscriber {
 					t.Errorf("segment %d: more than %d claims in one 2000B", s.Pos, MaxClaimsPerSubscriber)
@@ -300,7 +311,7 @@ func TestWrite837PRefusesBadClaims(t *testing.T) {
 		{badLine, claim.FieldDateTo, 1, "before"},
 		{badLine, claim.FieldDxPointers, 1, "points at no diagnosis"},
 		{badLine, claim.FieldNDC, 1, "ambiguous"},
-		{replacement, claim.FieldFrequencyCode, 0, "REF*F8"},
+		{replacement, claim.FieldOriginalClaimNumber, 0, "REF*F8"},
 		{poBox, claim.FieldBillingAddress, 0, "post office box"},
 		{poBox, claim.FieldBillingZip, 0, "ZIP+4"},
 	} {

@@ -66,7 +66,7 @@ func testEnvelope837() Envelope837 {
 			npiOkafor: {LastName: "Okafor", FirstName: "Chidi"},
 			npiChen:   {LastName: "Chen", FirstName: "Wei", Taxonomy: "207X00000X"},
 		},
-		FilingIndicators: map[string]string{"01112": "MB"},
+		FilingIndicators: map[string]string{"01112": "MB", "60054": "CI", "87726": "CI"},
 	}
 }
 
@@ -76,6 +76,10 @@ var (
 	lakeside = claim.Provider{Name: "Lakeside Orthopedics & Rehab", NPI: npiLakeside, TIN: "209876543",
 		Address: claim.Address{Line1: "88 Shoreline Dr", City: "Round Rock", State: "TX", Zip: "786641187"}}
 )
+
+// stDavids is a hospital, the service facility of outpatient claims.
+var stDavids = claim.Facility{Name: "St David's Medical Center", NPI: "1558598797",
+	Address: claim.Address{Line1: "919 E 32nd St", City: "Austin", State: "TX", Zip: "787051405"}}
 
 func d(s string) claim.Date { return claim.MustDate(s) }
 
@@ -88,7 +92,8 @@ func demoClaims() []claim.Claim {
 		Address: claim.Address{Line1: "415 Oak Hollow Ln", City: "Austin", State: "TX", Zip: "78745"}}
 	james := claim.Patient{ID: "P-3307", LastName: "Whitfield", FirstName: "James", DOB: d("1948-02-29"), Sex: claim.SexMale,
 		Address: claim.Address{Line1: "9 Elm Ct", City: "Georgetown", State: "TX", Zip: "786263301"}}
-	siobhan := claim.Patient{ID: "P-4410", LastName: "O'Brien-Núñez", FirstName: "Siobhán*Ann~", DOB: d("1990-11-03"), Sex: claim.SexFemale}
+	siobhan := claim.Patient{ID: "P-4410", LastName: "O'Brien-Núñez", FirstName: "Siobhán*Ann~", DOB: d("1990-11-03"), Sex: claim.SexFemale,
+		Address: claim.Address{Line1: "77 Rio Grande St", Line2: "Apt 4", City: "Austin", State: "TX", Zip: "78701"}}
 	return []claim.Claim{
 		{ID: "PCN1001", Patient: maria, MemberID: "W123456789", GroupNumber: "GRP7781", PayerID: "60054", PayerName: "Aetna",
 			Billing: riverside, RenderingNPI: npiPatel, ReferringNPI: npiOkafor, PlaceOfService: "11", FrequencyCode: "1",
@@ -106,7 +111,7 @@ func demoClaims() []claim.Claim {
 				{Number: 2, From: d("2026-02-17"), To: d("2026-02-17"), Procedure: "87880", Modifiers: []string{"QW"}, Units: 1, Charge: 2500, DxPointers: []int{1}},
 			}},
 		{ID: "PCN1003", Patient: siobhan, MemberID: "UHC99887766", PayerID: "87726", PayerName: "UnitedHealthcare",
-			Billing: riverside, PlaceOfService: "22", PriorAuth: "PA-55120",
+			Billing: riverside, PlaceOfService: "22", PriorAuth: "PA-55120", Facility: stDavids,
 			Diagnoses: []string{"M54.16", "M51.26"},
 			Lines: []claim.Line{
 				{Number: 1, From: d("2026-02-20"), Procedure: "72148", Modifiers: []string{"26"}, Units: 1, Charge: 41000, DxPointers: []int{1, 2}},
@@ -117,8 +122,10 @@ func demoClaims() []claim.Claim {
 			Lines: []claim.Line{
 				{Number: 1, From: d("2026-02-02"), To: d("2026-02-13"), Procedure: "97110", Modifiers: []string{"GP", "KX", "59", "XU"}, Units: 8, Charge: 36000, DxPointers: []int{1, 2, 3, 4}},
 				{Number: 2, From: d("2026-02-13"), To: d("2026-02-13"), Procedure: "20610", Modifiers: []string{"RT"}, Units: 1, Charge: 21000, DxPointers: []int{1, 2}},
-				{Number: 3, From: d("2026-02-13"), To: d("2026-02-13"), Procedure: "J3301", Units: 4, Charge: 1620, DxPointers: []int{1}, NDC: "0003-0293-05"},
-				{Number: 4, From: d("2026-02-13"), To: d("2026-02-13"), Procedure: "J1100", Units: 0.5, Charge: 995, DxPointers: []int{12, 11, 10, 9}, NDC: "63323-0165-01"},
+				{Number: 3, From: d("2026-02-13"), To: d("2026-02-13"), Procedure: "J3301", Units: 4, Charge: 1620, DxPointers: []int{1}, NDC: "0003-0293-05",
+					NDCQuantity: 1, NDCUnit: claim.NDCUnitMilliliter},
+				{Number: 4, From: d("2026-02-13"), To: d("2026-02-13"), Procedure: "J1100", Units: 0.5, Charge: 995, DxPointers: []int{12, 11, 10, 9}, NDC: "63323-0165-01",
+					NDCQuantity: 0.5, NDCUnit: claim.NDCUnitUnit},
 			}},
 	}
 }

@@ -67,6 +67,19 @@ func TestPyx12Accepts837P(t *testing.T) {
 	pyx12(t, "batch.837", data)
 }
 
+// The claims of issue 15, each in a file of its own and all together: a
+// subscriber, a dependant, a secondary claim with the primary's payment, a
+// replacement, a void, an outpatient-hospital claim and NDC quantities.
+func TestPyx12AcceptsCoverage837P(t *testing.T) {
+	claims := coverageClaims()
+	for _, c := range claims {
+		data, _ := write837(t, testEnvelope837(), []claim.Claim{c})
+		pyx12(t, c.ID+".837", data)
+	}
+	data, _ := write837(t, testEnvelope837(), claims)
+	pyx12(t, "coverage.837", data)
+}
+
 func TestPyx12Accepts270(t *testing.T) {
 	var buf bytes.Buffer
 	if err := Write270(&buf, testEnvelope270(), demoInquiries()); err != nil {

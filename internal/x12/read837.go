@@ -27,6 +27,18 @@ type Claim837Summary struct {
 	Lines       int         `json:"lines"`       // SV1 segments
 	PayerID     string      `json:"payer_id"`    // 2010BB NM109
 	BillingNPI  string      `json:"billing_npi"` // 2010AA NM109
+	// Responsibility is the 2000B SBR01 (P, S, T); Relationship the
+	// patient's relationship to the subscriber: "18" from SBR02, or PAT01
+	// of a dependant's 2000C.
+	Responsibility string `json:"responsibility,omitempty"`
+	Relationship   string `json:"relationship,omitempty"`
+	Frequency      string `json:"frequency,omitempty"`      // CLM05-3
+	OriginalClaim  string `json:"original_claim,omitempty"` // REF*F8
+	// OtherPayers are the 2330B payer IDs, in order; FacilityNPI the
+	// 2310C NM109 (Facility says whether a 2310C loop is present).
+	OtherPayers []string `json:"other_payers,omitempty"`
+	Facility    bool     `json:"facility,omitempty"`
+	FacilityNPI string   `json:"facility_npi,omitempty"`
 	// Segment is the position of the CLM segment in the interchange.
 	Segment int `json:"segment"`
 }
@@ -52,7 +64,7 @@ func Read837P(data []byte) (*Document837, error) {
 		found = true
 		doc.Problems = append(doc.Problems, checkHL(tx)...)
 		var cur *Claim837Summary
-		var billing, payer, ref string
+		var billing, payer, ref, resp, rel string
 		for i := range tx.Segments {
 			s := &tx.Segments[i]
 			switch s.ID {
@@ -60,6 +72,16 @@ func Read837P(data []byte) (*Document837, error) {
 				ref = s.El(3)
 			case "HL":
 				cur = nil
+			case "SBR":
+				if cur == nil { // 2000B, not a 2320 other subscriber
+					resp, rel = s.El(1), s.El(2)
+				}
+			case "PAT":
+				rel = s.El(1)
+			case "REF":
+				if cur != nil && s.El(1) == "F8" {
+					cur.OriginalClaim = s.El(2)
+				}
 			case "NM1":
 				switch s.El(1) {
 				case "85":
@@ -67,11 +89,18 @@ func Read837P(data []byte) (*Document837, error) {
 				case "PR":
 					if cur == nil { // 2010BB, not a 2330B other payer
 						payer = s.El(9)
+					} else {
+						cur.OtherPayers = append(cur.OtherPayers, s.El(9))
+					}
+				case "77":
+					if cur != nil {
+						cur.Facility, cur.FacilityNPI = true, s.El(9)
 					}
 				}
 			case "CLM":
 				doc.Claims = append(doc.Claims, Claim837Summary{Transaction: tx.Control(), Reference: ref, ClaimID: s.El(1),
-					PayerID: payer, BillingNPI: billing, Segment: s.Pos})
+					PayerID: payer, BillingNPI: billing, Segment: s.Pos, Responsibility: resp, Relationship: rel,
+					Frequency: s.Comp(5, 3)})
 				cur = &doc.Claims[len(doc.Claims)-1]
 				cur.Charge = amount(s, 2, &doc.Problems)
 			case "SV1":
