@@ -36,7 +36,7 @@ const (
 // EligibilityStore is what the eligibility activities need of the database.
 type EligibilityStore interface {
 	Appointment(ctx context.Context, id string) (store.Appointment, error)
-	RosterAppointments(ctx context.Context, date claim.Date) ([]store.Appointment, error)
+	SweepAppointments(ctx context.Context, date claim.Date) ([]store.Appointment, error)
 	SaveEligibilityResult(ctx context.Context, r store.EligibilityResult) (store.EligibilityResult, error)
 	AddWorkItem(ctx context.Context, w store.WorkItem) (store.WorkItem, error)
 	CreateSweep(ctx context.Context, s store.Sweep) (store.Sweep, error)
