@@ -289,3 +289,9 @@ func (a *Eligibility) log() *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// EligibilityCheckWorkflowID is the EligibilityCheck workflow ID of a
+// stored request or booked appointment (opaque: no PHI). The eligibility
+// front door starts one-off checks under it, the scheduling bot the check
+// of each visit it books.
+func EligibilityCheckWorkflowID(requestID string) string { return "eligibility-check-" + requestID }

@@ -261,16 +261,17 @@ func (d *DB) SchedRequests(ctx context.Context, page Page, statuses ...schedule.
 	return out, nil
 }
 
-// ProposeOptions stores the options proposed for a request and marks it
-// proposed (a request already booked or withdrawn keeps its status).
+// ProposeOptions stores the options proposed for a request and marks an
+// open one proposed (a waitlisted request stays on the waitlist with its
+// options; a booked or withdrawn one keeps its status).
 func (d *DB) ProposeOptions(ctx context.Context, id string, options []planner.Choice) error {
 	opts, err := jsonText(options)
 	if err != nil {
 		return err
 	}
 	err = execOne(ctx, d.w, `UPDATE sched_requests SET options = ?, updated_at = ?,
-		status = CASE WHEN status IN (?, ?, ?) THEN ? ELSE status END WHERE id = ?`,
-		opts, ts(now()), schedule.RequestOpen, schedule.RequestProposed, schedule.RequestWaitlisted, schedule.RequestProposed, id)
+		status = CASE WHEN status IN (?, ?) THEN ? ELSE status END WHERE id = ?`,
+		opts, ts(now()), schedule.RequestOpen, schedule.RequestProposed, schedule.RequestProposed, id)
 	if err != nil {
 		return fmt.Errorf("propose options for request %s: %w", id, err)
 	}
