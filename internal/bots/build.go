@@ -82,6 +82,10 @@ func Build(e Env) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	sched, err := e.schedulingActivities()
+	if err != nil {
+		return Deps{}, err
+	}
 	c := e.Config
 	providerName := c.ProviderName
 	if providerName == "" {
@@ -105,9 +109,10 @@ func Build(e Env) (Deps, error) {
 				SenderID: c.SubmitterID, ReceiverID: c.ReceiverID, Usage: c.X12Usage,
 			},
 		},
-		Retention: &activities.Retention{DB: e.DB, Blobs: blobs, Uploads: c.UploadRetention},
-		Inventory: &activities.Inventory{DB: e.DB, Supplier: supplier.New(supplier.Options{URL: c.SupplierURL}), Log: e.Log},
-		Decisions: e.Verifier,
+		Retention:  &activities.Retention{DB: e.DB, Blobs: blobs, Uploads: c.UploadRetention},
+		Inventory:  &activities.Inventory{DB: e.DB, Supplier: supplier.New(supplier.Options{URL: c.SupplierURL}), Log: e.Log},
+		Scheduling: sched,
+		Decisions:  e.Verifier,
 	}, nil
 }
 

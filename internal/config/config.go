@@ -79,6 +79,7 @@ type Config struct {
 	HighDeductible  int    // RCMBOT_HIGH_DEDUCTIBLE, whole dollars
 
 	InventoryCron   string        // RCMBOT_INVENTORY_CRON
+	SchedulingCron  string        // RCMBOT_SCHEDULING_CRON
 	POApprovalLimit int           // RCMBOT_PO_APPROVAL_LIMIT, whole dollars
 	SupplierWait    time.Duration // RCMBOT_SUPPLIER_WAIT
 	ProviderNPI     string        // RCMBOT_PROVIDER_NPI
@@ -157,6 +158,7 @@ var Settings = []Setting{
 	{"RCMBOT_SESSION_IDLE", "session-idle", "30m", "web sessions end after this long without a request", kindDuration, func(c *Config) any { return &c.SessionIdle }},
 	{"RCMBOT_ELIGIBILITY_CRON", "eligibility-cron", "0 2 * * 0-4", "when the nightly eligibility sweep runs (cron, practice time zone); each run checks the next business day", kindString, func(c *Config) any { return &c.EligibilityCron }},
 	{"RCMBOT_INVENTORY_CRON", "inventory-cron", "30 1 * * *", "when the nightly inventory review runs (cron, practice time zone)", kindString, func(c *Config) any { return &c.InventoryCron }},
+	{"RCMBOT_SCHEDULING_CRON", "scheduling-cron", "0 1 * * 0-4", "when the nightly scheduling plan runs (cron, practice time zone): re-plans the coming days before the eligibility sweep", kindString, func(c *Config) any { return &c.SchedulingCron }},
 	{"RCMBOT_PO_APPROVAL_LIMIT", "po-approval-limit", "1000", "purchase orders above this total (whole dollars) wait for an admin's or purchaser's approval", kindInt, func(c *Config) any { return &c.POApprovalLimit }},
 	{"RCMBOT_SUPPLIER_WAIT", "supplier-wait", "168h", "while a supplier does not take a purchase order it is sent again under its number; after this long the order's note asks staff to call the supplier (sending goes on)", kindDuration, func(c *Config) any { return &c.SupplierWait }},
 	{"RCMBOT_HIGH_DEDUCTIBLE", "high-deductible", "1000", "remaining in-network deductible (whole dollars) at which the eligibility worklist flags a visit; 0 turns it off", kindInt, func(c *Config) any { return &c.HighDeductible }},

@@ -80,3 +80,15 @@ type Insurance struct {
 
 // Complete reports whether the insurance can be checked.
 func (i Insurance) Complete() bool { return i.PayerID != "" && i.MemberID != "" && !i.DOB.IsZero() }
+
+// LinkAnswer is a patient's answer through a link in a reminder or an
+// offer email.
+type LinkAnswer string
+
+// The answers a link carries.
+const (
+	AnswerConfirm LinkAnswer = "confirm" // reminder: I am coming
+	AnswerCancel  LinkAnswer = "cancel"  // reminder: I cannot come
+	AnswerAccept  LinkAnswer = "accept"  // offer: I take the earlier slot
+	AnswerDecline LinkAnswer = "decline" // offer: keep my place on the waitlist
+)

@@ -542,24 +542,27 @@ func insertAttendance(ctx context.Context, e execer, visits []schedule.Attendanc
 
 // AddHistory appends imported attendance history; entries stored before
 // (the same appointment, or patient, date and start) are skipped. It
-// returns how many history entries the store now holds.
+// returns how many entries it added.
 func (d *DB) AddHistory(ctx context.Context, visits []schedule.Attendance) (int, error) {
 	for i, a := range visits {
 		if a.PatientID == "" || a.Date.IsZero() || !a.Outcome.Valid() {
 			return 0, fmt.Errorf("add history: entry %d needs a patient, a date and an outcome: %w", i+1, ErrInvalid)
 		}
 	}
-	var n int
+	var before, after int
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM sched_attendance").Scan(&before); err != nil {
+			return err
+		}
 		if err := insertAttendance(ctx, tx, visits, now()); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM sched_attendance").Scan(&n)
+		return tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM sched_attendance").Scan(&after)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("add history: %w", err)
 	}
-	return n, nil
+	return after - before, nil
 }
 
 // History returns the attendance history of visits on or after since, by
