@@ -338,6 +338,25 @@ func (s *Service) Appointment(ctx context.Context, id string) (store.SchedAppoin
 // more than the link.
 const linkActor = "patient (email link)"
 
+// LinkAppointment returns the appointment of a reminder link; an unknown
+// link is fault.NotFound.
+func (s *Service) LinkAppointment(ctx context.Context, token string) (schedule.Appointment, error) {
+	ap, err := s.DB.SchedAppointmentByToken(ctx, token)
+	if errors.Is(err, store.ErrNotFound) {
+		return ap.Appointment, fault.Wrap(err, fault.NotFound, "This link is not valid. Please call the clinic.")
+	}
+	return ap.Appointment, err
+}
+
+// Offer returns a waitlist offer; an unknown one is fault.NotFound.
+func (s *Service) Offer(ctx context.Context, id string) (store.SchedOffer, error) {
+	o, err := s.DB.SchedOffer(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return o, fault.Wrap(err, fault.NotFound, "This link is not valid. Please call the clinic.")
+	}
+	return o, err
+}
+
 // RespondToReminder applies a patient's answer to a reminder link: the
 // appointment confirmed, or cancelled (its slot offered to the
 // waitlist). An unknown link is fault.NotFound.
@@ -369,10 +388,7 @@ func (s *Service) RespondToReminder(ctx context.Context, token string, a schedul
 // the offer's link, or the front desk for them) and sends it to the
 // offer's WaitlistFill workflow.
 func (s *Service) AnswerOffer(ctx context.Context, offerID string, accept bool, actor, role string) (store.SchedOffer, error) {
-	o, err := s.DB.SchedOffer(ctx, offerID)
-	if errors.Is(err, store.ErrNotFound) {
-		return o, fault.Wrap(err, fault.NotFound, "There is no offer %s.", offerID)
-	}
+	o, err := s.Offer(ctx, offerID)
 	if err != nil {
 		return o, err
 	}

@@ -33,6 +33,14 @@ type SchedulingBot interface {
 	Waitlist(ctx context.Context) ([]store.SchedRequest, []store.SchedOffer, error)
 	// Report sums the scheduling report of the days from first to last.
 	Report(ctx context.Context, first, last claim.Date) (calendar.Report, error)
+	// LinkAppointment returns the appointment of a reminder link.
+	LinkAppointment(ctx context.Context, token string) (schedule.Appointment, error)
+	// RespondToReminder confirms or cancels it for the patient.
+	RespondToReminder(ctx context.Context, token string, a schedule.LinkAnswer) (schedule.Appointment, error)
+	// Offer returns a waitlist offer.
+	Offer(ctx context.Context, id string) (store.SchedOffer, error)
+	// RespondToOffer accepts or declines it for the patient.
+	RespondToOffer(ctx context.Context, id string, a schedule.LinkAnswer) (store.SchedOffer, error)
 }
 
 // schedulingWeb serves the scheduling bot: the calendar, the request
@@ -44,7 +52,8 @@ type schedulingWeb struct {
 
 // Scheduling is the scheduling bot in the web app, over its front door.
 func Scheduling(front SchedulingBot) Bot {
-	return Bot{mount: func(s *Server, h handle) { (&schedulingWeb{Server: s, scheduling: front}).routes(h) }}
+	return Bot{mount: func(s *Server, h handle) { (&schedulingWeb{Server: s, scheduling: front}).routes(h) },
+		public: func(s *Server, m registrar) { (&schedulingWeb{Server: s, scheduling: front}).patientRoutes(m) }}
 }
 
 // accessViewSchedule: the calendar, request queue or waitlist, which
@@ -71,4 +80,16 @@ func (s *schedulingWeb) routes(h handle) {
 	h("GET /api/v1/scheduling/waitlist", route{perm: permView, phi: accessViewSchedule}, s.apiWaitlist)
 	h("POST /api/v1/scheduling/offers/{oid}/answer", route{perm: permBook, phi: accessViewSchedule}, s.apiAnswerOffer)
 	h("GET /api/v1/scheduling/report", route{perm: permView}, s.apiReport)
+}
+
+// patientRoutes registers the pages a patient reaches from a reminder or
+// an offer email, without signing in: the link's token (80 random bits)
+// is the credential, the page shows only the appointment's date and time,
+// and only a POST from the page acts (a mail scanner fetching the link
+// changes nothing).
+func (s *schedulingWeb) patientRoutes(m registrar) {
+	m.HandleFunc("GET /scheduling/a/{token}", s.reminderLink)
+	m.HandleFunc("POST /scheduling/a/{token}", s.reminderAnswer)
+	m.HandleFunc("GET /scheduling/o/{oid}", s.offerLink)
+	m.HandleFunc("POST /scheduling/o/{oid}", s.offerAnswer)
 }

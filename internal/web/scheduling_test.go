@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -94,6 +95,33 @@ func TestSchedulingPages(t *testing.T) {
 	if api.StatusCode != http.StatusOK || !strings.Contains(api.body, `"state": "overbooked"`) {
 		t.Errorf("calendar API: %d %s", api.StatusCode, api.body)
 	}
+	// The patient's reminder link, without signing in: GET shows the
+	// time and changes nothing; POST confirms.
+	ap, err := h.db.SchedAppointment(ctx, "sa-1")
+	must(err)
+	link := h.srv.URL + "/scheduling/a/" + ap.Token
+	res, err := http.Get(link + "?answer=confirm")
+	must(err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "8:00 AM") || strings.Contains(string(body), "MRN-sa-1") || !strings.Contains(string(body), `value="confirm"`) {
+		t.Fatalf("reminder link page: %d\n%s", res.StatusCode, body)
+	}
+	if got, _ := h.db.SchedAppointment(ctx, "sa-1"); got.Status != schedule.StatusBooked {
+		t.Fatalf("opening the link changed the appointment: %s", got.Status)
+	}
+	res, err = http.PostForm(link, url.Values{"answer": {"confirm"}})
+	must(err)
+	res.Body.Close()
+	if got, _ := h.db.SchedAppointment(ctx, "sa-1"); res.StatusCode != http.StatusOK || got.Status != schedule.StatusConfirmed {
+		t.Fatalf("confirming through the link: %d %s", res.StatusCode, got.Status)
+	}
+	for _, u := range []string{h.srv.URL + "/scheduling/a/lt-forged", h.srv.URL + "/scheduling/o/of-forged"} {
+		if res, err := http.Get(u); err != nil || res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %v %v", u, res.StatusCode, err)
+		}
+	}
+
 	evs, err := h.db.AccessEvents(ctx, store.AccessFilter{Action: accessViewSchedule}, store.All)
 	must(err)
 	if len(evs) < 5 {

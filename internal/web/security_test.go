@@ -100,7 +100,8 @@ var wantRoles = map[string]string{
 }
 
 // publicRoutes need no sign-in.
-var publicRoutes = []string{"GET /static/", "GET /healthz", "GET /{$}", "GET /login", "POST /login", "POST /logout"}
+var publicRoutes = []string{"GET /static/", "GET /healthz", "GET /{$}", "GET /login", "POST /login", "POST /logout",
+	"GET /scheduling/a/{token}", "POST /scheduling/a/{token}", "GET /scheduling/o/{oid}", "POST /scheduling/o/{oid}"}
 
 // recorder collects the routes a Server registers.
 type recorder struct {
