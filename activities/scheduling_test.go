@@ -261,3 +261,66 @@ func TestRankWaitlistForAFreedSlot(t *testing.T) {
 		t.Fatalf("a full slot was offered: %+v", got)
 	}
 }
+
+// The nightly plan overbooks where no-shows are likely and only
+// proposes it: a full morning of patients who rarely come gets a
+// waitlisted request as an overbooking, which books only once confirmed.
+func TestPlanAheadProposesOverbookingForStaff(t *testing.T) {
+	f := newSchedFixture(t)
+	ctx := context.Background()
+	f.a.Clinic = Clinic{SlotMinutes: 15, MaxOverbookPerSlot: 1}
+	var history []schedule.Attendance
+	var booked []store.SchedAppointment
+	for i := range 16 {
+		patient := "NS" + string(rune('A'+i))
+		for v := range 10 {
+			o := schedule.OutcomeNoShow
+			if v == 0 {
+				o = schedule.OutcomeArrived
+			}
+			history = append(history, schedule.Attendance{PatientID: patient, Date: schedMonday.AddDays(-200 + 10*v + i%10), Start: 9 * 60, LeadDays: 10, Outcome: o, VisitType: "FU"})
+		}
+		ap, err := f.db.BookAppointment(ctx, store.Booking{Seats: 2, Appointment: schedule.Appointment{ID: "sa-ns" + patient, PatientID: patient, ProviderID: "P1",
+			Date: schedMonday, Start: schedule.Clock(8*60 + 15*i), VisitType: "FU", BookedOn: schedMonday.AddDays(-10)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		booked = append(booked, ap)
+	}
+	if _, err := f.db.AddHistory(ctx, history); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.db.AddRequest(ctx, schedule.Request{PatientID: "MRN1", VisitType: "FU", RequestedOn: schedMonday.AddDays(-4), Earliest: schedMonday, Latest: schedMonday}, "desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SetRequestStatus(ctx, r.ID, schedule.RequestWaitlisted); err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.env.ExecuteActivity(f.a.PlanAhead, PlanAheadInput{AsOf: schedMonday.AddDays(-1), Days: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res PlanAheadResult
+	if err := v.Get(&res); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := f.db.SchedRequest(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Proposed != 1 || res.Overbooked != 1 || res.Waitlisted != 1 || len(stored.Options) == 0 || !stored.Options[0].Overbooked ||
+		stored.Status != schedule.RequestWaitlisted || stored.Options[0].NoShow.Base == 0 {
+		t.Fatalf("plan %+v, request %s %+v", res, stored.Status, stored.Options)
+	}
+	if all, _ := f.db.SchedAppointments(ctx, schedMonday, schedMonday); len(all) != len(booked) {
+		t.Fatalf("the nightly plan booked: %d appointments", len(all))
+	}
+	slot := stored.Options[0].Slot
+	if _, err := f.book("sa-ob", r.ID, slot, false); appErrType(err) != ErrSlotTaken {
+		t.Fatalf("unconfirmed overbooking: %v", err)
+	}
+	if b, err := f.book("sa-ob", r.ID, slot, true); err != nil || b.Appointment.SlotOf() != slot {
+		t.Fatalf("confirmed overbooking: %+v %v", b, err)
+	}
+}
