@@ -30,6 +30,9 @@ const (
 	// ErrMailRefused is a message the mail server refused for good (a bad
 	// address). Not retried; the reminder is skipped.
 	ErrMailRefused = "MailRefused"
+	// ErrMailBusy is a mail server that did not take a message now (down,
+	// busy, a temporary refusal). Retried.
+	ErrMailBusy = "MailBusy"
 )
 
 // SchedulingStore is what the scheduling activities need of the database.
@@ -343,15 +346,21 @@ func (a *Scheduling) email(ctx context.Context, patientID string) (string, error
 	return p.Email, err
 }
 
+// send sends m. Its failures carry a fixed message and no cause: a mail
+// server's reply can echo the patient's address, which must not reach
+// logs or workflow histories.
 func (a *Scheduling) send(ctx context.Context, m mail.Message) error {
 	if a.Mail == nil {
 		return temporal.NewNonRetryableApplicationError("no mail server is configured (RCMBOT_SMTP_HOST)", ErrMailRefused, nil)
 	}
 	err := a.Mail.Send(ctx, m)
-	if mail.Permanent(err) {
-		return temporal.NewNonRetryableApplicationError(err.Error(), ErrMailRefused, err)
+	switch {
+	case err == nil:
+		return nil
+	case mail.Permanent(err):
+		return temporal.NewNonRetryableApplicationError("the mail server refused the message for good: check the patient's email address", ErrMailRefused, nil)
 	}
-	return err
+	return temporal.NewApplicationError("the mail server did not take the message (down or busy); it is sent again", ErrMailBusy)
 }
 
 // RankInput ranks the waitlist for a freed slot.

@@ -324,3 +324,23 @@ func TestPlanAheadProposesOverbookingForStaff(t *testing.T) {
 		t.Fatalf("confirmed overbooking: %+v %v", b, err)
 	}
 }
+
+// A mail server that refuses for good or for now: fixed messages that
+// never carry the address, refused for good not retried.
+func TestSendReminderFailuresNameNoAddress(t *testing.T) {
+	f := newSchedFixture(t)
+	r := f.request(t, "MRN1")
+	if _, err := f.book("sa-1", r.ID, slot9, false); err != nil {
+		t.Fatal(err)
+	}
+	f.sink.SetFaults(sim.SinkFaults{PermFail: 1})
+	_, err := f.env.ExecuteActivity(f.a.SendReminder, VisitReminderInput{AppointmentID: "sa-1"})
+	if appErrType(err) != ErrMailRefused || strings.Contains(err.Error(), "ana@") {
+		t.Fatalf("permanent refusal: %v", err)
+	}
+	f.sink.SetFaults(sim.SinkFaults{TempFail: 1})
+	_, err = f.env.ExecuteActivity(f.a.SendReminder, VisitReminderInput{AppointmentID: "sa-1"})
+	if appErrType(err) != ErrMailBusy || strings.Contains(err.Error(), "ana@") {
+		t.Fatalf("temporary refusal: %v", err)
+	}
+}

@@ -563,8 +563,10 @@ func (w *waitlistFill) run(ctx workflow.Context) (WaitlistFillState, error) {
 		o := WaitlistOffer{OfferID: id, RequestID: r.RequestID, State: schedule.OfferPending, Expires: workflow.Now(ctx).Add(w.set.OfferWait)}
 		if err := workflow.ExecuteActivity(schedulingActivity(ctx, "offer the slot"), w.acts.MakeOffer, activities.OfferInput{OfferID: id,
 			RequestID: r.RequestID, Slot: w.in.Slot, Expires: o.Expires, WorkflowID: wfID}).Get(ctx, &o.Emailed); err != nil {
+			// The offer is stored; a patient the email did not reach is
+			// reached by the front desk, who answer for them.
 			var app *temporal.ApplicationError
-			if !errors.As(err, &app) || app.Type() != activities.ErrMailRefused {
+			if !errors.As(err, &app) || app.Type() != activities.ErrMailRefused && app.Type() != activities.ErrMailBusy {
 				return w.state, err
 			}
 		}
