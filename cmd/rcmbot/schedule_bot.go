@@ -21,12 +21,12 @@ import (
 )
 
 // The scheduling bot's commands that use the database and the workers:
-// import, request, list, book, attend, cancel, waitlist.
+// import, request, list, book, attend, cancel, waitlist, replan.
 
 // scheduleBotCmds are the subcommands added to `rcmbot schedule`.
 func scheduleBotCmds(a *app) []*cobra.Command {
 	return []*cobra.Command{newScheduleImportCmd(a), newScheduleRequestCmd(a), newScheduleListCmd(a), newScheduleBookCmd(a),
-		newScheduleAttendCmd(a), newScheduleCancelCmd(a), newScheduleWaitlistCmd(a)}
+		newScheduleAttendCmd(a), newScheduleCancelCmd(a), newScheduleWaitlistCmd(a), newScheduleReplanCmd(a)}
 }
 
 // bindScheduling binds the settings the scheduling bot's commands read.
@@ -188,10 +188,10 @@ are stored when given.`,
 
 func newScheduleListCmd(a *app) *cobra.Command {
 	var statuses []string
-	var format string
+	var format, day string
 	cmd := &cobra.Command{
-		Use:   "list [--status open,proposed] [--format table|json]",
-		Short: "List appointment requests with their proposed options",
+		Use:   "list [--status open,proposed] [--day DATE] [--format table|json]",
+		Short: "List appointment requests with their proposed options, or a day's appointments (--day)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			svc, closeAll, err := a.schedulingService(cmd, needStore)
@@ -199,6 +199,17 @@ func newScheduleListCmd(a *app) *cobra.Command {
 				return err
 			}
 			defer closeAll()
+			if day != "" {
+				d, err := claim.ParseDate(day)
+				if err != nil {
+					return userFacing(cmd, fault.Errorf(fault.Invalid, "--day %q is not a date (YYYY-MM-DD)", day))
+				}
+				appts, err := svc.Appointments(cmd.Context(), d, d)
+				if err != nil {
+					return userFacing(cmd, err)
+				}
+				return writeAppointments(cmd.OutOrStdout(), appts, format)
+			}
 			var st []schedule.RequestStatus
 			for _, s := range statuses {
 				st = append(st, schedule.RequestStatus(s))
@@ -212,6 +223,52 @@ func newScheduleListCmd(a *app) *cobra.Command {
 	}
 	cmd.Flags().StringSliceVar(&statuses, "status", []string{string(schedule.RequestOpen), string(schedule.RequestProposed)}, "statuses to list (open, proposed, booked, waitlisted, withdrawn)")
 	cmd.Flags().StringVar(&format, "format", "table", "table or json")
+	cmd.Flags().StringVar(&day, "day", "", "list the appointments of this date instead (their IDs are what attend and cancel take)")
+	bindScheduling(a, cmd)
+	return cmd
+}
+
+func writeAppointments(w io.Writer, appts []store.SchedAppointment, format string) error {
+	if format == "json" {
+		out := make([]schedule.Appointment, len(appts))
+		for i, ap := range appts {
+			out[i] = ap.Appointment
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"appointments": out})
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "APPOINTMENT	SLOT	STATUS	PATIENT	VISIT	REQUEST	ELIGIBILITY")
+	for _, ap := range appts {
+		checked := "no insurance on file"
+		if ap.Checked {
+			checked = "checked"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", ap.ID, ap.SlotOf(), ap.Status, ap.PatientID, ap.VisitType, ap.RequestID, checked)
+	}
+	return tw.Flush()
+}
+
+func newScheduleReplanCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "replan",
+		Short: "Start the nightly plan now: propose slots (and overbookings) to every request not yet booked",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			svc, closeAll, err := a.schedulingService(cmd, needTemporal)
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			id, err := svc.PlanAhead(cmd.Context())
+			if err != nil {
+				return userFacing(cmd, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "plan started: workflow %s; its proposals appear in 'rcmbot schedule list'\n", id)
+			return nil
+		},
+	}
 	bindScheduling(a, cmd)
 	return cmd
 }

@@ -49,4 +49,10 @@ func TestScheduleImportCommands(t *testing.T) {
 	if out, _, code = run(t, "schedule", "list", "--format", "json"); code != 0 || !strings.Contains(out, `"requests": []`) {
 		t.Fatalf("list: %d %q", code, out)
 	}
+	if out, _, code = run(t, "schedule", "list", "--day", "2026-12-07"); code != 0 || !strings.Contains(out, "X1") || !strings.Contains(out, "2026-12-07 08:00 (P1)") {
+		t.Fatalf("list --day: %d %q", code, out)
+	}
+	if _, errOut, code = run(t, "schedule", "list", "--day", "monday"); code != 1 || !strings.Contains(errOut, "not a date") {
+		t.Fatalf("list --day monday: %d %q", code, errOut)
+	}
 }
