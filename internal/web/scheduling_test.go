@@ -85,6 +85,13 @@ func TestSchedulingPages(t *testing.T) {
 	if res := desk.postForm("/scheduling/requests/"+r.ID+"/book", url.Values{"date": {"soon"}}); res.StatusCode != http.StatusUnprocessableEntity {
 		t.Errorf("a bad slot: %d", res.StatusCode)
 	}
+	if res := desk.postForm("/scheduling/requests", url.Values{"patient_id": {"MRN-N"}, "visit_type": {"FU"}, "latest": {"next week"}}); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.body, "latest date is not a date") {
+		t.Errorf("a request with a bad date: %d", res.StatusCode)
+	}
+	if res := desk.postForm("/scheduling/requests", url.Values{"patient_id": {"MRN-N"}, "visit_type": {"FU"}, "latest": {today.AddDays(3).String()}}); res.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("a request without the bot: %d", res.StatusCode)
+	}
 	if p := biller.get("/scheduling/waitlist"); p.StatusCode != http.StatusOK || !strings.Contains(p.body, "MRN-W") {
 		t.Errorf("waitlist: %d\n%s", p.StatusCode, p.body)
 	}
