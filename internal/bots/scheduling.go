@@ -46,10 +46,12 @@ var Scheduling = Bot{
 }
 
 // SchedulingService builds the scheduling bot's front door for the web
-// app and CLI; c may be nil for imports and lists.
+// app and CLI; c may be nil for imports and lists. The reminders' lead
+// times are RCMBOT_REMINDER_LEADS (checked when the settings loaded).
 func SchedulingService(e Env, c client.Client) *schedulingbot.Service {
+	leads, _ := e.Config.ReminderLeadTimes()
 	return &schedulingbot.Service{DB: e.DB, Temporal: c, Decisions: e.Signer, Location: e.Config.Location(),
-		Settings: workflows.SchedulingSettings{TimeZone: e.Config.TimeZone}, Clinic: activities.DefaultClinic(),
+		Settings: workflows.SchedulingSettings{TimeZone: e.Config.TimeZone, ReminderLeads: leads}, Clinic: activities.DefaultClinic(),
 		Files: schedimport.Options{Limits: e.IntakeOptions().Limits}}
 }
 

@@ -80,6 +80,7 @@ type Config struct {
 
 	InventoryCron   string        // RCMBOT_INVENTORY_CRON
 	SchedulingCron  string        // RCMBOT_SCHEDULING_CRON
+	ReminderLeads   string        // RCMBOT_REMINDER_LEADS, comma-separated durations (ReminderLeadTimes)
 	POApprovalLimit int           // RCMBOT_PO_APPROVAL_LIMIT, whole dollars
 	SupplierWait    time.Duration // RCMBOT_SUPPLIER_WAIT
 	ProviderNPI     string        // RCMBOT_PROVIDER_NPI
@@ -159,6 +160,7 @@ var Settings = []Setting{
 	{"RCMBOT_ELIGIBILITY_CRON", "eligibility-cron", "0 2 * * 0-4", "when the nightly eligibility sweep runs (cron, practice time zone); each run checks the next business day", kindString, func(c *Config) any { return &c.EligibilityCron }},
 	{"RCMBOT_INVENTORY_CRON", "inventory-cron", "30 1 * * *", "when the nightly inventory review runs (cron, practice time zone)", kindString, func(c *Config) any { return &c.InventoryCron }},
 	{"RCMBOT_SCHEDULING_CRON", "scheduling-cron", "0 1 * * 0-4", "when the nightly scheduling plan runs (cron, practice time zone): re-plans the coming days before the eligibility sweep", kindString, func(c *Config) any { return &c.SchedulingCron }},
+	{"RCMBOT_REMINDER_LEADS", "reminder-leads", "72h,24h", "how long before a booked visit the patient is emailed a reminder with confirm and cancel links (comma-separated durations)", kindString, func(c *Config) any { return &c.ReminderLeads }},
 	{"RCMBOT_PO_APPROVAL_LIMIT", "po-approval-limit", "1000", "purchase orders above this total (whole dollars) wait for an admin's or purchaser's approval", kindInt, func(c *Config) any { return &c.POApprovalLimit }},
 	{"RCMBOT_SUPPLIER_WAIT", "supplier-wait", "168h", "while a supplier does not take a purchase order it is sent again under its number; after this long the order's note asks staff to call the supplier (sending goes on)", kindDuration, func(c *Config) any { return &c.SupplierWait }},
 	{"RCMBOT_HIGH_DEDUCTIBLE", "high-deductible", "1000", "remaining in-network deductible (whole dollars) at which the eligibility worklist flags a visit; 0 turns it off", kindInt, func(c *Config) any { return &c.HighDeductible }},
@@ -269,7 +271,27 @@ func Load(c *Config, fs *pflag.FlagSet, getenv func(string) string) error {
 	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
 		return fmt.Errorf("RCMBOT_SMTP_PORT %d is not a TCP port", c.SMTPPort)
 	}
+	if _, err := c.ReminderLeadTimes(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// ReminderLeadTimes is RCMBOT_REMINDER_LEADS read: each a positive
+// duration of at most 30 days.
+func (c *Config) ReminderLeadTimes() ([]time.Duration, error) {
+	var out []time.Duration
+	for _, f := range strings.Split(c.ReminderLeads, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d <= 0 || d > 30*24*time.Hour {
+			return nil, fmt.Errorf("RCMBOT_REMINDER_LEADS %q: each lead must be a duration above 0 and at most 720h, such as 72h,24h", c.ReminderLeads)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 func set(s Setting, c *Config, v string) error {
