@@ -10,8 +10,10 @@ import (
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/schedule"
+	"github.com/rcmbot/rcmbot/internal/schedulingbot"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/workflows"
 )
 
 // TestSchedulingRequestToReminder runs the scheduling bot on the real
@@ -103,4 +105,11 @@ func TestSchedulingRequestToReminder(t *testing.T) {
 	if err != nil || len(h) != 1 || h[0].Outcome != schedule.OutcomeArrived {
 		t.Fatalf("history: %+v %v", h, err)
 	}
+	// The request's workflow ends with the outcome.
+	wfID := schedulingbot.RequestWorkflowID(req.ID)
+	var final workflows.AppointmentRequestState
+	if err := s.Client.GetWorkflow(ctx, wfID, "").Get(ctx, &final); err != nil || final.Outcome != schedule.OutcomeArrived || final.Reminders != 1 {
+		t.Fatalf("the request's workflow: %+v %v", final, err)
+	}
+	saveHistory(t, s, wfID, "appointment-request")
 }
