@@ -36,7 +36,7 @@ const (
 // EligibilityStore is what the eligibility activities need of the database.
 type EligibilityStore interface {
 	Appointment(ctx context.Context, id string) (store.Appointment, error)
-	RosterAppointments(ctx context.Context, date claim.Date) ([]store.Appointment, error)
+	SweepAppointments(ctx context.Context, date claim.Date) ([]store.Appointment, error)
 	SaveEligibilityResult(ctx context.Context, r store.EligibilityResult) (store.EligibilityResult, error)
 	MergePatientRecords(ctx context.Context, recs map[string]claim.PatientRecord) error
 	AddWorkItem(ctx context.Context, w store.WorkItem) (store.WorkItem, error)
@@ -315,3 +315,9 @@ func (a *Eligibility) log() *slog.Logger {
 	}
 	return slog.Default()
 }
+
+// EligibilityCheckWorkflowID is the EligibilityCheck workflow ID of a
+// stored request or booked appointment (opaque: no PHI). The eligibility
+// front door starts one-off checks under it, the scheduling bot the check
+// of each visit it books.
+func EligibilityCheckWorkflowID(requestID string) string { return "eligibility-check-" + requestID }

@@ -34,7 +34,7 @@ type SweepPlan struct {
 // turns (eligibility.PlanSweep). Retried, it returns the plan stored the
 // first time.
 func (a *Eligibility) PlanSweep(ctx context.Context, in PlanSweepInput) (SweepPlan, error) {
-	appts, err := a.DB.RosterAppointments(ctx, in.Date)
+	appts, err := a.DB.SweepAppointments(ctx, in.Date)
 	if err != nil {
 		return SweepPlan{}, err
 	}

@@ -33,9 +33,6 @@ const (
 	// ErrPurchaseOrder is a purchase order the store refuses or has lost:
 	// a defect, not retried.
 	ErrPurchaseOrder = "PurchaseOrder"
-	// ErrMailRefused is an email the SMTP server refused for good (a
-	// rejected address): not retried.
-	ErrMailRefused = "MailRefused"
 )
 
 // InventoryStore is what the inventory activities need of the database.
@@ -57,12 +54,6 @@ type InventoryStore interface {
 // *payer.PermanentError.
 type OrderPlacer interface {
 	Place(ctx context.Context, o inventory.SupplierOrder) (inventory.SupplierAck, error)
-}
-
-// Mailer sends email; *mail.Sender is one. A *mail.PermanentError is a
-// refusal that will not change.
-type Mailer interface {
-	Send(ctx context.Context, m mail.Message) error
 }
 
 // Inventory holds the inventory bot's activities.
@@ -284,13 +275,9 @@ func (a *Inventory) MailFollowUp(ctx context.Context, in FollowUpInput) (bool, e
 		return false, nil
 	}
 	subject, text := in.PO.FollowUpMessage(in.Note, a.OrdersURL)
-	err := a.Mail.Send(ctx, mail.Message{To: a.FollowUpTo, Subject: subject, Text: text})
-	var perm *mail.PermanentError
-	switch {
-	case errors.As(err, &perm):
-		return false, temporal.NewNonRetryableApplicationError("the follow-up on "+in.PO.Number+" was refused by the mail server", ErrMailRefused, err)
-	case err != nil:
-		return false, fmt.Errorf("mail the follow-up on %s: %w", in.PO.Number, err)
+	if err := sendMail(ctx, a.Mail, mail.Message{To: a.FollowUpTo, Subject: subject, Text: text},
+		"the mail server refused the follow-up on "+in.PO.Number+" for good: check RCMBOT_PURCHASING_EMAIL"); err != nil {
+		return false, err
 	}
 	return true, nil
 }

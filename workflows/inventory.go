@@ -250,19 +250,18 @@ func dateIn(ctx workflow.Context, tz string, t time.Time) (claim.Date, error) {
 // Until the supplier takes it, an admin or purchaser may withdraw the
 // order with a reason (the withdraw Update, signed).
 func (inv *Inventory) PurchaseOrder(ctx workflow.Context, in PurchaseOrderInput) (PurchaseOrderState, error) {
-	w := &purchaseOrder{in: in, set: in.Settings.withDefaults(), decisions: inv.Decisions}
+	w := &purchaseOrder{in: in, set: in.Settings.withDefaults(), decisionGate: decisionGate{decisions: inv.Decisions}}
 	return w.run(ctx)
 }
 
 type purchaseOrder struct {
-	in        PurchaseOrderInput
-	set       PurchaseOrderSettings
-	state     PurchaseOrderState
-	decisions *decision.Verifier
-	seen      decision.Seen
-	busy      bool // a handler is running activities on the order
-	receipts  int  // receipts recorded: wakes the receipt wait
-	acts      *activities.Inventory
+	in    PurchaseOrderInput
+	set   PurchaseOrderSettings
+	state PurchaseOrderState
+	decisionGate
+	busy     bool // a handler is running activities on the order
+	receipts int  // receipts recorded: wakes the receipt wait
+	acts     *activities.Inventory
 	// stopSend cancels the sending while it runs (sendRunning); a
 	// withdrawal sets withdrawing and waits for the sending to end.
 	stopSend    workflow.CancelFunc
@@ -644,38 +643,6 @@ func (w *purchaseOrder) withdraw(ctx workflow.Context, req PODecisionRequest) (i
 	}
 	workflow.GetLogger(ctx).Info("purchase order withdrawn", "po", next.Number, "by", d.Actor)
 	return next, nil
-}
-
-// open opens a signed decision in a validator: signed for this workflow,
-// of this kind, fresh, not acted on.
-func (w *purchaseOrder) open(ctx workflow.Context, s decision.Signed, kind decision.Kind, payload any) (decision.Decision, error) {
-	if w.decisions == nil {
-		return decision.Decision{}, errors.New("this worker holds no public keys for staff decisions (RCMBOT_DECISION_PUBLIC_KEYS): no decision is accepted")
-	}
-	d, err := w.decisions.Open(s, kind, workflow.GetInfo(ctx).WorkflowExecution.ID, workflow.Now(ctx), payload)
-	if err == nil {
-		err = w.seen.Check(d)
-	}
-	return d, err
-}
-
-// read reads a validated decision again in its handler (no signature
-// check: validators do not run on replay) and remembers its nonce, so two
-// copies validated in one workflow task are acted on once.
-func (w *purchaseOrder) read(ctx workflow.Context, s decision.Signed, payload any) (decision.Decision, error) {
-	d, err := decision.Read(s, payload)
-	if err != nil {
-		return d, err
-	}
-	if err := w.seen.Check(d); err != nil {
-		return d, err
-	}
-	maxAge := decision.MaxAge
-	if w.decisions != nil {
-		maxAge = w.decisions.MaxAge()
-	}
-	w.seen.Add(d, workflow.Now(ctx), maxAge)
-	return d, nil
 }
 
 func (w *purchaseOrder) save(ctx workflow.Context) error {

@@ -16,7 +16,7 @@ import (
 // saveHistory in internal/e2e) against the current workflow code: a change
 // that would break running workflows fails here. Regenerate with
 // RCMBOT_UPDATE_HISTORIES=1 go test ./internal/e2e -run TestClaimsBatchEndToEnd
-// (claims-batch-signed.json; claims-batch.json is a run from before review
+// (appointment-request.json: -run TestSchedulingRequestToReminder; claims-batch-signed.json; claims-batch.json is a run from before review
 // decisions were signed, kept to prove that such runs still replay)
 // when a change is deliberately versioned (workflow.GetVersion).
 func TestReplaySavedHistories(t *testing.T) {
@@ -46,6 +46,10 @@ func TestReplaySavedHistories(t *testing.T) {
 			r.RegisterWorkflow(EligibilitySweep)
 			r.RegisterWorkflow(EligibilityCheck)
 			r.RegisterWorkflow(HealthCheck)
+			sc := &Scheduling{}
+			r.RegisterWorkflow(sc.AppointmentRequest)
+			r.RegisterWorkflow(sc.WaitlistFill)
+			r.RegisterWorkflow(sc.SchedulingNightly)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -32,42 +33,48 @@ func bindInventory(a *app, cmd *cobra.Command) {
 		"po-approval-limit", "upload-max-bytes", "max-rows", "max-unzipped-bytes")
 }
 
-// inventoryNeeds is what an inventory command needs besides the database.
-type inventoryNeeds int
+// botNeeds is what a bot's command needs besides the database.
+type botNeeds int
 
 const (
-	needStore    inventoryNeeds = iota // imports and listings
-	needTemporal                       // starting a review
-	needSigning                        // staff decisions: Temporal and the decision signing key
+	needStore    botNeeds = iota // imports and listings
+	needTemporal                 // starting a workflow
+	needSigning                  // staff decisions: Temporal and the decision signing key
 )
 
-// inventoryService opens what the inventory front door needs: the
-// database, and as needs says the Temporal client and the signing key.
-func (a *app) inventoryService(ctx context.Context, needs inventoryNeeds) (*inventorybot.Service, func(), error) {
+// openFrontDoor opens what a bot's front door needs, as needs says (the
+// database; the Temporal client; the signing key), and builds it.
+func openFrontDoor[T any](ctx context.Context, a *app, needs botNeeds, build func(bots.Env, client.Client) T) (T, func(), error) {
+	var zero T
 	ring, err := a.openRing(false)
 	if err != nil {
-		return nil, nil, err
+		return zero, nil, err
 	}
 	db, err := a.openDB(ctx, ring, false)
 	if err != nil {
-		return nil, nil, err
+		return zero, nil, err
 	}
 	env := a.env(db, ring)
 	if needs == needStore {
-		return bots.InventoryService(env, nil), func() { db.Close() }, nil
+		return build(env, nil), func() { db.Close() }, nil
 	}
 	if needs == needSigning {
 		if env.Signer, err = a.decisionSigner(); err != nil {
 			db.Close()
-			return nil, nil, err
+			return zero, nil, err
 		}
 	}
 	c, err := a.dialTemporal(ctx, ring)
 	if err != nil {
 		db.Close()
-		return nil, nil, err
+		return zero, nil, err
 	}
-	return bots.InventoryService(env, c), func() { c.Close(); db.Close() }, nil
+	return build(env, c), func() { c.Close(); db.Close() }, nil
+}
+
+// inventoryService opens the inventory front door.
+func (a *app) inventoryService(ctx context.Context, needs botNeeds) (*inventorybot.Service, func(), error) {
+	return openFrontDoor(ctx, a, needs, bots.InventoryService)
 }
 
 func newInventoryImportCmd(a *app) *cobra.Command {

@@ -22,9 +22,10 @@ const maxInstanceFile = 64 << 20
 func newScheduleCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schedule",
-		Short: "Scheduling bot tools: plan an instance offline, check a plan, run the benchmark",
+		Short: "Scheduling bot: plan offline, benchmark; import, request, list, book, attend, cancel, waitlist",
 	}
 	cmd.AddCommand(newSchedulePlanCmd(), newScheduleEvaluateCmd(), newScheduleBenchCmd(a))
+	cmd.AddCommand(scheduleBotCmds(a)...)
 	return cmd
 }
 

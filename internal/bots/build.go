@@ -81,6 +81,10 @@ func Build(e Env) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
+	sched, err := e.schedulingActivities()
+	if err != nil {
+		return Deps{}, err
+	}
 	c := e.Config
 	inv, err := e.inventoryActivities()
 	if err != nil {
@@ -108,9 +112,10 @@ func Build(e Env) (Deps, error) {
 				SenderID: c.SubmitterID, ReceiverID: c.ReceiverID, Usage: c.X12Usage,
 			},
 		},
-		Retention: &activities.Retention{DB: e.DB, Blobs: blobs, Uploads: c.UploadRetention},
-		Inventory: inv,
-		Decisions: e.Verifier,
+		Retention:  &activities.Retention{DB: e.DB, Blobs: blobs, Uploads: c.UploadRetention},
+		Inventory:  inv,
+		Scheduling: sched,
+		Decisions:  e.Verifier,
 	}, nil
 }
 

@@ -79,6 +79,8 @@ type Config struct {
 	HighDeductible  int    // RCMBOT_HIGH_DEDUCTIBLE, whole dollars
 
 	InventoryCron   string        // RCMBOT_INVENTORY_CRON
+	SchedulingCron  string        // RCMBOT_SCHEDULING_CRON
+	ReminderLeads   string        // RCMBOT_REMINDER_LEADS, comma-separated durations (ReminderLeadTimes)
 	POApprovalLimit int           // RCMBOT_PO_APPROVAL_LIMIT, whole dollars
 	SupplierWait    time.Duration // RCMBOT_SUPPLIER_WAIT
 	PurchasingEmail string        // RCMBOT_PURCHASING_EMAIL
@@ -158,6 +160,8 @@ var Settings = []Setting{
 	{"RCMBOT_SESSION_IDLE", "session-idle", "30m", "web sessions end after this long without a request", kindDuration, func(c *Config) any { return &c.SessionIdle }},
 	{"RCMBOT_ELIGIBILITY_CRON", "eligibility-cron", "0 2 * * 0-4", "when the nightly eligibility sweep runs (cron, practice time zone); each run checks the next business day", kindString, func(c *Config) any { return &c.EligibilityCron }},
 	{"RCMBOT_INVENTORY_CRON", "inventory-cron", "30 1 * * *", "when the nightly inventory review runs (cron, practice time zone)", kindString, func(c *Config) any { return &c.InventoryCron }},
+	{"RCMBOT_SCHEDULING_CRON", "scheduling-cron", "0 1 * * 0-4", "when the nightly scheduling plan runs (cron, practice time zone): re-plans the coming days before the eligibility sweep", kindString, func(c *Config) any { return &c.SchedulingCron }},
+	{"RCMBOT_REMINDER_LEADS", "reminder-leads", "72h,24h", "how long before a booked visit the patient is emailed a reminder with confirm and cancel links (comma-separated durations)", kindString, func(c *Config) any { return &c.ReminderLeads }},
 	{"RCMBOT_PO_APPROVAL_LIMIT", "po-approval-limit", "1000", "purchase orders above this total (whole dollars) wait for an admin's or purchaser's approval", kindInt, func(c *Config) any { return &c.POApprovalLimit }},
 	{"RCMBOT_SUPPLIER_WAIT", "supplier-wait", "168h", "while a supplier does not take a purchase order it is sent again under its number; after this long the order's note asks staff to call the supplier (sending goes on)", kindDuration, func(c *Config) any { return &c.SupplierWait }},
 	{"RCMBOT_PURCHASING_EMAIL", "purchasing-email", "", "comma-separated addresses the inventory bot emails when a purchase order's delivery is late or backordered (through RCMBOT_SMTP_*); empty: follow-ups are only logged", kindString, func(c *Config) any { return &c.PurchasingEmail }},
@@ -269,7 +273,27 @@ func Load(c *Config, fs *pflag.FlagSet, getenv func(string) string) error {
 	if c.SMTPPort < 1 || c.SMTPPort > 65535 {
 		return fmt.Errorf("RCMBOT_SMTP_PORT %d is not a TCP port", c.SMTPPort)
 	}
+	if _, err := c.ReminderLeadTimes(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// ReminderLeadTimes is RCMBOT_REMINDER_LEADS read: each a positive
+// duration of at most 30 days.
+func (c *Config) ReminderLeadTimes() ([]time.Duration, error) {
+	var out []time.Duration
+	for _, f := range strings.Split(c.ReminderLeads, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		d, err := time.ParseDuration(f)
+		if err != nil || d <= 0 || d > 30*24*time.Hour {
+			return nil, fmt.Errorf("RCMBOT_REMINDER_LEADS %q: each lead must be a duration above 0 and at most 720h, such as 72h,24h", c.ReminderLeads)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 func set(s Setting, c *Config, v string) error {

@@ -55,6 +55,7 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"RCMBOT_REVIEW_DEADLINE":       "duration",
 		"RCMBOT_MAX_ROWS":              "whole number",
 		"RCMBOT_CODEC_ALLOW_PLAINTEXT": "true or false",
+		"RCMBOT_REMINDER_LEADS":        "duration above 0",
 		// A client certificate without its key (and the other way round).
 		"TEMPORAL_TLS_CLIENT_CERT_PATH": "go together",
 		"TEMPORAL_TLS_CLIENT_KEY_PATH":  "go together",
@@ -68,6 +69,22 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		})
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), env) {
 			t.Errorf("%s=bogus: %v", env, err)
+		}
+	}
+}
+
+func TestReminderLeadTimes(t *testing.T) {
+	var c Config
+	if err := Load(&c, nil, func(string) string { return "" }); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.ReminderLeadTimes(); err != nil || len(got) != 2 || got[0] != 72*time.Hour || got[1] != 24*time.Hour {
+		t.Fatalf("default reminder leads: %v %v", got, err)
+	}
+	for _, bad := range []string{"-1h", "0s", "1000h", "72h,,x"} {
+		c.ReminderLeads = bad
+		if _, err := c.ReminderLeadTimes(); err == nil {
+			t.Errorf("%q accepted", bad)
 		}
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/keyring"
 	"github.com/rcmbot/rcmbot/internal/logging"
+	"github.com/rcmbot/rcmbot/internal/schedulingbot"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
@@ -63,7 +64,10 @@ type Stack struct {
 	// Mail is the SMTP sink rcmbot's email goes to (RCMBOT_SMTP_*).
 	Mail   *sim.SMTPSink
 	Claims *claimsbot.Service
-	Log    *slog.Logger
+	// Scheduling is the scheduling bot's front door (signing as the web
+	// app does).
+	Scheduling *schedulingbot.Service
+	Log        *slog.Logger
 	// DataDir holds the SQLite file, the key file and the blobs.
 	DataDir string
 }
@@ -145,6 +149,7 @@ func Start(t testing.TB, o Options) *Stack {
 	if s.Claims, err = bots.ClaimsService(benv, c); err != nil {
 		t.Fatal(err)
 	}
+	s.Scheduling = bots.SchedulingService(benv, c)
 	asOf := o.AsOf
 	if asOf.IsZero() {
 		asOf = DemoAsOf

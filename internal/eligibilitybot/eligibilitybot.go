@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/blob"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
@@ -56,7 +57,9 @@ const TaskQueue = "eligibility"
 
 // CheckWorkflowID is the EligibilityCheck workflow ID of a stored request
 // (opaque: no PHI).
-func CheckWorkflowID(requestID string) string { return "eligibility-check-" + requestID }
+func CheckWorkflowID(requestID string) string {
+	return activities.EligibilityCheckWorkflowID(requestID)
+}
 
 // SweepWorkflowID is the EligibilitySweep workflow ID of a sweep started
 // here (scheduled sweeps get the Schedule's IDs).

@@ -53,7 +53,7 @@ func TestImportRosterKeepsGoodRowsAndReportsBadOnes(t *testing.T) {
 	if e.Row != 3 || !strings.Contains(msg, "monday.csv") || !strings.Contains(msg, "row 3") || !strings.Contains(msg, "DOB") || strings.Contains(msg, "13/45/1980") {
 		t.Errorf("row error %q (%+v)", msg, e)
 	}
-	appts, err := db.RosterAppointments(ctx, claim.MustDate("2026-03-02"))
+	appts, err := db.SweepAppointments(ctx, claim.MustDate("2026-03-02"))
 	if err != nil || len(appts) != 2 || appts[0].PatientID != "PT-1" || appts[0].SourceRow != 2 || appts[1].LastName != "Brandt" {
 		t.Fatalf("stored %+v %v", appts, err)
 	}

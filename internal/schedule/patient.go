@@ -18,6 +18,8 @@ type Patient struct {
 	Email     string   `json:"email,omitempty"`
 	Phone     string   `json:"phone,omitempty"`
 	Preferred []Window `json:"preferred,omitempty"` // copied into their requests
+	// Insurance on file: booked visits are checked with the payer.
+	Insurance
 }
 
 // At returns the moment a slot starts in the clinic's time zone.

@@ -181,11 +181,14 @@ func (d *DB) Appointment(ctx context.Context, id string) (Appointment, error) {
 	return a, nil
 }
 
-// RosterAppointments lists the roster appointments of a date that are not
-// cancelled, in spreadsheet order.
-func (d *DB) RosterAppointments(ctx context.Context, date claim.Date) ([]Appointment, error) {
+// SweepAppointments lists the appointments of a date that the nightly
+// sweep checks: the roster's and those the scheduling bot booked
+// (AppointmentBooked), not cancelled; the roster's first, in spreadsheet
+// order, then the booked ones in the order they were booked.
+func (d *DB) SweepAppointments(ctx context.Context, date claim.Date) ([]Appointment, error) {
 	out, err := queryAll(ctx, d.r, appointmentDest, "SELECT "+appointmentCols+` FROM appointments
-		WHERE appt_date = ? AND kind = ? AND cancelled_at IS NULL ORDER BY source_row, id`, date, AppointmentRoster)
+		WHERE appt_date = ? AND kind IN (?, ?) AND cancelled_at IS NULL
+		ORDER BY CASE WHEN kind = ? THEN 0 ELSE 1 END, source_row, created_at, id`, date, AppointmentRoster, AppointmentBooked, AppointmentRoster)
 	if err != nil {
 		// The date alone identifies no one.
 		return nil, fmt.Errorf("list appointments of %s: %w", date, err)

@@ -31,7 +31,7 @@ func TestRosterImportReplacesItsDates(t *testing.T) {
 		if !reflect.DeepEqual(imp.Dates, []claim.Date{mon, tue}) || imp.Added != 3 || imp.Replaced != 0 {
 			t.Fatalf("first import: %+v", imp)
 		}
-		monday := must[[]store.Appointment](t)(e.db.RosterAppointments(ctx, mon))
+		monday := must[[]store.Appointment](t)(e.db.SweepAppointments(ctx, mon))
 		if len(monday) != 2 || monday[0].SourceRow != 2 || monday[1].LastName != "Okafor" || monday[0].Kind != store.AppointmentRoster ||
 			!strings.HasPrefix(monday[0].ID, "ap-") || monday[0].DOB != claim.MustDate("1980-05-17") || monday[0].CreatedAt.IsZero() {
 			t.Fatalf("monday: %+v", monday)
@@ -43,7 +43,7 @@ func TestRosterImportReplacesItsDates(t *testing.T) {
 		if imp.Added != 1 || imp.Replaced != 2 {
 			t.Fatalf("second import: %+v", imp)
 		}
-		now := must[[]store.Appointment](t)(e.db.RosterAppointments(ctx, mon))
+		now := must[[]store.Appointment](t)(e.db.SweepAppointments(ctx, mon))
 		if len(now) != 1 || now[0].MemberID != "W100000009" {
 			t.Fatalf("monday after re-import: %+v", now)
 		}
@@ -51,7 +51,7 @@ func TestRosterImportReplacesItsDates(t *testing.T) {
 		if old.CancelledAt.IsZero() {
 			t.Errorf("replaced appointment not cancelled: %+v", old)
 		}
-		if n := len(must[[]store.Appointment](t)(e.db.RosterAppointments(ctx, tue))); n != 1 {
+		if n := len(must[[]store.Appointment](t)(e.db.SweepAppointments(ctx, tue))); n != 1 {
 			t.Errorf("tuesday touched by a Monday import: %d rows", n)
 		}
 
@@ -62,7 +62,7 @@ func TestRosterImportReplacesItsDates(t *testing.T) {
 		if !errors.Is(err, store.ErrInvalid) || !strings.Contains(err.Error(), "row 7") || !strings.Contains(err.Error(), "member ID") || strings.Contains(err.Error(), "Okafor") {
 			t.Errorf("bad row: %v", err)
 		}
-		if n := len(must[[]store.Appointment](t)(e.db.RosterAppointments(ctx, tue))); n != 1 {
+		if n := len(must[[]store.Appointment](t)(e.db.SweepAppointments(ctx, tue))); n != 1 {
 			t.Errorf("a refused import changed tuesday: %d rows", n)
 		}
 	})
@@ -84,7 +84,7 @@ func TestCheckRequests(t *testing.T) {
 			t.Errorf("retry overwrote: %+v", again)
 		}
 		// Check requests are not part of the day's roster.
-		if n := len(must[[]store.Appointment](t)(e.db.RosterAppointments(ctx, claim.MustDate("2026-03-02")))); n != 0 {
+		if n := len(must[[]store.Appointment](t)(e.db.SweepAppointments(ctx, claim.MustDate("2026-03-02")))); n != 0 {
 			t.Errorf("a check request appears in the roster: %d", n)
 		}
 		if _, err := e.db.Appointment(ctx, "ck-missing"); !errors.Is(err, store.ErrNotFound) {
@@ -103,7 +103,7 @@ func TestSweepPlanChecksAndCounts(t *testing.T) {
 			appt(4, "2026-03-02", "87726", "987654321", "Vance"),
 		}
 		must[store.RosterImport](t)(e.db.ReplaceRoster(ctx, rows))
-		appts := must[[]store.Appointment](t)(e.db.RosterAppointments(ctx, dos))
+		appts := must[[]store.Appointment](t)(e.db.SweepAppointments(ctx, dos))
 		sw := must[store.Sweep](t)(e.db.CreateSweep(ctx, store.Sweep{Date: dos, WorkflowID: "eligibility-sweep-x"}))
 		var plan []store.SweepCheck
 		for i, a := range appts {

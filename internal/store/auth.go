@@ -18,18 +18,21 @@ type Role string
 // admin also manages users and schedules; auditor reads, including the
 // PHI access log, and changes nothing; purchaser views what billers
 // view, approves and rejects purchase orders and receives deliveries
-// (inventory.RolePurchaser is the same name).
+// (inventory.RolePurchaser is the same name); front desk views, books
+// appointments and marks attendance (schedule.RoleFrontDesk is the same
+// name).
 const (
 	RoleBiller    Role = "biller"
 	RoleReviewer  Role = "reviewer"
 	RoleAdmin     Role = "admin"
 	RoleAuditor   Role = "auditor"
 	RolePurchaser Role = "purchaser"
+	RoleFrontDesk Role = "front_desk"
 )
 
 // Valid reports whether r is one of the roles.
 func (r Role) Valid() bool {
-	return r == RoleBiller || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor || r == RolePurchaser
+	return r == RoleBiller || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor || r == RolePurchaser || r == RoleFrontDesk
 }
 
 // User is a person who signs in to rcmbot.

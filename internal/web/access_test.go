@@ -217,7 +217,7 @@ func accessLogScenario(t *testing.T, h *harness) {
 	}
 	var member store.Appointment
 	if err := func() error {
-		as, err := h.db.RosterAppointments(context.Background(), date)
+		as, err := h.db.SweepAppointments(context.Background(), date)
 		for _, a := range as {
 			if a.PatientID == sweepResult.PatientID {
 				member = a

@@ -107,7 +107,7 @@ func benchServer(b *testing.B, db *store.DB) (string, string) {
 	b.Helper()
 	srv := httptest.NewServer(nil)
 	b.Cleanup(srv.Close)
-	w, err := New(Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil), Inventory(nil)}, Config: testConfig(b, srv.URL)})
+	w, err := New(Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil), Inventory(nil), Scheduling(nil)}, Config: testConfig(b, srv.URL)})
 	if err != nil {
 		b.Fatal(err)
 	}

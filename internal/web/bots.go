@@ -8,6 +8,10 @@ package web
 // web.New mounts every Bot it is given.
 type Bot struct {
 	mount func(s *Server, h handle)
+	// public registers routes that need no sign-in (the scheduling bot's
+	// patient links, whose unguessable token is the credential); nil for
+	// most bots.
+	public func(s *Server, m registrar)
 }
 
 // handle registers a guarded route (see Server.routes).

@@ -113,7 +113,9 @@ func TestInventoryOrdersPage(t *testing.T) {
 			return waiting.PurchaseOrder, nil
 		},
 	}
-	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	h := newHarness(t, func(_ *harness, o *Options) {
+		o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front), Scheduling(nil)}
+	})
 	admin, biller, auditor := h.signIn(store.RoleAdmin), h.signIn(store.RoleBiller), h.signIn(store.RoleAuditor)
 
 	page := admin.get("/inventory/orders")
@@ -255,7 +257,9 @@ func TestInventoryItemsPages(t *testing.T) {
 				Lots: []inventory.Lot{{SKU: "GLV-M", Location: "main", Number: "L7", Quantity: 40, Expires: asOf.AddDays(9)}}}, nil
 		},
 	}
-	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	h := newHarness(t, func(_ *harness, o *Options) {
+		o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front), Scheduling(nil)}
+	})
 	auditor := h.signIn(store.RoleAuditor)
 	p := auditor.get("/inventory/items")
 	if p.StatusCode != http.StatusOK || !strings.Contains(p.body, `href="/inventory/items/GLV-M"`) || !strings.Contains(p.body, "below reorder point") ||
@@ -318,7 +322,9 @@ func TestInventoryLotsPage(t *testing.T) {
 			{Lot: inventory.Lot{SKU: "GLV-M", Location: "main", Number: "L1", Quantity: 100, Expires: asOf.AddDays(10)}, Description: "Gloves M", DaysLeft: 10, Value: 8.5},
 		}}, nil
 	}}
-	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	h := newHarness(t, func(_ *harness, o *Options) {
+		o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front), Scheduling(nil)}
+	})
 	biller := h.signIn(store.RoleBiller)
 	p := biller.get("/inventory/lots")
 	if p.StatusCode != http.StatusOK || len(asked) != 1 || asked[0] != 30 || !strings.Contains(p.body, "expired: discard") ||
@@ -358,7 +364,9 @@ func TestInventoryReportPage(t *testing.T) {
 			Items: []inventory.ItemReport{{SKU: "GLV-M", Description: "Gloves M", ReportFigures: fig}},
 			Weeks: []inventory.WeekReport{{Start: from, End: from.AddDays(6), ReportFigures: fig}, {Start: from.AddDays(7), End: to}}}, nil
 	}}
-	h := newHarness(t, func(_ *harness, o *Options) { o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front)} })
+	h := newHarness(t, func(_ *harness, o *Options) {
+		o.Bots = []Bot{Claims(nil), Eligibility(nil), Inventory(front), Scheduling(nil)}
+	})
 	reviewer := h.signIn(store.RoleReviewer)
 	p := reviewer.get("/inventory/report?weeks=4")
 	if p.StatusCode != http.StatusOK || len(asked) != 1 {

@@ -140,7 +140,8 @@ func (s *Server) page(w http.ResponseWriter, status int, name string, v view) {
 
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"money": formatMoney,
+		"money":     formatMoney,
+		"hasPrefix": strings.HasPrefix,
 		"pct": func(f float64) string {
 			return strconv.FormatFloat(f*100, 'f', 1, 64) + "%"
 		},

@@ -28,6 +28,9 @@ const (
 	permPurchase
 	// permReceive records deliveries against purchase orders.
 	permReceive
+	// permBook books appointments, answers waitlist offers for patients
+	// and marks attendance.
+	permBook
 )
 
 // rolePerms is the role model of issue 6: biller uploads and views;
@@ -36,13 +39,16 @@ const (
 // by running eligibility checks, which reach out to payers). Issue 12
 // adds the purchaser: views what billers view, approves and rejects
 // purchase orders and receives deliveries, nothing else; billers and
-// reviewers receive too, admins do both.
+// reviewers receive too, admins do both. Issue 11 adds the front desk:
+// views, books appointments and marks attendance; admins book too and
+// import the scheduling templates (permOperate).
 var rolePerms = map[store.Role][]perm{
 	store.RoleBiller:    {permView, permUpload, permCheck, permReceive, permAccount},
 	store.RoleReviewer:  {permView, permUpload, permCheck, permReview, permReceive, permAccount},
-	store.RoleAdmin:     {permView, permUpload, permCheck, permReview, permOperate, permUsers, permAudit, permPurchase, permReceive, permAccount},
+	store.RoleAdmin:     {permView, permUpload, permCheck, permReview, permOperate, permUsers, permAudit, permPurchase, permReceive, permBook, permAccount},
 	store.RoleAuditor:   {permView, permAudit, permAccount},
 	store.RolePurchaser: {permView, permPurchase, permReceive, permAccount},
+	store.RoleFrontDesk: {permView, permBook, permAccount},
 }
 
 // codecRoles may decode Temporal payloads through the codec server (the
@@ -73,4 +79,5 @@ var permNames = map[string]perm{
 	"audit":    permAudit,
 	"purchase": permPurchase,
 	"receive":  permReceive,
+	"book":     permBook,
 }

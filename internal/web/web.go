@@ -305,6 +305,9 @@ func (s *Server) routes(m registrar) {
 	// Each bot's own pages and API (bots.go).
 	for _, b := range s.bots {
 		b.mount(s, h)
+		if b.public != nil {
+			b.public(s, m)
+		}
 	}
 }
 

@@ -1,0 +1,215 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
+	"github.com/rcmbot/rcmbot/internal/schedule"
+	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/store/storetest"
+)
+
+var (
+	monday  = claim.MustDate("2026-12-07")
+	nine    = schedule.Clock(9 * 60)
+	insured = schedule.Patient{ID: "MRN1", FirstName: "Ana", LastName: "Lopez", Email: "ana@example.test",
+		Insurance: schedule.Insurance{PayerID: "60054", MemberID: "W123", DOB: claim.MustDate("1980-02-03")}}
+)
+
+func TestSchedulingTemplatesVisitTypesAndPatients(t *testing.T) {
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		p := schedule.Provider{ID: "P1", Sessions: []schedule.Window{{Weekday: schedule.Monday, Start: 8 * 60, End: 12 * 60}},
+			Blocked: []schedule.Exception{{Date: monday.AddDays(7), Kind: schedule.ExceptionBlocked}}}
+		check(t, db.SaveTemplates(ctx, []schedule.Provider{p}))
+		p.Sessions[0].End = 13 * 60
+		check(t, db.SaveTemplates(ctx, []schedule.Provider{p}))
+		got := must[[]schedule.Provider](t)(db.Templates(ctx))
+		if len(got) != 1 || got[0].Sessions[0].End != 13*60 || len(got[0].Blocked) != 1 {
+			t.Fatalf("providers: %+v", got)
+		}
+		overlap := schedule.Provider{ID: "P2", Sessions: []schedule.Window{{Weekday: 1, Start: 480, End: 600}, {Weekday: 1, Start: 540, End: 700}}}
+		if err := db.SaveTemplates(ctx, []schedule.Provider{overlap}); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("overlapping sessions: %v", err)
+		}
+		check(t, db.SaveHolidays(ctx, []schedule.Exception{{Date: monday.AddDays(17)}}))
+		if h := must[[]schedule.Exception](t)(db.Holidays(ctx)); len(h) != 1 || h[0].Kind != schedule.ExceptionHoliday {
+			t.Fatalf("holidays: %+v", h)
+		}
+		check(t, db.SaveVisitTypes(ctx, []schedule.VisitType{{ID: "FU", Minutes: 15}, {ID: "NEW", Minutes: 30, ProviderIDs: []string{"P1"}}}))
+		if v := must[[]schedule.VisitType](t)(db.VisitTypes(ctx)); len(v) != 2 || v[1].ProviderIDs[0] != "P1" || v[0].Minutes != 15 {
+			t.Fatalf("visit types: %+v", v)
+		}
+		if err := db.SaveVisitTypes(ctx, []schedule.VisitType{{ID: "X"}}); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("visit type without minutes: %v", err)
+		}
+		pt := insured
+		pt.Preferred = []schedule.Window{{Weekday: schedule.Tuesday, Start: 8 * 60, End: 10 * 60}}
+		check(t, db.SavePatients(ctx, []schedule.Patient{pt}))
+		back := must[schedule.Patient](t)(db.SchedPatient(ctx, "MRN1"))
+		if back.Email != pt.Email || back.DOB != pt.DOB || len(back.Preferred) != 1 || !back.Complete() {
+			t.Fatalf("patient: %+v", back)
+		}
+	})
+}
+
+func request(t *testing.T, db *store.DB, patient string) store.SchedRequest {
+	t.Helper()
+	return must[store.SchedRequest](t)(db.AddRequest(context.Background(), schedule.Request{PatientID: patient, VisitType: "FU",
+		RequestedOn: monday.AddDays(-3), Earliest: monday, Latest: monday.AddDays(4)}, "desk"))
+}
+
+func TestBookingHoldsSeatsAndFeedsTheSweep(t *testing.T) {
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		check(t, db.SavePatients(ctx, []schedule.Patient{insured, {ID: "MRN2"}}))
+		r := request(t, db, "MRN1")
+		if r.Status != schedule.RequestOpen || r.CreatedBy != "desk" {
+			t.Fatalf("request: %+v", r)
+		}
+		slot := schedule.Appointment{ProviderID: "P1", Date: monday, Start: nine, VisitType: "FU"}
+		first := slot
+		first.ID, first.RequestID, first.PatientID = "sa-1", r.ID, "MRN1"
+		a := must[store.SchedAppointment](t)(db.BookAppointment(ctx, store.Booking{Appointment: first, Seats: 2}))
+		if a.Status != schedule.StatusBooked || !a.Checked || a.Token == "" {
+			t.Fatalf("booked: %+v", a)
+		}
+		if again := must[store.SchedAppointment](t)(db.BookAppointment(ctx, store.Booking{Appointment: first, Seats: 2})); again.Token != a.Token {
+			t.Fatal("booking the same ID again made another appointment")
+		}
+		if st := must[store.SchedRequest](t)(db.SchedRequest(ctx, r.ID)).Status; st != schedule.RequestBooked {
+			t.Fatalf("request status %s", st)
+		}
+		sweep := must[[]store.Appointment](t)(db.SweepAppointments(ctx, monday))
+		if len(sweep) != 1 || sweep[0].ID != "sa-1" || sweep[0].Kind != store.AppointmentBooked || sweep[0].MemberID != "W123" {
+			t.Fatalf("sweep appointments: %+v", sweep)
+		}
+		second := slot
+		second.ID, second.PatientID = "sa-2", "MRN2" // self-pay: not checked
+		if b := must[store.SchedAppointment](t)(db.BookAppointment(ctx, store.Booking{Appointment: second, Seats: 2})); b.Checked {
+			t.Fatal("a patient without insurance was handed to the eligibility sweep")
+		}
+		third := slot
+		third.ID = "sa-3"
+		if _, err := db.BookAppointment(ctx, store.Booking{Appointment: third, Seats: 2}); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("third booking into a slot of two seats: %v", err)
+		}
+		// Cancelling frees the seat and takes the visit off the sweep.
+		c := must[store.SchedAppointment](t)(db.RecordOutcome(ctx, "sa-1", schedule.OutcomeCancelled))
+		if c.Status != schedule.StatusCancelled {
+			t.Fatalf("cancelled: %+v", c)
+		}
+		if n := len(must[[]store.Appointment](t)(db.SweepAppointments(ctx, monday))); n != 0 {
+			t.Fatalf("sweep still has %d appointments after the cancellation", n)
+		}
+		must[store.SchedAppointment](t)(db.BookAppointment(ctx, store.Booking{Appointment: third, Seats: 2}))
+		// Outcomes: once each, appended to the history.
+		must[store.SchedAppointment](t)(db.RecordOutcome(ctx, "sa-2", schedule.OutcomeNoShow))
+		must[store.SchedAppointment](t)(db.RecordOutcome(ctx, "sa-2", schedule.OutcomeNoShow))
+		if _, err := db.RecordOutcome(ctx, "sa-2", schedule.OutcomeArrived); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("another outcome over a recorded one: %v", err)
+		}
+		h := must[[]schedule.Attendance](t)(db.History(ctx, monday))
+		if len(h) != 2 || h[1].AppointmentID != "sa-2" || h[1].Outcome != schedule.OutcomeNoShow {
+			t.Fatalf("history: %+v", h)
+		}
+		if _, err := db.ConfirmAppointment(ctx, "sa-2"); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("confirming a no-show: %v", err)
+		}
+		if got := must[store.SchedAppointment](t)(db.ConfirmAppointment(ctx, "sa-3")); got.Status != schedule.StatusConfirmed {
+			t.Fatalf("confirmed: %+v", got)
+		}
+		if tok := must[store.SchedAppointment](t)(db.SchedAppointmentByToken(ctx, c.Token)); tok.ID != "sa-1" {
+			t.Fatalf("by token: %+v", tok)
+		}
+		if all := must[[]store.SchedAppointment](t)(db.SchedAppointments(ctx, monday, monday)); len(all) != 3 {
+			t.Fatalf("%d appointments on the day, want 3", len(all))
+		}
+	})
+}
+
+func TestConcurrentBookingsNeverShareASeat(t *testing.T) {
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const n = 8
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				a := schedule.Appointment{ID: "sa-c" + string(rune('a'+i)), ProviderID: "P1", Date: monday, Start: nine, VisitType: "FU"}
+				_, errs[i] = db.BookAppointment(ctx, store.Booking{Appointment: a, Seats: 1})
+			})
+		}
+		wg.Wait()
+		booked := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				booked++
+			case !errors.Is(err, store.ErrConflict) && !isBusy(err):
+				t.Fatalf("concurrent booking: %v", err)
+			}
+		}
+		held := 0
+		for _, a := range must[[]store.SchedAppointment](t)(db.SchedAppointments(ctx, monday, monday)) {
+			if a.Status.Holds() {
+				held++
+			}
+		}
+		if booked != 1 || held != 1 {
+			t.Fatalf("%d bookings succeeded and %d hold the slot, want 1 and 1", booked, held)
+		}
+	})
+}
+
+// isBusy reports a transaction that lost a write race on SQLite or a
+// serialization failure on PostgreSQL: refused, never double-booked.
+func isBusy(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "database is locked") || strings.Contains(s, "SQLSTATE 40001") || strings.Contains(s, "SQLITE_BUSY")
+}
+
+func TestHistoryImportAndOffers(t *testing.T) {
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		visits := []schedule.Attendance{
+			{PatientID: "MRN1", Date: monday.AddDays(-30), Start: nine, LeadDays: 12, Outcome: schedule.OutcomeNoShow},
+			{PatientID: "MRN1", Date: monday.AddDays(-20), Start: nine, LeadDays: 3, Outcome: schedule.OutcomeArrived, AppointmentID: "old-1"},
+		}
+		if n := must[int](t)(db.AddHistory(ctx, visits)); n != 2 {
+			t.Fatalf("history import added %d", n)
+		}
+		if n := must[int](t)(db.AddHistory(ctx, visits)); n != 0 {
+			t.Fatalf("importing the same history again added %d entries", n)
+		}
+		if _, err := db.AddHistory(ctx, []schedule.Attendance{{PatientID: "MRN1"}}); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("entry without date: %v", err)
+		}
+		h := must[[]schedule.Attendance](t)(db.History(ctx, monday.AddDays(-365)))
+		if len(h) != 2 || h[0].AppointmentID != "" || h[1].AppointmentID != "old-1" || h[0].LeadDays != 12 {
+			t.Fatalf("history: %+v", h)
+		}
+		r := request(t, db, "MRN1")
+		check(t, db.SetRequestStatus(ctx, r.ID, schedule.RequestWaitlisted))
+		if w := must[[]store.SchedRequest](t)(db.SchedRequests(ctx, store.All, schedule.RequestWaitlisted)); len(w) != 1 {
+			t.Fatalf("waitlist: %+v", w)
+		}
+		o := store.SchedOffer{ID: "of-1", RequestID: r.ID, Slot: schedule.Slot{ProviderID: "P1", Date: monday, Start: nine}, WorkflowID: "scheduling-fill-x",
+			Expires: time.Now().Add(time.Hour)}
+		check(t, db.AddOffer(ctx, o))
+		check(t, db.AddOffer(ctx, o))
+		check(t, db.SetOfferState(ctx, "of-1", schedule.OfferAccepted))
+		got := must[store.SchedOffer](t)(db.SchedOffer(ctx, "of-1"))
+		if got.State != schedule.OfferAccepted || got.Slot != o.Slot {
+			t.Fatalf("offer: %+v", got)
+		}
+		if err := db.SetOfferState(ctx, "of-none", schedule.OfferExpired); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("unknown offer: %v", err)
+		}
+	})
+}
