@@ -84,7 +84,13 @@ func (f *schedFixture) request(t *testing.T, patient string) store.SchedRequest 
 }
 
 func (f *schedFixture) book(id, request string, slot schedule.Slot, overbook bool) (Booked, error) {
-	v, err := f.env.ExecuteActivity(f.a.Book, BookInput{AppointmentID: id, RequestID: request, Booking: schedule.Booking{Slot: slot, Overbook: overbook},
+	return f.bookIn(f.env, id, request, slot, overbook)
+}
+
+// bookIn runs Book in env: goroutines booking at once each need their
+// own (a test activity environment is not safe for concurrent use).
+func (f *schedFixture) bookIn(env *testsuite.TestActivityEnvironment, id, request string, slot schedule.Slot, overbook bool) (Booked, error) {
+	v, err := env.ExecuteActivity(f.a.Book, BookInput{AppointmentID: id, RequestID: request, Booking: schedule.Booking{Slot: slot, Overbook: overbook},
 		BookedOn: schedMonday.AddDays(-3)})
 	var b Booked
 	if err == nil {
@@ -167,7 +173,10 @@ func TestBookChecksRoomAndBooksOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i, r := range []string{r2.ID, r3.ID} {
-		wg.Go(func() { _, errs[i] = f.book("sa-race-"+r, r, slot9, true) })
+		var ts testsuite.WorkflowTestSuite
+		env := ts.NewTestActivityEnvironment()
+		env.RegisterActivity(f.a)
+		wg.Go(func() { _, errs[i] = f.bookIn(env, "sa-race-"+r, r, slot9, true) })
 	}
 	wg.Wait()
 	won := 0
