@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/schedule"
+	"github.com/rcmbot/rcmbot/internal/schedule/planner"
 	"github.com/rcmbot/rcmbot/internal/sim"
 )
 
@@ -166,6 +168,52 @@ func (a *API) ReceiveOrder(ctx context.Context, number string, note inventory.Re
 	var po inventory.PurchaseOrder
 	err = a.do(ctx, http.MethodPost, "/api/v1/inventory/orders/"+number+"/receive", "application/json", bytes.NewReader(b), http.StatusOK, &po)
 	return po, err
+}
+
+// ScheduledRequest is an appointment request as the scheduling API
+// answers it: the request, its status and the options proposed.
+type ScheduledRequest struct {
+	schedule.Request
+	Status  schedule.RequestStatus `json:"status"`
+	Options []planner.Choice       `json:"options"`
+}
+
+// RequestAppointment stores an appointment request for patient (POST
+// /api/v1/scheduling/requests): its AppointmentRequest workflow plans the
+// options.
+func (a *API) RequestAppointment(ctx context.Context, r schedule.Request, patient schedule.Patient) (ScheduledRequest, error) {
+	b, err := json.Marshal(struct {
+		schedule.Request
+		Patient schedule.Patient `json:"patient"`
+	}{r, patient})
+	if err != nil {
+		return ScheduledRequest{}, err
+	}
+	var out ScheduledRequest
+	err = a.do(ctx, http.MethodPost, "/api/v1/scheduling/requests", "application/json", bytes.NewReader(b), http.StatusCreated, &out)
+	return out, err
+}
+
+// Book books a request into a slot (POST
+// /api/v1/scheduling/requests/{rid}/book), as the front desk's one click.
+func (a *API) Book(ctx context.Context, requestID string, slot schedule.Slot) (schedule.Appointment, error) {
+	b, err := json.Marshal(schedule.Booking{Slot: slot})
+	if err != nil {
+		return schedule.Appointment{}, err
+	}
+	var ap schedule.Appointment
+	err = a.do(ctx, http.MethodPost, "/api/v1/scheduling/requests/"+requestID+"/book", "application/json", bytes.NewReader(b), http.StatusOK, &ap)
+	return ap, err
+}
+
+// Attend records a visit's outcome (POST
+// /api/v1/scheduling/appointments/{aid}/attendance).
+func (a *API) Attend(ctx context.Context, appointmentID string, outcome schedule.Outcome) error {
+	b, err := json.Marshal(schedule.AttendanceNote{Outcome: outcome})
+	if err != nil {
+		return err
+	}
+	return a.do(ctx, http.MethodPost, "/api/v1/scheduling/appointments/"+appointmentID+"/attendance", "application/json", bytes.NewReader(b), http.StatusOK, nil)
 }
 
 // ClearinghouseStats reads the clearinghouse simulator's received log.

@@ -16,10 +16,14 @@ import (
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 
+	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/bots"
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/config"
 	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/schedule"
+	"github.com/rcmbot/rcmbot/internal/schedulingbot"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/topology"
@@ -137,12 +141,13 @@ type botFlow struct {
 	run func(*testing.T, *topology.Topology)
 }
 
-// botFlows are the bots that exist. Still to come, each as one function
-// here when its bot lands: scheduling, access monitoring.
+// botFlows are the bots that exist. Still to come, as one function here
+// when its bot lands: access monitoring.
 var botFlows = []botFlow{
 	{"claims", claimsFlow},
 	{"eligibility", eligibilityFlow},
 	{"inventory", inventoryFlow},
+	{"scheduling", schedulingFlow},
 }
 
 // scenarioBotFlows runs every bot's main flow once.
@@ -257,5 +262,79 @@ func waitOrder(ctx context.Context, t *testing.T, top *topology.Topology, number
 			t.Fatalf("purchase order %s is %q, not %v", number, last, statuses)
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+// schedulingFlow: the demo templates imported from the command line; a
+// front-desk account requests a visit for an insured patient through the
+// REST API, the AppointmentRequest workflow proposes slots, the first is
+// booked with one click; the visit's EligibilityCheck runs on the
+// eligibility queue (another worker process) and stores the payer's
+// answer, the visit joins what the nightly sweep checks, and the arrival
+// ends the request's workflow.
+func schedulingFlow(t *testing.T, top *topology.Topology) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	templates := filepath.Join(top.Root, "fixtures", "scheduling", "imports", "templates.csv")
+	if out, err := top.Rcmbot(ctx, "schedule", "import", "templates", templates, "--visit-type", "FU=15", "--visit-type", "NEW=30"); err != nil {
+		t.Fatalf("schedule import templates: %v\n%s", err, out)
+	}
+	token, err := top.UserToken(ctx, "desk", "front_desk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := top.API()
+	api.Token = token
+	var m sim.Member
+	for _, r := range sim.Roster(sim.DefaultSeed, []string{"60054"}, 1) {
+		if r.Profile == sim.ProfileActive {
+			m = r
+		}
+	}
+	loc, err := time.LoadLocation(top.Settings["RCMBOT_TIMEZONE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := claim.DateOf(time.Now().In(loc))
+	req, err := api.RequestAppointment(ctx, schedule.Request{PatientID: "PT-TOPOLOGY-1", VisitType: "FU", Earliest: today.AddDays(1), Latest: today.AddDays(14)},
+		schedule.Patient{ID: "PT-TOPOLOGY-1", FirstName: m.FirstName, LastName: m.LastName, Email: "patient@example.test",
+			Insurance: schedule.Insurance{PayerID: m.PayerID, MemberID: m.ID, DOB: m.DOB}})
+	if err != nil {
+		t.Fatalf("request: %v", err)
+	}
+	var stored store.SchedRequest
+	for stored.Status != schedule.RequestProposed {
+		if ctx.Err() != nil {
+			t.Fatalf("request %s: no options proposed (status %s)", req.ID, stored.Status)
+		}
+		time.Sleep(200 * time.Millisecond)
+		if stored, err = top.DB.SchedRequest(ctx, req.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(stored.Options) == 0 {
+		t.Fatalf("request %s proposed with no options", req.ID)
+	}
+	ap, err := api.Book(ctx, req.ID, stored.Options[0].Slot)
+	if err != nil {
+		t.Fatalf("book %s: %v", req.ID, err)
+	}
+	var outcome eligibility.CheckOutcome
+	if err := top.Client.GetWorkflow(ctx, activities.EligibilityCheckWorkflowID(ap.ID), "").Get(ctx, &outcome); err != nil {
+		t.Fatalf("the booked visit's eligibility check: %v", err)
+	}
+	if res, err := top.DB.EligibilityResult(ctx, outcome.ResultID); err != nil || res.Status != eligibility.CheckActive {
+		t.Errorf("the booked visit's eligibility answer: %s, %v; want active", res.Status, err)
+	}
+	sweep, err := top.DB.SweepAppointments(ctx, ap.Date)
+	if err != nil || !slices.ContainsFunc(sweep, func(a store.Appointment) bool { return a.ID == ap.ID && a.Kind == store.AppointmentBooked }) {
+		t.Errorf("the nightly sweep of %s does not check the booked visit: %v", ap.Date, err)
+	}
+	if err := api.Attend(ctx, ap.ID, schedule.OutcomeArrived); err != nil {
+		t.Fatalf("arrival: %v", err)
+	}
+	var final workflows.AppointmentRequestState
+	if err := top.Client.GetWorkflow(ctx, schedulingbot.RequestWorkflowID(req.ID), "").Get(ctx, &final); err != nil || final.Outcome != schedule.OutcomeArrived {
+		t.Errorf("the request's workflow ended %+v, %v; want the arrival", final.Outcome, err)
 	}
 }

@@ -262,7 +262,7 @@ func TestComposeFileIsValid(t *testing.T) {
 	cmd.Env = append(os.Environ(), "POSTGRES_PASSWORD=x", "TEMPORAL_POSTGRES_PASSWORD=x", "RCMBOT_KEYS=x", "RCMBOT_DECISION_KEY=x", "RCMBOT_DECISION_PUBLIC_KEYS=x",
 		"RCMBOT_AUDIT_KEY_FILE=/run/audit-signing.key", "RCMBOT_AUDIT_VERIFIER_KEY=x",
 		"RCMBOT_CLEARINGHOUSE_URL=https://clearinghouse.example", "RCMBOT_ELIGIBILITY_URL=https://payer.example",
-		"RCMBOT_SUPPLIER_URL=https://supplier.example",
+		"RCMBOT_SUPPLIER_URL=https://supplier.example", "RCMBOT_SMTP_HOST=mail.example",
 		"TEMPORAL_AUTH_PROVIDER_URL=https://login.example", "TEMPORAL_AUTH_CLIENT_ID=x", "TEMPORAL_AUTH_CLIENT_SECRET=x")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("docker-compose config -q: %v\n%s", err, out)

@@ -85,7 +85,7 @@ var Services = []Service{
 		Topology: "not run: the UI ships only as an image (the issue makes it optional)"},
 	{Name: "rcmbot-setup", Command: []string{"setup"}, Env: withEnv(),
 		Topology: "rcmbot setup, once"},
-	{Name: ServiceWorker, Command: []string{"worker", "--queues", "claims,eligibility,inventory"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS", "RCMBOT_SUPPLIER_URL"), Replicas: 2,
+	{Name: ServiceWorker, Command: []string{"worker", "--queues", "claims,eligibility,inventory,scheduling"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS", "RCMBOT_SUPPLIER_URL", "RCMBOT_SMTP_HOST", "RCMBOT_SMTP_PORT", "RCMBOT_SMTP_TLS", "RCMBOT_SMTP_FROM", "RCMBOT_PURCHASING_EMAIL"), Replicas: 2,
 		Topology: "two rcmbot worker processes serving every queue"},
 	{Name: ServiceWorkerClaims, Command: []string{"worker", "--queues", "claims"}, Env: withEnv("GOMEMLIMIT", "RCMBOT_DECISION_PUBLIC_KEYS"), Replicas: 1,
 		Topology: "a third rcmbot worker serving only claims"},
@@ -96,11 +96,13 @@ var Services = []Service{
 
 // Simulators stand in for the outside world in the topology only (a
 // deployment points RCMBOT_CLEARINGHOUSE_URL and RCMBOT_ELIGIBILITY_URL at
-// the real ones): they are not compose services.
+// the real ones, RCMBOT_SMTP_HOST at the practice's mail relay): they
+// are not compose services.
 var Simulators = []Service{
 	{Name: "clearinghouse-sim", Command: []string{"clearinghouse-sim"}, Replicas: 1, Topology: "rcmbot clearinghouse-sim"},
 	{Name: "payer-sim", Command: []string{"payer-sim"}, Replicas: 1, Topology: "rcmbot payer-sim"},
 	{Name: "supplier-sim", Command: []string{"supplier-sim"}, Replicas: 1, Topology: "rcmbot supplier-sim"},
+	{Name: "smtp-sink", Command: []string{"smtp-sink"}, Replicas: 1, Topology: "rcmbot smtp-sink"},
 }
 
 // ServiceNamed returns the declared service called name.

@@ -95,6 +95,10 @@ type Topology struct {
 	Procs map[string][]*Process
 
 	WebURL, PayerURL, ClearinghouseURL, SupplierURL string
+	// SMTPSinkURL is the SMTP sink's page (its messages at /api/messages);
+	// rcmbot's email goes to the sink's SMTP port, smtpPort.
+	SMTPSinkURL string
+	smtpPort    int
 	// Token is an API token of the user "reviewer" (role reviewer).
 	Token string
 
@@ -166,7 +170,7 @@ func Start(ctx context.Context, o Options) (t *Topology, err error) {
 // Close stops every process and database and removes the clusters.
 func (t *Topology) Close() error {
 	var errs []error
-	for _, name := range []string{ServiceWeb, ServiceWorkerClaims, ServiceWorker, "payer-sim", "clearinghouse-sim", "supplier-sim"} {
+	for _, name := range []string{ServiceWeb, ServiceWorkerClaims, ServiceWorker, "payer-sim", "clearinghouse-sim", "supplier-sim", "smtp-sink"} {
 		for _, p := range t.Procs[name] {
 			if err := p.Stop(40 * time.Second); err != nil {
 				errs = append(errs, err)
@@ -510,7 +514,7 @@ func (t *Topology) setup(ctx context.Context) error {
 		return fmt.Errorf("rcmbot keys new: %w", err)
 	}
 	ports := map[string]int{}
-	for _, name := range []string{"web", "clearinghouse", "payer", "supplier"} {
+	for _, name := range []string{"web", "clearinghouse", "payer", "supplier", "smtp", "smtp-page"} {
 		if ports[name], err = t.ports.next(); err != nil {
 			return err
 		}
@@ -519,6 +523,7 @@ func (t *Topology) setup(ctx context.Context) error {
 	t.ClearinghouseURL = fmt.Sprintf("http://127.0.0.1:%d", ports["clearinghouse"])
 	t.PayerURL = fmt.Sprintf("http://127.0.0.1:%d", ports["payer"])
 	t.SupplierURL = fmt.Sprintf("http://127.0.0.1:%d", ports["supplier"])
+	t.SMTPSinkURL, t.smtpPort = fmt.Sprintf("http://127.0.0.1:%d", ports["smtp-page"]), ports["smtp"]
 	s := t.Settings
 	s["RCMBOT_DB_URL"] = t.RcmbotPG.URL("rcmbot")
 	s["RCMBOT_DATA_DIR"] = filepath.Join(t.Dir, "data") // compose: the shared rcmbot-data volume
@@ -542,6 +547,9 @@ func (t *Topology) setup(ctx context.Context) error {
 	s["RCMBOT_CLEARINGHOUSE_URL"] = t.ClearinghouseURL
 	s["RCMBOT_ELIGIBILITY_URL"] = t.PayerURL
 	s["RCMBOT_SUPPLIER_URL"] = t.SupplierURL
+	// Mail goes to the SMTP sink, in plain text on the loopback.
+	s["RCMBOT_SMTP_HOST"], s["RCMBOT_SMTP_PORT"], s["RCMBOT_SMTP_TLS"] = "127.0.0.1", strconv.Itoa(t.smtpPort), "none"
+	s["RCMBOT_SMTP_FROM"], s["RCMBOT_PURCHASING_EMAIL"] = "rcmbot@clinic.example", "purchasing@clinic.example"
 	s["RCMBOT_SUBMITTER_ID"] = "RCMBOT"
 	s["RCMBOT_RECEIVER_ID"] = "CLEARINGHOUSE"
 	s["RCMBOT_X12_USAGE"] = "P"
@@ -623,18 +631,20 @@ func serviceEnv(svc Service, values map[string]string) ([]string, error) {
 }
 
 func (t *Topology) simulators(context.Context) error {
+	addr := func(url string) []string { return []string{"--addr", strings.TrimPrefix(url, "http://")} }
 	for _, sim := range []struct {
 		name, url string
 		flags     []string
 	}{
 		// The 277CA is ready at once: batches complete right after submission.
-		{"clearinghouse-sim", t.ClearinghouseURL, append([]string{"--ack-delay", "1ms"}, t.opts.ClearinghouseFlags...)},
-		{"payer-sim", t.PayerURL, t.opts.PayerFlags},
-		{"supplier-sim", t.SupplierURL, nil},
+		{"clearinghouse-sim", t.ClearinghouseURL, append(addr(t.ClearinghouseURL), append([]string{"--ack-delay", "1ms"}, t.opts.ClearinghouseFlags...)...)},
+		{"payer-sim", t.PayerURL, append(addr(t.PayerURL), t.opts.PayerFlags...)},
+		{"supplier-sim", t.SupplierURL, addr(t.SupplierURL)},
+		{"smtp-sink", t.SMTPSinkURL, []string{"--smtp-addr", fmt.Sprintf("127.0.0.1:%d", t.smtpPort), "--http-addr", strings.TrimPrefix(t.SMTPSinkURL, "http://")}},
 	} {
 		svc, _ := ServiceNamed(sim.name)
-		args := append(append([]string{t.Bin}, svc.Command...), "--addr", strings.TrimPrefix(sim.url, "http://"))
-		p := &Process{Name: sim.name, Log: filepath.Join(t.Dir, sim.name+".log"), env: minimalEnv(), args: append(args, sim.flags...)}
+		args := append(append([]string{t.Bin}, svc.Command...), sim.flags...)
+		p := &Process{Name: sim.name, Log: filepath.Join(t.Dir, sim.name+".log"), env: minimalEnv(), args: args}
 		if err := p.Start(); err != nil {
 			return err
 		}
