@@ -739,3 +739,20 @@ func (d *DB) AccessEventsAfter(ctx context.Context, seq int64, limit int) ([]Acc
 	}
 	return out, nil
 }
+
+// EachAccessEvent streams the PHI access log's entries at or after from
+// (zero: all) in order to fn: nothing is held.
+func (d *DB) EachAccessEvent(ctx context.Context, from time.Time, fn func(AccessEvent) error) error {
+	if err := each(ctx, d.r, accessDest, fn, "SELECT "+accessCols+" FROM phi_access_log WHERE at >= ? ORDER BY seq", sinceArg(from)); err != nil {
+		return fmt.Errorf("read access events: %w", err)
+	}
+	return nil
+}
+
+// EachSignIn streams the sign-ins at or after from (zero: all) in order.
+func (d *DB) EachSignIn(ctx context.Context, from time.Time, fn func(SignInEvent) error) error {
+	if err := each(ctx, d.r, signInDest, fn, "SELECT "+signInCols+" FROM audit_sign_ins WHERE at >= ? ORDER BY seq", sinceArg(from)); err != nil {
+		return fmt.Errorf("read sign-ins: %w", err)
+	}
+	return nil
+}
