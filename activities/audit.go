@@ -44,14 +44,15 @@ type AuditStore interface {
 	SignIns(ctx context.Context, from time.Time, p store.Page) ([]store.SignInEvent, error)
 	LastSignInSeq(ctx context.Context) (int64, error)
 	Thresholds(ctx context.Context) (audit.Thresholds, error)
-	SaveAlerts(ctx context.Context, src store.AlertSource, alerts []audit.Alert) (store.SavedAlerts, error)
+	SaveAlerts(ctx context.Context, src audit.Source, alerts []audit.Alert) (store.SavedAlerts, error)
 	SaveBaselines(ctx context.Context, b *audit.Baselines) error
 	Baselines(ctx context.Context) (*audit.Baselines, error)
 	SetAuditCursor(ctx context.Context, name string, pos int64) error
-	StoredAlertByID(ctx context.Context, id string) (store.StoredAlert, error)
+	AuditCursor(ctx context.Context, name string) (int64, error)
+	AlertCase(ctx context.Context, id string) (audit.Case, error)
 	MarkCaseStarted(ctx context.Context, alertID string) error
 	MarkReminded(ctx context.Context, alertID string, t time.Time) error
-	DecideCase(ctx context.Context, c store.CaseDecision) (store.StoredAlert, error)
+	DecideCase(ctx context.Context, c audit.CaseDecision) (audit.Case, error)
 	TuningDecisions(ctx context.Context) ([]audit.Decision, error)
 	ApplyThresholdChanges(ctx context.Context, changes []audit.ThresholdChange, at time.Time) error
 	RecordDecision(ctx context.Context, sd store.SignedDecision) error
@@ -188,6 +189,9 @@ type AccessScanOutput struct {
 	Alerts            int      `json:"alerts"`
 	Created           int      `json:"created"`
 	NeedCase          []string `json:"need_case"`
+	// Watch is where the watch last read up to: a watch the scan starts
+	// again begins there.
+	Watch AccessWatchInput `json:"watch"`
 }
 
 // ScanAccess scans the imported access logs and rcmbot's own accesses and
@@ -237,12 +241,18 @@ func (a *Audit) ScanAccess(ctx context.Context, in AccessScanInput) (AccessScanO
 	if err := a.DB.SaveBaselines(ctx, base); err != nil {
 		return out, err
 	}
-	saved, err := a.DB.SaveAlerts(ctx, store.AlertFromScan, res.Alerts)
+	saved, err := a.DB.SaveAlerts(ctx, audit.FromScan, res.Alerts)
 	if err != nil {
 		return out, err
 	}
 	out = AccessScanOutput{Events: res.Events, ExplainedFraction: res.ExplainedFraction(), Alerts: len(res.Alerts), Created: saved.Created}
 	out.NeedCase = caseIDs(saved)
+	if out.Watch.AccessAfter, err = a.DB.AuditCursor(ctx, store.CursorAccessLog); err != nil {
+		return out, err
+	}
+	if out.Watch.SignInAfter, err = a.DB.AuditCursor(ctx, store.CursorSignIns); err != nil {
+		return out, err
+	}
 	a.log().Info("audit: scan done", "events", res.Events, "alerts", len(res.Alerts), "new", saved.Created)
 	return out, nil
 }
@@ -335,7 +345,7 @@ func (a *Audit) WatchAccess(ctx context.Context, in AccessWatchInput) (AccessWat
 	if err := a.ownData(ctx, oldest.Add(-WatchWindow), j.Add, j.AddSignIn); err != nil {
 		return out, err
 	}
-	saved, err := a.DB.SaveAlerts(ctx, store.AlertFromWatch, j.Result().Alerts)
+	saved, err := a.DB.SaveAlerts(ctx, audit.FromWatch, j.Result().Alerts)
 	if err != nil {
 		return out, err
 	}
@@ -365,7 +375,7 @@ type AlertCase struct {
 // OpenCase loads an alert for its case workflow and marks the case as
 // started, so scans stop asking for one.
 func (a *Audit) OpenCase(ctx context.Context, alertID string) (AlertCase, error) {
-	al, err := a.DB.StoredAlertByID(ctx, alertID)
+	al, err := a.DB.AlertCase(ctx, alertID)
 	if errors.Is(err, store.ErrNotFound) {
 		return AlertCase{}, temporal.NewNonRetryableApplicationError("alert "+alertID+" is not stored", ErrAlertCase, err)
 	}
@@ -384,23 +394,13 @@ type CaseDecisionInput struct {
 	Decision decision.Signed `json:"decision"`
 }
 
-// CaseDecisionOutput is the case after a disposition, and what the
-// dispositions so far did to each rule's threshold.
-type CaseDecisionOutput struct {
-	State audit.CaseState `json:"state"`
-	// Tuning is the verdict on the alert's rule (its threshold before
-	// and after and why); Changed lists every rule whose threshold moved.
-	Tuning  *audit.ThresholdChange  `json:"tuning,omitempty"`
-	Changed []audit.ThresholdChange `json:"changed,omitempty"`
-}
-
 // DecideCase records a signed disposition: the signed decision as
 // evidence, the case's new state and the sealed note, an entry of the
 // tamper-evident PHI access log, and the thresholds tuned from every
 // disposition so far (audit.Tune), changes stored with their reasons.
 // The same decision again changes nothing.
-func (a *Audit) DecideCase(ctx context.Context, in CaseDecisionInput) (CaseDecisionOutput, error) {
-	var out CaseDecisionOutput
+func (a *Audit) DecideCase(ctx context.Context, in CaseDecisionInput) (audit.CaseOutcome, error) {
+	var out audit.CaseOutcome
 	var cn audit.CaseNote
 	d, err := decision.Read(in.Decision, &cn)
 	if err != nil {
@@ -411,7 +411,7 @@ func (a *Audit) DecideCase(ctx context.Context, in CaseDecisionInput) (CaseDecis
 		SignedAt: d.At, Note: in.Decision.Note}); err != nil {
 		return out, err
 	}
-	al, err := a.DB.DecideCase(ctx, store.CaseDecision{AlertID: in.AlertID, DecisionID: id, Disposition: cn.Disposition,
+	al, err := a.DB.DecideCase(ctx, audit.CaseDecision{AlertID: in.AlertID, DecisionID: id, Disposition: cn.Disposition,
 		Note: strings.TrimSpace(cn.Note), Actor: d.Actor, Role: d.Role, At: d.At})
 	if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound) {
 		return out, temporal.NewNonRetryableApplicationError("the case of alert "+in.AlertID+" refuses the decision", ErrAlertCase, err)
@@ -470,7 +470,7 @@ type NotifyCaseInput struct {
 // score and a link, never the user or patient. Without a mailer or
 // recipients it sends nothing; a reminder is recorded on the alert.
 func (a *Audit) NotifyCase(ctx context.Context, in NotifyCaseInput) (bool, error) {
-	al, err := a.DB.StoredAlertByID(ctx, in.AlertID)
+	al, err := a.DB.AlertCase(ctx, in.AlertID)
 	if err != nil {
 		return false, err
 	}
@@ -540,7 +540,7 @@ func (a *Audit) VerifyAccessLog(ctx context.Context) (VerifyLogOutput, error) {
 		Address: "phi_access_log",
 		Explanation: fmt.Sprintf("The PHI access log (%d records) does not match the checkpoints signed outside the database: %s",
 			rep.Size, strings.Join(rep.Problems, "; "))}
-	saved, err := a.DB.SaveAlerts(ctx, store.AlertFromVerify, []audit.Alert{al})
+	saved, err := a.DB.SaveAlerts(ctx, audit.FromVerify, []audit.Alert{al})
 	if err != nil {
 		return out, err
 	}

@@ -104,7 +104,7 @@ func TestAuditScanStoresAlertsOnceAndAsksForEachCaseOnce(t *testing.T) {
 	if out.Events != 11 || out.Created == 0 || len(out.NeedCase) != out.Created {
 		t.Fatalf("scan: %+v", out)
 	}
-	alerts, err := f.db.StoredAlerts(context.Background(), store.AlertFilter{UserID: "clerk9"}, store.All)
+	alerts, err := f.db.AlertCases(context.Background(), store.AlertFilter{UserID: "clerk9"}, store.All)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,7 @@ func TestAuditScanStoresAlertsOnceAndAsksForEachCaseOnce(t *testing.T) {
 	if !rules[audit.RuleOutsideEmployment] || !rules[audit.RuleVIP] {
 		t.Fatalf("the terminated clerk's look at the VIP: rules %v", rules)
 	}
-	if nurse, _ := f.db.StoredAlerts(context.Background(), store.AlertFilter{UserID: "nurse1"}, store.All); len(nurse) != 0 {
+	if nurse, _ := f.db.AlertCases(context.Background(), store.AlertFilter{UserID: "nurse1"}, store.All); len(nurse) != 0 {
 		t.Errorf("the nurse's explained work raised %+v", nurse)
 	}
 	base, err := f.db.Baselines(context.Background())
@@ -158,8 +158,8 @@ func TestAuditWatchAlertsOnABurstOfFailedSignInsAndMovesItsCursor(t *testing.T) 
 	if out.NewSignIns != 12 || out.NewEvents != 1 || out.SignInAfter != 12 || out.AccessAfter != 1 || len(out.NeedCase) == 0 {
 		t.Fatalf("watch: %+v", out)
 	}
-	al, err := f.db.StoredAlertByID(ctx, out.NeedCase[0])
-	if err != nil || al.Rule != audit.RuleBruteForce || al.UserID != "ana" || al.Source != store.AlertFromWatch {
+	al, err := f.db.AlertCase(ctx, out.NeedCase[0])
+	if err != nil || al.Rule != audit.RuleBruteForce || al.UserID != "ana" || al.Source != audit.FromWatch {
 		t.Fatalf("alert: %+v %v", al, err)
 	}
 	if pos, _ := f.db.AuditCursor(ctx, store.CursorSignIns); pos != 12 {
@@ -179,10 +179,10 @@ func TestAuditCaseDecisionIsKeptLoggedAndTunesTheRule(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Now().UTC().Add(-time.Hour)
-	var last CaseDecisionOutput
+	var last audit.CaseOutcome
 	for i := range audit.TuneMinDecisions {
 		al := audit.Alert{UserID: "u" + string(rune('a'+i)), Rule: audit.RuleNewWorkstation, Score: 52 + i%3, FirstTime: t0, LastTime: t0, Events: 1, Explanation: "new"}
-		saved, err := f.db.SaveAlerts(ctx, store.AlertFromScan, []audit.Alert{al})
+		saved, err := f.db.SaveAlerts(ctx, audit.FromScan, []audit.Alert{al})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,9 +191,9 @@ func TestAuditCaseDecisionIsKeptLoggedAndTunesTheRule(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		last = runAudit[CaseDecisionOutput](t, f, f.a.DecideCase, CaseDecisionInput{AlertID: id, Decision: signed})
+		last = runAudit[audit.CaseOutcome](t, f, f.a.DecideCase, CaseDecisionInput{AlertID: id, Decision: signed})
 		// A retried activity changes nothing more.
-		if again := runAudit[CaseDecisionOutput](t, f, f.a.DecideCase, CaseDecisionInput{AlertID: id, Decision: signed}); again.State != last.State || len(again.Changed) != 0 {
+		if again := runAudit[audit.CaseOutcome](t, f, f.a.DecideCase, CaseDecisionInput{AlertID: id, Decision: signed}); again.State != last.State || len(again.Changed) != 0 {
 			t.Fatalf("retried: %+v", again)
 		}
 		if last.State != audit.CaseClosed {
@@ -225,7 +225,7 @@ func TestAuditNotifyNamesNoOneAndRemindersAreRecorded(t *testing.T) {
 	f := newAuditFixture(t)
 	ctx := context.Background()
 	t0 := time.Now().UTC()
-	saved, err := f.db.SaveAlerts(ctx, store.AlertFromScan, []audit.Alert{{UserID: "jsmith", PatientID: "MRN-778812", Rule: audit.RuleFamily, Score: 91, FirstTime: t0, LastTime: t0, Events: 2, Explanation: "same surname"}})
+	saved, err := f.db.SaveAlerts(ctx, audit.FromScan, []audit.Alert{{UserID: "jsmith", PatientID: "MRN-778812", Rule: audit.RuleFamily, Score: 91, FirstTime: t0, LastTime: t0, Events: 2, Explanation: "same surname"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +243,7 @@ func TestAuditNotifyNamesNoOneAndRemindersAreRecorded(t *testing.T) {
 			t.Errorf("message: %q", text)
 		}
 	}
-	al, _ := f.db.StoredAlertByID(ctx, id)
+	al, _ := f.db.AlertCase(ctx, id)
 	if al.RemindedAt.IsZero() {
 		t.Error("the reminder is not recorded")
 	}
@@ -283,8 +283,8 @@ func TestAuditVerifyRaisesAnAlertOnAMismatch(t *testing.T) {
 	if bad.OK || bad.Problems == 0 || !bad.NeedCase || bad.AlertID == "" {
 		t.Fatalf("unvouched log: %+v", bad)
 	}
-	al, _ := f.db.StoredAlertByID(ctx, bad.AlertID)
-	if al.Rule != audit.RuleLogTampered || al.Score != 100 || al.Source != store.AlertFromVerify {
+	al, _ := f.db.AlertCase(ctx, bad.AlertID)
+	if al.Rule != audit.RuleLogTampered || al.Score != 100 || al.Source != audit.FromVerify {
 		t.Fatalf("alert: %+v", al)
 	}
 	// Signed from here on: the next entry's checkpoint covers the whole log.

@@ -30,7 +30,7 @@ const (
 // Names of the AccessCase workflow's handlers.
 const (
 	// UpdateDecideCase takes a CaseDecisionRequest (a signed
-	// audit.CaseNote) and returns the activities.CaseDecisionOutput.
+	// audit.CaseNote) and returns the audit.CaseOutcome.
 	UpdateDecideCase = "decide"
 	// QueryAccessCase returns an AccessCaseState.
 	QueryAccessCase = "access-case"
@@ -79,6 +79,8 @@ type AccessScanInput struct {
 type AccessScanResult struct {
 	activities.AccessScanOutput
 	Started []string `json:"started"`
+	// Watching is true when the scan started the watch (it was not running).
+	Watching bool `json:"watching"`
 }
 
 // AccessWatchInput carries the watch's cursor across continue-as-new.
@@ -116,7 +118,7 @@ type AccessCaseState struct {
 	Notified  bool                 `json:"notified"`
 	Reminders int                  `json:"reminders"`
 	// Decisions are the outcomes of the decisions so far, in order.
-	Decisions []activities.CaseDecisionOutput `json:"decisions"`
+	Decisions []audit.CaseOutcome `json:"decisions"`
 }
 
 // AccessVerifyResult is the daily verification's outcome.
@@ -179,9 +181,32 @@ func (au *Audit) AccessScan(ctx workflow.Context, in AccessScanInput) (AccessSca
 	if res.Started, err = startCases(ctx, res.NeedCase, in.Cases); err != nil {
 		return res, err
 	}
+	if res.Watching, err = keepWatching(ctx, AccessWatchInput{Cursor: res.Watch, Cases: in.Cases}); err != nil {
+		return res, err
+	}
 	workflow.SetCurrentDetails(ctx, fmt.Sprintf("**Access scan** — %d accesses, %.1f%% explained, %d alerts (%d new), %d cases started",
 		res.Events, 100*res.ExplainedFraction, res.Alerts, res.Created, len(res.Started)))
 	return res, nil
+}
+
+// keepWatching starts the watch unless it runs (it runs until
+// cancelled, continuing as new): each scan makes sure of it. It reports
+// whether this call started it.
+func keepWatching(ctx workflow.Context, in AccessWatchInput) (bool, error) {
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            AccessWatchWorkflowID,
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		StaticSummary:         "access watch",
+	})
+	err := workflow.ExecuteChildWorkflow(cctx, AccessWatchWorkflow, in).GetChildWorkflowExecution().Get(ctx, nil)
+	switch {
+	case temporal.IsWorkflowExecutionAlreadyStartedError(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("start the access watch: %w", err)
+	}
+	return true, nil
 }
 
 // AccessWatch looks at rcmbot's own new accesses and sign-ins every
@@ -309,8 +334,8 @@ func (w *accessCase) validate(ctx workflow.Context, req CaseDecisionRequest) err
 
 // decide records a validated decision (store, tamper-evident log,
 // threshold tuning) and moves the case on.
-func (w *accessCase) decide(ctx workflow.Context, req CaseDecisionRequest) (activities.CaseDecisionOutput, error) {
-	var out activities.CaseDecisionOutput
+func (w *accessCase) decide(ctx workflow.Context, req CaseDecisionRequest) (audit.CaseOutcome, error) {
+	var out audit.CaseOutcome
 	var cn audit.CaseNote
 	d, err := decision.Read(req.Decision, &cn)
 	if err != nil {

@@ -45,7 +45,7 @@ func newAuditEnv(t *testing.T) *auditEnv {
 func (e *auditEnv) alert(t *testing.T, score int) string {
 	t.Helper()
 	now := time.Now().UTC()
-	saved, err := e.db.SaveAlerts(context.Background(), store.AlertFromScan, []audit.Alert{{UserID: "u1", PatientID: "p1", Rule: audit.RuleCoworker,
+	saved, err := e.db.SaveAlerts(context.Background(), audit.FromScan, []audit.Alert{{UserID: "u1", PatientID: "p1", Rule: audit.RuleCoworker,
 		Score: score, FirstTime: now, LastTime: now, Events: 1, Explanation: "co-worker"}})
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +106,7 @@ func TestAccessCaseReviewWithRemindersAndEscalation(t *testing.T) {
 	if st.Alert.State != audit.CaseClosed || len(st.Decisions) != 2 || st.Decisions[0].State != audit.CaseEscalated || st.Reminders != 2 || st.Notified {
 		t.Fatalf("case: %+v", st)
 	}
-	al, err := e.db.StoredAlertByID(context.Background(), id)
+	al, err := e.db.AlertCase(context.Background(), id)
 	if err != nil || al.State != audit.CaseClosed || al.Disposition != audit.NeedsEducation || al.DecidedBy != "olu" || al.RemindedAt.IsZero() {
 		t.Fatalf("stored alert: %+v %v", al, err)
 	}
@@ -156,5 +156,39 @@ func TestAccessWatchContinuesAsNewKeepingItsCursor(t *testing.T) {
 		if strings.Contains(c, "ana") || strings.Contains(c, "198.51") {
 			t.Errorf("workflow ID %q names the user or address", c)
 		}
+	}
+}
+
+func TestAccessScanStartsACasePerNewAlertAndKeepsTheWatchRunning(t *testing.T) {
+	e := newAuditEnv(t)
+	ctx := context.Background()
+	if _, err := e.db.CreateUser(ctx, store.NewUser{Username: "ana", Role: store.RoleBiller}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	for i := range 15 {
+		if _, err := e.db.RecordSignIn(ctx, audit.SignIn{Time: now.Add(time.Duration(i-15) * 5 * time.Second), Account: "ana", Kind: audit.SignInFailure, IP: "198.51.100.4"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.db.SetAuditCursor(ctx, store.CursorSignIns, 9); err != nil {
+		t.Fatal(err)
+	}
+	e.OnWorkflow(AccessCaseWorkflow, mock.Anything, mock.Anything).Return(AccessCaseState{}, nil)
+	var watchIn AccessWatchInput
+	e.OnWorkflow(AccessWatchWorkflow, mock.Anything, mock.Anything).Run(func(args mock.Arguments) { watchIn = args.Get(1).(AccessWatchInput) }).Return(nil)
+	e.ExecuteWorkflow(AccessScanWorkflow, AccessScanInput{Cases: CaseSettings{NotifyScore: 90}})
+	if !e.IsWorkflowCompleted() || e.GetWorkflowError() != nil {
+		t.Fatalf("scan: %v", e.GetWorkflowError())
+	}
+	var res AccessScanResult
+	if err := e.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Created != 1 || len(res.Started) != 1 || res.Started[0] != AccessCaseWorkflowID(res.NeedCase[0]) || !res.Watching {
+		t.Fatalf("scan result: %+v", res)
+	}
+	if watchIn.Cursor.SignInAfter != 9 || watchIn.Cases.NotifyScore != 90 {
+		t.Fatalf("watch started with %+v", watchIn)
 	}
 }

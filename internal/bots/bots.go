@@ -56,7 +56,7 @@ type Bot struct {
 }
 
 // All lists every bot, in the order workers start.
-var All = []Bot{Claims, Eligibility, Inventory}
+var All = []Bot{Claims, Eligibility, Inventory, Audit}
 
 // Deps are the activity structs, built by Build with their dependencies
 // injected. A nil field means the bot's activities are not available in
@@ -67,6 +67,7 @@ type Deps struct {
 	Retention   *activities.Retention
 	Eligibility *activities.Eligibility
 	Inventory   *activities.Inventory
+	Audit       *activities.Audit
 	// Decisions opens staff decisions in the workflows' Update
 	// validators: public keys only, never the signing key.
 	Decisions *decision.Verifier

@@ -12,6 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/rcmbot/rcmbot/internal/audit"
+	"github.com/rcmbot/rcmbot/internal/audit/reports"
 	"github.com/rcmbot/rcmbot/internal/opaqueid"
 )
 
@@ -323,34 +324,10 @@ func (d *DB) LastSignIns(ctx context.Context) (map[string]time.Time, error) {
 	return out, nil
 }
 
-// AlertSource says what raised an alert.
-type AlertSource string
-
-// The sources of alerts.
-const (
-	AlertFromScan   AlertSource = "scan"   // a scan of imported access logs
-	AlertFromWatch  AlertSource = "watch"  // the watch over rcmbot's own accesses and sign-ins
-	AlertFromVerify AlertSource = "verify" // the daily verification of the tamper-evident log
-)
-
-// StoredAlert is an alert with its case.
-type StoredAlert struct {
-	ID string
-	audit.Alert
-	Source      AlertSource
-	State       audit.CaseState
-	Disposition audit.Disposition // the latest; "" while undecided
-	DecidedBy   string
-	DecidedAt   time.Time
-	RemindedAt  time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
-
 const alertCols = `id, rule, user_id, patient_id, address, score, first_at, last_at, events, explanation, source, state,
 	disposition, decided_by, decided_at, reminded_at, created_at, updated_at`
 
-func alertDest(a *StoredAlert) []any {
+func alertDest(a *audit.Case) []any {
 	return []any{&a.ID, &a.Rule, &a.UserID, &a.PatientID, &a.Address, &a.Score, scanTime(&a.FirstTime), scanTime(&a.LastTime),
 		&a.Events, &a.Explanation, &a.Source, &a.State, &a.Disposition, &a.DecidedBy, scanTime(&a.DecidedAt),
 		scanTime(&a.RemindedAt), scanTime(&a.CreatedAt), scanTime(&a.UpdatedAt)}
@@ -362,14 +339,14 @@ type SavedAlerts struct {
 	Updated int `json:"updated"`
 	// NeedCase are the alerts saved whose case has not started (new
 	// ones, and those a failed earlier attempt saved): start one each.
-	NeedCase []StoredAlert `json:"need_case"`
+	NeedCase []audit.Case `json:"need_case"`
 }
 
 // SaveAlerts stores the alerts a scan found: an alert whose key (rule,
 // user, patient, address) has an undecided or escalated case — or a
 // closed one it overlaps — updates it (the span widened, the higher score
 // and count kept); any other is a new alert with an open case.
-func (d *DB) SaveAlerts(ctx context.Context, src AlertSource, alerts []audit.Alert) (SavedAlerts, error) {
+func (d *DB) SaveAlerts(ctx context.Context, src audit.Source, alerts []audit.Alert) (SavedAlerts, error) {
 	var out SavedAlerts
 	at := now()
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -393,7 +370,7 @@ func (d *DB) SaveAlerts(ctx context.Context, src AlertSource, alerts []audit.Ale
 					out.NeedCase = append(out.NeedCase, cur)
 				}
 			case err == nil || errors.Is(err, ErrNotFound):
-				sa := StoredAlert{ID: opaqueid.New("al-"), Alert: al, Source: src, State: audit.CaseOpen, CreatedAt: at, UpdatedAt: at}
+				sa := audit.Case{ID: opaqueid.New("al-"), Alert: al, Source: src, State: audit.CaseOpen, CreatedAt: at, UpdatedAt: at}
 				if _, err := exec(ctx, tx, `INSERT INTO audit_alerts (id, alert_key, rule, user_id, patient_id, address, score, first_at, last_at,
 					events, explanation, source, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 					sa.ID, key, string(al.Rule), al.UserID, al.PatientID, al.Address, al.Score, ts(al.FirstTime), ts(al.LastTime),
@@ -445,8 +422,8 @@ func (d *DB) MarkReminded(ctx context.Context, alertID string, t time.Time) erro
 	return nil
 }
 
-// StoredAlertByID returns one alert with its case.
-func (d *DB) StoredAlertByID(ctx context.Context, id string) (StoredAlert, error) {
+// AlertCase returns one alert with its case.
+func (d *DB) AlertCase(ctx context.Context, id string) (audit.Case, error) {
 	a, err := queryOne(ctx, d.r, alertDest, "SELECT "+alertCols+" FROM audit_alerts WHERE id = ?", id)
 	if err != nil {
 		return a, fmt.Errorf("alert %s: %w", id, err)
@@ -463,8 +440,8 @@ type AlertFilter struct {
 	From, To  time.Time // created in [From, To)
 }
 
-// StoredAlerts lists alerts matching f, highest score first (then newest).
-func (d *DB) StoredAlerts(ctx context.Context, f AlertFilter, p Page) ([]StoredAlert, error) {
+// AlertCases lists alerts matching f, highest score first (then newest).
+func (d *DB) AlertCases(ctx context.Context, f AlertFilter, p Page) ([]audit.Case, error) {
 	var conds []string
 	var args []any
 	if len(f.States) > 0 {
@@ -500,43 +477,30 @@ func (d *DB) StoredAlerts(ctx context.Context, f AlertFilter, p Page) ([]StoredA
 	return out, nil
 }
 
-// CaseDecision is one privacy officer's decision on an alert's case.
-type CaseDecision struct {
-	AlertID     string
-	DecisionID  string // the signed decision's ID: recording it again does nothing
-	N           int    // 1, 2 ... in the case
-	Disposition audit.Disposition
-	State       audit.CaseState // the case's state after it
-	Note        string          // sealed at rest
-	Actor       string
-	Role        string
-	At          time.Time
-}
-
 const caseDecisionCols = "alert_id, decision_id, n, disposition, state, note, actor, role, decided_at"
 
-func caseDecisionDest(c *CaseDecision) []any {
+func caseDecisionDest(c *audit.CaseDecision) []any {
 	return []any{&c.AlertID, &c.DecisionID, &c.N, &c.Disposition, &c.State, &c.Note, &c.Actor, &c.Role, scanTime(&c.At)}
 }
 
 // DecideCase records a disposition of an alert's case and moves the case
 // on (audit.CaseState.After): a closed case refuses it (ErrInvalid).
 // Recording the same decision ID again returns the alert as it stands.
-func (d *DB) DecideCase(ctx context.Context, c CaseDecision) (StoredAlert, error) {
+func (d *DB) DecideCase(ctx context.Context, c audit.CaseDecision) (audit.Case, error) {
 	if c.AlertID == "" || c.DecisionID == "" || c.Actor == "" {
-		return StoredAlert{}, fmt.Errorf("decide case: alert, decision ID and actor are required: %w", ErrInvalid)
+		return audit.Case{}, fmt.Errorf("decide case: alert, decision ID and actor are required: %w", ErrInvalid)
 	}
 	if _, err := audit.ParseDisposition(string(c.Disposition)); err != nil {
-		return StoredAlert{}, fmt.Errorf("decide case %s: %v: %w", c.AlertID, err, ErrInvalid)
+		return audit.Case{}, fmt.Errorf("decide case %s: %v: %w", c.AlertID, err, ErrInvalid)
 	}
 	if c.At.IsZero() {
 		c.At = now()
 	}
 	note, err := d.seal(sealCaseNote, c.DecisionID, []byte(c.Note))
 	if err != nil {
-		return StoredAlert{}, fmt.Errorf("decide case %s: %w", c.AlertID, err)
+		return audit.Case{}, fmt.Errorf("decide case %s: %w", c.AlertID, err)
 	}
-	var out StoredAlert
+	var out audit.Case
 	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, tx.Rebind("SELECT COUNT(*) FROM audit_case_decisions WHERE decision_id = ?"), c.DecisionID).Scan(&n); err != nil {
@@ -576,7 +540,7 @@ func (d *DB) DecideCase(ctx context.Context, c CaseDecision) (StoredAlert, error
 }
 
 // CaseDecisions lists an alert's decisions in order, notes opened.
-func (d *DB) CaseDecisions(ctx context.Context, alertID string) ([]CaseDecision, error) {
+func (d *DB) CaseDecisions(ctx context.Context, alertID string) ([]audit.CaseDecision, error) {
 	out, err := queryAll(ctx, d.r, caseDecisionDest, "SELECT "+caseDecisionCols+" FROM audit_case_decisions WHERE alert_id = ? ORDER BY n", alertID)
 	if err != nil {
 		return nil, fmt.Errorf("decisions of alert %s: %w", alertID, err)
@@ -622,12 +586,6 @@ func (d *DB) Thresholds(ctx context.Context) (audit.Thresholds, error) {
 // thresholdLockKey serialises threshold changes on PostgreSQL.
 const thresholdLockKey = 0x72636d74756e65 // "rcmtune"
 
-// ThresholdChangeAt is a stored tuning verdict that moved a threshold.
-type ThresholdChangeAt struct {
-	At time.Time
-	audit.ThresholdChange
-}
-
 // ApplyThresholdChanges stores the new threshold of every change that
 // moved one, with the change in the history; others are not kept.
 func (d *DB) ApplyThresholdChanges(ctx context.Context, changes []audit.ThresholdChange, at time.Time) error {
@@ -661,8 +619,8 @@ func (d *DB) ApplyThresholdChanges(ctx context.Context, changes []audit.Threshol
 }
 
 // ThresholdHistory lists the threshold changes, newest first.
-func (d *DB) ThresholdHistory(ctx context.Context, p Page) ([]ThresholdChangeAt, error) {
-	out, err := queryAll(ctx, d.r, func(c *ThresholdChangeAt) []any {
+func (d *DB) ThresholdHistory(ctx context.Context, p Page) ([]reports.ThresholdChangeAt, error) {
+	out, err := queryAll(ctx, d.r, func(c *reports.ThresholdChangeAt) []any {
 		return []any{scanTime(&c.At), &c.Rule, &c.From, &c.To, &c.Reviewed, &c.Appropriate, &c.Confirmed, &c.Reason}
 	}, "SELECT at, rule, from_value, to_value, reviewed, appropriate, confirmed, reason FROM audit_threshold_changes ORDER BY seq DESC"+p.clause())
 	if err != nil {

@@ -73,7 +73,7 @@ func TestAuditAlertsCasesAndThresholds(t *testing.T) {
 		ctx := context.Background()
 		t0 := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 		al := audit.Alert{UserID: "u1", PatientID: "p1", Rule: audit.RuleVIP, Score: 60, FirstTime: t0, LastTime: t0.Add(time.Hour), Events: 3, Explanation: "VIP"}
-		saved, err := db.SaveAlerts(ctx, store.AlertFromScan, []audit.Alert{al})
+		saved, err := db.SaveAlerts(ctx, audit.FromScan, []audit.Alert{al})
 		check(t, err)
 		if saved.Created != 1 || len(saved.NeedCase) != 1 {
 			t.Fatalf("saved: %+v", saved)
@@ -83,39 +83,39 @@ func TestAuditAlertsCasesAndThresholds(t *testing.T) {
 		// until one starts.
 		al2 := al
 		al2.LastTime, al2.Events, al2.Score = t0.Add(2*time.Hour), 5, 55
-		saved, err = db.SaveAlerts(ctx, store.AlertFromScan, []audit.Alert{al2})
+		saved, err = db.SaveAlerts(ctx, audit.FromScan, []audit.Alert{al2})
 		check(t, err)
 		if saved.Created != 0 || saved.Updated != 1 || len(saved.NeedCase) != 1 || saved.NeedCase[0].ID != id {
 			t.Fatalf("saved again: %+v", saved)
 		}
 		check(t, db.MarkCaseStarted(ctx, id))
-		saved, err = db.SaveAlerts(ctx, store.AlertFromScan, []audit.Alert{al2})
+		saved, err = db.SaveAlerts(ctx, audit.FromScan, []audit.Alert{al2})
 		check(t, err)
 		if len(saved.NeedCase) != 0 {
 			t.Fatalf("a started case is asked for again: %+v", saved)
 		}
-		a, err := db.StoredAlertByID(ctx, id)
+		a, err := db.AlertCase(ctx, id)
 		check(t, err)
 		if a.Score != 60 || a.Events != 5 || !a.LastTime.Equal(t0.Add(2*time.Hour)) || !a.FirstTime.Equal(t0) || a.State != audit.CaseOpen {
 			t.Fatalf("alert: %+v", a)
 		}
 
-		a, err = db.DecideCase(ctx, store.CaseDecision{AlertID: id, DecisionID: "d1", Disposition: audit.Escalate, Note: "ask HR about Quillfeather", Actor: "po", Role: "privacy_officer"})
+		a, err = db.DecideCase(ctx, audit.CaseDecision{AlertID: id, DecisionID: "d1", Disposition: audit.Escalate, Note: "ask HR about Quillfeather", Actor: "po", Role: "privacy_officer"})
 		check(t, err)
 		if a.State != audit.CaseEscalated {
 			t.Fatalf("after escalate: %s", a.State)
 		}
-		a, err = db.DecideCase(ctx, store.CaseDecision{AlertID: id, DecisionID: "d1", Disposition: audit.Escalate, Actor: "po"})
+		a, err = db.DecideCase(ctx, audit.CaseDecision{AlertID: id, DecisionID: "d1", Disposition: audit.Escalate, Actor: "po"})
 		check(t, err)
 		if a.State != audit.CaseEscalated {
 			t.Fatalf("a repeated decision moved the case: %s", a.State)
 		}
-		a, err = db.DecideCase(ctx, store.CaseDecision{AlertID: id, DecisionID: "d2", Disposition: audit.Inappropriate, Note: "confirmed", Actor: "po"})
+		a, err = db.DecideCase(ctx, audit.CaseDecision{AlertID: id, DecisionID: "d2", Disposition: audit.Inappropriate, Note: "confirmed", Actor: "po"})
 		check(t, err)
 		if a.State != audit.CaseClosed || a.Disposition != audit.Inappropriate || a.DecidedBy != "po" {
 			t.Fatalf("closed: %+v", a)
 		}
-		if _, err := db.DecideCase(ctx, store.CaseDecision{AlertID: id, DecisionID: "d3", Disposition: audit.Appropriate, Actor: "po"}); !errors.Is(err, store.ErrInvalid) {
+		if _, err := db.DecideCase(ctx, audit.CaseDecision{AlertID: id, DecisionID: "d3", Disposition: audit.Appropriate, Actor: "po"}); !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("deciding a closed case: %v", err)
 		}
 		ds, err := db.CaseDecisions(ctx, id)
@@ -132,21 +132,21 @@ func TestAuditAlertsCasesAndThresholds(t *testing.T) {
 		}
 		// After the case closed, a later finding opens a new alert; an
 		// overlapping one does not.
-		saved, err = db.SaveAlerts(ctx, store.AlertFromScan, []audit.Alert{al})
+		saved, err = db.SaveAlerts(ctx, audit.FromScan, []audit.Alert{al})
 		check(t, err)
 		if saved.Created != 0 {
 			t.Fatalf("an overlapping finding opened a new alert: %+v", saved)
 		}
 		later := al
 		later.FirstTime, later.LastTime = t0.Add(48*time.Hour), t0.Add(49*time.Hour)
-		saved, err = db.SaveAlerts(ctx, store.AlertFromWatch, []audit.Alert{later})
+		saved, err = db.SaveAlerts(ctx, audit.FromWatch, []audit.Alert{later})
 		check(t, err)
 		if saved.Created != 1 || saved.NeedCase[0].ID == id {
 			t.Fatalf("a later finding: %+v", saved)
 		}
-		open, err := db.StoredAlerts(ctx, store.AlertFilter{States: []audit.CaseState{audit.CaseOpen}}, store.Page{})
+		open, err := db.AlertCases(ctx, store.AlertFilter{States: []audit.CaseState{audit.CaseOpen}}, store.Page{})
 		check(t, err)
-		if len(open) != 1 || open[0].Source != store.AlertFromWatch {
+		if len(open) != 1 || open[0].Source != audit.FromWatch {
 			t.Fatalf("open alerts: %+v", open)
 		}
 		tune, err := db.TuningDecisions(ctx)
