@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -32,42 +33,52 @@ func bindInventory(a *app, cmd *cobra.Command) {
 		"po-approval-limit", "upload-max-bytes", "max-rows", "max-unzipped-bytes")
 }
 
-// inventoryNeeds is what an inventory command needs besides the database.
+// inventoryNeeds is what a bot's command needs besides the database (the
+// inventory and access-monitoring commands share it).
 type inventoryNeeds int
 
 const (
 	needStore    inventoryNeeds = iota // imports and listings
-	needTemporal                       // starting a review
+	needTemporal                       // starting a review or scan
 	needSigning                        // staff decisions: Temporal and the decision signing key
 )
 
-// inventoryService opens what the inventory front door needs: the
-// database, and as needs says the Temporal client and the signing key.
-func (a *app) inventoryService(ctx context.Context, needs inventoryNeeds) (*inventorybot.Service, func(), error) {
+// botEnv opens what a bot's front door needs: the database, and as needs
+// says the Temporal client (nil for needStore) and the signing key.
+func (a *app) botEnv(ctx context.Context, needs inventoryNeeds) (bots.Env, client.Client, func(), error) {
 	ring, err := a.openRing(false)
 	if err != nil {
-		return nil, nil, err
+		return bots.Env{}, nil, nil, err
 	}
 	db, err := a.openDB(ctx, ring, false)
 	if err != nil {
-		return nil, nil, err
+		return bots.Env{}, nil, nil, err
 	}
 	env := a.env(db, ring)
 	if needs == needStore {
-		return bots.InventoryService(env, nil), func() { db.Close() }, nil
+		return env, nil, func() { db.Close() }, nil
 	}
 	if needs == needSigning {
 		if env.Signer, err = a.decisionSigner(); err != nil {
 			db.Close()
-			return nil, nil, err
+			return env, nil, nil, err
 		}
 	}
 	c, err := a.dialTemporal(ctx, ring)
 	if err != nil {
 		db.Close()
+		return env, nil, nil, err
+	}
+	return env, c, func() { c.Close(); db.Close() }, nil
+}
+
+// inventoryService opens the inventory front door (see botEnv).
+func (a *app) inventoryService(ctx context.Context, needs inventoryNeeds) (*inventorybot.Service, func(), error) {
+	env, c, closeAll, err := a.botEnv(ctx, needs)
+	if err != nil {
 		return nil, nil, err
 	}
-	return bots.InventoryService(env, c), func() { c.Close(); db.Close() }, nil
+	return bots.InventoryService(env, c), closeAll, nil
 }
 
 func newInventoryImportCmd(a *app) *cobra.Command {

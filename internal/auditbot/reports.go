@@ -64,7 +64,7 @@ func (s *Service) PatientReport(ctx context.Context, patientID string) ([]report
 		}
 		return "Not explained by the data; no alert"
 	}
-	var out []reports.PatientAccess
+	out := []reports.PatientAccess{}
 	for _, e := range imported {
 		out = append(out, reports.PatientAccess{TimelineEntry: reports.TimelineEntry{Event: e, Source: "EHR"}, Why: why(e)})
 	}
@@ -90,7 +90,7 @@ func (s *Service) UserReview(ctx context.Context, now time.Time) ([]reports.Acco
 		return nil, err
 	}
 	dormant := now.AddDate(0, 0, -reports.DormantDays)
-	var out []reports.AccountReview
+	out := []reports.AccountReview{}
 	for _, u := range users {
 		r := reports.AccountReview{Source: "rcmbot", UserID: u.Username, Role: string(u.Role), Disabled: u.Disabled, LastActive: last[u.Username], Action: reports.ActionNone}
 		switch {
