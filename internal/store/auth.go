@@ -18,18 +18,22 @@ type Role string
 // admin also manages users and schedules; auditor reads, including the
 // PHI access log, and changes nothing; purchaser views what billers
 // view, approves and rejects purchase orders and receives deliveries
-// (inventory.RolePurchaser is the same name).
+// (inventory.RolePurchaser is the same name); the privacy officer reads
+// what auditors read and decides access-monitoring cases
+// (audit.RolePrivacyOfficer is the same name).
 const (
 	RoleBiller    Role = "biller"
 	RoleReviewer  Role = "reviewer"
 	RoleAdmin     Role = "admin"
 	RoleAuditor   Role = "auditor"
 	RolePurchaser Role = "purchaser"
+	// RolePrivacyOfficer decides the access-monitoring bot's cases.
+	RolePrivacyOfficer Role = "privacy_officer"
 )
 
 // Valid reports whether r is one of the roles.
 func (r Role) Valid() bool {
-	return r == RoleBiller || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor || r == RolePurchaser
+	return r == RoleBiller || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor || r == RolePurchaser || r == RolePrivacyOfficer
 }
 
 // User is a person who signs in to rcmbot.

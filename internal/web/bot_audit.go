@@ -45,8 +45,27 @@ func Audit(front AuditBot) Bot {
 	return Bot{mount: func(s *Server, h handle) { (&auditWeb{Server: s, audit: front}).routes(h) }}
 }
 
-// routes registers the access-monitoring pages: reading them needs the
-// audit permission (auditors, privacy officers, admins); deciding a case
-// needs permInvestigate.
+// routes registers the access-monitoring pages. Reading them takes the
+// audit permission (auditors, privacy officers, admins), deciding a case
+// permInvestigate (privacy officers, admins). The pages that name
+// patients and users are PHI accesses and are logged.
 func (s *auditWeb) routes(h handle) {
+	h("GET /audit/alerts", route{perm: permAudit, phi: accessViewAccessAlerts}, s.alertsPage)
+	h("GET /audit/alerts/{alert}", route{perm: permAudit, phi: accessViewAccessAlerts}, s.alertPage)
+	h("POST /audit/alerts/{alert}/decide", route{perm: permInvestigate, phi: accessViewAccessAlerts}, s.decideForm)
+	h("GET /audit/patients/{patient}", route{perm: permAudit, phi: accessPatientLookup}, s.patientPage)
+	h("GET /audit/users/{user}", route{perm: permAudit, phi: accessViewAccessAlerts}, s.userPage)
+	h("GET /audit/posture", route{perm: permAudit}, s.posturePage)
+	h("GET /audit/review", route{perm: permAudit}, s.reviewPage)
+	h("GET /audit/review/monthly.xlsx", route{perm: permAudit}, s.reviewFile)
+	h("GET /audit/review/monthly.pdf", route{perm: permAudit}, s.reviewFile)
+
+	h("GET /api/v1/audit/alerts", route{perm: permAudit, phi: accessViewAccessAlerts}, s.apiAlerts)
+	h("GET /api/v1/audit/alerts/{alert}", route{perm: permAudit, phi: accessViewAccessAlerts}, s.apiAlert)
+	h("POST /api/v1/audit/alerts/{alert}/decide", route{perm: permInvestigate, phi: accessViewAccessAlerts}, s.apiDecide)
+	h("GET /api/v1/audit/patients/{patient}", route{perm: permAudit, phi: accessPatientLookup}, s.apiPatient)
+	h("GET /api/v1/audit/users/{user}", route{perm: permAudit, phi: accessViewAccessAlerts}, s.apiUser)
+	h("GET /api/v1/audit/posture", route{perm: permAudit}, s.apiPosture)
+	h("GET /api/v1/audit/review/monthly", route{perm: permAudit}, s.apiMonthly)
+	h("GET /api/v1/audit/review/users", route{perm: permAudit, phi: accessViewAccessAlerts}, s.apiUserReview)
 }

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/auditbot"
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
@@ -78,6 +79,7 @@ type Stack struct {
 	Claims      *claimsbot.Service
 	Eligibility *eligibilitybot.Service
 	Inventory   *inventorybot.Service
+	Audit       *auditbot.Service
 	Temporal    client.Client
 	Ring        *keyring.Ring
 	Schedules   []temporalx.Schedule
@@ -118,7 +120,7 @@ func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
 	h.srv = httptest.NewServer(nil)
 	t.Cleanup(h.srv.Close)
 	h.cfg = testConfig(t, h.srv.URL)
-	o := Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil), Inventory(nil)}, Payers: payers.Starter(), Config: h.cfg, Now: h.clock.now}
+	o := Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil), Inventory(nil), Audit(nil)}, Payers: payers.Starter(), Config: h.cfg, Now: h.clock.now}
 	for _, f := range opts {
 		f(h, &o)
 	}
@@ -127,7 +129,7 @@ func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
 			t.Fatal("no StartStack: stack_test.go sets it")
 		}
 		h.stack = StartStack(t, db, h.cfg)
-		o.Bots = []Bot{Claims(h.stack.Claims), Eligibility(h.stack.Eligibility), Inventory(h.stack.Inventory)}
+		o.Bots = []Bot{Claims(h.stack.Claims), Eligibility(h.stack.Eligibility), Inventory(h.stack.Inventory), Audit(h.stack.Audit)}
 		o.Ring, o.Temporal, o.Schedules = h.stack.Ring, h.stack.Temporal, h.stack.Schedules
 	}
 	w, err := New(o)

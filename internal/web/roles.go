@@ -28,6 +28,9 @@ const (
 	permPurchase
 	// permReceive records deliveries against purchase orders.
 	permReceive
+	// permInvestigate decides access-monitoring cases (dispositions of
+	// alerts about who looked at which patient's record).
+	permInvestigate
 )
 
 // rolePerms is the role model of issue 6: biller uploads and views;
@@ -40,9 +43,12 @@ const (
 var rolePerms = map[store.Role][]perm{
 	store.RoleBiller:    {permView, permUpload, permCheck, permReceive, permAccount},
 	store.RoleReviewer:  {permView, permUpload, permCheck, permReview, permReceive, permAccount},
-	store.RoleAdmin:     {permView, permUpload, permCheck, permReview, permOperate, permUsers, permAudit, permPurchase, permReceive, permAccount},
+	store.RoleAdmin:     {permView, permUpload, permCheck, permReview, permOperate, permUsers, permAudit, permPurchase, permReceive, permInvestigate, permAccount},
 	store.RoleAuditor:   {permView, permAudit, permAccount},
 	store.RolePurchaser: {permView, permPurchase, permReceive, permAccount},
+	// Issue 13: the privacy officer reads what auditors read and decides
+	// the access-monitoring bot's cases.
+	store.RolePrivacyOfficer: {permView, permAudit, permInvestigate, permAccount},
 }
 
 // codecRoles may decode Temporal payloads through the codec server (the
@@ -64,13 +70,14 @@ func can(role store.Role, p perm) bool {
 
 // permNames are the names templates use with .Can.
 var permNames = map[string]perm{
-	"view":     permView,
-	"upload":   permUpload,
-	"review":   permReview,
-	"check":    permCheck,
-	"operate":  permOperate,
-	"users":    permUsers,
-	"audit":    permAudit,
-	"purchase": permPurchase,
-	"receive":  permReceive,
+	"view":        permView,
+	"upload":      permUpload,
+	"review":      permReview,
+	"check":       permCheck,
+	"operate":     permOperate,
+	"users":       permUsers,
+	"audit":       permAudit,
+	"purchase":    permPurchase,
+	"receive":     permReceive,
+	"investigate": permInvestigate,
 }

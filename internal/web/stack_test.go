@@ -91,6 +91,6 @@ func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
 	// A payer that cannot answer (AAA 42) is asked once more, a second
 	// later, rather than over the production rounds' minutes.
 	elig.SweepTuning.Rounds, elig.SweepTuning.MaxRoundDelay = 2, time.Second
-	return &web.Stack{Claims: claims, Eligibility: elig, Inventory: bots.InventoryService(env, c), Temporal: c, Ring: ring, Schedules: bots.Schedules(cfg),
+	return &web.Stack{Claims: claims, Eligibility: elig, Inventory: bots.InventoryService(env, c), Audit: bots.AuditService(env, c), Temporal: c, Ring: ring, Schedules: bots.Schedules(cfg),
 		Payer: ps, Supplier: sup}
 }
