@@ -44,7 +44,7 @@ func (n CaseNote) Check(s CaseState) error {
 	}
 	note := strings.TrimSpace(n.Note)
 	if n.Disposition != Appropriate && note == "" {
-		return fmt.Errorf("a %s disposition needs a note saying what was found and what was done", strings.ReplaceAll(string(n.Disposition), "_", " "))
+		return fmt.Errorf("the disposition %q needs a note saying what was found and what was done", strings.ReplaceAll(string(n.Disposition), "_", " "))
 	}
 	if utf8.RuneCountInString(note) > MaxNoteLength {
 		return fmt.Errorf("the note is longer than %d characters", MaxNoteLength)
