@@ -87,15 +87,16 @@ type AccessScanResult struct {
 type AccessWatchInput struct {
 	Cursor activities.AccessWatchInput `json:"cursor"`
 	Cases  CaseSettings                `json:"cases"`
-	// Every is how often it looks [1 minute]; Looks how many looks one
-	// run makes before it continues as new [720].
+	// Every is how often it looks [30 s: an event waits at most that
+	// long for a look, so its alert comes within 60 s]; Looks how many
+	// looks one run makes before it continues as new [720].
 	Every time.Duration `json:"every,omitempty"`
 	Looks int           `json:"looks,omitempty"`
 }
 
 // Defaults of AccessWatchInput.
 const (
-	DefaultWatchEvery = time.Minute
+	DefaultWatchEvery = 30 * time.Second
 	DefaultWatchLooks = 720
 )
 
