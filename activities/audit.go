@@ -287,8 +287,11 @@ type AccessWatchOutput struct {
 // two looks must still add up.
 const WatchWindow = time.Hour
 
-// watchBatch bounds the new entries one look reads.
-const watchBatch = 5000
+// watchCatchUp bounds how far back a look judges.
+const watchCatchUp = 24 * time.Hour
+
+// watchBatch bounds the new entries one look reads (the store's largest page).
+const watchBatch = store.MaxPageSize
 
 // WatchAccess looks for rcmbot's own new accesses and sign-ins after the
 // cursor; when there are some, it judges everything from WatchWindow
@@ -342,7 +345,13 @@ func (a *Audit) WatchAccess(ctx context.Context, in AccessWatchInput) (AccessWat
 		return out, err
 	}
 	j := audit.NewJudge(dir, base, a.options(th))
-	if err := a.ownData(ctx, oldest.Add(-WatchWindow), j.Add, j.AddSignIn); err != nil {
+	// A watch catching up (a first start, a long outage) judges at most
+	// the last day: the nightly scan covers what is older.
+	from := oldest.Add(-WatchWindow)
+	if floor := time.Now().Add(-watchCatchUp); from.Before(floor) {
+		from = floor
+	}
+	if err := a.ownData(ctx, from, j.Add, j.AddSignIn); err != nil {
 		return out, err
 	}
 	saved, err := a.DB.SaveAlerts(ctx, audit.FromWatch, j.Result().Alerts)
