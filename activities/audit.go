@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,6 +58,7 @@ type AuditStore interface {
 	ApplyThresholdChanges(ctx context.Context, changes []audit.ThresholdChange, at time.Time) error
 	RecordDecision(ctx context.Context, sd store.SignedDecision) error
 	AppendAccess(ctx context.Context, e store.AccessEvent) (store.AccessEvent, error)
+	AccessEvents(ctx context.Context, f store.AccessFilter, p store.Page) ([]store.AccessEvent, error)
 }
 
 // Notifier sends email; *mail.Sender is one.
@@ -429,12 +431,18 @@ func (a *Audit) DecideCase(ctx context.Context, in CaseDecisionInput) (audit.Cas
 		return out, err
 	}
 	out.State = al.State
-	// Into the tamper-evident log (an entry per decision: a retry that
-	// gets here again appends it again, which the log allows and the
-	// detail's decision ID tells apart).
-	if _, err := a.DB.AppendAccess(ctx, store.AccessEvent{At: d.At, Username: d.Actor, Role: store.Role(d.Role), Action: AccessCaseDecision,
-		Outcome: store.AccessAllowed, Detail: "alert " + al.ID + " " + string(cn.Disposition) + " decision " + id}); err != nil {
+	// Into the tamper-evident log, once per decision (a retried
+	// activity finds its entry by the decision ID in the detail).
+	detail := "alert " + al.ID + " " + string(cn.Disposition) + " decision " + id
+	logged, err := a.DB.AccessEvents(ctx, store.AccessFilter{Username: d.Actor, Action: AccessCaseDecision, From: d.At.Add(-time.Second)}, store.All)
+	if err != nil {
 		return out, err
+	}
+	if !slices.ContainsFunc(logged, func(e store.AccessEvent) bool { return e.Detail == detail }) {
+		if _, err := a.DB.AppendAccess(ctx, store.AccessEvent{At: d.At, Username: d.Actor, Role: store.Role(d.Role), Action: AccessCaseDecision,
+			Outcome: store.AccessAllowed, Detail: detail}); err != nil {
+			return out, err
+		}
 	}
 	th, err := a.DB.Thresholds(ctx)
 	if err != nil {
