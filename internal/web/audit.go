@@ -6,6 +6,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -251,6 +252,30 @@ type activityReviewData struct {
 	Review   reports.ActivityReview
 	ByRule   []reports.RuleCount
 	Accounts []reports.AccountReview
+	Charts   []chart
+}
+
+// reviewCharts draws the month's alerts by rule and its dispositions.
+func reviewCharts(rev reports.ActivityReview) []chart {
+	count := func(v float64) string { return strconv.FormatFloat(v, 'f', 0, 64) }
+	var rules []string
+	var alerts []float64
+	for _, rc := range rev.ByRule() {
+		rules = append(rules, string(rc.Rule.ID))
+		alerts = append(alerts, float64(rc.Count))
+	}
+	var disps []string
+	var decided []float64
+	for _, d := range audit.Dispositions {
+		disps = append(disps, string(d))
+		decided = append(decided, float64(rev.Dispositions[d]))
+	}
+	return []chart{
+		newChart("alerts-by-rule", "Alerts by rule", "Alerts raised this month per detection rule.",
+			rules, []chartSeries{{Name: "alerts", Values: alerts}}, count, 0, nil),
+		newChart("dispositions", "Dispositions", "The privacy officer's latest disposition of this month's alerts.",
+			disps, []chartSeries{{Name: "alerts", Values: decided}}, count, 0, nil),
+	}
 }
 
 func (s *auditWeb) reviewPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
@@ -263,7 +288,7 @@ func (s *auditWeb) reviewPage(w http.ResponseWriter, r *http.Request, id auth.Id
 		s.failErr(w, r, "the user access review", err)
 		return
 	}
-	s.page(w, http.StatusOK, "audit_review", newView(id, "Activity review "+rev.Month, "audit-review", activityReviewData{rev, rev.ByRule(), accounts}))
+	s.page(w, http.StatusOK, "audit_review", newView(id, "Activity review "+rev.Month, "audit-review", activityReviewData{Review: rev, ByRule: rev.ByRule(), Accounts: accounts, Charts: reviewCharts(rev)}))
 }
 
 // reviewFile downloads the monthly review as xlsx or PDF.

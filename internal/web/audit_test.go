@@ -91,9 +91,15 @@ func TestAccessAlertFromSignInsToDecision(t *testing.T) {
 	if err != nil || al.State != audit.CaseClosed || al.Disposition != audit.Inappropriate || al.DecidedBy != "privacy_officer" {
 		t.Fatalf("stored: %+v %v", al, err)
 	}
-	for _, p := range []string{"/audit/review", "/audit/posture", "/audit/users/biller", "/api/v1/audit/review/monthly", "/audit/review/monthly.pdf"} {
+	for _, p := range []string{"/audit/review", "/audit/review?month=2020-01", "/audit/posture", "/audit/users/biller", "/api/v1/audit/review/monthly", "/audit/review/monthly.pdf"} {
 		if r := auditor.get(p); r.StatusCode != http.StatusOK {
 			t.Errorf("%s: %d", p, r.StatusCode)
 		}
+	}
+	if r := auditor.get("/audit/review"); !strings.Contains(r.body, `id="chart-alerts-by-rule"`) || !strings.Contains(r.body, string(audit.RuleBruteForce)) {
+		t.Errorf("the review page has no chart of alerts by rule")
+	}
+	if r := auditor.get("/audit/review?month=March"); r.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("a bad month: %d", r.StatusCode)
 	}
 }
