@@ -45,7 +45,7 @@ type AuditStore interface {
 	SignIns(ctx context.Context, from time.Time, p store.Page) ([]store.SignInEvent, error)
 	LastSignInSeq(ctx context.Context) (int64, error)
 	Thresholds(ctx context.Context) (audit.Thresholds, error)
-	SaveAlerts(ctx context.Context, src audit.Source, alerts []audit.Alert) (store.SavedAlerts, error)
+	SaveAlerts(ctx context.Context, src audit.AlertSource, alerts []audit.Alert) (store.SavedAlerts, error)
 	SaveBaselines(ctx context.Context, b *audit.Baselines) error
 	Baselines(ctx context.Context) (*audit.Baselines, error)
 	SetAuditCursor(ctx context.Context, name string, pos int64) error

@@ -2,14 +2,14 @@ package audit
 
 import "time"
 
-// Source says what raised an alert.
-type Source string
+// AlertSource says what raised an alert.
+type AlertSource string
 
 // The sources of alerts.
 const (
-	FromScan   Source = "scan"   // a scan of imported access logs
-	FromWatch  Source = "watch"  // the watch over rcmbot's own accesses and sign-ins
-	FromVerify Source = "verify" // the daily verification of the tamper-evident log
+	FromScan   AlertSource = "scan"   // a scan of imported access logs
+	FromWatch  AlertSource = "watch"  // the watch over rcmbot's own accesses and sign-ins
+	FromVerify AlertSource = "verify" // the daily verification of the tamper-evident log
 )
 
 // Case is a stored alert with its case: where the privacy officer's
@@ -17,7 +17,7 @@ const (
 type Case struct {
 	ID string
 	Alert
-	Source      Source
+	Source      AlertSource
 	State       CaseState
 	Disposition Disposition // the latest; "" while undecided
 	DecidedBy   string

@@ -346,7 +346,7 @@ type SavedAlerts struct {
 // user, patient, address) has an undecided or escalated case — or a
 // closed one it overlaps — updates it (the span widened, the higher score
 // and count kept); any other is a new alert with an open case.
-func (d *DB) SaveAlerts(ctx context.Context, src audit.Source, alerts []audit.Alert) (SavedAlerts, error) {
+func (d *DB) SaveAlerts(ctx context.Context, src audit.AlertSource, alerts []audit.Alert) (SavedAlerts, error) {
 	var out SavedAlerts
 	at := now()
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
