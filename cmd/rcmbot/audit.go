@@ -18,8 +18,17 @@ import (
 func newAuditCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "Access monitoring: scan access logs, verify the tamper-evident audit log, run the benchmark",
-		Long: `Offline tools of the access-monitoring bot (no Temporal needed):
+		Short: "Access monitoring: scan access logs, the privacy officer's alerts and cases, reports, the tamper-evident audit log",
+		Long: `The access-monitoring bot (task queue audit):
+
+  rcmbot audit import  store an EHR access log with its rosters and encounters, then scan it
+  rcmbot audit alerts  list alerts, highest score first
+  rcmbot audit case    an alert's explanation, evidence timeline, decisions and threshold
+  rcmbot audit decide  decide an alert's case (signed), showing what it did to the threshold
+  rcmbot audit report  monthly activity review (json, xlsx, pdf), patient access, user review, posture
+  rcmbot audit watch   start the watch over rcmbot's own accesses and sign-ins
+
+Offline tools (no Temporal needed):
 
   rcmbot audit scan    explain and judge an EHR access log against the rosters and encounters
   rcmbot audit verify  prove the PHI access log (or an export) against signed checkpoints kept outside the database
@@ -27,7 +36,8 @@ func newAuditCmd(a *app) *cobra.Command {
   rcmbot audit keygen  make the key that signs the audit log's checkpoints
   rcmbot audit bench   generate a synthetic hospital, scan it and score the detection`,
 	}
-	cmd.AddCommand(newAuditScanCmd(a), newAuditVerifyCmd(a), newAuditExportCmd(a), newAuditKeygenCmd(a), newAuditBenchCmd(a))
+	cmd.AddCommand(newAuditScanCmd(a), newAuditVerifyCmd(a), newAuditExportCmd(a), newAuditKeygenCmd(a), newAuditBenchCmd(a),
+		newAuditImportCmd(a), newAuditAlertsCmd(a), newAuditCaseCmd(a), newAuditDecideCmd(a), newAuditReportCmd(a), newAuditWatchCmd(a))
 	return cmd
 }
 

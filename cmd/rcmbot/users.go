@@ -74,7 +74,7 @@ can do the same on the web app's Users page.`,
 			return nil
 		}),
 	}
-	add.Flags().StringVar(&role, "role", "", "biller, reviewer, admin, auditor, purchaser or front_desk (required)")
+	add.Flags().StringVar(&role, "role", "", "biller, reviewer, admin, auditor, purchaser, front_desk or privacy_officer (required)")
 	add.Flags().StringVar(&name, "name", "", "the person's full name, shown in the web app")
 	add.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the initial password from the first line of standard input")
 	_ = add.MarkFlagRequired("role")

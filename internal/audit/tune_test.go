@@ -100,7 +100,7 @@ func TestVocabularies(t *testing.T) {
 			t.Errorf("rule %+v", r)
 		}
 	}
-	if len(audit.Rules) != 14 {
+	if len(audit.Rules) != 15 {
 		t.Errorf("%d rules", len(audit.Rules))
 	}
 	for _, s := range []string{"07:00", "7:00", "0700", "19:30:00", "7:00 PM", "7 pm", "12:00 am"} {

@@ -137,6 +137,9 @@ const (
 	RuleBruteForce          RuleID = "brute_force"
 	RuleAddressManyAccounts RuleID = "address_many_accounts"
 	RuleTokenNewAddress     RuleID = "token_new_address"
+	// RuleLogTampered is raised by the daily verification of the
+	// tamper-evident PHI access log, not by a scan.
+	RuleLogTampered RuleID = "log_tampered"
 )
 
 // Level says what an alert of a rule is about.
@@ -147,6 +150,7 @@ const (
 	LevelPatient Level = "patient" // one alert per (user, patient, rule)
 	LevelUser    Level = "user"    // one alert per (user, rule)
 	LevelAddress Level = "address" // one alert per (network address, rule): no user is known
+	LevelLog     Level = "log"     // one alert per mismatch of the tamper-evident log: no user is known
 )
 
 // RuleSpec describes a rule for people and for the layers that list rules.
@@ -173,6 +177,7 @@ var Rules = []RuleSpec{
 	{RuleBruteForce, LevelUser, "Brute-force sign-in", "Many failed sign-ins for one account within minutes."},
 	{RuleAddressManyAccounts, LevelAddress, "One address, many accounts", "One network address failing to sign in to many accounts within minutes."},
 	{RuleTokenNewAddress, LevelUser, "Token from a new address", "An API token used from a network address it has not been used from before."},
+	{RuleLogTampered, LevelLog, "Audit log mismatch", "The PHI access log no longer matches a checkpoint signed outside the database: a record was edited, deleted or cut off."},
 }
 
 // Spec returns the description of rule id.

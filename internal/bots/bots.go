@@ -56,7 +56,7 @@ type Bot struct {
 }
 
 // All lists every bot, in the order workers start.
-var All = []Bot{Claims, Eligibility, Inventory, Scheduling}
+var All = []Bot{Claims, Eligibility, Inventory, Scheduling, Audit}
 
 // Deps are the activity structs, built by Build with their dependencies
 // injected. A nil field means the bot's activities are not available in
@@ -68,6 +68,7 @@ type Deps struct {
 	Eligibility *activities.Eligibility
 	Inventory   *activities.Inventory
 	Scheduling  *activities.Scheduling
+	Audit       *activities.Audit
 	// Decisions opens staff decisions in the workflows' Update
 	// validators: public keys only, never the signing key.
 	Decisions *decision.Verifier

@@ -24,7 +24,7 @@ func TestHealthCheckOnRealServer(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- RunWorkers(ctx, c, Queues(), Deps{System: &activities.System{Refdata: "test"}, Claims: &activities.Claims{}, Retention: &activities.Retention{}, Eligibility: &activities.Eligibility{}, Inventory: &activities.Inventory{}, Scheduling: &activities.Scheduling{}}, slog.Default(), 5*time.Second)
+		runErr <- RunWorkers(ctx, c, Queues(), Deps{System: &activities.System{Refdata: "test"}, Claims: &activities.Claims{}, Retention: &activities.Retention{}, Eligibility: &activities.Eligibility{}, Inventory: &activities.Inventory{}, Scheduling: &activities.Scheduling{}, Audit: &activities.Audit{}}, slog.Default(), 5*time.Second)
 	}()
 
 	wctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -94,7 +94,12 @@ func Build(e Env) (Deps, error) {
 	if providerName == "" {
 		providerName = pr.Submitter.Name
 	}
+	audit, err := e.auditActivities()
+	if err != nil {
+		return Deps{}, err
+	}
 	return Deps{
+		Audit:  audit,
 		System: &activities.System{DB: e.DB, Refdata: refdataSummary(ref)},
 		// One payer pool per process: every eligibility worker here
 		// shares each payer's rate limit and concurrency cap.

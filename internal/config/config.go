@@ -87,6 +87,13 @@ type Config struct {
 	ProviderNPI     string        // RCMBOT_PROVIDER_NPI
 	ProviderName    string        // RCMBOT_PROVIDER_NAME
 
+	// The access-monitoring bot (issue 13).
+	AuditCron       string        // RCMBOT_AUDIT_CRON
+	AuditVerifyCron string        // RCMBOT_AUDIT_VERIFY_CRON
+	AuditNotify     string        // RCMBOT_AUDIT_NOTIFY
+	AuditNotifyAt   int           // RCMBOT_AUDIT_NOTIFY_SCORE
+	AuditReminder   time.Duration // RCMBOT_AUDIT_REMINDER
+
 	// Email (internal/mail): alerts, reminders and daily checkpoints.
 	SMTPHost     string // RCMBOT_SMTP_HOST
 	SMTPPort     int    // RCMBOT_SMTP_PORT
@@ -167,6 +174,11 @@ var Settings = []Setting{
 	{"RCMBOT_PURCHASING_EMAIL", "purchasing-email", "", "comma-separated addresses the inventory bot emails when a purchase order's delivery is late or backordered (through RCMBOT_SMTP_*); empty: follow-ups are only logged", kindString, func(c *Config) any { return &c.PurchasingEmail }},
 	{"RCMBOT_HIGH_DEDUCTIBLE", "high-deductible", "1000", "remaining in-network deductible (whole dollars) at which the eligibility worklist flags a visit; 0 turns it off", kindInt, func(c *Config) any { return &c.HighDeductible }},
 	{"RCMBOT_PROVIDER_NPI", "provider-npi", "1234567893", "NPI eligibility checks are asked under when an appointment names no provider (the default is a test NPI: set yours)", kindString, func(c *Config) any { return &c.ProviderNPI }},
+	{"RCMBOT_AUDIT_CRON", "audit-cron", "0 3 * * *", "when the nightly access-log scan runs (cron, practice time zone)", kindString, func(c *Config) any { return &c.AuditCron }},
+	{"RCMBOT_AUDIT_VERIFY_CRON", "audit-verify-cron", "15 4 * * *", "when the daily verification of the tamper-evident PHI access log against its checkpoints runs (cron, practice time zone)", kindString, func(c *Config) any { return &c.AuditVerifyCron }},
+	{"RCMBOT_AUDIT_NOTIFY", "audit-notify", "", "privacy officers' email addresses (comma-separated) told of high-scoring access alerts and reminded of cases left waiting; empty sends no email", kindString, func(c *Config) any { return &c.AuditNotify }},
+	{"RCMBOT_AUDIT_NOTIFY_SCORE", "audit-notify-score", "80", "access alerts scoring at least this (0-100) are emailed to RCMBOT_AUDIT_NOTIFY at once", kindInt, func(c *Config) any { return &c.AuditNotifyAt }},
+	{"RCMBOT_AUDIT_REMINDER", "audit-reminder", "72h", "remind the privacy officers when an access alert's case has waited this long for a decision (and again after as long)", kindDuration, func(c *Config) any { return &c.AuditReminder }},
 	{"RCMBOT_PROVIDER_NAME", "provider-name", "", "organisation name eligibility checks are asked under; empty uses the practice file's submitter name", kindString, func(c *Config) any { return &c.ProviderName }},
 	{"RCMBOT_SMTP_HOST", "smtp-host", "localhost", "SMTP server rcmbot sends its email through (alerts, reminders, daily audit checkpoints); `rcmbot dev` runs a sink there", kindString, func(c *Config) any { return &c.SMTPHost }},
 	{"RCMBOT_SMTP_PORT", "smtp-port", "2525", "SMTP server port", kindInt, func(c *Config) any { return &c.SMTPPort }},

@@ -20,7 +20,8 @@ type Role string
 // view, approves and rejects purchase orders and receives deliveries
 // (inventory.RolePurchaser is the same name); front desk views, books
 // appointments and marks attendance (schedule.RoleFrontDesk is the same
-// name).
+// name); the privacy officer reads what auditors read and decides
+// access-monitoring cases (audit.RolePrivacyOfficer is the same name).
 const (
 	RoleBiller    Role = "biller"
 	RoleReviewer  Role = "reviewer"
@@ -28,11 +29,13 @@ const (
 	RoleAuditor   Role = "auditor"
 	RolePurchaser Role = "purchaser"
 	RoleFrontDesk Role = "front_desk"
+	// RolePrivacyOfficer decides the access-monitoring bot's cases.
+	RolePrivacyOfficer Role = "privacy_officer"
 )
 
 // Valid reports whether r is one of the roles.
 func (r Role) Valid() bool {
-	return r == RoleBiller || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor || r == RolePurchaser || r == RoleFrontDesk
+	return r == RoleBiller || r == RoleReviewer || r == RoleAdmin || r == RoleAuditor || r == RolePurchaser || r == RoleFrontDesk || r == RolePrivacyOfficer
 }
 
 // User is a person who signs in to rcmbot.

@@ -23,13 +23,17 @@ const (
 	// accessPatientLookup: an auditor asked who saw a patient (the answer
 	// holds no patient data, but the question names the patient).
 	accessPatientLookup store.AccessAction = "patient_lookup"
+	// accessViewAccessAlerts: the access-monitoring bot's alerts, cases,
+	// user timelines and user access review, which name users and
+	// patients.
+	accessViewAccessAlerts store.AccessAction = "view_access_alerts"
 )
 
 // accessActions lists every action, for the access-log page's filter.
 var accessActions = []store.AccessAction{
 	store.AccessViewClaim, store.AccessViewFindings, store.AccessDownloadWorkbook, store.AccessDownload837P,
 	store.AccessExportFindings, store.AccessViewEligibility, store.AccessCodecDecode,
-	accessViewReviewQueue, accessDownloadWorklist, accessPatientLookup,
+	accessViewReviewQueue, accessDownloadWorklist, accessPatientLookup, accessViewAccessAlerts,
 }
 
 // errAccessLog means the access log could not record an access: the

@@ -29,6 +29,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/rcmbot/rcmbot/internal/audit"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/store"
@@ -622,4 +623,57 @@ func TestBrowserPurchaseOrderFlow(t *testing.T) {
 	if s := h.stack.Supplier.Stats(); s.Orders != 1 || s.OrderCounts[number] != 1 {
 		t.Errorf("supplier: %+v", s)
 	}
+}
+
+// TestBrowserAccessAlertDecision: the privacy officer finds the watch's
+// alert at the top of the queue, opens it, escalates it and closes it
+// with the form.
+func TestBrowserAccessAlertDecision(t *testing.T) {
+	h := newHarness(t, withBots)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	for i := range 12 {
+		if _, err := h.db.RecordSignIn(ctx, audit.SignIn{Time: now.Add(time.Duration(i) * time.Second), Account: "biller", Kind: audit.SignInFailure, IP: "203.0.113.60"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.stack.Audit.StartWatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bctx := newBrowser(t)
+	tb := openTab(t, bctx, h.srv.URL)
+	tb.signIn("privacy_officer")
+	tb.open("/audit/alerts")
+	tb.waitFor("the watch's alert in the queue", `document.querySelector("#alert-queue tbody tr a") !== null`)
+	if rule := tb.text("#alert-queue tbody tr:first-child td:nth-child(2)"); rule != string(audit.RuleBruteForce) {
+		t.Errorf("top of the queue: %q", rule)
+	}
+	tb.shot("audit-01-queue")
+	tb.submit("#alert-queue tbody tr:first-child td:first-child a")
+	if why := tb.text("#explanation"); !strings.Contains(why, "failed sign-ins") {
+		t.Errorf("explanation: %q", why)
+	}
+	tb.shot("audit-02-alert")
+	decide := func(disposition, note, want string) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			tb.do("fill the decision", chromedp.Click(chromedp.CSS(`#decide input[value="`+disposition+`"]`)), chromedp.SetValue(chromedp.ID("note"), note))
+			tb.submit(`#decide button[type=submit]`)
+			// The case workflow starts right after the watch stores the alert.
+			if eval[bool](tb, `document.querySelector(".notice.ok") !== null`) || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+		if msg := tb.text(".notice.ok"); !strings.Contains(msg, want) {
+			t.Fatalf("after %s: %q", disposition, msg)
+		}
+	}
+	decide("escalate", "sent to IT security", "the case is escalated")
+	decide("inappropriate", "password reset, user told", "the case is closed")
+	if eval[bool](tb, `document.getElementById("decide") !== null`) {
+		t.Error("a closed case still shows the decision form")
+	}
+	tb.shot("audit-03-closed")
 }

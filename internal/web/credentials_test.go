@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/audit"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
 )
@@ -287,5 +288,36 @@ func TestEveryFormPartIsCapped(t *testing.T) {
 	// The same upload without the field goes through.
 	if res := biller.upload("/api/v1/batches", "claims.csv", smallCSV()); res.StatusCode != http.StatusAccepted {
 		t.Fatalf("plain upload: %d %s", res.StatusCode, res.body)
+	}
+}
+
+// TestSignInsAreLoggedForAccessMonitoring: failures, lockouts, successes
+// and API-token use are kept as sign-in events (token use once per
+// address per interval), for the access-monitoring bot to judge.
+func TestSignInsAreLoggedForAccessMonitoring(t *testing.T) {
+	h := newHarness(t)
+	c := h.anonymous()
+	for range auth.DefaultMaxFailures + 1 {
+		c.signIn("admin", "not the password at all")
+	}
+	c.signIn("nobody-here", "guess")
+	h.signIn(store.RoleReviewer)
+	api := h.bearer(store.RoleBiller)
+	api.get("/api/v1/batches")
+	api.get("/api/v1/batches")
+	evs, err := h.db.SignIns(context.Background(), time.Time{}, store.All)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[audit.SignInKind]int{}
+	for _, e := range evs {
+		count[e.Kind]++
+		if e.IP != "127.0.0.1" {
+			t.Errorf("sign-in %d from %q", e.Seq, e.IP)
+		}
+	}
+	// The attempt that reaches the limit is refused as locked already.
+	if count[audit.SignInFailure]+count[audit.SignInLockout] != auth.DefaultMaxFailures+2 || count[audit.SignInLockout] < 1 || count[audit.SignInSuccess] != 1 || count[audit.SignInToken] != 1 {
+		t.Fatalf("sign-in events by kind: %v", count)
 	}
 }

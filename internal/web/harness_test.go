@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/auditbot"
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/claimsbot"
@@ -80,6 +81,7 @@ type Stack struct {
 	Eligibility *eligibilitybot.Service
 	Inventory   *inventorybot.Service
 	Scheduling  *schedulingbot.Service
+	Audit       *auditbot.Service
 	Temporal    client.Client
 	Ring        *keyring.Ring
 	Schedules   []temporalx.Schedule
@@ -120,7 +122,7 @@ func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
 	h.srv = httptest.NewServer(nil)
 	t.Cleanup(h.srv.Close)
 	h.cfg = testConfig(t, h.srv.URL)
-	o := Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil), Inventory(nil), Scheduling(nil)}, Payers: payers.Starter(), Config: h.cfg, Now: h.clock.now}
+	o := Options{DB: db, Bots: []Bot{Claims(nil), Eligibility(nil), Inventory(nil), Scheduling(nil), Audit(nil)}, Payers: payers.Starter(), Config: h.cfg, Now: h.clock.now}
 	for _, f := range opts {
 		f(h, &o)
 	}
@@ -129,7 +131,7 @@ func newHarnessOn(t *testing.T, db *store.DB, opts ...harnessOption) *harness {
 			t.Fatal("no StartStack: stack_test.go sets it")
 		}
 		h.stack = StartStack(t, db, h.cfg)
-		o.Bots = []Bot{Claims(h.stack.Claims), Eligibility(h.stack.Eligibility), Inventory(h.stack.Inventory), Scheduling(h.stack.Scheduling)}
+		o.Bots = []Bot{Claims(h.stack.Claims), Eligibility(h.stack.Eligibility), Inventory(h.stack.Inventory), Scheduling(h.stack.Scheduling), Audit(h.stack.Audit)}
 		o.Ring, o.Temporal, o.Schedules = h.stack.Ring, h.stack.Temporal, h.stack.Schedules
 	}
 	w, err := New(o)

@@ -167,7 +167,7 @@ func (s *inventoryWeb) apiOrders(w http.ResponseWriter, r *http.Request, _ auth.
 
 // readJSON decodes a request body (unknown fields refused), answering 400
 // with what to send when it cannot.
-func (s *inventoryWeb) readJSON(w http.ResponseWriter, r *http.Request, v any, want string) bool {
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any, want string) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/rcmbot/rcmbot/internal/audit"
 	"mime"
 	"net/http"
 	"net/url"
@@ -131,6 +132,9 @@ func (s *Server) guard(rt route, fn handlerFunc) guarded {
 		if err != nil {
 			s.unauthenticated(w, r, rt, id, err)
 			return
+		}
+		if id.ViaToken() && s.tokenUses.due(id.Token, clientAddr(r), s.now()) {
+			s.recordSignIn(r, id.User.Username, audit.SignInToken, id.Token)
 		}
 		if id.User.MustChangePassword && !rt.beforeNewPassword {
 			if isAPI(r) {

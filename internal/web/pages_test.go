@@ -186,7 +186,7 @@ func TestUsersAdministration(t *testing.T) {
 		"username=dana.k&role=biller":             "already a user",
 		"username=x&role=biller":                  "2 to 64 characters",
 		"username=bad name&role=biller":           "only letters",
-		"username=eve&role=superuser":             "use biller, reviewer, admin or auditor",
+		"username=eve&role=superuser":             "use biller, reviewer, admin, auditor, purchaser or privacy_officer",
 		"username=eve&role=biller&password=short": "at least 12 characters",
 	} {
 		vals, _ := url.ParseQuery(form)

@@ -31,6 +31,9 @@ const (
 	// permBook books appointments, answers waitlist offers for patients
 	// and marks attendance.
 	permBook
+	// permInvestigate decides access-monitoring cases (dispositions of
+	// alerts about who looked at which patient's record).
+	permInvestigate
 )
 
 // rolePerms is the role model of issue 6: biller uploads and views;
@@ -45,10 +48,13 @@ const (
 var rolePerms = map[store.Role][]perm{
 	store.RoleBiller:    {permView, permUpload, permCheck, permReceive, permAccount},
 	store.RoleReviewer:  {permView, permUpload, permCheck, permReview, permReceive, permAccount},
-	store.RoleAdmin:     {permView, permUpload, permCheck, permReview, permOperate, permUsers, permAudit, permPurchase, permReceive, permBook, permAccount},
+	store.RoleAdmin:     {permView, permUpload, permCheck, permReview, permOperate, permUsers, permAudit, permPurchase, permReceive, permBook, permInvestigate, permAccount},
 	store.RoleAuditor:   {permView, permAudit, permAccount},
 	store.RolePurchaser: {permView, permPurchase, permReceive, permAccount},
 	store.RoleFrontDesk: {permView, permBook, permAccount},
+	// Issue 13: the privacy officer reads what auditors read and decides
+	// the access-monitoring bot's cases.
+	store.RolePrivacyOfficer: {permView, permAudit, permInvestigate, permAccount},
 }
 
 // codecRoles may decode Temporal payloads through the codec server (the
@@ -70,14 +76,15 @@ func can(role store.Role, p perm) bool {
 
 // permNames are the names templates use with .Can.
 var permNames = map[string]perm{
-	"view":     permView,
-	"upload":   permUpload,
-	"review":   permReview,
-	"check":    permCheck,
-	"operate":  permOperate,
-	"users":    permUsers,
-	"audit":    permAudit,
-	"purchase": permPurchase,
-	"receive":  permReceive,
-	"book":     permBook,
+	"view":        permView,
+	"upload":      permUpload,
+	"review":      permReview,
+	"check":       permCheck,
+	"operate":     permOperate,
+	"users":       permUsers,
+	"audit":       permAudit,
+	"purchase":    permPurchase,
+	"receive":     permReceive,
+	"book":        permBook,
+	"investigate": permInvestigate,
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"github.com/rcmbot/rcmbot/internal/audit"
 	"net/http"
 	"os"
 	"slices"
@@ -58,6 +59,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token, _, u, err := s.auth.SignIn(r.Context(), d.Username, r.PostFormValue("password"), clientAddr(r))
+	switch {
+	case errors.Is(err, auth.ErrLocked):
+		s.recordSignIn(r, d.Username, audit.SignInLockout, "")
+	case errors.Is(err, auth.ErrBadSignIn):
+		s.recordSignIn(r, d.Username, audit.SignInFailure, "")
+	case err == nil:
+		s.recordSignIn(r, u.Username, audit.SignInSuccess, "")
+	}
 	switch {
 	case errors.Is(err, auth.ErrBadSignIn), errors.Is(err, auth.ErrLocked):
 		// One message for both, so the form does not reveal which

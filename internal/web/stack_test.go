@@ -92,6 +92,6 @@ func startStack(t *testing.T, db *store.DB, cfg *config.Config) *web.Stack {
 	// later, rather than over the production rounds' minutes.
 	elig.SweepTuning.Rounds, elig.SweepTuning.MaxRoundDelay = 2, time.Second
 	return &web.Stack{Claims: claims, Eligibility: elig, Inventory: bots.InventoryService(env, c),
-		Scheduling: bots.SchedulingService(env, c), Temporal: c, Ring: ring, Schedules: bots.Schedules(cfg),
+		Scheduling: bots.SchedulingService(env, c), Audit: bots.AuditService(env, c), Temporal: c, Ring: ring, Schedules: bots.Schedules(cfg),
 		Payer: ps, Supplier: sup}
 }

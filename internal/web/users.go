@@ -78,7 +78,7 @@ type usersPageData struct {
 	Form       struct{ Username, DisplayName, Role string }
 }
 
-var allRoles = []store.Role{store.RoleBiller, store.RoleReviewer, store.RoleAdmin, store.RoleAuditor, store.RolePurchaser, store.RoleFrontDesk}
+var allRoles = []store.Role{store.RoleBiller, store.RoleReviewer, store.RoleAdmin, store.RoleAuditor, store.RolePurchaser, store.RoleFrontDesk, store.RolePrivacyOfficer}
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	v := newView(id, "Users", "users", nil)

@@ -118,6 +118,8 @@ type Server struct {
 	// tags makes patient keys from identifiers (the key ring; nil without
 	// one, when lookups by patient are unavailable).
 	tags claim.Tagger
+	// tokenUses limits how often API-token use is logged as a sign-in.
+	tokenUses tokenUses
 }
 
 // Sign-in throttling per client address: 10 attempts at once, then one

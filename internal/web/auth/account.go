@@ -52,7 +52,7 @@ func CreateAccount(ctx context.Context, accounts Accounts, a NewAccount) (store.
 		return store.User{}, "", err
 	}
 	if !a.Role.Valid() {
-		return store.User{}, "", &AccountError{fmt.Sprintf("role %q: use biller, reviewer, admin or auditor", a.Role)}
+		return store.User{}, "", &AccountError{fmt.Sprintf("role %q: use biller, reviewer, admin, auditor, purchaser or privacy_officer", a.Role)}
 	}
 	pw := a.Password
 	if pw == "" {
