@@ -30,10 +30,12 @@ import (
 func newSetupCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "setup",
-		Short: "Prepare a deployment: database migrations, Temporal search attributes, schedules",
+		Short: "Prepare a deployment: database migrations, Temporal search attributes, schedules, the access watch",
 		Long: `Apply the database migrations, register rcmbot's search attributes in the
-Temporal namespace and create or update every bot's Schedule. Idempotent: run it
-on every deployment (docker-compose runs it before the workers start).`,
+Temporal namespace, create or update every bot's Schedule and start the
+access-monitoring bot's watch over rcmbot's own accesses and sign-ins (unless it
+runs). Idempotent: run it on every deployment (docker-compose runs it before the
+workers start).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			k, err := a.connect(cmd.Context(), true)
@@ -41,7 +43,7 @@ on every deployment (docker-compose runs it before the workers start).`,
 				return err
 			}
 			defer k.Close()
-			return a.prepareTemporal(cmd.Context(), k.c)
+			return a.prepareTemporal(cmd.Context(), a.env(k.db, k.ring), k.c)
 		},
 	}
 	config.Bind(cmd.Flags(), &a.cfg, config.TemporalFlags...)
@@ -49,12 +51,17 @@ on every deployment (docker-compose runs it before the workers start).`,
 	return cmd
 }
 
-// prepareTemporal registers search attributes and applies the schedules.
-func (a *app) prepareTemporal(ctx context.Context, c client.Client) error {
+// prepareTemporal registers search attributes, applies the schedules and
+// starts the access watch (a long-running workflow, not a Schedule: it
+// alerts within a minute of a sign-in burst, from the first day).
+func (a *app) prepareTemporal(ctx context.Context, env bots.Env, c client.Client) error {
 	if err := temporalx.EnsureSearchAttributes(ctx, c, a.cfg.TemporalNamespace); err != nil {
 		return err
 	}
-	return temporalx.Apply(ctx, c, a.cfg.TimeZone, bots.Schedules(&a.cfg))
+	if err := temporalx.Apply(ctx, c, a.cfg.TimeZone, bots.Schedules(&a.cfg)); err != nil {
+		return err
+	}
+	return bots.AuditService(env, c).StartWatch(ctx)
 }
 
 func newDevCmd(a *app) *cobra.Command {
@@ -140,11 +147,11 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	if err := a.prepareTemporal(ctx, c); err != nil {
+	env := a.env(db, ring)
+	if err := a.prepareTemporal(ctx, env, c); err != nil {
 		return err
 	}
 
-	env := a.env(db, ring)
 	if env.Verifier, err = a.decisionVerifier(); err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/audit"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/schedule"
 	"github.com/rcmbot/rcmbot/internal/schedule/planner"
@@ -214,6 +215,18 @@ func (a *API) Attend(ctx context.Context, appointmentID string, outcome schedule
 		return err
 	}
 	return a.do(ctx, http.MethodPost, "/api/v1/scheduling/appointments/"+appointmentID+"/attendance", "application/json", bytes.NewReader(b), http.StatusOK, nil)
+}
+
+// DecideAlert records a privacy officer's disposition of an access alert
+// (POST /api/v1/audit/alerts/{alert}/decide).
+func (a *API) DecideAlert(ctx context.Context, alertID string, cn audit.CaseNote) (audit.CaseOutcome, error) {
+	b, err := json.Marshal(cn)
+	if err != nil {
+		return audit.CaseOutcome{}, err
+	}
+	var out audit.CaseOutcome
+	err = a.do(ctx, http.MethodPost, "/api/v1/audit/alerts/"+alertID+"/decide", "application/json", bytes.NewReader(b), http.StatusOK, &out)
+	return out, err
 }
 
 // ClearinghouseStats reads the clearinghouse simulator's received log.

@@ -6,7 +6,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +22,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/rcmbot/rcmbot/activities"
+	"github.com/rcmbot/rcmbot/internal/audit"
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/config"
@@ -141,13 +147,13 @@ type botFlow struct {
 	run func(*testing.T, *topology.Topology)
 }
 
-// botFlows are the bots that exist. Still to come, as one function here
-// when its bot lands: access monitoring.
+// botFlows are the bots that exist, one function each.
 var botFlows = []botFlow{
 	{"claims", claimsFlow},
 	{"eligibility", eligibilityFlow},
 	{"inventory", inventoryFlow},
 	{"scheduling", schedulingFlow},
+	{"access-monitoring", accessMonitoringFlow},
 }
 
 // scenarioBotFlows runs every bot's main flow once.
@@ -336,5 +342,89 @@ func schedulingFlow(t *testing.T, top *topology.Topology) {
 	var final workflows.AppointmentRequestState
 	if err := top.Client.GetWorkflow(ctx, schedulingbot.RequestWorkflowID(req.ID), "").Get(ctx, &final); err != nil || final.Outcome != schedule.OutcomeArrived {
 		t.Errorf("the request's workflow ended %+v, %v; want the arrival", final.Outcome, err)
+	}
+}
+
+// accessMonitoringFlow: a burst of wrong passwords for one account at the
+// web app's sign-in page; the access watch (started by rcmbot setup, and
+// running through every fault scenario before this one) raises a
+// brute-force alert within 60 s, and a privacy officer decides its case
+// through the REST API.
+func accessMonitoringFlow(t *testing.T, top *topology.Topology) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const target = "watched"
+	if _, err := top.UserToken(ctx, target, "biller"); err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	csrf := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+	refused := 0
+	var last time.Time
+	for refused < 12 {
+		if ctx.Err() != nil {
+			t.Fatalf("%d wrong passwords refused before the deadline", refused)
+		}
+		page, err := browser.Get(top.WebURL + "/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(page.Body)
+		page.Body.Close()
+		m := csrf.FindSubmatch(body)
+		if m == nil {
+			t.Fatalf("no CSRF token on the sign-in page (%d)", page.StatusCode)
+		}
+		res, err := browser.PostForm(top.WebURL+"/login", url.Values{"username": {target}, "password": {"not the password"}, "csrf_token": {string(m[1])}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		switch res.StatusCode {
+		case http.StatusUnauthorized:
+			refused++
+			last = time.Now()
+		case http.StatusTooManyRequests:
+			time.Sleep(2 * time.Second)
+		default:
+			t.Fatalf("a wrong password: HTTP %d", res.StatusCode)
+		}
+	}
+	var alert audit.Case
+	for alert.ID == "" {
+		if time.Since(last) > 60*time.Second {
+			t.Fatal("no brute-force alert within 60 s of the last failed sign-in")
+		}
+		time.Sleep(time.Second)
+		list, err := top.DB.AlertCases(ctx, store.AlertFilter{Rule: audit.RuleBruteForce, UserID: target}, store.All)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) > 0 {
+			alert = list[0]
+		}
+	}
+	t.Logf("brute-force alert %.1f s after the last failed sign-in", time.Since(last).Seconds())
+	token, err := top.UserToken(ctx, "privacy", "privacy_officer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := top.API()
+	api.Token = token
+	var out audit.CaseOutcome
+	for range 30 {
+		// The alert's AccessCase workflow may still be starting: its
+		// decide Update is refused until it runs.
+		if out, err = api.DecideAlert(ctx, alert.ID, audit.CaseNote{Disposition: audit.Appropriate, Note: "topology test: the account's owner mistyped"}); err == nil {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	if err != nil {
+		t.Fatalf("decide alert %s: %v", alert.ID, err)
+	}
+	if out.State == alert.State {
+		t.Errorf("alert %s still %s after the decision", alert.ID, out.State)
 	}
 }

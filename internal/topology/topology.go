@@ -550,6 +550,7 @@ func (t *Topology) setup(ctx context.Context) error {
 	// Mail goes to the SMTP sink, in plain text on the loopback.
 	s["RCMBOT_SMTP_HOST"], s["RCMBOT_SMTP_PORT"], s["RCMBOT_SMTP_TLS"] = "127.0.0.1", strconv.Itoa(t.smtpPort), "none"
 	s["RCMBOT_SMTP_FROM"], s["RCMBOT_PURCHASING_EMAIL"] = "rcmbot@clinic.example", "purchasing@clinic.example"
+	s["RCMBOT_AUDIT_NOTIFY"] = "privacy@clinic.example"
 	s["RCMBOT_SUBMITTER_ID"] = "RCMBOT"
 	s["RCMBOT_RECEIVER_ID"] = "CLEARINGHOUSE"
 	s["RCMBOT_X12_USAGE"] = "P"
