@@ -61,11 +61,6 @@ type AuditStore interface {
 	AccessEvents(ctx context.Context, f store.AccessFilter, p store.Page) ([]store.AccessEvent, error)
 }
 
-// Notifier sends email; *mail.Sender is one.
-type Notifier interface {
-	Send(ctx context.Context, m mail.Message) error
-}
-
 // LogVerifier verifies the tamper-evident PHI access log against the
 // checkpoints kept outside the database; it returns nil without the
 // audit verifier key.
@@ -75,7 +70,7 @@ type LogVerifier func(ctx context.Context) (*auditlog.Report, error)
 type Audit struct {
 	DB AuditStore
 	// Mail sends alerts and reminders to Notify; nil sends none.
-	Mail   Notifier
+	Mail   Mailer
 	Notify []string
 	// PublicURL is the web app's address, for links in email.
 	PublicURL string
@@ -507,10 +502,7 @@ func (a *Audit) NotifyCase(ctx context.Context, in NotifyCaseInput) (bool, error
 			m.Subject = fmt.Sprintf("Access alert %s scored %d", al.ID, al.Score)
 			m.Text = fmt.Sprintf("rcmbot raised a high-scoring access alert (%s, score %d).\n\nSee the evidence and decide it in rcmbot: %s\n", title, al.Score, link)
 		}
-		if err := a.Mail.Send(ctx, m); err != nil {
-			if mail.Permanent(err) {
-				return false, temporal.NewNonRetryableApplicationError("the mail server refused the alert email", ErrAlertCase, err)
-			}
+		if err := sendMail(ctx, a.Mail, m, "the mail server refused the alert email for good: check RCMBOT_AUDIT_NOTIFY"); err != nil {
 			return false, err
 		}
 		sent = true
