@@ -14,7 +14,6 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/audit"
@@ -23,6 +22,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/opaqueid"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/workflows"
 )
 
@@ -355,20 +355,7 @@ func (s *Service) Decide(ctx context.Context, alertID, actor, role string, cn au
 	if err != nil {
 		return out, fmt.Errorf("sign decision on alert %s: %w", alertID, err)
 	}
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wfID, UpdateName: workflows.UpdateDecideCase,
-		Args: []any{workflows.CaseDecisionRequest{Decision: signed}}, WaitForStage: client.WorkflowUpdateStageCompleted})
-	if err == nil {
-		if err = h.Get(ctx, &out); err == nil {
-			return out, nil
-		}
-	}
-	var app *temporal.ApplicationError
-	var nf *serviceerror.NotFound
-	switch {
-	case errors.As(err, &app):
-		return out, fault.Wrap(err, fault.Invalid, "%s", app.Message())
-	case errors.As(err, &nf):
-		return out, fault.Wrap(err, fault.Invalid, "The case of alert %s is not open (its workflow is not running).", alertID)
-	}
-	return out, fmt.Errorf("alert %s: %w", alertID, err)
+	err = temporalx.UpdateDecision(ctx, c, wfID, workflows.UpdateDecideCase, workflows.CaseDecisionRequest{Decision: signed}, &out,
+		fmt.Sprintf("The case of alert %s is not open (its workflow is not running).", alertID))
+	return out, err
 }

@@ -169,27 +169,12 @@ func (s *Service) Review(ctx context.Context, batchID, reviewer, role string, ac
 	if err != nil {
 		return nil, fmt.Errorf("review batch %s: %w", batchID, err)
 	}
-	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   WorkflowID(batchID),
-		UpdateName:   workflows.UpdateReview,
-		Args:         []any{workflows.ReviewRequest{Decision: signed}},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		var out []batch.ReviewOutcome
-		if err = h.Get(ctx, &out); err == nil {
-			return out, nil
-		}
+	var out []batch.ReviewOutcome
+	if err := temporalx.UpdateDecision(ctx, s.Temporal, WorkflowID(batchID), workflows.UpdateReview, workflows.ReviewRequest{Decision: signed}, &out,
+		fmt.Sprintf("batch %s is no longer open for review", batchID)); err != nil {
+		return nil, err
 	}
-	var app *temporal.ApplicationError
-	var nf *serviceerror.NotFound
-	switch {
-	case errors.As(err, &app):
-		return nil, fault.Wrap(err, fault.Invalid, "%s", app.Message())
-	case errors.As(err, &nf):
-		return nil, fault.Wrap(err, fault.Invalid, "batch %s is no longer open for review", batchID)
-	}
-	return nil, fmt.Errorf("review batch %s: %w", batchID, err)
+	return out, nil
 }
 
 // CloseReview signs actor's decision to stop waiting for review and sends

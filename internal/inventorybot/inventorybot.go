@@ -13,9 +13,7 @@ import (
 	"io"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -26,6 +24,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/inventory/policy"
 	"github.com/rcmbot/rcmbot/internal/opaqueid"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/temporalx"
 	"github.com/rcmbot/rcmbot/workflows"
 )
 
@@ -322,20 +321,7 @@ func (s *Service) decide(ctx context.Context, number, update string, kind decisi
 	if err != nil {
 		return po, fmt.Errorf("sign decision on %s: %w", number, err)
 	}
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wfID, UpdateName: update,
-		Args: []any{workflows.PODecisionRequest{Decision: signed}}, WaitForStage: client.WorkflowUpdateStageCompleted})
-	if err == nil {
-		if err = h.Get(ctx, &po); err == nil {
-			return po, nil
-		}
-	}
-	var app *temporal.ApplicationError
-	var nf *serviceerror.NotFound
-	switch {
-	case errors.As(err, &app):
-		return po, fault.Wrap(err, fault.Invalid, "%s", app.Message())
-	case errors.As(err, &nf):
-		return po, fault.Wrap(err, fault.Invalid, "purchase order %s is no longer open", number)
-	}
-	return po, fmt.Errorf("purchase order %s: %w", number, err)
+	err = temporalx.UpdateDecision(ctx, c, wfID, update, workflows.PODecisionRequest{Decision: signed}, &po,
+		fmt.Sprintf("purchase order %s is no longer open", number))
+	return po, err
 }
