@@ -41,6 +41,10 @@ type SchedulingBot interface {
 	Offer(ctx context.Context, id string) (store.SchedOffer, error)
 	// RespondToOffer accepts or declines it for the patient.
 	RespondToOffer(ctx context.Context, id string, a schedule.LinkAnswer) (store.SchedOffer, error)
+	// RequestLink returns the request of a patient's options link.
+	RequestLink(ctx context.Context, token string) (store.SchedRequest, error)
+	// RespondToOptions books the time the patient chose through it.
+	RespondToOptions(ctx context.Context, token string, slot schedule.Slot) (store.SchedAppointment, error)
 	// Provider returns a provider's template (known false: not stored
 	// yet, the template empty).
 	Provider(ctx context.Context, id string) (p schedule.Provider, known bool, err error)
@@ -101,14 +105,16 @@ func (s *schedulingWeb) routes(h handle) {
 	h("PUT /api/v1/scheduling/visit-types/{vid}", route{perm: permOperate}, s.apiSaveVisitType)
 }
 
-// patientRoutes registers the pages a patient reaches from a reminder or
-// an offer email, without signing in: the link's token (80 random bits)
+// patientRoutes registers the pages a patient reaches from a reminder,
+// options or offer email, without signing in: the link's token (80 random bits)
 // is the credential, the page shows only the appointment's date and time,
 // and only a POST from the page acts (a mail scanner fetching the link
 // changes nothing).
 func (s *schedulingWeb) patientRoutes(m registrar) {
 	m.HandleFunc("GET /scheduling/a/{token}", s.reminderLink)
 	m.HandleFunc("POST /scheduling/a/{token}", s.reminderAnswer)
+	m.HandleFunc("GET /scheduling/r/{token}", s.optionsLink)
+	m.HandleFunc("POST /scheduling/r/{token}", s.optionsAnswer)
 	m.HandleFunc("GET /scheduling/o/{oid}", s.offerLink)
 	m.HandleFunc("POST /scheduling/o/{oid}", s.offerAnswer)
 }

@@ -121,7 +121,7 @@ var wantRoles = map[string]string{
 
 // publicRoutes need no sign-in.
 var publicRoutes = []string{"GET /static/", "GET /healthz", "GET /{$}", "GET /login", "POST /login", "POST /logout",
-	"GET /scheduling/a/{token}", "POST /scheduling/a/{token}", "GET /scheduling/o/{oid}", "POST /scheduling/o/{oid}"}
+	"GET /scheduling/a/{token}", "POST /scheduling/a/{token}", "GET /scheduling/r/{token}", "POST /scheduling/r/{token}", "GET /scheduling/o/{oid}", "POST /scheduling/o/{oid}"}
 
 // recorder collects the routes a Server registers.
 type recorder struct {
