@@ -37,6 +37,7 @@ type SchedulingStore interface {
 	SchedPatient(ctx context.Context, id string) (schedule.Patient, error)
 	SchedRequest(ctx context.Context, id string) (store.SchedRequest, error)
 	SchedRequests(ctx context.Context, page store.Page, statuses ...schedule.RequestStatus) ([]store.SchedRequest, error)
+	RequestLinkToken(ctx context.Context, id string) (string, error)
 	ProposeOptions(ctx context.Context, id string, options []planner.Choice) error
 	SetRequestStatus(ctx context.Context, id string, status schedule.RequestStatus) error
 	BookAppointment(ctx context.Context, b store.Booking) (store.SchedAppointment, error)
@@ -320,6 +321,41 @@ func (a *Scheduling) SendReminder(ctx context.Context, in VisitReminderInput) (b
 		return false, err
 	}
 	a.log().Info("appointment reminder sent", "appointment_id", ap.ID, "lead", in.Lead.String())
+	return true, nil
+}
+
+// OptionsEmailInput names the request whose proposed options are emailed.
+type OptionsEmailInput struct {
+	RequestID string `json:"request_id"`
+}
+
+// SendOptions emails the patient a link to the request's proposed
+// options (the page lists the times, a button books one). It returns
+// false, sending nothing, for a request no longer proposed, without an
+// option the patient may choose (overbookings are staff's to confirm),
+// or of a patient without an email address. The message names no
+// patient, provider or visit type: only the link.
+func (a *Scheduling) SendOptions(ctx context.Context, in OptionsEmailInput) (bool, error) {
+	r, err := a.DB.SchedRequest(ctx, in.RequestID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, refuse(ErrSchedule, fault.Errorf(fault.NotFound, "request %s is not stored", in.RequestID))
+	}
+	if err != nil || r.Status != schedule.RequestProposed || len(planner.PatientChoices(r.Options)) == 0 {
+		return false, err
+	}
+	to, err := a.email(ctx, r.PatientID)
+	if err != nil || to == "" {
+		return false, err
+	}
+	token, err := a.DB.RequestLinkToken(ctx, r.ID)
+	if err != nil {
+		return false, err
+	}
+	text := fmt.Sprintf("The clinic has found times for the appointment you asked for.\n\nChoose the one that suits you: %s/scheduling/r/%s\n\nIf none suits you, please call the clinic.\n", a.PublicURL, token)
+	if err := a.send(ctx, mail.Message{To: []string{to}, Subject: "Choose your appointment time", Text: text}); err != nil {
+		return false, err
+	}
+	a.log().Info("appointment options sent", "request_id", r.ID)
 	return true, nil
 }
 

@@ -232,6 +232,9 @@ func (w *appointmentRequest) propose(ctx workflow.Context) (bool, error) {
 	if p.Status != schedule.RequestProposed {
 		return true, nil
 	}
+	if err := w.sendOptions(ctx); err != nil {
+		return true, err
+	}
 	chosen, err := workflow.AwaitWithTimeout(ctx, w.set.ChooseWait, func() bool { return w.state.Appointment != nil && !w.busy })
 	if err != nil || chosen {
 		return false, err
@@ -340,6 +343,27 @@ func (w *appointmentRequest) remind(ctx workflow.Context) error {
 	return nil
 }
 
+// versionOptionsEmail marks runs that email the patient the options link
+// (histories from before it replay without the activity).
+const versionOptionsEmail = "options-email"
+
+// sendOptions emails the patient the link to choose among the options.
+// An email that cannot be sent is logged: staff still book by hand.
+func (w *appointmentRequest) sendOptions(ctx workflow.Context) error {
+	if workflow.GetVersion(ctx, versionOptionsEmail, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	var sent bool
+	err := workflow.ExecuteActivity(w.mailing(ctx), w.acts.SendOptions, activities.OptionsEmailInput{RequestID: w.in.RequestID}).Get(ctx, &sent)
+	if temporal.IsCanceledError(err) {
+		return err
+	}
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("appointment options not sent", "request_id", w.in.RequestID, "error", err.Error())
+	}
+	return nil
+}
+
 // startWaitlistFill offers the slot a cancellation freed to the
 // waitlist, in a workflow of its own.
 func (w *appointmentRequest) startWaitlistFill(ctx workflow.Context) error {
@@ -368,8 +392,11 @@ func (w *appointmentRequest) validateChoice(ctx workflow.Context, req Scheduling
 	if err != nil {
 		return err
 	}
-	if !schedule.CanBook(d.Role) {
-		return fmt.Errorf("request %s: only the front desk or an admin may book", w.in.RequestID)
+	if d.Role == schedule.RolePatient && !planner.PatientMayChoose(w.state.Options, b.Slot) {
+		return fmt.Errorf("request %s: a patient may choose only one of the times offered", w.in.RequestID)
+	}
+	if !schedule.CanBook(d.Role) && d.Role != schedule.RolePatient {
+		return fmt.Errorf("request %s: only the front desk, an admin or the patient (through the options link) may book", w.in.RequestID)
 	}
 	return w.checkChoice(b)
 }

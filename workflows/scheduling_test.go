@@ -18,6 +18,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/eligibility"
 	"github.com/rcmbot/rcmbot/internal/mail"
 	"github.com/rcmbot/rcmbot/internal/schedule"
+	"github.com/rcmbot/rcmbot/internal/schedule/planner"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
@@ -131,6 +132,19 @@ func (e *schedEnv) decide(t *testing.T, after time.Duration, wfID, update string
 	}, after)
 }
 
+// mail is the messages in the sink whose subject starts with subject.
+func (e *schedEnv) mail(subject string) []sim.SinkMessage {
+	var out []sim.SinkMessage
+	for _, m := range e.sink.Messages() {
+		if strings.HasPrefix(m.Subject, subject) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+const optionsSubject = "Choose your appointment time"
+
 func (e *schedEnv) run(t *testing.T, wf string, in any) {
 	t.Helper()
 	e.ExecuteWorkflow(wf, in)
@@ -187,7 +201,7 @@ func TestAppointmentRequestChooseBookRemindAttend(t *testing.T) {
 	if len(e.checks) != 1 || e.checks[0] != activities.EligibilityCheckWorkflowID(st.Appointment.ID) || st.Eligibility != e.checks[0] {
 		t.Fatalf("eligibility checks started: %v (state %q)", e.checks, st.Eligibility)
 	}
-	msgs := e.sink.Messages()
+	msgs := e.mail("Appointment reminder: ")
 	if len(msgs) != 2 || st.Reminders != 2 {
 		t.Fatalf("%d reminders in the sink, %d counted, want 2", len(msgs), st.Reminders)
 	}
@@ -209,6 +223,67 @@ func TestAppointmentRequestChooseBookRemindAttend(t *testing.T) {
 	}
 }
 
+// The patient chooses through the options link: the email carries the
+// link and nothing about the patient; a decision for the patient may
+// book only one of the times offered that overbooks nobody, and books it
+// through the same Update as the front desk's.
+func TestPatientChoosesThroughTheOptionsLink(t *testing.T) {
+	e := newSchedEnv(t)
+	ctx := context.Background()
+	// P1's 09:00 on Monday is taken: the planner may offer it as an
+	// overbooking, which the patient may not choose.
+	_, err := e.db.BookAppointment(ctx, store.Booking{Seats: 2, Appointment: schedule.Appointment{ID: "sa-other", PatientID: "MRN3", ProviderID: "P1",
+		Date: schedMon, Start: 9 * 60, VisitType: "FU", BookedOn: claim.DateOf(schedStart)}})
+	must(t, err)
+	wfID := activities.AppointmentRequestWorkflowID(e.request.ID)
+	e.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: wfID})
+	var offered []planner.Choice
+	var notOffered, chosen error
+	pick := func(offer bool) func() any {
+		return func() any {
+			r, err := e.db.SchedRequest(ctx, e.request.ID)
+			must(t, err)
+			offered = r.Options
+			if offer {
+				return schedule.Booking{Slot: planner.PatientChoices(r.Options)[0].Slot}
+			}
+			for day := schedMon; day <= r.Latest; day = day.AddDays(1) {
+				for start := schedule.Clock(8 * 60); start < 12*60; start += 15 {
+					if s := (schedule.Slot{ProviderID: "P1", Date: day, Start: start}); !planner.PatientMayChoose(r.Options, s) {
+						return schedule.Booking{Slot: s, Overbook: true}
+					}
+				}
+			}
+			t.Fatal("every slot of the week was offered")
+			return nil
+		}
+	}
+	e.decide(t, time.Hour, wfID, UpdateChooseSlot, schedule.DecisionBooking, schedule.RolePatient, pick(false), &notOffered)
+	e.decide(t, 2*time.Hour, wfID, UpdateChooseSlot, schedule.DecisionBooking, schedule.RolePatient, pick(true), &chosen)
+	e.run(t, AppointmentRequestWorkflow, AppointmentRequestInput{RequestID: e.request.ID, Settings: SchedulingSettings{TimeZone: "UTC"}})
+	st := e.state(t)
+	if notOffered == nil || !strings.Contains(notOffered.Error(), "only one of the times offered") {
+		t.Errorf("a patient's choice of a time not offered: %v", notOffered)
+	}
+	if chosen != nil || st.Appointment == nil || st.Appointment.SlotOf() != planner.PatientChoices(offered)[0].Slot {
+		t.Fatalf("the patient's choice: %v, state %+v", chosen, st)
+	}
+	token, err := e.db.RequestLinkToken(ctx, e.request.ID)
+	must(t, err)
+	msgs := e.mail(optionsSubject)
+	if len(msgs) != 1 || msgs[0].To[0] != "ana@example.test" || !strings.Contains(msgs[0].Text, "https://rcmbot.test/scheduling/r/"+token) {
+		t.Fatalf("options emails: %+v", msgs)
+	}
+	if strings.Contains(msgs[0].Text, "Lopez") || strings.Contains(msgs[0].Text, "FU") || strings.Contains(msgs[0].Text, "P1") {
+		t.Errorf("the options email names the patient, visit or provider: %q", msgs[0].Text)
+	}
+	var sawOverbooking bool
+	for _, o := range offered {
+		sawOverbooking = sawOverbooking || o.Overbooked
+	}
+	t.Logf("%d options offered, %d to the patient (an overbooking among them: %t)", len(offered), len(planner.PatientChoices(offered)), sawOverbooking)
+}
+
 // Nobody chooses: after ChooseWait the request goes to the waitlist.
 func TestAppointmentRequestExpiresToTheWaitlist(t *testing.T) {
 	e := newSchedEnv(t)
@@ -220,8 +295,11 @@ func TestAppointmentRequestExpiresToTheWaitlist(t *testing.T) {
 	if st.Status != schedule.RequestWaitlisted || r.Status != schedule.RequestWaitlisted || len(r.Options) == 0 || st.Appointment != nil {
 		t.Fatalf("state %+v, stored %s with %d options", st, r.Status, len(r.Options))
 	}
-	if len(e.sink.Messages()) != 0 || len(e.checks) != 0 {
-		t.Fatal("an unbooked request sent mail or started a check")
+	if len(e.mail("Appointment reminder: ")) != 0 || len(e.checks) != 0 {
+		t.Fatal("an unbooked request sent a reminder or started a check")
+	}
+	if len(e.mail(optionsSubject)) != 1 {
+		t.Fatal("the patient was not sent the options link")
 	}
 }
 
@@ -297,14 +375,8 @@ func TestWaitlistFillExpireThenAccept(t *testing.T) {
 	if stored.State != schedule.OfferExpired || !st.Offers[0].Emailed {
 		t.Fatalf("expired offer stored as %s, emailed %t", stored.State, st.Offers[0].Emailed)
 	}
-	var offerMail int
-	for _, m := range e.sink.Messages() {
-		if m.Subject == "An earlier appointment is available" {
-			offerMail++
-		}
-	}
-	if offerMail != 2 {
-		t.Fatalf("%d offer emails, want 2", offerMail)
+	if n := len(e.mail("An earlier appointment is available")); n != 2 {
+		t.Fatalf("%d offer emails, want 2", n)
 	}
 }
 

@@ -232,6 +232,10 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	schedDemo, err := a.loadSchedulingDemo(ctx, db, ring, c)
+	if err != nil {
+		return err
+	}
 
 	say("")
 	if _, err := web.EnsureFirstAdmin(ctx, db, a.cfg.PublicURL, a.firstAdminPasswordFile(), out); err != nil {
@@ -253,9 +257,7 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	say("  go run ./cmd/rcmbot eligibility roster %s --data-dir %s", filepath.Join(rosterDir, "roster.xlsx"), a.cfg.DataDir)
 	say("  go run ./cmd/rcmbot inventory import items %s --supplier demo --location main --data-dir %s", filepath.Join(invDir, "items.csv"), a.cfg.DataDir)
 	say("  go run ./cmd/rcmbot inventory import usage %s --data-dir %s && go run ./cmd/rcmbot inventory review --data-dir %s", filepath.Join(invDir, "usage.csv"), a.cfg.DataDir, a.cfg.DataDir)
-	sched := filepath.Join("fixtures", "scheduling", "imports")
-	say("  go run ./cmd/rcmbot schedule import templates %s --visit-type FU=15 --visit-type NEW=30 --visit-type LONG=45 --data-dir %s", filepath.Join(sched, "templates.csv"), a.cfg.DataDir)
-	say("  go run ./cmd/rcmbot schedule import history %s --data-dir %s", filepath.Join(sched, "history.csv"), a.cfg.DataDir)
+	say("%s: see the Scheduling pages, or run", schedDemo)
 	say("  go run ./cmd/rcmbot schedule request --patient PT00001 --visit-type FU --latest %s --email pt1@example.test --data-dir %s  (then: schedule list, schedule book)",
 		claim.DateOf(time.Now().In(a.cfg.Location())).AddDays(7), a.cfg.DataDir)
 	say("Ready in %s. Press Ctrl-C to stop.", time.Since(started).Round(100*time.Millisecond))

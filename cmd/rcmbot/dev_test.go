@@ -123,6 +123,27 @@ func TestDevRunsTheProduct(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	// The scheduling demo is loaded: templates, booked visits, history,
+	// and requests whose workflows plan their options.
+	loaded := regexp.MustCompile(`Scheduling demo: 3 providers from \d{4}-\d\d-\d\d, \d+ visit types, [1-9]\d* booked visits, 600 past visits, ([1-5]) requests being planned`).
+		FindStringSubmatch(log.String())
+	if loaded == nil {
+		t.Fatal("rcmbot dev did not load the scheduling demo")
+	}
+	for deadline := time.Now().Add(time.Minute); ; {
+		list := exec.CommandContext(ctx, bin, "schedule", "list", "--status", "proposed", "--format", "json")
+		list.Env = env
+		out, err := list.CombinedOutput()
+		if err != nil {
+			t.Fatalf("schedule list: %v\n%s", err, out)
+		}
+		if n := strings.Count(string(out), `"status": "proposed"`); n == int(loaded[1][0]-'0') {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%d of the demo's %s requests proposed after a minute:\n%s", n, loaded[1], out)
+		}
+		time.Sleep(time.Second)
+	}
 	submit := exec.CommandContext(ctx, bin, "batch", "submit", filepath.Join(data, "demo-claims.xlsx"), "--wait")
 	submit.Env = env
 	out, err := submit.CombinedOutput()
@@ -136,6 +157,9 @@ func TestDevRunsTheProduct(t *testing.T) {
 	stop(cmd, done)
 
 	cmd, done = start()
+	if !strings.Contains(log.String(), "Scheduling demo: kept the stored templates and calendar") {
+		t.Error("the second start did not keep the scheduling demo")
+	}
 	status := exec.CommandContext(ctx, bin, "batch", "status", string(id[1]))
 	status.Env = env
 	if out, err := status.CombinedOutput(); err != nil || !strings.Contains(string(out), "awaiting_review") {

@@ -84,7 +84,9 @@ func TestSchedulingRequestToReminder(t *testing.T) {
 	// The reminder reaches the SMTP sink, naming no patient.
 	wctx, wcancel := context.WithTimeout(ctx, 60*time.Second)
 	defer wcancel()
-	m, err := s.Mail.Wait(wctx, func(m sim.SinkMessage) bool { return len(m.To) == 1 && m.To[0] == patient.Email })
+	m, err := s.Mail.Wait(wctx, func(m sim.SinkMessage) bool {
+		return len(m.To) == 1 && m.To[0] == patient.Email && strings.HasPrefix(m.Subject, "Appointment reminder")
+	})
 	if err != nil {
 		t.Fatalf("no reminder in the sink: %v", err)
 	}

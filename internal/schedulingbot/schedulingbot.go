@@ -23,6 +23,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/opaqueid"
 	"github.com/rcmbot/rcmbot/internal/schedule"
+	"github.com/rcmbot/rcmbot/internal/schedule/planner"
 	"github.com/rcmbot/rcmbot/internal/schedule/schedimport"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/temporalx"
@@ -343,7 +344,7 @@ const linkActor = "patient (email link)"
 func (s *Service) LinkAppointment(ctx context.Context, token string) (schedule.Appointment, error) {
 	ap, err := s.DB.SchedAppointmentByToken(ctx, token)
 	if errors.Is(err, store.ErrNotFound) {
-		return ap.Appointment, fault.Wrap(err, fault.NotFound, "This link is not valid. Please call the clinic.")
+		return ap.Appointment, errBadLink(err)
 	}
 	return ap.Appointment, err
 }
@@ -352,7 +353,7 @@ func (s *Service) LinkAppointment(ctx context.Context, token string) (schedule.A
 func (s *Service) Offer(ctx context.Context, id string) (store.SchedOffer, error) {
 	o, err := s.DB.SchedOffer(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return o, fault.Wrap(err, fault.NotFound, "This link is not valid. Please call the clinic.")
+		return o, errBadLink(err)
 	}
 	return o, err
 }
@@ -363,7 +364,7 @@ func (s *Service) Offer(ctx context.Context, id string) (store.SchedOffer, error
 func (s *Service) RespondToReminder(ctx context.Context, token string, a schedule.LinkAnswer) (schedule.Appointment, error) {
 	ap, err := s.DB.SchedAppointmentByToken(ctx, token)
 	if errors.Is(err, store.ErrNotFound) {
-		return schedule.Appointment{}, fault.Wrap(err, fault.NotFound, "This link is not valid. Please call the clinic.")
+		return schedule.Appointment{}, errBadLink(err)
 	}
 	if err != nil {
 		return schedule.Appointment{}, err
@@ -382,6 +383,42 @@ func (s *Service) RespondToReminder(ctx context.Context, token string, a schedul
 		return s.Attend(ctx, ap.ID, schedule.OutcomeCancelled, linkActor, schedule.RolePatient)
 	}
 	return ap.Appointment, fault.Errorf(fault.Invalid, "The answer must be confirm or cancel.")
+}
+
+// errBadLink is a patient's link that leads nowhere.
+func errBadLink(err error) error {
+	return fault.Wrap(err, fault.NotFound, "This link is not valid. Please call the clinic.")
+}
+
+// RequestLink returns the request of an options link; an unknown link
+// is fault.NotFound.
+func (s *Service) RequestLink(ctx context.Context, token string) (store.SchedRequest, error) {
+	r, err := s.DB.SchedRequestByToken(ctx, token)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, errBadLink(err)
+	}
+	return r, err
+}
+
+// RespondToOptions books the slot a patient chose through the request's
+// options link: a decision signed for the patient (role patient) and
+// sent through the same choose Update as the front desk's, whose
+// validator lets a patient choose only an offered time that overbooks
+// nobody. A request booked or closed already is fault.Conflict.
+func (s *Service) RespondToOptions(ctx context.Context, token string, slot schedule.Slot) (store.SchedAppointment, error) {
+	r, err := s.RequestLink(ctx, token)
+	if err != nil {
+		return store.SchedAppointment{}, err
+	}
+	switch {
+	case r.Status == schedule.RequestBooked:
+		return store.SchedAppointment{}, fault.Errorf(fault.Conflict, "This appointment request is booked already.")
+	case r.Status != schedule.RequestProposed:
+		return store.SchedAppointment{}, fault.Errorf(fault.Conflict, "These times are no longer offered. Please call the clinic.")
+	case !planner.PatientMayChoose(r.Options, slot):
+		return store.SchedAppointment{}, fault.Errorf(fault.Invalid, "Choose one of the times shown.")
+	}
+	return s.Book(ctx, r.ID, slot, false, linkActor, schedule.RolePatient)
 }
 
 // AnswerOffer signs an answer to a waitlist offer (by the patient through

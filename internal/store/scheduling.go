@@ -243,6 +243,37 @@ func (d *DB) SchedRequest(ctx context.Context, id string) (SchedRequest, error) 
 	return r, nil
 }
 
+// RequestLinkToken returns the token of the link a patient chooses among
+// request id's options through, setting one (opaqueid "rl-", 80 random
+// bits) the first time: asking again returns the same token. An unknown
+// request is ErrNotFound.
+func (d *DB) RequestLinkToken(ctx context.Context, id string) (string, error) {
+	var token string
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := exec(ctx, tx, "UPDATE sched_requests SET link_token = ? WHERE id = ? AND link_token IS NULL", opaqueid.New("rl-"), id); err != nil {
+			return err
+		}
+		err := tx.QueryRowContext(ctx, tx.Rebind("SELECT link_token FROM sched_requests WHERE id = ?"), id).Scan(&token)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("link of request %s: %w", id, err)
+	}
+	return token, nil
+}
+
+// SchedRequestByToken returns the request of a patient's options link.
+func (d *DB) SchedRequestByToken(ctx context.Context, token string) (SchedRequest, error) {
+	r, err := queryOne(ctx, d.r, schedRequestDest, "SELECT "+schedRequestCols+" FROM sched_requests WHERE link_token = ?", token)
+	if err != nil {
+		return r, fmt.Errorf("get request of a link: %w", err)
+	}
+	return r, nil
+}
+
 // SchedRequests lists requests in the statuses given (all when none),
 // oldest first: the request queue and the waitlist.
 func (d *DB) SchedRequests(ctx context.Context, page Page, statuses ...schedule.RequestStatus) ([]SchedRequest, error) {

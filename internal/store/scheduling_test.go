@@ -213,3 +213,41 @@ func TestHistoryImportAndOffers(t *testing.T) {
 		}
 	})
 }
+
+// A request's options link: one token per request, the same when asked
+// again, distinct between requests, and the way back to the request.
+func TestRequestLinkTokens(t *testing.T) {
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		day := monday
+		var tokens []string
+		for _, p := range []string{"MRN-1", "MRN-2"} {
+			r, err := db.AddRequest(ctx, schedule.Request{PatientID: p, VisitType: "FU", RequestedOn: day, Earliest: day, Latest: day.AddDays(5)}, "desk")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := db.RequestLinkToken(ctx, r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := db.RequestLinkToken(ctx, r.ID)
+			if err != nil || again != tok || !strings.HasPrefix(tok, "rl-") {
+				t.Fatalf("token %q, then %q (%v)", tok, again, err)
+			}
+			got, err := db.SchedRequestByToken(ctx, tok)
+			if err != nil || got.ID != r.ID || got.PatientID != p {
+				t.Fatalf("request of the link: %+v %v", got, err)
+			}
+			tokens = append(tokens, tok)
+		}
+		if tokens[0] == tokens[1] {
+			t.Fatal("two requests share a link")
+		}
+		if _, err := db.RequestLinkToken(ctx, "rq-none"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("an unknown request: %v", err)
+		}
+		if _, err := db.SchedRequestByToken(ctx, "rl-forged"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a forged link: %v", err)
+		}
+	})
+}

@@ -41,6 +41,21 @@ type SchedulingBot interface {
 	Offer(ctx context.Context, id string) (store.SchedOffer, error)
 	// RespondToOffer accepts or declines it for the patient.
 	RespondToOffer(ctx context.Context, id string, a schedule.LinkAnswer) (store.SchedOffer, error)
+	// RequestLink returns the request of a patient's options link.
+	RequestLink(ctx context.Context, token string) (store.SchedRequest, error)
+	// RespondToOptions books the time the patient chose through it.
+	RespondToOptions(ctx context.Context, token string, slot schedule.Slot) (store.SchedAppointment, error)
+	// Provider returns a provider's template (known false: not stored
+	// yet, the template empty).
+	Provider(ctx context.Context, id string) (p schedule.Provider, known bool, err error)
+	// SaveTemplate replaces a provider's template.
+	SaveTemplate(ctx context.Context, p schedule.Provider) (schedule.Provider, error)
+	// EditTemplate adds or removes one session or block of a template.
+	EditTemplate(ctx context.Context, id string, e schedule.TemplateEdit) (schedule.Provider, error)
+	// VisitTypes lists the visit types.
+	VisitTypes(ctx context.Context) ([]schedule.VisitType, error)
+	// SaveVisitType adds a visit type or changes it.
+	SaveVisitType(ctx context.Context, v schedule.VisitType) (schedule.VisitType, error)
 }
 
 // schedulingWeb serves the scheduling bot: the calendar, the request
@@ -71,6 +86,10 @@ func (s *schedulingWeb) routes(h handle) {
 	h("GET /scheduling/waitlist", route{perm: permView, phi: accessViewSchedule}, s.waitlistPage)
 	h("POST /scheduling/offers/{oid}/answer", route{perm: permBook, phi: accessViewSchedule}, s.answerOffer)
 	h("GET /scheduling/report", route{perm: permView}, s.reportPage)
+	h("GET /scheduling/templates/{pid}", route{perm: permOperate}, s.templatePage)
+	h("POST /scheduling/templates/{pid}/sessions", route{perm: permOperate}, s.editSessions)
+	h("POST /scheduling/templates/{pid}/blocked", route{perm: permOperate}, s.editBlocked)
+	h("POST /scheduling/visit-types", route{perm: permOperate}, s.saveVisitType)
 
 	h("GET /api/v1/scheduling/calendar", route{perm: permView, phi: accessViewSchedule}, s.apiCalendar)
 	h("GET /api/v1/scheduling/requests", route{perm: permView, phi: accessViewSchedule}, s.apiRequests)
@@ -80,16 +99,22 @@ func (s *schedulingWeb) routes(h handle) {
 	h("GET /api/v1/scheduling/waitlist", route{perm: permView, phi: accessViewSchedule}, s.apiWaitlist)
 	h("POST /api/v1/scheduling/offers/{oid}/answer", route{perm: permBook, phi: accessViewSchedule}, s.apiAnswerOffer)
 	h("GET /api/v1/scheduling/report", route{perm: permView}, s.apiReport)
+	h("GET /api/v1/scheduling/templates/{pid}", route{perm: permOperate}, s.apiTemplate)
+	h("PUT /api/v1/scheduling/templates/{pid}", route{perm: permOperate}, s.apiSaveTemplate)
+	h("GET /api/v1/scheduling/visit-types", route{perm: permOperate}, s.apiVisitTypes)
+	h("PUT /api/v1/scheduling/visit-types/{vid}", route{perm: permOperate}, s.apiSaveVisitType)
 }
 
-// patientRoutes registers the pages a patient reaches from a reminder or
-// an offer email, without signing in: the link's token (80 random bits)
+// patientRoutes registers the pages a patient reaches from a reminder,
+// options or offer email, without signing in: the link's token (80 random bits)
 // is the credential, the page shows only the appointment's date and time,
 // and only a POST from the page acts (a mail scanner fetching the link
 // changes nothing).
 func (s *schedulingWeb) patientRoutes(m registrar) {
 	m.HandleFunc("GET /scheduling/a/{token}", s.reminderLink)
 	m.HandleFunc("POST /scheduling/a/{token}", s.reminderAnswer)
+	m.HandleFunc("GET /scheduling/r/{token}", s.optionsLink)
+	m.HandleFunc("POST /scheduling/r/{token}", s.optionsAnswer)
 	m.HandleFunc("GET /scheduling/o/{oid}", s.offerLink)
 	m.HandleFunc("POST /scheduling/o/{oid}", s.offerAnswer)
 }

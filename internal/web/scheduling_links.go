@@ -2,10 +2,14 @@ package web
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/schedule"
+	"github.com/rcmbot/rcmbot/internal/schedule/planner"
+	"github.com/rcmbot/rcmbot/internal/store"
 )
 
 // linkPageData is what a patient's link page shows: when, and what they
@@ -17,6 +21,14 @@ type linkPageData struct {
 	Answers []schedule.LinkAnswer
 	Done    string // what was done, after a POST
 	Expires time.Time
+	Choices []linkChoice // a request's times the patient may choose
+}
+
+// linkChoice is one time offered on an options link; Value names the
+// slot in the form ("2026-12-07 10:30 P1").
+type linkChoice struct {
+	When  time.Time
+	Value string
 }
 
 // linkPage renders the patient's page, or the error (fault errors are
@@ -92,6 +104,66 @@ func (s *schedulingWeb) offerAnswer(w http.ResponseWriter, r *http.Request) {
 	d := linkPageData{Action: r.URL.Path, When: s.slotTime(o.Slot)}
 	if err == nil {
 		d.Done = "Thank you: the offer is " + string(o.State) + "."
+	}
+	s.linkPage(w, r, d, err)
+}
+
+func (s *schedulingWeb) optionsLink(w http.ResponseWriter, r *http.Request) {
+	if s.scheduling == nil {
+		s.linkPage(w, r, linkPageData{}, errNoSchedulingBot)
+		return
+	}
+	d := linkPageData{Action: r.URL.Path}
+	req, err := s.scheduling.RequestLink(r.Context(), r.PathValue("token"))
+	if err == nil {
+		switch req.Status {
+		case schedule.RequestProposed:
+			for _, c := range planner.PatientChoices(req.Options) {
+				d.Choices = append(d.Choices, linkChoice{When: s.slotTime(c.Slot), Value: c.Slot.Date.String() + " " + c.Slot.Start.String() + " " + c.Slot.ProviderID})
+			}
+			if d.Choices == nil {
+				d.Done = "The clinic will call you to agree on a time."
+			}
+		case schedule.RequestBooked:
+			d.Done = "Your appointment is booked: the confirmation and reminders come by email."
+		default:
+			d.Done = "These times are no longer offered. Please call the clinic."
+		}
+	}
+	s.linkPage(w, r, d, err)
+}
+
+// choiceSlot reads the slot of an options link's button.
+func choiceSlot(v string) (schedule.Slot, error) {
+	bad := fault.Errorf(fault.Invalid, "Choose one of the times shown.")
+	f := strings.Fields(v)
+	if len(f) != 3 {
+		return schedule.Slot{}, bad
+	}
+	d, err := claim.ParseDate(f[0])
+	if err != nil {
+		return schedule.Slot{}, bad
+	}
+	t, err := schedule.ParseClock(f[1])
+	if err != nil {
+		return schedule.Slot{}, bad
+	}
+	return schedule.Slot{ProviderID: f[2], Date: d, Start: t}, nil
+}
+
+func (s *schedulingWeb) optionsAnswer(w http.ResponseWriter, r *http.Request) {
+	if s.scheduling == nil {
+		s.linkPage(w, r, linkPageData{}, errNoSchedulingBot)
+		return
+	}
+	slot, err := choiceSlot(r.PostFormValue("slot"))
+	var ap store.SchedAppointment
+	if err == nil {
+		ap, err = s.scheduling.RespondToOptions(r.Context(), r.PathValue("token"), slot)
+	}
+	d := linkPageData{Action: r.URL.Path}
+	if err == nil {
+		d.When, d.Done = s.slotTime(ap.SlotOf()), "Thank you: your appointment is booked. You will be reminded by email."
 	}
 	s.linkPage(w, r, d, err)
 }

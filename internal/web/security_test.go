@@ -71,6 +71,14 @@ var wantRoles = map[string]string{
 	"GET /api/v1/scheduling/report":                         "biller reviewer admin auditor purchaser front_desk privacy_officer",
 	"GET /api/v1/inventory/report":                          "biller reviewer admin auditor purchaser front_desk privacy_officer",
 	"GET /bots":                                             "biller reviewer admin auditor purchaser front_desk privacy_officer",
+	"GET /scheduling/templates/{pid}":                       "admin",
+	"POST /scheduling/templates/{pid}/sessions":             "admin",
+	"POST /scheduling/templates/{pid}/blocked":              "admin",
+	"POST /scheduling/visit-types":                          "admin",
+	"GET /api/v1/scheduling/templates/{pid}":                "admin",
+	"PUT /api/v1/scheduling/templates/{pid}":                "admin",
+	"GET /api/v1/scheduling/visit-types":                    "admin",
+	"PUT /api/v1/scheduling/visit-types/{vid}":              "admin",
 	"POST /bots/{schedule}/{action}":                        "admin",
 	"GET /reports":                                          "biller reviewer admin auditor purchaser front_desk privacy_officer",
 	"GET /users":                                            "admin",
@@ -130,7 +138,7 @@ var wantRoles = map[string]string{
 
 // publicRoutes need no sign-in.
 var publicRoutes = []string{"GET /static/", "GET /healthz", "GET /{$}", "GET /login", "POST /login", "POST /logout",
-	"GET /scheduling/a/{token}", "POST /scheduling/a/{token}", "GET /scheduling/o/{oid}", "POST /scheduling/o/{oid}"}
+	"GET /scheduling/a/{token}", "POST /scheduling/a/{token}", "GET /scheduling/r/{token}", "POST /scheduling/r/{token}", "GET /scheduling/o/{oid}", "POST /scheduling/o/{oid}"}
 
 // recorder collects the routes a Server registers.
 type recorder struct {

@@ -181,3 +181,26 @@ func (st *state) moveDelta(from, pos, to int, v cost.Visit) float64 {
 	c := st.fineChain(to)
 	return w.Of(c.Eval(0, c.Len(), vs)) - w.Of(c.Expect())
 }
+
+// PatientChoices are the options a patient may choose through a link:
+// those that overbook nobody (an overbooking is staff's to confirm), in
+// the order given.
+func PatientChoices(options []Choice) []Choice {
+	var out []Choice
+	for _, c := range options {
+		if !c.Overbooked {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// PatientMayChoose reports whether slot is one of the PatientChoices.
+func PatientMayChoose(options []Choice, slot schedule.Slot) bool {
+	for _, c := range PatientChoices(options) {
+		if c.Slot == slot {
+			return true
+		}
+	}
+	return false
+}

@@ -118,3 +118,20 @@ func TestRankWaitlist(t *testing.T) {
 		t.Errorf("OPEN: %+v (gains its unscheduled cost)", offers[1])
 	}
 }
+
+// A patient may choose an option that overbooks nobody, not an
+// overbooking (staff confirm those) nor a slot that was not offered.
+func TestPatientChoices(t *testing.T) {
+	a := schedule.Slot{ProviderID: "P1", Date: claim.MustDate("2026-12-07"), Start: 9 * 60}
+	b, c := a, a
+	b.Start, c.Start = 9*60+15, 10*60
+	options := []planner.Choice{{Slot: a, Overbooked: true}, {Slot: b}}
+	if got := planner.PatientChoices(options); len(got) != 1 || got[0].Slot != b {
+		t.Fatalf("patient choices %+v, want only %s", got, b)
+	}
+	for slot, want := range map[schedule.Slot]bool{a: false, b: true, c: false} {
+		if planner.PatientMayChoose(options, slot) != want {
+			t.Errorf("may the patient choose %s: want %t", slot, want)
+		}
+	}
+}
