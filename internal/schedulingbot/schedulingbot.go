@@ -304,7 +304,7 @@ func (s *Service) Attend(ctx context.Context, appointmentID string, o schedule.O
 	if ap.RequestID != "" {
 		err := s.decide(ctx, RequestWorkflowID(ap.RequestID), workflows.UpdateAttendance, schedule.DecisionAttendance, actor, role,
 			schedule.AttendanceNote{Outcome: o}, &out)
-		if !errors.Is(err, errNoWorkflow) {
+		if !errors.Is(err, temporalx.ErrNotRunning) {
 			return out, err
 		}
 	}
@@ -435,7 +435,7 @@ func (s *Service) AnswerOffer(ctx context.Context, offerID string, accept bool, 
 	var st workflows.WaitlistFillState
 	err = s.decide(ctx, o.WorkflowID, workflows.UpdateAnswerOffer, schedule.DecisionOffer, actor, role,
 		schedule.OfferAnswer{OfferID: offerID, Accept: accept}, &st)
-	if errors.Is(err, errNoWorkflow) {
+	if errors.Is(err, temporalx.ErrNotRunning) {
 		return o, fault.Wrap(err, fault.Conflict, "This offer has ended.")
 	}
 	if err != nil {
@@ -452,11 +452,9 @@ func (s *Service) RespondToOffer(ctx context.Context, offerID string, a schedule
 	return s.AnswerOffer(ctx, offerID, a == schedule.AnswerAccept, linkActor, schedule.RolePatient)
 }
 
-// errNoWorkflow marks a decision for a workflow that is not running.
-var errNoWorkflow = errors.New("the workflow is not running")
-
 // decide signs a decision for workflow wfID and sends it as the Update
-// name, turning refusals into staff errors.
+// name, turning refusals into staff errors (temporalx.UpdateDecision; a
+// workflow no longer running wraps temporalx.ErrNotRunning).
 func (s *Service) decide(ctx context.Context, wfID, update string, kind decision.Kind, actor, role string, payload, out any) error {
 	c, err := s.temporal()
 	if err != nil {
@@ -469,24 +467,8 @@ func (s *Service) decide(ctx context.Context, wfID, update string, kind decision
 	if err != nil {
 		return fmt.Errorf("sign decision for %s: %w", wfID, err)
 	}
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: wfID, UpdateName: update,
-		Args: []any{workflows.SchedulingDecisionRequest{Decision: signed}}, WaitForStage: client.WorkflowUpdateStageCompleted})
-	if err == nil {
-		if err = h.Get(ctx, out); err == nil {
-			return nil
-		}
-	}
-	var app *temporal.ApplicationError
-	var nf *serviceerror.NotFound
-	switch {
-	case errors.As(err, &app) && app.Type() == activities.ErrSlotTaken:
-		return fault.Wrap(err, fault.Conflict, "%s", app.Message())
-	case errors.As(err, &app):
-		return fault.Wrap(err, fault.Invalid, "%s", app.Message())
-	case errors.As(err, &nf):
-		return fmt.Errorf("%w: %w", errNoWorkflow, err)
-	}
-	return fmt.Errorf("%s: %w", wfID, err)
+	return temporalx.UpdateDecision(ctx, c, wfID, update, workflows.SchedulingDecisionRequest{Decision: signed}, out,
+		"This request or visit is no longer open in the scheduling bot.", activities.ErrSlotTaken)
 }
 
 // PlanAhead starts the nightly re-plan now and returns its workflow ID.
