@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/schedule"
 	"github.com/rcmbot/rcmbot/internal/schedule/planner"
 	"github.com/rcmbot/rcmbot/internal/sim"
+	"github.com/rcmbot/rcmbot/internal/sim/simtest"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 )
@@ -38,18 +38,8 @@ var (
 func newSchedFixture(t *testing.T) *schedFixture {
 	t.Helper()
 	db := storetest.Open(t)
-	sink, err := sim.NewSMTPSink(sim.SMTPSinkConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- sink.ServeSMTP(ln) }()
-	t.Cleanup(func() { ln.Close(); <-done })
-	sender, err := mail.New(mail.Settings{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: mail.TLSNone, From: "clinic@practice.test", Timeout: 5 * time.Second})
+	sink, port := simtest.SMTPSink(t, sim.SMTPSinkConfig{})
+	sender, err := mail.New(mail.Settings{Host: "127.0.0.1", Port: port, TLS: mail.TLSNone, From: "clinic@practice.test", Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/inventory/policy"
 	"github.com/rcmbot/rcmbot/internal/mail"
 	"github.com/rcmbot/rcmbot/internal/sim"
+	"github.com/rcmbot/rcmbot/internal/sim/simtest"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 	"github.com/rcmbot/rcmbot/internal/supplier"
@@ -338,23 +338,8 @@ func TestInventoryPOFollowUpMailRefused(t *testing.T) {
 // SMTP sink, which it returns.
 func (e *poEnv) mailTo(t *testing.T, addr string) *sim.SMTPSink {
 	t.Helper()
-	sink, err := sim.NewSMTPSink(sim.SMTPSinkConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- sink.ServeSMTP(ln) }()
-	t.Cleanup(func() {
-		ln.Close()
-		if err := <-done; err != nil {
-			t.Errorf("sink: %v", err)
-		}
-	})
-	m, err := mail.New(mail.Settings{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: mail.TLSNone, From: "rcmbot@clinic.test", Timeout: 5 * time.Second})
+	sink, port := simtest.SMTPSink(t, sim.SMTPSinkConfig{})
+	m, err := mail.New(mail.Settings{Host: "127.0.0.1", Port: port, TLS: mail.TLSNone, From: "rcmbot@clinic.test", Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +19,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/schedule"
 	"github.com/rcmbot/rcmbot/internal/schedule/planner"
 	"github.com/rcmbot/rcmbot/internal/sim"
+	"github.com/rcmbot/rcmbot/internal/sim/simtest"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 )
@@ -53,18 +53,9 @@ func newSchedEnv(t *testing.T) *schedEnv {
 	e.SetStartTime(schedStart)
 	var verifier *decision.Verifier
 	e.signer, verifier = decisionKeys(t, e.Now)
-	var err error
-	if e.sink, err = sim.NewSMTPSink(sim.SMTPSinkConfig{}); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- e.sink.ServeSMTP(ln) }()
-	t.Cleanup(func() { ln.Close(); <-done })
-	sender, err := mail.New(mail.Settings{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: mail.TLSNone, From: "clinic@practice.test", Timeout: 5 * time.Second})
+	var port int
+	e.sink, port = simtest.SMTPSink(t, sim.SMTPSinkConfig{})
+	sender, err := mail.New(mail.Settings{Host: "127.0.0.1", Port: port, TLS: mail.TLSNone, From: "clinic@practice.test", Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -30,6 +29,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/logging"
 	"github.com/rcmbot/rcmbot/internal/schedulingbot"
 	"github.com/rcmbot/rcmbot/internal/sim"
+	"github.com/rcmbot/rcmbot/internal/sim/simtest"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
 )
@@ -98,7 +98,7 @@ func Start(t testing.TB, o Options) *Stack {
 	paySrv := httptest.NewServer(payer)
 	t.Cleanup(paySrv.Close)
 
-	mailSink, smtpPort := startSMTPSink(t)
+	mailSink, smtpPort := simtest.SMTPSink(t, sim.SMTPSinkConfig{})
 
 	dir := t.TempDir()
 	var cfg config.Config
@@ -252,26 +252,4 @@ func (s *Stack) WaitStatus(t testing.TB, batchID string, timeout time.Duration, 
 // Fixture returns the path of a file under fixtures/.
 func Fixture(name string) string {
 	return filepath.Join("..", "..", "fixtures", name)
-}
-
-// startSMTPSink runs an SMTP sink on a free port until the test ends.
-func startSMTPSink(t testing.TB) (*sim.SMTPSink, int) {
-	t.Helper()
-	sink, err := sim.NewSMTPSink(sim.SMTPSinkConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- sink.ServeSMTP(ln) }()
-	t.Cleanup(func() {
-		ln.Close()
-		if err := <-done; err != nil {
-			t.Errorf("SMTP sink: %v", err)
-		}
-	})
-	return sink, ln.Addr().(*net.TCPAddr).Port
 }

@@ -10,29 +10,8 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/mail"
 	"github.com/rcmbot/rcmbot/internal/sim"
+	"github.com/rcmbot/rcmbot/internal/sim/simtest"
 )
-
-// startSink runs a real SMTP sink on a free port for the test.
-func startSink(t *testing.T, cfg sim.SMTPSinkConfig) (*sim.SMTPSink, int) {
-	t.Helper()
-	sink, err := sim.NewSMTPSink(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- sink.ServeSMTP(ln) }()
-	t.Cleanup(func() {
-		ln.Close()
-		if err := <-done; err != nil {
-			t.Errorf("sink: %v", err)
-		}
-	})
-	return sink, ln.Addr().(*net.TCPAddr).Port
-}
 
 func sender(t *testing.T, port int, tls mail.TLS, user, pass string) *mail.Sender {
 	t.Helper()
@@ -44,7 +23,7 @@ func sender(t *testing.T, port int, tls mail.TLS, user, pass string) *mail.Sende
 }
 
 func TestSendReachesTheSink(t *testing.T) {
-	sink, port := startSink(t, sim.SMTPSinkConfig{})
+	sink, port := simtest.SMTPSink(t, sim.SMTPSinkConfig{})
 	// Opportunistic TLS falls back to plain SMTP: the sink offers no STARTTLS.
 	s := sender(t, port, mail.TLSOpportunistic, "", "")
 	body := "An access alert needs review (score 87).\nOpen: http://rcmbot.test/audit/alerts/al-123\n"
@@ -70,7 +49,7 @@ func TestSendReachesTheSink(t *testing.T) {
 }
 
 func TestTemporaryAndPermanentRefusals(t *testing.T) {
-	sink, port := startSink(t, sim.SMTPSinkConfig{})
+	sink, port := simtest.SMTPSink(t, sim.SMTPSinkConfig{})
 	s := sender(t, port, mail.TLSNone, "", "")
 	msg := mail.Message{To: []string{"privacy@practice.test"}, Subject: "x", Text: "y"}
 	ctx := context.Background()
@@ -103,7 +82,7 @@ func TestTemporaryAndPermanentRefusals(t *testing.T) {
 }
 
 func TestAuthentication(t *testing.T) {
-	sink, port := startSink(t, sim.SMTPSinkConfig{Username: "relay", Password: "s3cret"})
+	sink, port := simtest.SMTPSink(t, sim.SMTPSinkConfig{Username: "relay", Password: "s3cret"})
 	msg := mail.Message{To: []string{"privacy@practice.test"}, Subject: "x", Text: "y"}
 	if err := sender(t, port, mail.TLSNone, "", "").Send(context.Background(), msg); err == nil {
 		t.Error("sent without the login the server requires")
