@@ -402,18 +402,6 @@ func apiRequestList(reqs []store.SchedRequest) []apiRequest {
 	return out
 }
 
-// readJSON decodes a request body (unknown fields refused), answering 400
-// with what to send when it cannot.
-func (s *schedulingWeb) readJSON(w http.ResponseWriter, r *http.Request, v any, want string) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		s.fail(w, r, http.StatusBadRequest, "Send JSON: "+want+". "+jsonProblem(err))
-		return false
-	}
-	return true
-}
-
 func (s *schedulingWeb) apiAddRequest(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	if s.scheduling == nil {
 		s.failErr(w, r, "the request", errNoSchedulingBot)
