@@ -82,6 +82,11 @@ const (
 	FieldFacilityCity        Field = "facility_city"
 	FieldFacilityState       Field = "facility_state"
 	FieldFacilityZip         Field = "facility_zip"
+	// The rendering and referring providers' names, when the file has them.
+	FieldRenderingLastName  Field = "rendering_last_name"
+	FieldRenderingFirstName Field = "rendering_first_name"
+	FieldReferringLastName  Field = "referring_last_name"
+	FieldReferringFirstName Field = "referring_first_name"
 )
 
 // Line-level fields.

@@ -193,6 +193,14 @@ func (c *Claim) coverageValue(f Field) string {
 		return c.Facility.Name
 	case FieldFacilityNPI:
 		return c.Facility.NPI
+	case FieldRenderingLastName:
+		return c.Rendering.LastName
+	case FieldRenderingFirstName:
+		return c.Rendering.FirstName
+	case FieldReferringLastName:
+		return c.Referring.LastName
+	case FieldReferringFirstName:
+		return c.Referring.FirstName
 	}
 	return ""
 }

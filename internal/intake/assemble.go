@@ -82,6 +82,8 @@ var claimLevelFields = []claim.Field{
 	claim.FieldPriorAdjustments, claim.FieldOriginalClaimNumber,
 	claim.FieldFacilityName, claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity,
 	claim.FieldFacilityState, claim.FieldFacilityZip,
+	FieldRenderingName, claim.FieldRenderingLastName, claim.FieldRenderingFirstName,
+	FieldReferringName, claim.FieldReferringLastName, claim.FieldReferringFirstName,
 }
 
 func resolveColumns(l *Layout) columns {
@@ -667,6 +669,14 @@ func (r *Reader) setCoverageField(c *claim.Claim, f claim.Field, raw string) err
 		c.Facility.Name = raw
 	case claim.FieldFacilityNPI:
 		c.Facility.NPI = IDText(raw)
+	case claim.FieldRenderingLastName:
+		c.Rendering.LastName = raw
+	case claim.FieldRenderingFirstName:
+		c.Rendering.FirstName = raw
+	case claim.FieldReferringLastName:
+		c.Referring.LastName = raw
+	case claim.FieldReferringFirstName:
+		c.Referring.FirstName = raw
 	}
 	return err
 }

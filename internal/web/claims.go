@@ -35,7 +35,8 @@ var claimFieldGroups = []struct {
 		claim.FieldFacilityState, claim.FieldFacilityZip}},
 	{"Billing provider", []claim.Field{claim.FieldBillingName, claim.FieldBillingNPI, claim.FieldBillingTIN, claim.FieldBillingTaxonomy,
 		claim.FieldBillingAddress, claim.FieldBillingCity, claim.FieldBillingState, claim.FieldBillingZip}},
-	{"Claim", []claim.Field{claim.FieldRenderingNPI, claim.FieldReferringNPI, claim.FieldPlaceOfService, claim.FieldFrequencyCode,
+	{"Claim", []claim.Field{claim.FieldRenderingNPI, claim.FieldRenderingLastName, claim.FieldRenderingFirstName,
+		claim.FieldReferringNPI, claim.FieldReferringLastName, claim.FieldReferringFirstName, claim.FieldPlaceOfService, claim.FieldFrequencyCode,
 		claim.FieldOriginalClaimNumber, claim.FieldTotalCharge}},
 }
 

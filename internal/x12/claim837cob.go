@@ -59,7 +59,7 @@ func checkCoverage(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, 
 	if c.FrequencyCode.NeedsOriginal() && c.OriginalClaimNumber == "" {
 		bad(0, claim.FieldOriginalClaimNumber, "frequency code %s (replacement/void) needs the payer's claim control number of the original claim (REF*F8)", c.FrequencyCode)
 	}
-	checkFacility(c, bad)
+	checkFacility(env, c, bad)
 	if hasLinePrior(c) && linePayer(c) == nil {
 		bad(0, claim.FieldLinePriorPaid, "the lines carry a prior payer's payments but the claim names no prior payer that adjudicated it (2320 AMT*D)")
 	}
@@ -230,8 +230,9 @@ func (w *writer) linePrior837(c *claim.Claim, l *claim.Line) {
 
 // checkFacility checks the service facility (2310C) and that a facility
 // place of service has one.
-func checkFacility(c *claim.Claim, bad func(int, claim.Field, string, ...any)) {
-	f := &c.Facility
+func checkFacility(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, string, ...any)) {
+	fac := env.Facility(c)
+	f := &fac
 	if f.IsZero() {
 		if claim.IsFacilityPOS(c.PlaceOfService) {
 			bad(0, claim.FieldFacilityName, "place of service %s is a facility: the claim needs the service facility's name and address (loop 2310C)", c.PlaceOfService)
@@ -255,8 +256,9 @@ func checkFacility(c *claim.Claim, bad func(int, claim.Field, string, ...any)) {
 }
 
 // coverageLimits are the element limits of the coverage loops.
-func coverageLimits(c *claim.Claim) []elementLimit {
-	in, f := &c.Insured, &c.Facility
+func coverageLimits(env *Envelope837, c *claim.Claim) []elementLimit {
+	fac := env.Facility(c)
+	in, f := &c.Insured, &fac
 	l := []elementLimit{
 		{claim.FieldInsuredLastName, 0, "insured's last name", "2010BA NM103", in.LastName, 60},
 		{claim.FieldInsuredFirstName, 0, "insured's first name", "2010BA NM104", in.FirstName, 35},
@@ -339,10 +341,10 @@ func orUnknown(s claim.Sex) claim.Sex {
 	return s
 }
 
-// facility837 writes loop 2310C when the claim names a service facility
-// whose address is not the billing provider's.
-func (w *writer) facility837(c *claim.Claim) {
-	f := &c.Facility
+// facility837 writes loop 2310C, facility f of claim c, when the claim
+// names a service facility whose address is not the billing provider's.
+func (w *writer) facility837(fac claim.Facility, c *claim.Claim) {
+	f := &fac
 	if f.IsZero() || (f.Address == c.Billing.Address && !claim.IsFacilityPOS(c.PlaceOfService)) {
 		return
 	}

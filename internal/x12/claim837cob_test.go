@@ -62,7 +62,74 @@ func coverageClaims() []claim.Claim {
 
 	hospital := base[2] // POS 22 with its facility
 	hospital.Relationship = claim.RelationshipSelf
-	return []claim.Claim{subscriber, kid, secondary, lines, replacement, void, hospital, base[3], msp}
+
+	// The claims file names rendering and referring providers nobody set up.
+	named := base[0]
+	named.ID = "NAMED1"
+	named.RenderingNPI, named.Rendering = npiFileRendering, claim.Practitioner{LastName: "Welby", FirstName: "Marcus", MiddleName: "A"}
+	named.ReferringNPI, named.Referring = npiFileReferring, claim.Practitioner{LastName: "Kildare", FirstName: "James"}
+	return []claim.Claim{subscriber, kid, secondary, lines, replacement, void, hospital, base[3], msp, named}
+}
+
+// NPIs only the claims file names (valid check digits, not in testEnvelope837).
+const (
+	npiFileRendering = "1326046822"
+	npiFileReferring = "1508880733"
+)
+
+// TestWrite837PNamesFromTheFile: rendering and referring names given in the
+// claims file go out in 2310B and 2310A without any provider set up, win
+// over the setup's names, keep the setup's taxonomy, and 2310B is still
+// left out when the rendering provider is the billing provider.
+func TestWrite837PNamesFromTheFile(t *testing.T) {
+	env := testEnvelope837()
+	named := coverageClaims()[9]
+	if err := Check837P(&env, &named); err != nil {
+		t.Fatalf("Check837P of a claim whose file names its providers: %v", err)
+	}
+	data, _ := write837(t, env, []claim.Claim{named})
+	_, loop := segmentsOf(t, data, "NAMED1")
+	for _, want := range []string{"NM1*DN*1*KILDARE*JAMES****XX*" + npiFileReferring, "NM1*82*1*WELBY*MARCUS*A***XX*" + npiFileRendering} {
+		if !slices.Contains(loop, want) {
+			t.Errorf("2310 loops %q lack %s", loop, want)
+		}
+	}
+	if slices.ContainsFunc(loop, func(s string) bool { return strings.HasPrefix(s, "PRV*PE") }) {
+		t.Errorf("PRV written for a provider with no taxonomy set up: %q", loop)
+	}
+
+	// The file's name wins over the setup's; the setup's taxonomy stays.
+	over := demoClaims()[0]
+	over.Rendering = claim.Practitioner{LastName: "Patel-Shah", FirstName: "Anita"}
+	data, _ = write837(t, env, []claim.Claim{over})
+	_, loop = segmentsOf(t, data, over.ID)
+	if !slices.Contains(loop, "NM1*82*1*PATEL-SHAH*ANITA****XX*"+npiPatel) || !slices.Contains(loop, "PRV*PE*PXC*207Q00000X") {
+		t.Errorf("file name over the setup: %q", loop)
+	}
+
+	// Rendering = billing: no 2310B, even with a name in the file.
+	self := named
+	self.RenderingNPI = self.Billing.NPI
+	data, _ = write837(t, env, []claim.Claim{self})
+	_, loop = segmentsOf(t, data, self.ID)
+	if slices.ContainsFunc(loop, func(s string) bool { return strings.HasPrefix(s, "NM1*82") }) {
+		t.Errorf("2310B written for the billing provider: %q", loop)
+	}
+
+	// Without the file's name and without a setup, the claim is refused on its field.
+	bare := named
+	bare.Rendering, bare.Referring = claim.Practitioner{}, claim.Practitioner{}
+	err := Check837P(&env, &bare)
+	for _, f := range []claim.Field{claim.FieldRenderingNPI, claim.FieldReferringNPI} {
+		if !hasClaimError(err, "NAMED1", 0, f, "has no name") {
+			t.Errorf("Check837P without names: %v; want a %s error", err, f)
+		}
+	}
+	long := named
+	long.Rendering.LastName = strings.Repeat("W", 61)
+	if err := Check837P(&env, &long); !hasClaimError(err, "NAMED1", 0, claim.FieldRenderingNPI, "at most 60") {
+		t.Errorf("Check837P of a 61-character rendering name: %v", err)
+	}
 }
 
 // segmentsOf returns the segments of claim id's 2300 loop (CLM up to the
@@ -307,5 +374,44 @@ func TestCheck837PCoverage(t *testing.T) {
 	var buf bytes.Buffer
 	if _, err := Write837P(&buf, env, []claim.Claim{noAddress}); err == nil || buf.Len() != 0 {
 		t.Errorf("Write837P wrote a claim Check837P refuses: %v", err)
+	}
+}
+
+// TestWrite837PFacilityFromTheSetup: a claim at a facility POS that names
+// only the facility's NPI gets its 2310C name and address from the
+// facilities set up; the claim's own address wins; without a setup the
+// claim is refused on the facility.
+func TestWrite837PFacilityFromTheSetup(t *testing.T) {
+	env := testEnvelope837()
+	hospital := coverageClaims()[6]
+	set := hospital.Facility
+	if set.NPI == "" || !claim.IsFacilityPOS(hospital.PlaceOfService) {
+		t.Fatalf("test claim %s has no facility NPI or POS %s", hospital.ID, hospital.PlaceOfService)
+	}
+	env.Facilities = map[string]claim.Facility{set.NPI: set}
+	byNPI := hospital
+	byNPI.Facility = claim.Facility{NPI: set.NPI}
+	if err := Check837P(&env, &byNPI); err != nil {
+		t.Fatalf("Check837P of a facility named by NPI: %v", err)
+	}
+	data, _ := write837(t, env, []claim.Claim{byNPI})
+	_, loop := segmentsOf(t, data, byNPI.ID)
+	want := []string{"NM1*77*2*" + strings.ToUpper(set.Name) + "*****XX*" + set.NPI, "N3*" + strings.ToUpper(set.Address.Line1)}
+	for _, w := range want {
+		if !slices.ContainsFunc(loop, func(s string) bool {
+			return strings.EqualFold(s, w) || strings.HasPrefix(strings.ToUpper(s), strings.ToUpper(w))
+		}) {
+			t.Errorf("2310C from the setup: %q lacks %s", loop, w)
+		}
+	}
+	own := byNPI
+	own.Facility.Name, own.Facility.Address = "Clinic Annex", claim.Address{Line1: "5 Side St", City: "Austin", State: "TX", Zip: "78701"}
+	data, _ = write837(t, env, []claim.Claim{own})
+	if _, loop = segmentsOf(t, data, own.ID); !slices.Contains(loop, "N3*5 SIDE ST") || !slices.Contains(loop, "NM1*77*2*CLINIC ANNEX*****XX*"+set.NPI) {
+		t.Errorf("the claim's own facility address: %q", loop)
+	}
+	env.Facilities = nil
+	if err := Check837P(&env, &byNPI); !hasClaimError(err, byNPI.ID, 0, claim.FieldFacilityAddress, "no street address") {
+		t.Errorf("Check837P of a facility NPI nobody set up: %v", err)
 	}
 }
