@@ -169,6 +169,16 @@ var synonyms = map[claim.Field][]string{
 	claim.FieldFacilityState: {"Facility State", "Service Facility State", "Service Location State", "Location State"},
 	claim.FieldFacilityZip: {"Facility Zip", "Facility Zip Code", "Service Facility Zip", "Service Location Zip",
 		"Location Zip"},
+	claim.FieldOtherInsuredDOB: {"Secondary Insured DOB", "Secondary Subscriber DOB", "Secondary Insured Date of Birth",
+		"Secondary Subscriber Date of Birth", "Other Insured DOB", "Other Insured's Date of Birth", "Other Insured Date of Birth"},
+	claim.FieldOtherInsuredSex: {"Secondary Insured Sex", "Secondary Subscriber Sex", "Secondary Insured Gender",
+		"Secondary Subscriber Gender", "Other Insured Sex", "Other Insured's Sex"},
+	claim.FieldOtherInsuredAddress: {"Secondary Insured Address", "Secondary Subscriber Address", "Secondary Insured Address 1",
+		"Other Insured Address", "Other Insured's Address"},
+	claim.FieldOtherInsuredCity:  {"Secondary Insured City", "Secondary Subscriber City", "Other Insured City"},
+	claim.FieldOtherInsuredState: {"Secondary Insured State", "Secondary Subscriber State", "Other Insured State"},
+	claim.FieldOtherInsuredZip: {"Secondary Insured Zip", "Secondary Insured Zip Code", "Secondary Subscriber Zip",
+		"Other Insured Zip", "Other Insured Zip Code"},
 	claim.FieldRenderingLastName: {"Rendering Provider Last Name", "Rendering Last Name", "Rendering Provider Last",
 		"Rendering Physician Last Name", "Servicing Provider Last Name", "Performing Provider Last Name", "Rendering Prov Last Name"},
 	claim.FieldRenderingFirstName: {"Rendering Provider First Name", "Rendering First Name", "Rendering Provider First",
@@ -550,6 +560,8 @@ func (l *Layout) ColumnFor(f claim.Field) (Column, bool) {
 		alt = []claim.Field{FieldInsuredName, claim.FieldRelationship}
 	case f == claim.FieldOtherRelationship:
 		alt = []claim.Field{FieldOtherInsuredName}
+	case f == claim.FieldOtherInsuredZip || f == claim.FieldOtherInsuredCity || f == claim.FieldOtherInsuredState:
+		alt = []claim.Field{claim.FieldOtherInsuredAddress, FieldOtherInsuredName}
 	case f == claim.FieldPatientZip || f == claim.FieldPatientCity || f == claim.FieldPatientState:
 		alt = []claim.Field{claim.FieldPatientAddress}
 	case f == claim.FieldFacilityName:

@@ -431,6 +431,8 @@ func knownField(f claim.Field) bool {
 		claim.FieldOtherMemberID, claim.FieldOtherGroupNumber, claim.FieldOtherRelationship, claim.FieldPriorPaid,
 		claim.FieldPriorPaidDate, claim.FieldPriorAdjustments, claim.FieldOriginalClaimNumber, claim.FieldFacilityName,
 		claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity, claim.FieldFacilityState, claim.FieldFacilityZip,
+		claim.FieldOtherInsuredDOB, claim.FieldOtherInsuredSex, claim.FieldOtherInsuredAddress, claim.FieldOtherInsuredCity,
+		claim.FieldOtherInsuredState, claim.FieldOtherInsuredZip,
 		claim.FieldRenderingLastName, claim.FieldRenderingFirstName, claim.FieldReferringLastName, claim.FieldReferringFirstName:
 		return true
 	}

@@ -123,6 +123,12 @@ func checkOtherCoverage(env *Envelope837, c *claim.Claim, resp claim.Responsibil
 		if !o.Relationship.IsSelf() && (!o.Relationship.Valid() || o.Insured.LastName == "") {
 			bad(0, claim.FieldOtherRelationship, "the other coverage's insured is not the patient: give a valid relationship code and the insured's name (2330A)")
 		}
+		if a := o.Insured.Address; (a != claim.Address{}) && (a.Line1 == "" || !validCityStateZip(a)) {
+			bad(0, claim.FieldOtherInsuredZip, "the other coverage's insured's address needs a street, a city, a 2-letter state and a 5- or 9-digit ZIP code (2330A N3/N4)")
+		}
+		if s := o.Insured.Sex; s != "" && s != claim.SexFemale && s != claim.SexMale && s != claim.SexUnknown {
+			bad(0, claim.FieldOtherInsuredSex, "the other coverage's insured's sex %q must be F, M or U", s)
+		}
 		if _, ok := env.FilingIndicator(o.PayerID); !ok && o.PayerID != "" {
 			bad(0, claim.FieldOtherPayerID, "other payer %s has no claim filing indicator (2320 SBR09): add claim_filing_indicator to the payer directory", o.PayerID)
 		}
@@ -280,7 +286,10 @@ func coverageLimits(env *Envelope837, c *claim.Claim) []elementLimit {
 			elementLimit{claim.FieldOtherMemberID, 0, "other member ID", "2330A NM109", o.MemberID, 80},
 			elementLimit{claim.FieldOtherGroupNumber, 0, "other group number", "2320 SBR03", o.GroupNumber, 50},
 			elementLimit{claim.FieldOtherRelationship, 0, "other insured's last name", "2330A NM103", o.Insured.LastName, 60},
-			elementLimit{claim.FieldOtherRelationship, 0, "other insured's first name", "2330A NM104", o.Insured.FirstName, 35})
+			elementLimit{claim.FieldOtherRelationship, 0, "other insured's first name", "2330A NM104", o.Insured.FirstName, 35},
+			elementLimit{claim.FieldOtherInsuredAddress, 0, "other insured's address line 1", "2330A N301", o.Insured.Address.Line1, 55},
+			elementLimit{claim.FieldOtherInsuredAddress, 0, "other insured's address line 2", "2330A N302", o.Insured.Address.Line2, 55},
+			elementLimit{claim.FieldOtherInsuredCity, 0, "other insured's city", "2330A N401", o.Insured.Address.City, 30})
 	}
 	return l
 }
@@ -379,6 +388,9 @@ func (w *writer) otherPayers837(env *Envelope837, c *claim.Claim) {
 			insured = &o.Insured
 		}
 		w.person("IL", insured, "MI", o.MemberID)
+		if insured != &c.Patient && insured.Address.Line1 != "" {
+			w.address(insured.Address) // 2330A N3/N4, situational
+		}
 		w.seg("NM1", "PR", "2", upper(o.PayerName), "", "", "", "", "PI", o.PayerID)
 		if lp := linePayer(c); o.Adjudication != nil && !(lp != nil && lp.PayerID == o.PayerID && hasLinePrior(c)) {
 			a := o.Adjudication

@@ -68,7 +68,15 @@ func coverageClaims() []claim.Claim {
 	named.ID = "NAMED1"
 	named.RenderingNPI, named.Rendering = npiFileRendering, claim.Practitioner{LastName: "Welby", FirstName: "Marcus", MiddleName: "A"}
 	named.ReferringNPI, named.Referring = npiFileReferring, claim.Practitioner{LastName: "Kildare", FirstName: "James"}
-	return []claim.Claim{subscriber, kid, secondary, lines, replacement, void, hospital, base[3], msp, named}
+
+	// The secondary coverage is the spouse's, with the spouse's address (2330A N3/N4).
+	spouse := base[0]
+	spouse.ID = "OTH1"
+	spouse.OtherCoverage = []claim.Coverage{{Responsibility: claim.Secondary, PayerID: "87726", PayerName: "UnitedHealthcare",
+		MemberID: "UHC5550002", Relationship: claim.RelationshipSpouse,
+		Insured: claim.Patient{LastName: "Gonzalez", FirstName: "Carlos", DOB: d("1969-01-05"), Sex: claim.SexMale,
+			Address: claim.Address{Line1: "88 Ranch Rd", City: "Austin", State: "TX", Zip: "787451234"}}}}
+	return []claim.Claim{subscriber, kid, secondary, lines, replacement, void, hospital, base[3], msp, named, spouse}
 }
 
 // NPIs only the claims file names (valid check digits, not in testEnvelope837).
@@ -413,5 +421,31 @@ func TestWrite837PFacilityFromTheSetup(t *testing.T) {
 	env.Facilities = nil
 	if err := Check837P(&env, &byNPI); !hasClaimError(err, byNPI.ID, 0, claim.FieldFacilityAddress, "no street address") {
 		t.Errorf("Check837P of a facility NPI nobody set up: %v", err)
+	}
+}
+
+// TestWrite837POtherInsured: the other coverage's insured, when not the
+// patient, goes in 2330A with the address the file gave (N3/N4), and a
+// partial address or a bad sex is refused on the field.
+func TestWrite837POtherInsured(t *testing.T) {
+	env := testEnvelope837()
+	c := coverageClaims()[10]
+	data, _ := write837(t, env, []claim.Claim{c})
+	check837(t, data, []claim.Claim{c})
+	_, loop := segmentsOf(t, data, c.ID)
+	i := slices.Index(loop, "NM1*IL*1*GONZALEZ*CARLOS****MI*UHC5550002")
+	if i < 0 || i+3 >= len(loop) || loop[i+1] != "N3*88 RANCH RD" || loop[i+2] != "N4*AUSTIN*TX*787451234" || !strings.HasPrefix(loop[i+3], "NM1*PR*2*UNITEDHEALTHCARE") {
+		t.Errorf("2330A of the spouse: %q", loop)
+	}
+	if !slices.Contains(loop, "SBR*S*01*******CI") {
+		t.Errorf("2320 SBR of the spouse's coverage: %q", loop)
+	}
+	bad := c
+	bad.OtherCoverage = slices.Clone(c.OtherCoverage)
+	bad.OtherCoverage[0].Insured.Address.Zip = ""
+	bad.OtherCoverage[0].Insured.Sex = "X"
+	err := Check837P(&env, &bad)
+	if !hasClaimError(err, c.ID, 0, claim.FieldOtherInsuredZip, "2330A N3/N4") || !hasClaimError(err, c.ID, 0, claim.FieldOtherInsuredSex, "F, M or U") {
+		t.Errorf("Check837P of a partial other-insured address and sex X: %v", err)
 	}
 }
