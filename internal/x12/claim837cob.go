@@ -237,8 +237,7 @@ func (w *writer) linePrior837(c *claim.Claim, l *claim.Line) {
 // checkFacility checks the service facility (2310C) and that a facility
 // place of service has one.
 func checkFacility(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, string, ...any)) {
-	fac := env.Facility(c)
-	f := &fac
+	f := env.Facility(c)
 	if f.IsZero() {
 		if claim.IsFacilityPOS(c.PlaceOfService) {
 			bad(0, claim.FieldFacilityName, "place of service %s is a facility: the claim needs the service facility's name and address (loop 2310C)", c.PlaceOfService)
@@ -263,8 +262,7 @@ func checkFacility(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, 
 
 // coverageLimits are the element limits of the coverage loops.
 func coverageLimits(env *Envelope837, c *claim.Claim) []elementLimit {
-	fac := env.Facility(c)
-	in, f := &c.Insured, &fac
+	in, f := &c.Insured, env.Facility(c)
 	l := []elementLimit{
 		{claim.FieldInsuredLastName, 0, "insured's last name", "2010BA NM103", in.LastName, 60},
 		{claim.FieldInsuredFirstName, 0, "insured's first name", "2010BA NM104", in.FirstName, 35},
@@ -352,8 +350,7 @@ func orUnknown(s claim.Sex) claim.Sex {
 
 // facility837 writes loop 2310C, facility f of claim c, when the claim
 // names a service facility whose address is not the billing provider's.
-func (w *writer) facility837(fac claim.Facility, c *claim.Claim) {
-	f := &fac
+func (w *writer) facility837(f claim.Facility, c *claim.Claim) {
 	if f.IsZero() || (f.Address == c.Billing.Address && !claim.IsFacilityPOS(c.PlaceOfService)) {
 		return
 	}
