@@ -118,6 +118,12 @@ type Claim struct {
 	// Row is the spreadsheet row (1-based, as Excel numbers rows) of the
 	// claim's first line; 0 when the claim did not come from a sheet.
 	Row int `json:"row,omitempty"`
+
+	// Filled lists the fields the file left blank that the patient's
+	// stored record filled (PatientRecord.Fill): values from an earlier
+	// upload, an eligibility answer or another claim of the same file.
+	// A correction in review takes its field off the list.
+	Filled []Field `json:"filled,omitempty"`
 }
 
 // Line is one service line (837P loop 2400).

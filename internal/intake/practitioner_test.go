@@ -117,3 +117,18 @@ func FuzzPractitionerName(f *testing.F) {
 		}
 	})
 }
+
+// A reviewer's correction takes the field off the list of values the
+// patient's record filled.
+func TestCorrectUnmarksFilled(t *testing.T) {
+	c := claim.Claim{ID: "K1", Filled: []claim.Field{claim.FieldPatientAddress, claim.FieldMemberID}}
+	if _, err := Correct(&c, claim.FieldPatientAddress, 0, "2 New St", asOf); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Filled) != 1 || c.Filled[0] != claim.FieldMemberID {
+		t.Errorf("filled after the correction: %v", c.Filled)
+	}
+	if _, err := Correct(&c, claim.FieldMemberID, 0, "", asOf); err != nil || len(c.Filled) != 0 {
+		t.Errorf("after clearing the member ID: %v %v", c.Filled, err)
+	}
+}

@@ -85,6 +85,9 @@ type valueView struct {
 	Value    string
 	Severity string // "error", "warning" or "" (no finding)
 	Notes    []store.Finding
+	// Filled says the file left the value blank and the patient's stored
+	// record filled it.
+	Filled bool
 }
 
 type fieldSection struct {
@@ -174,7 +177,8 @@ func buildClaimView(rec *store.ClaimRecord) ([]fieldSection, []valueView, []line
 		sec := fieldSection{Title: g.Title}
 		for _, f := range g.Fields {
 			notes, sev := findingsAbout(rec, f, 0, sameField(f))
-			sec.Values = append(sec.Values, valueView{Field: f, Label: fieldLabel(f), Value: c.Value(f, 0), Severity: sev, Notes: notes})
+			sec.Values = append(sec.Values, valueView{Field: f, Label: fieldLabel(f), Value: c.Value(f, 0), Severity: sev, Notes: notes,
+				Filled: slices.Contains(c.Filled, f)})
 		}
 		sections = append(sections, sec)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rcmbot/rcmbot/internal/batch"
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -87,5 +88,21 @@ func TestResolveClaimsWorkItems(t *testing.T) {
 	}
 	if page := rev.get("/batches/" + up.BatchID).body; strings.Contains(page, `id="work-items"`) {
 		t.Error("the batch page still lists resolved work items")
+	}
+}
+
+// The claim page marks the values the patient's stored record filled.
+func TestClaimViewMarksFilledValues(t *testing.T) {
+	rec := store.ClaimRecord{Claim: claim.Claim{ID: "C1", Patient: claim.Patient{LastName: "Doe",
+		Address: claim.Address{Line1: "1 Test Ln"}}, Filled: []claim.Field{claim.FieldPatientAddress}}}
+	sections, _, _ := buildClaimView(&rec)
+	marked := map[claim.Field]bool{}
+	for _, s := range sections {
+		for _, v := range s.Values {
+			marked[v.Field] = v.Filled
+		}
+	}
+	if !marked[claim.FieldPatientAddress] || marked[claim.FieldPatientLastName] {
+		t.Errorf("filled marks %v", marked)
 	}
 }
