@@ -312,10 +312,13 @@ func (w *writer) subscriber837(env *Envelope837, hl int, sub []*claim.Claim) int
 	w.seg("SBR", string(c.Responsibility.Or()), rel, c.GroupNumber, "", string(c.MSPType), "", "", "", filing)
 	s := c.Subscriber()
 	w.person("IL", s, "MI", c.MemberID)
-	if s.Address.Line1 != "" {
+	// 2010BA N3/N4 and DMG: "required when the patient is the subscriber
+	// or considered to be the subscriber; if not required, do not send"
+	// (X12 RFIs 1496 and 2281): a dependant's address and DMG go in 2010CA.
+	if !dependant && s.Address.Line1 != "" {
 		w.address(s.Address)
 	}
-	if !s.DOB.IsZero() {
+	if !dependant && !s.DOB.IsZero() {
 		w.seg("DMG", "D8", s.DOB.Compact(), string(orUnknown(s.Sex)))
 	}
 	w.seg("NM1", "PR", "2", upper(c.PayerName), "", "", "", "", "PI", c.PayerID)

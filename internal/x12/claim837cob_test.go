@@ -222,13 +222,15 @@ func TestWrite837PCoverage(t *testing.T) {
 		t.Errorf("subscriber loops:\n%s\nwant:\n%s", strings.Join(sub, "\n"), strings.Join(wantSub, "\n"))
 	}
 
-	// The dependant: 2000B names the mother (SBR02 empty, HL04 1), 2000C
-	// the child (HL child of 2000B, PAT*19, NM1*QC with the address and DMG).
+	// The dependant: 2000B names the mother (SBR02 empty, HL04 1) without
+	// N3/N4/DMG, which 2010BA sends only when the patient is the
+	// subscriber; 2000C the child (HL child of 2000B, PAT*19, NM1*QC with
+	// the address and DMG).
 	sub, _ = segmentsOf(t, data, "DEP1")
 	hl := strings.Split(sub[0], "*")[1]
 	n, _ := strconv.Atoi(hl)
 	wantSub = []string{"HL*" + hl + "*1*22*1", "SBR*P**GRP7781******CI", "NM1*IL*1*GONZALEZ*MARIA****MI*W123456789",
-		"N3*415 OAK HOLLOW LN", "N4*AUSTIN*TX*78745", "DMG*D8*19710814*F", "NM1*PR*2*AETNA*****PI*60054",
+		"NM1*PR*2*AETNA*****PI*60054",
 		"HL*" + strconv.Itoa(n+1) + "*" + hl + "*23*0", "PAT*19", "NM1*QC*1*GONZALEZ*LUCIA*M", "N3*415 OAK HOLLOW LN",
 		"N4*AUSTIN*TX*78745", "DMG*D8*20160520*F"}
 	if !slices.Equal(sub, wantSub) {
