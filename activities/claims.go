@@ -187,7 +187,7 @@ func (a *Claims) keepPatients(ctx context.Context, claims []claim.Claim, held ma
 	}
 	for i, k := range keys {
 		if r, ok := known[k]; ok && k != "" {
-			r.Fill(&claims[i])
+			claims[i].Filled = r.Fill(&claims[i])
 		}
 	}
 	return a.DB.MergePatientRecords(ctx, news)

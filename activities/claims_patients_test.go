@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -44,6 +45,14 @@ func TestScrubBatchFillsFromPatientRecords(t *testing.T) {
 	if c.Tier != scrub.TierClean || p.LastName != "Doe" || p.FirstName != "Jane" || p.DOB != claim.MustDate("1980-02-14") ||
 		p.Address.Line1 != "1 Test Ln" || c.Claim.MemberID != "MEM1001" {
 		t.Errorf("C2001 stored as %s: %+v member %s (findings %+v)", c.Tier, p, c.Claim.MemberID, c.Findings)
+	}
+	want := []claim.Field{claim.FieldPatientLastName, claim.FieldPatientFirstName, claim.FieldPatientDOB, claim.FieldPatientSex,
+		claim.FieldPatientAddress, claim.FieldMemberID} // not the payer, which the file gave
+	if !slices.Equal(c.Claim.Filled, want) {
+		t.Errorf("C2001's filled fields %v, want %v", c.Claim.Filled, want)
+	}
+	if u := f.claim(t, id, "C2002"); len(u.Claim.Filled) != 0 {
+		t.Errorf("C2002 (a new patient) has filled fields %v", u.Claim.Filled)
 	}
 	unknown := f.claim(t, id, "C2002")
 	found := false

@@ -35,6 +35,7 @@ type SubmissionStore interface {
 	RecordClaimAck(ctx context.Context, batchID, claimID string, ack store.ClaimAck) error
 	AddWorkItem(ctx context.Context, w store.WorkItem) (store.WorkItem, error)
 	Providers(ctx context.Context, p store.Page) ([]provider.Provider, error)
+	Facilities(ctx context.Context) ([]provider.Facility, error)
 	SubmittedClaims(ctx context.Context, batchID string) ([]store.SubmittedClaim, error)
 	RecountBatch(ctx context.Context, id string) (store.BatchCounts, error)
 }
@@ -58,7 +59,8 @@ type Submission struct {
 // Envelope returns the 837P envelope for the given control numbers: every
 // 837P rcmbot writes, and the structural check the scrub applies, use it.
 // Rendering and referring providers are named from practice.yaml and the
-// providers set up in the store (which win where both name an NPI).
+// providers set up in the store (which win where both name an NPI); the
+// facilities set up fill a service facility a claim names by NPI only.
 func (s *Submission) Envelope(ctx context.Context, isa, gs int64, at time.Time) (x12.Envelope837, error) {
 	env := s.Practice.Envelope837(x12.Envelope{SenderID: s.SenderID, ReceiverID: s.ReceiverID, Usage: s.Usage,
 		InterchangeControl: int(isa), GroupControl: int(gs), TransactionControl: 1, Time: at, Newline: true}, s.Payers)
@@ -67,6 +69,11 @@ func (s *Submission) Envelope(ctx context.Context, isa, gs int64, at time.Time) 
 		return env, err
 	}
 	env.Practitioners = provider.Practitioners(env.Practitioners, ps)
+	fs, err := s.DB.Facilities(ctx)
+	if err != nil {
+		return env, err
+	}
+	env.Facilities = provider.FacilitiesByNPI(fs)
 	return env, nil
 }
 

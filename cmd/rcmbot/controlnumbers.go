@@ -121,20 +121,31 @@ func (a *app) storeConfigured() bool {
 	return err == nil
 }
 
-// storedProviders are the providers set up in the store, when one is
-// configured (nil otherwise): offline scrubs name providers as the bot does.
-func (a *app) storedProviders(ctx context.Context) ([]provider.Provider, error) {
+// providerSetup is what the practice set up in the app for its claims:
+// providers and facilities.
+type providerSetup struct {
+	providers  []provider.Provider
+	facilities []provider.Facility
+}
+
+// storedSetup is the providers and facilities set up in the store, when
+// one is configured (none otherwise): offline scrubs name providers and
+// facilities as the bot does.
+func (a *app) storedSetup(ctx context.Context) (providerSetup, error) {
+	var out providerSetup
 	if !a.storeConfigured() {
-		return nil, nil
+		return out, nil
 	}
 	db, err := a.openDB(ctx, nil, false)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	defer db.Close()
-	ps, err := db.Providers(ctx, store.All)
-	if err != nil {
-		return nil, fmt.Errorf("read the providers set up (run `rcmbot migrate` if the database predates them): %w", err)
+	if out.providers, err = db.Providers(ctx, store.All); err != nil {
+		return out, fmt.Errorf("read the providers set up (run `rcmbot migrate` if the database predates them): %w", err)
 	}
-	return ps, nil
+	if out.facilities, err = db.Facilities(ctx); err != nil {
+		return out, fmt.Errorf("read the facilities set up (run `rcmbot migrate` if the database predates them): %w", err)
+	}
+	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/provider"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/x12"
@@ -162,5 +163,58 @@ func TestScrubReadsStoredProviders(t *testing.T) {
 	after, note := scrub()
 	if note != "" || strings.Count(after, "has no name") != 0 || strings.Count(before, "1300000001 has no name") == 0 {
 		t.Errorf("after the provider is set up: stderr %q, %d findings before", note, strings.Count(before, "1300000001 has no name"))
+	}
+}
+
+// `rcmbot scrub` fills a service facility named by NPI only from the
+// facilities set up in the store, as the bot does.
+func TestScrubReadsStoredFacilities(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "coverage-claims.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const full = "Testville General Hospital,1499000010,500 Hospital Dr,Testville,MA,02134"
+	if !strings.Contains(string(src), full) {
+		t.Fatal("coverage-claims.csv no longer has the POS 22 claim at Testville General")
+	}
+	file := filepath.Join(dir, "claims.csv")
+	if err := os.WriteFile(file, []byte(strings.ReplaceAll(string(src), full, ",1499000010,,,,")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	scrub := func() string {
+		root := newRootCmd()
+		var out, errOut bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&errOut)
+		root.SetArgs([]string{"scrub", file, "--format", "json", "--as-of", "2026-11-29"})
+		if err := root.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		return out.String()
+	}
+	path := filepath.Join(dir, "rcmbot.db")
+	t.Setenv("RCMBOT_DB_URL", "sqlite://"+path)
+	db, err := store.Open(context.Background(), "sqlite://"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if before := scrub(); !strings.Contains(before, "no street address (2310C N3)") {
+		t.Errorf("a facility named by NPI only, none set up: no 2310C finding in %s", before)
+	}
+	if db, err = store.Open(context.Background(), "sqlite://"+path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SaveFacility(context.Background(), provider.Facility{Name: "Testville General Hospital", NPI: "1499000010",
+		Address: claim.Address{Line1: "500 Hospital Dr", City: "Testville", State: "MA", Zip: "02134"}}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if after := scrub(); strings.Contains(after, "2310C") {
+		t.Errorf("after the facility is set up: %s", after)
 	}
 }

@@ -54,11 +54,11 @@ practice.yaml ...); missing files fall back to the embedded starter set.`,
 			}
 			opts := intake.Options{Sheet: sheet, AsOf: today, Limits: intake.Limits{
 				MaxBytes: a.cfg.UploadMaxBytes, MaxRows: a.cfg.MaxRows, MaxUnzippedBytes: a.cfg.MaxUnzippedBytes}}
-			providers, err := a.storedProviders(cmd.Context())
+			setup, err := a.storedSetup(cmd.Context())
 			if err != nil {
 				return err
 			}
-			res, err := scrubFile(args[0], a.cfg.RefdataDir, opts, today, providers)
+			res, err := scrubFile(args[0], a.cfg.RefdataDir, opts, today, setup)
 			if err != nil {
 				var fe *intake.FileError
 				if errors.As(err, &fe) {
@@ -115,24 +115,26 @@ type scrubbed struct {
 	rowErrs  []intake.RowError
 	practice *practice.Practice
 	ref      *refdata.Data
-	// providers are those set up in the store; setup says which rendering
+	// stored is what is set up in the store; setup says which rendering
 	// NPIs hold claims for want of one (one line for the file).
-	providers []provider.Provider
-	setup     string
+	stored providerSetup
+	setup  string
 }
 
 // envelope is the 837P envelope with the practice's and the store's
-// provider names.
+// provider names and the store's facilities.
 func (s *scrubbed) envelope(env x12.Envelope) x12.Envelope837 {
 	e := s.practice.Envelope837(env, s.ref.Payers)
-	e.Practitioners = provider.Practitioners(e.Practitioners, s.providers)
+	e.Practitioners = provider.Practitioners(e.Practitioners, s.stored.providers)
+	e.Facilities = provider.FacilitiesByNPI(s.stored.facilities)
 	return e
 }
 
 // scrubFile reads and scrubs a claims file with the claims bot's pieces.
-// Rendering and referring providers are named from practice.yaml and
-// providers (those set up in the store, when one is configured).
-func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date, providers []provider.Provider) (*scrubbed, error) {
+// Rendering and referring providers are named from the file, practice.yaml
+// and stored (what is set up in the store, when one is configured), which
+// also fills service facilities named by NPI only.
+func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date, stored providerSetup) (*scrubbed, error) {
 	r, err := intake.Open(path, opts)
 	if err != nil {
 		return nil, err
@@ -162,7 +164,7 @@ func scrubFile(path, refdataDir string, opts intake.Options, today claim.Date, p
 	}
 	rep := scrubber.Scrub(s.claims, scrub.Context{Today: today})
 	s.results, s.notices = rep.Results, rep.Notices
-	s.providers = providers
+	s.stored = stored
 	env := s.envelope(x12.Envelope{})
 	scrubfile.Assess(s.claims, s.results, s.rowErrs, &env)
 	if needs := scrubfile.ProvidersNeeded(&env, s.claims, s.results); len(needs) > 0 {

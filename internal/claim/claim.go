@@ -47,6 +47,14 @@ type Provider struct {
 	Address  Address `json:"address"`
 }
 
+// Practitioner is an individual provider's name as a claims file gives
+// it (837P NM103, NM104, NM105).
+type Practitioner struct {
+	LastName   string `json:"last_name"`
+	FirstName  string `json:"first_name,omitempty"`
+	MiddleName string `json:"middle_name,omitempty"`
+}
+
 // Claim is one professional claim: claim-level data and its service lines,
 // as read from one or more spreadsheet rows.
 type Claim struct {
@@ -79,6 +87,11 @@ type Claim struct {
 	Billing      Provider `json:"billing"`
 	RenderingNPI string   `json:"rendering_npi,omitempty"`
 	ReferringNPI string   `json:"referring_npi,omitempty"`
+	// Rendering and Referring are the names of the claim's rendering and
+	// referring providers when the claims file gives them; zero when it
+	// does not (the 837P then takes the name set up for the NPI).
+	Rendering Practitioner `json:"rendering,omitzero"`
+	Referring Practitioner `json:"referring,omitzero"`
 
 	PlaceOfService string    `json:"place_of_service"` // 2-digit CMS POS code (CLM05-1)
 	FrequencyCode  Frequency `json:"frequency_code"`   // CLM05-3: 1 original, 7 replacement, 8 void
@@ -105,6 +118,12 @@ type Claim struct {
 	// Row is the spreadsheet row (1-based, as Excel numbers rows) of the
 	// claim's first line; 0 when the claim did not come from a sheet.
 	Row int `json:"row,omitempty"`
+
+	// Filled lists the fields the file left blank that the patient's
+	// stored record filled (PatientRecord.Fill): values from an earlier
+	// upload, an eligibility answer or another claim of the same file.
+	// A correction in review takes its field off the list.
+	Filled []Field `json:"filled,omitempty"`
 }
 
 // Line is one service line (837P loop 2400).

@@ -68,6 +68,13 @@ const (
 	FieldOtherMemberID     Field = "other_member_id"
 	FieldOtherGroupNumber  Field = "other_group_number"
 	FieldOtherRelationship Field = "other_relationship"
+	// The other coverage's insured (2330A), when not the patient.
+	FieldOtherInsuredDOB     Field = "other_insured_dob"
+	FieldOtherInsuredSex     Field = "other_insured_sex"
+	FieldOtherInsuredAddress Field = "other_insured_address"
+	FieldOtherInsuredCity    Field = "other_insured_city"
+	FieldOtherInsuredState   Field = "other_insured_state"
+	FieldOtherInsuredZip     Field = "other_insured_zip"
 	// The other payer's adjudication: paid amount, paid date and the
 	// adjustments as "CO-45 25.00; PR-1 10.00".
 	FieldPriorPaid        Field = "prior_paid"
@@ -82,6 +89,11 @@ const (
 	FieldFacilityCity        Field = "facility_city"
 	FieldFacilityState       Field = "facility_state"
 	FieldFacilityZip         Field = "facility_zip"
+	// The rendering and referring providers' names, when the file has them.
+	FieldRenderingLastName  Field = "rendering_last_name"
+	FieldRenderingFirstName Field = "rendering_first_name"
+	FieldReferringLastName  Field = "referring_last_name"
+	FieldReferringFirstName Field = "referring_first_name"
 )
 
 // Line-level fields.

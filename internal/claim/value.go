@@ -149,6 +149,9 @@ func (c *Claim) coverageValue(f Field) string {
 	if len(c.OtherCoverage) > 0 {
 		o = c.OtherCoverage[0]
 	}
+	if v, ok := addressValue(f, &o.Insured.Address, FieldOtherInsuredAddress, FieldOtherInsuredCity, FieldOtherInsuredState, FieldOtherInsuredZip); ok {
+		return v
+	}
 	var adj Adjudication
 	if o.Adjudication != nil {
 		adj = *o.Adjudication
@@ -178,6 +181,10 @@ func (c *Claim) coverageValue(f Field) string {
 		return o.GroupNumber
 	case FieldOtherRelationship:
 		return string(o.Relationship)
+	case FieldOtherInsuredDOB:
+		return o.Insured.DOB.String()
+	case FieldOtherInsuredSex:
+		return string(o.Insured.Sex)
 	case FieldPriorPaid:
 		if o.Adjudication == nil {
 			return ""
@@ -193,6 +200,14 @@ func (c *Claim) coverageValue(f Field) string {
 		return c.Facility.Name
 	case FieldFacilityNPI:
 		return c.Facility.NPI
+	case FieldRenderingLastName:
+		return c.Rendering.LastName
+	case FieldRenderingFirstName:
+		return c.Rendering.FirstName
+	case FieldReferringLastName:
+		return c.Referring.LastName
+	case FieldReferringFirstName:
+		return c.Referring.FirstName
 	}
 	return ""
 }

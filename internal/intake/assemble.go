@@ -45,14 +45,14 @@ import (
 
 // columns holds the cell index of each field, -1 when the file has none.
 type columns struct {
-	claimID, from, to, proc, modList, units, charge, ptr, ndc, dxList int
-	rendering, pos, dob, insuredDOB, paidDate, ndcQty, ndcUnit        int
-	linePaid, lineAdj                                                 int
-	dx                                                                [claim.MaxDiagnoses]int
-	mod                                                               [claim.MaxModifiers]int
-	ptrs                                                              [maxPointerColumns]int
-	claimLevel                                                        []fieldCol
-	hasUnits                                                          bool
+	claimID, from, to, proc, modList, units, charge, ptr, ndc, dxList    int
+	rendering, pos, dob, insuredDOB, otherDOB, paidDate, ndcQty, ndcUnit int
+	linePaid, lineAdj                                                    int
+	dx                                                                   [claim.MaxDiagnoses]int
+	mod                                                                  [claim.MaxModifiers]int
+	ptrs                                                                 [maxPointerColumns]int
+	claimLevel                                                           []fieldCol
+	hasUnits                                                             bool
 	// known lists the cell index of every column the reader reads, and
 	// width is one past the last: rows keep only those cells.
 	known []int
@@ -78,10 +78,14 @@ var claimLevelFields = []claim.Field{
 	claim.FieldInsuredDOB, claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity,
 	claim.FieldInsuredState, claim.FieldInsuredZip, claim.FieldResponsibility, claim.FieldMSPType,
 	claim.FieldOtherPayerID, claim.FieldOtherPayerName, claim.FieldOtherMemberID, claim.FieldOtherGroupNumber,
-	claim.FieldOtherRelationship, FieldOtherInsuredName, claim.FieldPriorPaid, claim.FieldPriorPaidDate,
+	claim.FieldOtherRelationship, FieldOtherInsuredName, claim.FieldOtherInsuredDOB, claim.FieldOtherInsuredSex,
+	claim.FieldOtherInsuredAddress, claim.FieldOtherInsuredCity, claim.FieldOtherInsuredState, claim.FieldOtherInsuredZip,
+	claim.FieldPriorPaid, claim.FieldPriorPaidDate,
 	claim.FieldPriorAdjustments, claim.FieldOriginalClaimNumber,
 	claim.FieldFacilityName, claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity,
 	claim.FieldFacilityState, claim.FieldFacilityZip,
+	FieldRenderingName, claim.FieldRenderingLastName, claim.FieldRenderingFirstName,
+	FieldReferringName, claim.FieldReferringLastName, claim.FieldReferringFirstName,
 }
 
 func resolveColumns(l *Layout) columns {
@@ -97,7 +101,7 @@ func resolveColumns(l *Layout) columns {
 		units: idx(claim.FieldUnits), charge: idx(claim.FieldLineCharge), ptr: idx(claim.FieldDxPointers),
 		ndc: idx(claim.FieldNDC), dxList: idx(claim.FieldDiagnosisCodes),
 		rendering: idx(claim.FieldRenderingNPI), pos: idx(claim.FieldPlaceOfService), dob: idx(claim.FieldPatientDOB),
-		insuredDOB: idx(claim.FieldInsuredDOB), paidDate: idx(claim.FieldPriorPaidDate),
+		insuredDOB: idx(claim.FieldInsuredDOB), otherDOB: idx(claim.FieldOtherInsuredDOB), paidDate: idx(claim.FieldPriorPaidDate),
 		ndcQty: idx(claim.FieldNDCQuantity), ndcUnit: idx(claim.FieldNDCUnit),
 		linePaid: idx(claim.FieldLinePriorPaid), lineAdj: idx(claim.FieldLinePriorAdjustments),
 	}
@@ -202,7 +206,7 @@ func (r *Reader) scanRow(row int, cells []string) {
 		return
 	}
 	r.lastID = id
-	for _, i := range [5]int{col.from, col.to, col.dob, col.insuredDOB, col.paidDate} {
+	for _, i := range [6]int{col.from, col.to, col.dob, col.insuredDOB, col.otherDOB, col.paidDate} {
 		r.dates.note(row, i, cell(cells, i))
 	}
 	g, ok := r.byID[id]
@@ -646,6 +650,10 @@ func (r *Reader) setCoverageField(c *claim.Claim, f claim.Field, raw string) err
 		otherCoverage(c).GroupNumber = IDText(raw)
 	case claim.FieldOtherRelationship:
 		otherCoverage(c).Relationship, err = ParseRelationship(raw)
+	case claim.FieldOtherInsuredDOB:
+		otherCoverage(c).Insured.DOB, err = r.date(raw, BirthDate)
+	case claim.FieldOtherInsuredSex:
+		otherCoverage(c).Insured.Sex, err = ParseSex(raw)
 	case claim.FieldPriorPaid:
 		var m claim.Money
 		if m, _, err = ParseAmount(raw); err == nil {
@@ -667,6 +675,14 @@ func (r *Reader) setCoverageField(c *claim.Claim, f claim.Field, raw string) err
 		c.Facility.Name = raw
 	case claim.FieldFacilityNPI:
 		c.Facility.NPI = IDText(raw)
+	case claim.FieldRenderingLastName:
+		c.Rendering.LastName = raw
+	case claim.FieldRenderingFirstName:
+		c.Rendering.FirstName = raw
+	case claim.FieldReferringLastName:
+		c.Referring.LastName = raw
+	case claim.FieldReferringFirstName:
+		c.Referring.FirstName = raw
 	}
 	return err
 }
@@ -681,6 +697,8 @@ func addressOf(c *claim.Claim, f claim.Field) *claim.Address {
 		return &c.Insured.Address
 	case claim.FieldFacilityAddress, claim.FieldFacilityCity, claim.FieldFacilityState, claim.FieldFacilityZip:
 		return &c.Facility.Address
+	case claim.FieldOtherInsuredAddress, claim.FieldOtherInsuredCity, claim.FieldOtherInsuredState, claim.FieldOtherInsuredZip:
+		return &otherCoverage(c).Insured.Address
 	}
 	return nil
 }
@@ -688,11 +706,11 @@ func addressOf(c *claim.Claim, f claim.Field) *claim.Address {
 // setAddress fills the part of a that address field f names.
 func setAddress(a *claim.Address, f claim.Field, raw string) {
 	switch f {
-	case claim.FieldPatientAddress, claim.FieldInsuredAddress, claim.FieldFacilityAddress:
+	case claim.FieldPatientAddress, claim.FieldInsuredAddress, claim.FieldFacilityAddress, claim.FieldOtherInsuredAddress:
 		a.Line1 = raw
-	case claim.FieldPatientCity, claim.FieldInsuredCity, claim.FieldFacilityCity:
+	case claim.FieldPatientCity, claim.FieldInsuredCity, claim.FieldFacilityCity, claim.FieldOtherInsuredCity:
 		a.City = raw
-	case claim.FieldPatientState, claim.FieldInsuredState, claim.FieldFacilityState:
+	case claim.FieldPatientState, claim.FieldInsuredState, claim.FieldFacilityState, claim.FieldOtherInsuredState:
 		a.State = Code(raw)
 	default:
 		a.Zip = ParseZip(raw)

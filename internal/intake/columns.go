@@ -169,6 +169,24 @@ var synonyms = map[claim.Field][]string{
 	claim.FieldFacilityState: {"Facility State", "Service Facility State", "Service Location State", "Location State"},
 	claim.FieldFacilityZip: {"Facility Zip", "Facility Zip Code", "Service Facility Zip", "Service Location Zip",
 		"Location Zip"},
+	claim.FieldOtherInsuredDOB: {"Secondary Insured DOB", "Secondary Subscriber DOB", "Secondary Insured Date of Birth",
+		"Secondary Subscriber Date of Birth", "Other Insured DOB", "Other Insured's Date of Birth", "Other Insured Date of Birth"},
+	claim.FieldOtherInsuredSex: {"Secondary Insured Sex", "Secondary Subscriber Sex", "Secondary Insured Gender",
+		"Secondary Subscriber Gender", "Other Insured Sex", "Other Insured's Sex"},
+	claim.FieldOtherInsuredAddress: {"Secondary Insured Address", "Secondary Subscriber Address", "Secondary Insured Address 1",
+		"Other Insured Address", "Other Insured's Address"},
+	claim.FieldOtherInsuredCity:  {"Secondary Insured City", "Secondary Subscriber City", "Other Insured City"},
+	claim.FieldOtherInsuredState: {"Secondary Insured State", "Secondary Subscriber State", "Other Insured State"},
+	claim.FieldOtherInsuredZip: {"Secondary Insured Zip", "Secondary Insured Zip Code", "Secondary Subscriber Zip",
+		"Other Insured Zip", "Other Insured Zip Code"},
+	claim.FieldRenderingLastName: {"Rendering Provider Last Name", "Rendering Last Name", "Rendering Provider Last",
+		"Rendering Physician Last Name", "Servicing Provider Last Name", "Performing Provider Last Name", "Rendering Prov Last Name"},
+	claim.FieldRenderingFirstName: {"Rendering Provider First Name", "Rendering First Name", "Rendering Provider First",
+		"Rendering Physician First Name", "Servicing Provider First Name", "Performing Provider First Name", "Rendering Prov First Name"},
+	claim.FieldReferringLastName: {"Referring Provider Last Name", "Referring Last Name", "Referring Provider Last",
+		"Referring Physician Last Name", "Ref Provider Last Name"},
+	claim.FieldReferringFirstName: {"Referring Provider First Name", "Referring First Name", "Referring Provider First",
+		"Referring Physician First Name", "Ref Provider First Name"},
 }
 
 // dxStems are header stems followed by the diagnosis number ("Dx 1",
@@ -204,6 +222,10 @@ const (
 	// FieldOtherInsuredName the other coverage's insured's.
 	FieldInsuredName      claim.Field = "insured_name"
 	FieldOtherInsuredName claim.Field = "other_insured_name"
+	// FieldRenderingName and FieldReferringName are the rendering and
+	// referring providers' names in one "LAST, FIRST" cell.
+	FieldRenderingName claim.Field = "rendering_name"
+	FieldReferringName claim.Field = "referring_name"
 	// wideProcedureField marks "CPT Code 2", "Procedure Code 3"...
 	wideProcedureField claim.Field = "procedure_code_n"
 )
@@ -247,6 +269,30 @@ var composites = map[claim.Field]composite{
 	FieldInsuredName: nameComposite([]claim.Field{claim.FieldInsuredLastName, claim.FieldInsuredFirstName},
 		func(c *claim.Claim) *claim.Patient { return &c.Insured }),
 	FieldOtherInsuredName: nameComposite(nil, func(c *claim.Claim) *claim.Patient { return &otherCoverage(c).Insured }),
+	FieldRenderingName: practitionerComposite([]claim.Field{claim.FieldRenderingLastName, claim.FieldRenderingFirstName},
+		func(c *claim.Claim) *claim.Practitioner { return &c.Rendering }),
+	FieldReferringName: practitionerComposite([]claim.Field{claim.FieldReferringLastName, claim.FieldReferringFirstName},
+		func(c *claim.Claim) *claim.Practitioner { return &c.Referring }),
+}
+
+// practitionerComposite is a "LAST, FIRST M, MD" provider name column
+// filling the practitioner who(c).
+func practitionerComposite(covers []claim.Field, who func(*claim.Claim) *claim.Practitioner) composite {
+	return composite{
+		covers: covers,
+		set: func(c *claim.Claim, raw string) error {
+			p, err := ParsePractitionerName(raw)
+			if err != nil {
+				return err
+			}
+			*who(c) = p
+			return nil
+		},
+		text: func(c *claim.Claim) string {
+			p := who(c)
+			return PersonName{Last: p.LastName, First: p.FirstName, Middle: p.MiddleName}.String()
+		},
+	}
 }
 
 // nameComposite is a "LAST, FIRST M" column filling the person who(c).
@@ -288,6 +334,11 @@ var compositeSynonyms = map[claim.Field][]string{
 		"Policy Holder Name", "Policyholder", "Insured Name (Last, First)", "Subscriber Full Name"},
 	FieldOtherInsuredName: {"Secondary Insured Name", "Secondary Subscriber Name", "Secondary Insured", "Other Insured Name",
 		"Other Insured's Name", "Other Insured", "Secondary Policy Holder"},
+	FieldRenderingName: {"Rendering Provider", "Rendering Provider Name", "Rendering Provider (Last, First)", "Rendering Physician",
+		"Rendering Physician Name", "Rendering Name", "Rendering Prov Name", "Servicing Provider", "Servicing Provider Name",
+		"Performing Provider", "Performing Provider Name", "Treating Provider", "Treating Provider Name"},
+	FieldReferringName: {"Referring Provider", "Referring Provider Name", "Referring Provider (Last, First)", "Referring Physician",
+		"Referring Physician Name", "Referring Name", "Referring Prov Name", "Ref Provider", "Ref Provider Name", "Referred By"},
 }
 
 // extraDx are single-diagnosis headers that mean dx1 or dx2.
@@ -509,10 +560,16 @@ func (l *Layout) ColumnFor(f claim.Field) (Column, bool) {
 		alt = []claim.Field{FieldInsuredName, claim.FieldRelationship}
 	case f == claim.FieldOtherRelationship:
 		alt = []claim.Field{FieldOtherInsuredName}
+	case f == claim.FieldOtherInsuredZip || f == claim.FieldOtherInsuredCity || f == claim.FieldOtherInsuredState:
+		alt = []claim.Field{claim.FieldOtherInsuredAddress, FieldOtherInsuredName}
 	case f == claim.FieldPatientZip || f == claim.FieldPatientCity || f == claim.FieldPatientState:
 		alt = []claim.Field{claim.FieldPatientAddress}
 	case f == claim.FieldFacilityName:
 		alt = []claim.Field{claim.FieldFacilityAddress, claim.FieldPlaceOfService}
+	case f == claim.FieldRenderingLastName || f == claim.FieldRenderingFirstName:
+		alt = []claim.Field{FieldRenderingName, claim.FieldRenderingNPI}
+	case f == claim.FieldReferringLastName || f == claim.FieldReferringFirstName:
+		alt = []claim.Field{FieldReferringName, claim.FieldReferringNPI}
 	}
 	for _, a := range alt {
 		if c, ok := l.Column(a); ok {

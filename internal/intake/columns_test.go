@@ -51,7 +51,7 @@ func TestBriefSynonyms(t *testing.T) {
 			t.Errorf("FieldForHeader(%q) = %q, %v; want %q", h, got, ok, f)
 		}
 	}
-	for _, h := range []string{"Notes", "Balance", "Insurance Balance", "Rendering Provider", "Appointment Type"} {
+	for _, h := range []string{"Notes", "Balance", "Insurance Balance", "Rendering Provider Phone", "Appointment Type"} {
 		if f, ok := FieldForHeader(h); ok {
 			t.Errorf("FieldForHeader(%q) = %q; want unknown", h, f)
 		}

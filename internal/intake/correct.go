@@ -17,7 +17,14 @@ import (
 // years. A value that cannot be read leaves c unchanged and returns an
 // error that says what is expected (without echoing the value).
 func Correct(c *claim.Claim, f claim.Field, line int, value string, asOf claim.Date) (old string, err error) {
-	value = strings.TrimSpace(value)
+	old, err = correct(c, f, line, strings.TrimSpace(value), asOf)
+	if err == nil {
+		c.Filled = slices.DeleteFunc(c.Filled, func(g claim.Field) bool { return g == f })
+	}
+	return old, err
+}
+
+func correct(c *claim.Claim, f claim.Field, line int, value string, asOf claim.Date) (old string, err error) {
 	if claim.IsLineField(f) {
 		if line < 1 || line > len(c.Lines) {
 			return "", fmt.Errorf("claim %s has no line %d", c.ID, line)

@@ -260,3 +260,57 @@ func TestCorrectCoverageFields(t *testing.T) {
 		t.Errorf("bad relationship: %v", err)
 	}
 }
+
+// TestReadOtherInsured: the secondary coverage's insured's DOB, sex and
+// address are read into the other coverage, and move with it to the
+// claim's insured when the claim is billed to the secondary; a bad cell
+// is a row error on its column without the value.
+func TestReadOtherInsured(t *testing.T) {
+	header := []string{"Claim #", "Patient Name", "DOB", "Payer ID", "Member ID", "Billing NPI", "DOS", "CPT", "Charge", "Units", "Dx 1",
+		"Secondary Payer ID", "Secondary Payer", "Secondary Member ID", "Secondary Relationship", "Secondary Insured Name",
+		"Secondary Insured DOB", "Secondary Insured Sex", "Secondary Insured Address", "Secondary Insured City",
+		"Secondary Insured State", "Secondary Insured Zip", "Payer Responsibility", "Primary Paid Amount", "Primary Paid Date"}
+	row := func(id, dob, sex, resp, paid string) []string {
+		r := []string{id, `"ROE, RICHARD"`, "1980-04-02", "60054", "W111", "1234567893", "2026-02-10", "99213", "100", "1", "J02.9",
+			"87726", "UHC", "U222", "spouse", `"ROE, MARY"`, dob, sex, "9 Elm Ct", "Austin", "tx", "78701-1234", resp, paid, ""}
+		if paid != "" {
+			r[len(r)-1] = "2026-03-01"
+		}
+		return r
+	}
+	body := csvText(",", header,
+		row("PRI1", "1982-06-07", "F", "P", ""),
+		row("SEC1", "1982-06-07", "F", "S", "60.00"),
+		row("BAD1", "1982-13-45", "Q", "P", ""),
+	)
+	res := readAll(t, writeFile(t, "oth.csv", []byte(body)), opts())
+	by := map[string]claim.Claim{}
+	for _, c := range res.Claims {
+		by[c.ID] = c
+	}
+	want := claim.Patient{LastName: "ROE", FirstName: "MARY", DOB: claim.MustDate("1982-06-07"), Sex: claim.SexFemale,
+		Address: claim.Address{Line1: "9 Elm Ct", City: "Austin", State: "TX", Zip: "787011234"}}
+	if c := by["PRI1"]; len(c.OtherCoverage) != 1 || c.OtherCoverage[0].Insured != want || c.Value(claim.FieldOtherInsuredZip, 0) != "787011234" ||
+		c.Value(claim.FieldOtherInsuredDOB, 0) != "1982-06-07" {
+		t.Errorf("primary claim's other insured = %+v", c.OtherCoverage)
+	}
+	if c := by["SEC1"]; c.PayerID != "87726" || c.Insured != want || c.Relationship != claim.RelationshipSpouse {
+		t.Errorf("secondary claim's insured = %+v (%s, billed to %s)", c.Insured, c.Relationship, c.PayerID)
+	}
+	cols := map[string]bool{}
+	for _, e := range res.Errors {
+		if e.ClaimID == "BAD1" && e.Row == 4 {
+			cols[e.Column] = true
+		}
+		if strings.Contains(e.Error(), "1982-13-45") {
+			t.Errorf("error shows the value: %v", e)
+		}
+	}
+	if !cols["Q"] || !cols["R"] {
+		t.Errorf("errors on the bad DOB (Q) and sex (R): %v", res.Errors)
+	}
+	c := by["PRI1"]
+	if _, err := Correct(&c, claim.FieldOtherInsuredCity, 0, "Round Rock", asOf); err != nil || c.OtherCoverage[0].Insured.Address.City != "Round Rock" {
+		t.Errorf("Correct(other_insured_city): %v %+v", err, c.OtherCoverage[0].Insured.Address)
+	}
+}

@@ -2,6 +2,8 @@ package intake
 
 import (
 	"strings"
+
+	"github.com/rcmbot/rcmbot/internal/claim"
 )
 
 // PersonName is a name as a single "LAST, FIRST MIDDLE" cell gives it.
@@ -80,4 +82,49 @@ func SplitPersonName(s string) (PersonName, error) {
 		n.Middle = strings.Join(mid, " ")
 	}
 	return n, nil
+}
+
+// credentials are the degrees and licences a provider name cell may
+// carry after the name ("SMITH, JOHN A, MD", "SMITH MD, JOHN"), compared
+// without dots: they are not part of the name the 837P sends.
+var credentials = map[string]bool{"MD": true, "DO": true, "NP": true, "PA": true, "PAC": true, "PA-C": true,
+	"DPM": true, "DC": true, "OD": true, "DDS": true, "DMD": true, "PHD": true, "PSYD": true, "RN": true,
+	"APRN": true, "FNP": true, "FNP-C": true, "CRNA": true, "CNM": true, "LCSW": true, "LPC": true,
+	"PT": true, "DPT": true, "OT": true, "AUD": true, "MBBS": true, "FACP": true}
+
+// ParsePractitionerName reads a rendering or referring provider's name
+// written "LAST, FIRST MIDDLE" as SplitPersonName does, with the
+// provider's credentials (MD, DO, NP, PA-C …) dropped wherever they
+// follow the first word, and a leading "Dr." dropped. The
+// suffix (JR, III) is kept with the last name.
+func ParsePractitionerName(s string) (claim.Practitioner, error) {
+	var parts []string
+	first := true
+	for _, part := range strings.Split(s, ",") {
+		var kept []string
+		for _, w := range strings.Fields(part) {
+			bare := strings.ToUpper(strings.ReplaceAll(w, ".", ""))
+			dr := bare == "DR" || bare == "DOCTOR"
+			switch {
+			case first && dr:
+				continue
+			case !first && credentials[bare]: // "DO, MINH": a first word is a name
+				continue
+			}
+			first = false
+			kept = append(kept, w)
+		}
+		if len(kept) > 0 || len(parts) == 0 {
+			parts = append(parts, strings.Join(kept, " "))
+		}
+	}
+	n, err := SplitPersonName(strings.Join(parts, ", "))
+	if err != nil {
+		return claim.Practitioner{}, err
+	}
+	last := n.Last
+	if n.Suffix != "" {
+		last += " " + n.Suffix
+	}
+	return claim.Practitioner{LastName: last, FirstName: n.First, MiddleName: n.Middle}, nil
 }

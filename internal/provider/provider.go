@@ -175,3 +175,16 @@ func completeAddress(a claim.Address) bool {
 	digits := strings.Trim(a.Zip, "0123456789") == ""
 	return a.Line1 != "" && a.City != "" && len(a.State) == 2 && digits && (len(a.Zip) == 5 || len(a.Zip) == 9)
 }
+
+// FacilitiesByNPI returns the facilities that have an NPI, by NPI, as the
+// 837P writer takes them (x12.Envelope837.Facilities). Of two facilities
+// with one NPI the first listed wins.
+func FacilitiesByNPI(fs []Facility) map[string]claim.Facility {
+	out := make(map[string]claim.Facility, len(fs))
+	for _, f := range fs {
+		if _, dup := out[f.NPI]; f.NPI != "" && !dup {
+			out[f.NPI] = claim.Facility{Name: f.Name, NPI: f.NPI, Address: f.Address}
+		}
+	}
+	return out
+}

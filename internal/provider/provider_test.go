@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/x12"
 )
 
@@ -109,4 +110,13 @@ func FuzzReadNPPES(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestFacilitiesByNPI(t *testing.T) {
+	a := claim.Address{Line1: "1 A St", City: "Austin", State: "TX", Zip: "78701"}
+	got := FacilitiesByNPI([]Facility{{ID: "f1", Name: "First", NPI: "1558598797", Address: a},
+		{ID: "f2", Name: "Second", NPI: "1558598797"}, {ID: "f3", Name: "No NPI"}})
+	if len(got) != 1 || got["1558598797"] != (claim.Facility{Name: "First", NPI: "1558598797", Address: a}) {
+		t.Errorf("FacilitiesByNPI = %+v", got)
+	}
 }

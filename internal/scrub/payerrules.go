@@ -430,7 +430,10 @@ func knownField(f claim.Field) bool {
 		claim.FieldInsuredZip, claim.FieldResponsibility, claim.FieldMSPType, claim.FieldOtherPayerID, claim.FieldOtherPayerName,
 		claim.FieldOtherMemberID, claim.FieldOtherGroupNumber, claim.FieldOtherRelationship, claim.FieldPriorPaid,
 		claim.FieldPriorPaidDate, claim.FieldPriorAdjustments, claim.FieldOriginalClaimNumber, claim.FieldFacilityName,
-		claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity, claim.FieldFacilityState, claim.FieldFacilityZip:
+		claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity, claim.FieldFacilityState, claim.FieldFacilityZip,
+		claim.FieldOtherInsuredDOB, claim.FieldOtherInsuredSex, claim.FieldOtherInsuredAddress, claim.FieldOtherInsuredCity,
+		claim.FieldOtherInsuredState, claim.FieldOtherInsuredZip,
+		claim.FieldRenderingLastName, claim.FieldRenderingFirstName, claim.FieldReferringLastName, claim.FieldReferringFirstName:
 		return true
 	}
 	for n := 1; n <= claim.MaxDiagnoses; n++ {

@@ -126,8 +126,8 @@ func ProvidersNeeded(env *x12.Envelope837, claims []claim.Claim, results []scrub
 }
 
 // UnknownRendering returns the distinct rendering NPIs of c (claim and
-// lines, other than the billing NPI, with a valid check digit) that env
-// names no provider for.
+// lines, other than the billing NPI, with a valid check digit) that
+// neither the claims file nor env names.
 func UnknownRendering(env *x12.Envelope837, c *claim.Claim) []string {
 	var out []string
 	for i := -1; i < len(c.Lines); i++ {
@@ -135,7 +135,7 @@ func UnknownRendering(env *x12.Envelope837, c *claim.Claim) []string {
 		if i >= 0 {
 			npi = c.Lines[i].RenderingNPI
 		}
-		if npi == "" || npi == c.Billing.NPI || !scrub.ValidNPI(npi) || env.Practitioners[npi].LastName != "" || slices.Contains(out, npi) {
+		if npi == "" || npi == c.Billing.NPI || !scrub.ValidNPI(npi) || env.Practitioner(c, npi).LastName != "" || slices.Contains(out, npi) {
 			continue
 		}
 		out = append(out, npi)

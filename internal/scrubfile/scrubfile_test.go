@@ -98,3 +98,46 @@ func TestReportAndMarksLocateCells(t *testing.T) {
 		t.Errorf("row errors without a claim: %+v", got)
 	}
 }
+
+// TestRenderingNameFromTheFile: a rendering provider nobody set up but the
+// claims file names lets its claim go clean; the same NPI without a name
+// holds the claim with the 837P finding and is a provider the batch needs.
+func TestRenderingNameFromTheFile(t *testing.T) {
+	header, row, _ := strings.Cut(sample, "\n")
+	c1, _, _ := strings.Cut(row, "\n")
+	body := header + ",rendering_npi,Rendering Provider\n" +
+		c1 + `,1326046822,"WELBY, MARCUS A, MD"` + "\n" +
+		strings.Replace(c1, "C1,P1", "C3,P3", 1) + ",1326046822,\n"
+	r, err := intake.NewReader(strings.NewReader(body), int64(len(body)), "named.csv", intake.Options{AsOf: claim.MustDate("2026-11-29")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	claims, rowErrs, _ := r.Next(10)
+	if len(claims) != 2 || len(rowErrs) != 0 {
+		t.Fatalf("%d claims, row errors %v", len(claims), rowErrs)
+	}
+	ref, err := refdata.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := scrub.New(ref, scrub.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := s.Scrub(claims, scrub.Context{Today: claim.MustDate("2026-11-29")}).Results
+	env := practice.Starter().Envelope837(x12.Envelope{}, ref.Payers)
+	Assess(claims, results, rowErrs, &env)
+	if results[0].Tier != scrub.TierClean {
+		t.Errorf("the claim whose file names its rendering provider: %+v", results[0])
+	}
+	if got := UnknownRendering(&env, &claims[0]); len(got) != 0 {
+		t.Errorf("UnknownRendering of the named claim = %v", got)
+	}
+	if results[1].Tier != scrub.TierHold || !strings.Contains(results[1].Findings[0].Message, "has no name") {
+		t.Errorf("the claim without the name: %+v", results[1])
+	}
+	if need := ProvidersNeeded(&env, claims, results); len(need) != 1 || need[0].NPI != "1326046822" || need[0].Claims != 1 {
+		t.Errorf("ProvidersNeeded = %+v", need)
+	}
+}

@@ -322,6 +322,15 @@ func (d *DB) WorkItems(ctx context.Context, status WorkItemStatus, sweepID strin
 	return out, nil
 }
 
+// WorkItem returns the work item with an ID; none is ErrNotFound.
+func (d *DB) WorkItem(ctx context.Context, id string) (WorkItem, error) {
+	w, err := queryOne(ctx, d.r, workItemDest, "SELECT "+workItemCols+" FROM work_items WHERE id = ?", id)
+	if err != nil {
+		return w, fmt.Errorf("get work item %s: %w", id, err)
+	}
+	return w, nil
+}
+
 // ResolveWorkItem marks a work item resolved by a user, with a note.
 func (d *DB) ResolveWorkItem(ctx context.Context, id, by, note string) error {
 	err := execOne(ctx, d.w, "UPDATE work_items SET status = ?, resolved_at = ?, resolved_by = ?, note = ? WHERE id = ?",

@@ -116,5 +116,11 @@ func TestSweepsAndWorkItems(t *testing.T) {
 		if err := e.db.ResolveWorkItem(ctx, "wi-none", "fran", ""); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("unknown: %v", err)
 		}
+		if wi := must[store.WorkItem](t)(e.db.WorkItem(ctx, "wi-sw-1-el-5")); wi.Status != store.WorkItemResolved || wi.ResolvedBy != "fran" || wi.ResolvedAt.IsZero() {
+			t.Errorf("WorkItem = %+v", wi)
+		}
+		if _, err := e.db.WorkItem(ctx, "wi-none"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("WorkItem of an unknown ID: %v", err)
+		}
 	})
 }

@@ -46,6 +46,9 @@ type ClaimsBot interface {
 	ImportProviders(ctx context.Context, file io.Reader, fileName, by string) (provider.ImportResult, error)
 	// SaveFacility checks and stores a facility.
 	SaveFacility(ctx context.Context, f provider.Facility, by string) (provider.Facility, error)
+	// ResolveWorkItem marks an open work item of a batch resolved by by
+	// (fault.NotFound for another batch's, fault.Conflict when resolved).
+	ResolveWorkItem(ctx context.Context, batchID, itemID, by string) (store.WorkItem, error)
 }
 
 // claimsWeb serves the claims bot: upload, batches, findings, claims,
@@ -70,6 +73,7 @@ func (s *claimsWeb) routes(h handle) {
 	h("GET /batches", route{perm: permView}, s.batchesPage)
 	h("GET /batches/{id}", route{perm: permView, phi: store.AccessViewFindings}, s.batchPage)
 	h("POST /batches/{id}/delete", route{perm: permOperate}, s.deleteBatchForm)
+	h("POST /batches/{id}/work-items/{item}/resolve", route{perm: permReview}, s.resolveWorkItemForm)
 	h("GET /batches/{id}/claims/{claim}", route{perm: permView, phi: store.AccessViewClaim}, s.claimPage)
 	h("POST /batches/{id}/claims/{claim}/review", route{perm: permReview}, s.reviewClaimForm)
 	h("GET /review", route{perm: permView, phi: accessViewReviewQueue}, s.reviewPage)
@@ -88,6 +92,8 @@ func (s *claimsWeb) routes(h handle) {
 	h("GET /api/v1/batches/{id}/findings.csv", route{perm: permView, phi: store.AccessExportFindings}, s.apiFindingsCSV)
 	h("GET /api/v1/batches/{id}/claims/{claim}", route{perm: permView, phi: store.AccessViewClaim}, s.apiClaim)
 	h("POST /api/v1/batches/{id}/review", route{perm: permReview}, s.apiReview)
+	h("GET /api/v1/batches/{id}/work-items", route{perm: permView}, s.apiWorkItems)
+	h("POST /api/v1/batches/{id}/work-items/{item}/resolve", route{perm: permReview}, s.apiResolveWorkItem)
 	h("GET /api/v1/batches/{id}/annotated.xlsx", route{perm: permView, phi: store.AccessDownloadWorkbook}, s.apiAnnotated)
 	h("GET /api/v1/batches/{id}/837p", route{perm: permView, phi: store.AccessDownload837P}, s.api837P)
 	h("GET /api/v1/batches/{id}/submission", route{perm: permView}, s.apiSubmission)

@@ -30,12 +30,14 @@ var claimFieldGroups = []struct {
 	{"Insured", []claim.Field{claim.FieldRelationship, claim.FieldInsuredLastName, claim.FieldInsuredFirstName, claim.FieldInsuredDOB,
 		claim.FieldInsuredSex, claim.FieldInsuredAddress, claim.FieldInsuredCity, claim.FieldInsuredState, claim.FieldInsuredZip}},
 	{"Other payer", []claim.Field{claim.FieldOtherPayerID, claim.FieldOtherPayerName, claim.FieldOtherMemberID, claim.FieldOtherGroupNumber,
-		claim.FieldOtherRelationship, claim.FieldPriorPaid, claim.FieldPriorPaidDate, claim.FieldPriorAdjustments}},
+		claim.FieldOtherRelationship, claim.FieldOtherInsuredDOB, claim.FieldOtherInsuredSex, claim.FieldOtherInsuredAddress,
+		claim.FieldOtherInsuredCity, claim.FieldOtherInsuredState, claim.FieldOtherInsuredZip, claim.FieldPriorPaid, claim.FieldPriorPaidDate, claim.FieldPriorAdjustments}},
 	{"Service facility", []claim.Field{claim.FieldFacilityName, claim.FieldFacilityNPI, claim.FieldFacilityAddress, claim.FieldFacilityCity,
 		claim.FieldFacilityState, claim.FieldFacilityZip}},
 	{"Billing provider", []claim.Field{claim.FieldBillingName, claim.FieldBillingNPI, claim.FieldBillingTIN, claim.FieldBillingTaxonomy,
 		claim.FieldBillingAddress, claim.FieldBillingCity, claim.FieldBillingState, claim.FieldBillingZip}},
-	{"Claim", []claim.Field{claim.FieldRenderingNPI, claim.FieldReferringNPI, claim.FieldPlaceOfService, claim.FieldFrequencyCode,
+	{"Claim", []claim.Field{claim.FieldRenderingNPI, claim.FieldRenderingLastName, claim.FieldRenderingFirstName,
+		claim.FieldReferringNPI, claim.FieldReferringLastName, claim.FieldReferringFirstName, claim.FieldPlaceOfService, claim.FieldFrequencyCode,
 		claim.FieldOriginalClaimNumber, claim.FieldTotalCharge}},
 }
 
@@ -83,6 +85,9 @@ type valueView struct {
 	Value    string
 	Severity string // "error", "warning" or "" (no finding)
 	Notes    []store.Finding
+	// Filled says the file left the value blank and the patient's stored
+	// record filled it.
+	Filled bool
 }
 
 type fieldSection struct {
@@ -172,7 +177,8 @@ func buildClaimView(rec *store.ClaimRecord) ([]fieldSection, []valueView, []line
 		sec := fieldSection{Title: g.Title}
 		for _, f := range g.Fields {
 			notes, sev := findingsAbout(rec, f, 0, sameField(f))
-			sec.Values = append(sec.Values, valueView{Field: f, Label: fieldLabel(f), Value: c.Value(f, 0), Severity: sev, Notes: notes})
+			sec.Values = append(sec.Values, valueView{Field: f, Label: fieldLabel(f), Value: c.Value(f, 0), Severity: sev, Notes: notes,
+				Filled: slices.Contains(c.Filled, f)})
 		}
 		sections = append(sections, sec)
 	}

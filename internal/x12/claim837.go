@@ -47,6 +47,26 @@ type Envelope837 struct {
 	// HM HMO, CI commercial …); Check837P refuses a claim whose payers
 	// are not listed, rather than guess.
 	FilingIndicators map[string]string `json:"filing_indicators,omitempty"`
+	// Facilities are the service facilities set up, by NPI: a claim that
+	// names a facility NPI without its address gets the name and address
+	// of loop 2310C from here.
+	Facilities map[string]claim.Facility `json:"facilities,omitempty"`
+}
+
+// Facility returns the service facility the 837P gives claim c: the
+// claim's own, filled from the facility set up with its NPI when the
+// claim gives the NPI but no street address (the name too when blank).
+func (env *Envelope837) Facility(c *claim.Claim) claim.Facility {
+	f := c.Facility
+	set, ok := env.Facilities[f.NPI]
+	if f.NPI == "" || f.Address.Line1 != "" || !ok {
+		return f
+	}
+	f.Address = set.Address
+	if f.Name == "" {
+		f.Name = set.Name
+	}
+	return f
 }
 
 // Submitter is the sender of an 837P (loop 1000A): its name and electronic
@@ -68,9 +88,30 @@ type Party struct {
 // Practitioner is a rendering or referring provider's name (and taxonomy
 // for the rendering provider's PRV segment).
 type Practitioner struct {
-	LastName  string `json:"last_name"`
-	FirstName string `json:"first_name,omitempty"`
-	Taxonomy  string `json:"taxonomy,omitempty"`
+	LastName   string `json:"last_name"`
+	FirstName  string `json:"first_name,omitempty"`
+	MiddleName string `json:"middle_name,omitempty"`
+	Taxonomy   string `json:"taxonomy,omitempty"`
+}
+
+// Practitioner returns the name the 837P gives provider npi on claim c:
+// the name the claims file gave for the claim's rendering or referring
+// provider when it gave one, else the one set up for the NPI
+// (Practitioners). The taxonomy always comes from the setup.
+func (env *Envelope837) Practitioner(c *claim.Claim, npi string) Practitioner {
+	p := env.Practitioners[npi]
+	var named claim.Practitioner
+	switch {
+	case npi == "":
+		return p
+	case npi == c.RenderingNPI && c.Rendering.LastName != "":
+		named = c.Rendering
+	case npi == c.ReferringNPI && c.Referring.LastName != "":
+		named = c.Referring
+	default:
+		return p
+	}
+	return Practitioner{LastName: named.LastName, FirstName: named.FirstName, MiddleName: named.MiddleName, Taxonomy: p.Taxonomy}
 }
 
 // Manifest837 says what Write837P put in which transaction set, so
@@ -196,8 +237,8 @@ func Check837P(env *Envelope837, c *claim.Claim) error {
 		}
 		if !validNPI(p.npi) {
 			bad(0, p.field, "%s NPI %q must be 10 digits", p.role, p.npi)
-		} else if env.Practitioners[p.npi].LastName == "" {
-			bad(0, p.field, "%s provider NPI %s has no name: add it to the practitioners list (the 837P requires NM103)", p.role, p.npi)
+		} else if env.Practitioner(c, p.npi).LastName == "" {
+			bad(0, p.field, "%s provider NPI %s has no name: give it in the claims file or set the provider up (the 837P requires NM103)", p.role, p.npi)
 		}
 	}
 	checkCoverage(env, c, bad)
@@ -211,7 +252,7 @@ func Check837P(env *Envelope837, c *claim.Claim) error {
 		if npi := l.RenderingNPI; npi != "" && npi != c.RenderingNPI {
 			if !validNPI(npi) {
 				bad(i+1, claim.FieldRenderingNPI, "line rendering NPI %q must be 10 digits", npi)
-			} else if env.Practitioners[npi].LastName == "" {
+			} else if env.Practitioner(c, npi).LastName == "" {
 				bad(i+1, claim.FieldRenderingNPI, "rendering provider NPI %s has no name: add it to the practitioners list (loop 2420A requires NM103)", npi)
 			}
 		}
@@ -255,15 +296,16 @@ func checkLengths(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, s
 		{claim.FieldPatientZip, 0, "patient ZIP code", "N403", p.Address.Zip, 15},
 		{claim.FieldPriorAuth, 0, "prior authorisation number", "2300 REF02", c.PriorAuth, 50},
 	}
-	limits = append(limits, coverageLimits(c)...)
+	limits = append(limits, coverageLimits(env, c)...)
 	for _, npi := range []struct {
 		npi   string
 		field claim.Field
 		role  string
 	}{{c.ReferringNPI, claim.FieldReferringNPI, "referring"}, {c.RenderingNPI, claim.FieldRenderingNPI, "rendering"}} {
-		if pr, ok := env.Practitioners[npi.npi]; ok && npi.npi != "" {
+		if pr := env.Practitioner(c, npi.npi); npi.npi != "" {
 			limits = append(limits, elementLimit{npi.field, 0, npi.role + " provider's last name", "NM103", pr.LastName, 60},
-				elementLimit{npi.field, 0, npi.role + " provider's first name", "NM104", pr.FirstName, 35})
+				elementLimit{npi.field, 0, npi.role + " provider's first name", "NM104", pr.FirstName, 35},
+				elementLimit{npi.field, 0, npi.role + " provider's middle name", "NM105", pr.MiddleName, 25})
 		}
 	}
 	for i := range c.Lines {
@@ -549,17 +591,13 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 	}
 	w.end()
 	if npi := c.ReferringNPI; npi != "" {
-		p := env.Practitioners[npi]
-		w.seg("NM1", "DN", "1", upper(p.LastName), upper(p.FirstName), "", "", "", "XX", npi)
+		p := env.Practitioner(c, npi)
+		w.seg("NM1", "DN", "1", upper(p.LastName), upper(p.FirstName), upper(p.MiddleName), "", "", "XX", npi)
 	}
 	if npi := c.RenderingNPI; npi != "" && npi != c.Billing.NPI {
-		p := env.Practitioners[npi]
-		w.seg("NM1", "82", "1", upper(p.LastName), upper(p.FirstName), "", "", "", "XX", npi)
-		if p.Taxonomy != "" {
-			w.seg("PRV", "PE", "PXC", upper(p.Taxonomy))
-		}
+		w.rendering837(env.Practitioner(c, npi), npi)
 	}
-	w.facility837(c)
+	w.facility837(env.Facility(c), c)
 	w.otherPayers837(env, c)
 	ptrs := make([]string, 0, maxDiagnosisPointersLine)
 	for i := range c.Lines {
@@ -594,13 +632,18 @@ func (w *writer) claim837(env *Envelope837, c *claim.Claim) {
 		}
 		// 2420A rendering provider: only when the line's differs from the claim's.
 		if npi := l.RenderingNPI; npi != "" && npi != c.RenderingNPI && npi != c.Billing.NPI {
-			p := env.Practitioners[npi]
-			w.seg("NM1", "82", "1", upper(p.LastName), upper(p.FirstName), "", "", "", "XX", npi)
-			if p.Taxonomy != "" {
-				w.seg("PRV", "PE", "PXC", upper(p.Taxonomy))
-			}
+			w.rendering837(env.Practitioner(c, npi), npi)
 		}
 		w.linePrior837(c, l)
+	}
+}
+
+// rendering837 writes a rendering provider (loop 2310B or 2420A): NM1*82
+// and, when the taxonomy is known, PRV*PE.
+func (w *writer) rendering837(p Practitioner, npi string) {
+	w.seg("NM1", "82", "1", upper(p.LastName), upper(p.FirstName), upper(p.MiddleName), "", "", "XX", npi)
+	if p.Taxonomy != "" {
+		w.seg("PRV", "PE", "PXC", upper(p.Taxonomy))
 	}
 }
 

@@ -59,7 +59,7 @@ func checkCoverage(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, 
 	if c.FrequencyCode.NeedsOriginal() && c.OriginalClaimNumber == "" {
 		bad(0, claim.FieldOriginalClaimNumber, "frequency code %s (replacement/void) needs the payer's claim control number of the original claim (REF*F8)", c.FrequencyCode)
 	}
-	checkFacility(c, bad)
+	checkFacility(env, c, bad)
 	if hasLinePrior(c) && linePayer(c) == nil {
 		bad(0, claim.FieldLinePriorPaid, "the lines carry a prior payer's payments but the claim names no prior payer that adjudicated it (2320 AMT*D)")
 	}
@@ -122,6 +122,12 @@ func checkOtherCoverage(env *Envelope837, c *claim.Claim, resp claim.Responsibil
 		}
 		if !o.Relationship.IsSelf() && (!o.Relationship.Valid() || o.Insured.LastName == "") {
 			bad(0, claim.FieldOtherRelationship, "the other coverage's insured is not the patient: give a valid relationship code and the insured's name (2330A)")
+		}
+		if a := o.Insured.Address; (a != claim.Address{}) && (a.Line1 == "" || !validCityStateZip(a)) {
+			bad(0, claim.FieldOtherInsuredZip, "the other coverage's insured's address needs a street, a city, a 2-letter state and a 5- or 9-digit ZIP code (2330A N3/N4)")
+		}
+		if s := o.Insured.Sex; s != "" && s != claim.SexFemale && s != claim.SexMale && s != claim.SexUnknown {
+			bad(0, claim.FieldOtherInsuredSex, "the other coverage's insured's sex %q must be F, M or U", s)
 		}
 		if _, ok := env.FilingIndicator(o.PayerID); !ok && o.PayerID != "" {
 			bad(0, claim.FieldOtherPayerID, "other payer %s has no claim filing indicator (2320 SBR09): add claim_filing_indicator to the payer directory", o.PayerID)
@@ -230,8 +236,8 @@ func (w *writer) linePrior837(c *claim.Claim, l *claim.Line) {
 
 // checkFacility checks the service facility (2310C) and that a facility
 // place of service has one.
-func checkFacility(c *claim.Claim, bad func(int, claim.Field, string, ...any)) {
-	f := &c.Facility
+func checkFacility(env *Envelope837, c *claim.Claim, bad func(int, claim.Field, string, ...any)) {
+	f := env.Facility(c)
 	if f.IsZero() {
 		if claim.IsFacilityPOS(c.PlaceOfService) {
 			bad(0, claim.FieldFacilityName, "place of service %s is a facility: the claim needs the service facility's name and address (loop 2310C)", c.PlaceOfService)
@@ -255,8 +261,8 @@ func checkFacility(c *claim.Claim, bad func(int, claim.Field, string, ...any)) {
 }
 
 // coverageLimits are the element limits of the coverage loops.
-func coverageLimits(c *claim.Claim) []elementLimit {
-	in, f := &c.Insured, &c.Facility
+func coverageLimits(env *Envelope837, c *claim.Claim) []elementLimit {
+	in, f := &c.Insured, env.Facility(c)
 	l := []elementLimit{
 		{claim.FieldInsuredLastName, 0, "insured's last name", "2010BA NM103", in.LastName, 60},
 		{claim.FieldInsuredFirstName, 0, "insured's first name", "2010BA NM104", in.FirstName, 35},
@@ -278,7 +284,10 @@ func coverageLimits(c *claim.Claim) []elementLimit {
 			elementLimit{claim.FieldOtherMemberID, 0, "other member ID", "2330A NM109", o.MemberID, 80},
 			elementLimit{claim.FieldOtherGroupNumber, 0, "other group number", "2320 SBR03", o.GroupNumber, 50},
 			elementLimit{claim.FieldOtherRelationship, 0, "other insured's last name", "2330A NM103", o.Insured.LastName, 60},
-			elementLimit{claim.FieldOtherRelationship, 0, "other insured's first name", "2330A NM104", o.Insured.FirstName, 35})
+			elementLimit{claim.FieldOtherRelationship, 0, "other insured's first name", "2330A NM104", o.Insured.FirstName, 35},
+			elementLimit{claim.FieldOtherInsuredAddress, 0, "other insured's address line 1", "2330A N301", o.Insured.Address.Line1, 55},
+			elementLimit{claim.FieldOtherInsuredAddress, 0, "other insured's address line 2", "2330A N302", o.Insured.Address.Line2, 55},
+			elementLimit{claim.FieldOtherInsuredCity, 0, "other insured's city", "2330A N401", o.Insured.Address.City, 30})
 	}
 	return l
 }
@@ -303,10 +312,13 @@ func (w *writer) subscriber837(env *Envelope837, hl int, sub []*claim.Claim) int
 	w.seg("SBR", string(c.Responsibility.Or()), rel, c.GroupNumber, "", string(c.MSPType), "", "", "", filing)
 	s := c.Subscriber()
 	w.person("IL", s, "MI", c.MemberID)
-	if s.Address.Line1 != "" {
+	// 2010BA N3/N4 and DMG: "required when the patient is the subscriber
+	// or considered to be the subscriber; if not required, do not send"
+	// (X12 RFIs 1496 and 2281): a dependant's address and DMG go in 2010CA.
+	if !dependant && s.Address.Line1 != "" {
 		w.address(s.Address)
 	}
-	if !s.DOB.IsZero() {
+	if !dependant && !s.DOB.IsZero() {
 		w.seg("DMG", "D8", s.DOB.Compact(), string(orUnknown(s.Sex)))
 	}
 	w.seg("NM1", "PR", "2", upper(c.PayerName), "", "", "", "", "PI", c.PayerID)
@@ -339,10 +351,9 @@ func orUnknown(s claim.Sex) claim.Sex {
 	return s
 }
 
-// facility837 writes loop 2310C when the claim names a service facility
-// whose address is not the billing provider's.
-func (w *writer) facility837(c *claim.Claim) {
-	f := &c.Facility
+// facility837 writes loop 2310C, facility f of claim c, when the claim
+// names a service facility whose address is not the billing provider's.
+func (w *writer) facility837(f claim.Facility, c *claim.Claim) {
 	if f.IsZero() || (f.Address == c.Billing.Address && !claim.IsFacilityPOS(c.PlaceOfService)) {
 		return
 	}
@@ -377,6 +388,9 @@ func (w *writer) otherPayers837(env *Envelope837, c *claim.Claim) {
 			insured = &o.Insured
 		}
 		w.person("IL", insured, "MI", o.MemberID)
+		if insured != &c.Patient && insured.Address.Line1 != "" {
+			w.address(insured.Address) // 2330A N3/N4, situational
+		}
 		w.seg("NM1", "PR", "2", upper(o.PayerName), "", "", "", "", "PI", o.PayerID)
 		if lp := linePayer(c); o.Adjudication != nil && !(lp != nil && lp.PayerID == o.PayerID && hasLinePrior(c)) {
 			a := o.Adjudication

@@ -62,7 +62,82 @@ func coverageClaims() []claim.Claim {
 
 	hospital := base[2] // POS 22 with its facility
 	hospital.Relationship = claim.RelationshipSelf
-	return []claim.Claim{subscriber, kid, secondary, lines, replacement, void, hospital, base[3], msp}
+
+	// The claims file names rendering and referring providers nobody set up.
+	named := base[0]
+	named.ID = "NAMED1"
+	named.RenderingNPI, named.Rendering = npiFileRendering, claim.Practitioner{LastName: "Welby", FirstName: "Marcus", MiddleName: "A"}
+	named.ReferringNPI, named.Referring = npiFileReferring, claim.Practitioner{LastName: "Kildare", FirstName: "James"}
+
+	// The secondary coverage is the spouse's, with the spouse's address (2330A N3/N4).
+	spouse := base[0]
+	spouse.ID = "OTH1"
+	spouse.OtherCoverage = []claim.Coverage{{Responsibility: claim.Secondary, PayerID: "87726", PayerName: "UnitedHealthcare",
+		MemberID: "UHC5550002", Relationship: claim.RelationshipSpouse,
+		Insured: claim.Patient{LastName: "Gonzalez", FirstName: "Carlos", DOB: d("1969-01-05"), Sex: claim.SexMale,
+			Address: claim.Address{Line1: "88 Ranch Rd", City: "Austin", State: "TX", Zip: "787451234"}}}}
+	return []claim.Claim{subscriber, kid, secondary, lines, replacement, void, hospital, base[3], msp, named, spouse}
+}
+
+// NPIs only the claims file names (valid check digits, not in testEnvelope837).
+const (
+	npiFileRendering = "1326046822"
+	npiFileReferring = "1508880733"
+)
+
+// TestWrite837PNamesFromTheFile: rendering and referring names given in the
+// claims file go out in 2310B and 2310A without any provider set up, win
+// over the setup's names, keep the setup's taxonomy, and 2310B is still
+// left out when the rendering provider is the billing provider.
+func TestWrite837PNamesFromTheFile(t *testing.T) {
+	env := testEnvelope837()
+	named := coverageClaims()[9]
+	if err := Check837P(&env, &named); err != nil {
+		t.Fatalf("Check837P of a claim whose file names its providers: %v", err)
+	}
+	data, _ := write837(t, env, []claim.Claim{named})
+	_, loop := segmentsOf(t, data, "NAMED1")
+	for _, want := range []string{"NM1*DN*1*KILDARE*JAMES****XX*" + npiFileReferring, "NM1*82*1*WELBY*MARCUS*A***XX*" + npiFileRendering} {
+		if !slices.Contains(loop, want) {
+			t.Errorf("2310 loops %q lack %s", loop, want)
+		}
+	}
+	if slices.ContainsFunc(loop, func(s string) bool { return strings.HasPrefix(s, "PRV*PE") }) {
+		t.Errorf("PRV written for a provider with no taxonomy set up: %q", loop)
+	}
+
+	// The file's name wins over the setup's; the setup's taxonomy stays.
+	over := demoClaims()[0]
+	over.Rendering = claim.Practitioner{LastName: "Patel-Shah", FirstName: "Anita"}
+	data, _ = write837(t, env, []claim.Claim{over})
+	_, loop = segmentsOf(t, data, over.ID)
+	if !slices.Contains(loop, "NM1*82*1*PATEL-SHAH*ANITA****XX*"+npiPatel) || !slices.Contains(loop, "PRV*PE*PXC*207Q00000X") {
+		t.Errorf("file name over the setup: %q", loop)
+	}
+
+	// Rendering = billing: no 2310B, even with a name in the file.
+	self := named
+	self.RenderingNPI = self.Billing.NPI
+	data, _ = write837(t, env, []claim.Claim{self})
+	_, loop = segmentsOf(t, data, self.ID)
+	if slices.ContainsFunc(loop, func(s string) bool { return strings.HasPrefix(s, "NM1*82") }) {
+		t.Errorf("2310B written for the billing provider: %q", loop)
+	}
+
+	// Without the file's name and without a setup, the claim is refused on its field.
+	bare := named
+	bare.Rendering, bare.Referring = claim.Practitioner{}, claim.Practitioner{}
+	err := Check837P(&env, &bare)
+	for _, f := range []claim.Field{claim.FieldRenderingNPI, claim.FieldReferringNPI} {
+		if !hasClaimError(err, "NAMED1", 0, f, "has no name") {
+			t.Errorf("Check837P without names: %v; want a %s error", err, f)
+		}
+	}
+	long := named
+	long.Rendering.LastName = strings.Repeat("W", 61)
+	if err := Check837P(&env, &long); !hasClaimError(err, "NAMED1", 0, claim.FieldRenderingNPI, "at most 60") {
+		t.Errorf("Check837P of a 61-character rendering name: %v", err)
+	}
 }
 
 // segmentsOf returns the segments of claim id's 2300 loop (CLM up to the
@@ -147,13 +222,15 @@ func TestWrite837PCoverage(t *testing.T) {
 		t.Errorf("subscriber loops:\n%s\nwant:\n%s", strings.Join(sub, "\n"), strings.Join(wantSub, "\n"))
 	}
 
-	// The dependant: 2000B names the mother (SBR02 empty, HL04 1), 2000C
-	// the child (HL child of 2000B, PAT*19, NM1*QC with the address and DMG).
+	// The dependant: 2000B names the mother (SBR02 empty, HL04 1) without
+	// N3/N4/DMG, which 2010BA sends only when the patient is the
+	// subscriber; 2000C the child (HL child of 2000B, PAT*19, NM1*QC with
+	// the address and DMG).
 	sub, _ = segmentsOf(t, data, "DEP1")
 	hl := strings.Split(sub[0], "*")[1]
 	n, _ := strconv.Atoi(hl)
 	wantSub = []string{"HL*" + hl + "*1*22*1", "SBR*P**GRP7781******CI", "NM1*IL*1*GONZALEZ*MARIA****MI*W123456789",
-		"N3*415 OAK HOLLOW LN", "N4*AUSTIN*TX*78745", "DMG*D8*19710814*F", "NM1*PR*2*AETNA*****PI*60054",
+		"NM1*PR*2*AETNA*****PI*60054",
 		"HL*" + strconv.Itoa(n+1) + "*" + hl + "*23*0", "PAT*19", "NM1*QC*1*GONZALEZ*LUCIA*M", "N3*415 OAK HOLLOW LN",
 		"N4*AUSTIN*TX*78745", "DMG*D8*20160520*F"}
 	if !slices.Equal(sub, wantSub) {
@@ -307,5 +384,70 @@ func TestCheck837PCoverage(t *testing.T) {
 	var buf bytes.Buffer
 	if _, err := Write837P(&buf, env, []claim.Claim{noAddress}); err == nil || buf.Len() != 0 {
 		t.Errorf("Write837P wrote a claim Check837P refuses: %v", err)
+	}
+}
+
+// TestWrite837PFacilityFromTheSetup: a claim at a facility POS that names
+// only the facility's NPI gets its 2310C name and address from the
+// facilities set up; the claim's own address wins; without a setup the
+// claim is refused on the facility.
+func TestWrite837PFacilityFromTheSetup(t *testing.T) {
+	env := testEnvelope837()
+	hospital := coverageClaims()[6]
+	set := hospital.Facility
+	if set.NPI == "" || !claim.IsFacilityPOS(hospital.PlaceOfService) {
+		t.Fatalf("test claim %s has no facility NPI or POS %s", hospital.ID, hospital.PlaceOfService)
+	}
+	env.Facilities = map[string]claim.Facility{set.NPI: set}
+	byNPI := hospital
+	byNPI.Facility = claim.Facility{NPI: set.NPI}
+	if err := Check837P(&env, &byNPI); err != nil {
+		t.Fatalf("Check837P of a facility named by NPI: %v", err)
+	}
+	data, _ := write837(t, env, []claim.Claim{byNPI})
+	_, loop := segmentsOf(t, data, byNPI.ID)
+	want := []string{"NM1*77*2*" + strings.ToUpper(set.Name) + "*****XX*" + set.NPI, "N3*" + strings.ToUpper(set.Address.Line1)}
+	for _, w := range want {
+		if !slices.ContainsFunc(loop, func(s string) bool {
+			return strings.EqualFold(s, w) || strings.HasPrefix(strings.ToUpper(s), strings.ToUpper(w))
+		}) {
+			t.Errorf("2310C from the setup: %q lacks %s", loop, w)
+		}
+	}
+	own := byNPI
+	own.Facility.Name, own.Facility.Address = "Clinic Annex", claim.Address{Line1: "5 Side St", City: "Austin", State: "TX", Zip: "78701"}
+	data, _ = write837(t, env, []claim.Claim{own})
+	if _, loop = segmentsOf(t, data, own.ID); !slices.Contains(loop, "N3*5 SIDE ST") || !slices.Contains(loop, "NM1*77*2*CLINIC ANNEX*****XX*"+set.NPI) {
+		t.Errorf("the claim's own facility address: %q", loop)
+	}
+	env.Facilities = nil
+	if err := Check837P(&env, &byNPI); !hasClaimError(err, byNPI.ID, 0, claim.FieldFacilityAddress, "no street address") {
+		t.Errorf("Check837P of a facility NPI nobody set up: %v", err)
+	}
+}
+
+// TestWrite837POtherInsured: the other coverage's insured, when not the
+// patient, goes in 2330A with the address the file gave (N3/N4), and a
+// partial address or a bad sex is refused on the field.
+func TestWrite837POtherInsured(t *testing.T) {
+	env := testEnvelope837()
+	c := coverageClaims()[10]
+	data, _ := write837(t, env, []claim.Claim{c})
+	check837(t, data, []claim.Claim{c})
+	_, loop := segmentsOf(t, data, c.ID)
+	i := slices.Index(loop, "NM1*IL*1*GONZALEZ*CARLOS****MI*UHC5550002")
+	if i < 0 || i+3 >= len(loop) || loop[i+1] != "N3*88 RANCH RD" || loop[i+2] != "N4*AUSTIN*TX*787451234" || !strings.HasPrefix(loop[i+3], "NM1*PR*2*UNITEDHEALTHCARE") {
+		t.Errorf("2330A of the spouse: %q", loop)
+	}
+	if !slices.Contains(loop, "SBR*S*01*******CI") {
+		t.Errorf("2320 SBR of the spouse's coverage: %q", loop)
+	}
+	bad := c
+	bad.OtherCoverage = slices.Clone(c.OtherCoverage)
+	bad.OtherCoverage[0].Insured.Address.Zip = ""
+	bad.OtherCoverage[0].Insured.Sex = "X"
+	err := Check837P(&env, &bad)
+	if !hasClaimError(err, c.ID, 0, claim.FieldOtherInsuredZip, "2330A N3/N4") || !hasClaimError(err, c.ID, 0, claim.FieldOtherInsuredSex, "F, M or U") {
+		t.Errorf("Check837P of a partial other-insured address and sex X: %v", err)
 	}
 }
