@@ -103,7 +103,7 @@ func TestEligibilityCommands(t *testing.T) {
 
 	sample := filepath.Join(Fixture("x12"), "demo.271")
 	if _, err := os.Stat(sample); err != nil {
-		t.Skipf("no 271 fixture: %v", err)
+		t.Fatalf("no 271 fixture: %v", err)
 	}
 	out, errOut, code = run("x12", "parse", sample, "--format", "json")
 	var d struct {

@@ -17,7 +17,7 @@ func TestWeeklyReport(t *testing.T) {
 		ctx := context.Background()
 		ny, err := time.LoadLocation("America/New_York")
 		if err != nil {
-			t.Skip("no time zone data:", err)
+			t.Fatal("no time zone data:", err)
 		}
 		// Sunday 1 March 22:00 in New York (week 9) is Monday in UTC (week 10).
 		b0 := newBatch(t, e.db, store.NewBatch{ID: "b-0", CreatedAt: time.Date(2026, 3, 2, 3, 0, 0, 0, time.UTC)})
