@@ -1,42 +1,18 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rcmbot/rcmbot/internal/keyring"
-	"github.com/rcmbot/rcmbot/internal/store"
 )
 
 // TestAuditBotCommands: import (stored, bad rows named, exit 2), alerts,
 // reports and the monthly review as PDF and xlsx, on a real SQLite store
 // (no Temporal needed with --no-scan).
 func TestAuditBotCommands(t *testing.T) {
-	data := t.TempDir()
-	id, key := keyring.NewEntry()
-	t.Setenv("RCMBOT_DATA_DIR", data)
-	t.Setenv("RCMBOT_KEYS", "active="+id+";"+id+"="+key)
-	t.Setenv("RCMBOT_TIMEZONE", "UTC")
-	db, err := store.Open(context.Background(), "sqlite://"+filepath.Join(data, "rcmbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := sqliteDataDir(t)
 	access := write("access.csv", "time,user_id,patient_id,action,workstation,ip\n2026-03-02T09:30:00Z,nurse1,p1,view,ed-1,10.0.0.1\n2026-03-02T09:31:00Z,nurse1,p1,shred,ed-1,10.0.0.1\n")
 	staff := write("staff.csv", "user_id,last_name,first_name,department,role,address,zip,hire_date,termination_date,shift_start,shift_end\nnurse1,Adeyemi,Tola,ED,nurse,1 Oak St,02134,2020-01-01,,,\n")
 	out, errOut, code := run(t, "audit", "import", "--access-log", access, "--staff", staff, "--label", "March", "--no-scan")
@@ -64,7 +40,7 @@ func TestAuditBotCommands(t *testing.T) {
 		t.Fatalf("monthly: %d %s", code, out)
 	}
 	for _, f := range []string{"pdf", "xlsx"} {
-		p := filepath.Join(dir, "review."+f)
+		p := filepath.Join(t.TempDir(), "review."+f)
 		if out, errOut, code := run(t, "audit", "report", "monthly", "--month", "2026-03", "--format", f, "--out", p); code != 0 {
 			t.Fatalf("%s: %d %s %s", f, code, out, errOut)
 		}

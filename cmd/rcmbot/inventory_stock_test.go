@@ -1,44 +1,19 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
-	"github.com/rcmbot/rcmbot/internal/keyring"
-	"github.com/rcmbot/rcmbot/internal/store"
 )
 
 // TestInventoryStockCommands: items, lots and report from the command
 // line on a real SQLite store (no Temporal needed).
 func TestInventoryStockCommands(t *testing.T) {
-	data := t.TempDir()
-	id, key := keyring.NewEntry()
-	t.Setenv("RCMBOT_DATA_DIR", data)
-	t.Setenv("RCMBOT_KEYS", "active="+id+";"+id+"="+key)
-	t.Setenv("RCMBOT_TIMEZONE", "UTC")
-	db, err := store.Open(context.Background(), "sqlite://"+filepath.Join(data, "rcmbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	dir := t.TempDir()
-	write := func(name, body string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := sqliteDataDir(t)
 	today := claim.DateOf(time.Now().UTC())
 	items := write("items.csv", "sku,description,unit_cost,lead_time_days,shelf_life_days,on_hand\nGLV-M,Gloves M,2,3,,500\nVAC-FLU,Flu vaccine,20,5,365,1\n")
 	var usage strings.Builder

@@ -1,32 +1,16 @@
 package main
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rcmbot/rcmbot/internal/keyring"
-	"github.com/rcmbot/rcmbot/internal/store"
 )
 
 // TestScheduleImportCommands: the demo's exports from the command line
 // on a real SQLite store (no Temporal needed); a file with bad rows
 // exits 2 naming each row, an unknown kind exits 1.
 func TestScheduleImportCommands(t *testing.T) {
-	data := t.TempDir()
-	id, key := keyring.NewEntry()
-	t.Setenv("RCMBOT_DATA_DIR", data)
-	t.Setenv("RCMBOT_KEYS", "active="+id+";"+id+"="+key)
-	t.Setenv("RCMBOT_TIMEZONE", "UTC")
-	db, err := store.Open(context.Background(), "sqlite://"+filepath.Join(data, "rcmbot.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	sqliteDataDir(t)
 	imports := filepath.Join("..", "..", "fixtures", "scheduling", "imports")
 	out, errOut, code := run(t, "schedule", "import", "templates", filepath.Join(imports, "templates.csv"), "--visit-type", "FU=15", "--visit-type", "NEW=30", "--visit-type", "LONG=45")
 	if code != 0 || !strings.Contains(out, "3 stored, 0 rows refused") {
