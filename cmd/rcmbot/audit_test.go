@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rcmbot/rcmbot/internal/auditlog"
 )
 
 // run runs rcmbot with args and returns what it printed and its exit status.
@@ -153,7 +155,7 @@ func TestAuditKeygen(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("signing key file: %v %v", fi, err)
 	}
-	if _, err := readVerifier(filepath.Join(dir, "audit.vkey")); err != nil {
+	if _, err := auditlog.ReadVerifier(filepath.Join(dir, "audit.vkey")); err != nil {
 		t.Error(err)
 	}
 }

@@ -37,7 +37,7 @@ func (a *app) auditSigner() (note.Signer, error) {
 // auditVerifier loads the audit verifier key (RCMBOT_AUDIT_VERIFIER_KEY,
 // inline or a file); nil when it names a file that does not exist.
 func (a *app) auditVerifier() (note.Verifier, error) {
-	return readVerifier(a.cfg.AuditVerifierKey)
+	return auditlog.ReadVerifier(a.cfg.AuditVerifierKey)
 }
 
 // sealAccessLog makes db sign a checkpoint of the PHI access log into the

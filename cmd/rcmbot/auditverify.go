@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -103,7 +102,7 @@ func (a *app) auditTrust(key string, files []string) (note.Verifier, []auditlog.
 	if key == "" {
 		key = a.cfg.AuditVerifierKey
 	}
-	v, err := readVerifier(key)
+	v, err := auditlog.ReadVerifier(key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -222,26 +221,6 @@ checkpoint signed (tampering), 2 when something cannot be read.`,
 	_ = cmd.MarkFlagRequired("out")
 	config.Bind(cmd.Flags(), &a.cfg, "db-url", "audit-verifier-key", "audit-checkpoints")
 	return cmd
-}
-
-// readVerifier reads a verifier key given inline or as a file; nil when
-// key is neither a key nor an existing file.
-func readVerifier(key string) (note.Verifier, error) {
-	if v, err := note.NewVerifier(key); err == nil {
-		return v, nil
-	}
-	b, err := os.ReadFile(key)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("audit verifier key: %w", err)
-	}
-	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("audit verifier key %s: not a verifier key (want name+hash+key): %w", key, err)
-	}
-	return v, nil
 }
 
 func newAuditKeygenCmd(*app) *cobra.Command {

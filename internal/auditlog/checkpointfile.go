@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // CheckpointFile is an append-only file of signed checkpoints, kept
@@ -131,4 +133,25 @@ func Sample(cps []Trusted, n int) []Trusted {
 		out = append(out, cps[i*(len(cps)-1)/(n-1)])
 	}
 	return append(out, cps[len(cps)-1])
+}
+
+// ReadVerifier reads the audit verifier key (RCMBOT_AUDIT_VERIFIER_KEY),
+// given inline ("name+hash+key") or as a file holding it; nil and no error
+// when key is neither a key nor an existing file.
+func ReadVerifier(key string) (note.Verifier, error) {
+	if v, err := note.NewVerifier(key); err == nil {
+		return v, nil
+	}
+	b, err := os.ReadFile(key)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit verifier key: %w", err)
+	}
+	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("audit verifier key %s: not a verifier key (want name+hash+key): %w", key, err)
+	}
+	return v, nil
 }

@@ -2,15 +2,12 @@ package bots
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"golang.org/x/mod/sumdb/note"
 
 	"github.com/rcmbot/rcmbot/activities"
 	"github.com/rcmbot/rcmbot/internal/auditbot"
@@ -100,7 +97,7 @@ func (e Env) auditActivities() (*activities.Audit, error) {
 		a.Mail = m
 	}
 	a.Verify = func(ctx context.Context) (*auditlog.Report, error) {
-		v, err := auditVerifier(cfg.AuditVerifierKey)
+		v, err := auditlog.ReadVerifier(cfg.AuditVerifierKey)
 		if err != nil || v == nil {
 			return nil, err
 		}
@@ -115,23 +112,3 @@ func (e Env) auditActivities() (*activities.Audit, error) {
 
 // auditVerifySample is how many checkpoints the daily verification checks.
 const auditVerifySample = 256
-
-// auditVerifier reads the audit verifier key given inline or as a file;
-// nil when it is neither.
-func auditVerifier(key string) (note.Verifier, error) {
-	if v, err := note.NewVerifier(key); err == nil {
-		return v, nil
-	}
-	b, err := os.ReadFile(key)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("audit verifier key: %w", err)
-	}
-	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
-	if err != nil {
-		return nil, fmt.Errorf("audit verifier key %s: not a verifier key", key)
-	}
-	return v, nil
-}
