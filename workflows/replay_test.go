@@ -16,7 +16,9 @@ import (
 // saveHistory in internal/e2e) against the current workflow code: a change
 // that would break running workflows fails here. Regenerate with
 // RCMBOT_UPDATE_HISTORIES=1 go test ./internal/e2e -run TestClaimsBatchEndToEnd
-// (appointment-request.json: -run TestSchedulingRequestToReminder; claims-batch-signed.json; claims-batch.json is a run from before review
+// (appointment-request.json: -run TestSchedulingRequestToReminder; access-case.json, a case decided
+// through its signed Update, and access-scan.json: -run TestAccessWatchAlertsWithin60Seconds;
+// claims-batch-signed.json; claims-batch.json is a run from before review
 // decisions were signed, kept to prove that such runs still replay)
 // when a change is deliberately versioned (workflow.GetVersion).
 func TestReplaySavedHistories(t *testing.T) {
@@ -50,6 +52,11 @@ func TestReplaySavedHistories(t *testing.T) {
 			r.RegisterWorkflow(sc.AppointmentRequest)
 			r.RegisterWorkflow(sc.WaitlistFill)
 			r.RegisterWorkflow(sc.SchedulingNightly)
+			au := &Audit{}
+			r.RegisterWorkflow(au.AccessScan)
+			r.RegisterWorkflow(au.AccessWatch)
+			r.RegisterWorkflow(au.AccessCase)
+			r.RegisterWorkflow(au.AccessVerify)
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 				t.Fatalf("replay %s: %v", f, err)
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
+	"github.com/rcmbot/rcmbot/workflows"
 )
 
 // TestAccessWatchAlertsWithin60Seconds: on the real stack (Temporal dev
@@ -43,7 +44,7 @@ func TestAccessWatchAlertsWithin60Seconds(t *testing.T) {
 	if _, _, err := auth.CreateAccount(ctx, s.DB, auth.NewAccount{Username: "ana", Role: store.RoleBiller, Password: password}); err != nil {
 		t.Fatal(err)
 	}
-	audits := bots.AuditService(benv, s.Client)
+	audits := s.Audit
 	if err := audits.StartWatch(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -139,4 +140,40 @@ func TestAccessWatchAlertsWithin60Seconds(t *testing.T) {
 	if pos, _ := s.DB.AuditCursor(ctx, store.CursorAccessLog); len(views) != len(claims) || pos < views[0].Seq {
 		t.Errorf("the watch read up to access %d; ana's %d views end at %v", pos, len(views), views)
 	}
+
+	// The privacy officer decides the case through the front door, as the
+	// web app does; its history (with the signed Update) and a scan's are
+	// saved for the replay test in package workflows.
+	caseID := workflows.AccessCaseWorkflowID(alert.ID)
+	var open workflows.AccessCaseState
+	for deadline := time.Now().Add(30 * time.Second); open.Alert.ID != alert.ID && time.Now().Before(deadline); time.Sleep(time.Second) {
+		if v, err := s.Client.QueryWorkflow(ctx, caseID, "", workflows.QueryAccessCase); err == nil {
+			_ = v.Get(&open)
+		}
+	}
+	if open.Alert.ID != alert.ID {
+		t.Fatalf("the case of alert %s did not load it: %+v", alert.ID, open)
+	}
+	out, err := audits.Decide(ctx, alert.ID, "priya", audit.RolePrivacyOfficer,
+		audit.CaseNote{Disposition: audit.Appropriate, Note: "ana mistyped her password; confirmed with her by phone"})
+	if err != nil || out.State != audit.CaseClosed {
+		t.Fatalf("decide the case: %+v %v", out, err)
+	}
+	var closed workflows.AccessCaseState
+	if err := s.Client.GetWorkflow(ctx, caseID, "").Get(ctx, &closed); err != nil || closed.Alert.State != audit.CaseClosed || len(closed.Decisions) != 1 {
+		t.Fatalf("the case's result: %+v %v", closed, err)
+	}
+	saveHistory(t, s, caseID, "access-case")
+	scanID, err := audits.StartScan(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scan workflows.AccessScanResult
+	if err := s.Client.GetWorkflow(ctx, scanID, "").Get(ctx, &scan); err != nil {
+		t.Fatalf("access scan: %v", err)
+	}
+	if scan.Watching {
+		t.Errorf("the scan started a second watch: %+v", scan)
+	}
+	saveHistory(t, s, scanID, "access-scan")
 }

@@ -18,6 +18,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/rcmbot/rcmbot/internal/auditbot"
 	"github.com/rcmbot/rcmbot/internal/batch"
 	"github.com/rcmbot/rcmbot/internal/bots"
 	"github.com/rcmbot/rcmbot/internal/claim"
@@ -67,7 +68,10 @@ type Stack struct {
 	// Scheduling is the scheduling bot's front door (signing as the web
 	// app does).
 	Scheduling *schedulingbot.Service
-	Log        *slog.Logger
+	// Audit is the access-monitoring bot's front door (signing as the
+	// web app does).
+	Audit *auditbot.Service
+	Log   *slog.Logger
 	// DataDir holds the SQLite file, the key file and the blobs.
 	DataDir string
 }
@@ -150,6 +154,7 @@ func Start(t testing.TB, o Options) *Stack {
 		t.Fatal(err)
 	}
 	s.Scheduling = bots.SchedulingService(benv, c)
+	s.Audit = bots.AuditService(benv, c)
 	asOf := o.AsOf
 	if asOf.IsZero() {
 		asOf = DemoAsOf
