@@ -125,3 +125,23 @@ func TestAuditImportUploadStoresGoodRowsNamesBadOnesAndScans(t *testing.T) {
 		t.Errorf("an auditor's import: %d", r.StatusCode)
 	}
 }
+
+// TestAuditImportOverTheUploadLimitIsRefused: an access log larger than
+// the claims upload limit is refused with 413 and the limit named, and
+// nothing is stored.
+func TestAuditImportOverTheUploadLimitIsRefused(t *testing.T) {
+	h := newHarness(t, func(h *harness, _ *Options) { h.cfg.UploadMaxBytes = 4096 }, withBots)
+	big := importFilesCSV["access_log"] + strings.Repeat("2026-03-02T09:30:00-05:00,nurse1,p1,view,ed-1,10.0.0.1\n", 200)
+	po := h.signIn(store.RolePrivacyOfficer)
+	res := po.postImport("/audit/imports", "", map[string]string{"access_log": big})
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(res.body, "upload limit") {
+		t.Errorf("form: %d %s", res.StatusCode, res.body)
+	}
+	api := h.bearer(store.RolePrivacyOfficer)
+	if r := api.postImport("/api/v1/audit/imports", "", map[string]string{"access_log": big}); r.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("API: %d %s", r.StatusCode, r.body)
+	}
+	if imps, _ := h.db.AuditImports(context.Background(), store.All); len(imps) != 0 {
+		t.Errorf("an upload over the limit stored %d imports", len(imps))
+	}
+}
