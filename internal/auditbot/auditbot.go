@@ -174,6 +174,12 @@ func (s *Service) Import(ctx context.Context, src audit.Sources, label, actor st
 	return out, nil
 }
 
+// Imports lists the imports, newest first, with their counts and bad
+// rows (file, row, column and why; never a value).
+func (s *Service) Imports(ctx context.Context, p store.Page) ([]store.AuditImport, error) {
+	return s.DB.AuditImports(ctx, p)
+}
+
 func earliest(a, b time.Time) time.Time {
 	if a.IsZero() || b.Before(a) {
 		return b

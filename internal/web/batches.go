@@ -46,7 +46,7 @@ func (l *sizeLimit) Read(p []byte) (int, error) {
 }
 
 // uploadTooLargeMessage says what the limit is and what to do.
-func (s *claimsWeb) uploadTooLargeMessage() string {
+func (s *Server) uploadTooLargeMessage() string {
 	return fmt.Sprintf("The file is larger than the %s upload limit. Split it into smaller files (for example one per week) and upload each.",
 		humanBytes(s.cfg.UploadMaxBytes))
 }
@@ -162,7 +162,7 @@ func readPart(part io.Reader, max int64) ([]byte, error) {
 // multipartError is what to answer when the multipart body cannot be
 // read: a field or the whole request over its limit, or an interrupted
 // upload.
-func (s *claimsWeb) multipartError(err error) *uploadError {
+func (s *Server) multipartError(err error) *uploadError {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.Is(err, errPartTooLarge):

@@ -6,6 +6,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/audit"
 	"github.com/rcmbot/rcmbot/internal/audit/reports"
+	"github.com/rcmbot/rcmbot/internal/auditbot"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -28,6 +29,12 @@ type AuditBot interface {
 	UserReview(ctx context.Context, now time.Time) ([]reports.AccountReview, error)
 	// Posture is the security-posture check.
 	Posture(ctx context.Context, now time.Time) ([]reports.Recommendation, error)
+	// Import stores an access log with its rosters and encounters and
+	// starts a scan; bad rows are skipped and listed, a file that cannot
+	// be read is fault.Invalid.
+	Import(ctx context.Context, src audit.Sources, label, actor string) (auditbot.ImportResult, error)
+	// Imports lists the imports, newest first.
+	Imports(ctx context.Context, p store.Page) ([]store.AuditImport, error)
 	// MonthlyReview is the information-system activity review of the
 	// month holding day.
 	MonthlyReview(ctx context.Context, day time.Time) (reports.ActivityReview, error)
@@ -47,7 +54,8 @@ func Audit(front AuditBot) Bot {
 
 // routes registers the access-monitoring pages. Reading them takes the
 // audit permission (auditors, privacy officers, admins), deciding a case
-// permInvestigate (privacy officers, admins). The pages that name
+// permInvestigate (privacy officers, admins), as does importing access
+// logs (which starts a scan). The pages that name
 // patients and users are PHI accesses and are logged.
 func (s *auditWeb) routes(h handle) {
 	h("GET /audit/alerts", route{perm: permAudit, phi: accessViewAccessAlerts}, s.alertsPage)
@@ -55,6 +63,8 @@ func (s *auditWeb) routes(h handle) {
 	h("POST /audit/alerts/{alert}/decide", route{perm: permInvestigate, phi: accessViewAccessAlerts}, s.decideForm)
 	h("GET /audit/patients/{patient}", route{perm: permAudit, phi: accessPatientLookup}, s.patientPage)
 	h("GET /audit/users/{user}", route{perm: permAudit, phi: accessViewAccessAlerts}, s.userPage)
+	h("GET /audit/imports", route{perm: permInvestigate}, s.importsPage)
+	h("POST /audit/imports", route{perm: permInvestigate, csrfInBody: true}, s.importForm)
 	h("GET /audit/posture", route{perm: permAudit}, s.posturePage)
 	h("GET /audit/review", route{perm: permAudit}, s.reviewPage)
 	h("GET /audit/review/monthly.xlsx", route{perm: permAudit}, s.reviewFile)
@@ -65,6 +75,7 @@ func (s *auditWeb) routes(h handle) {
 	h("POST /api/v1/audit/alerts/{alert}/decide", route{perm: permInvestigate, phi: accessViewAccessAlerts}, s.apiDecide)
 	h("GET /api/v1/audit/patients/{patient}", route{perm: permAudit, phi: accessPatientLookup}, s.apiPatient)
 	h("GET /api/v1/audit/users/{user}", route{perm: permAudit, phi: accessViewAccessAlerts}, s.apiUser)
+	h("POST /api/v1/audit/imports", route{perm: permInvestigate}, s.apiImport)
 	h("GET /api/v1/audit/posture", route{perm: permAudit}, s.apiPosture)
 	h("GET /api/v1/audit/review/monthly", route{perm: permAudit}, s.apiMonthly)
 	h("GET /api/v1/audit/review/users", route{perm: permAudit, phi: accessViewAccessAlerts}, s.apiUserReview)
