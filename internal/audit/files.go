@@ -702,3 +702,16 @@ func lowerASCII(b []byte) []byte {
 	}
 	return b
 }
+
+// ImportResult says what an import stored and which rows it skipped
+// (each naming file, row and column, never a value).
+type ImportResult struct {
+	ImportID   string     `json:"import_id"`
+	Events     int64      `json:"events"`
+	Staff      int        `json:"staff"`
+	Patients   int        `json:"patients"`
+	Encounters int        `json:"encounters"`
+	Errors     []RowError `json:"errors,omitempty"`
+	// ScanID is the scan the import started ("" without Temporal).
+	ScanID string `json:"scan_id,omitempty"`
+}

@@ -63,19 +63,6 @@ func (s *Service) temporal() (client.Client, error) {
 	return s.Temporal, nil
 }
 
-// ImportResult says what an import stored and which rows it skipped
-// (each naming file, row and column, never a value).
-type ImportResult struct {
-	ImportID   string           `json:"import_id"`
-	Events     int64            `json:"events"`
-	Staff      int              `json:"staff"`
-	Patients   int              `json:"patients"`
-	Encounters int              `json:"encounters"`
-	Errors     []audit.RowError `json:"errors,omitempty"`
-	// ScanID is the scan the import started ("" without Temporal).
-	ScanID string `json:"scan_id,omitempty"`
-}
-
 // importChunk is how many accesses one insert stores: memory holds one
 // chunk, never the log.
 const importChunk = 2000
@@ -84,8 +71,8 @@ const importChunk = 2000
 // rosters sealed), streaming the log in chunks, then starts a scan. A
 // file that cannot be read at all is fault.Invalid and stores nothing
 // more; bad rows are skipped and listed.
-func (s *Service) Import(ctx context.Context, src audit.Sources, label, actor string) (ImportResult, error) {
-	var out ImportResult
+func (s *Service) Import(ctx context.Context, src audit.Sources, label, actor string) (audit.ImportResult, error) {
+	var out audit.ImportResult
 	if src.AccessLog == "" {
 		return out, fault.Errorf(fault.Invalid, "An import needs an access log (time,user_id,patient_id,action,workstation,ip).")
 	}
@@ -165,7 +152,7 @@ func (s *Service) Import(ctx context.Context, src audit.Sources, label, actor st
 	if err := s.DB.FinishAuditImport(ctx, imp); err != nil {
 		return out, err
 	}
-	out = ImportResult{ImportID: imp.ID, Events: imp.Events, Staff: imp.Staff, Patients: imp.Patients, Encounters: imp.Encounters, Errors: errs}
+	out = audit.ImportResult{ImportID: imp.ID, Events: imp.Events, Staff: imp.Staff, Patients: imp.Patients, Encounters: imp.Encounters, Errors: errs}
 	if s.Temporal != nil {
 		if out.ScanID, err = s.StartScan(ctx, imp.ID); err != nil {
 			return out, err

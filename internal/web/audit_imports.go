@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/rcmbot/rcmbot/internal/audit"
-	"github.com/rcmbot/rcmbot/internal/auditbot"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/web/auth"
@@ -43,14 +42,14 @@ type importsPageData struct {
 	Available bool
 	MaxLabel  string
 	Imports   []store.AuditImport
-	Result    *auditbot.ImportResult // after an import on this page
+	Result    *audit.ImportResult // after an import on this page
 }
 
 func (s *auditWeb) importsPage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	s.renderImports(w, r, id, http.StatusOK, "", nil)
 }
 
-func (s *auditWeb) renderImports(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, errMsg string, res *auditbot.ImportResult) {
+func (s *auditWeb) renderImports(w http.ResponseWriter, r *http.Request, id auth.Identity, status int, errMsg string, res *audit.ImportResult) {
 	d := importsPageData{Available: s.audit != nil, MaxLabel: humanBytes(s.cfg.UploadMaxBytes), Result: res}
 	if s.audit != nil {
 		var err error
@@ -103,8 +102,8 @@ func (s *auditWeb) apiImport(w http.ResponseWriter, r *http.Request, id auth.Ide
 // upload limit, the whole request bounded by guard) in a private
 // directory removed afterwards, and imports them as the CLI does. With
 // formCSRF, the form's csrf_token must come before the files.
-func (s *auditWeb) receiveImport(r *http.Request, id auth.Identity, formCSRF bool) (auditbot.ImportResult, error) {
-	var none auditbot.ImportResult
+func (s *auditWeb) receiveImport(r *http.Request, id auth.Identity, formCSRF bool) (audit.ImportResult, error) {
+	var none audit.ImportResult
 	if s.audit == nil {
 		return none, errNoAuditBot
 	}

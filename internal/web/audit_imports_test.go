@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rcmbot/rcmbot/internal/auditbot"
+	"github.com/rcmbot/rcmbot/internal/audit"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -102,7 +102,7 @@ func TestAuditImportUploadStoresGoodRowsNamesBadOnesAndScans(t *testing.T) {
 	if ar.StatusCode != http.StatusCreated {
 		t.Fatalf("API import: %d %s", ar.StatusCode, ar.body)
 	}
-	out := decodeJSON[auditbot.ImportResult](t, ar)
+	out := decodeJSON[audit.ImportResult](t, ar)
 	if out.ImportID == "" || out.Events != 2 || len(out.Errors) != 1 || out.Errors[0].File != "access.csv" || out.Errors[0].Row != 3 || out.Errors[0].Column != "time" || out.ScanID == "" {
 		t.Errorf("API result: %+v", out)
 	}

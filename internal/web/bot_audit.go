@@ -6,7 +6,6 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/audit"
 	"github.com/rcmbot/rcmbot/internal/audit/reports"
-	"github.com/rcmbot/rcmbot/internal/auditbot"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -32,7 +31,7 @@ type AuditBot interface {
 	// Import stores an access log with its rosters and encounters and
 	// starts a scan; bad rows are skipped and listed, a file that cannot
 	// be read is fault.Invalid.
-	Import(ctx context.Context, src audit.Sources, label, actor string) (auditbot.ImportResult, error)
+	Import(ctx context.Context, src audit.Sources, label, actor string) (audit.ImportResult, error)
 	// Imports lists the imports, newest first.
 	Imports(ctx context.Context, p store.Page) ([]store.AuditImport, error)
 	// MonthlyReview is the information-system activity review of the
