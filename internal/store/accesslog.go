@@ -167,38 +167,30 @@ type AccessFilter struct {
 
 // AccessEvents lists access events matching f, newest first.
 func (d *DB) AccessEvents(ctx context.Context, f AccessFilter, p Page) ([]AccessEvent, error) {
-	var conds []string
-	var args []any
-	add := func(cond string, v any) {
-		conds = append(conds, cond)
-		args = append(args, v)
-	}
+	var c conditions
 	if f.Username != "" {
-		add("username = ?", NormalizeUsername(f.Username))
+		c.add("username = ?", NormalizeUsername(f.Username))
 	}
 	if f.Action != "" {
-		add("action = ?", f.Action)
+		c.add("action = ?", f.Action)
 	}
 	if f.PatientID != "" {
-		add("patient_id = ?", f.PatientID)
+		c.add("patient_id = ?", f.PatientID)
 	}
 	if f.ClaimID != "" {
-		add("claim_id = ?", f.ClaimID)
+		c.add("claim_id = ?", f.ClaimID)
 	}
 	if f.Outcome != "" {
-		add("outcome = ?", f.Outcome)
+		c.add("outcome = ?", f.Outcome)
 	}
 	if !f.From.IsZero() {
-		add("at >= ?", ts(f.From))
+		c.add("at >= ?", ts(f.From))
 	}
 	if !f.To.IsZero() {
-		add("at < ?", ts(f.To))
+		c.add("at < ?", ts(f.To))
 	}
-	q := "SELECT " + accessCols + " FROM phi_access_log"
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
-	out, err := queryAll(ctx, d.r, accessDest, q+" ORDER BY seq DESC"+p.clause(), args...)
+	q := "SELECT " + accessCols + " FROM phi_access_log" + c.where()
+	out, err := queryAll(ctx, d.r, accessDest, q+" ORDER BY seq DESC"+p.clause(), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list access events: %w", err)
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -442,35 +441,27 @@ type AlertFilter struct {
 
 // AlertCases lists alerts matching f, highest score first (then newest).
 func (d *DB) AlertCases(ctx context.Context, f AlertFilter, p Page) ([]audit.Case, error) {
-	var conds []string
-	var args []any
+	var c conditions
 	if len(f.States) > 0 {
-		conds = append(conds, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
-		for _, s := range f.States {
-			args = append(args, string(s))
-		}
+		c.add("state IN ("+placeholders(len(f.States))+")", anys(f.States)...)
 	}
-	add := func(cond string, v any) { conds, args = append(conds, cond), append(args, v) }
 	if f.Rule != "" {
-		add("rule = ?", string(f.Rule))
+		c.add("rule = ?", string(f.Rule))
 	}
 	if f.UserID != "" {
-		add("user_id = ?", f.UserID)
+		c.add("user_id = ?", f.UserID)
 	}
 	if f.PatientID != "" {
-		add("patient_id = ?", f.PatientID)
+		c.add("patient_id = ?", f.PatientID)
 	}
 	if !f.From.IsZero() {
-		add("created_at >= ?", ts(f.From))
+		c.add("created_at >= ?", ts(f.From))
 	}
 	if !f.To.IsZero() {
-		add("created_at < ?", ts(f.To))
+		c.add("created_at < ?", ts(f.To))
 	}
-	q := "SELECT " + alertCols + " FROM audit_alerts"
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
-	out, err := queryAll(ctx, d.r, alertDest, q+" ORDER BY score DESC, last_at DESC, id"+p.clause(), args...)
+	q := "SELECT " + alertCols + " FROM audit_alerts" + c.where()
+	out, err := queryAll(ctx, d.r, alertDest, q+" ORDER BY score DESC, last_at DESC, id"+p.clause(), c.args...)
 	if err != nil {
 		return nil, fmt.Errorf("list alerts: %w", err)
 	}

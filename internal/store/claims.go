@@ -311,40 +311,55 @@ const claimCols = `c.batch_id, c.claim_id, c.patient_key, c.score, c.tier, c.sta
 
 // where returns f's WHERE clause over claims c, and its arguments.
 func (f ClaimFilter) where() (string, []any) {
-	var conds []string
-	var args []any
+	var c conditions
 	if f.BatchID != "" {
-		conds = append(conds, "c.batch_id = ?")
-		args = append(args, f.BatchID)
+		c.add("c.batch_id = ?", f.BatchID)
 	}
 	if len(f.ClaimIDs) > 0 {
-		conds = append(conds, "c.claim_id IN ("+placeholders(len(f.ClaimIDs))+")")
-		for _, id := range f.ClaimIDs {
-			args = append(args, id)
-		}
+		c.add("c.claim_id IN ("+placeholders(len(f.ClaimIDs))+")", anys(f.ClaimIDs)...)
 	}
 	if len(f.Tiers) > 0 {
-		conds = append(conds, "c.tier IN ("+placeholders(len(f.Tiers))+")")
-		for _, t := range f.Tiers {
-			args = append(args, t)
-		}
+		c.add("c.tier IN ("+placeholders(len(f.Tiers))+")", anys(f.Tiers)...)
 	}
 	if len(f.States) > 0 {
-		conds = append(conds, "c.state IN ("+placeholders(len(f.States))+")")
-		for _, s := range f.States {
-			args = append(args, s)
-		}
+		c.add("c.state IN ("+placeholders(len(f.States))+")", anys(f.States)...)
 	}
 	if f.Flagged {
-		conds = append(conds, "c.tier <> 'clean'")
+		c.add("c.tier <> 'clean'")
 	}
-	if len(conds) == 0 {
-		return "", nil
-	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	return c.where(), c.args
 }
 
 func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
+// anys returns xs as query arguments.
+func anys[T any](xs []T) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+// conditions collects a listing's WHERE conditions and their arguments.
+type conditions struct {
+	conds []string
+	args  []any
+}
+
+// add adds one condition with its arguments.
+func (c *conditions) add(cond string, args ...any) {
+	c.conds, c.args = append(c.conds, cond), append(c.args, args...)
+}
+
+// where returns the WHERE clause (" WHERE a AND b"), "" when there are no
+// conditions.
+func (c *conditions) where() string {
+	if len(c.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(c.conds, " AND ")
+}
 
 // claimsFrom joins each claim c to its batch b, whose upload time orders
 // claims across batches; claimOrder is that order, then file order.
