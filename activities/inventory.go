@@ -47,6 +47,7 @@ type InventoryStore interface {
 	SavePurchaseOrder(ctx context.Context, po inventory.PurchaseOrder) error
 	RecordReceipt(ctx context.Context, po inventory.PurchaseOrder, r store.Receipt) (bool, error)
 	RecordDecision(ctx context.Context, sd store.SignedDecision) error
+	SavePolicies(ctx context.Context, pols []review.Policy) error
 }
 
 // OrderPlacer places an order with a supplier; *supplier.Client is one.
@@ -102,7 +103,7 @@ type InventoryReviewOutcome struct {
 }
 
 // ReviewInventory recomputes every item's forecast and policy from stored
-// usage, computes positions (lots on the shelf, open orders and orders
+// usage and stores them (what the items pages show), computes positions (lots on the shelf, open orders and orders
 // awaiting approval from earlier days), drafts one purchase order per
 // supplier and stores the new ones. A retry drafts the same PO numbers
 // and stores nothing twice.
@@ -145,7 +146,14 @@ func (a *Inventory) ReviewInventory(ctx context.Context, in InventoryReviewInput
 	}
 	activity.RecordHeartbeat(ctx, "computing policies")
 	res := review.Run(review.Input{AsOf: in.AsOf, Items: items, Lots: lots, OnOrder: onOrder, Usage: usage, HistoryStart: first,
-		ExpiringDays: in.ExpiringDays, Policy: a.Policy, Workers: a.Workers})
+		ExpiringDays: in.ExpiringDays, Policy: a.Policy, Workers: a.Workers, Now: time.Now().UTC()})
+	pols := make([]review.Policy, len(res.Plans))
+	for i, p := range res.Plans {
+		pols[i] = p.Policy
+	}
+	if err := a.DB.SavePolicies(ctx, pols); err != nil {
+		return InventoryReviewOutcome{}, err
+	}
 	out := InventoryReviewOutcome{AsOf: in.AsOf, Items: len(items), Orders: []string{}, Expiring: res.Expiring, AtRisk: res.AtRisk, NoSupplier: res.NoSupplier}
 	for _, p := range res.Plans {
 		if p.Order > 0 {

@@ -18,6 +18,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/inventory/policy"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
@@ -157,6 +158,54 @@ func TestInventoryReviewActivity(t *testing.T) {
 	}
 	if _, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{}); appError(err) == nil || !appError(err).NonRetryable() {
 		t.Errorf("no date: %v", err)
+	}
+}
+
+// ReviewInventory stores every item's policy as it computed it, stamped
+// with the day reviewed and when, for the items pages; the next review's
+// replace them.
+func TestInventoryReviewStoresPolicies(t *testing.T) {
+	f := newInventoryFixture(t, sim.SupplierConfig{})
+	ctx := context.Background()
+	asOf := claim.MustDate("2026-03-02")
+	var usage []inventory.Usage
+	for d := range 365 {
+		usage = append(usage, inventory.Usage{Day: asOf.AddDays(-365 + d), SKU: "GLV-M", Quantity: float64(8 + d%5)})
+	}
+	if _, err := f.db.RecordUsage(ctx, "usage.csv", usage); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().UTC()
+	if _, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf, HistoryDays: 365}); err != nil {
+		t.Fatal(err)
+	}
+	pols, err := f.db.Policies(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	glv := pols["GLV-M"]
+	if len(pols) != 3 || glv.Reviewed != asOf || glv.ComputedAt.Before(before.Truncate(time.Second)) || glv.ComputedAt.After(time.Now()) ||
+		glv.Source != review.PolicyFromReview || glv.DailyMean < 9 || glv.DailyMean > 11 || !(glv.ReorderPoint > 0) || glv.OrderUpTo <= glv.ReorderPoint ||
+		glv.ExpectedFill < 0.9 || glv.LeadDays != 3 || glv.Risk.DailyVariance <= 0 || glv.DemandClass == "" || glv.ForecastMethod == "" {
+		t.Errorf("stored policy of GLV-M: %+v", glv)
+	}
+	// What the review computed is what it stored (and ordered by).
+	items, err := f.db.InventoryItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := review.Input{AsOf: asOf, HistoryStart: asOf.AddDays(-365), Items: items, Usage: usage, Policy: f.a.Policy}
+	for _, p := range review.Run(in).Plans {
+		p.Policy.Source, p.Policy.ComputedAt = review.PolicyFromReview, pols[p.SKU].ComputedAt
+		if pols[p.SKU] != p.Policy {
+			t.Errorf("%s stored %+v, computed %+v", p.SKU, pols[p.SKU], p.Policy)
+		}
+	}
+	if _, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf.AddDays(1), HistoryDays: 365}); err != nil {
+		t.Fatal(err)
+	}
+	if pols, err := f.db.Policies(ctx, "GLV-M"); err != nil || pols["GLV-M"].Reviewed != asOf.AddDays(1) {
+		t.Errorf("the next review's policy: %+v %v", pols, err)
 	}
 }
 
