@@ -61,9 +61,10 @@ type OrderPlacer interface {
 type Inventory struct {
 	DB       InventoryStore
 	Supplier OrderPlacer
-	// Mail sends delivery follow-ups to FollowUpTo (purchasing), with a
-	// link to OrdersURL (the web app's purchase-order page); nil or no
-	// addresses: follow-ups are only logged and kept on the workflow.
+	// Mail sends delivery follow-ups and supplier-outage emails to
+	// FollowUpTo (purchasing), with a link to OrdersURL (the web app's
+	// purchase-order page); nil or no addresses: they are only logged and
+	// kept on the workflow.
 	Mail       Mailer
 	FollowUpTo []string
 	OrdersURL  string
@@ -279,12 +280,40 @@ type FollowUpInput struct {
 // down is retried (the activity's retry policy); a refused address is
 // ErrMailRefused. The message names supplies only.
 func (a *Inventory) MailFollowUp(ctx context.Context, in FollowUpInput) (bool, error) {
+	subject, text := in.PO.FollowUpMessage(in.Note, a.OrdersURL)
+	return a.mailPurchasing(ctx, subject, text, "the follow-up on "+in.PO.Number)
+}
+
+// SupplierOutageInput is an email to purchasing about an order the
+// supplier has not taken since Since, Last its last failure; Taken: the
+// supplier has now taken it.
+type SupplierOutageInput struct {
+	PO    inventory.PurchaseOrder `json:"po"`
+	Since time.Time               `json:"since"`
+	Last  string                  `json:"last,omitempty"`
+	Taken bool                    `json:"taken,omitempty"`
+}
+
+// MailSupplierOutage emails purchasing (FollowUpTo) that the supplier has
+// not taken an order (inventory.PurchaseOrder.OutageMessage), or, Taken,
+// that it now has (TakenMessage), and reports whether it sent one: false
+// when no mail is set up. Retries and refusals as MailFollowUp.
+func (a *Inventory) MailSupplierOutage(ctx context.Context, in SupplierOutageInput) (bool, error) {
+	subject, text := in.PO.OutageMessage(in.Since, in.Last, a.OrdersURL)
+	if in.Taken {
+		subject, text = in.PO.TakenMessage(in.Since, a.OrdersURL)
+	}
+	return a.mailPurchasing(ctx, subject, text, "the supplier outage email on "+in.PO.Number)
+}
+
+// mailPurchasing sends one email to purchasing (sendMail; what names it in
+// a refusal) and reports whether it did: false when no mail is set up.
+func (a *Inventory) mailPurchasing(ctx context.Context, subject, text, what string) (bool, error) {
 	if a.Mail == nil || len(a.FollowUpTo) == 0 {
 		return false, nil
 	}
-	subject, text := in.PO.FollowUpMessage(in.Note, a.OrdersURL)
 	if err := sendMail(ctx, a.Mail, mail.Message{To: a.FollowUpTo, Subject: subject, Text: text},
-		"the mail server refused the follow-up on "+in.PO.Number+" for good: check RCMBOT_PURCHASING_EMAIL"); err != nil {
+		"the mail server refused "+what+" for good: check RCMBOT_PURCHASING_EMAIL"); err != nil {
 		return false, err
 	}
 	return true, nil
