@@ -31,8 +31,9 @@ func newInventoryItemsCmd(a *app) *cobra.Command {
 		Long: `List every item's on hand, on order, reorder point, order-up-to level, forecast
 and status (at_risk, below_reorder_point, ok). The policy (reorder point,
 order-up-to level, forecast) is the one the last inventory review stored, with
-when it was computed; an item no review has planned yet gets one computed now
-from stored usage, as the review would ("now" in POLICY COMPUTED). On hand and
+when it was computed; an item no review has planned as it stands (new, or
+changed in the item master since) gets one computed now from stored usage, as
+the review would ("now" in POLICY COMPUTED). On hand and
 on order are as they stand now; nothing is ordered. --sku shows one item with
 its last --days of usage (--json for the document
 GET /api/v1/inventory/items[/{sku}] returns).`,
@@ -84,7 +85,7 @@ GET /api/v1/inventory/items[/{sku}] returns).`,
 }
 
 // policyComputed says when an item's policy was computed, in loc (UTC
-// when nil): the review's time, or "now" when no review has planned it.
+// when nil): the review's time, or "now" when no review's policy fits it.
 func policyComputed(p review.Policy, loc *time.Location) string {
 	if p.Source == review.PolicyComputedNow {
 		return "now"

@@ -42,8 +42,9 @@ func (s *Service) today() claim.Date { return claim.DateOf(time.Now().In(s.locat
 
 // Items returns every item's stock against its policy: the policy the
 // last review stored (review.PolicyFromReview, with when it was
-// computed), or, for an item no review has planned yet, one computed now
-// from stored usage as the review would (review.PolicyComputedNow); and
+// computed), or, for an item no review has planned as it stands (new, or
+// changed in the item master since), one computed now from stored usage
+// as the review would (review.PolicyComputedNow); and
 // its position now: usable stock on the shelf, plus what open orders and
 // orders drafted or awaiting approval will deliver. Urgent items first:
 // those at risk, then those at or below their reorder point, each by SKU.
@@ -95,7 +96,7 @@ func (s *Service) Item(ctx context.Context, sku inventory.SKU, days int) (review
 
 // plan assesses the stored items (only the one SKU when given) against
 // their stored policies and today's positions, computing the policies of
-// items that have none stored; it returns the plans and the usage it
+// items that have none that fits them; it returns the plans and the usage it
 // read: the one SKU's, or what the policies computed needed (none when
 // every item has a stored policy).
 func (s *Service) plan(ctx context.Context, only inventory.SKU) (review.Stock, []inventory.Usage, error) {
@@ -117,7 +118,7 @@ func (s *Service) plan(ctx context.Context, only inventory.SKU) (review.Stock, [
 	}
 	var missing []inventory.SKU
 	for _, it := range items {
-		if _, ok := known[it.SKU]; !ok {
+		if p, ok := known[it.SKU]; !ok || !p.Fits(it) {
 			missing = append(missing, it.SKU)
 		}
 	}

@@ -3,6 +3,7 @@ package inventorybot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -211,6 +212,12 @@ func TestItemsReadStoredPolicies(t *testing.T) {
 	at := time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
 	stored := review.Policy{SKU: "FULL", DemandClass: forecast.Lumpy, ForecastMethod: forecast.TSB, DailyMean: 77, ReorderPoint: 4321,
 		OrderUpTo: 9876, SafetyStock: 11, ExpectedFill: 0.99, LeadDays: 5, Risk: policy.RiskModel{DailyVariance: 1}, Reviewed: today.AddDays(-1), ComputedAt: at}
+	items, err := s.DB.InventoryItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := items[slices.IndexFunc(items, func(it inventory.Item) bool { return it.SKU == "FULL" })]
+	stored.ItemKey = review.ItemKey(full)
 	if err := s.DB.SavePolicies(ctx, []review.Policy{stored}); err != nil {
 		t.Fatal(err)
 	}
@@ -223,10 +230,9 @@ func TestItemsReadStoredPolicies(t *testing.T) {
 		by[it.Item.SKU] = it
 	}
 	stored.Source, stored.Risk.DailyMean = review.PolicyFromReview, 77
-	full := by["FULL"]
 	// 600 on the shelf is below the stored reorder point: ordered up to 9,876.
-	if full.Policy != stored || full.Position.OnHand != 600 || full.Status != review.StatusBelowReorderPoint || full.Order != 9876-600 {
-		t.Errorf("FULL does not show its stored policy: %+v", full.ItemPlan)
+	if f := by["FULL"]; f.Policy != stored || f.Position.OnHand != 600 || f.Status != review.StatusBelowReorderPoint || f.Order != 9876-600 {
+		t.Errorf("FULL does not show its stored policy: %+v", f.ItemPlan)
 	}
 	if !st.Reviewed.Equal(at) || st.ComputedNow != 2 {
 		t.Errorf("reviewed %v, computed now %d", st.Reviewed, st.ComputedNow)
@@ -240,5 +246,14 @@ func TestItemsReadStoredPolicies(t *testing.T) {
 	}
 	if det.Policy != stored || len(det.Usage.Qty) != 30 || det.Usage.Qty[29] != float64(8+(1+0)%5) {
 		t.Errorf("FULL's page: %+v", det.ItemPlan)
+	}
+	// The item master changes FULL's lead time: the stored policy no
+	// longer fits it, and one is computed now.
+	full.LeadTime.MeanDays = 9
+	if err := s.DB.UpsertItems(ctx, []inventory.Item{full}); err != nil {
+		t.Fatal(err)
+	}
+	if det, err := s.Item(ctx, "FULL", 30); err != nil || det.Source != review.PolicyComputedNow || det.LeadDays != 9 || det.ReorderPoint == 4321 {
+		t.Errorf("FULL after its lead time changed: %+v %v", det.ItemPlan, err)
 	}
 }

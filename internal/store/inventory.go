@@ -510,7 +510,7 @@ func (d *DB) Locations(ctx context.Context) ([]inventory.Location, error) {
 }
 
 var policyColumns = []string{"sku", "demand_class", "forecast_method", "daily_mean", "reorder_point", "order_up_to", "safety_stock",
-	"expected_fill_rate", "lead_days", "daily_variance", "level_error", "reviewed", "computed_at"}
+	"expected_fill_rate", "lead_days", "daily_variance", "level_error", "reviewed", "computed_at", "item_key"}
 
 // SavePolicies stores the policies a review computed (migration 0020),
 // replacing every stored one: a review covers every item, and an item it
@@ -522,7 +522,7 @@ func (d *DB) SavePolicies(ctx context.Context, pols []review.Policy) error {
 			return fmt.Errorf("store policies: a policy needs an item, the day reviewed and when it was computed: %w", ErrInvalid)
 		}
 		rows[i] = []any{p.SKU, p.DemandClass, p.ForecastMethod, p.DailyMean, p.ReorderPoint, p.OrderUpTo, p.SafetyStock, p.ExpectedFill,
-			p.LeadDays, p.Risk.DailyVariance, p.Risk.LevelError, p.Reviewed, ts(p.ComputedAt)}
+			p.LeadDays, p.Risk.DailyVariance, p.Risk.LevelError, p.Reviewed, ts(p.ComputedAt), p.ItemKey}
 	}
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := exec(ctx, tx, "DELETE FROM inventory_policies"); err != nil {
@@ -545,7 +545,7 @@ func (d *DB) Policies(ctx context.Context, sku inventory.SKU) (map[inventory.SKU
 	}
 	list, err := queryAll(ctx, d.r, func(p *review.Policy) []any {
 		return []any{&p.SKU, &p.DemandClass, &p.ForecastMethod, &p.DailyMean, &p.ReorderPoint, &p.OrderUpTo, &p.SafetyStock, &p.ExpectedFill,
-			&p.LeadDays, &p.Risk.DailyVariance, &p.Risk.LevelError, &p.Reviewed, scanTime(&p.ComputedAt)}
+			&p.LeadDays, &p.Risk.DailyVariance, &p.Risk.LevelError, &p.Reviewed, scanTime(&p.ComputedAt), &p.ItemKey}
 	}, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list policies: %w", err)

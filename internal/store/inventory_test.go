@@ -304,9 +304,10 @@ func TestPoliciesRoundTrip(t *testing.T) {
 		at := time.Date(2026, 3, 2, 1, 30, 12, 345678000, time.UTC)
 		glv := review.Policy{SKU: "GLV-M", DemandClass: forecast.Smooth, ForecastMethod: forecast.SES, DailyMean: 12.25, ReorderPoint: 60,
 			OrderUpTo: 400, SafetyStock: 23.5, ExpectedFill: 0.9561, LeadDays: 3,
-			Risk: policy.RiskModel{DailyMean: 12.25, DailyVariance: 9.5, LevelError: 0.125}, Reviewed: claim.MustDate("2026-03-02"), ComputedAt: at}
+			Risk: policy.RiskModel{DailyMean: 12.25, DailyVariance: 9.5, LevelError: 0.125}, Reviewed: claim.MustDate("2026-03-02"), ComputedAt: at,
+			ItemKey: review.ItemKey(gloves())}
 		vac := review.Policy{SKU: "VAC-FLU", DemandClass: forecast.Lumpy, ForecastMethod: forecast.TSB, DailyMean: 0.5, ReorderPoint: 4,
-			OrderUpTo: 9, SafetyStock: -1.5, ExpectedFill: 0.97, LeadDays: 5, Reviewed: glv.Reviewed, ComputedAt: at}
+			OrderUpTo: 9, SafetyStock: -1.5, ExpectedFill: 0.97, LeadDays: 5, Reviewed: glv.Reviewed, ComputedAt: at, ItemKey: review.ItemKey(vaccine())}
 		check(t, e.db.SavePolicies(ctx, []review.Policy{glv, vac}))
 		got := must[map[inventory.SKU]review.Policy](t)(e.db.Policies(ctx, ""))
 		glv.Source, vac.Source = review.PolicyFromReview, review.PolicyFromReview

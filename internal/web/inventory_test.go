@@ -270,7 +270,7 @@ func TestInventoryItemsPages(t *testing.T) {
 		t.Fatalf("items page: %d\n%s", p.StatusCode, p.body)
 	}
 	// When the stored policies were computed; the item without one marked.
-	if !strings.Contains(p.body, "as the last inventory review computed them") || !strings.Contains(p.body, "1 item added since has a policy computed now") ||
+	if !strings.Contains(p.body, "as the last inventory review computed them") || !strings.Contains(p.body, "1 item added or changed in the item master since has a policy computed now") ||
 		strings.Count(p.body, `<span class="badge warn">computed now</span>`) != 1 || !strings.Contains(p.body, "Mar 2, 2026") {
 		t.Errorf("items page does not say when the policies were computed:\n%s", p.body)
 	}

@@ -10,6 +10,7 @@ package review
 
 import (
 	"cmp"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -41,8 +42,8 @@ type Input struct {
 	Policy  policy.Options
 	Workers int
 	// Known are the policies already computed (stored by an earlier
-	// review), by SKU: Run uses them, and computes only the items' not in
-	// it (their usage must be in Usage). Now stamps the policies Run
+	// review), by SKU: Run uses those that fit their item (Policy.Fits),
+	// and computes the others (their usage must be in Usage). Now stamps the policies Run
 	// computes (PolicyComputedNow).
 	Known map[inventory.SKU]Policy
 	Now   time.Time
@@ -57,7 +58,8 @@ const (
 	// started by hand) at ComputedAt, from the usage before Reviewed.
 	PolicyFromReview PolicySource = "review"
 	// PolicyComputedNow: computed by this run from the stored usage (for
-	// the items pages: no review has stored one for the item yet).
+	// the items pages: no review has stored one for the item as it
+	// stands: it is new, or the item master changed it since).
 	PolicyComputedNow PolicySource = "computed_now"
 )
 
@@ -84,7 +86,22 @@ type Policy struct {
 	Reviewed   claim.Date   `json:"reviewed"`
 	ComputedAt time.Time    `json:"computed_at"`
 	Source     PolicySource `json:"policy_source"`
+	// ItemKey is ItemKey of the item as the policy was computed for it.
+	ItemKey string `json:"-"`
 }
+
+// ItemKey names what of an item its policy is computed from: costs,
+// order multiple and minimum, shelf life, target fill rate and lead time
+// (not the description or the supplier).
+func ItemKey(it inventory.Item) string {
+	return fmt.Sprintf("%g|%g|%g|%g|%d|%g|%g|%g", it.UnitCost, it.OrderCost, it.OrderMultiple, it.MinOrderQty, it.ShelfLifeDays,
+		it.FillRateTarget(), it.LeadTime.MeanDays, it.LeadTime.SDDays)
+}
+
+// Fits reports whether p is the policy of it as it stands: computed for
+// its SKU and its ItemKey, not before the item master changed what the
+// policy depends on.
+func (p Policy) Fits(it inventory.Item) bool { return p.SKU == it.SKU && p.ItemKey == ItemKey(it) }
 
 // ItemPlan is one item's forecast, policy and position tonight.
 type ItemPlan struct {
@@ -186,7 +203,7 @@ func compute(in Input, series map[inventory.SKU]inventory.Series) ([]Policy, []p
 	var at []int // inputs[j] is the policy of in.Items[at[j]]
 	for i, it := range in.Items {
 		params[i] = policy.ParamsFor(it)
-		if k, ok := in.Known[it.SKU]; ok {
+		if k, ok := in.Known[it.SKU]; ok && k.Fits(it) {
 			pols[i] = k
 			continue
 		}
@@ -203,7 +220,8 @@ func compute(in Input, series map[inventory.SKU]inventory.Series) ([]Policy, []p
 		dm := policy.NewDemandModel(inputs[j].History, p.Forecast, lead+1)
 		pols[i] = Policy{SKU: in.Items[i].SKU, DemandClass: p.Forecast.Class.Class, ForecastMethod: p.Forecast.Spec.Method,
 			DailyMean: p.Forecast.DailyMean, ReorderPoint: p.ReorderPoint, OrderUpTo: p.OrderUpTo, SafetyStock: p.SafetyStock,
-			ExpectedFill: p.ExpectedFill, LeadDays: lead, Risk: dm.Risk(), Reviewed: in.AsOf, ComputedAt: in.Now, Source: PolicyComputedNow}
+			ExpectedFill: p.ExpectedFill, LeadDays: lead, Risk: dm.Risk(), Reviewed: in.AsOf, ComputedAt: in.Now, Source: PolicyComputedNow,
+			ItemKey: ItemKey(in.Items[i])}
 	}
 	return pols, params
 }

@@ -129,7 +129,7 @@ func TestRunUsesKnownPolicies(t *testing.T) {
 	start := asOf.AddDays(-365)
 	now := time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
 	known := Policy{SKU: "A", DemandClass: "smooth", ForecastMethod: "ses", DailyMean: 10, ReorderPoint: 500, OrderUpTo: 900,
-		LeadDays: 4, Risk: policy.RiskModel{DailyMean: 10, DailyVariance: 4}, Reviewed: asOf.AddDays(-1), Source: PolicyFromReview}
+		LeadDays: 4, Risk: policy.RiskModel{DailyMean: 10, DailyVariance: 4}, Reviewed: asOf.AddDays(-1), Source: PolicyFromReview, ItemKey: ItemKey(item("A", "acme"))}
 	in := Input{AsOf: asOf, HistoryStart: start, Policy: policy.Options{Seed: 1, Days: 365}, Now: now,
 		Items: []inventory.Item{item("A", "acme"), item("B", "acme")}, Usage: usage(start, 365, "B"),
 		Lots:  []inventory.Lot{{SKU: "A", Location: "room", Quantity: 400}, {SKU: "B", Location: "room", Quantity: 400}},
@@ -143,5 +143,13 @@ func TestRunUsesKnownPolicies(t *testing.T) {
 	if b.Source != PolicyComputedNow || !b.ComputedAt.Equal(now) || b.Reviewed != asOf || b.ReorderPoint <= 0 || b.ReorderPoint >= 400 ||
 		b.ExpectedFill < 0.9 || b.LeadDays != 4 || b.Risk.DailyVariance <= 0 {
 		t.Errorf("computed policy: %+v", b)
+	}
+	// A policy computed before the item master changed the lead time is
+	// not used: the item's is computed again.
+	changed := item("A", "acme")
+	changed.LeadTime.MeanDays = 6
+	in.Items[0] = changed
+	if a := Run(in).Plans[0]; a.Source != PolicyComputedNow || a.LeadDays != 6 || a.ReorderPoint == known.ReorderPoint || known.Fits(changed) {
+		t.Errorf("a policy of the item before its change was used: %+v", a)
 	}
 }
