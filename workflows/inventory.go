@@ -81,8 +81,8 @@ type PurchaseOrderSettings struct {
 	// OutageMail is how long the supplier may go without taking the order
 	// before purchasing is emailed, once, with the order, the supplier,
 	// since when and the last failure (at the earliest when the first
-	// try of 15 minutes ends); when the supplier then takes it, purchasing
-	// gets one "taken" email [30 minutes].
+	// try, up to 15 minutes of sending, has failed); when the supplier
+	// then takes it, purchasing gets one "taken" email [30 minutes].
 	OutageMail time.Duration `json:"outage_mail,omitempty"`
 	TimeZone   string        `json:"time_zone,omitempty"`
 }
