@@ -47,6 +47,7 @@ type InventoryStore interface {
 	SavePurchaseOrder(ctx context.Context, po inventory.PurchaseOrder) error
 	RecordReceipt(ctx context.Context, po inventory.PurchaseOrder, r store.Receipt) (bool, error)
 	RecordDecision(ctx context.Context, sd store.SignedDecision) error
+	SavePolicies(ctx context.Context, pols []review.Policy) error
 }
 
 // OrderPlacer places an order with a supplier; *supplier.Client is one.
@@ -60,9 +61,10 @@ type OrderPlacer interface {
 type Inventory struct {
 	DB       InventoryStore
 	Supplier OrderPlacer
-	// Mail sends delivery follow-ups to FollowUpTo (purchasing), with a
-	// link to OrdersURL (the web app's purchase-order page); nil or no
-	// addresses: follow-ups are only logged and kept on the workflow.
+	// Mail sends delivery follow-ups and supplier-outage emails to
+	// FollowUpTo (purchasing), with a link to OrdersURL (the web app's
+	// purchase-order page); nil or no addresses: they are only logged and
+	// kept on the workflow.
 	Mail       Mailer
 	FollowUpTo []string
 	OrdersURL  string
@@ -102,7 +104,7 @@ type InventoryReviewOutcome struct {
 }
 
 // ReviewInventory recomputes every item's forecast and policy from stored
-// usage, computes positions (lots on the shelf, open orders and orders
+// usage and stores them (what the items pages show), computes positions (lots on the shelf, open orders and orders
 // awaiting approval from earlier days), drafts one purchase order per
 // supplier and stores the new ones. A retry drafts the same PO numbers
 // and stores nothing twice.
@@ -145,7 +147,14 @@ func (a *Inventory) ReviewInventory(ctx context.Context, in InventoryReviewInput
 	}
 	activity.RecordHeartbeat(ctx, "computing policies")
 	res := review.Run(review.Input{AsOf: in.AsOf, Items: items, Lots: lots, OnOrder: onOrder, Usage: usage, HistoryStart: first,
-		ExpiringDays: in.ExpiringDays, Policy: a.Policy, Workers: a.Workers})
+		ExpiringDays: in.ExpiringDays, Policy: a.Policy, Workers: a.Workers, Now: time.Now().UTC()})
+	pols := make([]review.Policy, len(res.Plans))
+	for i, p := range res.Plans {
+		pols[i] = p.Policy
+	}
+	if err := a.DB.SavePolicies(ctx, pols); err != nil {
+		return InventoryReviewOutcome{}, err
+	}
 	out := InventoryReviewOutcome{AsOf: in.AsOf, Items: len(items), Orders: []string{}, Expiring: res.Expiring, AtRisk: res.AtRisk, NoSupplier: res.NoSupplier}
 	for _, p := range res.Plans {
 		if p.Order > 0 {
@@ -271,12 +280,40 @@ type FollowUpInput struct {
 // down is retried (the activity's retry policy); a refused address is
 // ErrMailRefused. The message names supplies only.
 func (a *Inventory) MailFollowUp(ctx context.Context, in FollowUpInput) (bool, error) {
+	subject, text := in.PO.FollowUpMessage(in.Note, a.OrdersURL)
+	return a.mailPurchasing(ctx, subject, text, "the follow-up on "+in.PO.Number)
+}
+
+// SupplierOutageInput is an email to purchasing about an order the
+// supplier has not taken since Since, Last its last failure; Taken: the
+// supplier has now taken it.
+type SupplierOutageInput struct {
+	PO    inventory.PurchaseOrder `json:"po"`
+	Since time.Time               `json:"since"`
+	Last  string                  `json:"last,omitempty"`
+	Taken bool                    `json:"taken,omitempty"`
+}
+
+// MailSupplierOutage emails purchasing (FollowUpTo) that the supplier has
+// not taken an order (inventory.PurchaseOrder.OutageMessage), or, Taken,
+// that it now has (TakenMessage), and reports whether it sent one: false
+// when no mail is set up. Retries and refusals as MailFollowUp.
+func (a *Inventory) MailSupplierOutage(ctx context.Context, in SupplierOutageInput) (bool, error) {
+	subject, text := in.PO.OutageMessage(in.Since, in.Last, a.OrdersURL)
+	if in.Taken {
+		subject, text = in.PO.TakenMessage(in.Since, a.OrdersURL)
+	}
+	return a.mailPurchasing(ctx, subject, text, "the supplier outage email on "+in.PO.Number)
+}
+
+// mailPurchasing sends one email to purchasing (sendMail; what names it in
+// a refusal) and reports whether it did: false when no mail is set up.
+func (a *Inventory) mailPurchasing(ctx context.Context, subject, text, what string) (bool, error) {
 	if a.Mail == nil || len(a.FollowUpTo) == 0 {
 		return false, nil
 	}
-	subject, text := in.PO.FollowUpMessage(in.Note, a.OrdersURL)
 	if err := sendMail(ctx, a.Mail, mail.Message{To: a.FollowUpTo, Subject: subject, Text: text},
-		"the mail server refused the follow-up on "+in.PO.Number+" for good: check RCMBOT_PURCHASING_EMAIL"); err != nil {
+		"the mail server refused "+what+" for good: check RCMBOT_PURCHASING_EMAIL"); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -18,7 +18,10 @@ import (
 	"github.com/rcmbot/rcmbot/internal/decision"
 	"github.com/rcmbot/rcmbot/internal/inventory"
 	"github.com/rcmbot/rcmbot/internal/inventory/policy"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
+	"github.com/rcmbot/rcmbot/internal/mail"
 	"github.com/rcmbot/rcmbot/internal/sim"
+	"github.com/rcmbot/rcmbot/internal/sim/simtest"
 	"github.com/rcmbot/rcmbot/internal/store"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
 	"github.com/rcmbot/rcmbot/internal/supplier"
@@ -157,6 +160,54 @@ func TestInventoryReviewActivity(t *testing.T) {
 	}
 	if _, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{}); appError(err) == nil || !appError(err).NonRetryable() {
 		t.Errorf("no date: %v", err)
+	}
+}
+
+// ReviewInventory stores every item's policy as it computed it, stamped
+// with the day reviewed and when, for the items pages; the next review's
+// replace them.
+func TestInventoryReviewStoresPolicies(t *testing.T) {
+	f := newInventoryFixture(t, sim.SupplierConfig{})
+	ctx := context.Background()
+	asOf := claim.MustDate("2026-03-02")
+	var usage []inventory.Usage
+	for d := range 365 {
+		usage = append(usage, inventory.Usage{Day: asOf.AddDays(-365 + d), SKU: "GLV-M", Quantity: float64(8 + d%5)})
+	}
+	if _, err := f.db.RecordUsage(ctx, "usage.csv", usage); err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now().UTC()
+	if _, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf, HistoryDays: 365}); err != nil {
+		t.Fatal(err)
+	}
+	pols, err := f.db.Policies(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	glv := pols["GLV-M"]
+	if len(pols) != 3 || glv.Reviewed != asOf || glv.ComputedAt.Before(before.Truncate(time.Second)) || glv.ComputedAt.After(time.Now()) ||
+		glv.Source != review.PolicyFromReview || glv.DailyMean < 9 || glv.DailyMean > 11 || !(glv.ReorderPoint > 0) || glv.OrderUpTo <= glv.ReorderPoint ||
+		glv.ExpectedFill < 0.9 || glv.LeadDays != 3 || glv.Risk.DailyVariance <= 0 || glv.DemandClass == "" || glv.ForecastMethod == "" {
+		t.Errorf("stored policy of GLV-M: %+v", glv)
+	}
+	// What the review computed is what it stored (and ordered by).
+	items, err := f.db.InventoryItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := review.Input{AsOf: asOf, HistoryStart: asOf.AddDays(-365), Items: items, Usage: usage, Policy: f.a.Policy}
+	for _, p := range review.Run(in).Plans {
+		p.Policy.Source, p.Policy.ComputedAt = review.PolicyFromReview, pols[p.SKU].ComputedAt
+		if pols[p.SKU] != p.Policy {
+			t.Errorf("%s stored %+v, computed %+v", p.SKU, pols[p.SKU], p.Policy)
+		}
+	}
+	if _, err := f.env.ExecuteActivity(f.a.ReviewInventory, InventoryReviewInput{AsOf: asOf.AddDays(1), HistoryDays: 365}); err != nil {
+		t.Fatal(err)
+	}
+	if pols, err := f.db.Policies(ctx, "GLV-M"); err != nil || pols["GLV-M"].Reviewed != asOf.AddDays(1) {
+		t.Errorf("the next review's policy: %+v %v", pols, err)
 	}
 }
 
@@ -333,5 +384,59 @@ func TestInventorySendHeartbeatsOutage(t *testing.T) {
 	}
 	if st := f.sim.Stats(); st.Orders != 1 || st.ServerErrors != 1 {
 		t.Errorf("supplier: %+v", st)
+	}
+}
+
+// MailSupplierOutage sends purchasing the outage email and the "taken"
+// one through a real SMTP sink; without mail set up it sends nothing and
+// says so; a refused address is ErrMailRefused, without the address.
+func TestInventoryMailSupplierOutage(t *testing.T) {
+	f := newInventoryFixture(t, sim.SupplierConfig{})
+	sink, port := simtest.SMTPSink(t, sim.SMTPSinkConfig{})
+	po := inventory.PurchaseOrder{Number: "PO-20260302-ACME", SupplierID: "acme", Status: inventory.POAwaitingSupplier,
+		Lines: []inventory.POLine{{SKU: "GLV-M", Quantity: 40, UnitCost: 8, Status: inventory.LineOpen}}}
+	since := time.Date(2026, 3, 2, 6, 45, 30, 0, time.UTC)
+	in := SupplierOutageInput{PO: po, Since: since, Last: "retryable: supplier order PO-20260302-ACME: no answer within 30s"}
+	sent := func(in SupplierOutageInput) (bool, error) {
+		t.Helper()
+		v, err := f.env.ExecuteActivity(f.a.MailSupplierOutage, in)
+		if err != nil {
+			return false, err
+		}
+		var ok bool
+		return ok, v.Get(&ok)
+	}
+	if ok, err := sent(in); ok || err != nil || len(sink.Messages()) != 0 {
+		t.Fatalf("no mail set up: %v %v", ok, err)
+	}
+	m, err := mail.New(mail.Settings{Host: "127.0.0.1", Port: port, TLS: mail.TLSNone, From: "rcmbot@clinic.test", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.a.Mail, f.a.FollowUpTo, f.a.OrdersURL = m, []string{"purchasing@clinic.test"}, "https://rcm.example/inventory/orders"
+	if ok, err := sent(in); !ok || err != nil {
+		t.Fatalf("outage: %v %v", ok, err)
+	}
+	taken := in
+	taken.PO.Status, taken.Taken = inventory.POAcknowledged, true
+	if ok, err := sent(taken); !ok || err != nil {
+		t.Fatalf("taken: %v %v", ok, err)
+	}
+	msgs := sink.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+	if o := msgs[0]; o.To[0] != "purchasing@clinic.test" || o.Subject != "Purchase order PO-20260302-ACME: supplier acme has not taken it since 2026-03-02 06:45 UTC" ||
+		!strings.Contains(o.Text, "Last failure: retryable: supplier order PO-20260302-ACME: no answer within 30s") ||
+		!strings.Contains(o.Text, "withdraw it on the purchase orders page:\r\nhttps://rcm.example/inventory/orders") {
+		t.Errorf("outage message: %+v", o)
+	}
+	if k := msgs[1]; k.Subject != "Purchase order PO-20260302-ACME: supplier acme has taken it" ||
+		!strings.Contains(k.Text, "(not taken since 2026-03-02 06:45 UTC); it is now acknowledged") {
+		t.Errorf("taken message: %+v", k)
+	}
+	sink.SetFaults(sim.SinkFaults{PermFail: 1})
+	if _, err := sent(in); appError(err) == nil || appError(err).Type() != ErrMailRefused || !appError(err).NonRetryable() || strings.Contains(err.Error(), "purchasing@") {
+		t.Errorf("refused: %v", err)
 	}
 }

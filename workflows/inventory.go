@@ -78,7 +78,13 @@ type PurchaseOrderSettings struct {
 	// SupplierBackoff caps the wait between two attempts [30 minutes].
 	SupplierWait    time.Duration `json:"supplier_wait,omitempty"`
 	SupplierBackoff time.Duration `json:"supplier_backoff,omitempty"`
-	TimeZone        string        `json:"time_zone,omitempty"`
+	// OutageMail is how long the supplier may go without taking the order
+	// before purchasing is emailed, once, with the order, the supplier,
+	// since when and the last failure (at the earliest when the first
+	// try, up to 15 minutes of sending, has failed); when the supplier
+	// then takes it, purchasing gets one "taken" email [30 minutes].
+	OutageMail time.Duration `json:"outage_mail,omitempty"`
+	TimeZone   string        `json:"time_zone,omitempty"`
 }
 
 // Defaults of PurchaseOrderSettings.
@@ -91,6 +97,8 @@ const (
 	// PurchaseOrderSettings.
 	DefaultSupplierWait    = 7 * 24 * time.Hour
 	DefaultSupplierBackoff = 30 * time.Minute
+	// DefaultOutageMail: see PurchaseOrderSettings.OutageMail.
+	DefaultOutageMail = 30 * time.Minute
 )
 
 // supplierFirstTry is how long a send is retried before the order is
@@ -107,6 +115,12 @@ const supplierOutage = "supplier-outage"
 // follow-up to purchasing (MailFollowUp); before it follow-ups were only
 // logged and kept in the state.
 const followUpMail = "follow-up-mail"
+
+// outageMail is the GetVersion change ID of emailing purchasing once when
+// the supplier has not taken the order for OutageMail (a send until
+// then, MailSupplierOutage), and once more when it takes it; before it
+// the outage was only in the order's note.
+const outageMail = "supplier-outage-mail"
 
 func (s PurchaseOrderSettings) withDefaults() PurchaseOrderSettings {
 	if s.ApprovalLimit <= 0 {
@@ -126,6 +140,9 @@ func (s PurchaseOrderSettings) withDefaults() PurchaseOrderSettings {
 	}
 	if s.SupplierBackoff <= 0 {
 		s.SupplierBackoff = DefaultSupplierBackoff
+	}
+	if s.OutageMail <= 0 {
+		s.OutageMail = DefaultOutageMail
 	}
 	return s
 }
@@ -267,6 +284,11 @@ type purchaseOrder struct {
 	stopSend    workflow.CancelFunc
 	sendRunning bool
 	withdrawing bool
+	// outageMailed is the outage email to purchasing (MailSupplierOutage
+	// of outage; its result says whether one went out), nil until one is
+	// sent: at most one per order.
+	outageMailed workflow.Future
+	outage       activities.SupplierOutageInput
 }
 
 func (w *purchaseOrder) run(ctx workflow.Context) (PurchaseOrderState, error) {
@@ -370,26 +392,30 @@ func (w *purchaseOrder) send(ctx workflow.Context) error {
 		}
 		po.Expected = today.AddDays(ack.LeadDays)
 	}
-	return w.save(ctx)
+	if err := w.save(ctx); err != nil {
+		return err
+	}
+	w.mailTaken(ctx)
+	return nil
 }
 
 // sendUntilTaken sends the order until the supplier takes or refuses it:
 // a first try of supplierFirstTry, then rounds of SupplierWait, attempts
 // at most SupplierBackoff apart, the order awaiting the supplier with a
 // note saying since when; from the second round the note asks staff to
-// call the supplier. Sending again is safe: the PO number is the
-// supplier's idempotency key. It returns the refusal, a defect or the
-// cancellation (of the workflow, or of sctx, the sends' context, by a
-// withdrawal), never an outage.
+// call the supplier. Once the supplier has not taken the order for
+// OutageMail (a send until then when the first try was shorter),
+// purchasing is emailed once, while the sending goes on (outageMailed;
+// send mails again when the supplier takes it). Sending again is safe:
+// the PO number is the supplier's idempotency key. It returns the
+// refusal, a defect or the cancellation (of the workflow, or of sctx, the
+// sends' context, by a withdrawal), never an outage.
 func (w *purchaseOrder) sendUntilTaken(ctx, sctx workflow.Context, ack *inventory.SupplierAck) error {
 	po := &w.state.PO
 	since := workflow.Now(ctx)
 	err := workflow.ExecuteActivity(w.sending(sctx, supplierFirstTry, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
 	for round := 1; err != nil && !sendFinal(err); round++ {
-		last := err.Error()
-		if app := (*temporal.ApplicationError)(nil); errors.As(err, &app) {
-			last = app.Message()
-		}
+		last := lastFailure(err)
 		note := fmt.Sprintf("the supplier has not taken the order since %s (last: %s); it is sent again under the same number, at most %s apart, and stays on order",
 			since.UTC().Format("2006-01-02 15:04 UTC"), last, minutes(w.set.SupplierBackoff))
 		if round > 1 {
@@ -403,9 +429,60 @@ func (w *purchaseOrder) sendUntilTaken(ctx, sctx workflow.Context, ack *inventor
 			return serr
 		}
 		workflow.GetLogger(ctx).Warn("purchase order awaiting the supplier", "po", po.Number, "round", round, "since", since)
-		err = workflow.ExecuteActivity(w.sending(sctx, w.set.SupplierWait, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
+		wait := w.set.SupplierWait
+		if w.outageMailed == nil && workflow.GetVersion(ctx, outageMail, workflow.DefaultVersion, 1) != workflow.DefaultVersion {
+			// Sent until the outage has lasted OutageMail, then mailed
+			// (while the sending goes on); the round keeps its length.
+			if until := since.Add(w.set.OutageMail).Sub(workflow.Now(ctx)); until > 0 {
+				err = workflow.ExecuteActivity(w.sending(sctx, until, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
+				if err == nil || sendFinal(err) {
+					return err
+				}
+				last, wait = lastFailure(err), max(wait-until, time.Minute)
+			}
+			w.outage = activities.SupplierOutageInput{PO: po.Clone(), Since: since, Last: last}
+			w.outageMailed = workflow.ExecuteActivity(w.mailing(ctx, "mail the supplier outage to purchasing"), w.acts.MailSupplierOutage, w.outage)
+		}
+		err = workflow.ExecuteActivity(w.sending(sctx, wait, w.set.SupplierBackoff), w.acts.SendPurchaseOrder, po.ToSupplier()).Get(ctx, ack)
 	}
 	return err
+}
+
+// lastFailure is what a send's error says for staff: the supplier's
+// failure, without Temporal's wrapping; for a send cut short by its
+// deadline, the last failure it heartbeat (activities.SupplierOutage).
+func lastFailure(err error) string {
+	var tmo *temporal.TimeoutError
+	var out activities.SupplierOutage
+	if errors.As(err, &tmo) && tmo.HasLastHeartbeatDetails() && tmo.LastHeartbeatDetails(&out) == nil && out.Last != "" {
+		return out.Last
+	}
+	if app := (*temporal.ApplicationError)(nil); errors.As(err, &app) {
+		return app.Message()
+	}
+	return err.Error()
+}
+
+// mailTaken emails purchasing that the supplier took the order, when an
+// outage email went out before it. Like mailFollowUp, a mail server that
+// does not take it does not hold up the order.
+func (w *purchaseOrder) mailTaken(ctx workflow.Context) {
+	if w.outageMailed == nil {
+		return
+	}
+	var sent bool
+	if err := w.outageMailed.Get(ctx, &sent); err != nil || !sent {
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("supplier outage not mailed", "po", w.state.PO.Number, "error", err)
+		}
+		return // no outage email reached purchasing: none says it is over
+	}
+	mctx := w.mailing(ctx, "mail purchasing that the supplier took the order")
+	in := w.outage
+	in.PO, in.Taken = w.state.PO.Clone(), true
+	if err := workflow.ExecuteActivity(mctx, w.acts.MailSupplierOutage, in).Get(ctx, &sent); err != nil {
+		workflow.GetLogger(ctx).Warn("purchase order taken, not mailed", "po", w.state.PO.Number, "error", err)
+	}
 }
 
 // minutes writes a duration for staff to the minute: 11h43m, 30m.
@@ -492,12 +569,7 @@ func (w *purchaseOrder) mailFollowUp(ctx workflow.Context, note string) {
 	if workflow.GetVersion(ctx, followUpMail, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return
 	}
-	mctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: 6 * time.Hour,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 30 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrMailRefused}},
-		Summary: "mail the follow-up to purchasing",
-	})
+	mctx := w.mailing(ctx, "mail the follow-up to purchasing")
 	var sent bool
 	if err := workflow.ExecuteActivity(mctx, w.acts.MailFollowUp, activities.FollowUpInput{PO: w.state.PO, Note: note}).Get(ctx, &sent); err != nil {
 		workflow.GetLogger(ctx).Warn("purchase order follow-up not mailed", "po", w.state.PO.Number, "error", err)
@@ -649,6 +721,17 @@ func (w *purchaseOrder) save(ctx workflow.Context) error {
 	_ = workflow.UpsertTypedSearchAttributes(ctx, temporalx.AttrBot.ValueSet(InventoryBot),
 		temporalx.AttrBatchID.ValueSet(w.in.Number), temporalx.AttrBatchStatus.ValueSet(string(w.state.PO.Status)))
 	return workflow.ExecuteActivity(w.short(ctx, "store the order"), w.acts.SavePurchaseOrder, w.state.PO).Get(ctx, nil)
+}
+
+// mailing is the options of an email to purchasing: retried for 6 hours
+// while the mail server is down, not when it refuses the address.
+func (w *purchaseOrder) mailing(ctx workflow.Context, summary string) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute, ScheduleToCloseTimeout: 6 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 30 * time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrMailRefused}},
+		Summary: summary,
+	})
 }
 
 func (w *purchaseOrder) short(ctx workflow.Context, summary string) workflow.Context {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
 )
 
 // printJSON writes v indented (the same documents as the REST API).
@@ -28,9 +29,14 @@ func newInventoryItemsCmd(a *app) *cobra.Command {
 		Use:   "items",
 		Short: "List items with stock against their reorder point (or one item with --sku)",
 		Long: `List every item's on hand, on order, reorder point, order-up-to level, forecast
-and status (at_risk, below_reorder_point, ok), computed from stored usage as the
-nightly review does (nothing is ordered). --sku shows one item with its last
---days of usage (--json for the document GET /api/v1/inventory/items[/{sku}] returns).`,
+and status (at_risk, below_reorder_point, ok). The policy (reorder point,
+order-up-to level, forecast) is the one the last inventory review stored, with
+when it was computed; an item no review has planned as it stands (new, or
+changed in the item master since) gets one computed now from stored usage, as
+the review would ("now" in POLICY COMPUTED). On hand and
+on order are as they stand now; nothing is ordered. --sku shows one item with
+its last --days of usage (--json for the document
+GET /api/v1/inventory/items[/{sku}] returns).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			svc, closeAll, err := a.inventoryService(cmd.Context(), needStore)
@@ -47,9 +53,9 @@ nightly review does (nothing is ordered). --sku shows one item with its last
 				if asJSON {
 					return printJSON(w, det)
 				}
-				fmt.Fprintf(w, "%s %s: %s, on hand %g, on order %g, reorder point %g, order up to %g, forecast %.1f/day (%s, %s)\n",
+				fmt.Fprintf(w, "%s %s: %s, on hand %g, on order %g, reorder point %g, order up to %g, forecast %.1f/day (%s, %s), policy computed %s\n",
 					det.Item.SKU, det.Item.Description, det.Status, det.Position.OnHand, det.Position.OnOrder, det.ReorderPoint, det.OrderUpTo,
-					det.DailyMean, det.DemandClass, det.ForecastMethod)
+					det.DailyMean, det.DemandClass, det.ForecastMethod, policyComputed(det.Policy, svc.Location))
 				for i, q := range det.Usage.Qty {
 					fmt.Fprintf(w, "%s\t%g\n", det.Usage.Start.AddDays(i), q)
 				}
@@ -63,10 +69,10 @@ nightly review does (nothing is ordered). --sku shows one item with its last
 				return printJSON(w, st)
 			}
 			tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SKU\tSTATUS\tON HAND\tON ORDER\tREORDER POINT\tORDER UP TO\tFORECAST/DAY\tSTOCK-OUT RISK")
+			fmt.Fprintln(tw, "SKU\tSTATUS\tON HAND\tON ORDER\tREORDER POINT\tORDER UP TO\tFORECAST/DAY\tSTOCK-OUT RISK\tPOLICY COMPUTED")
 			for _, it := range st.Items {
-				fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%g\t%g\t%.1f\t%.1f%%\n", it.Item.SKU, it.Status, it.Position.OnHand, it.Position.OnOrder,
-					it.ReorderPoint, it.OrderUpTo, it.DailyMean, 100*it.StockoutRisk)
+				fmt.Fprintf(tw, "%s\t%s\t%g\t%g\t%g\t%g\t%.1f\t%.1f%%\t%s\n", it.Item.SKU, it.Status, it.Position.OnHand, it.Position.OnOrder,
+					it.ReorderPoint, it.OrderUpTo, it.DailyMean, 100*it.StockoutRisk, policyComputed(it.Policy, svc.Location))
 			}
 			return tw.Flush()
 		},
@@ -76,6 +82,18 @@ nightly review does (nothing is ordered). --sku shows one item with its last
 	cmd.Flags().StringVar(&sku, "sku", "", "show this item with its usage")
 	cmd.Flags().IntVar(&days, "days", 90, "days of usage shown with --sku")
 	return cmd
+}
+
+// policyComputed says when an item's policy was computed, in loc (UTC
+// when nil): the review's time, or "now" when no review's policy fits it.
+func policyComputed(p review.Policy, loc *time.Location) string {
+	if p.Source == review.PolicyComputedNow {
+		return "now"
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return p.ComputedAt.In(loc).Format("2006-01-02 15:04 MST")
 }
 
 func newInventoryLotsCmd(a *app) *cobra.Command {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -33,8 +34,9 @@ func TestInventoryStockCommands(t *testing.T) {
 	}
 
 	out, errOut, code := run(t, "inventory", "items")
-	if code != 0 || !strings.Contains(out, "REORDER POINT") || !strings.Contains(out, "GLV-M") || !strings.Contains(out, "at_risk") {
-		t.Fatalf("items: %d %s %s", code, out, errOut)
+	if code != 0 || !strings.Contains(out, "REORDER POINT") || !strings.Contains(out, "GLV-M") || !strings.Contains(out, "at_risk") ||
+		!strings.Contains(out, "POLICY COMPUTED") || len(regexp.MustCompile(`(?m)%\s+now$`).FindAllString(out, -1)) != 2 {
+		t.Fatalf("items (no review yet: every policy computed now): %d %s %s", code, out, errOut)
 	}
 	out, _, code = run(t, "inventory", "items", "--sku", "VAC-FLU", "--days", "30", "--json")
 	var det struct {

@@ -48,11 +48,12 @@ var Inventory = Bot{
 }
 
 // InventoryReviewInput is the review's input from the settings: the
-// practice's time zone, the approval limit and how long a supplier
-// outage goes before staff are asked to call the supplier.
+// practice's time zone, the approval limit, how long a supplier outage
+// goes before purchasing is emailed and before staff are asked to call
+// the supplier.
 func InventoryReviewInput(cfg *config.Config) workflows.InventoryReviewInput {
 	return workflows.InventoryReviewInput{TimeZone: cfg.TimeZone, Orders: workflows.PurchaseOrderSettings{
-		ApprovalLimit: claim.Money(int64(cfg.POApprovalLimit) * 100), SupplierWait: cfg.SupplierWait, TimeZone: cfg.TimeZone}}
+		ApprovalLimit: claim.Money(int64(cfg.POApprovalLimit) * 100), SupplierWait: cfg.SupplierWait, OutageMail: cfg.OutageMail, TimeZone: cfg.TimeZone}}
 }
 
 // InventoryService builds the inventory bot's front door for the web app

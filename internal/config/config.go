@@ -83,6 +83,7 @@ type Config struct {
 	ReminderLeads   string        // RCMBOT_REMINDER_LEADS, comma-separated durations (ReminderLeadTimes)
 	POApprovalLimit int           // RCMBOT_PO_APPROVAL_LIMIT, whole dollars
 	SupplierWait    time.Duration // RCMBOT_SUPPLIER_WAIT
+	OutageMail      time.Duration // RCMBOT_SUPPLIER_OUTAGE_MAIL
 	PurchasingEmail string        // RCMBOT_PURCHASING_EMAIL
 	ProviderNPI     string        // RCMBOT_PROVIDER_NPI
 	ProviderName    string        // RCMBOT_PROVIDER_NAME
@@ -171,7 +172,8 @@ var Settings = []Setting{
 	{"RCMBOT_REMINDER_LEADS", "reminder-leads", "72h,24h", "how long before a booked visit the patient is emailed a reminder with confirm and cancel links (comma-separated durations)", kindString, func(c *Config) any { return &c.ReminderLeads }},
 	{"RCMBOT_PO_APPROVAL_LIMIT", "po-approval-limit", "1000", "purchase orders above this total (whole dollars) wait for an admin's or purchaser's approval", kindInt, func(c *Config) any { return &c.POApprovalLimit }},
 	{"RCMBOT_SUPPLIER_WAIT", "supplier-wait", "168h", "while a supplier does not take a purchase order it is sent again under its number; after this long the order's note asks staff to call the supplier (sending goes on)", kindDuration, func(c *Config) any { return &c.SupplierWait }},
-	{"RCMBOT_PURCHASING_EMAIL", "purchasing-email", "", "comma-separated addresses the inventory bot emails when a purchase order's delivery is late or backordered (through RCMBOT_SMTP_*); empty: follow-ups are only logged", kindString, func(c *Config) any { return &c.PurchasingEmail }},
+	{"RCMBOT_SUPPLIER_OUTAGE_MAIL", "supplier-outage-mail", "30m", "when a supplier has not taken a purchase order for this long, RCMBOT_PURCHASING_EMAIL is emailed once (order, supplier, since when, last failure), and once more when the supplier takes it; at the earliest when the first try (up to 15 minutes of sending) has failed", kindDuration, func(c *Config) any { return &c.OutageMail }},
+	{"RCMBOT_PURCHASING_EMAIL", "purchasing-email", "", "comma-separated addresses the inventory bot emails when a purchase order's delivery is late or backordered, or its supplier has not taken it for RCMBOT_SUPPLIER_OUTAGE_MAIL (through RCMBOT_SMTP_*); empty: these are only logged", kindString, func(c *Config) any { return &c.PurchasingEmail }},
 	{"RCMBOT_HIGH_DEDUCTIBLE", "high-deductible", "1000", "remaining in-network deductible (whole dollars) at which the eligibility worklist flags a visit; 0 turns it off", kindInt, func(c *Config) any { return &c.HighDeductible }},
 	{"RCMBOT_PROVIDER_NPI", "provider-npi", "1234567893", "NPI eligibility checks are asked under when an appointment names no provider (the default is a test NPI: set yours)", kindString, func(c *Config) any { return &c.ProviderNPI }},
 	{"RCMBOT_AUDIT_CRON", "audit-cron", "0 3 * * *", "when the nightly access-log scan runs (cron, practice time zone)", kindString, func(c *Config) any { return &c.AuditCron }},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/rcmbot/rcmbot/internal/decision"
 )
@@ -184,4 +185,31 @@ func (po *PurchaseOrder) FollowUpMessage(note, link string) (subject, text strin
 	}
 	fmt.Fprintf(&b, "\nAsk the supplier when it ships. Record what arrives on the purchase orders page:\n%s\n", link)
 	return subject, b.String()
+}
+
+// OutageMessage is the email to purchasing when the supplier has not
+// taken an order since since: subject and plain text naming the order,
+// the supplier, since when (UTC), the last failure (the supplier
+// client's reason: a status or a timeout, no credentials), that the
+// order is sent again under its number, and the page (link) where it can
+// be withdrawn. It names supplies only.
+func (po *PurchaseOrder) OutageMessage(since time.Time, last, link string) (subject, text string) {
+	at := since.UTC().Format("2006-01-02 15:04 UTC")
+	subject = fmt.Sprintf("Purchase order %s: supplier %s has not taken it since %s", po.Number, po.SupplierID, at)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Supplier %s has not taken purchase order %s since %s.\n", po.SupplierID, po.Number, at)
+	fmt.Fprintf(&b, "Last failure: %s\n\n", last)
+	b.WriteString("rcmbot keeps sending it under the same number (the supplier orders it once) and counts it as on order.\n")
+	b.WriteString("You get one more email when the supplier takes it. If the supplier confirms it never got the order\n")
+	fmt.Fprintf(&b, "and you order elsewhere, withdraw it on the purchase orders page:\n%s\n", link)
+	return subject, b.String()
+}
+
+// TakenMessage is the email to purchasing when the supplier took an order
+// after an outage that was mailed (OutageMessage of since).
+func (po *PurchaseOrder) TakenMessage(since time.Time, link string) (subject, text string) {
+	subject = fmt.Sprintf("Purchase order %s: supplier %s has taken it", po.Number, po.SupplierID)
+	text = fmt.Sprintf("Supplier %s has taken purchase order %s (not taken since %s); it is now %s.\n\nThe purchase orders page:\n%s\n",
+		po.SupplierID, po.Number, since.UTC().Format("2006-01-02 15:04 UTC"), po.Status, link)
+	return subject, text
 }

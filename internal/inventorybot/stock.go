@@ -40,11 +40,14 @@ func (s *Service) usage(ctx context.Context, sku inventory.SKU, first, last clai
 // today is the practice's date now.
 func (s *Service) today() claim.Date { return claim.DateOf(time.Now().In(s.location())) }
 
-// Items computes every item's forecast and policy from stored usage (as
-// the nightly review does, without drafting orders) and its position:
-// usable stock on the shelf, plus what open orders and orders drafted or
-// awaiting approval will deliver. Urgent items first: those at risk, then
-// those at or below their reorder point, each by SKU.
+// Items returns every item's stock against its policy: the policy the
+// last review stored (review.PolicyFromReview, with when it was
+// computed), or, for an item no review has planned as it stands (new, or
+// changed in the item master since), one computed now from stored usage
+// as the review would (review.PolicyComputedNow); and
+// its position now: usable stock on the shelf, plus what open orders and
+// orders drafted or awaiting approval will deliver. Urgent items first:
+// those at risk, then those at or below their reorder point, each by SKU.
 func (s *Service) Items(ctx context.Context) (review.Stock, error) {
 	out, _, err := s.plan(ctx, "")
 	if err != nil {
@@ -57,8 +60,9 @@ func (s *Service) Items(ctx context.Context) (review.Stock, error) {
 	return out, nil
 }
 
-// Item returns one item with its last days of usage (1 … HistoryDays; 90
-// when out of range); an unknown SKU is fault.NotFound.
+// Item returns one item (its policy as Items says) with its last days of
+// usage (1 … HistoryDays; 90 when out of range); an unknown SKU is
+// fault.NotFound.
 func (s *Service) Item(ctx context.Context, sku inventory.SKU, days int) (review.ItemDetail, error) {
 	if days <= 0 || days > HistoryDays {
 		days = 90
@@ -90,8 +94,11 @@ func (s *Service) Item(ctx context.Context, sku inventory.SKU, days int) (review
 	return d, nil
 }
 
-// plan runs the review's computation on the stored items (only the one
-// SKU when given), returning the plans and the usage it read.
+// plan assesses the stored items (only the one SKU when given) against
+// their stored policies and today's positions, computing the policies of
+// items that have none that fits them; it returns the plans and the usage it
+// read: the one SKU's, or what the policies computed needed (none when
+// every item has a stored policy).
 func (s *Service) plan(ctx context.Context, only inventory.SKU) (review.Stock, []inventory.Usage, error) {
 	asOf := s.today()
 	out := review.Stock{AsOf: asOf, Items: []review.ItemStock{}}
@@ -105,14 +112,30 @@ func (s *Service) plan(ctx context.Context, only inventory.SKU) (review.Stock, [
 			return out, nil, nil
 		}
 	}
+	known, err := s.DB.Policies(ctx, only)
+	if err != nil {
+		return out, nil, err
+	}
+	var missing []inventory.SKU
+	for _, it := range items {
+		if p, ok := known[it.SKU]; !ok || !p.Fits(it) {
+			missing = append(missing, it.SKU)
+		}
+	}
 	lots, err := s.DB.Lots(ctx)
 	if err != nil {
 		return out, nil, err
 	}
 	first := asOf.AddDays(-HistoryDays)
-	usage, err := s.usage(ctx, only, first, asOf.AddDays(-1))
-	if err != nil {
-		return out, nil, err
+	var usage []inventory.Usage
+	if only != "" || len(missing) > 0 {
+		sku := only
+		if len(missing) == 1 {
+			sku = missing[0]
+		}
+		if usage, err = s.usage(ctx, sku, first, asOf.AddDays(-1)); err != nil {
+			return out, nil, err
+		}
 	}
 	onOrder, err := s.DB.OnOrder(ctx)
 	if err != nil {
@@ -128,10 +151,14 @@ func (s *Service) plan(ctx context.Context, only inventory.SKU) (review.Stock, [
 		}
 	}
 	res := review.Run(review.Input{AsOf: asOf, Items: items, Lots: lots, OnOrder: onOrder, Usage: usage, HistoryStart: first,
-		Policy: s.Policy, Workers: s.Workers})
+		Policy: s.Policy, Workers: s.Workers, Known: known, Now: time.Now().UTC()})
 	for i, p := range res.Plans {
 		out.Items = append(out.Items, review.ItemStock{Item: items[i], ItemPlan: p, Status: review.StatusOf(items[i], p), TargetFillRate: items[i].FillRateTarget()})
+		if p.Source == review.PolicyFromReview && p.ComputedAt.After(out.Reviewed) {
+			out.Reviewed = p.ComputedAt
+		}
 	}
+	out.ComputedNow = len(missing)
 	return out, usage, nil
 }
 

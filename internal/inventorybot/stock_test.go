@@ -3,6 +3,7 @@ package inventorybot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/forecast"
 	"github.com/rcmbot/rcmbot/internal/inventory/policy"
 	"github.com/rcmbot/rcmbot/internal/inventory/review"
 	"github.com/rcmbot/rcmbot/internal/store/storetest"
@@ -196,5 +198,62 @@ func TestUsageDrawsStockDown(t *testing.T) {
 	}
 	if tot := rep.Total; tot.Used != used || tot.Lost != 2 || tot.StockoutDays != 1 || tot.StockValue != 2*540 || tot.FillRate != used/(used+2) {
 		t.Errorf("total %+v", tot)
+	}
+}
+
+// TestItemsReadStoredPolicies: the items pages show the policy the last
+// review stored, not one recomputed from usage (a stored reorder point no
+// computation would give is what they show, and the status and order are
+// worked out from it with the live position); an item the review has not
+// planned yet gets one computed now, marked as such.
+func TestItemsReadStoredPolicies(t *testing.T) {
+	s, today := stocked(t)
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
+	stored := review.Policy{SKU: "FULL", DemandClass: forecast.Lumpy, ForecastMethod: forecast.TSB, DailyMean: 77, ReorderPoint: 4321,
+		OrderUpTo: 9876, SafetyStock: 11, ExpectedFill: 0.99, LeadDays: 5, Risk: policy.RiskModel{DailyVariance: 1}, Reviewed: today.AddDays(-1), ComputedAt: at}
+	items, err := s.DB.InventoryItems(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := items[slices.IndexFunc(items, func(it inventory.Item) bool { return it.SKU == "FULL" })]
+	stored.ItemKey = review.ItemKey(full)
+	if err := s.DB.SavePolicies(ctx, []review.Policy{stored}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Items(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	by := map[inventory.SKU]review.ItemStock{}
+	for _, it := range st.Items {
+		by[it.Item.SKU] = it
+	}
+	stored.Source, stored.Risk.DailyMean = review.PolicyFromReview, 77
+	// 600 on the shelf is below the stored reorder point: ordered up to 9,876.
+	if f := by["FULL"]; f.Policy != stored || f.Position.OnHand != 600 || f.Status != review.StatusBelowReorderPoint || f.Order != 9876-600 {
+		t.Errorf("FULL does not show its stored policy: %+v", f.ItemPlan)
+	}
+	if !st.Reviewed.Equal(at) || st.ComputedNow != 2 {
+		t.Errorf("reviewed %v, computed now %d", st.Reviewed, st.ComputedNow)
+	}
+	if low := by["LOW"]; low.Source != review.PolicyComputedNow || low.Reviewed != today || low.ComputedAt.IsZero() || low.DailyMean < 9 || low.DailyMean > 11 {
+		t.Errorf("LOW, not reviewed yet: %+v", low.ItemPlan)
+	}
+	det, err := s.Item(ctx, "FULL", 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if det.Policy != stored || len(det.Usage.Qty) != 30 || det.Usage.Qty[29] != float64(8+(1+0)%5) {
+		t.Errorf("FULL's page: %+v", det.ItemPlan)
+	}
+	// The item master changes FULL's lead time: the stored policy no
+	// longer fits it, and one is computed now.
+	full.LeadTime.MeanDays = 9
+	if err := s.DB.UpsertItems(ctx, []inventory.Item{full}); err != nil {
+		t.Fatal(err)
+	}
+	if det, err := s.Item(ctx, "FULL", 30); err != nil || det.Source != review.PolicyComputedNow || det.LeadDays != 9 || det.ReorderPoint == 4321 {
+		t.Errorf("FULL after its lead time changed: %+v %v", det.ItemPlan, err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
 )
 
 // The inventory bot's rows: items, suppliers, supply rooms, lots,
@@ -504,6 +505,55 @@ func (d *DB) Locations(ctx context.Context) ([]inventory.Location, error) {
 		"SELECT id, name FROM inventory_locations ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("list locations: %w", err)
+	}
+	return out, nil
+}
+
+var policyColumns = []string{"sku", "demand_class", "forecast_method", "daily_mean", "reorder_point", "order_up_to", "safety_stock",
+	"expected_fill_rate", "lead_days", "daily_variance", "level_error", "reviewed", "computed_at", "item_key"}
+
+// SavePolicies stores the policies a review computed (migration 0020),
+// replacing every stored one: a review covers every item, and an item it
+// did not plan has no stored policy. All or nothing.
+func (d *DB) SavePolicies(ctx context.Context, pols []review.Policy) error {
+	rows := make([][]any, len(pols))
+	for i, p := range pols {
+		if p.SKU == "" || p.Reviewed.IsZero() || p.ComputedAt.IsZero() {
+			return fmt.Errorf("store policies: a policy needs an item, the day reviewed and when it was computed: %w", ErrInvalid)
+		}
+		rows[i] = []any{p.SKU, p.DemandClass, p.ForecastMethod, p.DailyMean, p.ReorderPoint, p.OrderUpTo, p.SafetyStock, p.ExpectedFill,
+			p.LeadDays, p.Risk.DailyVariance, p.Risk.LevelError, p.Reviewed, ts(p.ComputedAt), p.ItemKey}
+	}
+	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := exec(ctx, tx, "DELETE FROM inventory_policies"); err != nil {
+			return err
+		}
+		return insertRows(ctx, tx, "inventory_policies", policyColumns, rows, "")
+	})
+	if err != nil {
+		return fmt.Errorf("store policies: %w", err)
+	}
+	return nil
+}
+
+// Policies returns the stored policies (review.PolicyFromReview) by SKU:
+// every item's, or the one SKU's when given.
+func (d *DB) Policies(ctx context.Context, sku inventory.SKU) (map[inventory.SKU]review.Policy, error) {
+	q, args := "SELECT "+strings.Join(policyColumns, ", ")+" FROM inventory_policies", []any(nil)
+	if sku != "" {
+		q, args = q+" WHERE sku = ?", []any{sku}
+	}
+	list, err := queryAll(ctx, d.r, func(p *review.Policy) []any {
+		return []any{&p.SKU, &p.DemandClass, &p.ForecastMethod, &p.DailyMean, &p.ReorderPoint, &p.OrderUpTo, &p.SafetyStock, &p.ExpectedFill,
+			&p.LeadDays, &p.Risk.DailyVariance, &p.Risk.LevelError, &p.Reviewed, scanTime(&p.ComputedAt), &p.ItemKey}
+	}, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list policies: %w", err)
+	}
+	out := make(map[inventory.SKU]review.Policy, len(list))
+	for _, p := range list {
+		p.Risk.DailyMean, p.Source = p.DailyMean, review.PolicyFromReview
+		out[p.SKU] = p
 	}
 	return out, nil
 }

@@ -11,6 +11,9 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
+	"github.com/rcmbot/rcmbot/internal/inventory/forecast"
+	"github.com/rcmbot/rcmbot/internal/inventory/policy"
+	"github.com/rcmbot/rcmbot/internal/inventory/review"
 	"github.com/rcmbot/rcmbot/internal/store"
 )
 
@@ -287,6 +290,46 @@ func TestInventoryUsageConcurrent(t *testing.T) {
 		}
 		if lots := must[[]inventory.Lot](t)(e.db.Lots(ctx)); len(lots) != 1 || lots[0].Quantity != 70 {
 			t.Errorf("lots after 10 × 3 issued: %+v", lots)
+		}
+	})
+}
+
+// TestPoliciesRoundTrip: a review's policies come back as stored, marked
+// as the review's; the next review's replace them all (an item it did not
+// plan has none); a policy without its day or time is refused.
+func TestPoliciesRoundTrip(t *testing.T) {
+	forEachDB(t, func(t *testing.T, e env) {
+		ctx := context.Background()
+		check(t, e.db.UpsertItems(ctx, []inventory.Item{vaccine(), gloves()}))
+		at := time.Date(2026, 3, 2, 1, 30, 12, 345678000, time.UTC)
+		glv := review.Policy{SKU: "GLV-M", DemandClass: forecast.Smooth, ForecastMethod: forecast.SES, DailyMean: 12.25, ReorderPoint: 60,
+			OrderUpTo: 400, SafetyStock: 23.5, ExpectedFill: 0.9561, LeadDays: 3,
+			Risk: policy.RiskModel{DailyMean: 12.25, DailyVariance: 9.5, LevelError: 0.125}, Reviewed: claim.MustDate("2026-03-02"), ComputedAt: at,
+			ItemKey: review.ItemKey(gloves())}
+		vac := review.Policy{SKU: "VAC-FLU", DemandClass: forecast.Lumpy, ForecastMethod: forecast.TSB, DailyMean: 0.5, ReorderPoint: 4,
+			OrderUpTo: 9, SafetyStock: -1.5, ExpectedFill: 0.97, LeadDays: 5, Reviewed: glv.Reviewed, ComputedAt: at, ItemKey: review.ItemKey(vaccine())}
+		check(t, e.db.SavePolicies(ctx, []review.Policy{glv, vac}))
+		got := must[map[inventory.SKU]review.Policy](t)(e.db.Policies(ctx, ""))
+		glv.Source, vac.Source = review.PolicyFromReview, review.PolicyFromReview
+		vac.Risk.DailyMean = vac.DailyMean
+		if len(got) != 2 || got["GLV-M"] != glv || got["VAC-FLU"] != vac {
+			t.Fatalf("policies:\n got %+v\nwant %+v", got, []review.Policy{glv, vac})
+		}
+		if one := must[map[inventory.SKU]review.Policy](t)(e.db.Policies(ctx, "VAC-FLU")); len(one) != 1 || one["VAC-FLU"] != vac {
+			t.Errorf("one SKU: %+v", one)
+		}
+		next := glv
+		next.ReorderPoint, next.Reviewed, next.ComputedAt = 70, glv.Reviewed.AddDays(1), at.Add(24*time.Hour)
+		check(t, e.db.SavePolicies(ctx, []review.Policy{next}))
+		got = must[map[inventory.SKU]review.Policy](t)(e.db.Policies(ctx, ""))
+		if _, ok := got["VAC-FLU"]; len(got) != 1 || ok || got["GLV-M"].ReorderPoint != 70 || !got["GLV-M"].ComputedAt.Equal(next.ComputedAt) {
+			t.Errorf("the next review's: %+v", got)
+		}
+		if err := e.db.SavePolicies(ctx, []review.Policy{{SKU: "GLV-M"}}); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("no day or time: %v", err)
+		}
+		if got := must[map[inventory.SKU]review.Policy](t)(e.db.Policies(ctx, "")); got["GLV-M"].ReorderPoint != 70 {
+			t.Errorf("a refused save changed the stored policies: %+v", got)
 		}
 	})
 }

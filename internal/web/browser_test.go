@@ -552,6 +552,16 @@ func TestBrowserPurchaseOrderFlow(t *testing.T) {
 		t.Fatalf("awaiting approval: %q with %d lines", number, lines)
 	}
 	tb.shot("inventory-01-awaiting-approval")
+	// The review stored every item's policy: the items page shows them as
+	// the review's, none computed now.
+	tb.open("/inventory/items")
+	if hint := tb.text("p.hint"); !strings.Contains(hint, "as the last inventory review computed them") || strings.Contains(hint, "computed now") {
+		t.Errorf("items page after the review: %q", hint)
+	}
+	if n := eval[int](tb, `document.querySelectorAll("table.data tbody td:last-child .badge").length`); n != 0 {
+		t.Errorf("%d items marked computed now after the review", n)
+	}
+	tb.open("/inventory/orders")
 	if !eval[bool](tb, `(document.getElementById("q-GLV-M").value = "100") === "100"`) {
 		t.Fatal("could not edit the gloves' quantity")
 	}
@@ -622,6 +632,11 @@ func TestBrowserPurchaseOrderFlow(t *testing.T) {
 	}
 	if s := h.stack.Supplier.Stats(); s.Orders != 1 || s.OrderCounts[number] != 1 {
 		t.Errorf("supplier: %+v", s)
+	}
+	// On hand is live, the policy still the review's.
+	tb.open("/inventory/items/GLV-M")
+	if onHand, computed := tb.text("dl.cards div:nth-child(2) dd"), tb.text("dl.cards div:nth-child(6) dd.sub"); onHand != "100" || !strings.HasPrefix(computed, "by the inventory review of ") {
+		t.Errorf("GLV-M after the delivery: on hand %q, policy %q", onHand, computed)
 	}
 }
 

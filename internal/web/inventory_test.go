@@ -237,14 +237,17 @@ func TestInventoryOrdersPageWithoutTheBot(t *testing.T) {
 
 func TestInventoryItemsPages(t *testing.T) {
 	asOf := claim.MustDate("2026-03-02")
+	reviewedAt := time.Date(2026, 3, 2, 6, 30, 0, 0, time.UTC)
 	glv := review.ItemStock{Item: inventory.Item{SKU: "GLV-M", Description: "Gloves M", UnitCost: 0.085}, Status: review.StatusBelowReorderPoint, TargetFillRate: 0.95,
-		ItemPlan: review.ItemPlan{SKU: "GLV-M", DailyMean: 12.5, ReorderPoint: 60, OrderUpTo: 400, Position: inventory.Position{OnHand: 40, OnOrder: 10}, StockoutRisk: 0.02}}
+		ItemPlan: review.ItemPlan{Policy: review.Policy{SKU: "GLV-M", DailyMean: 12.5, ReorderPoint: 60, OrderUpTo: 400, SafetyStock: 22.5, ExpectedFill: 0.961,
+			Reviewed: asOf, ComputedAt: reviewedAt, Source: review.PolicyFromReview}, Position: inventory.Position{OnHand: 40, OnOrder: 10}, StockoutRisk: 0.02}}
 	vac := review.ItemStock{Item: inventory.Item{SKU: "VAC-FLU", Description: "Flu vaccine"}, Status: review.StatusAtRisk,
-		ItemPlan: review.ItemPlan{SKU: "VAC-FLU", DailyMean: 2, ReorderPoint: 10, OrderUpTo: 30, StockoutRisk: 0.4}}
+		ItemPlan: review.ItemPlan{Policy: review.Policy{SKU: "VAC-FLU", DailyMean: 2, ReorderPoint: 10, OrderUpTo: 30, Reviewed: asOf,
+			ComputedAt: reviewedAt.Add(9 * time.Hour), Source: review.PolicyComputedNow}, StockoutRisk: 0.4}}
 	var asked int
 	front := &inventoryFront{
 		items: func() (review.Stock, error) {
-			return review.Stock{AsOf: asOf, Items: []review.ItemStock{vac, glv}}, nil
+			return review.Stock{AsOf: asOf, Items: []review.ItemStock{vac, glv}, Reviewed: reviewedAt, ComputedNow: 1}, nil
 		},
 		item: func(sku inventory.SKU, days int) (review.ItemDetail, error) {
 			asked = days
@@ -266,10 +269,16 @@ func TestInventoryItemsPages(t *testing.T) {
 		!strings.Contains(p.body, `<span class="badge err">at risk</span>`) || strings.Index(p.body, "VAC-FLU") > strings.Index(p.body, "GLV-M") {
 		t.Fatalf("items page: %d\n%s", p.StatusCode, p.body)
 	}
+	// When the stored policies were computed; the item without one marked.
+	if !strings.Contains(p.body, "as the last inventory review computed them") || !strings.Contains(p.body, "1 item added or changed in the item master since has a policy computed now") ||
+		strings.Count(p.body, `<span class="badge warn">computed now</span>`) != 1 || !strings.Contains(p.body, "Mar 2, 2026") {
+		t.Errorf("items page does not say when the policies were computed:\n%s", p.body)
+	}
 	p = auditor.get("/inventory/items/GLV-M?days=30")
 	if p.StatusCode != http.StatusOK || asked != 30 || !strings.Contains(p.body, "<svg") || !strings.Contains(p.body, "forecast 12.5") ||
 		!strings.Contains(p.body, "reorder point 60") || !strings.Contains(p.body, "order up to 400") || !strings.Contains(p.body, "used, Mar 1: 17.0") ||
-		!strings.Contains(p.body, "L7") || !strings.Contains(p.body, "2026-03-11") {
+		!strings.Contains(p.body, "L7") || !strings.Contains(p.body, "2026-03-11") || !strings.Contains(p.body, "safety stock 22.5") ||
+		!strings.Contains(p.body, "expected 96.1%") || !strings.Contains(p.body, "by the inventory review of 2026-03-02") {
 		t.Fatalf("item page: %d\n%s", p.StatusCode, p.body)
 	}
 	if auditor.get("/inventory/items/GLV-M?days=7"); asked != 90 {
@@ -286,14 +295,17 @@ func TestInventoryItemsPages(t *testing.T) {
 		Items []struct {
 			Item         struct{ SKU string }
 			Status       string
-			ReorderPoint float64 `json:"reorder_point"`
+			ReorderPoint float64   `json:"reorder_point"`
+			Source       string    `json:"policy_source"`
+			ComputedAt   time.Time `json:"computed_at"`
 			Position     struct {
 				OnHand float64 `json:"on_hand"`
 			}
 		}
 	}
 	if err := json.Unmarshal([]byte(res.body), &list); err != nil || res.StatusCode != http.StatusOK || list.AsOf != "2026-03-02" || len(list.Items) != 2 ||
-		list.Items[1].Item.SKU != "GLV-M" || list.Items[1].Status != "below_reorder_point" || list.Items[1].ReorderPoint != 60 || list.Items[1].Position.OnHand != 40 {
+		list.Items[1].Item.SKU != "GLV-M" || list.Items[1].Status != "below_reorder_point" || list.Items[1].ReorderPoint != 60 || list.Items[1].Position.OnHand != 40 ||
+		list.Items[1].Source != "review" || !list.Items[1].ComputedAt.Equal(reviewedAt) || list.Items[0].Source != "computed_now" {
 		t.Fatalf("API items: %d %v %s", res.StatusCode, err, res.body)
 	}
 	res = api.get("/api/v1/inventory/items/GLV-M?days=180")

@@ -245,7 +245,7 @@ func TestStockoutRisk(t *testing.T) {
 		hist[i] = float64(rng.IntN(11)) // mean 5, variance 10
 	}
 	fc := forecast.Select(hist, forecast.Options{Horizon: 7})
-	dm := NewDemandModel(hist, fc, 7)
+	dm := NewDemandModel(hist, fc, 7).Risk()
 	if r := StockoutRisk(dm, 0, 3); r != 1 {
 		t.Errorf("nothing on hand: risk %v", r)
 	}
@@ -254,7 +254,7 @@ func TestStockoutRisk(t *testing.T) {
 	}
 	// Ten days of about 5 a day: 50 on hand is a coin toss, 100 is safe,
 	// 20 is a near-certain stock-out.
-	if r := StockoutRisk(dm, dm.Mean*10, 10); r < 0.35 || r > 0.6 {
+	if r := StockoutRisk(dm, dm.DailyMean*10, 10); r < 0.35 || r > 0.6 {
 		t.Errorf("on hand = mean demand: risk %v", r)
 	}
 	if r := StockoutRisk(dm, 100, 10); r > 0.01 {

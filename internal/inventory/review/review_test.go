@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/rcmbot/rcmbot/internal/claim"
 	"github.com/rcmbot/rcmbot/internal/inventory"
@@ -113,9 +114,42 @@ func TestStatusOf(t *testing.T) {
 		{onHand: 10, onOrder: 31, rop: 40, risk: 0.01, want: StatusOK},                // on order counts
 		{onHand: 10, onOrder: 200, rop: 40, risk: 0.06, want: StatusAtRisk},           // on the shelf too little before it arrives
 	} {
-		p := ItemPlan{ReorderPoint: c.rop, StockoutRisk: c.risk, Position: inventory.Position{OnHand: c.onHand, OnOrder: c.onOrder}}
+		p := ItemPlan{Policy: Policy{ReorderPoint: c.rop}, StockoutRisk: c.risk, Position: inventory.Position{OnHand: c.onHand, OnOrder: c.onOrder}}
 		if got := StatusOf(it, p); got != c.want {
 			t.Errorf("%+v: %s, want %s", c, got, c.want)
 		}
+	}
+}
+
+// TestRunUsesKnownPolicies: an item with a known (stored) policy is
+// ordered and assessed by it, not by one computed from its usage; the
+// others are computed and stamped.
+func TestRunUsesKnownPolicies(t *testing.T) {
+	asOf := claim.MustDate("2026-03-02")
+	start := asOf.AddDays(-365)
+	now := time.Date(2026, 3, 2, 1, 30, 0, 0, time.UTC)
+	known := Policy{SKU: "A", DemandClass: "smooth", ForecastMethod: "ses", DailyMean: 10, ReorderPoint: 500, OrderUpTo: 900,
+		LeadDays: 4, Risk: policy.RiskModel{DailyMean: 10, DailyVariance: 4}, Reviewed: asOf.AddDays(-1), Source: PolicyFromReview, ItemKey: ItemKey(item("A", "acme"))}
+	in := Input{AsOf: asOf, HistoryStart: start, Policy: policy.Options{Seed: 1, Days: 365}, Now: now,
+		Items: []inventory.Item{item("A", "acme"), item("B", "acme")}, Usage: usage(start, 365, "B"),
+		Lots:  []inventory.Lot{{SKU: "A", Location: "room", Quantity: 400}, {SKU: "B", Location: "room", Quantity: 400}},
+		Known: map[inventory.SKU]Policy{"A": known}}
+	res := Run(in)
+	a, b := res.Plans[0], res.Plans[1]
+	// 400 on hand is below the known reorder point of 500: order up to 900.
+	if a.Policy != known || a.Position.OnHand != 400 || a.Order != 500 || a.StockoutRisk != policy.StockoutRisk(known.Risk, 400, 4) {
+		t.Errorf("known policy not used: %+v", a)
+	}
+	if b.Source != PolicyComputedNow || !b.ComputedAt.Equal(now) || b.Reviewed != asOf || b.ReorderPoint <= 0 || b.ReorderPoint >= 400 ||
+		b.ExpectedFill < 0.9 || b.LeadDays != 4 || b.Risk.DailyVariance <= 0 {
+		t.Errorf("computed policy: %+v", b)
+	}
+	// A policy computed before the item master changed the lead time is
+	// not used: the item's is computed again.
+	changed := item("A", "acme")
+	changed.LeadTime.MeanDays = 6
+	in.Items[0] = changed
+	if a := Run(in).Plans[0]; a.Source != PolicyComputedNow || a.LeadDays != 6 || a.ReorderPoint == known.ReorderPoint || known.Fits(changed) {
+		t.Errorf("a policy of the item before its change was used: %+v", a)
 	}
 }
