@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -170,7 +172,7 @@ func printPolicyTable(w io.Writer, rep invfile.PolicyReport) error {
 }
 
 func newInventoryBenchCmd(_ *app) *cobra.Command {
-	var settingsPath, format string
+	var settingsPath, format, seedList string
 	var items, workers int
 	var seed uint64
 	cmd := &cobra.Command{
@@ -190,7 +192,10 @@ Settings come from --settings (JSON: seed, items, days, eval_days, start,
 refit_days, floor_runs, workers; fixtures/inventory/bench.json is the committed
 benchmark); --items and --seed override. Prints Markdown tables (--format md)
 or the whole report (--format json). A run of 200 items takes about 12 s of
-CPU.`,
+CPU.
+
+One run of 200 items is one draw: --seeds 1-10 (or a list, 1,4,7) runs each
+seed, prints each seed's goals and scores all their items pooled.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s := invbench.DefaultSettings
@@ -209,22 +214,73 @@ CPU.`,
 			if workers > 0 {
 				s.Workers = workers
 			}
-			rep := invbench.Run(s)
-			switch format {
-			case "json":
+			if format != "md" && format != "json" {
+				return fmt.Errorf("--format %q: want md or json", format)
+			}
+			var rep interface{ WriteMarkdown(io.Writer) error }
+			if seedList != "" {
+				if cmd.Flags().Changed("seed") {
+					return errors.New("--seed and --seeds: give one")
+				}
+				list, err := parseSeeds(seedList)
+				if err != nil {
+					return err
+				}
+				r := invbench.RunSeeds(s, list)
+				rep = &r
+			} else {
+				r := invbench.Run(s)
+				rep = &r
+			}
+			if format == "json" {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
 				return enc.Encode(rep)
-			case "md":
-				return rep.WriteMarkdown(cmd.OutOrStdout())
 			}
-			return fmt.Errorf("--format %q: want md or json", format)
+			return rep.WriteMarkdown(cmd.OutOrStdout())
 		},
 	}
+	cmd.Flags().StringVar(&seedList, "seeds", "", "run several seeds and pool them: a range (1-10) or a list (1,4,7)")
 	cmd.Flags().StringVar(&settingsPath, "settings", "", "benchmark settings (JSON); default: 200 items, seed 1")
 	cmd.Flags().StringVar(&format, "format", "md", "output: md or json")
 	cmd.Flags().IntVar(&items, "items", 0, "number of items (overrides the settings)")
 	cmd.Flags().Uint64Var(&seed, "seed", 1, "random seed (overrides the settings)")
 	cmd.Flags().IntVar(&workers, "workers", 0, "items computed at once (default: one per CPU)")
 	return cmd
+}
+
+// maxSeeds bounds --seeds (each seed is a whole benchmark run).
+const maxSeeds = 100
+
+// parseSeeds reads --seeds: a range "a-b" or a comma-separated list.
+func parseSeeds(v string) ([]uint64, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("--seeds %q: %s (want a range such as 1-10 or a list such as 1,4,7)", v, why)
+	}
+	var out []uint64
+	if a, b, ok := strings.Cut(v, "-"); ok {
+		lo, err1 := strconv.ParseUint(strings.TrimSpace(a), 10, 64)
+		hi, err2 := strconv.ParseUint(strings.TrimSpace(b), 10, 64)
+		if err1 != nil || err2 != nil || hi < lo {
+			return nil, bad("not a range of whole numbers")
+		}
+		if hi-lo >= maxSeeds {
+			return nil, bad(fmt.Sprintf("more than %d seeds", maxSeeds))
+		}
+		for s := lo; s <= hi; s++ {
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	for f := range strings.SplitSeq(v, ",") {
+		s, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+		if err != nil {
+			return nil, bad(fmt.Sprintf("%q is not a whole number", f))
+		}
+		out = append(out, s)
+	}
+	if len(out) > maxSeeds {
+		return nil, bad(fmt.Sprintf("more than %d seeds", maxSeeds))
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -115,5 +116,23 @@ func TestInventoryPolicyBadInput(t *testing.T) {
 	_, errOut, code = runRcmbot(t, "inventory", "policy", "--items", items, "--usage", pdf)
 	if code != 1 || !strings.Contains(errOut, "usage.pdf: this is a PDF") {
 		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestParseSeeds(t *testing.T) {
+	for in, want := range map[string][]uint64{"1-3": {1, 2, 3}, "4": {4}, "1, 4,7": {1, 4, 7}, "5-5": {5}} {
+		got, err := parseSeeds(in)
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("%q: %v %v, want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "3-1", "a-b", "1,x", "1-1000"} {
+		if _, err := parseSeeds(in); err == nil || !strings.Contains(err.Error(), "--seeds") {
+			t.Errorf("%q: %v, want an error naming --seeds", in, err)
+		}
+	}
+	_, errOut, code := runRcmbot(t, "inventory", "bench", "--seed", "2", "--seeds", "1-2")
+	if code != 1 || !strings.Contains(errOut, "give one") {
+		t.Errorf("--seed with --seeds: exit %d, %q", code, errOut)
 	}
 }

@@ -142,3 +142,50 @@ func TestCommittedDemo(t *testing.T) {
 		}
 	}
 }
+
+// Several seeds: each seed's goals are its own run's, and the pooled
+// goals score all the seeds' items together.
+func TestRunSeedsPoolsTheSeeds(t *testing.T) {
+	s := Settings{Items: 12, FloorRuns: 6, RefitDays: 28}
+	r := RunSeeds(s, []uint64{3, 4})
+	if len(r.Seeds) != 2 || r.Checks != 10 || len(r.PoolGoals) != 5 {
+		t.Fatalf("seeds %d, checks %d, pooled goals %d", len(r.Seeds), r.Checks, len(r.PoolGoals))
+	}
+	one := Run(Settings{Seed: 3, Items: 12, FloorRuns: 6, RefitDays: 28})
+	if !reflect.DeepEqual(r.Seeds[0].Goals, one.Goals) {
+		t.Errorf("seed 3's goals %+v, a run of seed 3 %+v", r.Seeds[0].Goals, one.Goals)
+	}
+	met := 0
+	for _, sr := range r.Seeds {
+		for _, g := range sr.Goals {
+			if g.Met {
+				met++
+			}
+		}
+	}
+	if met != r.Met {
+		t.Errorf("met %d, counted %d", r.Met, met)
+	}
+	// The pooled fill rate is both seeds' sales over both seeds' demand.
+	two := Run(Settings{Seed: 4, Items: 12, FloorRuns: 6, RefitDays: 28})
+	var met2, dem float64
+	for _, rep := range []Report{one, two} {
+		for _, it := range rep.Items {
+			met2 += it.Results[RCMBot].Met
+			dem += it.Results[RCMBot].Demand
+		}
+	}
+	var pooled Summary
+	for _, x := range r.Pooled {
+		if x.Policy == RCMBot {
+			pooled = x
+		}
+	}
+	if math.Abs(pooled.FillRate-met2/dem) > 1e-12 {
+		t.Errorf("pooled fill %v, want %v", pooled.FillRate, met2/dem)
+	}
+	var md bytes.Buffer
+	if err := r.WriteMarkdown(&md); err != nil || !bytes.Contains(md.Bytes(), []byte("Pooled over all 24 items")) {
+		t.Errorf("markdown: %v\n%s", err, md.String())
+	}
+}

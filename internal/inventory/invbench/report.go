@@ -48,11 +48,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	}
 	b.WriteString("\n| goal | value | want | met |\n|---|---|---|---|\n")
 	for _, g := range r.Goals {
-		met := "no"
-		if g.Met {
-			met = "yes"
-		}
-		fmt.Fprintf(&b, "| %s | %.3f | %s | %s |\n", g.Name, g.Value, g.Want, met)
+		fmt.Fprintf(&b, "| %s | %.3f | %s | %s |\n", g.Name, g.Value, g.Want, yesNo(g.Met))
 	}
 	b.WriteString("\n| pattern | items | rcmbot fill | floor fill | target | rcmbot within 2 pts | floor within 2 pts | rcmbot cost | floor cost |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, p := range Patterns {
