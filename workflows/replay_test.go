@@ -18,6 +18,9 @@ import (
 // RCMBOT_UPDATE_HISTORIES=1 go test ./internal/e2e -run TestClaimsBatchEndToEnd
 // (appointment-request.json: -run TestSchedulingRequestToReminder; access-case.json, a case decided
 // through its signed Update, and access-scan.json: -run TestAccessWatchAlertsWithin60Seconds;
+// access-watch.json, a watch run that raises an alert and continues as new: -run
+// TestAccessWatchContinuesAsNewOnTheRealStack; access-verify.json, a passing verification, and
+// access-verify-tampered.json, one that fails and starts a case: -run TestAccessVerifyOnTheRealStack;
 // claims-batch-signed.json; claims-batch.json is a run from before review
 // decisions were signed, kept to prove that such runs still replay;
 // purchase-order-outage-v0.json is a PurchaseOrder through a supplier

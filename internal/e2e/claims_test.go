@@ -237,11 +237,17 @@ func demoManifest(t testing.TB) manifest {
 // is set: the replay test in package workflows replays it against the
 // current workflow code to catch non-deterministic changes.
 func saveHistory(t *testing.T, s *Stack, workflowID, name string) {
+	saveRunHistory(t, s, workflowID, "", name)
+}
+
+// saveRunHistory is saveHistory of one run (runID; "" the latest), e.g.
+// a run that continued as new.
+func saveRunHistory(t *testing.T, s *Stack, workflowID, runID, name string) {
 	if os.Getenv("RCMBOT_UPDATE_HISTORIES") == "" {
 		return
 	}
 	ctx := context.Background()
-	iter := s.Client.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	iter := s.Client.GetWorkflowHistory(ctx, workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var h historypb.History
 	for iter.HasNext() {
 		ev, err := iter.Next()
