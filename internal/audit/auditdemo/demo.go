@@ -91,8 +91,10 @@ type gen struct {
 	dept     []int // department of each member of staff
 	station  []string
 	ip       []string
-	panel    [][]int // regular patients of each department
-	termUser int     // the member of staff who leaves during the log
+	number   []int    // house number of each member of staff
+	street   []string // and their street
+	panel    [][]int  // regular patients of each department
+	termUser int      // the member of staff who leaves during the log
 	termDay  int
 }
 
@@ -191,7 +193,7 @@ func (g *gen) makePeople() {
 			g.d.Staff = append(g.d.Staff, audit.Staff{UserID: strings.ToLower(first[:1] + last), LastName: last, FirstName: first,
 				Department: departments[di], Role: role, Address: fmt.Sprintf("%d %s", n, street), ZIP: zip,
 				ShiftStart: shiftStart, ShiftEnd: shiftEnd})
-			g.dept = append(g.dept, di)
+			g.dept, g.number, g.street = append(g.dept, di), append(g.number, n), append(g.street, street)
 			g.station = append(g.station, fmt.Sprintf("%s-WS%02d", deptCodes[di], k+1))
 			g.ip = append(g.ip, fmt.Sprintf("10.20.%d.%d", di+1, 11+k))
 		}
@@ -301,13 +303,10 @@ func (g *gen) plant() {
 	g.planted(audit.RuleFamily, g.member(0, rolePhysician, 1), rel, g.workday(13), 13*60+40, 1)
 	// A neighbour: an Orthopedics nurse opens the record of someone on
 	// their street.
-	nurse := g.d.Staff[g.member(2, roleNurse, 2)]
-	var n int
-	street := nurse.Address[strings.IndexByte(nurse.Address, ' ')+1:]
-	fmt.Sscanf(nurse.Address, "%d", &n)
+	nurse := g.member(2, roleNurse, 2)
 	nb := g.addPatient(audit.Patient{LastName: g.surname(), FirstName: g.given(), DOB: g.dob(1950, 2000),
-		Address: fmt.Sprintf("%d %s", n+2, street), ZIP: nurse.ZIP})
-	g.planted(audit.RuleNeighbour, g.member(2, roleNurse, 2), nb, g.workday(15), 11*60+20, 2)
+		Address: fmt.Sprintf("%d %s", g.number[nurse]+2, g.street[nurse]), ZIP: g.d.Staff[nurse].ZIP})
+	g.planted(audit.RuleNeighbour, nurse, nb, g.workday(15), 11*60+20, 2)
 	// A VIP's stay in Cardiology, which Cardiology's nurses follow; a
 	// Pediatrics physician and an Oncology nurse look too.
 	vipDay := g.workday(days - 12)
