@@ -236,6 +236,10 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	auditDemo, err := a.loadAuditDemo(ctx, db, ring, c)
+	if err != nil {
+		return err
+	}
 
 	say("")
 	if _, err := web.EnsureFirstAdmin(ctx, db, a.cfg.PublicURL, a.firstAdminPasswordFile(), out); err != nil {
@@ -260,6 +264,8 @@ func (a *app) runDev(ctx context.Context, out io.Writer) error {
 	say("%s: see the Scheduling pages, or run", schedDemo)
 	say("  go run ./cmd/rcmbot schedule request --patient PT00001 --visit-type FU --latest %s --email pt1@example.test --data-dir %s  (then: schedule list, schedule book)",
 		claim.DateOf(time.Now().In(a.cfg.Location())).AddDays(7), a.cfg.DataDir)
+	say("%s: see Access alerts (/audit/alerts) signed in as admin, or run", auditDemo)
+	say("  go run ./cmd/rcmbot audit alerts --data-dir %s  (then: audit case AL, audit decide AL)", a.cfg.DataDir)
 	say("Ready in %s. Press Ctrl-C to stop.", time.Since(started).Round(100*time.Millisecond))
 	say("rcmbot ready")
 

@@ -3,13 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +27,7 @@ import (
 // TestDevRunsTheProduct runs `rcmbot dev` as staff would (a separate
 // process, on free ports), waits for "rcmbot ready", submits the demo
 // workbook with `rcmbot batch submit --wait`, stops it with SIGINT, starts
-// it again and finds the batch still there.
+// it again and finds the batch still there and the demos not loaded twice.
 func TestDevRunsTheProduct(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds rcmbot and runs the whole stack twice")
@@ -144,6 +147,24 @@ func TestDevRunsTheProduct(t *testing.T) {
 		}
 		time.Sleep(time.Second)
 	}
+	// The access-monitoring demo is imported and its scan fills the
+	// privacy officer's queue with an alert on each planted case.
+	if !regexp.MustCompile(`Access-monitoring demo: [1-9]\d* accesses by 40 staff to 311 patients over 28 days, 8 planted cases, being scanned`).
+		MatchString(log.String()) {
+		t.Fatal("rcmbot dev did not load the access-monitoring demo")
+	}
+	planted := []string{"self_access", "coworker", "family", "neighbour", "vip", "bulk_export", "outside_employment"}
+	var alerts map[string]int
+	for deadline := time.Now().Add(time.Minute); ; {
+		alerts = auditAlertRules(t, ctx, bin, env)
+		missing := slices.DeleteFunc(slices.Clone(planted), func(r string) bool { return alerts[r] > 0 })
+		if len(missing) == 0 {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no %v alerts a minute after the access-monitoring demo was imported (alerts by rule: %v)", missing, alerts)
+		}
+		time.Sleep(time.Second)
+	}
 	submit := exec.CommandContext(ctx, bin, "batch", "submit", filepath.Join(data, "demo-claims.xlsx"), "--wait")
 	submit.Env = env
 	out, err := submit.CombinedOutput()
@@ -160,12 +181,41 @@ func TestDevRunsTheProduct(t *testing.T) {
 	if !strings.Contains(log.String(), "Scheduling demo: kept the stored templates and calendar") {
 		t.Error("the second start did not keep the scheduling demo")
 	}
+	if !strings.Contains(log.String(), "Access-monitoring demo: kept the stored access logs and alerts") {
+		t.Error("the second start did not keep the access-monitoring demo")
+	}
+	if again := auditAlertRules(t, ctx, bin, env); !maps.Equal(again, alerts) {
+		t.Errorf("access alerts by rule after the restart %v, before it %v", again, alerts)
+	}
 	status := exec.CommandContext(ctx, bin, "batch", "status", string(id[1]))
 	status.Env = env
 	if out, err := status.CombinedOutput(); err != nil || !strings.Contains(string(out), "awaiting_review") {
 		t.Fatalf("the batch did not survive the restart: %v\n%s", err, out)
 	}
 	stop(cmd, done)
+}
+
+// auditAlertRules counts the access alerts by rule, as `rcmbot audit
+// alerts --format json` lists them.
+func auditAlertRules(t *testing.T, ctx context.Context, bin string, env []string) map[string]int {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, bin, "audit", "alerts", "--format", "json")
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("audit alerts: %v\n%s", err, out)
+	}
+	var alerts []struct {
+		Rule string `json:"rule"`
+	}
+	if err := json.Unmarshal(out, &alerts); err != nil {
+		t.Fatalf("audit alerts: %v\n%s", err, out)
+	}
+	n := map[string]int{}
+	for _, a := range alerts {
+		n[a.Rule]++
+	}
+	return n
 }
 
 // syncBuffer collects lines written from one goroutine and read from another.

@@ -72,7 +72,7 @@ func (g *gen) addStaff(di int, role string, k int, hh int32) {
 	g.byDept[di] = append(g.byDept[di], idx)
 	g.memberHouse = append(g.memberHouse, hh)
 	hhRec := &g.house[hh]
-	s := audit.Staff{UserID: fmt.Sprintf("U%04d", idx+1), LastName: hhRec.surname, FirstName: given[g.rng.IntN(len(given))],
+	s := audit.Staff{UserID: fmt.Sprintf("U%04d", idx+1), LastName: hhRec.surname, FirstName: GivenNames[g.rng.IntN(len(GivenNames))],
 		Department: dep.name, Role: role, Address: hhRec.address(g.rng), ZIP: hhRec.zip,
 		HireDate:   claim.NewDate(2008+g.rng.IntN(16), time.Month(1+g.rng.IntN(12)), 1+g.rng.IntN(28)),
 		ShiftStart: audit.NoClock, ShiftEnd: audit.NoClock}

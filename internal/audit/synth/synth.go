@@ -394,16 +394,19 @@ func (g *gen) dayOf(sec int64) int {
 
 // names makes fictional surnames and given names from syllables.
 var (
-	syllA       = []string{"Ab", "Bel", "Cor", "Dan", "El", "Fer", "Gal", "Har", "Is", "Jor", "Kel", "Lor", "Mar", "Nor", "Or", "Pel", "Quin", "Ros", "Sel", "Tor", "Ul", "Var", "Wes", "Yar", "Zel"}
-	syllB       = []string{"a", "e", "i", "o", "u", "an", "en", "in", "on", "ar", "er", "or"}
-	syllC       = []string{"berg", "by", "dale", "den", "field", "ford", "ham", "ley", "man", "mont", "ney", "ridge", "son", "ston", "ton", "well", "wick", "worth"}
-	given       = []string{"Alex", "Blair", "Casey", "Dana", "Eden", "Finley", "Gray", "Harper", "Indy", "Jules", "Kai", "Logan", "Morgan", "Noel", "Oakley", "Parker", "Quinn", "Reese", "Sage", "Taylor", "Uma", "Vale", "Wren", "Yael", "Zion"}
+	syllA = []string{"Ab", "Bel", "Cor", "Dan", "El", "Fer", "Gal", "Har", "Is", "Jor", "Kel", "Lor", "Mar", "Nor", "Or", "Pel", "Quin", "Ros", "Sel", "Tor", "Ul", "Var", "Wes", "Yar", "Zel"}
+	syllB = []string{"a", "e", "i", "o", "u", "an", "en", "in", "on", "ar", "er", "or"}
+	syllC = []string{"berg", "by", "dale", "den", "field", "ford", "ham", "ley", "man", "mont", "ney", "ridge", "son", "ston", "ton", "well", "wick", "worth"}
+	// GivenNames are the fictional given names people are drawn from.
+	GivenNames  = []string{"Alex", "Blair", "Casey", "Dana", "Eden", "Finley", "Gray", "Harper", "Indy", "Jules", "Kai", "Logan", "Morgan", "Noel", "Oakley", "Parker", "Quinn", "Reese", "Sage", "Taylor", "Uma", "Vale", "Wren", "Yael", "Zion"}
 	streetNames = []string{"Oak", "Maple", "Cedar", "Pine", "Elm", "Birch", "Willow", "Aspen", "Hickory", "Chestnut", "Walnut", "Spruce", "Laurel", "Magnolia", "Juniper", "Poplar", "Sycamore", "Alder", "Hawthorn", "Linden"}
 	streetKinds = []string{"Street", "Avenue", "Road", "Lane", "Drive", "Court", "Place", "Boulevard"}
 	streetAbbr  = map[string]string{"Street": "St", "Avenue": "Ave", "Road": "Rd", "Lane": "Ln", "Drive": "Dr", "Court": "Ct", "Place": "Pl", "Boulevard": "Blvd"}
 )
 
-func surnames() []string {
+// Surnames returns every fictional surname the generator draws from
+// (syllable combinations, in a fixed order).
+func Surnames() []string {
 	var out []string
 	for _, a := range syllA {
 		for _, b := range syllB {
@@ -443,7 +446,7 @@ func (hh *household) address(rng *rand.Rand) string {
 }
 
 func (g *gen) makePeople() {
-	sn := surnames()
+	sn := Surnames()
 	g.rng.Shuffle(len(sn), func(i, j int) { sn[i], sn[j] = sn[j], sn[i] })
 	weights := make([]float64, len(sn))
 	total := 0.0
@@ -493,7 +496,7 @@ func (g *gen) makePeople() {
 		}
 		p := int32(len(g.h.Patients))
 		g.h.Patients = append(g.h.Patients, audit.Patient{
-			PatientID: fmt.Sprintf("P%06d", p+1), LastName: last, FirstName: given[g.rng.IntN(len(given))],
+			PatientID: fmt.Sprintf("P%06d", p+1), LastName: last, FirstName: GivenNames[g.rng.IntN(len(GivenNames))],
 			DOB:     claim.NewDate(1935+g.rng.IntN(88), time.Month(1+g.rng.IntN(12)), 1+g.rng.IntN(28)),
 			Address: h.address(g.rng), ZIP: h.zip,
 		})

@@ -15,18 +15,55 @@ import (
 // WriteFiles writes access.csv, staff.csv, patients.csv, encounters.csv
 // and labels.json into dir and returns their paths.
 func (h *Hospital) WriteFiles(dir string) (audit.Sources, error) {
-	src := audit.Sources{AccessLog: filepath.Join(dir, "access.csv"), Staff: filepath.Join(dir, "staff.csv"),
-		Patients: filepath.Join(dir, "patients.csv"), Encounters: filepath.Join(dir, "encounters.csv")}
+	src, err := WriteDirectory(dir, h.Staff, h.Patients, h.Encounters)
+	if err != nil {
+		return src, err
+	}
+	src.AccessLog = filepath.Join(dir, "access.csv")
 	for _, f := range []struct {
 		path  string
 		write func(io.Writer) error
-	}{{src.AccessLog, h.writeAccess}, {src.Staff, h.writeStaff}, {src.Patients, h.writePatients},
-		{src.Encounters, h.writeEncounters}, {filepath.Join(dir, "labels.json"), h.writeLabels}} {
+	}{{src.AccessLog, h.writeAccess}, {filepath.Join(dir, "labels.json"), h.writeLabels}} {
 		if err := writeFile(f.path, f.write); err != nil {
 			return src, err
 		}
 	}
 	return src, nil
+}
+
+// WriteDirectory writes staff.csv, patients.csv and encounters.csv into
+// dir, in the columns the import reads, and returns their paths (no
+// access log).
+func WriteDirectory(dir string, staff []audit.Staff, patients []audit.Patient, encounters []audit.Encounter) (audit.Sources, error) {
+	src := audit.Sources{Staff: filepath.Join(dir, "staff.csv"), Patients: filepath.Join(dir, "patients.csv"),
+		Encounters: filepath.Join(dir, "encounters.csv")}
+	for _, f := range []struct {
+		path  string
+		write func(io.Writer) error
+	}{{src.Staff, func(w io.Writer) error { return writeStaff(w, staff) }},
+		{src.Patients, func(w io.Writer) error { return writePatients(w, patients) }},
+		{src.Encounters, func(w io.Writer) error { return writeEncounters(w, encounters) }}} {
+		if err := writeFile(f.path, f.write); err != nil {
+			return src, err
+		}
+	}
+	return src, nil
+}
+
+// WriteAccessLog writes events to path as an access log
+// (time,user_id,patient_id,action,workstation,ip).
+func WriteAccessLog(path string, events []audit.Event) error {
+	return writeFile(path, func(w io.Writer) error {
+		if err := writeAccessHeader(w); err != nil {
+			return err
+		}
+		for _, e := range events {
+			if err := writeAccessRow(w, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func writeFile(path string, write func(io.Writer) error) error {
@@ -47,16 +84,25 @@ func writeFile(path string, write func(io.Writer) error) error {
 }
 
 func (h *Hospital) writeAccess(w io.Writer) error {
-	if _, err := io.WriteString(w, "time,user_id,patient_id,action,workstation,ip\n"); err != nil {
+	if err := writeAccessHeader(w); err != nil {
 		return err
 	}
 	for i := range h.events {
-		e := h.event(&h.events[i])
-		if _, err := fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s\n", e.Time.Format(time.RFC3339), e.UserID, e.PatientID, e.Action, e.Workstation, e.IP); err != nil {
+		if err := writeAccessRow(w, h.event(&h.events[i])); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func writeAccessHeader(w io.Writer) error {
+	_, err := io.WriteString(w, "time,user_id,patient_id,action,workstation,ip\n")
+	return err
+}
+
+func writeAccessRow(w io.Writer, e audit.Event) error {
+	_, err := fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s\n", e.Time.Format(time.RFC3339), e.UserID, e.PatientID, e.Action, e.Workstation, e.IP)
+	return err
 }
 
 func dateText(d interface{ IsZero() bool }) string {
@@ -66,9 +112,9 @@ func dateText(d interface{ IsZero() bool }) string {
 	return fmt.Sprint(d)
 }
 
-func (h *Hospital) writeStaff(w io.Writer) error {
+func writeStaff(w io.Writer, staff []audit.Staff) error {
 	fmt.Fprintln(w, "user_id,last_name,first_name,department,role,address,zip,hire_date,termination_date,shift_start,shift_end")
-	for _, s := range h.Staff {
+	for _, s := range staff {
 		if _, err := fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", s.UserID, s.LastName, s.FirstName, s.Department, s.Role,
 			csvField(s.Address), s.ZIP, dateText(s.HireDate), dateText(s.TerminationDate), s.ShiftStart, s.ShiftEnd); err != nil {
 			return err
@@ -77,9 +123,9 @@ func (h *Hospital) writeStaff(w io.Writer) error {
 	return nil
 }
 
-func (h *Hospital) writePatients(w io.Writer) error {
+func writePatients(w io.Writer, patients []audit.Patient) error {
 	fmt.Fprintln(w, "patient_id,last_name,first_name,dob,address,zip,vip,employee_user_id")
-	for _, p := range h.Patients {
+	for _, p := range patients {
 		if _, err := fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s,%t,%s\n", p.PatientID, p.LastName, p.FirstName, dateText(p.DOB),
 			csvField(p.Address), p.ZIP, p.VIP, p.EmployeeUserID); err != nil {
 			return err
@@ -88,9 +134,9 @@ func (h *Hospital) writePatients(w io.Writer) error {
 	return nil
 }
 
-func (h *Hospital) writeEncounters(w io.Writer) error {
+func writeEncounters(w io.Writer, encounters []audit.Encounter) error {
 	fmt.Fprintln(w, "patient_id,user_id,department,start,end,kind")
-	for _, e := range h.Encounters {
+	for _, e := range encounters {
 		if _, err := fmt.Fprintf(w, "%s,%s,%s,%s,%s,%s\n", e.PatientID, e.UserID, e.Department,
 			e.Start.Format(time.RFC3339), e.End.Format(time.RFC3339), e.Kind); err != nil {
 			return err
