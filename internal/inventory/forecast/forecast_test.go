@@ -342,3 +342,29 @@ func TestSelectKeepsSlowOnNoise(t *testing.T) {
 		t.Errorf("%d of 40 stationary series chose a fast method: %+v", len(fast), fast)
 	}
 }
+
+// A weekday-only item's forecast does not swing with the weekday the
+// history ends on (the nightly review runs every day): whatever the
+// horizon, it is the calendar mean, 10 a weekday × 5/7.
+func TestClosedDaysForecastIsTheWeeksMean(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	y := make([]float64, 400)
+	for d := range y {
+		if d%7 < 5 {
+			y[d] = float64(8 + rng.IntN(5)) // 8 … 12, mean 10
+		}
+	}
+	for _, h := range []int{3, 8} {
+		lo, hi := math.Inf(1), 0.0
+		for n := 380; n < 387; n++ {
+			r := Select(y[:n], Options{Horizon: h})
+			if r.Closed == [7]bool{} {
+				t.Fatalf("n %d: closed days not found", n)
+			}
+			lo, hi = min(lo, r.DailyMean), max(hi, r.DailyMean)
+		}
+		if want := 10 * 5.0 / 7; lo < 0.97*want || hi > 1.03*want {
+			t.Errorf("horizon %d: daily mean %.2f … %.2f over a week of end days, want %.2f ± 3%%", h, lo, hi, want)
+		}
+	}
+}

@@ -153,7 +153,9 @@ type Result struct {
 	Class Classification `json:"classification"`
 	Spec  Spec           `json:"spec"`
 	// DailyMean is the forecast mean daily demand over the horizon after
-	// the series ends.
+	// the series ends. For an item with closed days it is the mean over a
+	// whole week (see weekMean), so that it does not depend on the weekday
+	// the history ends on.
 	DailyMean float64 `json:"daily_mean"`
 	// MASE is the chosen spec's backtest score; NaN when the history was
 	// too short to backtest (the method is then the class's default).
@@ -243,14 +245,38 @@ func Select(y []float64, o Options) Result {
 		r.LevelPersistence = yearShare(a)
 	}
 	m := r.Spec.model()
+	closed := r.Closed != [7]bool{}
+	var week float64 // the last seven one-day forecasts, for weekMean
 	for t := from; t < len(y); t++ {
+		if closed && t >= len(y)-6 {
+			week += m.total(t, 1)
+		}
 		m.update(t, y[t])
 	}
 	r.DailyMean = m.total(len(y), o.Horizon) / float64(o.Horizon)
+	if closed && len(y)-from >= 7 {
+		r.DailyMean = weekMean(m, len(y), week)
+	}
 	if s, ok := m.(*seasonal); ok {
 		r.Profile = s.profile()
 	}
 	return r
+}
+
+// weekMean is the daily mean over a whole week of an item with closed
+// days, read at day n: the weekly method's forecast of the next seven
+// days ÷ 7; for another method, its one-day forecasts for days n−6 … n
+// averaged (earlier6 is the sum of the first six). A horizon of a few
+// days holds more or fewer closed days depending on the weekday it
+// starts, and a smoothed level sinks over each closed day and climbs
+// back over the open ones: either way a nightly forecast of a weekday
+// item would swing through the week (threefold for a 3-day horizon),
+// while the policy plans for an average week.
+func weekMean(m model, n int, earlier6 float64) float64 {
+	if _, ok := m.(*seasonal); ok {
+		return m.total(n, 7) / 7
+	}
+	return (earlier6 + m.total(n, 1)) / 7
 }
 
 // levelExcessSE is how many standard errors of the backtest's mean
