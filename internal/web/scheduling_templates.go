@@ -20,11 +20,20 @@ type templatePageData struct {
 	Providers  []schedule.Provider
 	VisitTypes []schedule.VisitType
 	Weekdays   []schedule.Weekday
-	// Posted is the add form ("sessions" or "blocked") whose refused
-	// input Form shows again ("": none).
-	Posted string
+	// Posted is the add form whose refused input Form shows again ("":
+	// none).
+	Posted templateForm
 	Form   url.Values
 }
+
+// templateForm names an add form of the template page.
+type templateForm string
+
+// The template page's add forms (the paths they post to).
+const (
+	formSessions templateForm = "sessions"
+	formBlocked  templateForm = "blocked"
+)
 
 func (s *schedulingWeb) templatePage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	v := newView(id, "Provider template", "scheduling-templates", nil)
@@ -34,7 +43,7 @@ func (s *schedulingWeb) templatePage(w http.ResponseWriter, r *http.Request, id 
 	s.renderTemplate(w, r, http.StatusOK, v, "")
 }
 
-func (s *schedulingWeb) renderTemplate(w http.ResponseWriter, r *http.Request, status int, v view, posted string) {
+func (s *schedulingWeb) renderTemplate(w http.ResponseWriter, r *http.Request, status int, v view, posted templateForm) {
 	d := templatePageData{Available: s.scheduling != nil, Provider: schedule.Provider{ID: r.PathValue("pid")}, Posted: posted, Form: r.PostForm}
 	for wd := schedule.Monday; wd <= schedule.Sunday; wd++ {
 		d.Weekdays = append(d.Weekdays, wd)
@@ -57,8 +66,8 @@ func (s *schedulingWeb) renderTemplate(w http.ResponseWriter, r *http.Request, s
 
 // templateEdited redirects to the template page, or shows it again (the
 // stored template as it is now) with the refusal and, in the add form
-// posted (form: "sessions", "blocked" or ""), the input refused.
-func (s *schedulingWeb) templateEdited(w http.ResponseWriter, r *http.Request, id auth.Identity, form string, err error) {
+// posted ("" for none), the input refused.
+func (s *schedulingWeb) templateEdited(w http.ResponseWriter, r *http.Request, id auth.Identity, form templateForm, err error) {
 	if err == nil {
 		http.Redirect(w, r, "/scheduling/templates/"+url.PathEscape(r.PathValue("pid"))+"?done=1", http.StatusSeeOther)
 		return
@@ -153,7 +162,7 @@ func (s *schedulingWeb) editSessions(w http.ResponseWriter, r *http.Request, id 
 		}
 		_, err = s.scheduling.EditTemplate(r.Context(), r.PathValue("pid"), version, e)
 	}
-	s.templateEdited(w, r, id, "sessions", err)
+	s.templateEdited(w, r, id, formSessions, err)
 }
 
 // editBlocked adds the form's blocked date or hours, or removes them
@@ -175,7 +184,7 @@ func (s *schedulingWeb) editBlocked(w http.ResponseWriter, r *http.Request, id a
 		}
 		_, err = s.scheduling.EditTemplate(r.Context(), r.PathValue("pid"), version, e)
 	}
-	s.templateEdited(w, r, id, "blocked", err)
+	s.templateEdited(w, r, id, formBlocked, err)
 }
 
 // saveVisitType adds or changes a visit type from the template page's
