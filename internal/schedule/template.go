@@ -20,6 +20,11 @@ type Provider struct {
 	// apply: leave, meetings, surgery days. An extension of the instance
 	// format of issue 11.
 	Blocked []Exception `json:"blocked,omitempty"`
+	// Version is the stored template's version, which every save bumps
+	// (0: not stored). An edit carries the version it was based on and
+	// is refused if the template changed since; it is not part of the
+	// template itself (imports ignore it).
+	Version int `json:"version,omitempty"`
 }
 
 // Exception removes a whole date, or the hours [Start, End) of it, from a

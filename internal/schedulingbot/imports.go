@@ -43,7 +43,12 @@ type ImportResult struct {
 // Rows that cannot be read are reported and left out; a file that cannot
 // be read at all is a fault.Invalid error and nothing is stored.
 // Templates replace the sessions of the providers they list (their
-// blocked days stay); blocks are added to the stored templates.
+// blocked days stay); blocks are added to the stored templates. Either
+// bumps the version of every template it saves but checks none: an
+// import replaces templates wholesale on purpose (the export is the
+// source of truth), so an admin's edit saved while it runs is replaced
+// too, and the admin's next edit, based on the version before the
+// import, is refused (fault.Conflict) until the page is reloaded.
 func (s *Service) Import(ctx context.Context, kind ImportKind, src schedimport.Source) (ImportResult, error) {
 	out := ImportResult{Kind: kind}
 	var err error

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rcmbot/rcmbot/internal/fault"
 	"github.com/rcmbot/rcmbot/internal/schedule"
+	"github.com/rcmbot/rcmbot/internal/store"
 )
 
 // idPattern is what provider and visit type IDs may be: they appear in
@@ -23,9 +24,9 @@ func checkID(field, id string) error {
 	return nil
 }
 
-// Provider returns one provider's template; known is false (and the
-// template empty) for a provider not stored yet, whose template an admin
-// may start.
+// Provider returns one provider's template with its version; known is
+// false (and the template empty, version 0) for a provider not stored
+// yet, whose template an admin may start.
 func (s *Service) Provider(ctx context.Context, id string) (p schedule.Provider, known bool, err error) {
 	if err := checkID("provider", id); err != nil {
 		return schedule.Provider{ID: id}, false, err
@@ -43,8 +44,12 @@ func (s *Service) Provider(ctx context.Context, id string) (p schedule.Provider,
 }
 
 // SaveTemplate replaces a provider's template (sessions and blocked
-// dates or hours) with p (the store keeps when it changed). A bad template is fault.Invalid
-// naming the field ("sessions[1]: end must be after start").
+// dates or hours) with p as an edit based on version p.Version (0: a
+// provider with no template yet) and returns it with its new version
+// (the store keeps when it changed). A bad template is fault.Invalid
+// naming the field ("sessions[1]: end must be after start"); one whose
+// stored template changed since p.Version, or that has a template
+// already when p.Version is 0, is fault.Conflict and saves nothing.
 func (s *Service) SaveTemplate(ctx context.Context, p schedule.Provider) (schedule.Provider, error) {
 	if err := checkID("provider", p.ID); err != nil {
 		return p, err
@@ -52,20 +57,39 @@ func (s *Service) SaveTemplate(ctx context.Context, p schedule.Provider) (schedu
 	if err := p.Check(); err != nil {
 		return p, fault.Errorf(fault.Invalid, "The template of provider %s: %v.", p.ID, err)
 	}
-	if err := s.DB.SaveTemplates(ctx, []schedule.Provider{p}); err != nil {
+	v, err := s.DB.SaveTemplate(ctx, p)
+	if errors.Is(err, store.ErrStale) {
+		return p, staleTemplate(err, p)
+	}
+	if err != nil {
 		return p, invalid(err)
 	}
+	p.Version = v
 	return p, nil
 }
 
+// staleTemplate is the refusal of an edit of p's template based on a
+// version that is not the stored one.
+func staleTemplate(err error, p schedule.Provider) error {
+	if p.Version == 0 {
+		return fault.Wrap(err, fault.Conflict, "Provider %s has a template already (made since you opened it, or your change names no version): reload it and apply your change again.", p.ID)
+	}
+	return fault.Wrap(err, fault.Conflict, "Someone else changed the template of provider %s since you opened it: reload it and apply your change again.", p.ID)
+}
+
 // EditTemplate applies one edit to provider id's template (a provider not
-// stored yet starts empty) and saves it. A new session or block that is
-// bad, or a session that overlaps another, is fault.Invalid naming the
-// field; removing what the template does not have is fault.NotFound.
-func (s *Service) EditTemplate(ctx context.Context, id string, e schedule.TemplateEdit) (schedule.Provider, error) {
+// stored yet starts empty) and saves it, based on the version the admin
+// saw (0: no template yet). A template changed since is fault.Conflict
+// and nothing is saved. A new session or block that is bad, or a session
+// that overlaps another, is fault.Invalid naming the field; removing
+// what the template does not have is fault.NotFound.
+func (s *Service) EditTemplate(ctx context.Context, id string, version int, e schedule.TemplateEdit) (schedule.Provider, error) {
 	p, _, err := s.Provider(ctx, id)
 	if err != nil {
 		return p, err
+	}
+	if p.Version != version {
+		return p, staleTemplate(store.ErrStale, schedule.Provider{ID: id, Version: version})
 	}
 	if err := p.Apply(e); errors.Is(err, schedule.ErrNotInTemplate) {
 		return p, fault.Wrap(err, fault.NotFound, "Provider %s: %v.", id, err)

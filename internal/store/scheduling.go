@@ -32,24 +32,21 @@ func jsonText(v any) (string, error) {
 }
 
 // SaveTemplates stores providers' templates (sessions and blocked dates
-// or hours), replacing those of providers stored before. All or nothing.
+// or hours), replacing those of providers stored before, and bumps each
+// one's version. All or nothing. It checks no version: it is for imports
+// and demos, which replace templates wholesale on purpose; an admin's
+// edit goes through SaveTemplate.
 func (d *DB) SaveTemplates(ctx context.Context, providers []schedule.Provider) error {
 	at := ts(now())
 	err := d.inTx(ctx, func(tx *sqlx.Tx) error {
 		for i := range providers {
-			p := &providers[i]
-			if p.ID == "" {
-				return fmt.Errorf("provider %d has no ID: %w", i+1, ErrInvalid)
-			}
-			if err := p.Check(); err != nil {
-				return fmt.Errorf("provider %s: %v: %w", p.ID, err, ErrInvalid)
-			}
-			tmpl, err := json.Marshal(p)
+			tmpl, err := templateJSON(i, providers[i])
 			if err != nil {
 				return err
 			}
-			if _, err := exec(ctx, tx, `INSERT INTO sched_providers (id, template, updated_at) VALUES (?, ?, ?)
-				ON CONFLICT (id) DO UPDATE SET template = excluded.template, updated_at = excluded.updated_at`, p.ID, string(tmpl), at); err != nil {
+			if _, err := exec(ctx, tx, `INSERT INTO sched_providers (id, template, updated_at, version) VALUES (?, ?, ?, 1)
+				ON CONFLICT (id) DO UPDATE SET template = excluded.template, updated_at = excluded.updated_at,
+				version = sched_providers.version + 1`, providers[i].ID, tmpl, at); err != nil {
 				return err
 			}
 		}
@@ -61,10 +58,63 @@ func (d *DB) SaveTemplates(ctx context.Context, providers []schedule.Provider) e
 	return nil
 }
 
-// Templates returns every provider's template, by provider ID.
+// SaveTemplate stores one provider's template as an edit based on
+// version p.Version (0: the provider had no template yet) and returns
+// the new version. The check and the write are one statement, so of two
+// saves based on the same version exactly one wins; the other, and any
+// save based on an older version, is ErrStale and changes nothing.
+func (d *DB) SaveTemplate(ctx context.Context, p schedule.Provider) (int, error) {
+	tmpl, err := templateJSON(0, p)
+	if err != nil {
+		return 0, fmt.Errorf("save provider template: %w", err)
+	}
+	at := ts(now())
+	err = d.inTx(ctx, func(tx *sqlx.Tx) error {
+		var res sql.Result
+		var err error
+		if p.Version == 0 {
+			res, err = exec(ctx, tx, `INSERT INTO sched_providers (id, template, updated_at, version) VALUES (?, ?, ?, 1)
+				ON CONFLICT (id) DO NOTHING`, p.ID, tmpl, at)
+		} else {
+			res, err = exec(ctx, tx, `UPDATE sched_providers SET template = ?, updated_at = ?, version = version + 1
+				WHERE id = ? AND version = ?`, tmpl, at, p.ID, p.Version)
+		}
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n != 1 {
+			return fmt.Errorf("provider %s template version %d: %w", p.ID, p.Version, ErrStale)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("save provider template: %w", err)
+	}
+	return p.Version + 1, nil
+}
+
+// templateJSON checks the i-th template and returns it as stored: JSON
+// without its version, which has a column of its own.
+func templateJSON(i int, p schedule.Provider) (string, error) {
+	if p.ID == "" {
+		return "", fmt.Errorf("provider %d has no ID: %w", i+1, ErrInvalid)
+	}
+	if err := p.Check(); err != nil {
+		return "", fmt.Errorf("provider %s: %v: %w", p.ID, err, ErrInvalid)
+	}
+	p.Version = 0
+	tmpl, err := json.Marshal(p)
+	return string(tmpl), err
+}
+
+// Templates returns every provider's template, by provider ID, each with
+// its version (the stored JSON has none, so scanning it leaves Version
+// to its column).
 func (d *DB) Templates(ctx context.Context) ([]schedule.Provider, error) {
-	out, err := queryAll(ctx, d.r, func(p *schedule.Provider) []any { return []any{jsonDest{p}} },
-		"SELECT template FROM sched_providers ORDER BY id")
+	out, err := queryAll(ctx, d.r, func(p *schedule.Provider) []any { return []any{jsonDest{p}, &p.Version} },
+		"SELECT template, version FROM sched_providers ORDER BY id")
 	if err != nil {
 		return nil, fmt.Errorf("list providers: %w", err)
 	}

@@ -251,3 +251,81 @@ func TestRequestLinkTokens(t *testing.T) {
 		}
 	})
 }
+
+// A template edit is based on the version it read: a fresh one is
+// saved and bumps the version, a stale one (or a "new" template for a
+// provider who has one) is ErrStale and changes nothing, imports bump the
+// version unchecked, and of concurrent edits based on one version exactly
+// one wins.
+func TestSchedulingTemplateVersions(t *testing.T) {
+	storetest.OpenAll(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		session := func(end schedule.Clock) []schedule.Window {
+			return []schedule.Window{{Weekday: schedule.Monday, Start: 8 * 60, End: end}}
+		}
+		stored := func(id string) schedule.Provider {
+			t.Helper()
+			for _, p := range must[[]schedule.Provider](t)(db.Templates(ctx)) {
+				if p.ID == id {
+					return p
+				}
+			}
+			t.Fatalf("no template of %s", id)
+			return schedule.Provider{}
+		}
+		if v := must[int](t)(db.SaveTemplate(ctx, schedule.Provider{ID: "P1", Sessions: session(600)})); v != 1 {
+			t.Fatalf("a new template's version %d, want 1", v)
+		}
+		if _, err := db.SaveTemplate(ctx, schedule.Provider{ID: "P1", Sessions: session(610)}); !errors.Is(err, store.ErrStale) {
+			t.Fatalf("a second new template for P1: %v, want ErrStale", err)
+		}
+		if v := must[int](t)(db.SaveTemplate(ctx, schedule.Provider{ID: "P1", Version: 1, Sessions: session(620)})); v != 2 {
+			t.Fatalf("an edit of version 1 saved as %d, want 2", v)
+		}
+		if _, err := db.SaveTemplate(ctx, schedule.Provider{ID: "P1", Version: 1, Sessions: session(630)}); !errors.Is(err, store.ErrStale) {
+			t.Fatalf("a second edit of version 1: %v, want ErrStale", err)
+		}
+		if p := stored("P1"); p.Version != 2 || p.Sessions[0].End != 620 {
+			t.Fatalf("after a stale edit: %+v, want version 2 ending 10:20", p)
+		}
+		check(t, db.SaveTemplates(ctx, []schedule.Provider{{ID: "P1", Version: 1, Sessions: session(640)}}))
+		if p := stored("P1"); p.Version != 3 || p.Sessions[0].End != 640 {
+			t.Fatalf("after an import: %+v, want version 3 ending 10:40", p)
+		}
+
+		// Eight admins save at once, all based on version 3 (and eight
+		// create P2 at once): exactly one of each wins.
+		const n = 8
+		for _, base := range []schedule.Provider{{ID: "P1", Version: 3}, {ID: "P2"}} {
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					p := base
+					p.Sessions = session(schedule.Clock(660 + i))
+					_, errs[i] = db.SaveTemplate(ctx, p)
+				}()
+			}
+			wg.Wait()
+			won := -1
+			for i, err := range errs {
+				switch {
+				case err == nil && won >= 0:
+					t.Fatalf("%s: saves %d and %d both won", base.ID, won, i)
+				case err == nil:
+					won = i
+				case !errors.Is(err, store.ErrStale):
+					t.Fatalf("%s: save %d: %v, want ErrStale", base.ID, i, err)
+				}
+			}
+			if won < 0 {
+				t.Fatalf("%s: no save won", base.ID)
+			}
+			if p := stored(base.ID); p.Version != base.Version+1 || p.Sessions[0].End != schedule.Clock(660+won) {
+				t.Fatalf("%s after the race: %+v, want version %d from save %d", base.ID, p, base.Version+1, won)
+			}
+		}
+	})
+}

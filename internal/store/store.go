@@ -62,6 +62,9 @@ var (
 	// ErrInvalid means an argument is out of the allowed set (an unknown
 	// status or role, an empty required ID).
 	ErrInvalid = errors.New("invalid value")
+	// ErrStale means a row changed since the version an edit was based
+	// on was read (optimistic concurrency: reload and edit again).
+	ErrStale = errors.New("changed since it was read")
 )
 
 // DB is an open rcmbot database.

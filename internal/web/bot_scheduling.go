@@ -48,10 +48,13 @@ type SchedulingBot interface {
 	// Provider returns a provider's template (known false: not stored
 	// yet, the template empty).
 	Provider(ctx context.Context, id string) (p schedule.Provider, known bool, err error)
-	// SaveTemplate replaces a provider's template.
+	// SaveTemplate replaces a provider's template, based on version
+	// p.Version (a newer stored one is fault.Conflict).
 	SaveTemplate(ctx context.Context, p schedule.Provider) (schedule.Provider, error)
-	// EditTemplate adds or removes one session or block of a template.
-	EditTemplate(ctx context.Context, id string, e schedule.TemplateEdit) (schedule.Provider, error)
+	// EditTemplate adds or removes one session or block of a template,
+	// based on the version the admin saw (a newer stored one is
+	// fault.Conflict).
+	EditTemplate(ctx context.Context, id string, version int, e schedule.TemplateEdit) (schedule.Provider, error)
 	// VisitTypes lists the visit types.
 	VisitTypes(ctx context.Context) ([]schedule.VisitType, error)
 	// SaveVisitType adds a visit type or changes it.

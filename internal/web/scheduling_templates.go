@@ -20,18 +20,31 @@ type templatePageData struct {
 	Providers  []schedule.Provider
 	VisitTypes []schedule.VisitType
 	Weekdays   []schedule.Weekday
+	// Posted is the add form whose refused input Form shows again ("":
+	// none).
+	Posted templateForm
+	Form   url.Values
 }
+
+// templateForm names an add form of the template page.
+type templateForm string
+
+// The template page's add forms (the paths they post to).
+const (
+	formSessions templateForm = "sessions"
+	formBlocked  templateForm = "blocked"
+)
 
 func (s *schedulingWeb) templatePage(w http.ResponseWriter, r *http.Request, id auth.Identity) {
 	v := newView(id, "Provider template", "scheduling-templates", nil)
 	if r.URL.Query().Get("done") == "1" {
 		v.Flash = "Saved. New requests are planned on the changed template; booked visits stay where they are."
 	}
-	s.renderTemplate(w, r, http.StatusOK, v)
+	s.renderTemplate(w, r, http.StatusOK, v, "")
 }
 
-func (s *schedulingWeb) renderTemplate(w http.ResponseWriter, r *http.Request, status int, v view) {
-	d := templatePageData{Available: s.scheduling != nil, Provider: schedule.Provider{ID: r.PathValue("pid")}}
+func (s *schedulingWeb) renderTemplate(w http.ResponseWriter, r *http.Request, status int, v view, posted templateForm) {
+	d := templatePageData{Available: s.scheduling != nil, Provider: schedule.Provider{ID: r.PathValue("pid")}, Posted: posted, Form: r.PostForm}
 	for wd := schedule.Monday; wd <= schedule.Sunday; wd++ {
 		d.Weekdays = append(d.Weekdays, wd)
 	}
@@ -51,9 +64,10 @@ func (s *schedulingWeb) renderTemplate(w http.ResponseWriter, r *http.Request, s
 	s.page(w, status, "scheduling_templates", v)
 }
 
-// templateEdited redirects to the template page, or shows it again with
-// the refusal.
-func (s *schedulingWeb) templateEdited(w http.ResponseWriter, r *http.Request, id auth.Identity, err error) {
+// templateEdited redirects to the template page, or shows it again (the
+// stored template as it is now) with the refusal and, in the add form
+// posted ("" for none), the input refused.
+func (s *schedulingWeb) templateEdited(w http.ResponseWriter, r *http.Request, id auth.Identity, form templateForm, err error) {
 	if err == nil {
 		http.Redirect(w, r, "/scheduling/templates/"+url.PathEscape(r.PathValue("pid"))+"?done=1", http.StatusSeeOther)
 		return
@@ -64,7 +78,10 @@ func (s *schedulingWeb) templateEdited(w http.ResponseWriter, r *http.Request, i
 	}
 	v := newView(id, "Provider template", "scheduling-templates", nil)
 	v.Error = fault.MessageOf(err)
-	s.renderTemplate(w, r, statusOf(fault.CodeOf(err)), v)
+	if r.PostFormValue("remove") == "1" {
+		form = ""
+	}
+	s.renderTemplate(w, r, statusOf(fault.CodeOf(err)), v, form)
 }
 
 // clockField reads the form's time of day field (HH:MM); optional fields
@@ -79,6 +96,20 @@ func clockField(r *http.Request, field string, optional bool) (schedule.Clock, e
 		return 0, fault.Errorf(fault.Invalid, "%s: %q is not a time of day (HH:MM).", field, v)
 	}
 	return c, nil
+}
+
+// versionField reads the version of the template the form was shown
+// with (hidden field version; absent: 0, no template yet).
+func versionField(r *http.Request) (int, error) {
+	v := strings.TrimSpace(r.PostFormValue("version"))
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fault.Errorf(fault.Invalid, "version: %q is not a template version: reload the page.", v)
+	}
+	return n, nil
 }
 
 // sessionForm reads weekday (1 = Monday … 7), start and end.
@@ -119,15 +150,19 @@ func (s *schedulingWeb) editSessions(w http.ResponseWriter, r *http.Request, id 
 		s.failErr(w, r, "the template", errNoSchedulingBot)
 		return
 	}
-	win, err := sessionForm(r)
+	var win schedule.Window
+	version, err := versionField(r)
+	if err == nil {
+		win, err = sessionForm(r)
+	}
 	if err == nil {
 		e := schedule.TemplateEdit{AddSession: &win}
 		if r.PostFormValue("remove") == "1" {
 			e = schedule.TemplateEdit{RemoveSession: &win}
 		}
-		_, err = s.scheduling.EditTemplate(r.Context(), r.PathValue("pid"), e)
+		_, err = s.scheduling.EditTemplate(r.Context(), r.PathValue("pid"), version, e)
 	}
-	s.templateEdited(w, r, id, err)
+	s.templateEdited(w, r, id, formSessions, err)
 }
 
 // editBlocked adds the form's blocked date or hours, or removes them
@@ -137,15 +172,19 @@ func (s *schedulingWeb) editBlocked(w http.ResponseWriter, r *http.Request, id a
 		s.failErr(w, r, "the template", errNoSchedulingBot)
 		return
 	}
-	b, err := blockForm(r)
+	var b schedule.Exception
+	version, err := versionField(r)
+	if err == nil {
+		b, err = blockForm(r)
+	}
 	if err == nil {
 		e := schedule.TemplateEdit{AddBlock: &b}
 		if r.PostFormValue("remove") == "1" {
 			e = schedule.TemplateEdit{RemoveBlock: &b}
 		}
-		_, err = s.scheduling.EditTemplate(r.Context(), r.PathValue("pid"), e)
+		_, err = s.scheduling.EditTemplate(r.Context(), r.PathValue("pid"), version, e)
 	}
-	s.templateEdited(w, r, id, err)
+	s.templateEdited(w, r, id, formBlocked, err)
 }
 
 // saveVisitType adds or changes a visit type from the template page's
@@ -172,7 +211,7 @@ func (s *schedulingWeb) saveVisitType(w http.ResponseWriter, r *http.Request, id
 		}
 		_, err = s.scheduling.SaveVisitType(r.Context(), vt)
 	}
-	s.templateEdited(w, r, id, err)
+	s.templateEdited(w, r, id, "", err)
 }
 
 func (s *schedulingWeb) apiTemplate(w http.ResponseWriter, r *http.Request, _ auth.Identity) {
@@ -197,7 +236,7 @@ func (s *schedulingWeb) apiSaveTemplate(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	var p schedule.Provider
-	if !s.readJSON(w, r, &p, `{"sessions": [{"weekday", "start", "end"}], "blocked": [{"date", "start", "end", "kind"}]}`) {
+	if !s.readJSON(w, r, &p, `{"version", "sessions": [{"weekday", "start", "end"}], "blocked": [{"date", "start", "end", "kind"}]}`) {
 		return
 	}
 	if p.ID == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,8 +42,11 @@ func TestSchedulingTemplateEditing(t *testing.T) {
 	if p := admin.get("/scheduling/templates/P7"); p.StatusCode != http.StatusOK || !strings.Contains(p.body, "has no template yet") {
 		t.Fatalf("a new provider's page: %d\n%s", p.StatusCode, p.body)
 	}
+	// Each form carries the version of the template it was shown with,
+	// as the page's do.
 	add := func(vals url.Values) response {
 		t.Helper()
+		vals.Set("version", strconv.Itoa(stored().Version))
 		return admin.postForm("/scheduling/templates/P7/sessions", vals)
 	}
 	for _, s := range []url.Values{{"weekday": {"2"}, "start": {"13:00"}, "end": {"17:00"}}, {"weekday": {"2"}, "start": {"08:00"}, "end": {"12:00"}}} {
@@ -85,6 +89,7 @@ func TestSchedulingTemplateEditing(t *testing.T) {
 	day := claim.DateOf(time.Now().UTC()).AddDays(10)
 	block := func(vals url.Values) response {
 		t.Helper()
+		vals.Set("version", strconv.Itoa(stored().Version))
 		return admin.postForm("/scheduling/templates/P7/blocked", vals)
 	}
 	if res := block(url.Values{"date": {day.String()}, "start": {"09:00"}, "end": {"10:00"}}); res.StatusCode != http.StatusSeeOther {
@@ -145,7 +150,7 @@ func TestSchedulingTemplateEditing(t *testing.T) {
 	if res := admin.sendJSON("PUT", "/api/v1/scheduling/templates/P7", bad); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.body, "sessions[1] overlaps sessions[0]") {
 		t.Errorf("an overlapping template: %d %s", res.StatusCode, res.body)
 	}
-	good := map[string]any{"sessions": []map[string]any{{"weekday": 1, "start": "08:00", "end": "12:00"}}}
+	good := map[string]any{"version": stored().Version, "sessions": []map[string]any{{"weekday": 1, "start": "08:00", "end": "12:00"}}}
 	if res := admin.sendJSON("PUT", "/api/v1/scheduling/templates/P7", good); res.StatusCode != http.StatusOK {
 		t.Fatalf("replacing the template: %d %s", res.StatusCode, res.body)
 	}
