@@ -46,10 +46,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			100*x.FillRate, 100*x.Target, 100*x.WithinTwoPoints, 100*x.MeanItemFill, x.Cost.Total(),
 			x.Cost.Holding, x.Cost.Ordering, x.Cost.Expiry, x.Cost.Total()/fl)
 	}
-	b.WriteString("\n| goal | value | want | met |\n|---|---|---|---|\n")
-	for _, g := range r.Goals {
-		fmt.Fprintf(&b, "| %s | %.3f | %s | %s |\n", g.Name, g.Value, g.Want, yesNo(g.Met))
-	}
+	writeGoals(&b, "goal", r.Goals)
 	b.WriteString("\n| pattern | items | rcmbot fill | floor fill | target | rcmbot within 2 pts | floor within 2 pts | rcmbot cost | floor cost |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, p := range Patterns {
 		o, f := r.ByPattern[p][RCMBot], r.ByPattern[p][Floor]
@@ -66,4 +63,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		r.Plans, r.PlanWall.Round(1e6), r.Workers, float64(r.PlanWall.Microseconds())/1000*float64(r.Workers)/float64(max(r.Plans, 1)))
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeGoals writes goals as a Markdown table whose first column is
+// headed head.
+func writeGoals(b *strings.Builder, head string, goals []Goal) {
+	fmt.Fprintf(b, "\n| %s | value | want | met |\n|---|---|---|---|\n", head)
+	for _, g := range goals {
+		fmt.Fprintf(b, "| %s | %.3f | %s | %s |\n", g.Name, g.Value, g.Want, yesNo(g.Met))
+	}
 }

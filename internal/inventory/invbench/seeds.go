@@ -78,10 +78,7 @@ func (r *SeedsReport) WriteMarkdown(w io.Writer) error {
 	for _, x := range r.Pooled {
 		fmt.Fprintf(&b, "| %s | %.2f%% | %.2f%% | %.1f%% | $%.0f |\n", x.Policy, 100*x.FillRate, 100*x.Target, 100*x.WithinTwoPoints, x.Cost.Total())
 	}
-	b.WriteString("\n| goal (pooled) | value | want | met |\n|---|---|---|---|\n")
-	for _, g := range r.PoolGoals {
-		fmt.Fprintf(&b, "| %s | %.3f | %s | %s |\n", g.Name, g.Value, g.Want, yesNo(g.Met))
-	}
+	writeGoals(&b, "goal (pooled)", r.PoolGoals)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
