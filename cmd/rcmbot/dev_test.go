@@ -37,22 +37,28 @@ func TestDevRunsTheProduct(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	ports := freePorts(t, 8)
 	data := t.TempDir()
-	env := append(os.Environ(),
-		"RCMBOT_TEMPORAL_CLI="+cli,
-		"RCMBOT_DATA_DIR="+data,
-		"TEMPORAL_ADDRESS=127.0.0.1:"+ports[0],
-		"TEMPORAL_UI_URL=http://127.0.0.1:"+ports[1],
-		"RCMBOT_HTTP_ADDR=127.0.0.1:"+ports[2],
-		"RCMBOT_PUBLIC_URL=http://127.0.0.1:"+ports[2],
-		"RCMBOT_ELIGIBILITY_URL=http://127.0.0.1:"+ports[3],
-		"RCMBOT_CLEARINGHOUSE_URL=http://127.0.0.1:"+ports[4],
-		"RCMBOT_SMTP_HOST=127.0.0.1",
-		"RCMBOT_SMTP_PORT="+ports[5],
-		"RCMBOT_SMTP_SINK_URL=http://127.0.0.1:"+ports[6],
-		"RCMBOT_SUPPLIER_URL=http://127.0.0.1:"+ports[7],
-	)
+	// The second start reuses the first one's ports unless one was taken
+	// in between (another test's connection may take it as its source
+	// port); then both choose again.
+	var ports, env []string
+	choosePorts := func() {
+		ports = freePorts(t, 8)
+		env = append(os.Environ(),
+			"RCMBOT_TEMPORAL_CLI="+cli,
+			"RCMBOT_DATA_DIR="+data,
+			"TEMPORAL_ADDRESS=127.0.0.1:"+ports[0],
+			"TEMPORAL_UI_URL=http://127.0.0.1:"+ports[1],
+			"RCMBOT_HTTP_ADDR=127.0.0.1:"+ports[2],
+			"RCMBOT_PUBLIC_URL=http://127.0.0.1:"+ports[2],
+			"RCMBOT_ELIGIBILITY_URL=http://127.0.0.1:"+ports[3],
+			"RCMBOT_CLEARINGHOUSE_URL=http://127.0.0.1:"+ports[4],
+			"RCMBOT_SMTP_HOST=127.0.0.1",
+			"RCMBOT_SMTP_PORT="+ports[5],
+			"RCMBOT_SMTP_SINK_URL=http://127.0.0.1:"+ports[6],
+			"RCMBOT_SUPPLIER_URL=http://127.0.0.1:"+ports[7],
+		)
+	}
 	// log holds everything rcmbot dev printed, for the failure messages.
 	var log syncBuffer
 	t.Cleanup(func() {
@@ -60,7 +66,9 @@ func TestDevRunsTheProduct(t *testing.T) {
 			t.Logf("rcmbot dev printed:\n%s", log.String())
 		}
 	})
-	start := func() (*exec.Cmd, <-chan error) {
+	// startOnce runs rcmbot dev on the current ports until it is ready,
+	// or returns what it printed when it ended before that.
+	startOnce := func() (*exec.Cmd, string, error) {
 		cmd := exec.Command(bin, "dev")
 		cmd.Env = env
 		out, err := cmd.StdoutPipe()
@@ -72,32 +80,56 @@ func TestDevRunsTheProduct(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = cmd.Process.Kill() })
-		ready := make(chan error, 1)
+		ready := make(chan string, 1)
 		go func() {
 			sc := bufio.NewScanner(out)
+			var printed strings.Builder
 			isReady := false
 			for sc.Scan() {
 				log.WriteLine(sc.Text())
+				if !isReady {
+					printed.WriteString(sc.Text() + "\n")
+				}
 				if sc.Text() == "rcmbot ready" && !isReady {
 					isReady = true
-					ready <- nil
+					ready <- ""
 				}
 			}
 			if !isReady {
-				ready <- fmt.Errorf("rcmbot dev ended before it was ready")
+				ready <- printed.String()
 			}
 		}()
 		select {
-		case err := <-ready:
-			if err != nil {
-				t.Fatal(err)
+		case printed := <-ready:
+			if printed != "" {
+				_ = cmd.Wait()
+				return nil, printed, fmt.Errorf("rcmbot dev ended before it was ready")
 			}
 		case <-time.After(3 * time.Minute):
 			t.Fatal("rcmbot dev was not ready within 3 minutes")
 		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		return cmd, done
+		return cmd, "", nil
+	}
+	// start chooses ports and starts rcmbot dev, choosing again when a
+	// port was taken in the moment between the choice and the start (the
+	// refusal itself is TestDevRefusesAPortInUse's subject).
+	start := func() (*exec.Cmd, <-chan error) {
+		for attempt := 1; ; attempt++ {
+			if ports == nil || attempt > 1 {
+				choosePorts()
+			}
+			cmd, printed, err := startOnce()
+			if err == nil {
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				return cmd, done
+			}
+			if !strings.Contains(printed, "cannot listen on") || attempt == 3 {
+				lines := strings.Split(strings.TrimSpace(printed), "\n")
+				t.Fatalf("%v; its last lines:\n%s", err, strings.Join(lines[max(0, len(lines)-15):], "\n"))
+			}
+			t.Logf("attempt %d: a port was taken before rcmbot dev could listen on it; choosing others", attempt)
+		}
 	}
 	stop := func(cmd *exec.Cmd, done <-chan error) {
 		if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
