@@ -13,6 +13,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/schedulingbot"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
 	"github.com/rcmbot/rcmbot/workflows"
 )
 
@@ -69,7 +70,7 @@ func TestSchedulingRequestToReminder(t *testing.T) {
 
 	// The eligibility bot checked the visit, as its front door would.
 	var outcome eligibility.CheckOutcome
-	if err := s.Client.GetWorkflow(ctx, activities.EligibilityCheckWorkflowID(ap.ID), "").Get(ctx, &outcome); err != nil {
+	if err := temporaltest.Result(ctx, s.Client, activities.EligibilityCheckWorkflowID(ap.ID), &outcome); err != nil {
 		t.Fatalf("eligibility check of the booked visit: %v", err)
 	}
 	res, err := s.DB.EligibilityResult(ctx, outcome.ResultID)

@@ -32,6 +32,7 @@ import (
 	"github.com/rcmbot/rcmbot/internal/schedulingbot"
 	"github.com/rcmbot/rcmbot/internal/sim"
 	"github.com/rcmbot/rcmbot/internal/store"
+	"github.com/rcmbot/rcmbot/internal/temporalx/temporaltest"
 	"github.com/rcmbot/rcmbot/internal/topology"
 	"github.com/rcmbot/rcmbot/workflows"
 )
@@ -326,7 +327,7 @@ func schedulingFlow(t *testing.T, top *topology.Topology) {
 		t.Fatalf("book %s: %v", req.ID, err)
 	}
 	var outcome eligibility.CheckOutcome
-	if err := top.Client.GetWorkflow(ctx, activities.EligibilityCheckWorkflowID(ap.ID), "").Get(ctx, &outcome); err != nil {
+	if err := temporaltest.Result(ctx, top.Client, activities.EligibilityCheckWorkflowID(ap.ID), &outcome); err != nil {
 		t.Fatalf("the booked visit's eligibility check: %v", err)
 	}
 	if res, err := top.DB.EligibilityResult(ctx, outcome.ResultID); err != nil || res.Status != eligibility.CheckActive {
