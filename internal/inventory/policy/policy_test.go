@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -302,5 +303,60 @@ func TestYearLevelErrorInBand(t *testing.T) {
 	}
 	if f := fill(without.Policy); f >= par.TargetFill-0.02 {
 		t.Errorf("without: fill %.4f in a high year, want below the band (or the test shows nothing)", f)
+	}
+}
+
+func TestBusyFrom(t *testing.T) {
+	means := []float64{4, 0, 9, 1, 7, 3, 8, 2, 6, 5}
+	if got := BusyFrom(means, 0.2); got != 8 {
+		t.Errorf("busiest 20%% of 0…9 from %v, want 8", got)
+	}
+	if got := BusyFrom(means, -1); !math.IsInf(got, 1) {
+		t.Errorf("no busy share: from %v, want +Inf", got)
+	}
+	if got := BusyFrom([]float64{0, 0, 0}, 0.5); got <= 0 {
+		t.Errorf("items without demand are busy from %v", got)
+	}
+}
+
+// TestComputeAllBusyBand: ComputeAll plans the busiest items with the
+// one-in-ten band and the others with one in twenty; peers ranked with
+// them (the review's stored plans) can push an item out of the busy set.
+func TestComputeAllBusyBand(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var in []Input
+	for i := range 10 {
+		h := make([]float64, 730)
+		for d := range h {
+			if rng.Float64() < 0.3 {
+				h[d] = math.Round(float64(i+1) * math.Exp(1+0.8*rng.NormFloat64()))
+			}
+		}
+		in = append(in, Input{Key: fmt.Sprintf("I%d", i), History: h, Params: Params{UnitCost: 50, OrderCost: 10, TargetFill: 0.95,
+			OrderMultiple: 1, LeadTime: NewLeadTimeDist(inventory.LeadTime{MeanDays: 7, SDDays: 2})}})
+	}
+	o := Options{Seed: 3}
+	plans := ComputeAll(in, o, 2)
+	for i, p := range plans {
+		want := Options{Seed: 3}
+		if i >= 8 { // the busiest two of ten (defaultBusyShare)
+			want.YearZ = BusyYearZ
+		}
+		if w := Compute(in[i].Params, in[i].History, want, in[i].Key); w.Policy != p.Policy {
+			t.Errorf("item %d: ComputeAll %+v, Compute with band z %v %+v", i, p.Policy, want.YearZ, w.Policy)
+		}
+	}
+	// The busiest item's band makes a difference, or the test above could
+	// not tell the bands apart.
+	last := len(in) - 1
+	if a, b := Compute(in[last].Params, in[last].History, Options{Seed: 3}, in[last].Key),
+		Compute(in[last].Params, in[last].History, Options{Seed: 3, YearZ: BusyYearZ}, in[last].Key); a.Policy == b.Policy {
+		t.Fatalf("the two bands give the same policy %+v", a.Policy)
+	}
+	// Planned alone among ten busier peers, the busiest item is not busy.
+	o.PeerMeans = []float64{1e4, 1e4, 1e4, 1e4, 1e4, 1e4, 1e4, 1e4, 1e4, 1e4}
+	alone := ComputeAll(in[last:], o, 1)
+	if w := Compute(in[last].Params, in[last].History, Options{Seed: 3}, in[last].Key); alone[0].Policy != w.Policy {
+		t.Errorf("among busier peers: %+v, want the one-in-twenty policy %+v", alone[0].Policy, w.Policy)
 	}
 }

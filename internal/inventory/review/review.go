@@ -201,10 +201,14 @@ func compute(in Input, series map[inventory.SKU]inventory.Series) ([]Policy, []p
 	params := make([]policy.Params, len(in.Items))
 	var inputs []policy.Input
 	var at []int // inputs[j] is the policy of in.Items[at[j]]
+	o := in.Policy
+	o.PeerMeans = nil
 	for i, it := range in.Items {
 		params[i] = policy.ParamsFor(it)
 		if k, ok := in.Known[it.SKU]; ok && k.Fits(it) {
 			pols[i] = k
+			// The items computed now rank among the reviewed ones.
+			o.PeerMeans = append(o.PeerMeans, k.DailyMean)
 			continue
 		}
 		h := series[it.SKU].Qty
@@ -214,7 +218,7 @@ func compute(in Input, series map[inventory.SKU]inventory.Series) ([]Policy, []p
 		inputs = append(inputs, policy.Input{Key: string(it.SKU), Params: params[i], History: h})
 		at = append(at, i)
 	}
-	for j, p := range policy.ComputeAll(inputs, in.Policy, in.Workers) {
+	for j, p := range policy.ComputeAll(inputs, o, in.Workers) {
 		i := at[j]
 		lead := int(math.Ceil(params[i].LeadTime.Mean()))
 		dm := policy.NewDemandModel(inputs[j].History, p.Forecast, lead+1)

@@ -2,7 +2,9 @@ package review
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -151,5 +153,44 @@ func TestRunUsesKnownPolicies(t *testing.T) {
 	in.Items[0] = changed
 	if a := Run(in).Plans[0]; a.Source != PolicyComputedNow || a.LeadDays != 6 || a.ReorderPoint == known.ReorderPoint || known.Fits(changed) {
 		t.Errorf("a policy of the item before its change was used: %+v", a)
+	}
+}
+
+// TestRunRanksComputedAmongKnown: an item planned now ranks among the
+// stored plans for the busy band (policy.Options.BusyShare): busier than
+// the stored items it is planned as the busiest, slower than them as it
+// would be alone.
+func TestRunRanksComputedAmongKnown(t *testing.T) {
+	asOf := claim.MustDate("2026-03-02")
+	start := asOf.AddDays(-365)
+	b := item("B", "acme")
+	b.OrderMultiple, b.UnitCost, b.OrderCost = 1, 50, 10
+	b.LeadTime = inventory.LeadTime{MeanDays: 7, SDDays: 2}
+	// Erratic use, where the band decides the reorder point.
+	rng := rand.New(rand.NewPCG(5, 6))
+	var use []inventory.Usage
+	for d := range 365 {
+		if rng.Float64() < 0.3 {
+			use = append(use, inventory.Usage{Day: start.AddDays(d), SKU: "B", Quantity: math.Round(10 * math.Exp(1+0.8*rng.NormFloat64()))})
+		}
+	}
+	in := Input{AsOf: asOf, HistoryStart: start, Policy: policy.Options{Seed: 1, Days: 365},
+		Items: []inventory.Item{b}, Usage: use}
+	alone := Run(in).Plans[0]
+	peers := func(mean float64) ItemPlan {
+		in := in
+		in.Known = map[inventory.SKU]Policy{}
+		for _, sku := range []inventory.SKU{"K1", "K2", "K3"} {
+			it := item(string(sku), "acme")
+			in.Items = append(slices.Clone(in.Items), it)
+			in.Known[sku] = Policy{SKU: sku, DailyMean: mean, ReorderPoint: 1, OrderUpTo: 2, LeadDays: 4, Reviewed: asOf, Source: PolicyFromReview, ItemKey: ItemKey(it)}
+		}
+		return Run(in).Plans[0]
+	}
+	if busier := peers(1000); busier.Policy != alone.Policy {
+		t.Errorf("among busier stored items: %+v, alone %+v", busier.Policy, alone.Policy)
+	}
+	if slower := peers(1); slower.Policy == alone.Policy {
+		t.Errorf("among slower stored items the busiest item has the policy %+v it has alone", slower.Policy)
 	}
 }
