@@ -122,6 +122,13 @@ func (s *Service) plan(ctx context.Context, only inventory.SKU) (review.Stock, [
 			missing = append(missing, it.SKU)
 		}
 	}
+	if only != "" && len(missing) > 0 {
+		// The item's policy is computed now, ranked among every stored one
+		// (review.Input.Known), as on the items page.
+		if known, err = s.DB.Policies(ctx, ""); err != nil {
+			return out, nil, err
+		}
+	}
 	lots, err := s.DB.Lots(ctx)
 	if err != nil {
 		return out, nil, err

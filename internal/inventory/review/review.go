@@ -43,7 +43,9 @@ type Input struct {
 	Workers int
 	// Known are the policies already computed (stored by an earlier
 	// review), by SKU: Run uses those that fit their item (Policy.Fits),
-	// and computes the others (their usage must be in Usage). Now stamps the policies Run
+	// and computes the others (their usage must be in Usage), ranked for
+	// the busy band (policy.Options.BusyShare) among every Known policy of
+	// another item, among Items or not. Now stamps the policies Run
 	// computes (PolicyComputedNow).
 	Known map[inventory.SKU]Policy
 	Now   time.Time
@@ -201,14 +203,10 @@ func compute(in Input, series map[inventory.SKU]inventory.Series) ([]Policy, []p
 	params := make([]policy.Params, len(in.Items))
 	var inputs []policy.Input
 	var at []int // inputs[j] is the policy of in.Items[at[j]]
-	o := in.Policy
-	o.PeerMeans = nil
 	for i, it := range in.Items {
 		params[i] = policy.ParamsFor(it)
 		if k, ok := in.Known[it.SKU]; ok && k.Fits(it) {
 			pols[i] = k
-			// The items computed now rank among the reviewed ones.
-			o.PeerMeans = append(o.PeerMeans, k.DailyMean)
 			continue
 		}
 		h := series[it.SKU].Qty
@@ -217,6 +215,18 @@ func compute(in Input, series map[inventory.SKU]inventory.Series) ([]Policy, []p
 		}
 		inputs = append(inputs, policy.Input{Key: string(it.SKU), Params: params[i], History: h})
 		at = append(at, i)
+	}
+	// The items computed now rank among the reviewed ones.
+	o := in.Policy
+	o.PeerMeans = nil
+	computing := make(map[inventory.SKU]bool, len(at))
+	for _, i := range at {
+		computing[in.Items[i].SKU] = true
+	}
+	for sku, k := range in.Known {
+		if !computing[sku] {
+			o.PeerMeans = append(o.PeerMeans, k.DailyMean)
+		}
 	}
 	for j, p := range policy.ComputeAll(inputs, o, in.Workers) {
 		i := at[j]

@@ -157,8 +157,9 @@ func TestRunUsesKnownPolicies(t *testing.T) {
 }
 
 // TestRunRanksComputedAmongKnown: an item planned now ranks among the
-// stored plans for the busy band (policy.Options.BusyShare): busier than
-// the stored items it is planned as the busiest, slower than them as it
+// other items' stored plans for the busy band (policy.Options.BusyShare),
+// whether those items are assessed with it or not: busier than the
+// stored items it is planned as the busiest, slower than them as it
 // would be alone.
 func TestRunRanksComputedAmongKnown(t *testing.T) {
 	asOf := claim.MustDate("2026-03-02")
@@ -177,20 +178,34 @@ func TestRunRanksComputedAmongKnown(t *testing.T) {
 	in := Input{AsOf: asOf, HistoryStart: start, Policy: policy.Options{Seed: 1, Days: 365},
 		Items: []inventory.Item{b}, Usage: use}
 	alone := Run(in).Plans[0]
-	peers := func(mean float64) ItemPlan {
+	// peers stores three other items' policies with the given daily
+	// mean; listed says whether those items are among the ones assessed
+	// (the items page) or not (one item's page).
+	peers := func(mean float64, listed bool) ItemPlan {
 		in := in
 		in.Known = map[inventory.SKU]Policy{}
 		for _, sku := range []inventory.SKU{"K1", "K2", "K3"} {
 			it := item(string(sku), "acme")
-			in.Items = append(slices.Clone(in.Items), it)
+			if listed {
+				in.Items = append(slices.Clone(in.Items), it)
+			}
 			in.Known[sku] = Policy{SKU: sku, DailyMean: mean, ReorderPoint: 1, OrderUpTo: 2, LeadDays: 4, Reviewed: asOf, Source: PolicyFromReview, ItemKey: ItemKey(it)}
 		}
 		return Run(in).Plans[0]
 	}
-	if busier := peers(1000); busier.Policy != alone.Policy {
-		t.Errorf("among busier stored items: %+v, alone %+v", busier.Policy, alone.Policy)
+	for _, listed := range []bool{true, false} {
+		if busier := peers(1000, listed); busier.Policy != alone.Policy {
+			t.Errorf("among busier stored items (listed %v): %+v, alone %+v", listed, busier.Policy, alone.Policy)
+		}
+		if slower := peers(1, listed); slower.Policy == alone.Policy {
+			t.Errorf("among slower stored items (listed %v) the busiest item has the policy %+v it has alone", listed, slower.Policy)
+		}
 	}
-	if slower := peers(1); slower.Policy == alone.Policy {
-		t.Errorf("among slower stored items the busiest item has the policy %+v it has alone", slower.Policy)
+	// A stale stored policy of the item itself is not its own peer: with
+	// one slower peer, two means leave no item busy, three would make B.
+	stale := in
+	stale.Known = map[inventory.SKU]Policy{"B": {SKU: "B", DailyMean: 1, ItemKey: "stale"}, "K1": {SKU: "K1", DailyMean: 1}}
+	if p := Run(stale).Plans[0]; p.Policy != alone.Policy {
+		t.Errorf("with its own stale policy stored: %+v, alone %+v", p.Policy, alone.Policy)
 	}
 }
